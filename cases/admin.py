@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from cases.models import Case, Placement, StageChange
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    fields = ("from_stage", "to_stage", "reason", "actor", "changed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # the history is written by the workflow service only
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("id", "child", "stage", "stage_entered_at", "assigned_worker", "responsible_unit", "outcome")
+    list_filter = ("stage", "outcome", "decision_status", "form_of_care", "responsible_unit__region")
+    search_fields = ("=id", "child__last_name", "child__first_name", "=child__iin", "assigned_worker__username")
+    list_select_related = ("child", "assigned_worker", "responsible_unit")
+    raw_id_fields = ("child", "decision_family")
+    autocomplete_fields = ("assigned_worker", "responsible_unit")
+    inlines = [StageChangeInline]
+    show_full_result_count = False
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(admin.ModelAdmin):
+    list_display = ("case", "from_stage", "to_stage", "actor", "changed_at")
+    list_filter = ("to_stage", "from_stage")
+    search_fields = ("=case__id", "reason")
+    raw_id_fields = ("case", "actor")
+    date_hierarchy = "changed_at"
+    show_full_result_count = False
+
+
+@admin.register(Placement)
+class PlacementAdmin(admin.ModelAdmin):
+    list_display = ("id", "child", "family", "form_of_care", "started_on", "ended_on", "end_reason", "return_reason")
+    list_filter = ("form_of_care", "end_reason", "return_reason", "siblings_separated")
+    search_fields = ("=id", "child__last_name", "=child__iin", "family__applicants__last_name")
+    list_select_related = ("child",)
+    raw_id_fields = ("case", "child", "family")
+    date_hierarchy = "started_on"
+    show_full_result_count = False

@@ -1,0 +1,195 @@
+"""A child's case (the path from the registry to a family), its stage history and placements."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import FormOfCare
+from core.models import TimeStampedModel
+
+
+class Stage(models.TextChoices):
+    """DOMAIN's default workflow, in order."""
+
+    REGISTERED = "registered", _("registered")
+    AVAILABLE = "available", _("available for family care")
+    MATCHING = "matching", _("matching")
+    ACQUAINTANCE = "acquaintance", _("acquaintance")
+    DECISION = "decision", _("decision")
+    PLACED = "placed", _("placed")
+    CLOSED = "closed", _("closed")
+
+
+class CaseOutcome(models.TextChoices):
+    PERMANENCY = "permanency", _("permanency achieved")
+    CAME_OF_AGE = "came_of_age", _("child came of age")
+    REUNIFIED = "reunified", _("reunified with birth family")
+    TRANSFERRED = "transferred", _("transferred to another region")
+    DEATH = "death", _("death")
+
+
+class DecisionStatus(models.TextChoices):
+    NOT_REQUESTED = "", _("not requested")
+    PENDING = "pending", _("waiting for supervisor approval")
+    APPROVED = "approved", _("approved by supervisor")
+    REJECTED = "rejected", _("rejected by supervisor")
+
+
+class Case(TimeStampedModel):
+    child = models.ForeignKey("children.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="cases")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.REGISTERED)
+    stage_entered_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
+    assigned_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigned social worker"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="assigned_cases",
+    )
+    responsible_unit = models.ForeignKey(
+        "accounts.OrganisationalUnit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="cases"
+    )
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CaseOutcome.choices, blank=True)
+    # The form of care being sought for the child, chosen when the case becomes available.
+    form_of_care = models.CharField(_("form of care sought"), max_length=20, choices=FormOfCare.choices, blank=True)
+    decision_status = models.CharField(_("decision approval"), max_length=10, choices=DecisionStatus.choices, blank=True)
+    decision_family = models.ForeignKey(
+        "families.Family", verbose_name=_("family in the decision"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="decision_cases",
+    )
+    # Bumped by every stage change: an optimistic check against two users acting at once.
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        ordering = ["-stage_entered_at", "id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="case_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=CaseOutcome.values), name="case_outcome_valid"
+            ),
+            # A closed case has its outcome and date; an open one has neither.
+            models.CheckConstraint(
+                condition=(Q(stage="closed") & ~Q(outcome="") & Q(closed_on__isnull=False))
+                | (~Q(stage="closed") & Q(outcome="") & Q(closed_on__isnull=True)),
+                name="case_closed_iff_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_status__in=["", "pending", "approved", "rejected"]), name="case_decision_status_valid"
+            ),
+            # One open path to a family per child.
+            models.UniqueConstraint(fields=["child"], condition=~Q(stage="closed"), name="case_one_open_per_child"),
+        ]
+        indexes = [
+            models.Index(fields=["assigned_worker", "stage"]),
+            models.Index(fields=["responsible_unit", "stage"]),
+            models.Index(fields=["stage", "stage_entered_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return _("Case %(id)s") % {"id": self.pk}
+
+
+class StageChange(models.Model):
+    """One move of a case from one stage to another, with who, when and why. Never edited."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acting user"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "changed_at", "id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        constraints = [
+            models.CheckConstraint(condition=Q(to_stage__in=Stage.values), name="stage_change_to_valid"),
+        ]
+        indexes = [models.Index(fields=["case", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '∅'} → {self.to_stage}"
+
+
+class EndReason(models.TextChoices):
+    PERMANENCY = "permanency", _("permanency achieved (monitoring period over)")
+    CAME_OF_AGE = "came_of_age", _("child came of age")
+    REUNIFIED = "reunified", _("reunified with birth family")
+    TRANSFERRED = "transferred", _("transferred to another placement or region")
+    RETURNED = "returned", _("returned to institution")
+    DEATH = "death", _("death")
+
+
+class ReturnReason(models.TextChoices):
+    """Why a placement broke down and the child went back to an institution (secondary orphanhood)."""
+
+    CHILD_BEHAVIOUR = "child_behaviour", _("child's emotional or behavioural difficulties")
+    FAMILY_CONFLICT = "family_conflict", _("conflict in the family")
+    CARER_HEALTH = "carer_health", _("carer's illness or death")
+    CARER_CIRCUMSTANCES = "carer_circumstances", _("new stressors: birth, divorce, job loss")
+    UNREALISTIC_EXPECTATIONS = "unrealistic_expectations", _("carers' unrealistic expectations")
+    ABUSE_IN_FAMILY = "abuse_in_family", _("abuse or neglect in the family")
+    CHILD_REQUEST = "child_request", _("at the child's own request")
+    OTHER = "other", _("other")
+
+
+class Placement(TimeStampedModel):
+    """A child living in a family under one form of care, from start to end."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="placements")
+    # The child is kept here too so that the database itself can forbid two active placements.
+    child = models.ForeignKey("children.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="placements")
+    family = models.ForeignKey("families.Family", verbose_name=_("family"), on_delete=models.PROTECT, related_name="placements")
+    form_of_care = models.CharField(_("form of care"), max_length=20, choices=FormOfCare.choices)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
+    return_reason = models.CharField(_("reason for return"), max_length=30, choices=ReturnReason.choices, blank=True)
+    end_notes = models.TextField(_("notes on the end"), blank=True)
+    decision_document_number = models.CharField(_("court decision or act number"), max_length=60, blank=True)
+    decision_date = models.DateField(_("date of the decision"), null=True, blank=True)
+    siblings_separated = models.BooleanField(_("placed apart from siblings"), default=False)
+
+    class Meta:
+        ordering = ["-started_on", "id"]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+        constraints = [
+            models.UniqueConstraint(fields=["child"], condition=Q(ended_on__isnull=True), name="placement_one_active_per_child"),
+            models.CheckConstraint(condition=Q(form_of_care__in=FormOfCare.values), name="placement_form_of_care_valid"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")), name="placement_ends_after_start"
+            ),
+            # An ended placement says why; an active one has no end reason.
+            models.CheckConstraint(
+                condition=(Q(ended_on__isnull=True) & Q(end_reason=""))
+                | (Q(ended_on__isnull=False) & Q(end_reason__in=EndReason.values)),
+                name="placement_end_reason_iff_ended",
+            ),
+            # A return to an institution always records its reason; other ends never do.
+            models.CheckConstraint(
+                condition=(Q(end_reason="returned") & Q(return_reason__in=ReturnReason.values))
+                | (~Q(end_reason="returned") & Q(return_reason="")),
+                name="placement_return_reason_iff_returned",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["family"]),
+            models.Index(fields=["case"]),
+            models.Index(fields=["started_on"]),
+            models.Index(fields=["end_reason", "ended_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return _("Placement %(id)s") % {"id": self.pk}
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None

@@ -1,0 +1,20 @@
+"""Tests run against the real parts: PostgreSQL and Redis, never SQLite."""
+
+import os
+
+import dj_database_url
+
+from config.settings.base import *  # noqa: F403
+
+SECRET_KEY = "test-only-key"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otbasy"),
+        conn_max_age=0,
+    )
+}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise RuntimeError("The test suite runs on PostgreSQL only; set DATABASE_URL to a postgres:// URL.")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "en"

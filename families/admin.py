@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from families.models import Applicant, Family
+
+
+class ApplicantInline(admin.TabularInline):
+    model = Applicant
+    extra = 0
+    max_num = 2
+
+
+@admin.register(Family)
+class FamilyAdmin(admin.ModelAdmin):
+    list_display = ("id", "__str__", "form_of_care", "region", "approval_status", "approval_expires_on", "applied_on")
+    list_filter = ("approval_status", "form_of_care", "is_relative", "region")
+    search_fields = ("applicants__last_name", "applicants__first_name", "=applicants__iin", "address")
+    list_select_related = ("region",)
+    autocomplete_fields = ("responsible_unit",)
+    date_hierarchy = "applied_on"
+    inlines = [ApplicantInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("applicants")
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(admin.ModelAdmin):
+    list_display = ("last_name", "first_name", "birth_date", "sex", "iin", "family")
+    list_filter = ("sex",)
+    search_fields = ("last_name", "first_name", "=iin")
+    raw_id_fields = ("family",)

@@ -1,0 +1,47 @@
+"""The in-app inbox: one row per reminder or alert for one user."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        VISIT_DUE = "visit_due", _("visit due in 7 days")
+        VISIT_OVERDUE = "visit_overdue", _("visit overdue")
+        CERTIFICATE_EXPIRING = "certificate_expiring", _("home study or certificate expiring")
+        CASE_STUCK = "case_stuck", _("case stuck in a stage")
+        HIGH_RISK_NO_VISIT = "high_risk_no_visit", _("high-risk placement without a visit")
+        HIGH_RISK = "high_risk", _("placement moved into high risk")
+        ESCALATION = "escalation", _("overdue item escalated")
+        DECISION_WAITING = "decision_waiting", _("decision waiting for approval")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    # What the reminder is about, as "<model>:<id>", with the due date: one reminder per event.
+    subject_key = models.CharField(_("subject"), max_length=60)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    placement = models.ForeignKey("cases.Placement", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "subject_key", "due_on"], name="notification_once_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["emailed_at"], condition=models.Q(emailed_at__isnull=True), name="notification_unsent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

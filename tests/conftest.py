@@ -1,0 +1,71 @@
+"""Shared fixtures. The suite runs against the real PostgreSQL and Redis and says so loudly when
+either cannot be reached."""
+
+import os
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests import factories
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    try:
+        psycopg.connect(
+            host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"] or None,
+            dbname="postgres", connect_timeout=5,
+        ).close()
+    except psycopg.OperationalError as exc:
+        pytest.exit(f"PostgreSQL is unreachable at {db['HOST']}:{db['PORT']} ({exc}). Start it or set DATABASE_URL.", 3)
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis is unreachable at {settings.REDIS_URL} ({exc}). Start it or set REDIS_URL.", 3)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def region(db):
+    from regions.models import Region
+
+    return Region.objects.get(code="almaty")
+
+
+@pytest.fixture
+def district(db, region):
+    return factories.DistrictFactory(region=region)
+
+
+@pytest.fixture
+def worker(db, district):
+    return factories.UserFactory(role="social_worker", unit=district)
+
+
+@pytest.fixture
+def supervisor(db, district):
+    return factories.UserFactory(role="supervisor", unit=district.parent)
+
+
+@pytest.fixture
+def analyst(db):
+    from accounts.models import OrganisationalUnit
+
+    return factories.UserFactory(role="analyst", unit=OrganisationalUnit.objects.get(code="ministry"))
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+os.environ.setdefault("OTBASY_TESTING", "1")
