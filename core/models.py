@@ -22,12 +22,12 @@ class MultilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         from django.utils.translation import get_language
 
         language = (get_language() or "ru")[:2]
         return getattr(self, f"name_{language}", "") or self.name_ru
-
-    def __str__(self) -> str:
-        return self.name

@@ -101,7 +101,8 @@ class Family(TimeStampedModel):
 
     def clean(self) -> None:
         errors = {}
-        if self.preferred_age_min is not None and self.preferred_age_max is not None and self.preferred_age_min > self.preferred_age_max:
+        ages = (self.preferred_age_min, self.preferred_age_max)
+        if None not in ages and ages[0] > ages[1]:
             errors["preferred_age_max"] = _("The oldest age accepted must not be below the youngest.")
         for issued, expires in (("home_study_issued_on", "home_study_expires_on"), ("training_issued_on", "training_expires_on")):
             if getattr(self, expires) and (not getattr(self, issued) or getattr(self, expires) <= getattr(self, issued)):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cases",
     "visits",
     "notifications",
+    "access",
 ]
 
 MIDDLEWARE = [
