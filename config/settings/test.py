@@ -18,3 +18,6 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
+# Serve static files from the apps without collectstatic (as in development).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
