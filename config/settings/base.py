@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "visits",
     "notifications",
     "access",
+    "matching",
+    "registry",
     "audit",
 ]
 
