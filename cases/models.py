@@ -60,6 +60,13 @@ class Case(TimeStampedModel):
     )
     # Bumped by every stage change: an optimistic check against two users acting at once.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The supervisor's review of the decision (approve or reject), kept beside the status.
+    decision_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decision reviewed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    decision_reviewed_at = models.DateTimeField(_("decision reviewed at"), null=True, blank=True)
+    decision_review_reason = models.TextField(_("reason given by the supervisor"), blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-stage_entered_at", "id"]
@@ -156,6 +163,11 @@ class Placement(TimeStampedModel):
     decision_document_number = models.CharField(_("court decision or act number"), max_length=60, blank=True)
     decision_date = models.DateField(_("date of the decision"), null=True, blank=True)
     siblings_separated = models.BooleanField(_("placed apart from siblings"), default=False)
+    # Where the child lived before the placement: a return sends the child back there by default.
+    home_before = models.ForeignKey(
+        "children.ChildrensHome", verbose_name=_("children's home before the placement"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
 
     class Meta:
         ordering = ["-started_on", "id"]
@@ -193,3 +205,45 @@ class Placement(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+class SiblingSeparationDecision(models.Model):
+    """A recorded decision that this case's child may be placed apart from its sibling group."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="sibling_separation_decisions")
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "-decided_at"]
+        verbose_name = _("sibling separation decision")
+        verbose_name_plural = _("sibling separation decisions")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="sibling_separation_has_reason"),
+        ]
+        indexes = [models.Index(fields=["case", "decided_at"])]
+
+    def __str__(self) -> str:
+        return _("Sibling separation for case %(id)s") % {"id": self.case_id}
+
+
+class StageTimeLimit(models.Model):
+    """Policy: how long a case may stay in a stage before a "stuck case" reminder. Officials edit it."""
+
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, unique=True)
+    max_days = models.PositiveIntegerField(_("maximum days in the stage"))
+
+    class Meta:
+        ordering = ["stage"]
+        verbose_name = _("stage time limit")
+        verbose_name_plural = _("stage time limits")
+        constraints = [
+            models.CheckConstraint(condition=Q(max_days__gt=0), name="stage_time_limit_positive"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="stage_time_limit_stage_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.max_days}"

@@ -1,0 +1,21 @@
+"""Reads of cases and placements, filtered for the user and joined for what the API shows."""
+
+from django.db.models import Prefetch, QuerySet
+
+from access.selectors import cases_visible_to, placements_visible_to
+from accounts.models import User
+from cases.models import Case, Placement, StageChange
+
+
+def case_list(*, user: User) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related("child", "responsible_unit", "assigned_worker", "decision_family")
+
+
+def case_detail_queryset(*, user: User) -> QuerySet[Case]:
+    return case_list(user=user).prefetch_related(
+        Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id"))
+    )
+
+
+def placement_list(*, user: User) -> QuerySet[Placement]:
+    return placements_visible_to(user).select_related("case", "child", "family", "home_before")

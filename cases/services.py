@@ -1,0 +1,394 @@
+"""The case workflow: stage moves with their guards, the supervisor's decision, placements and returns.
+
+Every write here is one transaction that locks the case row first (``select_for_update``), so two
+users acting on the same case at once are served one after the other; the second sees the first's
+result and its guards refuse what no longer makes sense. ``expected_version`` lets a client that
+showed the user an older version of the case refuse to act on it.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases.models import (
+    Case,
+    CaseOutcome,
+    DecisionStatus,
+    EndReason,
+    Placement,
+    SiblingSeparationDecision,
+    Stage,
+    StageChange,
+)
+from children.models import Child, ChildrensHome
+from core.choices import FormOfCare
+from core.exceptions import DomainError
+from families.models import ApprovalStatus, Family
+
+# Moves transition_case accepts, from each stage. Placing and ending a placement have their own
+# services (place_child, end_placement) because they write a placement too.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Stage.REGISTERED: frozenset({Stage.AVAILABLE, Stage.CLOSED}),
+    Stage.AVAILABLE: frozenset({Stage.MATCHING, Stage.REGISTERED, Stage.CLOSED}),
+    Stage.MATCHING: frozenset({Stage.ACQUAINTANCE, Stage.AVAILABLE, Stage.CLOSED}),
+    Stage.ACQUAINTANCE: frozenset({Stage.DECISION, Stage.MATCHING, Stage.CLOSED}),
+    Stage.DECISION: frozenset({Stage.PLACED, Stage.ACQUAINTANCE, Stage.MATCHING, Stage.CLOSED}),
+    Stage.PLACED: frozenset(),
+    Stage.CLOSED: frozenset(),
+}
+
+# A guest family is a step towards a placement, not a placement by itself.
+PLACEMENT_FORMS_OF_CARE = frozenset(FormOfCare.values) - {FormOfCare.GUEST_FAMILY}
+
+# How an ended placement closes the case (a return re-opens it instead).
+OUTCOME_BY_END_REASON = {
+    EndReason.PERMANENCY: CaseOutcome.PERMANENCY,
+    EndReason.CAME_OF_AGE: CaseOutcome.CAME_OF_AGE,
+    EndReason.REUNIFIED: CaseOutcome.REUNIFIED,
+    EndReason.TRANSFERRED: CaseOutcome.TRANSFERRED,
+    EndReason.DEATH: CaseOutcome.DEATH,
+}
+
+
+def _lock_case(case: Case, expected_version: int | None) -> Case:
+    locked = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise DomainError(
+            _("This case was changed by someone else (now version %(now)s, you had %(had)s). Reload it and try again.")
+            % {"now": locked.version, "had": expected_version},
+            field="expected_version",
+            code="stale",
+        )
+    return locked
+
+
+def _record_move(*, case: Case, to_stage: str, actor: User | None, reason: str, at: dt.datetime | None = None) -> StageChange:
+    """Move the locked case to ``to_stage``, bump its version and write the history row."""
+    at = at or timezone.now()
+    from_stage = case.stage
+    case.stage = to_stage
+    case.stage_entered_at = at
+    case.version += 1
+    case.full_clean()
+    case.save()
+    change = StageChange(case=case, from_stage=from_stage, to_stage=to_stage, reason=reason, actor=actor, changed_at=at)
+    change.full_clean()
+    change.save()
+    return change
+
+
+def _reset_decision(case: Case) -> None:
+    case.decision_status = DecisionStatus.NOT_REQUESTED
+    case.decision_family = None
+    case.decision_reviewed_by = None
+    case.decision_reviewed_at = None
+    case.decision_review_reason = ""
+
+
+def check_adoption_permitted(*, child: Child, form_of_care: str, field: str = "form_of_care") -> None:
+    if form_of_care == FormOfCare.ADOPTION and not child.adoption_permitted:
+        raise DomainError(
+            _("Adoption is not open to this child: the legal status \"%(status)s\" permits only guardianship-type care.")
+            % {"status": child.get_legal_status_display()},
+            field=field,
+        )
+
+
+def check_family_can_take(*, family: Family, case: Case, on: dt.date, field: str = "family") -> None:
+    """The family is approved, its approval, home study and training are in date on ``on``, and it
+    seeks the case's form of care."""
+    if family.approval_status != ApprovalStatus.APPROVED:
+        raise DomainError(
+            _("The family is not approved (status: %(status)s).") % {"status": family.get_approval_status_display()},
+            field=field,
+        )
+    labels = {
+        "approval_expires_on": _("approval"),
+        "home_study_expires_on": _("home study"),
+        "training_expires_on": _("training certificate"),
+    }
+    expired = family.expired_documents(on)
+    if expired:
+        raise DomainError(
+            _("The family's %(documents)s expired or is missing on %(date)s; renew it before placement.")
+            % {"documents": ", ".join(str(labels[name]) for name in expired), "date": on.isoformat()},
+            field=field,
+        )
+    if case.form_of_care and family.form_of_care != case.form_of_care:
+        raise DomainError(
+            _("The family seeks %(family)s but the case needs %(case)s.")
+            % {"family": family.get_form_of_care_display(), "case": case.get_form_of_care_display()},
+            field=field,
+        )
+
+
+def siblings_apart(*, case: Case, family: Family) -> list[Child]:
+    """Siblings still in care who would not live with this family: those placed elsewhere or not in
+    a decision for the same family."""
+    child = case.child
+    if not child.sibling_group_id:
+        return []
+    siblings = list(
+        Child.objects.filter(sibling_group_id=child.sibling_group_id)
+        .exclude(pk=child.pk)
+        .filter(cases__stage__in=[s for s in Stage.values if s != Stage.CLOSED])
+        .distinct()
+    )
+    if not siblings:
+        return []
+    with_family = set(
+        Placement.objects.filter(child__in=siblings, family=family, ended_on__isnull=True).values_list("child_id", flat=True)
+    ) | set(
+        Case.objects.filter(child__in=siblings, stage=Stage.DECISION, decision_family=family).values_list("child_id", flat=True)
+    )
+    return [s for s in siblings if s.pk not in with_family]
+
+
+def _check_siblings(*, case: Case, family: Family) -> bool:
+    """Refuse to separate siblings without a recorded decision; True when they are separated."""
+    apart = siblings_apart(case=case, family=family)
+    if not apart:
+        return False
+    if not case.sibling_separation_decisions.exists():
+        raise DomainError(
+            _("%(count)s sibling(s) of this child would live apart from them. Place the siblings together or record a "
+              "sibling separation decision with its reason first.") % {"count": len(apart)},
+            field="family",
+        )
+    return True
+
+
+@transaction.atomic
+def transition_case(
+    *,
+    case: Case,
+    to_stage: str,
+    actor: User | None,
+    reason: str = "",
+    expected_version: int | None = None,
+    form_of_care: str | None = None,
+    family: Family | None = None,
+    outcome: str | None = None,
+    closed_on: dt.date | None = None,
+) -> Case:
+    """Move a case to another stage, writing the stage history. ``form_of_care`` is chosen on the way
+    to available (or later); ``family`` is the family in the decision; ``outcome`` closes the case.
+    Placing goes through place_child and ending a placement through end_placement."""
+    case = _lock_case(case, expected_version)
+    if to_stage not in Stage.values:
+        raise DomainError(_("Unknown stage \"%(stage)s\".") % {"stage": to_stage}, field="to_stage")
+    if to_stage == case.stage:
+        raise DomainError(_("The case is already at this stage."), field="to_stage")
+    if case.stage == Stage.PLACED:
+        raise DomainError(_("A placed case moves on only when its placement ends (end the placement)."), field="to_stage")
+    if to_stage not in ALLOWED_TRANSITIONS[case.stage]:
+        raise DomainError(
+            _("A case cannot move from %(from)s to %(to)s.")
+            % {"from": case.get_stage_display(), "to": Stage(to_stage).label},
+            field="to_stage",
+        )
+    if to_stage == Stage.PLACED:
+        # Delegated so that the placement row is written by its one service, under the same lock.
+        place_child(case=case, family=family or case.decision_family, actor=actor, reason=reason)
+        case.refresh_from_db()
+        return case
+
+    if form_of_care:
+        if form_of_care not in PLACEMENT_FORMS_OF_CARE:
+            raise DomainError(_("Choose a form of care that places the child in a family."), field="form_of_care")
+        case.form_of_care = form_of_care
+    if to_stage in (Stage.AVAILABLE, Stage.MATCHING, Stage.ACQUAINTANCE, Stage.DECISION):
+        if not case.form_of_care:
+            raise DomainError(_("Choose the form of care sought before the case becomes available."), field="form_of_care")
+        check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)
+
+    if to_stage == Stage.DECISION:
+        family = family or case.decision_family
+        if family is None:
+            raise DomainError(_("Name the family the decision is about."), field="family")
+        check_family_can_take(family=family, case=case, on=timezone.localdate())
+        case.decision_family = family
+        case.decision_status = DecisionStatus.PENDING
+        case.decision_reviewed_by = None
+        case.decision_reviewed_at = None
+        case.decision_review_reason = ""
+    elif case.stage == Stage.DECISION:
+        _reset_decision(case)
+
+    if to_stage == Stage.CLOSED:
+        if outcome not in CaseOutcome.values:
+            raise DomainError(_("Say how the case ends: choose an outcome."), field="outcome")
+        if outcome == CaseOutcome.PERMANENCY:
+            raise DomainError(_("Permanency is reached through a placement; end the placement instead."), field="outcome")
+        case.outcome = outcome
+        case.closed_on = closed_on or timezone.localdate()
+    elif case.stage == Stage.DECISION and not reason and to_stage in (Stage.ACQUAINTANCE, Stage.MATCHING):
+        raise DomainError(_("Say why the case goes back from the decision."), field="reason")
+
+    _record_move(case=case, to_stage=to_stage, actor=actor, reason=reason)
+    return case
+
+
+def supervises(user: User, case: Case) -> bool:
+    return bool(user.is_supervisor and user.unit_id and case.responsible_unit_id in user.unit.descendant_ids())
+
+
+@transaction.atomic
+def approve_decision(*, case: Case, actor: User, approve: bool, reason: str = "", expected_version: int | None = None) -> Case:
+    """The supervisor of the case's unit approves or rejects the decision; only then can it be placed."""
+    case = _lock_case(case, expected_version)
+    if not supervises(actor, case):
+        raise DomainError(_("Only a supervisor of the case's unit can approve or reject a decision."), field="non_field_errors",
+                          code="not_supervisor")
+    if case.stage != Stage.DECISION or case.decision_status != DecisionStatus.PENDING:
+        raise DomainError(_("There is no decision waiting for approval on this case."), field="non_field_errors")
+    if not approve and not reason.strip():
+        raise DomainError(_("Say why the decision is rejected."), field="reason")
+    case.decision_status = DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED
+    case.decision_reviewed_by = actor
+    case.decision_reviewed_at = timezone.now()
+    case.decision_review_reason = reason
+    case.version += 1
+    case.full_clean()
+    case.save()
+    return case
+
+
+@transaction.atomic
+def record_sibling_separation(*, case: Case, actor: User, reason: str) -> SiblingSeparationDecision:
+    case = _lock_case(case, None)
+    if not case.child.sibling_group_id:
+        raise DomainError(_("This child has no sibling group."), field="non_field_errors")
+    decision = SiblingSeparationDecision(case=case, reason=reason.strip(), decided_by=actor)
+    try:
+        decision.full_clean()
+    except ValidationError as exc:
+        raise DomainError(_("Give the reason for placing the siblings apart."), field="reason") from exc
+    decision.save()
+    return decision
+
+
+@transaction.atomic
+def place_child(
+    *,
+    case: Case,
+    family: Family | None = None,
+    actor: User | None,
+    started_on: dt.date | None = None,
+    decision_document_number: str = "",
+    decision_date: dt.date | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Placement:
+    """Open the placement of the case's child with the approved family: the child leaves the
+    children's home, the case moves to placed and follow-up visits are scheduled."""
+    from visits.services import schedule_visits_for_placement
+
+    case = _lock_case(case, expected_version)
+    started_on = started_on or timezone.localdate()
+    if case.stage != Stage.DECISION:
+        raise DomainError(
+            _("Only a case at the decision stage can be placed (this one is %(stage)s).") % {"stage": case.get_stage_display()},
+            field="non_field_errors",
+        )
+    if case.decision_status != DecisionStatus.APPROVED:
+        raise DomainError(_("The decision needs a supervisor's approval before placement."), field="non_field_errors")
+    family = family or case.decision_family
+    if family is None or family.pk != case.decision_family_id:
+        raise DomainError(_("The placement must be with the family the supervisor approved."), field="family")
+    if started_on > timezone.localdate():
+        raise DomainError(_("A placement cannot start in the future."), field="started_on")
+    if case.form_of_care not in PLACEMENT_FORMS_OF_CARE:
+        raise DomainError(_("A guest family is not a placement; choose a form of family care."), field="form_of_care")
+    check_family_can_take(family=family, case=case, on=started_on)
+    check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)
+    separated = _check_siblings(case=case, family=family)
+
+    child = Child.objects.select_for_update().get(pk=case.child_id)
+    placement = Placement(
+        case=case,
+        child=child,
+        family=family,
+        form_of_care=case.form_of_care,
+        started_on=started_on,
+        decision_document_number=decision_document_number,
+        decision_date=decision_date,
+        siblings_separated=separated,
+        home_before_id=child.current_home_id,
+    )
+    placement.full_clean()
+    placement.save()
+    child.current_home = None
+    child.full_clean()
+    child.save(update_fields=["current_home", "updated_at"])
+    case.child = child
+    _record_move(case=case, to_stage=Stage.PLACED, actor=actor, reason=reason or _("Placed with the family."))
+    schedule_visits_for_placement(placement=placement)
+    return placement
+
+
+@transaction.atomic
+def end_placement(
+    *,
+    placement: Placement,
+    ended_on: dt.date,
+    end_reason: str,
+    return_reason: str = "",
+    notes: str = "",
+    actor: User | None,
+    home: ChildrensHome | None = None,
+) -> Placement:
+    """End a placement. A return to an institution (secondary orphanhood) gives the child a home again
+    (``home`` or the one before the placement) and re-opens the case at available, history kept;
+    other end reasons close the case with the matching outcome."""
+    from visits.services import cancel_pending_visits
+
+    case = _lock_case(placement.case, None)
+    placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    if placement.ended_on is not None:
+        raise DomainError(_("This placement has already ended."), field="non_field_errors")
+    if end_reason not in EndReason.values:
+        raise DomainError(_("Choose why the placement ends."), field="end_reason")
+    if ended_on < placement.started_on:
+        raise DomainError(_("A placement cannot end before it started."), field="ended_on")
+    if ended_on > timezone.localdate():
+        raise DomainError(_("A placement cannot end in the future."), field="ended_on")
+    returned = end_reason == EndReason.RETURNED
+    if returned and not return_reason:
+        raise DomainError(_("Say why the child was returned to an institution."), field="return_reason")
+    if not returned and return_reason:
+        raise DomainError(_("A reason for return is given only when the child was returned."), field="return_reason")
+
+    placement.ended_on = ended_on
+    placement.end_reason = end_reason
+    placement.return_reason = return_reason
+    placement.end_notes = notes
+    placement.full_clean()
+    placement.save()
+    cancel_pending_visits(placement=placement)
+
+    if returned:
+        child = Child.objects.select_for_update().get(pk=placement.child_id)
+        home_id = home.pk if home is not None else placement.home_before_id
+        if home_id is None:
+            raise DomainError(_("Name the children's home the child returns to."), field="home")
+        child.current_home_id = home_id
+        child.full_clean()
+        child.save(update_fields=["current_home", "updated_at"])
+        _reset_decision(case)
+        _record_move(
+            case=case, to_stage=Stage.AVAILABLE, actor=actor,
+            reason=(_("Returned to institution (%(reason)s). %(notes)s")
+            % {"reason": placement.get_return_reason_display(), "notes": notes}).strip(),
+        )
+    else:
+        case.outcome = OUTCOME_BY_END_REASON[end_reason]
+        case.closed_on = ended_on
+        _record_move(case=case, to_stage=Stage.CLOSED, actor=actor,
+                     reason=(_("Placement ended: %(reason)s. %(notes)s")
+                             % {"reason": placement.get_end_reason_display(), "notes": notes}).strip())
+    return placement

@@ -1,0 +1,267 @@
+"""Import of an existing registry from CSV: every row validated like a form, then all accepted rows
+written in one transaction (or none at all when a row is bad and ``partial`` is off).
+
+Columns (UTF-8, comma-separated, header row first; dates as YYYY-MM-DD) are listed in
+docs/import.md and in CHILD_COLUMNS / FAMILY_COLUMNS below.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import OrganisationalUnit, User
+from cases.models import Case, Stage, StageChange
+from children.models import Child, ChildrensHome
+from families.models import Applicant, Family
+from regions.models import Region
+
+# column -> required?
+CHILD_COLUMNS: dict[str, bool] = {
+    "last_name": True, "first_name": True, "patronymic": False, "birth_date": True, "sex": True, "iin": False,
+    "legal_status": True, "region": True, "home": False, "entered_care_on": True, "health_needs": False,
+    "responsible_unit": True,
+}
+APPLICANT_COLUMNS = ("last_name", "first_name", "patronymic", "birth_date", "sex", "iin")
+FAMILY_COLUMNS: dict[str, bool] = {
+    "region": True, "responsible_unit": True, "form_of_care": True, "is_relative": False, "applied_on": True,
+    "address": False, "preferred_age_min": False, "preferred_age_max": False, "preferred_sex": False,
+    "max_siblings": False, "max_health_needs": False, "home_study_issued_on": False, "home_study_expires_on": False,
+    "training_certificate_number": False, "training_issued_on": False, "training_expires_on": False,
+    "approval_status": False, "approved_on": False, "approval_expires_on": False,
+    **{f"applicant1_{c}": c != "patronymic" for c in APPLICANT_COLUMNS},
+    **{f"applicant2_{c}": False for c in APPLICANT_COLUMNS},
+}
+COLUMNS = {"children": CHILD_COLUMNS, "families": FAMILY_COLUMNS}
+DATE_FIELDS = {"birth_date", "entered_care_on", "applied_on", "home_study_issued_on", "home_study_expires_on",
+               "training_issued_on", "training_expires_on", "approved_on", "approval_expires_on"}
+INT_FIELDS = {"health_needs", "preferred_age_min", "preferred_age_max", "max_siblings", "max_health_needs"}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (missing, wrong header, unknown kind)."""
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    accepted: list[int] = field(default_factory=list)  # line numbers
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {"line": n, "errors": {field: [messages]}}
+    imported: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "accepted_rows": len(self.accepted), "accepted_lines": self.accepted,
+                "rejected_rows": len(self.rejected), "rejected": self.rejected, "imported": self.imported}
+
+
+def _parse(row: dict[str, str], columns: Iterable[str], errors: dict[str, list[str]], prefix: str = "") -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for column in columns:
+        raw = (row.get(prefix + column) or "").strip()
+        name = column
+        if name in DATE_FIELDS and raw:
+            try:
+                values[name] = dt.date.fromisoformat(raw)
+            except ValueError:
+                errors.setdefault(prefix + column, []).append(_("Enter a date as YYYY-MM-DD."))
+        elif name in INT_FIELDS and raw:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                errors.setdefault(prefix + column, []).append(_("Enter a whole number."))
+        elif name == "is_relative":
+            values[name] = raw.lower() in {"1", "true", "yes", "y"}
+        elif raw or name in {"patronymic", "iin", "address", "preferred_sex", "training_certificate_number"}:
+            values[name] = raw
+    return values
+
+
+def _messages(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {prefix + k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+    return {prefix + "non_field_errors": [str(m) for m in exc.messages]}
+
+
+class _Lookups:
+    """Codes in the file resolved once, not per row."""
+
+    def __init__(self, actor: User | None) -> None:
+        self.regions = dict(Region.objects.values_list("code", "id"))
+        self.units = dict(OrganisationalUnit.objects.values_list("code", "id"))
+        self.allowed_units: set[int] | None = None
+        if actor is not None and not actor.is_administrator:
+            self.allowed_units = set(actor.unit.descendant_ids()) if actor.unit_id else set()
+
+    def resolve(self, values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+        code = values.pop("region", None)
+        if code is not None:
+            if code in self.regions:
+                values["region_id"] = self.regions[code]
+            else:
+                errors.setdefault("region", []).append(_("Unknown region code \"%(code)s\".") % {"code": code})
+        code = values.pop("responsible_unit", None)
+        if code is not None:
+            unit_id = self.units.get(code)
+            if unit_id is None:
+                errors.setdefault("responsible_unit", []).append(_("Unknown unit code \"%(code)s\".") % {"code": code})
+            elif self.allowed_units is not None and unit_id not in self.allowed_units:
+                errors.setdefault("responsible_unit", []).append(_("You cannot register records for this unit."))
+            else:
+                values["responsible_unit_id"] = unit_id
+
+
+def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_iins: set[str]) -> tuple[Child, int] | None:
+    unit_id = values.pop("responsible_unit_id", None)
+    home = values.pop("home", None)
+    if home:
+        if not home.isdigit() or not ChildrensHome.objects.filter(pk=int(home)).exists():
+            errors.setdefault("home", []).append(_("Unknown children's home id \"%(id)s\".") % {"id": home})
+        else:
+            values["current_home_id"] = int(home)
+    values["iin"] = values.get("iin") or None
+    child = Child(**values)
+    try:
+        child.full_clean(exclude=[k for k in ("region",) if "region_id" not in values])
+    except ValidationError as exc:
+        for key, messages in _messages(exc).items():
+            errors.setdefault(key, []).extend(messages)
+    if child.iin and child.iin in seen_iins:
+        errors.setdefault("iin", []).append(_("This IIN appears on an earlier line of the file."))
+    if errors:
+        return None
+    if child.iin:
+        seen_iins.add(child.iin)
+    return child, unit_id
+
+
+def _validate_family(values: dict[str, Any], row: dict[str, str], errors: dict[str, list[str]],
+                     seen_iins: set[str]) -> tuple[Family, list[Applicant]] | None:
+    family = Family(**values)
+    try:
+        family.full_clean(exclude=[k for k in ("region", "responsible_unit") if f"{k}_id" not in values])
+    except ValidationError as exc:
+        for key, messages in _messages(exc).items():
+            errors.setdefault(key, []).extend(messages)
+    applicants = []
+    for position in (1, 2):
+        prefix = f"applicant{position}_"
+        if position == 2 and not any((row.get(prefix + c) or "").strip() for c in APPLICANT_COLUMNS):
+            continue
+        data = _parse(row, APPLICANT_COLUMNS, errors, prefix)
+        applicant = Applicant(position=position, **data)
+        try:
+            applicant.full_clean(exclude=["family"])
+        except ValidationError as exc:
+            for key, messages in _messages(exc, prefix).items():
+                errors.setdefault(key, []).extend(messages)
+        if applicant.iin and applicant.iin in seen_iins:
+            errors.setdefault(prefix + "iin", []).append(_("This IIN appears earlier in the file."))
+        applicants.append(applicant)
+    if errors:
+        return None
+    seen_iins.update(a.iin for a in applicants)
+    return family, applicants
+
+
+def read_rows(text: Iterable[str], kind: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs, after checking the header against the columns of ``kind``."""
+    if kind not in COLUMNS:
+        raise ImportFileError(_("Unknown kind \"%(kind)s\": use children or families.") % {"kind": kind})
+    reader = csv.DictReader(text)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    columns = COLUMNS[kind]
+    missing = [c for c, required in columns.items() if required and c not in header]
+    unknown = [c for c in header if c not in columns]
+    if not header or missing or unknown:
+        parts = []
+        if missing:
+            parts.append(_("missing columns: %(cols)s") % {"cols": ", ".join(missing)})
+        if unknown:
+            parts.append(_("unknown columns: %(cols)s") % {"cols": ", ".join(unknown)})
+        raise ImportFileError(_("Wrong header for %(kind)s: %(problems)s.") % {
+            "kind": kind, "problems": "; ".join(parts) or _("the file is empty")})
+    for row in reader:
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue  # blank line
+        yield reader.line_num, row
+
+
+def import_registry(
+    *,
+    text: Iterable[str],
+    kind: str,
+    partial: bool = False,
+    actor: User | None = None,
+    progress: Callable[[Iterator], Iterator] | None = None,
+) -> ImportReport:
+    """Validate every row; write the accepted ones when no row is bad or ``partial`` is on."""
+    rows = read_rows(text, kind)
+    if progress is not None:
+        rows = progress(rows)
+    report = ImportReport(kind=kind)
+    lookups = _Lookups(actor)
+    seen_iins: set[str] = set()
+    valid: list[Any] = []
+    for line, row in rows:
+        errors: dict[str, list[str]] = {}
+        columns = [c for c in COLUMNS[kind] if not c.startswith("applicant")]
+        values = _parse(row, columns, errors)
+        lookups.resolve(values, errors)
+        result = (_validate_child(values, errors, seen_iins) if kind == "children"
+                  else _validate_family(values, row, errors, seen_iins))
+        if result is None:
+            report.rejected.append({"line": line, "errors": errors})
+        else:
+            report.accepted.append(line)
+            valid.append(result)
+    if report.rejected and not partial:
+        return report
+    with transaction.atomic():
+        if kind == "children":
+            report.imported = _write_children(valid, actor)
+        else:
+            report.imported = _write_families(valid)
+    return report
+
+
+def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
+    children = Child.objects.bulk_create([child for child, _unit in valid], batch_size=1000)
+    now = timezone.now()
+    cases = Case.objects.bulk_create(
+        [Case(child=child, responsible_unit_id=unit_id, stage=Stage.REGISTERED, stage_entered_at=now,
+              opened_on=timezone.localdate()) for child, (_child, unit_id) in zip(children, valid, strict=True)],
+        batch_size=1000,
+    )
+    StageChange.objects.bulk_create(
+        [StageChange(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor, changed_at=now,
+                     reason=_("Imported from the registry file.")) for case in cases],
+        batch_size=1000,
+    )
+    return len(children)
+
+
+def _write_families(valid: list[tuple[Family, list[Applicant]]]) -> int:
+    families = Family.objects.bulk_create([family for family, _people in valid], batch_size=1000)
+    applicants = []
+    for family, (_family, people) in zip(families, valid, strict=True):
+        for person in people:
+            person.family = family
+            applicants.append(person)
+    Applicant.objects.bulk_create(applicants, batch_size=1000)
+    return len(families)
+
+
+def import_uploaded_file(*, data: bytes, kind: str, partial: bool, actor: User | None) -> ImportReport:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(_("The file is not UTF-8 text.")) from exc
+    return import_registry(text=io.StringIO(text, newline=""), kind=kind, partial=partial, actor=actor)
