@@ -69,3 +69,12 @@ def api_client():
 
 
 os.environ.setdefault("OTBASY_TESTING", "1")
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_counts_carried_over():
+    """API throttle counts live in the process's local cache; each test starts with none, as if
+    after a quiet minute, so a long suite is never throttled by requests of earlier tests."""
+    from django.core.cache import cache
+
+    cache.clear()
