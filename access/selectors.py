@@ -1,45 +1,187 @@
 """Who may see which record. Every read of personal data starts from one of these querysets, so
 permission filtering happens in the database.
 
-First version: scoping by assignment (social worker) and by organisational unit (supervisor).
-Sharing through object permissions extends ``cases_visible_to``.
+- social worker: the cases assigned to them, plus cases granted to them or their groups (a share,
+  with an optional expiry) in the direct foreign-key guardian tables;
+- supervisor: every case of their unit and the units below it, plus grants like a worker;
+- analyst: nothing (statistics only);
+- administrator: every record (to correct data), but never the sensitive fields.
+
+Children, placements and visits follow from the cases; families from the unit, the visible cases
+and family grants. Two rules keep these fast at national scale (bench/bench_caseload.py): the unit
+ids and the granted case ids are looked up first and passed as lists (an ``OR x IN (subquery)`` or
+``OR EXISTS`` defeats the indexes and scans every case), and assignment stays the indexed column
+``Case.assigned_worker`` instead of a million copies in a permission table.
 """
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
+from django.db.models import Q, QuerySet
+
+from access.models import (
+    VIEW_SENSITIVE,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    ChildGroupObjectPermission,
+    ChildUserObjectPermission,
+    FamilyGroupObjectPermission,
+    FamilyUserObjectPermission,
+)
 from accounts.models import User
 from cases.models import Case, Placement
 from children.models import Child
 from families.models import Family
+from visits.models import Visit
 
 
 def unit_ids_for(user: User) -> list[int]:
     """The user's unit and every unit below it; looked up once and passed as ids (a subquery in
-    an OR costs tens of milliseconds at national scale)."""
-    return user.unit.descendant_ids() if user.unit_id else []
+    an OR costs tens of milliseconds at national scale). Cached on the user object for the request."""
+    if not user.unit_id:
+        return []
+    cached = getattr(user, "_visible_unit_ids", None)
+    if cached is None or cached[0] != user.unit_id:
+        cached = (user.unit_id, user.unit.descendant_ids())
+        user._visible_unit_ids = cached
+    return cached[1]
+
+
+def sees_personal_data(user: User) -> bool:
+    """Analysts (and anonymous users) see aggregates only; every other role works with persons."""
+    return bool(user.is_authenticated) and not user.is_analyst
+
+
+def _granted_ids(user: User, user_model: type, group_model: type, codename: str) -> list[int]:
+    """Ids of the objects on which this user, or one of their groups, holds an unexpired grant.
+    One query (the two tables in a UNION); usually returns a handful of ids or none."""
+    user_grants = (
+        user_model.objects.active()
+        .filter(user_id=user.pk, permission__codename=codename)
+        .values_list("content_object_id", flat=True)
+        .order_by()
+    )
+    group_grants = (
+        group_model.objects.active()
+        .filter(group__user=user.pk, permission__codename=codename)
+        .values_list("content_object_id", flat=True)
+        .order_by()
+    )
+    return sorted(set(user_grants.union(group_grants)))
+
+
+def granted_case_ids(user: User, codename: str = "view_case") -> list[int]:
+    return _granted_ids(user, CaseUserObjectPermission, CaseGroupObjectPermission, codename)
+
+
+def _case_condition(user: User) -> Q | None:
+    """The WHERE condition on cases for this user; None means every case, Q(pk__in=[]) none."""
+    if not sees_personal_data(user):
+        return Q(pk__in=[])
+    if user.is_administrator:
+        return None
+    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
+    granted = granted_case_ids(user)
+    # Two index scans joined by a BitmapOr; without grants, just the one.
+    return own | Q(pk__in=granted) if granted else own
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    if not user.is_authenticated or user.is_analyst:
-        return Case.objects.none()
-    if user.is_administrator:
+    condition = _case_condition(user)
+    if condition is None:
         return Case.objects.all()
-    if user.is_supervisor:
-        return Case.objects.filter(responsible_unit_id__in=unit_ids_for(user))
-    return Case.objects.filter(assigned_worker=user)
+    return Case.objects.filter(condition)
 
 
 def children_visible_to(user: User) -> QuerySet[Child]:
-    return Child.objects.filter(pk__in=cases_visible_to(user).values("child_id"))
+    condition = _case_condition(user)
+    if condition is None:
+        return Child.objects.all()
+    via_cases = Case.objects.filter(condition).values("child_id").order_by()
+    granted = _granted_ids(user, ChildUserObjectPermission, ChildGroupObjectPermission, "view_child") if sees_personal_data(user) else []
+    if granted:
+        # A UNION inside the IN keeps it one semi-join; an OR beside a subquery would scan every child.
+        via_cases = via_cases.union(Child.objects.filter(pk__in=granted).values("pk").order_by(), all=True)
+    return Child.objects.filter(pk__in=via_cases)
 
 
 def placements_visible_to(user: User) -> QuerySet[Placement]:
-    return Placement.objects.filter(case__in=cases_visible_to(user).values("pk"))
+    condition = _case_condition(user)
+    if condition is None:
+        return Placement.objects.all()
+    return Placement.objects.filter(case__in=Case.objects.filter(condition).values("pk").order_by())
+
+
+def visits_visible_to(user: User) -> QuerySet[Visit]:
+    condition = _case_condition(user)
+    if condition is None:
+        return Visit.objects.all()
+    return Visit.objects.filter(placement__case__in=Case.objects.filter(condition).values("pk").order_by())
 
 
 def families_visible_to(user: User) -> QuerySet[Family]:
-    if not user.is_authenticated or user.is_analyst:
+    """The families of the user's unit (and units below), the families on the cases they see, and
+    families granted to them."""
+    if not sees_personal_data(user):
         return Family.objects.none()
     if user.is_administrator:
         return Family.objects.all()
-    return Family.objects.filter(responsible_unit_id__in=unit_ids_for(user))
+    condition = _case_condition(user)
+    visible_case_ids = Case.objects.filter(condition).values("pk").order_by()
+    ids = (
+        Family.objects.filter(responsible_unit_id__in=unit_ids_for(user)).values("pk").order_by()
+        .union(
+            Placement.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
+            Case.objects.filter(condition, decision_family__isnull=False).values("decision_family_id").order_by(),
+            all=True,
+        )
+    )
+    granted = _granted_ids(user, FamilyUserObjectPermission, FamilyGroupObjectPermission, "view_family")
+    if granted:
+        ids = ids.union(Family.objects.filter(pk__in=granted).values("pk").order_by(), all=True)
+    return Family.objects.filter(pk__in=ids)
+
+
+def cases_editable_by(user: User) -> QuerySet[Case]:
+    """Cases this user may change: their own assignments (worker), their unit's cases (supervisor),
+    and cases granted with change_case. Administrators and analysts change no case."""
+    if not sees_personal_data(user) or user.is_administrator:
+        return Case.objects.none()
+    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
+    granted = granted_case_ids(user, "change_case")
+    return Case.objects.filter(own | Q(pk__in=granted) if granted else own)
+
+
+def cases_supervised_by(user: User) -> QuerySet[Case]:
+    """Cases whose history, access log, shares and assignment this supervisor manages: their unit
+    and the units below it (grants do not count: a share lets one see a case, not manage it)."""
+    if not user.is_authenticated or not user.is_supervisor:
+        return Case.objects.none()
+    return Case.objects.filter(responsible_unit_id__in=unit_ids_for(user))
+
+
+def sensitive_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
+    """Which of these cases the user holds ``view_sensitive`` on: the assigned worker, a supervisor
+    of the case's unit, or an unexpired grant of view_sensitive (a share that includes it).
+    One query for a whole page (plus the unit lookup once per request)."""
+    return _sensitive(user, list(case_ids), "pk")
+
+
+def sensitive_child_ids(user: User, child_ids: Iterable[int]) -> set[int]:
+    """Which of these children the user may see the sensitive fields of: view_sensitive on one of
+    the child's cases."""
+    return _sensitive(user, list(child_ids), "child_id")
+
+
+def _sensitive(user: User, ids: list[int], field: str) -> set[int]:
+    if not ids or not sees_personal_data(user) or user.is_administrator:
+        return set()
+    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
+    grants = CaseUserObjectPermission.objects.active().filter(user_id=user.pk, permission__codename=VIEW_SENSITIVE)
+    group_grants = CaseGroupObjectPermission.objects.active().filter(group__user=user.pk, permission__codename=VIEW_SENSITIVE)
+    # The pk/child list bounds the scan to one page, so the ORed subqueries stay cheap here.
+    rows = Case.objects.filter(**{f"{field}__in": ids}).filter(
+        own
+        | Q(pk__in=grants.values("content_object_id").order_by())
+        | Q(pk__in=group_grants.values("content_object_id").order_by())
+    )
+    return set(rows.values_list(field, flat=True))

@@ -3,11 +3,18 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 
 from core.health import healthz
 
 api_v1 = [
     # Each app contributes its own routes here.
+    path("", include("children.api.urls")),
+    path("", include("families.api.urls")),
+    path("", include("cases.api.urls")),
+    path("", include("registry.api.urls")),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("access/", include("access.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,175 @@
+"""Changes to who may see a case: assignment, reassignment, transfer to another unit, sharing.
+
+Each service is one transaction that locks the case row, so two supervisors acting at once are
+serialised, and the previous holder loses access in the same transaction as the new one gains it.
+Grants are written in bulk to the direct foreign-key tables, never one ``assign_perm`` at a time.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.models import VIEW_SENSITIVE, CaseShare, CaseUserObjectPermission
+from access.selectors import unit_ids_for
+from accounts.models import OrganisationalUnit, User
+from cases.models import Case
+from core.exceptions import DomainError
+
+SHARE_CODENAMES = ("view_case",)
+SHARE_SENSITIVE_CODENAMES = ("view_case", VIEW_SENSITIVE)
+
+
+def case_permissions(codenames: Iterable[str]) -> list[Permission]:
+    codenames = list(codenames)
+    permissions = list(Permission.objects.filter(content_type__app_label="cases", content_type__model="case", codename__in=codenames))
+    if len(permissions) != len(set(codenames)):
+        raise DomainError(_("Unknown case permission in %(names)s.") % {"names": ", ".join(codenames)})
+    return permissions
+
+
+def grant_case_permissions(
+    *, case_ids: Sequence[int], users: Sequence[User], codenames: Iterable[str], expires_at: dt.datetime | None = None
+) -> int:
+    """Grant these permissions on these cases to these users: one INSERT for all of them (rows that
+    exist already are left as they are). Returns the number of rows asked for."""
+    permissions = case_permissions(codenames)
+    rows = [
+        CaseUserObjectPermission(user_id=user.pk, permission_id=permission.pk, content_object_id=case_id, expires_at=expires_at)
+        for case_id in case_ids
+        for user in users
+        for permission in permissions
+    ]
+    CaseUserObjectPermission.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return len(rows)
+
+
+def _require_supervisor_of(actor: User, case: Case) -> None:
+    if not actor.is_supervisor or case.responsible_unit_id not in unit_ids_for(actor):
+        raise DomainError(_("Only a supervisor of the case's unit may do this."), code="permission_denied")
+
+
+def _require_worker_in_unit(worker: User, unit_id: int, field: str = "worker") -> None:
+    if not worker.is_active or not worker.is_social_worker:
+        raise DomainError(_("Cases are assigned to active social workers only."), field=field)
+    if worker.unit_id != unit_id:
+        raise DomainError(
+            _("The social worker works in another unit; transfer the case to that unit instead."), field=field
+        )
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _close_user_access(case: Case, *, users: Q, actor: User, now: dt.datetime) -> None:
+    """Revoke the open shares and delete every case grant of the users matched by ``users``."""
+    CaseShare.objects.filter(case=case, revoked_at__isnull=True).filter(users).update(revoked_at=now, revoked_by=actor)
+    CaseUserObjectPermission.objects.filter(content_object=case).filter(users).delete()
+
+
+@transaction.atomic
+def assign_case(*, case: Case, worker: User, actor: User) -> Case:
+    """Give an unassigned case to a social worker of its unit."""
+    case = _lock(case)
+    _require_supervisor_of(actor, case)
+    if case.assigned_worker_id is not None:
+        raise DomainError(_("The case is already assigned; reassign it instead."), field="worker")
+    _require_worker_in_unit(worker, case.responsible_unit_id)
+    case.assigned_worker = worker
+    case.full_clean()
+    case.save(update_fields=["assigned_worker", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def reassign_case(*, case: Case, worker: User, actor: User) -> Case:
+    """Move a case to another social worker of the same unit. The previous worker loses every
+    access to it (assignment, shares, grants) in this same transaction."""
+    case = _lock(case)
+    _require_supervisor_of(actor, case)
+    _require_worker_in_unit(worker, case.responsible_unit_id)
+    if case.assigned_worker_id == worker.pk:
+        raise DomainError(_("The case is already assigned to this social worker."), field="worker")
+    previous = case.assigned_worker_id
+    case.assigned_worker = worker
+    case.full_clean()
+    case.save(update_fields=["assigned_worker", "updated_at"])
+    if previous is not None:
+        _close_user_access(case, users=Q(user_id=previous), actor=actor, now=timezone.now())
+    return case
+
+
+@transaction.atomic
+def transfer_case(*, case: Case, unit: OrganisationalUnit, actor: User, worker: User | None = None) -> Case:
+    """Move a case to another unit (another district or region), optionally to one of its social
+    workers. Everyone who saw it through the old unit, its worker or a share loses access now;
+    the receiving unit decides whom to share it with."""
+    case = _lock(case)
+    _require_supervisor_of(actor, case)
+    if unit.kind == OrganisationalUnit.Kind.MINISTRY:
+        raise DomainError(_("A case belongs to a regional department or a district authority, not to the ministry."), field="unit")
+    if unit.pk == case.responsible_unit_id:
+        raise DomainError(_("The case already belongs to this unit."), field="unit")
+    if worker is not None:
+        _require_worker_in_unit(worker, unit.pk)
+    case.responsible_unit = unit
+    case.assigned_worker = worker
+    case.full_clean()
+    case.save(update_fields=["responsible_unit", "assigned_worker", "updated_at"])
+    _close_user_access(case, users=Q(), actor=actor, now=timezone.now())
+    return case
+
+
+@transaction.atomic
+def share_case(
+    *, case: Case, user: User, actor: User, expires_at: dt.datetime | None = None, include_sensitive: bool = False,
+    reason: str = "",
+) -> CaseShare:
+    """Let one more user see a case until ``expires_at`` (or until revoked). A new share replaces
+    the user's previous one on this case."""
+    case = _lock(case)
+    _require_supervisor_of(actor, case)
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise DomainError(_("The expiry must be in the future."), field="expires_at")
+    if not user.is_active or not (user.is_social_worker or user.is_supervisor):
+        raise DomainError(_("A case can be shared with an active social worker or supervisor only."), field="user")
+    if user.pk == case.assigned_worker_id:
+        raise DomainError(_("This social worker is assigned to the case and sees it already."), field="user")
+    _close_user_access(case, users=Q(user_id=user.pk), actor=actor, now=now)
+    share = CaseShare(
+        case=case, user=user, granted_by=actor, granted_at=now, expires_at=expires_at, include_sensitive=include_sensitive, reason=reason
+    )
+    share.full_clean()
+    share.save()
+    grant_case_permissions(
+        case_ids=[case.pk], users=[user], codenames=SHARE_SENSITIVE_CODENAMES if include_sensitive else SHARE_CODENAMES,
+        expires_at=expires_at,
+    )
+    return share
+
+
+@transaction.atomic
+def revoke_share(*, case: Case, user: User, actor: User) -> int:
+    """End a user's share of a case now. Returns how many open shares were closed (0 or 1)."""
+    case = _lock(case)
+    _require_supervisor_of(actor, case)
+    closed = CaseShare.objects.filter(case=case, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    CaseUserObjectPermission.objects.filter(content_object=case, user=user).delete()
+    if not closed:
+        raise DomainError(_("This user has no open share of the case."), field="user")
+    return closed
+
+
+def delete_expired_grants() -> int:
+    """Housekeeping: expired grants already give no access (every check filters them), this only
+    keeps the table small. Safe to run at any time."""
+    deleted, _details = CaseUserObjectPermission.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,63 @@
+"""The audit trail: every change to a child, family, applicant, case, placement or visit (with who
+and when, by django-simple-history), and every view of a child's or case's detail (AccessLog).
+
+The history models are registered here, with ``app="audit"``, so that their tables and migrations
+belong to this app and the apps that own the records need no change. Neither kind of row is edited:
+the admin is read-only, and the database refuses UPDATE and DELETE on the access log (migration 0002).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history import register
+
+from cases.models import Case, Placement
+from children.models import Child
+from families.models import Applicant, Family
+from visits.models import Visit
+
+for _model in (Child, Family, Applicant, Case, Placement, Visit):
+    register(_model, app="audit")
+
+
+class AccessLog(models.Model):
+    """One user opened the detail of one child or case."""
+
+    class Kind(models.TextChoices):
+        CASE = "case", _("case")
+        CHILD = "child", _("child")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("record"), max_length=10, choices=Kind.choices)
+    # The log outlives what it logs: plain ids without a database constraint, never cascaded.
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    child = models.ForeignKey(
+        "children.Child", verbose_name=_("child"), null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True)
+    path = models.CharField(_("address"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    saw_sensitive = models.BooleanField(_("sensitive fields shown"), default=False)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["case", "child"]), name="access_log_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(child__isnull=False), name="access_log_names_a_record"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["case", "viewed_at"]),
+            models.Index(fields=["child", "viewed_at"]),
+            models.Index(fields=["user", "viewed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.case_id or self.child_id} {self.viewed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,66 @@
+"""Writing the access log. Called by the detail views of children and cases (see AccessLoggedMixin)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts.models import User
+from audit.models import AccessLog
+from children.models import Child
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log_access(
+    *, user: User, case_id: int | None = None, child_id: int | None = None, request: HttpRequest | None = None,
+    saw_sensitive: bool = False,
+) -> AccessLog:
+    """Record that ``user`` opened the detail of a case (with its child) or of a child."""
+    entry = AccessLog(
+        user=user,
+        kind=AccessLog.Kind.CASE if case_id is not None else AccessLog.Kind.CHILD,
+        case_id=case_id,
+        child_id=child_id,
+        path=(request.get_full_path()[:300] if request is not None else ""),
+        ip_address=_client_ip(request),
+        saw_sensitive=saw_sensitive,
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def _shows_sensitive(data: Any) -> bool:
+    """Whether the answer carries one of the child's sensitive fields (at the top or one level down)."""
+    if not isinstance(data, dict):
+        return False
+    if any(name in data for name in Child.SENSITIVE_FIELDS):
+        return True
+    return any(isinstance(value, dict) and any(name in value for name in Child.SENSITIVE_FIELDS) for value in data.values())
+
+
+class AccessLoggedMixin:
+    """For a DRF detail view (RetrieveModelMixin) of a Case or Child: writes one AccessLog row per
+    successful retrieve. Set ``access_log_kind = "case"`` or ``"child"`` on the view."""
+
+    access_log_kind = "case"
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().retrieve(request, *args, **kwargs)
+        if 200 <= response.status_code < 300:
+            obj = getattr(self, "_access_logged_object", None) or self.get_object()
+            saw = _shows_sensitive(response.data)
+            if self.access_log_kind == "child":
+                log_access(user=request.user, child_id=obj.pk, request=request, saw_sensitive=saw)
+            else:
+                log_access(user=request.user, case_id=obj.pk, child_id=obj.child_id, request=request, saw_sensitive=saw)
+        return response
+
+    def get_object(self) -> Any:
+        obj = super().get_object()
+        self._access_logged_object = obj
+        return obj
