@@ -40,6 +40,8 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
+            # The inbox: one user's rows, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
             models.Index(fields=["emailed_at"], condition=models.Q(emailed_at__isnull=True), name="notification_unsent_idx"),
         ]
 

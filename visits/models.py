@@ -1,11 +1,81 @@
-"""Follow-up visits to a child in a placement: planned, then done."""
+"""Follow-up visits to a child in a placement: planned, then done; and the policy that plans them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import FormOfCare
 from core.models import TimeStampedModel
+
+# The short checklist a worker answers at each visit: key -> question shown to the worker.
+CHECKLIST_ITEMS = {
+    "living_conditions_adequate": _("Living conditions are adequate"),
+    "child_healthy": _("The child is healthy and receives medical care"),
+    "attends_school_or_kindergarten": _("The child attends school or kindergarten"),
+    "attached_to_carers": _("The child is attached to the carers"),
+    "carers_coping": _("The carers are coping and have support"),
+    "child_wishes_heard": _("The child was heard alone and says they want to stay"),
+}
+
+
+class VisitPolicy(TimeStampedModel):
+    """When follow-up visits fall due for one form of care, counted in months from the placement start.
+
+    Visits fall at each of ``first_visits_months``, then every ``repeat_every_months`` until
+    ``repeat_until_months`` (or, when that is empty, for as long as the placement lasts: the planned
+    visits then reach ``horizon_months`` ahead and the nightly sweep extends them). The carer's annual
+    report falls every ``annual_report_every_months`` when set.
+    """
+
+    form_of_care = models.CharField(_("form of care"), max_length=20, choices=FormOfCare.choices, unique=True)
+    first_visits_months = models.JSONField(_("first visits (months after the start)"), default=list)
+    repeat_every_months = models.PositiveSmallIntegerField(_("then every (months)"), null=True, blank=True)
+    repeat_until_months = models.PositiveSmallIntegerField(
+        _("until (months after the start)"), null=True, blank=True,
+        help_text=_("Empty: for as long as the placement lasts."),
+    )
+    horizon_months = models.PositiveSmallIntegerField(
+        _("plan ahead (months)"), default=36, help_text=_("How far ahead open-ended schedules are planned.")
+    )
+    annual_report_every_months = models.PositiveSmallIntegerField(
+        _("carer's report every (months)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["form_of_care"]
+        verbose_name = _("visit policy")
+        verbose_name_plural = _("visit policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(form_of_care__in=FormOfCare.values), name="visit_policy_form_of_care_valid"),
+            models.CheckConstraint(
+                condition=Q(repeat_every_months__isnull=True) | Q(repeat_every_months__gt=0), name="visit_policy_repeat_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_report_every_months__isnull=True) | Q(annual_report_every_months__gt=0),
+                name="visit_policy_report_positive",
+            ),
+            models.CheckConstraint(condition=Q(horizon_months__gt=0), name="visit_policy_horizon_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_form_of_care_display())
+
+    def clean(self) -> None:
+        months = self.first_visits_months
+        if not isinstance(months, list) or not all(isinstance(m, int) and not isinstance(m, bool) and m > 0 for m in months):
+            raise ValidationError({"first_visits_months": _("Give a list of whole months after the start, e.g. [1, 3, 6, 12].")})
+        if months != sorted(set(months)):
+            raise ValidationError({"first_visits_months": _("List each month once, in increasing order.")})
+        if self.repeat_until_months is not None and self.repeat_every_months is None:
+            raise ValidationError({"repeat_every_months": _("Say how often visits repeat until the end month.")})
+        if not months and self.repeat_every_months is None:
+            raise ValidationError({"first_visits_months": _("A policy plans at least one visit.")})
+
+    @property
+    def open_ended(self) -> bool:
+        return self.repeat_every_months is not None and self.repeat_until_months is None
 
 
 class Visit(TimeStampedModel):
@@ -49,6 +119,12 @@ class Visit(TimeStampedModel):
             ),
             # A visit that took place says who made it.
             models.CheckConstraint(condition=Q(done_on__isnull=True) | Q(worker__isnull=False), name="visit_done_has_worker"),
+            # A schedule plans one visit of a kind per date, so regenerating or extending it is an
+            # INSERT ... ON CONFLICT DO NOTHING that never doubles a visit.
+            models.UniqueConstraint(
+                fields=["placement", "kind", "planned_on"], condition=Q(kind__in=["scheduled", "annual_report"]),
+                name="visit_scheduled_once_per_date",
+            ),
         ]
         indexes = [
             models.Index(fields=["placement", "planned_on"]),
@@ -59,3 +135,7 @@ class Visit(TimeStampedModel):
 
     def __str__(self) -> str:
         return _("Visit on %(date)s") % {"date": self.planned_on}
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None

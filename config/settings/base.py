@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "matching",
     "registry",
     "audit",
+    "risk",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +139,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -154,6 +156,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Kombu's Redis transport redelivers a message not acknowledged within this time (a worker died
+# mid-task); our tasks are idempotent and short, so a small value only speeds up recovery.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+# One beat, three periodic tasks; long waits are due dates in the database (notifications app).
+CELERY_BEAT_SCHEDULE = {
+    "nightly-risk": {"task": "notifications.nightly_risk", "schedule": crontab(hour=1, minute=0)},
+    "daily-sweep": {"task": "notifications.daily_sweep", "schedule": crontab(hour=6, minute=0)},
+    "send-emails": {"task": "notifications.send_emails", "schedule": 300.0},
+}
+# Reminders (notifications/services.py). Stage limits for "case stuck" are the cases app's
+# StageTimeLimit policy table.
+NOTIFICATION_VISIT_DUE_DAYS = 7
+NOTIFICATION_EXPIRY_WARNING_DAYS = 30
+NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS = 30
+NOTIFICATION_ESCALATE_AFTER_DAYS = env_int("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)
+NOTIFICATION_CATCH_UP_DAYS = 14
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,291 @@
+"""Writes on the inbox: the daily reminder sweep, alerts to supervisors, marking as read, and the
+e-mails.
+
+Exactly one reminder per event: every reminder is inserted by one set-based
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` against the unique key (recipient, kind, subject,
+due date), so re-running the sweep, or a worker dying half-way and its message being redelivered,
+never doubles a row. Each kind commits on its own; a kind that did not commit is simply done by
+the next run. Windows reach ``NOTIFICATION_CATCH_UP_DAYS`` back, so a sweep that did not run for a
+few days catches up. E-mails are sent by a separate task from the rows with ``emailed_at IS NULL``.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.message import EmailMessage
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.exceptions import DomainError
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+INSERT = """
+    INSERT INTO notifications_notification
+        (recipient_id, kind, subject_key, due_on, title, body, case_id, placement_id, created_at)
+    {select}
+    ON CONFLICT (recipient_id, kind, subject_key, due_on) DO NOTHING
+"""
+
+# Supervisors of a case's or family's unit: those of the unit itself and, for a district, of its
+# regional department. Joined on ``ou`` (the unit).
+SUPERVISORS_JOIN = """
+    JOIN accounts_user u ON u.role = 'supervisor' AND u.is_active
+     AND u.unit_id IN (ou.id, CASE WHEN ou.kind = 'district' THEN ou.parent_id END)
+"""
+
+
+def _setting(name: str, default: object) -> object:
+    return getattr(settings, name, default)
+
+
+def stage_time_limits() -> dict[str, int]:
+    """Days a case may stay in each stage before it counts as stuck: the cases app's policy table."""
+    from cases.models import StageTimeLimit
+
+    return dict(StageTimeLimit.objects.values_list("stage", "max_days"))
+
+
+@dataclass
+class SweepResult:
+    created: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+def _visit_due(today: dt.date) -> tuple[str, dict]:
+    days = int(_setting("NOTIFICATION_VISIT_DUE_DAYS", 7))
+    return INSERT.format(select="""
+        SELECT c.assigned_worker_id, 'visit_due', 'visit:' || v.id, v.planned_on,
+               format(%(title)s, v.planned_on, c.id), '', c.id, p.id, now()
+        FROM visits_visit v
+        JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
+        JOIN cases_case c ON c.id = p.case_id
+        WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(today)s AND %(until)s AND c.assigned_worker_id IS NOT NULL
+    """), {"today": today, "until": today + dt.timedelta(days=days), "title": _("Visit due on %s (case %s)")}
+
+
+def _visit_overdue(today: dt.date) -> tuple[str, dict]:
+    catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
+    return INSERT.format(select="""
+        SELECT c.assigned_worker_id, 'visit_overdue', 'visit:' || v.id, v.planned_on,
+               format(%(title)s, v.planned_on, c.id), '', c.id, p.id, now()
+        FROM visits_visit v
+        JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
+        JOIN cases_case c ON c.id = p.case_id
+        WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(since)s AND %(yesterday)s AND c.assigned_worker_id IS NOT NULL
+    """), {"since": today - dt.timedelta(days=catch_up), "yesterday": today - dt.timedelta(days=1),
+           "title": _("Visit overdue since %s (case %s)")}
+
+
+def _visit_escalation(today: dt.date) -> tuple[str, dict]:
+    catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
+    after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7))
+    last = today - dt.timedelta(days=after)
+    return INSERT.format(select=f"""
+        SELECT u.id, 'escalation', 'visit:' || v.id, v.planned_on,
+               format(%(title)s, c.id, v.planned_on), '', c.id, p.id, now()
+        FROM visits_visit v
+        JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
+        JOIN cases_case c ON c.id = p.case_id
+        JOIN accounts_organisationalunit ou ON ou.id = c.responsible_unit_id
+        {SUPERVISORS_JOIN}
+        WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(since)s AND %(last)s
+    """), {"since": last - dt.timedelta(days=catch_up), "last": last,
+           "title": _("Escalated: case %s has a visit overdue since %s")}
+
+
+def _certificate_expiring(today: dt.date) -> tuple[str, dict]:
+    days = int(_setting("NOTIFICATION_EXPIRY_WARNING_DAYS", 30))
+    branches = []
+    for column, document in (("home_study_expires_on", "home_study"), ("training_expires_on", "training"),
+                             ("approval_expires_on", "approval")):
+        branches.append(f"""
+            SELECT f.id, f.responsible_unit_id, '{document}' AS document, f.{column} AS expires_on
+            FROM families_family f
+            WHERE f.approval_status IN ('approved', 'under_assessment') AND f.{column} BETWEEN %(today)s AND %(until)s
+        """)
+    return INSERT.format(select=f"""
+        SELECT u.id, 'certificate_expiring', 'family:' || d.id || ':' || d.document, d.expires_on,
+               format(%(title)s, d.id, d.document, d.expires_on), '', NULL::bigint, NULL::bigint, now()
+        FROM ({" UNION ALL ".join(branches)}) d
+        JOIN accounts_organisationalunit ou ON ou.id = d.responsible_unit_id
+        {SUPERVISORS_JOIN}
+    """), {"today": today, "until": today + dt.timedelta(days=days),
+           "title": _("Family %s: %s expires on %s")}
+
+
+def _stuck_cases(today: dt.date, *, escalation: bool) -> tuple[str, dict] | None:
+    limits = stage_time_limits()
+    if not limits:
+        return None
+    catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
+    after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)) if escalation else 0
+    tz = timezone.get_current_timezone()
+    params: dict[str, object] = {"title": _("Escalated: case %s stuck in stage %s since %s") if escalation
+                                 else _("Case %s has been in stage %s too long (limit passed on %s)"),
+                                 "tz": str(tz)}
+    branches = []
+    for i, (stage, days) in enumerate(sorted(limits.items())):
+        # The limit passed on day D = entered + days; it is reported (or escalated ``after`` days
+        # later) from D on, within the catch-up window. Bounds as instants so the index is used.
+        last_day = today - dt.timedelta(days=days + after)
+        params[f"stage{i}"], params[f"days{i}"] = stage, days
+        params[f"from{i}"] = timezone.make_aware(datetime.combine(last_day - dt.timedelta(days=catch_up), time.min), tz)
+        params[f"to{i}"] = timezone.make_aware(datetime.combine(last_day + dt.timedelta(days=1), time.min), tz)
+        branches.append(f"""
+            SELECT c.id, c.stage, c.assigned_worker_id, c.responsible_unit_id,
+                   ((c.stage_entered_at AT TIME ZONE %(tz)s)::date + %(days{i})s) AS limit_passed_on
+            FROM cases_case c
+            WHERE c.stage = %(stage{i})s AND c.stage_entered_at >= %(from{i})s AND c.stage_entered_at < %(to{i})s
+        """)
+    stuck = " UNION ALL ".join(branches)
+    if escalation:
+        select = f"""
+            SELECT u.id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
+                   format(%(title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+            FROM ({stuck}) s
+            JOIN accounts_organisationalunit ou ON ou.id = s.responsible_unit_id
+            {SUPERVISORS_JOIN}
+        """
+    else:
+        select = f"""
+            SELECT s.assigned_worker_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
+                   format(%(title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+            FROM ({stuck}) s WHERE s.assigned_worker_id IS NOT NULL
+        """
+    return INSERT.format(select=select), params
+
+
+def _high_risk_without_visit(today: dt.date) -> tuple[str, dict]:
+    gap = int(_setting("NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS", 30))
+    # Due on the day the gap since the last visit done (or since the start) reached ``gap`` days;
+    # a new visit moves that day, so the next gap is a new reminder.
+    return INSERT.format(select="""
+        SELECT c.assigned_worker_id, 'high_risk_no_visit', 'placement:' || p.id, g.due_on,
+               format(%(title)s, c.id, %(gap)s), '', c.id, p.id, now()
+        FROM risk_placementrisk r
+        JOIN cases_placement p ON p.id = r.placement_id AND p.ended_on IS NULL
+        JOIN cases_case c ON c.id = p.case_id
+        CROSS JOIN LATERAL (
+            SELECT greatest(p.started_on, (SELECT max(v.done_on) FROM visits_visit v
+                                           WHERE v.placement_id = p.id AND v.done_on IS NOT NULL)) + %(gap)s AS due_on
+        ) g
+        WHERE r.band = 'high' AND g.due_on <= %(today)s AND c.assigned_worker_id IS NOT NULL
+    """), {"today": today, "gap": gap, "title": _("Case %s: high risk of return and no visit for %s days")}
+
+
+SWEEP_STEPS: list[tuple[str, Callable[[dt.date], tuple[str, dict] | None]]] = [
+    ("visit_due", _visit_due),
+    ("visit_overdue", _visit_overdue),
+    ("visit_escalation", _visit_escalation),
+    ("certificate_expiring", _certificate_expiring),
+    ("case_stuck", lambda today: _stuck_cases(today, escalation=False)),
+    ("case_escalation", lambda today: _stuck_cases(today, escalation=True)),
+    ("high_risk_no_visit", _high_risk_without_visit),
+]
+
+
+def run_reminder_sweep(*, today: dt.date | None = None) -> SweepResult:
+    """Insert every reminder due today that does not exist yet: one statement per kind, whatever
+    the number of placements. Safe to run any number of times."""
+    today = today or timezone.localdate()
+    result = SweepResult()
+    for name, step in SWEEP_STEPS:
+        statement = step(today)
+        if statement is None:
+            continue
+        sql, params = statement
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            result.created[name] = cursor.rowcount
+    if result.total:
+        publish_email_sending()
+    return result
+
+
+def notify_supervisors_of_placements(*, placement_ids: list[int], kind: str, due_on: dt.date) -> int:
+    """One alert per supervisor of each placement's case unit (e.g. a move into high risk)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(INSERT.format(select=f"""
+            SELECT u.id, %(kind)s, 'placement:' || p.id, %(due_on)s, format(%(title)s, c.id), '', c.id, p.id, now()
+            FROM cases_placement p
+            JOIN cases_case c ON c.id = p.case_id
+            JOIN accounts_organisationalunit ou ON ou.id = c.responsible_unit_id
+            {SUPERVISORS_JOIN}
+            WHERE p.id = ANY(%(ids)s)
+        """), {"ids": placement_ids, "kind": kind, "due_on": due_on,
+               "title": _("Case %s: the placement moved into high risk of return")})
+        created = cursor.rowcount
+    if created:
+        publish_email_sending()
+    return created
+
+
+def mark_read(*, notification: Notification, user: User) -> Notification:
+    """Mark one of the user's own notifications as read (reading it again changes nothing)."""
+    if notification.recipient_id != user.pk:
+        raise DomainError(_("This notification is not yours."))
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def send_pending_emails(*, batch_size: int = 200) -> int:
+    """E-mail the notifications not e-mailed yet, in batches; returns how many were sent.
+
+    Rows are locked with SKIP LOCKED, so two workers never send the same row; ``emailed_at`` is set
+    in the same transaction. A worker killed after sending and before committing sends that batch
+    again (at least once: a mail server cannot take part in our transaction).
+    """
+    sent = 0
+    mail = get_connection()
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(emailed_at__isnull=True)
+                .select_related("recipient")
+                .order_by("id")[:batch_size]
+            )
+            if not rows:
+                return sent
+            messages = [
+                EmailMessage(subject=row.title, body=row.body or row.title, to=[row.recipient.email], connection=mail)
+                for row in rows if row.recipient.email
+            ]
+            if messages:
+                mail.send_messages(messages)
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(emailed_at=timezone.now())
+            sent += len(messages)
+
+
+def publish_email_sending() -> None:
+    """Ask a worker to send the e-mails once the current transaction commits."""
+    from notifications.tasks import send_notification_emails
+
+    publish_after_commit(send_notification_emails)
+
+
+def publish_after_commit(task: object, *args: object) -> None:
+    """``delay_on_commit`` that never breaks the caller: with the broker down the write has already
+    committed, the error is logged, and the periodic tasks catch up from the database."""
+
+    def publish() -> None:
+        try:
+            task.delay(*args)
+        except Exception:  # any broker or network error: the database stays the source of truth
+            logger.warning("Could not publish %s to the broker; the next periodic run catches up.", task.name, exc_info=True)
+
+    transaction.on_commit(publish, robust=True)

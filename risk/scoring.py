@@ -1,0 +1,164 @@
+"""The risk score as one set-based SQL statement, used both for one placement (after a visit,
+assessment or family event) and for every active placement at once (the nightly sweep), so the two
+can never disagree.
+
+Each factor present adds its weight (counted factors: weight x count, up to ``cap``). The band
+comes from RiskPolicy's thresholds. The statement upserts PlacementRisk and returns, per placement,
+the new score and band and the band it had before, so the caller can act on moves into "high".
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+
+from risk.models import Factor, RiskFactorWeight, RiskPolicy
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    placement_id: int
+    score: int
+    band: str
+    previous_band: str | None
+    factors: list[dict]
+
+
+def _weights() -> dict[str, object]:
+    """Weight, threshold and cap of every factor as SQL parameters; a disabled factor weighs 0."""
+    rows = {w.factor: w for w in RiskFactorWeight.objects.all()}
+    params: dict[str, object] = {}
+    for factor in Factor.values:
+        row = rows.get(factor)
+        params[f"w_{factor}"] = row.weight if row and row.enabled else 0
+        params[f"t_{factor}"] = row.threshold if row and row.threshold is not None else 0
+        params[f"c_{factor}"] = row.cap if row else 1
+    return params
+
+
+def _factor(code: str, condition: str, contribution: str, detail: str) -> str:
+    return (
+        f"CASE WHEN %(w_{code})s > 0 AND ({condition}) THEN jsonb_build_object("
+        f"'factor', '{code}', 'contribution', ({contribution}), 'detail', ({detail})::text) END"
+    )
+
+
+FACTOR_EXPRESSIONS = [
+    _factor("adolescent_at_placement", "i.age_at_start >= %(t_adolescent_at_placement)s",
+            "%(w_adolescent_at_placement)s", "i.age_at_start"),
+    _factor("older_at_placement",
+            "i.age_at_start >= %(t_older_at_placement)s AND NOT (%(w_adolescent_at_placement)s > 0 "
+            "AND i.age_at_start >= %(t_adolescent_at_placement)s)",
+            "%(w_older_at_placement)s", "i.age_at_start"),
+    _factor("sdq_high", "i.sdq >= %(t_sdq_high)s", "%(w_sdq_high)s", "i.sdq"),
+    _factor("sdq_raised", "i.sdq >= %(t_sdq_raised)s AND NOT (%(w_sdq_high)s > 0 AND i.sdq >= %(t_sdq_high)s)",
+            "%(w_sdq_raised)s", "i.sdq"),
+    _factor("earlier_breakdowns", "i.breakdowns > 0",
+            "%(w_earlier_breakdowns)s * least(i.breakdowns, %(c_earlier_breakdowns)s)", "i.breakdowns"),
+    _factor("long_in_institution", "i.months_in_care >= %(t_long_in_institution)s",
+            "%(w_long_in_institution)s", "i.months_in_care"),
+    _factor("abuse_or_neglect", "i.abuse", "%(w_abuse_or_neglect)s", "''"),
+    _factor("siblings_separated", "i.siblings_separated", "%(w_siblings_separated)s", "''"),
+    _factor("non_kin", "i.form_of_care <> 'kinship' AND NOT i.is_relative", "%(w_non_kin)s", "i.form_of_care"),
+    _factor("carer_not_trained", "i.untrained", "%(w_carer_not_trained)s", "''"),
+    _factor("family_events", "i.events > 0", "%(w_family_events)s * least(i.events, %(c_family_events)s)", "i.events"),
+    _factor("missed_visits", "i.missed > 0", "%(w_missed_visits)s * least(i.missed, %(c_missed_visits)s)", "i.missed"),
+    _factor("last_visit_serious_concerns", "'serious_concerns' IN (i.child_condition, i.family_condition)",
+            "%(w_last_visit_serious_concerns)s", "i.last_visit_on"),
+    _factor("last_visit_some_concerns",
+            "'some_concerns' IN (i.child_condition, i.family_condition) AND NOT "
+            "(%(w_last_visit_serious_concerns)s > 0 AND 'serious_concerns' IN (i.child_condition, i.family_condition))",
+            "%(w_last_visit_some_concerns)s", "i.last_visit_on"),
+]
+
+SCORE_SQL = """
+WITH inputs AS (
+    SELECT p.id, p.form_of_care, p.siblings_separated,
+           extract(year FROM age(p.started_on, c.birth_date))::int AS age_at_start,
+           c.sdq_total_difficulties AS sdq,
+           c.abuse_or_neglect_history AS abuse,
+           (extract(year FROM age(p.started_on, c.entered_care_on)) * 12
+             + extract(month FROM age(p.started_on, c.entered_care_on)))::int AS months_in_care,
+           f.is_relative,
+           (f.training_certificate_number = '' OR f.training_issued_on IS NULL) AS untrained,
+           (SELECT count(*) FROM cases_placement e
+             WHERE e.child_id = p.child_id AND e.id <> p.id AND e.end_reason = 'returned'
+               AND e.ended_on <= p.started_on)::int AS breakdowns,
+           (SELECT count(*) FROM risk_familyevent fe
+             WHERE fe.family_id = p.family_id AND fe.occurred_on <= %(today)s
+               AND fe.occurred_on > %(today)s::date - %(t_family_events)s)::int AS events,
+           (SELECT count(*) FROM visits_visit mv
+             WHERE mv.placement_id = p.id AND mv.done_on IS NULL
+               AND mv.planned_on < %(today)s::date - %(t_missed_visits)s)::int AS missed,
+           lv.child_condition, lv.family_condition, lv.done_on AS last_visit_on
+    FROM cases_placement p
+    JOIN children_child c ON c.id = p.child_id
+    JOIN families_family f ON f.id = p.family_id
+    LEFT JOIN LATERAL (
+        SELECT v.child_condition, v.family_condition, v.done_on FROM visits_visit v
+        WHERE v.placement_id = p.id AND v.done_on IS NOT NULL
+        ORDER BY v.done_on DESC, v.id DESC LIMIT 1
+    ) lv ON true
+    WHERE p.ended_on IS NULL {placement_filter}
+), scored AS (
+    SELECT i.id, f.factors,
+           (SELECT coalesce(sum((x ->> 'contribution')::int), 0) FROM jsonb_array_elements(f.factors) x)::int AS score
+    FROM inputs i
+    CROSS JOIN LATERAL (
+        SELECT coalesce(jsonb_agg(x ORDER BY (x ->> 'contribution')::int DESC, x ->> 'factor'), '[]'::jsonb) AS factors
+        FROM unnest(ARRAY[{factor_expressions}]::jsonb[]) AS x WHERE x IS NOT NULL
+    ) f
+), banded AS (
+    SELECT s.id, s.score, s.factors,
+           CASE WHEN s.score >= %(high_from)s THEN 'high' WHEN s.score >= %(medium_from)s THEN 'medium' ELSE 'low' END AS band
+    FROM scored s
+), previous AS (
+    SELECT r.placement_id, r.band, r.score FROM risk_placementrisk r WHERE r.placement_id IN (SELECT id FROM banded)
+), upserted AS (
+    INSERT INTO risk_placementrisk (placement_id, score, band, factors, computed_on, high_since)
+    SELECT b.id, b.score, b.band, b.factors, %(today)s, CASE WHEN b.band = 'high' THEN %(today)s::date END
+    FROM banded b
+    ON CONFLICT (placement_id) DO UPDATE SET
+        score = EXCLUDED.score, band = EXCLUDED.band, factors = EXCLUDED.factors, computed_on = EXCLUDED.computed_on,
+        high_since = CASE WHEN EXCLUDED.band <> 'high' THEN NULL
+                          WHEN risk_placementrisk.band = 'high' THEN risk_placementrisk.high_since
+                          ELSE EXCLUDED.computed_on END
+    -- the nightly run rewrites only what changed
+    WHERE %(always)s OR risk_placementrisk.score <> EXCLUDED.score OR risk_placementrisk.band <> EXCLUDED.band
+       OR risk_placementrisk.factors <> EXCLUDED.factors
+    RETURNING placement_id, score, band, factors
+), assessed AS (
+    -- history for calibration: every event-driven computation, and nightly only a change of band
+    INSERT INTO risk_riskassessment (placement_id, assessed_on, reason, visit_id, score, band, factors, created_at)
+    SELECT u.placement_id, %(today)s, %(reason)s, %(visit_id)s, u.score, u.band, u.factors, now()
+    FROM upserted u LEFT JOIN previous p ON p.placement_id = u.placement_id
+    WHERE %(always)s OR p.band IS DISTINCT FROM u.band
+)
+SELECT u.placement_id, u.score, u.band, p.band AS previous_band, u.factors
+FROM upserted u LEFT JOIN previous p ON p.placement_id = u.placement_id
+-- the nightly run returns only the moves into "high", which need an extra visit and an alert
+WHERE %(always)s OR (u.band = 'high' AND p.band IS DISTINCT FROM 'high')
+"""
+
+
+def score_placements(
+    *, today: dt.date, reason: str, placement_ids: list[int] | None = None, visit_id: int | None = None,
+) -> list[ScoreChange]:
+    """Recompute and store the risk of the given active placements, or of all of them (None).
+
+    For given placements every computation is kept as a RiskAssessment and returned. For all of
+    them (the nightly sweep) only changed rows are written, only changes of band are kept as
+    history, and only the moves into "high" are returned. Placements not active are skipped.
+    """
+    always = placement_ids is not None
+    policy = RiskPolicy.current()
+    params = {**_weights(), "today": today, "high_from": policy.high_from, "medium_from": policy.medium_from, "always": always,
+              "reason": reason, "visit_id": visit_id}
+    placement_filter = ""
+    if placement_ids is not None:
+        placement_filter = "AND p.id = ANY(%(ids)s)"
+        params["ids"] = list(placement_ids)
+    sql = SCORE_SQL.format(placement_filter=placement_filter, factor_expressions=",\n".join(FACTOR_EXPRESSIONS))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [ScoreChange(*row) for row in cursor.fetchall()]
