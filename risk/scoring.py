@@ -8,6 +8,7 @@ the new score and band and the band it had before, so the caller can act on move
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.db import connection
@@ -161,4 +162,6 @@ def score_placements(
     sql = SCORE_SQL.format(placement_filter=placement_filter, factor_expressions=",\n".join(FACTOR_EXPRESSIONS))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [ScoreChange(*row) for row in cursor.fetchall()]
+        # Django's connection hands jsonb back as text (JSONField parses it itself).
+        return [ScoreChange(pid, score, band, previous, json.loads(factors) if isinstance(factors, str) else factors)
+                for pid, score, band, previous, factors in cursor.fetchall()]
