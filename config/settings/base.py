@@ -55,6 +55,11 @@ INSTALLED_APPS = [
     "registry",
     "audit",
     "risk",
+    "stats",
+    "web",
+    "documents",
+    "consents",
+    "emergency",
 ]
 
 MIDDLEWARE = [
@@ -112,7 +117,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+# The pages (web/) send each role to its start page after signing in.
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+# Django ships no Kazakh date and number formats; web/formats/kk has them.
+FORMAT_MODULE_PATH = ["web.formats"]
 
 # Sign-in lockout (django-axes, counts kept in the database and so shared by every web process):
 # five failures for one username from one address lock that pair out for the cool-off period.
@@ -141,6 +151,26 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# Documents (documents/): stored through the storage API (MEDIA_ROOT, never served by URL; an S3-compatible
+# store by adding a "documents" entry to STORAGES, see docs/documents.md), limited in size and in type by content.
+DOCUMENTS_MAX_UPLOAD_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DOCUMENTS_ALLOWED_TYPES = ["pdf", "png", "jpeg", "docx"]
+DOCUMENTS_PDF_FONT = os.environ.get("DOCUMENTS_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+DOCUMENTS_PDF_FONT_BOLD = os.environ.get("DOCUMENTS_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+# The child's own view is recorded from this age (Kazakhstan's family law: 10).
+CONSENT_CHILD_VIEW_MIN_AGE = 10
+# Emergency access ("break the glass", emergency/): how long it lasts and how much reason it needs.
+EMERGENCY_ACCESS_HOURS = 24
+EMERGENCY_ACCESS_MIN_REASON_LENGTH = 10
+
+# Anonymized statistics (stats/): counts from 1 to k-1 are never published to analysts; the forms of care
+# that count as a permanent family; the placement ends that count as a move; limits of a request.
+STATS_SUPPRESSION_K = env_int("STATS_SUPPRESSION_K", 10)
+STATS_PERMANENT_FORMS_OF_CARE = ["adoption", "guardianship", "trusteeship", "kinship"]
+STATS_PLACEMENT_MOVE_END_REASONS = ["returned", "transferred"]
+STATS_MAX_CELLS = env_int("STATS_MAX_CELLS", 20000)
+STATS_MAX_EPSILON = 10.0
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
