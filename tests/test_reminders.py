@@ -1,0 +1,160 @@
+"""The daily reminder sweep: each kind of reminder fires once, on its day, to the right person, and
+never again when the sweep runs again; overdue items escalate to the supervisor; e-mails go out once."""
+
+import datetime as dt
+from datetime import datetime, time
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import OrganisationalUnit
+from notifications.models import Notification
+from notifications.services import run_reminder_sweep, send_pending_emails
+from risk.models import PlacementRisk
+from tests.factories import CaseFactory, FamilyFactory, PlacementFactory, UserFactory, VisitFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 3, 2)
+
+
+def day(offset: int) -> dt.date:
+    return TODAY + dt.timedelta(days=offset)
+
+
+def kinds_for(user) -> list[tuple[str, str, dt.date]]:
+    return sorted(Notification.objects.filter(recipient=user).values_list("kind", "subject_key", "due_on"))
+
+
+@pytest.fixture
+def placement(district):
+    case = CaseFactory(responsible_unit=district, stage="placed")
+    return PlacementFactory(case=case, child=case.child, started_on=day(-100))
+
+
+def test_visit_due_fires_seven_days_ahead_once(placement):
+    visit = VisitFactory(placement=placement, planned_on=day(7))
+    worker = placement.case.assigned_worker
+    assert run_reminder_sweep(today=day(-1)).total == 0  # eight days ahead: not yet
+    assert run_reminder_sweep(today=TODAY).created["visit_due"] == 1
+    assert run_reminder_sweep(today=TODAY).total == 0
+    assert run_reminder_sweep(today=day(1)).total == 0  # the next day: still the same reminder
+    assert kinds_for(worker) == [("visit_due", f"visit:{visit.pk}", day(7))]
+
+
+def test_a_visit_done_is_not_reminded(placement, worker):
+    VisitFactory(placement=placement, planned_on=day(5), done_on=day(-1), worker=worker)
+    assert run_reminder_sweep(today=TODAY).total == 0
+
+
+def test_visit_overdue_fires_the_day_after_once(placement):
+    visit = VisitFactory(placement=placement, planned_on=day(-1))
+    worker = placement.case.assigned_worker
+    assert run_reminder_sweep(today=day(-1)).created.get("visit_overdue") == 0
+    assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
+    run_reminder_sweep(today=TODAY)
+    run_reminder_sweep(today=day(2))
+    overdue = Notification.objects.filter(recipient=worker, kind="visit_overdue")
+    assert list(overdue.values_list("subject_key", "due_on")) == [(f"visit:{visit.pk}", day(-1))]
+
+
+def test_an_overdue_visit_escalates_to_the_supervisor_after_the_set_days(placement, supervisor, settings):
+    settings.NOTIFICATION_ESCALATE_AFTER_DAYS = 5
+    visit = VisitFactory(placement=placement, planned_on=day(-5))
+    run_reminder_sweep(today=day(-1))  # four days overdue: the worker only
+    assert kinds_for(supervisor) == []
+    run_reminder_sweep(today=TODAY)
+    run_reminder_sweep(today=TODAY)
+    assert kinds_for(supervisor) == [("escalation", f"visit:{visit.pk}", day(-5))]
+    assert Notification.objects.filter(kind="escalation").count() == 1
+
+
+def test_supervisors_of_other_regions_get_no_escalation(placement, settings):
+    settings.NOTIFICATION_ESCALATE_AFTER_DAYS = 1
+    outsider = UserFactory(role="supervisor", unit=OrganisationalUnit.objects.get(kind="region", region__code="astana"))
+    VisitFactory(placement=placement, planned_on=day(-2))
+    run_reminder_sweep(today=TODAY)
+    assert kinds_for(outsider) == []
+
+
+def test_home_study_expiring_within_30_days_fires_once_to_the_familys_supervisor(district, supervisor):
+    family = FamilyFactory(responsible_unit=district, home_study_issued_on=day(-300), home_study_expires_on=day(30))
+    run_reminder_sweep(today=day(-1))
+    assert kinds_for(supervisor) == []
+    run_reminder_sweep(today=TODAY)
+    run_reminder_sweep(today=day(3))
+    assert kinds_for(supervisor) == [("certificate_expiring", f"family:{family.pk}:home_study", day(30))]
+
+
+def test_training_certificate_and_approval_are_reminded_separately(district, supervisor):
+    family = FamilyFactory(responsible_unit=district, training_issued_on=day(-300), training_expires_on=day(10),
+                           approved_on=day(-300), approval_expires_on=day(20))
+    run_reminder_sweep(today=TODAY)
+    assert [k[1] for k in kinds_for(supervisor)] == [f"family:{family.pk}:approval", f"family:{family.pk}:training"]
+
+
+def at(date: dt.date) -> datetime:
+    return timezone.make_aware(datetime.combine(date, time(10, 0)))
+
+
+def test_a_case_stuck_past_its_stage_limit_fires_once_and_escalates_later(district, supervisor, settings):
+    settings.NOTIFICATION_ESCALATE_AFTER_DAYS = 7
+    case = CaseFactory(responsible_unit=district, stage="matching", stage_entered_at=at(day(-90)))  # limit 90 days
+    run_reminder_sweep(today=day(-1))
+    assert kinds_for(case.assigned_worker) == []
+    run_reminder_sweep(today=TODAY)
+    run_reminder_sweep(today=day(1))
+    assert kinds_for(case.assigned_worker) == [("case_stuck", f"case:{case.pk}:matching", TODAY)]
+    run_reminder_sweep(today=day(6))
+    assert kinds_for(supervisor) == []
+    run_reminder_sweep(today=day(7))
+    run_reminder_sweep(today=day(8))
+    assert kinds_for(supervisor) == [("escalation", f"case:{case.pk}:matching", TODAY)]
+
+
+def test_a_high_risk_placement_without_a_visit_for_30_days_fires_once(placement, worker):
+    PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[], computed_on=TODAY)
+    VisitFactory(placement=placement, planned_on=day(-31), done_on=day(-31), worker=worker)
+    run_reminder_sweep(today=day(-2))
+    assert Notification.objects.filter(kind="high_risk_no_visit").count() == 0
+    run_reminder_sweep(today=day(-1))
+    run_reminder_sweep(today=TODAY)
+    assert kinds_for(placement.case.assigned_worker) == [("high_risk_no_visit", f"placement:{placement.pk}", day(-1))]
+
+
+def test_a_low_risk_placement_without_visits_is_not_a_high_risk_reminder(placement):
+    PlacementRisk.objects.create(placement=placement, score=5, band="low", factors=[], computed_on=TODAY)
+    run_reminder_sweep(today=TODAY)
+    assert not Notification.objects.filter(kind="high_risk_no_visit").exists()
+
+
+def test_ended_placements_get_no_visit_reminders(placement):
+    VisitFactory(placement=placement, planned_on=day(3))
+    placement.ended_on, placement.end_reason = day(-1), "permanency"
+    placement.save()
+    assert run_reminder_sweep(today=TODAY).total == 0
+
+
+@pytest.mark.parametrize("placements", [1, 6])
+def test_the_sweep_runs_a_constant_number_of_queries(district, django_assert_max_num_queries, placements):
+    for _ in range(placements):
+        case = CaseFactory(responsible_unit=district, stage="placed")
+        placement = PlacementFactory(case=case, child=case.child, started_on=day(-100))
+        VisitFactory(placement=placement, planned_on=day(2))
+        VisitFactory(placement=placement, planned_on=day(-2))
+    # One statement per kind (in its own savepoint) and one read of the stage limits.
+    with django_assert_max_num_queries(26):
+        result = run_reminder_sweep(today=TODAY)
+    assert result.created["visit_due"] == placements and result.created["visit_overdue"] == placements
+
+
+def test_each_reminder_is_emailed_once(placement):
+    VisitFactory(placement=placement, planned_on=day(7))
+    run_reminder_sweep(today=TODAY)
+    mail.outbox.clear()
+    assert send_pending_emails() == 1
+    assert send_pending_emails() == 0
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [placement.case.assigned_worker.email]
+    assert Notification.objects.get().emailed_at is not None
