@@ -76,6 +76,8 @@ class TransferInput(serializers.Serializer):
     worker = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True, default=None, label=_("social worker")
     )
+    # Needed only without a consent to share data in force (consents.services.ensure_transfer_allowed).
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", label=_("reason for transfer without consent"))
 
 
 class CaseAssignmentSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ from access.models import VIEW_SENSITIVE, CaseShare, CaseUserObjectPermission
 from access.selectors import unit_ids_for
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case
+from consents.services import ensure_transfer_allowed
 from core.exceptions import DomainError
 
 SHARE_CODENAMES = ("view_case",)
@@ -105,7 +106,9 @@ def reassign_case(*, case: Case, worker: User, actor: User) -> Case:
 
 
 @transaction.atomic
-def transfer_case(*, case: Case, unit: OrganisationalUnit, actor: User, worker: User | None = None) -> Case:
+def transfer_case(
+    *, case: Case, unit: OrganisationalUnit, actor: User, worker: User | None = None, override_reason: str | None = None
+) -> Case:
     """Move a case to another unit (another district or region), optionally to one of its social
     workers. Everyone who saw it through the old unit, its worker or a share loses access now;
     the receiving unit decides whom to share it with."""
@@ -117,6 +120,8 @@ def transfer_case(*, case: Case, unit: OrganisationalUnit, actor: User, worker: 
         raise DomainError(_("The case already belongs to this unit."), field="unit")
     if worker is not None:
         _require_worker_in_unit(worker, unit.pk)
+    # Another agency receives the child's data: a consent to share, or a supervisor's recorded override.
+    ensure_transfer_allowed(case=case, actor=actor, override_reason=override_reason, destination_region=unit.region)
     case.responsible_unit = unit
     case.assigned_worker = worker
     case.full_clean()

@@ -78,3 +78,10 @@ def _no_throttle_counts_carried_over():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to a fresh directory per test (the default storage follows MEDIA_ROOT)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

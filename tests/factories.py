@@ -148,3 +148,16 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
     placement = factory.SubFactory(PlacementFactory)
     planned_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=10))
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    """A consent to share the child's data with another agency, in force."""
+
+    class Meta:
+        model = "consents.Consent"
+
+    case = factory.SubFactory(CaseFactory)
+    kind = "data_sharing"
+    given_by = "Legal representative"
+    given_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=5))
+    recorded_by = factory.SelfAttribute("case.assigned_worker")

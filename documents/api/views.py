@@ -1,0 +1,48 @@
+"""Documents API: list and detail of visible documents, multipart upload, and the file download."""
+
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from documents import services
+from documents.api.permissions import CaseworkersOnly
+from documents.api.serializers import DocumentSerializer, DocumentUploadSerializer
+from documents.models import Document
+from documents.selectors import documents_visible_to
+
+
+class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Documents are evidence: uploaded once, never edited through the API."""
+
+    permission_classes = [CaseworkersOnly]
+    serializer_class = DocumentSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["child", "family", "case", "doc_type"]
+    ordering_fields = ["uploaded_at", "document_date", "expires_on"]
+    search_fields = ["title", "number", "original_name"]
+
+    def get_queryset(self) -> QuerySet[Document]:
+        return documents_visible_to(self.request.user)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        form = DocumentUploadSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        document = services.upload_document(actor=request.user, **form.validated_data)
+        return Response(DocumentSerializer(document, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"], url_path="download")
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        document = self.get_object()  # 404 unless the document's record is visible
+        try:
+            handle = document.file.open("rb")
+        except (FileNotFoundError, OSError):
+            raise Http404(_("The file of this document is missing from the storage.")) from None
+        services.record_download(document=document, user=request.user, request=request._request)
+        response = FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
+        response["Cache-Control"] = "private, no-store"
+        return response

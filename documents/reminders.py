@@ -1,0 +1,54 @@
+"""Document expiry as a reminder source for the notifications sweep.
+
+The sweep (notifications.services.run_reminder_sweep) runs a list of steps, each one set-based
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` against the notification's unique key; this module
+adds one step for documents with an expiry (a training certificate, a home-study report, a medical
+report) that falls within the warning window. Recipients: the assigned social worker of the case
+(a case's document, or a child's document through the child's open case); for a family's document,
+the supervisors of the family's unit, like the family certificates on the family itself.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+STEP_NAME = "document_expiring"
+
+
+def document_expiring_step(today: dt.date) -> tuple[str, dict]:
+    from notifications.services import INSERT, SUPERVISORS_JOIN
+
+    days = int(getattr(settings, "NOTIFICATION_EXPIRY_WARNING_DAYS", 30))
+    select = f"""
+        SELECT c.assigned_worker_id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
+               format(%(title)s, d.id, d.expires_on), '', c.id, NULL::bigint, now()
+        FROM documents_document d
+        JOIN cases_case c ON (c.id = d.case_id OR (d.child_id IS NOT NULL AND c.child_id = d.child_id AND c.stage <> 'closed'))
+        WHERE d.expires_on BETWEEN %(today)s AND %(until)s AND d.family_id IS NULL AND c.assigned_worker_id IS NOT NULL
+        UNION ALL
+        SELECT u.id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
+               format(%(title)s, d.id, d.expires_on), '', NULL::bigint, NULL::bigint, now()
+        FROM documents_document d
+        JOIN families_family f ON f.id = d.family_id
+        JOIN accounts_organisationalunit ou ON ou.id = f.responsible_unit_id
+        {SUPERVISORS_JOIN}
+        WHERE d.expires_on BETWEEN %(today)s AND %(until)s
+    """
+    return INSERT.format(select=select), {
+        "today": today, "until": today + dt.timedelta(days=days), "title": _("Document %s expires on %s"),
+    }
+
+
+def register_sweep_step() -> bool:
+    """Add the step to the notifications sweep once; False when that sweep has no pluggable list."""
+    try:
+        from notifications import services
+    except ImportError:
+        return False
+    steps = getattr(services, "SWEEP_STEPS", None)
+    if steps is None:
+        return False
+    if all(name != STEP_NAME for name, _step in steps):
+        steps.append((STEP_NAME, document_expiring_step))
+    return True

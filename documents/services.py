@@ -1,0 +1,98 @@
+"""Writes on documents: upload (with the size and content-type checks) and the download record."""
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases.models import Case
+from children.models import Child
+from core.exceptions import DomainError
+from documents.access_log import client_ip, log_record_access
+from documents.filetypes import KNOWN_TYPES, detect_file_type
+from documents.models import Document, DocumentDownload
+from families.models import Family
+
+
+def max_upload_bytes() -> int:
+    return settings.DOCUMENTS_MAX_UPLOAD_BYTES
+
+
+def allowed_types() -> list[str]:
+    return list(settings.DOCUMENTS_ALLOWED_TYPES)
+
+
+def check_file(file: UploadedFile) -> tuple[str, str]:
+    """Refuse an empty, too large or forbidden file; return its (extension, content type) by content."""
+    if not file.size:
+        raise DomainError(_("The file is empty."), field="file")
+    limit = max_upload_bytes()
+    if file.size > limit:
+        raise DomainError(
+            _("The file is %(size).1f MB; the limit is %(limit).1f MB.") % {"size": file.size / 2**20, "limit": limit / 2**20},
+            field="file",
+        )
+    detected = detect_file_type(file)
+    if detected is None or detected.key not in allowed_types():
+        names = ", ".join(KNOWN_TYPES[key].extension.lstrip(".").upper() for key in allowed_types() if key in KNOWN_TYPES)
+        raise DomainError(
+            _("This file's content is not an accepted type (%(types)s), whatever its name says.") % {"types": names},
+            field="file",
+        )
+    return detected.extension, detected.content_type
+
+
+def _checksum(file: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def upload_document(
+    *, actor: User, file: UploadedFile, doc_type: str, document_date: dt.date, child: Child | None = None,
+    family: Family | None = None, case: Case | None = None, expires_on: dt.date | None = None, title: str = "",
+    number: str = "",
+) -> Document:
+    """Store the file and its metadata. The caller has checked that ``actor`` may see the record."""
+    if sum(record is not None for record in (child, family, case)) != 1:
+        raise DomainError(_("Attach the document to exactly one record: a child, a family or a case."))
+    if document_date > timezone.localdate():
+        raise DomainError(_("The date of the document cannot be in the future."), field="document_date")
+    if expires_on is not None and expires_on <= document_date:
+        raise DomainError(_("The expiry date must come after the date of the document."), field="expires_on")
+    extension, content_type = check_file(file)
+    original_name = (file.name or "document")[:200]
+    document = Document(
+        child=child, family=family, case=case, doc_type=doc_type, title=title, number=number,
+        document_date=document_date, expires_on=expires_on, original_name=original_name, content_type=content_type,
+        size=file.size, sha256=_checksum(file), uploaded_by=actor,
+    )
+    # The stored name takes the extension of the detected type, not the one the user gave.
+    file.name = f"upload{extension}"
+    document.file = file
+    document.full_clean(exclude=["file"])
+    try:
+        with transaction.atomic():
+            document.save()
+    except Exception:
+        # Never a file without its row: remove what the storage already holds.
+        if document.file.name and document.file.name.startswith("documents/"):
+            document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+@transaction.atomic
+def record_download(*, document: Document, user: User, request: HttpRequest | None = None) -> DocumentDownload:
+    """The download's own row, plus the access log row of the child or case the document belongs to."""
+    download = DocumentDownload.objects.create(document=document, user=user, ip_address=client_ip(request))
+    log_record_access(user=user, request=request, case_id=document.case_id, child_id=document.child_id)
+    return download

@@ -1,0 +1,48 @@
+"""POST /api/v1/emergency-access/ {case, reason} opens a case for 24 hours; GET lists the accesses
+the user may review."""
+
+from django.db.models import QuerySet
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases.models import Case
+from documents.api.permissions import CaseworkersOnly
+from emergency import services
+from emergency.models import EmergencyAccess
+from emergency.selectors import emergency_accesses_visible_to
+
+
+class EmergencyAccessSerializer(serializers.ModelSerializer):
+    user_name = serializers.SerializerMethodField()
+    child = serializers.IntegerField(source="case.child_id", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = EmergencyAccess
+        fields = ["id", "case", "child", "user", "user_name", "reason", "opened_at", "expires_at", "is_active"]
+        read_only_fields = fields
+
+    def get_user_name(self, access: EmergencyAccess) -> str:
+        return access.user.get_full_name() or access.user.username
+
+
+class OpenEmergencyAccessSerializer(serializers.Serializer):
+    # Any case: the point is to open one the user cannot see yet.
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all())
+    reason = serializers.CharField()
+
+
+class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    permission_classes = [CaseworkersOnly]
+    serializer_class = EmergencyAccessSerializer
+    filterset_fields = ["case", "user"]
+
+    def get_queryset(self) -> QuerySet[EmergencyAccess]:
+        return emergency_accesses_visible_to(self.request.user)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        form = OpenEmergencyAccessSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        access = services.open_emergency_access(actor=request.user, request=request._request, **form.validated_data)
+        return Response(EmergencyAccessSerializer(access).data, status=status.HTTP_201_CREATED)

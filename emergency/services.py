@@ -1,0 +1,94 @@
+"""Opening a case in an emergency ("break the glass")."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.models import CaseUserObjectPermission
+from access.selectors import cases_visible_to
+from access.services import grant_case_permissions
+from accounts.models import OrganisationalUnit, User
+from cases.models import Case
+from core.exceptions import DomainError
+from documents.access_log import client_ip, log_record_access
+from emergency.models import EmergencyAccess
+from notifications.models import Notification
+
+# An emergency lets the worker see and act on the case, never see its sensitive fields.
+EMERGENCY_CODENAMES = ("view_case", "change_case")
+NOTIFICATION_KIND = "emergency_access"
+
+
+def emergency_duration() -> dt.timedelta:
+    return dt.timedelta(hours=settings.EMERGENCY_ACCESS_HOURS)
+
+
+def supervisors_of(case: Case) -> list[User]:
+    """The supervisors of the case's unit and, for a district, of its regional department."""
+    unit = case.responsible_unit
+    unit_ids = [unit.pk]
+    if unit.kind == OrganisationalUnit.Kind.DISTRICT and unit.parent_id:
+        unit_ids.append(unit.parent_id)
+    return list(User.objects.filter(role=User.Role.SUPERVISOR, is_active=True, unit_id__in=unit_ids).order_by("pk"))
+
+
+def _notify_supervisors(access: EmergencyAccess) -> int:
+    case, user = access.case, access.user
+    title = _("Emergency access to case %(case)s by %(user)s") % {"case": case.pk, "user": user.get_full_name() or user.username}
+    body = _("Reason given: %(reason)s\nAccess ends at %(until)s.") % {
+        "reason": access.reason, "until": timezone.localtime(access.expires_at).strftime("%d.%m.%Y %H:%M"),
+    }
+    rows = [
+        Notification(
+            recipient=supervisor, kind=NOTIFICATION_KIND, subject_key=f"emergency:{access.pk}",
+            due_on=timezone.localdate(access.opened_at), title=title[:200], body=body, case=case,
+        )
+        for supervisor in supervisors_of(case)
+    ]
+    # The unique key (recipient, kind, subject, due date) makes a repeated call harmless.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+@transaction.atomic
+def open_emergency_access(
+    *, case: Case, actor: User, reason: str, now: dt.datetime | None = None, request: HttpRequest | None = None
+) -> EmergencyAccess:
+    """Give ``actor`` 24 hours (``EMERGENCY_ACCESS_HOURS``) of access to a case that is not theirs,
+    notify the supervisors of the case's unit and write the access log."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not (actor.is_social_worker or actor.is_supervisor) or not actor.is_active:
+        raise DomainError(_("Only social workers and supervisors may open a case in an emergency."), code="permission_denied")
+    if len(reason) < settings.EMERGENCY_ACCESS_MIN_REASON_LENGTH:
+        raise DomainError(
+            _("Describe the emergency in at least %(n)s characters: supervisors review every such access.")
+            % {"n": settings.EMERGENCY_ACCESS_MIN_REASON_LENGTH},
+            field="reason",
+        )
+    case = Case.objects.select_for_update().select_related("responsible_unit").get(pk=case.pk)
+    earlier = EmergencyAccess.objects.filter(case=case, user=actor).active(now).first()
+    if earlier is not None:
+        raise DomainError(
+            _("You already have emergency access to this case until %(until)s.")
+            % {"until": timezone.localtime(earlier.expires_at).strftime("%d.%m.%Y %H:%M")},
+            field="case",
+        )
+    if cases_visible_to(actor).filter(pk=case.pk).exists():
+        raise DomainError(_("You can already see this case; emergency access is for cases that are not yours."), field="case")
+    access = EmergencyAccess(
+        case=case, user=actor, reason=reason, opened_at=now, expires_at=now + emergency_duration(), ip_address=client_ip(request)
+    )
+    access.full_clean()
+    access.save()
+    # A grant of this user on this case that has expired would block the new one (unique per
+    # user, permission and case): clear only expired rows, never a grant still in force.
+    CaseUserObjectPermission.objects.filter(content_object=case, user=actor, expires_at__lte=now).delete()
+    grant_case_permissions(case_ids=[case.pk], users=[actor], codenames=EMERGENCY_CODENAMES, expires_at=access.expires_at)
+    _notify_supervisors(access)
+    log_record_access(user=actor, request=request, case_id=case.pk, child_id=case.child_id)
+    return access
