@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "visits",
     "notifications",
     "access",
+    "demo",
     "matching",
     "registry",
     "audit",

@@ -1,0 +1,301 @@
+"""Loading synthetic demo data (``seed_demo``) and the demo users of the quick start (``demo_setup``).
+
+The seed runs in one transaction: it either loads every row or none. On PostgreSQL rows go in
+with COPY; elsewhere (the SQLite quick start) with bulk INSERTs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass
+from typing import TextIO
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from accounts.models import OrganisationalUnit, User
+from cases.models import Case, Placement, StageChange
+from children.models import Child, ChildrensHome, SiblingGroup
+from core.exceptions import DomainError
+from demo import generator, loader, names
+from families.models import Applicant, Family
+from regions.models import Region
+from visits.models import Visit
+
+MAX_CHILDREN = 2_000_000
+MAX_SEED = 2**63 - 1
+# Insertion order (parents first); flushing goes the other way.
+SEEDED_MODELS = [ChildrensHome, SiblingGroup, Child, Family, Applicant, Case, StageChange, Placement, Visit]
+
+
+class SeedMode:
+    REFUSE = "refuse"  # refuse a database that already holds children
+    APPEND = "append"
+    FLUSH = "flush"
+
+
+@dataclass
+class SeedResult:
+    counts: dict[str, int]
+    seconds: float
+
+
+def validate_seed_arguments(*, children: int, seed: int) -> None:
+    if isinstance(children, bool) or not isinstance(children, int) or not 1 <= children <= MAX_CHILDREN:
+        raise DomainError(
+            _("The number of children must be a whole number from 1 to %(max)s.") % {"max": f"{MAX_CHILDREN:,}"},
+            field="children",
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise DomainError(_("The seed must be a whole number from 0 to 2^63-1."), field="seed")
+
+
+def seed_demo(
+    *, children: int, seed: int = 1, mode: str = SeedMode.REFUSE, stderr: TextIO | None = None, progress: bool = True,
+    today: dt.date | None = None,
+) -> SeedResult:
+    """Load ``children`` synthetic children with their cases, families, placements and visits."""
+    validate_seed_arguments(children=children, seed=seed)
+    if mode not in (SeedMode.REFUSE, SeedMode.APPEND, SeedMode.FLUSH):
+        raise DomainError(_("Unknown seed mode %(mode)s.") % {"mode": mode}, field="mode")
+    began = time.perf_counter()
+    today = today or timezone.localdate()
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if mode == SeedMode.REFUSE and Child.objects.exists():
+            raise DomainError(
+                _(
+                    "The database already holds children. Run again with --append to add to them, "
+                    "or with --flush to delete the seeded data (children, homes, families, cases, placements, "
+                    "visits) first."
+                ),
+                field="children",
+            )
+        if mode == SeedMode.FLUSH:
+            _flush(postgres=postgres)
+        structure = ensure_structure(n_children=children)
+        ids = _next_ids()
+        now_ts = timezone.now().strftime("%Y-%m-%d %H:%M:%S+00" if postgres else "%Y-%m-%d %H:%M:%S")
+        generated = generator.generate(
+            n_children=children, seed=seed, today=today, structure=structure, ids=ids, now_ts=now_ts
+        )
+        if mode == SeedMode.APPEND and ids.child > 1:
+            _drop_clashing_iins(generated)
+        total = sum(t.n for t in generated.tables)
+        bar = tqdm(
+            total=total, unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr,
+            disable=not progress, mininterval=0.5,
+        )
+        with bar:
+            if postgres:
+                _load_postgres(generated.tables, bar)
+            else:
+                loader.insert_tables(connection, generated.tables, bar.update)
+        _reset_sequences()
+    return SeedResult(counts=generated.counts, seconds=time.perf_counter() - began)
+
+
+def _load_postgres(tables: list[generator.Table], bar: tqdm) -> None:
+    with connection.cursor() as cursor:
+        # Index builds and constraint checks of a national load need memory and both cores.
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        # Check the units and users created above now: a table with pending deferred checks cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    names_ = [t.name for t in tables]
+    saved = loader.drop_secondary_structures(connection, names_)
+    loader.copy_tables(connection, tables, bar.update)
+    bar.set_postfix_str("building indexes")
+    loader.rebuild_secondary_structures(connection, saved, lambda table: bar.set_postfix_str(f"indexed {table}"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for name in names_:
+            cursor.execute(f"ANALYZE {name}")
+
+
+def _flush(*, postgres: bool) -> None:
+    """Delete seeded data (units and users stay: the next seed reuses them)."""
+    if postgres:
+        tables = ", ".join(m._meta.db_table for m in reversed(SEEDED_MODELS))
+        with connection.cursor() as cursor:
+            # CASCADE also empties rows of other apps that point at these (notifications, shares...).
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        return
+    for model in reversed(SEEDED_MODELS):
+        model.objects.all().delete()
+
+
+def _next_ids() -> generator.IdStarts:
+    from django.db.models import Max
+
+    def next_id(model) -> int:
+        return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+
+    return generator.IdStarts(
+        home=next_id(ChildrensHome), sibling_group=next_id(SiblingGroup), child=next_id(Child), family=next_id(Family),
+        applicant=next_id(Applicant), case=next_id(Case), stage_change=next_id(StageChange), placement=next_id(Placement),
+        visit=next_id(Visit),
+    )
+
+
+def _drop_clashing_iins(generated: generator.Generated) -> None:
+    """When appending, a new child whose IIN is already taken is recorded without one."""
+    children = next(t for t in generated.tables if t.name == Child._meta.db_table)
+    column = next(c for c in children.columns if c.name == "iin")
+    taken = set(Child.objects.filter(iin__isnull=False).values_list("iin", flat=True).iterator(chunk_size=50_000))
+    column.data = [None if v in taken else v for v in column.data]
+
+
+def _reset_sequences() -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), SEEDED_MODELS)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def ensure_structure(*, n_children: int) -> generator.Structure:
+    """District guardianship authorities under each regional department, social workers (about one
+    per 1,000 children, at least one per district) and a supervisor per region. Existing ones are
+    reused, so a second seed hangs on the same units and users."""
+    regions = list(Region.objects.order_by("code"))
+    per_region = min(10, max(2, n_children // 20_000))
+    departments = {u.region_id: u for u in OrganisationalUnit.objects.filter(kind=OrganisationalUnit.Kind.REGION)}
+    wanted_units = []
+    for region in regions:
+        department = departments.get(region.pk)
+        if department is None:
+            raise DomainError(_("Region %(code)s has no regional department; run migrate first.") % {"code": region.code})
+        for i in range(per_region):
+            kk, ru, en = names.DISTRICT_NAMES[i % len(names.DISTRICT_NAMES)]
+            wanted_units.append(
+                OrganisationalUnit(
+                    code=f"{region.code}-district-{i + 1:02d}", kind=OrganisationalUnit.Kind.DISTRICT, parent=department,
+                    region=region, name_kk=f"{kk} ауданының қорғаншылық органы, {region.name_kk}",
+                    name_ru=f"Отдел опеки и попечительства: {ru} район, {region.name_ru}",
+                    name_en=f"{en} District guardianship authority, {region.name_en}",
+                )
+            )
+    OrganisationalUnit.objects.bulk_create(wanted_units, ignore_conflicts=True)
+    districts = {u.code: u for u in OrganisationalUnit.objects.filter(code__in=[u.code for u in wanted_units])}
+    district_ids = [[districts[f"{r.code}-district-{i + 1:02d}"].pk for i in range(per_region)] for r in regions]
+
+    n_districts = len(regions) * per_region
+    per_district = max(1, round(n_children / 1000 / n_districts))
+    unusable = make_password(None)
+    wanted_users = []
+    for r_index, region in enumerate(regions):
+        wanted_users.append(_seed_user(f"seed.supervisor.{region.code}", User.Role.SUPERVISOR, departments[region.pk], r_index, unusable))
+        for d_index in range(per_region):
+            unit = districts[f"{region.code}-district-{d_index + 1:02d}"]
+            for w in range(per_district):
+                username = f"seed.worker.{region.code}.{d_index + 1:02d}.{w + 1:02d}"
+                wanted_users.append(_seed_user(username, User.Role.SOCIAL_WORKER, unit, r_index * 1000 + d_index * 37 + w, unusable))
+    User.objects.bulk_create(wanted_users, ignore_conflicts=True)
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=[u.username for u in wanted_users]).only("id", "username", "first_name", "last_name")
+    }
+    worker_ids: list[list[int]] = []
+    labels: list[str] = []
+    for region in regions:
+        for d_index in range(per_region):
+            ids: list[int] = []
+            for w in range(per_district):
+                user = users[f"seed.worker.{region.code}.{d_index + 1:02d}.{w + 1:02d}"]
+                ids.append(user.pk)
+                labels.append(f"{user.last_name} {user.first_name}, социальный работник")
+            worker_ids.append(ids)
+    return generator.Structure(
+        region_ids=[r.pk for r in regions], region_codes=[r.code for r in regions], district_ids=district_ids,
+        worker_ids=worker_ids, worker_labels=labels,
+    )
+
+
+def _seed_user(username: str, role: str, unit: OrganisationalUnit, n: int, password: str) -> User:
+    sex = "F" if n % 3 else "M"  # most guardianship staff are women
+    first = names.FEMALE_FIRST_NAMES if sex == "F" else names.MALE_FIRST_NAMES
+    return User(
+        username=username, role=role, unit=unit, password=password, first_name=first[n % len(first)],
+        last_name=names.surname(names.SURNAME_STEMS[(n * 7) % len(names.SURNAME_STEMS)], sex),
+        email=f"{username}@example.kz",
+    )
+
+
+# --- demo_setup ------------------------------------------------------------------------------
+
+DEMO_CHILDREN = 2000
+DEMO_SEED = 1
+DEMO_REGION = "almaty"
+DEMO_CASES_FOR_WORKER = 40
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    unit: str
+
+
+DEMO_USERS = [
+    # username, password, role, where they work
+    ("worker", "otbasy-worker", User.Role.SOCIAL_WORKER, "district"),
+    ("supervisor", "otbasy-supervisor", User.Role.SUPERVISOR, "region"),
+    ("analyst", "otbasy-analyst", User.Role.ANALYST, "ministry"),
+    ("admin", "otbasy-admin", User.Role.ADMINISTRATOR, "ministry"),
+]
+
+
+def demo_setup(*, stderr: TextIO | None = None, progress: bool = True) -> tuple[bool, list[DemoLogin]]:
+    """Seed the demo data set once (when there are no children yet) and make sure one user of each
+    role exists with a known password; the social worker gets real cases of its district.
+    Returns whether data was seeded and the logins."""
+    seeded = False
+    if not Child.objects.exists():
+        seed_demo(children=DEMO_CHILDREN, seed=DEMO_SEED, mode=SeedMode.REFUSE, stderr=stderr, progress=progress)
+        seeded = True
+    with transaction.atomic():
+        ministry = OrganisationalUnit.objects.get(kind=OrganisationalUnit.Kind.MINISTRY)
+        district = (
+            OrganisationalUnit.objects.filter(kind=OrganisationalUnit.Kind.DISTRICT, region__code=DEMO_REGION).order_by("code").first()
+            or OrganisationalUnit.objects.filter(kind=OrganisationalUnit.Kind.DISTRICT).order_by("code").first()
+        )
+        if district is None:
+            raise DomainError(_("No district guardianship authority exists; run seed_demo first."))
+        units = {"district": district, "region": district.parent, "ministry": ministry}
+        logins = []
+        for username, password, role, where in DEMO_USERS:
+            user = User.objects.filter(username=username).first() or User(username=username)
+            user.role = role
+            user.unit = units[where]
+            user.is_staff = role == User.Role.ADMINISTRATOR
+            user.is_superuser = role == User.Role.ADMINISTRATOR
+            user.is_active = True
+            user.first_name = user.first_name or role.replace("_", " ").title()
+            user.last_name = user.last_name or "Demo"
+            user.email = user.email or f"{username}@example.kz"
+            user.set_password(password)
+            user.full_clean()
+            user.save()
+            logins.append(DemoLogin(username, password, role, str(user.unit)))
+            if role == User.Role.SOCIAL_WORKER:
+                _give_cases(user, district)
+    return seeded, logins
+
+
+def _give_cases(worker: User, district: OrganisationalUnit) -> None:
+    """The demo social worker takes over some cases of its district (open ones first), once."""
+    if Case.objects.filter(assigned_worker=worker).exists():
+        return
+    open_first = Case.objects.filter(responsible_unit=district).order_by("stage", "id")
+    picked = list(open_first.exclude(stage="closed").values_list("id", flat=True)[:DEMO_CASES_FOR_WORKER])
+    picked += list(open_first.filter(stage="closed").values_list("id", flat=True)[: max(0, DEMO_CASES_FOR_WORKER - len(picked)) or 5])
+    Case.objects.filter(id__in=picked).update(assigned_worker=worker)
