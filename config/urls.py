@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("registry.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("access/", include("access.urls")),
+    path("stats/", include("stats.urls")),
     path("", include("documents.urls")),
     path("", include("consents.urls")),
     path("", include("emergency.urls")),

@@ -1,0 +1,91 @@
+"""CSV and XLSX exports of a published table. Suppressed numbers are written as "x" with the
+protection stated above the table (CSV, as # comment lines) or on an "About" sheet (XLSX)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from rest_framework.renderers import BaseRenderer
+
+SUPPRESSED = "x"
+
+
+def table_columns(data: dict) -> list[str]:
+    columns: list[str] = []
+    for name in data["breakdown"]:
+        columns.append(name)
+        if data["rows"] and f"{name}_label" in data["rows"][0]:
+            columns.append(f"{name}_label")
+    return columns + [m["name"] for m in data["measures"]]
+
+
+def table_lines(data: dict) -> list[list[object]]:
+    columns = table_columns(data)
+    measures = {m["name"] for m in data["measures"]}
+    lines = []
+    for row in [*data["rows"], *data["totals"]]:
+        line = []
+        for column in columns:
+            value = row.get(column)
+            if column in measures and column in row["suppressed"]:
+                value = SUPPRESSED
+            elif value is None and column in data["breakdown"]:
+                value = _("Total")
+            line.append("" if value is None else value)
+        lines.append(line)
+    return lines
+
+
+def notes(data: dict) -> list[str]:
+    lines = [f"{data['title']} ({data['indicator']}), as of {data['as_of']}", data["definition"]]
+    control = data["disclosure_control"]
+    if control.get("applied"):
+        lines.append(f"{_('Disclosure control')}: k={control['k']}. {control['method']} ({SUPPRESSED} = {_('suppressed')})")
+    privacy = data.get("differential_privacy")
+    if privacy:
+        lines.append(
+            f"{_('Differential privacy')}: epsilon={privacy['epsilon']} "
+            f"({privacy['epsilon_per_count_measure']} per count), {privacy['mechanism']}, scale {privacy['noise_scale']}"
+        )
+    return lines
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for line in notes(data):
+            out.write(f"# {line}\n")
+        writer.writerow(table_columns(data))
+        writer.writerows(table_lines(data))
+        # A byte-order mark so that spreadsheet programs read Kazakh and Russian labels correctly.
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+class XLSXRenderer(BaseRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = data["indicator"][:31]
+        sheet.append(table_columns(data))
+        for line in table_lines(data):
+            sheet.append(line)
+        about = book.create_sheet(_("About")[:31])
+        for line in notes(data):
+            about.append([line])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()

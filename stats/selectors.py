@@ -1,0 +1,123 @@
+"""Reads: the SQL of an indicator, and the published table for a caller."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from regions.models import Region
+from stats.dimensions import NO_FAMILY_PLACEMENT, OVER_AGE_BAND, category_values, dimension_sql, format_quarter
+from stats.indicators import INDICATORS, Indicator, QuerySpec
+from stats.tables import Table
+
+BIRTH = "c.birth_date"
+
+
+def build_sql(indicator: Indicator, spec: QuerySpec) -> tuple[str, dict[str, object]]:
+    """One SELECT ... GROUP BY for the indicator, the breakdowns and filters of ``spec``.
+
+    Dimension and measure SQL come from the registry (never from the query string); the caller's
+    values travel as parameters."""
+    source = indicator.source(spec)
+    params: dict[str, object] = {"as_of": spec.as_of, **source.params}
+
+    def dim(name: str) -> str:
+        return dimension_sql(name, event=source.event, birth=BIRTH, extra=source.dimensions)
+
+    where = list(source.where)
+    if spec.regions:
+        where.append("c.region_id = ANY(%(regions)s)")
+        params["regions"] = list(spec.regions)
+    if spec.scope_regions is not None:
+        where.append("c.region_id = ANY(%(scope_regions)s)")
+        params["scope_regions"] = list(spec.scope_regions)
+    if spec.year_from is not None:
+        where.append(f"{source.event} >= %(date_from)s")
+        params["date_from"] = dt.date(spec.year_from, 1, 1)
+    if spec.year_to is not None:
+        where.append(f"{source.event} <= %(date_to)s")
+        params["date_to"] = dt.date(spec.year_to, 12, 31)
+    for name, values in sorted(spec.categories.items()):
+        where.append(f"{dim(name)} = ANY(%(filter_{name})s)")
+        params[f"filter_{name}"] = list(values)
+
+    inner_columns = [f"{dim(d)} AS {d}" for d in spec.breakdown]
+    inner_columns += [f"{expr} AS {name}" for name, expr in source.values.items()]
+    inner = f"SELECT {', '.join(inner_columns) or '1 AS one'} FROM {source.from_sql} WHERE {' AND '.join(where)}"
+    measures = ", ".join(f"{m.sql} AS {m.name}" for m in indicator.measures if m.sql)
+    dims = list(spec.breakdown)
+    sql = f"SELECT {', '.join([*dims, measures])} FROM ({inner}) t"
+    if dims and indicator.has_median:
+        # Medians of the totals cannot be added up from the cells: let the database group them too.
+        sets = [f"({', '.join(dims)})", f"({dims[0]})"]
+        if len(dims) > 1:
+            sets.append(f"({', '.join(dims[1:])})")
+        sets.append("()")
+        sql += f" GROUP BY GROUPING SETS ({', '.join(sets)})"
+    elif dims:
+        sql += f" GROUP BY {', '.join(dims)}"
+    return sql, params
+
+
+def fetch_rows(indicator: Indicator, spec: QuerySpec) -> list[dict]:
+    sql, params = build_sql(indicator, spec)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [col.name for col in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def region_names() -> dict[int, tuple[str, str]]:
+    """Region id -> (code, name in the active language), ordered by code."""
+    return {r.pk: (r.code, r.name) for r in Region.objects.order_by("code")}
+
+
+def levels_for(name: str, spec: QuerySpec, rows: list[dict], regions: dict[int, tuple[str, str]]) -> list:
+    """Every value a breakdown shows, zero rows included, so the table's shape does not depend on
+    which cells happen to be empty."""
+    observed = {row[name] for row in rows if row.get(name) is not None}
+    if name == "region":
+        allowed = spec.regions or spec.scope_regions or tuple(regions)
+        values = [r for r in regions if r in set(allowed)]
+    elif name in ("year", "quarter"):
+        if spec.indicator == "children_in_care":
+            dates = spec.snapshot_dates()
+            values = sorted({d.year if name == "year" else d.year * 10 + (d.month - 1) // 3 + 1 for d in dates})
+        else:
+            values = _period_range(name, spec, observed)
+    else:
+        values = list(spec.categories.get(name) or category_values(name))
+        if name == "form_of_care" and spec.indicator == "children_in_care" and name not in spec.categories:
+            values.append(NO_FAMILY_PLACEMENT)
+        if name == "age_band" and OVER_AGE_BAND in observed and name not in spec.categories:
+            values.append(OVER_AGE_BAND)
+    return values + sorted(observed - set(values), key=str)
+
+
+def _period_range(name: str, spec: QuerySpec, observed: set) -> list[int]:
+    years = {v if name == "year" else v // 10 for v in observed}
+    first = spec.year_from if spec.year_from is not None else min(years, default=spec.as_of.year)
+    last = spec.year_to if spec.year_to is not None else max(years, default=spec.as_of.year)
+    last = min(last, spec.as_of.year)
+    if name == "year":
+        return list(range(first, last + 1))
+    return [
+        y * 10 + q for y in range(first, last + 1) for q in range(1, 5)
+        if (y, q) <= (spec.as_of.year, (spec.as_of.month - 1) // 3 + 1)
+    ]
+
+
+def label_quarter(value: int) -> str:
+    return format_quarter(value)
+
+
+def compute_table(spec: QuerySpec) -> tuple[Table, dict[int, tuple[str, str]]]:
+    """The unprotected table with its totals: what supervisors and administrators see."""
+    indicator = INDICATORS[spec.indicator]
+    rows = fetch_rows(indicator, spec)
+    regions = region_names()
+    levels = [levels_for(d, spec, rows, regions) for d in spec.breakdown]
+    table = Table(indicator=indicator, dims=spec.breakdown, levels=levels)
+    table.fill_cells(rows)
+    return table, regions
