@@ -50,6 +50,8 @@ def create_child(
         last_name=child.last_name, first_name=child.first_name, patronymic=child.patronymic,
         birth_date=child.birth_date, iin=child.iin,
     )
+    if child.iin and Child.objects.filter(iin=child.iin).exists():
+        raise DomainError(_("A child with this IIN is already registered."), field="iin")
     child.full_clean()
     try:
         with transaction.atomic():

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,7 +85,8 @@ def _parse(row: dict[str, str], columns: Iterable[str], errors: dict[str, list[s
 
 def _messages(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {prefix + k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        return {(prefix + k if k != NON_FIELD_ERRORS else "non_field_errors"): [str(m) for m in v]
+                for k, v in exc.message_dict.items()}
     return {prefix + "non_field_errors": [str(m) for m in exc.messages]}
 
 
@@ -127,13 +128,19 @@ def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_i
             values["current_home_id"] = int(home)
     values["iin"] = values.get("iin") or None
     child = Child(**values)
-    try:
-        child.full_clean(exclude=[k for k in ("region",) if "region_id" not in values])
-    except ValidationError as exc:
-        for key, messages in _messages(exc).items():
-            errors.setdefault(key, []).extend(messages)
+    exclude = {k for k in ("region",) if "region_id" not in values}
+    # The IIN's uniqueness is checked here, so its message names the field rather than the constraint.
+    for step in (lambda: child.clean_fields(exclude=exclude), child.clean,
+                 lambda: child.validate_constraints(exclude=exclude | {"iin"})):
+        try:
+            step()
+        except ValidationError as exc:
+            for key, messages in _messages(exc).items():
+                errors.setdefault(key, []).extend(messages)
     if child.iin and child.iin in seen_iins:
         errors.setdefault("iin", []).append(_("This IIN appears on an earlier line of the file."))
+    elif child.iin and "iin" not in errors and Child.objects.filter(iin=child.iin).exists():
+        errors.setdefault("iin", []).append(_("A child with this IIN is already registered."))
     if errors:
         return None
     if child.iin:

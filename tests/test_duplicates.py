@@ -1,0 +1,85 @@
+"""Warnings of likely duplicates when a child or a family is registered."""
+
+import datetime as dt
+
+import pytest
+
+from children.services import create_child
+from families.services import create_family
+from registry.duplicates import normalize_name
+from tests import factories
+from tests.factories import valid_iin
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Нұрланов Арман", "NURLANOV arman"),
+    ("Жанна Ахметова", "Zhanna Akhmetova"),
+    ("Ерлан Сейітов", "Yerlan Seitov"),
+])
+def test_names_compare_across_cyrillic_and_latin(a, b):
+    assert normalize_name(a) == normalize_name(b)
+
+
+def child_fields(**kwargs):
+    region = factories.region_by_code("almaty")
+    defaults = {"last_name": "Нұрланов", "first_name": "Арман", "birth_date": dt.date(2016, 5, 17), "sex": "M",
+                "legal_status": "orphan", "region": region, "entered_care_on": dt.date(2023, 1, 10)}
+    return {**defaults, **kwargs}
+
+
+def test_same_birth_date_and_transliterated_name_warns(worker):
+    existing = factories.ChildFactory(last_name="Nurlanov", first_name="Arman", birth_date=dt.date(2016, 5, 17))
+    child, warnings = create_child(actor=worker, **child_fields())
+    assert [(w.kind, w.id, w.reason) for w in warnings] == [("child", existing.pk, "same_birth_date_similar_name")]
+    assert child.pk  # a warning, not a refusal
+
+
+def test_same_name_other_birth_date_does_not_warn(worker):
+    factories.ChildFactory(last_name="Nurlanov", first_name="Arman", birth_date=dt.date(2015, 5, 17))
+    _child, warnings = create_child(actor=worker, **child_fields())
+    assert warnings == []
+
+
+def test_different_name_same_birth_date_does_not_warn(worker):
+    factories.ChildFactory(last_name="Petrova", first_name="Maria", birth_date=dt.date(2016, 5, 17), sex="F")
+    _child, warnings = create_child(actor=worker, **child_fields())
+    assert warnings == []
+
+
+def test_registering_a_child_opens_their_case(worker):
+    child, _warnings = create_child(actor=worker, **child_fields())
+    case = child.cases.get()
+    assert (case.stage, case.assigned_worker, case.responsible_unit) == ("registered", worker, worker.unit)
+    assert case.stage_changes.get().to_stage == "registered"
+
+
+def applicant(**kwargs):
+    birth = dt.date(1985, 2, 1)
+    defaults = {"last_name": "Ахметова", "first_name": "Жанна", "birth_date": birth, "sex": "F",
+                "iin": valid_iin(birth, "F", 7000)}
+    return {**defaults, **kwargs}
+
+
+def family_fields():
+    return {"region": factories.region_by_code("almaty"), "form_of_care": "adoption", "applied_on": dt.date(2026, 1, 5)}
+
+
+def test_family_with_an_applicant_of_the_same_iin_warns(worker):
+    existing = factories.ApplicantFactory(last_name="Other", first_name="Name", birth_date=dt.date(1985, 2, 1),
+                                          iin=valid_iin(dt.date(1985, 2, 1), "F", 7000))
+    _family, warnings = create_family(actor=worker, applicants=[applicant()], **family_fields())
+    assert [(w.kind, w.id, w.reason) for w in warnings] == [("family", existing.family_id, "same_iin")]
+
+
+def test_family_with_a_similar_applicant_warns(worker):
+    existing = factories.ApplicantFactory(last_name="AKHMETOVA", first_name="Zhanna", birth_date=dt.date(1985, 2, 1))
+    _family, warnings = create_family(actor=worker, applicants=[applicant()], **family_fields())
+    assert [(w.id, w.reason) for w in warnings] == [(existing.family_id, "same_birth_date_similar_name")]
+
+
+def test_couple_registered_with_both_applicants(worker):
+    husband = applicant(last_name="Ахметов", first_name="Ерлан", sex="M", birth_date=dt.date(1983, 7, 9),
+                        iin=valid_iin(dt.date(1983, 7, 9), "M", 10))
+    family, warnings = create_family(actor=worker, applicants=[applicant(), husband], **family_fields())
+    assert [a.position for a in family.applicants.all()] == [1, 2]
+    assert warnings == []
