@@ -19,6 +19,9 @@ api_v1 = [
     path("", include("documents.urls")),
     path("", include("consents.urls")),
     path("", include("emergency.urls")),
+    path("", include("visits.urls")),
+    path("", include("notifications.urls")),
+    path("risk/", include("risk.urls")),
 ]
 
 urlpatterns = [
@@ -28,4 +31,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The server-rendered pages (sign-in, cases, dashboard, statistics), last so that they catch the root.
+    path("", include("web.urls")),
 ]

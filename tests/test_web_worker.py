@@ -1,0 +1,273 @@
+"""The social worker's pages: sign-in, my cases, the case page and its forms, matching, the inbox."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Stage
+from notifications.models import Notification
+from risk.services import recompute_risk
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def placed_case(worker):
+    """A placed case of the worker, with one visit overdue and one to come, its risk computed."""
+    case = factories.CaseFactory(stage=Stage.PLACED, assigned_worker=worker, responsible_unit=worker.unit,
+                                 child__last_name="Abenov", child__first_name="Timur", form_of_care="adoption")
+    placement = factories.PlacementFactory(case=case)
+    today = timezone.localdate()
+    factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=5))
+    factories.VisitFactory(placement=placement, planned_on=today + dt.timedelta(days=20))
+    recompute_risk(placement=placement, reason="placement_start")
+    return case
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_user_is_sent_to_sign_in(client):
+    response = client.get(reverse("web:my-cases"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_sign_in_page_signs_a_worker_in_and_sends_them_to_my_cases(client, worker):
+    response = client.post(reverse("web:login"), {"username": worker.username, "password": "pass-for-tests-1"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("web:my-cases")
+    assert b"My cases" in response.content
+
+
+def test_sign_in_with_a_wrong_password_shows_the_error_and_keeps_the_username(client, worker):
+    response = client.post(reverse("web:login"), {"username": worker.username, "password": "wrong"})
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+    assert f'value="{worker.username}"'.encode() in response.content
+
+
+def test_sign_out_ends_the_session(client, worker):
+    signed_in(client, worker)
+    response = client.post(reverse("web:logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("web:my-cases")).status_code == 302
+
+
+def test_my_cases_lists_the_workers_cases_with_risk_next_visit_and_overdue_mark(client, worker, placed_case):
+    other = factories.CaseFactory(child__last_name="Someoneelse")
+    response = signed_in(client, worker).get(reverse("web:my-cases"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Abenov Timur" in html
+    assert "Someoneelse" not in html
+    assert "overdue" in html
+    assert 'class="badge ' in html and "not assessed" not in html
+    assert reverse("web:case", args=[placed_case.pk]) in html
+    assert reverse("web:case", args=[other.pk]) not in html
+
+
+def test_my_cases_search_filters_by_name(client, worker, placed_case):
+    factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, child__last_name="Zhumabaev")
+    response = signed_in(client, worker).get(reverse("web:my-cases"), {"q": "Zhuma"})
+    assert b"Zhumabaev" in response.content
+    assert b"Abenov" not in response.content
+
+
+def test_my_cases_filter_on_overdue_keeps_only_cases_with_an_overdue_visit(client, worker, placed_case):
+    factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, child__last_name="Zhumabaev")
+    response = signed_in(client, worker).get(reverse("web:my-cases"), {"overdue": "on"})
+    assert b"Abenov" in response.content
+    assert b"Zhumabaev" not in response.content
+
+
+def test_my_cases_htmx_request_gets_only_the_table(client, worker, placed_case):
+    response = signed_in(client, worker).get(reverse("web:my-cases"), HTTP_HX_REQUEST="true")
+    assert b"<table>" in response.content
+    assert b"<html" not in response.content
+
+
+def test_my_cases_runs_a_constant_number_of_queries(client, worker, django_assert_max_num_queries):
+    for i in range(12):
+        case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED,
+                                     child__birth_date=dt.date(2014, 1, 1) + dt.timedelta(days=i))
+        placement = factories.PlacementFactory(case=case)
+        factories.VisitFactory(placement=placement)
+    signed_in(client, worker)
+    # Session, user, unread count, the count and the page: the same whatever the number of cases.
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("web:my-cases"))
+    assert response.content.decode().count("badge stage") == 12
+
+
+def test_my_cases_is_paginated_by_fifty(client, worker):
+    for i in range(51):
+        # Distinct birth dates keep the factory's IINs distinct.
+        factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit,
+                              child__birth_date=dt.date(2015, 1, 1) + dt.timedelta(days=i))
+    response = signed_in(client, worker).get(reverse("web:my-cases"))
+    assert response.content.decode().count("badge stage") == 50
+    assert b"Page 1 of 2" in response.content
+
+
+def test_case_page_shows_child_stages_placements_visits_and_risk_factors(client, worker, placed_case):
+    response = signed_in(client, worker).get(reverse("web:case", args=[placed_case.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Abenov Timur" in html
+    assert "Placements and visits" in html
+    assert "Risk of return" in html
+    assert html.count(">Record<") == 2
+
+
+def test_case_page_hides_sensitive_fields_without_permission(client, worker, placed_case):
+    placed_case.child.health_notes = "Asthma, inhaler twice a day"
+    placed_case.child.save()
+    colleague = factories.UserFactory(role="social_worker", unit=worker.unit)
+    from access.services import share_case
+
+    supervisor = factories.UserFactory(role="supervisor", unit=worker.unit.parent)
+    share_case(case=placed_case, user=colleague, actor=supervisor, include_sensitive=False)
+    own = signed_in(client, worker).get(reverse("web:case", args=[placed_case.pk]))
+    assert b"Asthma, inhaler" in own.content
+    shared = signed_in(client, colleague).get(reverse("web:case", args=[placed_case.pk]))
+    assert shared.status_code == 200
+    assert b"Asthma, inhaler" not in shared.content
+    assert b"Hidden: you have no permission to see them." in shared.content
+
+
+def test_case_page_of_another_workers_case_is_not_found(client, worker):
+    other = factories.CaseFactory()
+    assert signed_in(client, worker).get(reverse("web:case", args=[other.pk])).status_code == 404
+
+
+def test_opening_a_case_page_is_in_the_access_log(client, worker, placed_case):
+    from audit.models import AccessLog
+
+    signed_in(client, worker).get(reverse("web:case", args=[placed_case.pk]))
+    assert AccessLog.objects.filter(user=worker, case_id=placed_case.pk).count() == 1
+
+
+def _visit_form(**overrides):
+    data = {"done_on": timezone.localdate().isoformat(), "child_seen": "on", "seen_by": "A. Worker",
+            "child_condition": "good", "family_condition": "good", "concerns": ""}
+    data.update(overrides)
+    return data
+
+
+def test_recording_a_visit_marks_it_done_and_recomputes_the_risk(client, worker, placed_case):
+    placement = placed_case.placements.get()
+    visit = placement.visits.order_by("planned_on").first()
+    url = reverse("web:visit-record", args=[placed_case.pk, visit.pk])
+    response = signed_in(client, worker).post(url, _visit_form(child_condition="serious_concerns",
+                                                                 family_condition="serious_concerns",
+                                                                 concerns="The carers shout at the child."), follow=True)
+    assert response.status_code == 200
+    visit.refresh_from_db()
+    assert visit.done_on == timezone.localdate()
+    assert b"The visit is recorded and the risk of return recomputed." in response.content
+    assert b"serious concerns at the last visit" in response.content
+
+
+def test_visit_form_shows_the_error_next_to_the_field_and_keeps_the_input(client, worker, placed_case):
+    visit = placed_case.placements.get().visits.order_by("planned_on").first()
+    url = reverse("web:visit-record", args=[placed_case.pk, visit.pk])
+    response = signed_in(client, worker).post(url, _visit_form(seen_by="", concerns="Typed concern text"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_seen_by_errors"' in html
+    assert "Say who saw the child." in html
+    assert "Typed concern text" in html
+    visit.refresh_from_db()
+    assert visit.done_on is None
+
+
+def test_a_future_visit_date_is_refused_next_to_the_date(client, worker, placed_case):
+    visit = placed_case.placements.get().visits.order_by("planned_on").first()
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = signed_in(client, worker).post(reverse("web:visit-record", args=[placed_case.pk, visit.pk]),
+                                              _visit_form(done_on=tomorrow))
+    assert response.status_code == 400
+    assert 'id="id_done_on_errors"' in response.content.decode()
+    assert f'value="{tomorrow}"'.encode() in response.content
+
+
+def test_moving_a_stage_calls_the_workflow(client, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit)
+    response = signed_in(client, worker).post(
+        reverse("web:case-move", args=[case.pk]),
+        {"to_stage": "available", "form_of_care": "guardianship", "expected_version": case.version, "reason": "Documents complete"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.AVAILABLE
+    assert case.stage_changes.get().reason == "Documents complete"
+
+
+def test_a_refused_move_shows_the_rule_next_to_the_field(client, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit)
+    response = signed_in(client, worker).post(
+        reverse("web:case-move", args=[case.pk]), {"to_stage": "available", "expected_version": case.version, "reason": "x"},
+    )
+    assert response.status_code == 400
+    assert b"Choose the form of care sought before the case becomes available." in response.content
+    assert 'id="id_form_of_care_errors"' in response.content.decode()
+    case.refresh_from_db()
+    assert case.stage == Stage.REGISTERED
+
+
+def test_ending_a_placement_with_a_return_reopens_the_case(client, worker, placed_case):
+    placement = placed_case.placements.get()
+    response = signed_in(client, worker).post(
+        reverse("web:placement-end", args=[placed_case.pk, placement.pk]),
+        {"ended_on": timezone.localdate().isoformat(), "end_reason": "returned", "return_reason": "family_conflict",
+         "notes": "Carers gave up", "home": placed_case.child.current_home_id},
+    )
+    assert response.status_code == 302
+    placement.refresh_from_db()
+    placed_case.refresh_from_db()
+    assert placement.end_reason == "returned"
+    assert placed_case.stage == Stage.AVAILABLE
+
+
+def test_a_return_without_its_reason_is_refused_next_to_the_field(client, worker, placed_case):
+    placement = placed_case.placements.get()
+    response = signed_in(client, worker).post(
+        reverse("web:placement-end", args=[placed_case.pk, placement.pk]),
+        {"ended_on": timezone.localdate().isoformat(), "end_reason": "returned", "notes": "Kept note"},
+    )
+    assert response.status_code == 400
+    assert 'id="id_return_reason_errors"' in response.content.decode()
+    assert b"Kept note" in response.content
+    placement.refresh_from_db()
+    assert placement.ended_on is None
+
+
+def test_matching_page_ranks_families_with_explanations(client, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.MATCHING,
+                                 form_of_care="adoption")
+    family = factories.FamilyFactory(form_of_care="adoption")
+    factories.ApplicantFactory(family=family, last_name="Kassymova")
+    response = signed_in(client, worker).get(reverse("web:case-matching", args=[case.pk]))
+    assert response.status_code == 200
+    assert b"Kassymova" in response.content
+    assert b"same region as the child" in response.content
+
+
+def test_inbox_lists_the_users_notifications_and_marks_one_read(client, worker, placed_case):
+    note = Notification.objects.create(recipient=worker, kind="visit_overdue", subject_key="visit:1",
+                                       title="Visit to Abenov overdue", case=placed_case)
+    Notification.objects.create(recipient=factories.UserFactory(), kind="visit_overdue", subject_key="visit:2",
+                                title="Someone else's reminder")
+    signed_in(client, worker)
+    response = client.get(reverse("web:inbox"))
+    assert b"Visit to Abenov overdue" in response.content
+    assert b"Someone else" not in response.content
+    assert client.post(reverse("web:notification-read", args=[note.pk])).status_code == 302
+    note.refresh_from_db()
+    assert note.read_at is not None

@@ -1,0 +1,166 @@
+"""Reads the pages need beyond the owning apps' selectors. Every one starts from a queryset of
+access.selectors (through cases.selectors), so a page never shows a row its user may not see."""
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from access.selectors import cases_visible_to, placements_visible_to
+from accounts.models import User
+from cases.models import Case, DecisionStatus, EndReason, Placement, Stage
+from cases.selectors import case_list
+from risk.models import PlacementRisk
+from visits.models import Visit
+
+
+def _pending_visits() -> QuerySet[Visit]:
+    """Visits still to do on the case's active placement (correlated on the outer case)."""
+    return Visit.objects.filter(placement__case=OuterRef("pk"), placement__ended_on__isnull=True, done_on__isnull=True)
+
+
+def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdue: bool = False,
+             today: dt.date | None = None) -> QuerySet[Case]:
+    """The user's visible cases with the next visit date, an overdue flag and the risk band of the
+    active placement, all as subqueries of one statement (a page costs one query plus the count)."""
+    today = today or timezone.localdate()
+    active_risk = PlacementRisk.objects.filter(placement__case=OuterRef("pk"), placement__ended_on__isnull=True)
+    qs = case_list(user=user).annotate(
+        next_visit_on=Subquery(_pending_visits().order_by("planned_on").values("planned_on")[:1]),
+        has_overdue=Exists(_pending_visits().filter(planned_on__lt=today)),
+        risk_band=Subquery(active_risk.values("band")[:1]),
+        risk_score=Subquery(active_risk.values("score")[:1]),
+    )
+    q = q.strip()
+    if q:
+        if q.isdigit():
+            # Twelve digits are an IIN; fewer are a case number.
+            qs = qs.filter(child__iin=q) if len(q) == 12 else qs.filter(pk=int(q))
+        else:
+            for word in q.split():
+                qs = qs.filter(Q(child__last_name__istartswith=word) | Q(child__first_name__istartswith=word))
+    if stage:
+        qs = qs.filter(stage=stage)
+    if risk:
+        qs = qs.filter(risk_band=risk)
+    if overdue:
+        qs = qs.filter(has_overdue=True)
+    return qs.order_by("-has_overdue", "next_visit_on", "-stage_entered_at", "id")
+
+
+def visible_case_or_none(*, user: User, pk: int) -> Case | None:
+    from cases.selectors import case_detail_queryset
+
+    return case_detail_queryset(user=user).filter(pk=pk).first()
+
+
+def case_placements(case: Case) -> list[Placement]:
+    return list(
+        case.placements.select_related("family", "home_before", "risk")
+        .prefetch_related("family__applicants")
+        .order_by("-started_on", "-id")
+    )
+
+
+def placement_visits(placements: list[Placement]) -> dict[int, list[Visit]]:
+    visits: dict[int, list[Visit]] = {p.pk: [] for p in placements}
+    for visit in Visit.objects.filter(placement__in=[p.pk for p in placements]).select_related("worker").order_by("planned_on", "id"):
+        visits[visit.placement_id].append(visit)
+    return visits
+
+
+# ---- supervisor's unit ------------------------------------------------------------------------
+
+
+def overdue_visits(*, user: User, today: dt.date | None = None) -> QuerySet[Visit]:
+    today = today or timezone.localdate()
+    return (
+        Visit.objects.filter(
+            placement__in=placements_visible_to(user).filter(ended_on__isnull=True).values("pk"),
+            done_on__isnull=True, planned_on__lt=today,
+        )
+        .select_related("placement__child", "placement__case__assigned_worker")
+        .order_by("planned_on", "id")
+    )
+
+
+def high_risk_placements(*, user: User) -> QuerySet[PlacementRisk]:
+    return (
+        PlacementRisk.objects.filter(
+            band="high", placement__in=placements_visible_to(user).filter(ended_on__isnull=True).values("pk")
+        )
+        .select_related("placement__child", "placement__case__assigned_worker", "placement__family")
+        .order_by("-score", "placement_id")
+    )
+
+
+def decisions_waiting(*, user: User) -> QuerySet[Case]:
+    return case_list(user=user).filter(stage=Stage.DECISION, decision_status=DecisionStatus.PENDING).order_by("stage_entered_at", "id")
+
+
+def caseload(*, user: User) -> list[dict]:
+    """Open cases per assigned worker, busiest first."""
+    return list(
+        cases_visible_to(user).exclude(stage=Stage.CLOSED)
+        .values("assigned_worker_id", "assigned_worker__first_name", "assigned_worker__last_name", "assigned_worker__username")
+        .annotate(
+            open_cases=Count("id"),
+            placed=Count("id", filter=Q(stage=Stage.PLACED)),
+            waiting=Count("id", filter=Q(stage=Stage.DECISION)),
+        )
+        .order_by("-open_cases", "assigned_worker__last_name")
+    )
+
+
+def months_back(today: dt.date, n: int) -> list[dt.date]:
+    """First days of the last ``n`` months, oldest first, ending with today's month."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(n):
+        months.append(dt.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return months[::-1]
+
+
+def placements_and_returns_by_month(*, user: User, months: int = 12, today: dt.date | None = None) -> list[dict]:
+    """Per month of the last ``months``: placements started and placements ended by a return."""
+    today = today or timezone.localdate()
+    first_days = months_back(today, months)
+    visible = placements_visible_to(user)
+    started = dict(
+        visible.filter(started_on__gte=first_days[0]).annotate(m=TruncMonth("started_on")).values("m")
+        .annotate(n=Count("id")).values_list("m", "n")
+    )
+    returned = dict(
+        visible.filter(end_reason=EndReason.RETURNED, ended_on__gte=first_days[0]).annotate(m=TruncMonth("ended_on"))
+        .values("m").annotate(n=Count("id")).values_list("m", "n")
+    )
+    return [{"month": m, "placements": started.get(m, 0), "returns": returned.get(m, 0)} for m in first_days]
+
+
+def risk_calibration(*, user: User) -> list[dict]:
+    """Per band at placement start: ended placements, and how many of them ended in a return.
+
+    A well-calibrated score returns more children from the high band than from the low one.
+    """
+    from risk.models import Band, RiskAssessment
+
+    rows = (
+        RiskAssessment.objects.filter(
+            reason=RiskAssessment.Reason.PLACEMENT_START,
+            placement__in=placements_visible_to(user).filter(ended_on__isnull=False).values("pk"),
+        )
+        .values("band")
+        .annotate(ended=Count("placement_id", distinct=True),
+                  returned=Count("placement_id", filter=Q(placement__end_reason=EndReason.RETURNED), distinct=True))
+    )
+    by_band = {r["band"]: r for r in rows}
+    result = []
+    for band in Band:
+        row = by_band.get(band.value, {"ended": 0, "returned": 0})
+        rate = (row["returned"] / row["ended"] * 100) if row["ended"] else None
+        result.append({"band": band.value, "label": band.label, "ended": row["ended"], "returned": row["returned"], "rate": rate})
+    return result

@@ -1,0 +1,58 @@
+"""What every page shares: the start page per role and the role guard."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+PAGE_SIZE = 50
+
+# Where each role lands after signing in.
+START_PAGE = {
+    "social_worker": "web:my-cases",
+    "supervisor": "web:dashboard",
+    "analyst": "web:statistics",
+    "administrator": "web:my-cases",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(START_PAGE.get(request.user.role, "web:my-cases"))
+
+
+def roles_required(*roles: str) -> Callable:
+    """Only these roles (and administrators) may open the page; anyone else gets 403.
+
+    Record-level visibility is still decided by access.selectors: this guard only keeps analysts,
+    who see aggregates, away from pages about one child.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not (request.user.role in roles or request.user.is_administrator):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The current filters as a query string, for the pager's links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

@@ -1,0 +1,73 @@
+"""The supervisor's dashboard of the unit, and approving or rejecting a decision from it."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.services import approve_decision
+from core.exceptions import DomainError
+from web import selectors
+from web.charts import bar_chart
+from web.forms import DecisionReviewForm, add_domain_error
+from web.views.common import roles_required
+
+LIST_LIMIT = 50
+
+
+def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
+    user = request.user
+    today = timezone.localdate()
+    overdue = selectors.overdue_visits(user=user, today=today)
+    high = selectors.high_risk_placements(user=user)
+    waiting = list(selectors.decisions_waiting(user=user)[:LIST_LIMIT])
+    forms = forms or {}
+    by_month = selectors.placements_and_returns_by_month(user=user, today=today)
+    calibration = selectors.risk_calibration(user=user)
+    return {
+        "today": today,
+        "overdue": list(overdue[:LIST_LIMIT]),
+        "overdue_count": overdue.count(),
+        "high": list(high[:LIST_LIMIT]),
+        "high_count": high.count(),
+        "waiting": [{"case": c, "form": forms.get(c.pk) or DecisionReviewForm(initial={"expected_version": c.version})} for c in waiting],
+        "caseload": selectors.caseload(user=user),
+        "by_month": by_month,
+        "month_chart": bar_chart(
+            [(formats.date_format(r["month"], "m.y"), [r["placements"], r["returns"]]) for r in by_month],
+            [_("placements started"), _("returns to institution")],
+        ),
+        "calibration": calibration,
+        "calibration_chart": bar_chart(
+            [(str(r["label"]), [r["rate"]]) for r in calibration], [_("returned, % of ended placements")], width=360,
+        ),
+    }
+
+
+@roles_required("supervisor")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/supervisor/dashboard.html", _dashboard_context(request))
+
+
+@roles_required("supervisor")
+@require_POST
+def review_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.decisions_waiting(user=request.user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    form = DecisionReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            approve_decision(case=case, actor=request.user, approve=form.cleaned_data["approve"],
+                             reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["expected_version"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if form.cleaned_data["approve"]:
+                messages.success(request, _("Decision on case № %(n)s approved.") % {"n": case.pk})
+            else:
+                messages.success(request, _("Decision on case № %(n)s rejected.") % {"n": case.pk})
+            return redirect("web:dashboard")
+    return render(request, "web/supervisor/dashboard.html", _dashboard_context(request, {case.pk: form}), status=400)

@@ -1,0 +1,213 @@
+"""The social worker's pages: my cases, the case page with its forms, matching and the inbox."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from audit.services import log_access
+from cases.models import Case, Stage
+from cases.services import ALLOWED_TRANSITIONS, end_placement, transition_case
+from core.exceptions import DomainError
+from matching.selectors import rank_families
+from notifications.models import Notification
+from risk.models import Factor
+from visits.models import CHECKLIST_ITEMS, Visit
+from visits.services import record_visit
+from web import selectors
+from web.forms import EndPlacementForm, MoveStageForm, RecordVisitForm, add_domain_error
+from web.sensitive import can_change, can_view_sensitive
+from web.views.common import paginate, query_without_page, roles_required
+
+CASE_ROLES = ("social_worker", "supervisor")
+
+
+def _case_or_404(user: User, pk: int) -> Case:
+    case = selectors.visible_case_or_none(user=user, pk=pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _changeable_case_or_403(user: User, pk: int) -> Case:
+    case = _case_or_404(user, pk)
+    if not can_change(user, case):
+        raise PermissionDenied
+    return case
+
+
+@roles_required(*CASE_ROLES)
+def my_cases(request: HttpRequest) -> HttpResponse:
+    from web.forms import CaseFilterForm
+
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = selectors.my_cases(
+        user=request.user, q=filters.get("q", ""), stage=filters.get("stage", ""), risk=filters.get("risk", ""),
+        overdue=filters.get("overdue", False),
+    )
+    page = paginate(request, cases)
+    context = {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate()}
+    # HTMX asks only for the table when a filter changes.
+    template = "web/worker/_case_table.html" if request.headers.get("HX-Request") else "web/worker/my_cases.html"
+    return render(request, template, context)
+
+
+def _risk_factors(risk: object) -> list[dict]:
+    labels = dict(Factor.choices)
+    return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in (getattr(risk, "factors", None) or [])]
+
+
+def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
+    placements = selectors.case_placements(case)
+    visits = selectors.placement_visits(placements)
+    active = next((p for p in placements if p.ended_on is None), None)
+    risk = getattr(active, "risk", None) if active else None
+    allowed = sorted(ALLOWED_TRANSITIONS.get(case.stage, ()))
+    sensitive = can_view_sensitive(request.user, case)
+    editable = can_change(request.user, case)
+    next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None), None) if active else None
+    context = {
+        "case": case,
+        "child": case.child,
+        "placements": [{"placement": p, "visits": visits[p.pk]} for p in placements],
+        "active": active,
+        "risk": risk,
+        "risk_factors": _risk_factors(risk),
+        "next_visit": next_visit,
+        "sensitive": sensitive,
+        "editable": editable,
+        "today": timezone.localdate(),
+        "checklist_items": CHECKLIST_ITEMS,
+        "stage_changes": list(case.stage_changes.all()),
+        "move_form": forms.get("move_form") or (
+            MoveStageForm(allowed=allowed, initial={"expected_version": case.version}) if allowed and editable else None
+        ),
+        "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
+    }
+    return context
+
+
+@roles_required(*CASE_ROLES)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request.user, pk)
+    context = _case_context(request, case)
+    # Every opening of a case's page is in the access log, as for the API's detail.
+    log_access(user=request.user, case_id=case.pk, child_id=case.child_id, request=request, saw_sensitive=context["sensitive"])
+    return render(request, "web/worker/case_detail.html", context)
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _changeable_case_or_403(request.user, pk)
+    allowed = sorted(ALLOWED_TRANSITIONS.get(case.stage, ()))
+    form = MoveStageForm(request.POST, allowed=allowed)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            transition_case(
+                case=case, to_stage=data["to_stage"], actor=request.user, reason=data["reason"],
+                expected_version=data["expected_version"], form_of_care=data["form_of_care"] or None,
+                family=data["family"], outcome=data["outcome"] or None,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The case moved to the new stage."))
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/worker/case_detail.html", _case_context(request, case, move_form=form), status=400)
+
+
+@roles_required(*CASE_ROLES)
+def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse:
+    case = _changeable_case_or_403(request.user, pk)
+    visit = get_object_or_404(Visit.objects.select_related("placement"), pk=visit_pk, placement__case=case)
+    if visit.done_on is not None:
+        messages.info(request, _("This visit is already recorded."))
+        return redirect("web:case", pk=case.pk)
+    form = RecordVisitForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record_visit(
+                    visit=visit, actor=request.user, done_on=data["done_on"], child_seen=data["child_seen"],
+                    seen_by=data["seen_by"], child_condition=data["child_condition"],
+                    family_condition=data["family_condition"], checklist=form.checklist(), concerns=data["concerns"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("The visit is recorded and the risk of return recomputed."))
+                return redirect(reverse("web:case", args=[case.pk]) + "#risk")
+        status = 400
+    return render(request, "web/worker/record_visit.html", {"case": case, "visit": visit, "form": form}, status=status)
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def end_placement_view(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
+    case = _changeable_case_or_403(request.user, pk)
+    placement = get_object_or_404(case.placements.all(), pk=placement_pk)
+    form = EndPlacementForm(request.POST, region_id=case.child.region_id)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            end_placement(
+                placement=placement, ended_on=data["ended_on"], end_reason=data["end_reason"],
+                return_reason=data["return_reason"], notes=data["notes"], actor=request.user, home=data["home"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The placement has ended."))
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/worker/case_detail.html", _case_context(request, case, end_form=form), status=400)
+
+
+@roles_required(*CASE_ROLES)
+def matching(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request.user, pk)
+    candidates, error = [], None
+    if case.stage == Stage.MATCHING:
+        try:
+            candidates = rank_families(case=case, limit=20)
+        except DomainError as exc:
+            error = exc.message
+        prefetch_related_objects([c.family for c in candidates], "applicants")
+    else:
+        error = _("Families are ranked only for a case at the matching stage.")
+    return render(request, "web/worker/matching.html", {"case": case, "candidates": candidates, "error": error})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if request.user.is_analyst:
+        raise PermissionDenied
+    notes = Notification.objects.filter(recipient=request.user).select_related("case")
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        notes = notes.filter(read_at__isnull=True)
+    page = paginate(request, notes.order_by("read_at", "-created_at", "id"))
+    return render(request, "web/worker/inbox.html", {"page": page, "unread_only": unread_only, "query": query_without_page(request)})
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    from web.notifications import mark_notification_read
+
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    mark_notification_read(notification=note)
+    if request.headers.get("HX-Request"):
+        return render(request, "web/worker/_notification.html", {"note": note})
+    return redirect("web:inbox")
