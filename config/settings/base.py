@@ -236,6 +236,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case tracking for placing children without parental care into families.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One schema name per choice set shared by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "cases.models.Stage",
+        "HealthNeedsEnum": "core.choices.HealthNeeds",
+        "PreferredSexEnum": "families.models.Family.PreferredSex",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

@@ -1,0 +1,135 @@
+"""Cases (with the workflow actions and matching) and placements (with their end). Thin views:
+each action parses its input, calls one service and answers with the fresh record."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases.api.filters import CaseFilter, PlacementFilter
+from cases.api.permissions import IsCaseworker
+from cases.api.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
+from cases.api.serializers import (
+    ApproveInputSerializer,
+    CaseDetailSerializer,
+    CaseOutputSerializer,
+    EndPlacementInputSerializer,
+    MatchPageSerializer,
+    MatchSerializer,
+    PlaceInputSerializer,
+    PlacementOutputSerializer,
+    SiblingSeparationInputSerializer,
+    SiblingSeparationOutputSerializer,
+    TransitionInputSerializer,
+)
+from cases.selectors import case_detail_queryset, case_list, placement_list
+from cases.services import approve_decision, end_placement, place_child, record_sibling_separation, transition_case
+from matching.selectors import rank_families
+
+MATCHES_PER_PAGE = 20
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases you may see", responses={200: CaseOutputSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(summary="One case with its stage history", responses={200: CaseDetailSerializer, **READ_ERRORS}),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsCaseworker]
+    filterset_class = CaseFilter
+    search_fields = ["child__last_name", "child__first_name", "=child__iin"]
+    ordering_fields = ["stage_entered_at", "opened_on", "id", "stage"]
+    ordering = ["-stage_entered_at", "id"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return case_list(user=self.request.user)
+        return case_detail_queryset(user=self.request.user)
+
+    def get_serializer_class(self):
+        return CaseOutputSerializer if self.action == "list" else CaseDetailSerializer
+
+    def _fresh(self, pk: int) -> Response:
+        return Response(CaseDetailSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(summary="Move the case to another stage", request=TransitionInputSerializer,
+                   responses={200: CaseDetailSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        transition_case(case=case, actor=request.user, **data.validated_data)
+        return self._fresh(case.pk)
+
+    @extend_schema(summary="Approve or reject the decision (supervisor of the case's unit)", request=ApproveInputSerializer,
+                   responses={200: CaseDetailSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = ApproveInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        approve_decision(case=case, actor=request.user, **data.validated_data)
+        return self._fresh(case.pk)
+
+    @extend_schema(summary="Record a decision to place the child apart from their siblings",
+                   request=SiblingSeparationInputSerializer, responses={201: SiblingSeparationOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="sibling-separation")
+    def sibling_separation(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = SiblingSeparationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = record_sibling_separation(case=case, actor=request.user, reason=data.validated_data["reason"])
+        return Response(SiblingSeparationOutputSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Approved families ranked for this case, each score explained factor by factor",
+        parameters=[OpenApiParameter("page", OpenApiTypes.INT, description="page of 20 candidates, from 1")],
+        responses={200: MatchPageSerializer, 400: VALIDATION_ERROR, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def matches(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        try:
+            page = max(1, int(request.query_params.get("page", 1)))
+        except ValueError:
+            page = 1
+        # One row more than the page tells whether another page exists without counting 100k families.
+        candidates = rank_families(case=case, limit=MATCHES_PER_PAGE + 1, offset=(page - 1) * MATCHES_PER_PAGE)
+        return Response({"page": page, "has_next": len(candidates) > MATCHES_PER_PAGE,
+                         "results": MatchSerializer(candidates[:MATCHES_PER_PAGE], many=True).data})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Placements you may see", responses={200: PlacementOutputSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(summary="One placement", responses={200: PlacementOutputSerializer, **READ_ERRORS}),
+)
+class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = PlacementOutputSerializer
+    permission_classes = [IsCaseworker]
+    filterset_class = PlacementFilter
+    search_fields = ["child__last_name", "child__first_name", "=child__iin", "decision_document_number"]
+    ordering_fields = ["started_on", "ended_on", "id"]
+    ordering = ["-started_on", "id"]
+
+    def get_queryset(self):
+        return placement_list(user=self.request.user)
+
+    @extend_schema(summary="Place the child of an approved decision with its family", request=PlaceInputSerializer,
+                   responses={201: PlacementOutputSerializer, **CREATE_ERRORS})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = PlaceInputSerializer(data=request.data, cases=case_list(user=request.user))
+        data.is_valid(raise_exception=True)
+        placement = place_child(actor=request.user, **data.validated_data)
+        return Response(PlacementOutputSerializer(placement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="End the placement (a return to an institution re-opens the case)",
+                   request=EndPlacementInputSerializer, responses={200: PlacementOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str | None = None) -> Response:
+        placement = self.get_object()
+        data = EndPlacementInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        placement = end_placement(placement=placement, actor=request.user, **data.validated_data)
+        return Response(PlacementOutputSerializer(placement).data)

@@ -1,0 +1,68 @@
+"""Input and output shapes of the children and children's homes endpoints."""
+
+from rest_framework import serializers
+
+from accounts.models import OrganisationalUnit, User
+from children.models import Child, ChildrensHome, SiblingGroup
+from regions.models import Region
+
+
+class HomeOutputSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ChildrensHome
+        fields = ("id", "name", "home_type", "region", "capacity", "address")
+
+
+class ChildOutputSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    current_home_name = serializers.CharField(source="current_home.name", read_only=True, default=None)
+    adoption_permitted = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Child
+        fields = (
+            "id", "last_name", "first_name", "patronymic", "birth_date", "sex", "iin", "legal_status", "adoption_permitted",
+            "region", "current_home", "current_home_name", "sibling_group", "entered_care_on", "health_needs",
+            "health_notes", "birth_family_notes", "abuse_or_neglect_history", "abuse_history_notes", "sdq_total_difficulties",
+            "created_at", "updated_at",
+        )
+        read_only_fields = fields
+
+
+class DuplicateWarningSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["child", "family"])
+    id = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=["same_iin", "same_birth_date_similar_name"])
+    similarity = serializers.FloatField()
+
+
+class ChildInputSerializer(serializers.Serializer):
+    last_name = serializers.CharField(max_length=100)
+    first_name = serializers.CharField(max_length=100)
+    patronymic = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    birth_date = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Child._meta.get_field("sex").choices)
+    iin = serializers.CharField(max_length=12, required=False, allow_blank=True, allow_null=True, default=None)
+    legal_status = serializers.ChoiceField(choices=Child._meta.get_field("legal_status").choices)
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    current_home = serializers.PrimaryKeyRelatedField(queryset=ChildrensHome.objects.all(), required=False, allow_null=True)
+    sibling_group = serializers.PrimaryKeyRelatedField(queryset=SiblingGroup.objects.all(), required=False, allow_null=True)
+    entered_care_on = serializers.DateField()
+    health_needs = serializers.ChoiceField(choices=Child._meta.get_field("health_needs").choices, required=False, default=0)
+    health_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    birth_family_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    abuse_or_neglect_history = serializers.BooleanField(required=False, default=False)
+    abuse_history_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    sdq_total_difficulties = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=40, default=None)
+    responsible_unit = serializers.PrimaryKeyRelatedField(queryset=OrganisationalUnit.objects.all(), required=False,
+                                                          allow_null=True, default=None)
+    assigned_worker = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True,
+                                                         default=None)
+
+
+class ChildCreatedSerializer(serializers.Serializer):
+    child = ChildOutputSerializer()
+    case_id = serializers.IntegerField()
+    duplicate_warnings = DuplicateWarningSerializer(many=True)

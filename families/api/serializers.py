@@ -1,0 +1,70 @@
+"""Input and output shapes of the families endpoint."""
+
+from rest_framework import serializers
+
+from accounts.models import OrganisationalUnit
+from children.api.serializers import DuplicateWarningSerializer
+from families.models import Applicant, Family
+from regions.models import Region
+
+
+class ApplicantOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Applicant
+        fields = ("id", "position", "last_name", "first_name", "patronymic", "birth_date", "sex", "iin")
+        read_only_fields = fields
+
+
+class FamilyOutputSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    applicants = ApplicantOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Family
+        fields = (
+            "id", "applicants", "region", "responsible_unit", "address", "form_of_care", "is_relative", "applied_on",
+            "preferred_age_min", "preferred_age_max", "preferred_sex", "max_siblings", "max_health_needs",
+            "home_study_issued_on", "home_study_expires_on", "training_certificate_number", "training_issued_on",
+            "training_expires_on", "approval_status", "approved_on", "approval_expires_on", "created_at", "updated_at",
+        )
+        read_only_fields = fields
+
+
+class ApplicantInputSerializer(serializers.Serializer):
+    last_name = serializers.CharField(max_length=100)
+    first_name = serializers.CharField(max_length=100)
+    patronymic = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    birth_date = serializers.DateField()
+    sex = serializers.ChoiceField(choices=Applicant._meta.get_field("sex").choices)
+    iin = serializers.CharField(max_length=12)
+
+
+class FamilyInputSerializer(serializers.Serializer):
+    applicants = ApplicantInputSerializer(many=True, min_length=1, max_length=2)
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    responsible_unit = serializers.PrimaryKeyRelatedField(queryset=OrganisationalUnit.objects.all(), required=False,
+                                                          allow_null=True, default=None)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    form_of_care = serializers.ChoiceField(choices=Family._meta.get_field("form_of_care").choices)
+    is_relative = serializers.BooleanField(required=False, default=False)
+    applied_on = serializers.DateField()
+    preferred_age_min = serializers.IntegerField(min_value=0, max_value=17, required=False, default=0)
+    preferred_age_max = serializers.IntegerField(min_value=0, max_value=17, required=False, default=17)
+    preferred_sex = serializers.ChoiceField(choices=Family.PreferredSex.choices, required=False, allow_blank=True, default="")
+    max_siblings = serializers.IntegerField(min_value=1, required=False, default=1)
+    max_health_needs = serializers.ChoiceField(choices=Family._meta.get_field("max_health_needs").choices, required=False,
+                                               default=1)
+    home_study_issued_on = serializers.DateField(required=False, allow_null=True, default=None)
+    home_study_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    training_certificate_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    training_issued_on = serializers.DateField(required=False, allow_null=True, default=None)
+    training_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    approval_status = serializers.ChoiceField(choices=Family._meta.get_field("approval_status").choices, required=False,
+                                              default="applied")
+    approved_on = serializers.DateField(required=False, allow_null=True, default=None)
+    approval_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class FamilyCreatedSerializer(serializers.Serializer):
+    family = FamilyOutputSerializer()
+    duplicate_warnings = DuplicateWarningSerializer(many=True)

@@ -1,0 +1,59 @@
+"""Upload of a registry CSV file: the same import as the import_registry command."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.api.permissions import IsCaseworker
+from cases.api.schema import FORBIDDEN, VALIDATION_ERROR
+from registry.services import ImportFileError, import_uploaded_file
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=[("children", "children"), ("families", "families")])
+    partial = serializers.BooleanField(required=False, default=False)
+
+
+ReportSerializer = inline_serializer("ImportReport", fields={
+    "kind": serializers.CharField(),
+    "accepted_rows": serializers.IntegerField(),
+    "accepted_lines": serializers.ListField(child=serializers.IntegerField()),
+    "rejected_rows": serializers.IntegerField(),
+    "rejected": serializers.ListField(child=serializers.DictField()),
+    "imported": serializers.IntegerField(),
+})
+
+
+class RegistryImportView(APIView):
+    permission_classes = [IsCaseworker]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Import children or families from a CSV file (see docs/import.md for the columns)",
+        request={"multipart/form-data": ImportInputSerializer},
+        responses={200: ReportSerializer, 400: VALIDATION_ERROR, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        data = ImportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            return Response({"file": [_("The file is larger than 50 MB; use the import_registry command.")]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            report = import_uploaded_file(data=upload.read(), kind=data.validated_data["kind"],
+                                          partial=data.validated_data["partial"], actor=request.user)
+        except ImportFileError as exc:
+            return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        body = report.as_dict()
+        if report.rejected and not data.validated_data["partial"]:
+            body["file"] = [_("Nothing was imported: %(n)s row(s) were rejected.") % {"n": len(report.rejected)}]
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body)
