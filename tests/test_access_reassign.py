@@ -66,9 +66,8 @@ def test_transfer_to_another_region_moves_the_case_out_of_the_old_supervisors_si
     new_worker = factories.UserFactory(unit=new_district)
     new_supervisor = factories.UserFactory(role="supervisor", unit=new_district.parent)
     api_client.force_authenticate(supervisor)
-    response = api_client.post(
-        f"/api/v1/access/cases/{case.pk}/transfer/", {"unit": new_district.pk, "worker": new_worker.pk}, format="json"
-    )
+    body = {"unit": new_district.pk, "worker": new_worker.pk, "override_reason": "the child moves with the grandmother"}
+    response = api_client.post(f"/api/v1/access/cases/{case.pk}/transfer/", body, format="json")
     assert response.status_code == 200
     assert case not in cases_visible_to(worker)
     assert case not in cases_visible_to(supervisor)
@@ -79,7 +78,7 @@ def test_transfer_to_another_region_moves_the_case_out_of_the_old_supervisors_si
 def test_transfer_ends_every_share_of_the_case(supervisor, worker, successor, case):
     share_case(case=case, user=successor, actor=supervisor)
     new_district = factories.DistrictFactory(region=factories.region_by_code("astana"))
-    transfer_case(case=case, unit=new_district, actor=supervisor)
+    transfer_case(case=case, unit=new_district, actor=supervisor, override_reason="the child moves with the grandmother")
     assert case not in cases_visible_to(successor)
     assert not CaseShare.objects.active().exists()
 
