@@ -1,0 +1,64 @@
+"""The in-app inbox: the user's own notifications, newest first, and marking one as read."""
+
+from typing import Any
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access.permissions import CaseworkerOnly
+from notifications.models import Notification
+from notifications.selectors import inbox_of
+from notifications.services import mark_read
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ("id", "kind", "kind_label", "title", "body", "subject_key", "due_on", "case", "placement", "created_at",
+                  "read", "read_at")
+        read_only_fields = fields
+
+    def get_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationFilter(filters.FilterSet):
+    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields = ["kind", "unread"]
+
+
+class InboxPermission(CaseworkerOnly):
+    """As for person endpoints (analysts: 403), but everyone may mark their own mail as read."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.user.is_authenticated and request.user.is_administrator:
+            return True
+        return super().has_permission(request, view)
+
+
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [InboxPermission]
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    search_fields: list[str] = []
+    ordering_fields = ["created_at", "due_on"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> Any:
+        return inbox_of(self.request.user)
+
+    @extend_schema(summary="Mark the notification as read", request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str | None = None) -> Response:
+        notification = mark_read(notification=self.get_object(), user=request.user)
+        return Response(NotificationSerializer(notification).data)

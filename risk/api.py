@@ -1,0 +1,120 @@
+"""Risk endpoints: a placement's risk with the factors that raised it, family events, and the
+calibration report for supervisors."""
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.permissions import CaseworkerOnly
+from access.selectors import families_visible_to
+from cases.models import Placement
+from risk.models import Factor, FamilyEvent, RiskAssessment
+from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for
+from risk.services import record_family_event
+
+
+def labelled(factors: list[dict]) -> list[dict]:
+    """The stored factors with their name in the user's language."""
+    labels = dict(Factor.choices)
+    return [{**f, "label": str(labels.get(f["factor"], f["factor"]))} for f in factors]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    factors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RiskAssessment
+        fields = ("assessed_on", "reason", "visit", "score", "band", "factors")
+        read_only_fields = fields
+
+    def get_factors(self, assessment: RiskAssessment) -> list[dict]:
+        return labelled(assessment.factors)
+
+
+class PlacementRiskView(APIView):
+    permission_classes = [CaseworkerOnly]
+
+    @extend_schema(summary="A placement's risk of return: score, band, the factors that raised it, and its history")
+    def get(self, request: Request, pk: int) -> Response:
+        try:
+            placement = placement_risk_for(user=request.user, placement_id=pk)
+        except Placement.DoesNotExist:
+            raise NotFound() from None
+        risk = getattr(placement, "risk", None)
+        return Response({
+            "placement": placement.pk,
+            "score": risk.score if risk else None,
+            "band": risk.band if risk else None,
+            "computed_on": risk.computed_on if risk else None,
+            "high_since": risk.high_since if risk else None,
+            "factors": labelled(risk.factors) if risk else [],
+            "history": AssessmentSerializer(placement.risk_assessments.all(), many=True).data,
+        })
+
+
+class FamilyEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FamilyEvent
+        fields = ("id", "family", "kind", "occurred_on", "notes", "recorded_by", "created_at")
+        read_only_fields = ("id", "recorded_by", "created_at")
+
+
+class FamilyEventInput(serializers.Serializer):
+    family = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=FamilyEvent.Kind.choices)
+    occurred_on = serializers.DateField(default=timezone.localdate)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FamilyEventsView(generics.ListAPIView):
+    """List the events of the families you may see; record a new one (recomputes the risk of the
+    family's active placements)."""
+
+    permission_classes = [CaseworkerOnly]
+    serializer_class = FamilyEventSerializer
+    filterset_fields = ["family", "kind"]
+    search_fields: list[str] = []
+    ordering_fields = ["occurred_on"]
+    ordering = ["-occurred_on", "id"]
+
+    def get_queryset(self) -> Any:
+        return family_events_visible_to(self.request.user)
+
+    @extend_schema(request=FamilyEventInput, responses={201: FamilyEventSerializer})
+    def post(self, request: Request) -> Response:
+        data = FamilyEventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        family = families_visible_to(request.user).filter(pk=values.pop("family")).first()
+        if family is None:
+            return Response({"family": ["No such family among those you may see."]}, status=status.HTTP_400_BAD_REQUEST)
+        event = record_family_event(family=family, actor=request.user, **values)
+        return Response(FamilyEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class SupervisorOrAdministrator(BasePermission):
+    message = "Only supervisors and administrators see the calibration report."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user.is_authenticated and (user.is_supervisor or user.is_administrator))
+
+
+class CalibrationView(APIView):
+    permission_classes = [SupervisorOrAdministrator]
+
+    @extend_schema(summary="Observed return rate by risk band, at placement start and at each visit (closed placements)")
+    def get(self, request: Request) -> Response:
+        report = calibration_report(user=request.user)
+        return Response({
+            section: [{"band": r.band, "placements": r.placements, "returned": r.returned, "return_rate": r.return_rate}
+                      for r in rows]
+            for section, rows in report.items()
+        })

@@ -1,0 +1,102 @@
+"""Reads of the risk of return: a placement's score and history, family events, and the
+calibration report (observed return rates by band, on closed placements)."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from access.selectors import cases_supervised_by, families_visible_to, placements_visible_to
+from accounts.models import User
+from cases.models import Placement
+from risk.models import Band, FamilyEvent, RiskAssessment
+
+
+def placement_risk_for(*, user: User, placement_id: int) -> Placement:
+    """The placement (visible to the user) with its current risk and its history; raises DoesNotExist."""
+    return (
+        placements_visible_to(user).select_related("risk")
+        .prefetch_related("risk_assessments")
+        .get(pk=placement_id)
+    )
+
+
+def family_events_visible_to(user: User) -> QuerySet[FamilyEvent]:
+    return FamilyEvent.objects.filter(family__in=families_visible_to(user).values("pk").order_by())
+
+
+def calibration_scope(user: User) -> QuerySet[Placement]:
+    """Closed placements whose history the user answers for: a supervisor's units, all for an administrator."""
+    closed = Placement.objects.filter(ended_on__isnull=False)
+    if user.is_administrator:
+        return closed
+    return closed.filter(case__in=cases_supervised_by(user).values("pk").order_by())
+
+
+@dataclass(frozen=True)
+class BandRate:
+    band: str
+    placements: int
+    returned: int
+
+    @property
+    def return_rate(self) -> float | None:
+        return round(self.returned / self.placements, 4) if self.placements else None
+
+
+def _by_band(assessments: QuerySet[RiskAssessment], *, count: str) -> list[BandRate]:
+    rows = assessments.values("band").annotate(
+        n=Count(count, distinct=count == "placement"),
+        returned=Count(count, filter=Q(placement__end_reason="returned"), distinct=count == "placement"),
+    )
+    found = {r["band"]: r for r in rows}
+    return [BandRate(band, found.get(band, {}).get("n", 0), found.get(band, {}).get("returned", 0)) for band in Band.values]
+
+
+def calibration_report(*, user: User) -> dict[str, list[BandRate]]:
+    """Return rate by the band a placement had at its start, and by the band found at each visit
+    (each visit counts once; the outcome is its placement's). Two grouped queries."""
+    assessments = RiskAssessment.objects.filter(placement__in=calibration_scope(user).values("pk").order_by())
+    return {
+        "at_placement_start": _by_band(assessments.filter(reason=RiskAssessment.Reason.PLACEMENT_START), count="placement"),
+        "at_visits": _by_band(assessments.filter(reason=RiskAssessment.Reason.VISIT), count="id"),
+    }
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    returns: int
+    returns_flagged_early: int
+    placements: int
+    placements_flagged: int
+    placements_assessed: int
+    lead_days: int
+
+    @property
+    def share_of_returns_flagged_early(self) -> float | None:
+        return self.returns_flagged_early / self.returns if self.returns else None
+
+    @property
+    def share_of_placements_flagged(self) -> float | None:
+        return self.placements_flagged / self.placements if self.placements else None
+
+
+def evaluate(*, lead_days: int = 60) -> Evaluation:
+    """How well "high" predicts returns on the data present: the share of returns flagged high at
+    least ``lead_days`` before the return, against the share of all placements ever flagged high
+    (the price in visits). One query."""
+    early_high = RiskAssessment.objects.filter(
+        placement_id=OuterRef("pk"), band=Band.HIGH, assessed_on__lte=OuterRef("ended_on") - dt.timedelta(days=lead_days)
+    )
+    any_high = RiskAssessment.objects.filter(placement_id=OuterRef("pk"), band=Band.HIGH)
+    any_assessment = RiskAssessment.objects.filter(placement_id=OuterRef("pk"))
+    totals = Placement.objects.annotate(
+        early=Exists(early_high), flagged=Exists(any_high), assessed=Exists(any_assessment)
+    ).aggregate(
+        placements=Count("pk"),
+        returns=Count("pk", filter=Q(end_reason="returned")),
+        returns_flagged_early=Count("pk", filter=Q(end_reason="returned", early=True)),
+        placements_flagged=Count("pk", filter=Q(flagged=True)),
+        placements_assessed=Count("pk", filter=Q(assessed=True)),
+    )
+    return Evaluation(lead_days=lead_days, **totals)
