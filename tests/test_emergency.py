@@ -1,0 +1,147 @@
+"""Emergency access ("break the glass"): opened with a reason, lasting 24 hours, notifying the
+supervisors and marked in the access log."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from access.selectors import cases_editable_by, cases_visible_to, sensitive_case_ids
+from audit.models import AccessLog
+from core.exceptions import DomainError
+from emergency.models import EmergencyAccess
+from emergency.services import open_emergency_access
+from notifications.models import Notification
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+REASON = "Child brought to the police station at 2 a.m., needs placement tonight"
+
+
+@pytest.fixture
+def case(district):
+    """A case of another social worker of the same district."""
+    return factories.CaseFactory(responsible_unit=district)
+
+
+def open_via_api(client, user, case, reason=REASON):
+    client.force_authenticate(user)
+    return client.post("/api/v1/emergency-access/", {"case": case.pk, "reason": reason}, format="json")
+
+
+def test_worker_opens_a_case_not_theirs_for_24_hours(api_client, worker, case):
+    response = open_via_api(api_client, worker, case)
+
+    assert response.status_code == 201, response.data
+    access = EmergencyAccess.objects.get(pk=response.data["id"])
+    assert access.expires_at - access.opened_at == dt.timedelta(hours=24)
+    assert response.data["is_active"] is True
+    assert cases_visible_to(worker).filter(pk=case.pk).exists()
+    assert cases_editable_by(worker).filter(pk=case.pk).exists()
+
+
+def test_emergency_access_does_not_show_the_sensitive_fields(worker, case):
+    open_emergency_access(case=case, actor=worker, reason=REASON)
+
+    assert sensitive_case_ids(worker, [case.pk]) == set()
+
+
+def test_the_case_detail_opens_after_breaking_the_glass(api_client, worker, case):
+    api_client.force_authenticate(worker)
+    assert api_client.get(f"/api/v1/emergency-access/?case={case.pk}").data["count"] == 0
+
+    open_via_api(api_client, worker, case)
+
+    listed = api_client.get("/api/v1/emergency-access/").data["results"]
+    assert [row["case"] for row in listed] == [case.pk]
+
+
+def test_access_opened_23_hours_ago_is_still_in_force(worker, case):
+    open_emergency_access(case=case, actor=worker, reason=REASON, now=timezone.now() - dt.timedelta(hours=23))
+
+    assert cases_visible_to(worker).filter(pk=case.pk).exists()
+
+
+def test_access_ends_after_24_hours(worker, case):
+    open_emergency_access(case=case, actor=worker, reason=REASON, now=timezone.now() - dt.timedelta(hours=24, minutes=1))
+
+    assert not cases_visible_to(worker).filter(pk=case.pk).exists()
+    assert not cases_editable_by(worker).filter(pk=case.pk).exists()
+
+
+def test_the_record_says_it_is_over_after_24_hours(worker, case):
+    access = open_emergency_access(case=case, actor=worker, reason=REASON)
+
+    with time_machine.travel(access.opened_at + dt.timedelta(hours=24, seconds=1)):
+        assert not access.is_active
+        assert not EmergencyAccess.objects.active().filter(pk=access.pk).exists()
+
+
+def test_the_glass_can_be_broken_again_after_expiry(worker, case):
+    open_emergency_access(case=case, actor=worker, reason=REASON, now=timezone.now() - dt.timedelta(hours=30))
+
+    second = open_emergency_access(case=case, actor=worker, reason="Second night: the child ran away again")
+
+    assert second.is_active
+    assert cases_visible_to(worker).filter(pk=case.pk).exists()
+
+
+def test_the_supervisors_of_the_unit_are_notified(worker, supervisor, district, case):
+    district_supervisor = factories.UserFactory(role="supervisor", unit=district)
+    elsewhere = factories.UserFactory(role="supervisor", unit=factories.DistrictFactory(region=factories.region_by_code("astana")))
+
+    access = open_emergency_access(case=case, actor=worker, reason=REASON)
+
+    notified = Notification.objects.filter(kind="emergency_access", subject_key=f"emergency:{access.pk}")
+    assert set(notified.values_list("recipient", flat=True)) == {supervisor.pk, district_supervisor.pk}
+    assert REASON in notified.first().body
+    assert not Notification.objects.filter(recipient=elsewhere).exists()
+
+
+def test_the_access_log_marks_the_opening(api_client, worker, case):
+    open_via_api(api_client, worker, case)
+
+    log = AccessLog.objects.get(user=worker, case=case)
+    assert log.path == "/api/v1/emergency-access/"
+    assert EmergencyAccess.objects.filter(user=worker, case=case, opened_at__lte=log.viewed_at).exists()
+
+
+def test_a_reason_is_required(api_client, worker, case):
+    response = open_via_api(api_client, worker, case, reason="urgent")
+
+    assert response.status_code == 400
+    assert "at least 10 characters" in str(response.data["reason"][0])
+    assert not cases_visible_to(worker).filter(pk=case.pk).exists()
+    assert not Notification.objects.exists()
+
+
+def test_own_case_needs_no_emergency_access(worker, district):
+    own = factories.CaseFactory(responsible_unit=district, assigned_worker=worker)
+
+    with pytest.raises(DomainError, match="already see"):
+        open_emergency_access(case=own, actor=worker, reason=REASON)
+
+
+def test_a_second_opening_while_in_force_is_refused(worker, case):
+    open_emergency_access(case=case, actor=worker, reason=REASON)
+
+    with pytest.raises(DomainError, match="already have emergency access"):
+        open_emergency_access(case=case, actor=worker, reason=REASON)
+
+
+def test_analyst_cannot_break_the_glass(api_client, analyst, case):
+    assert open_via_api(api_client, analyst, case).status_code == 403
+    assert not EmergencyAccess.objects.exists()
+
+
+def test_supervisor_reviews_the_emergency_accesses_to_their_units_cases(api_client, worker, supervisor, case):
+    other = factories.UserFactory(role="social_worker", unit=factories.DistrictFactory(region=factories.region_by_code("astana")))
+    open_emergency_access(case=case, actor=worker, reason=REASON)
+    open_emergency_access(case=factories.CaseFactory(responsible_unit=other.unit), actor=other, reason=REASON)
+    api_client.force_authenticate(supervisor)
+
+    response = api_client.get("/api/v1/emergency-access/")
+
+    assert [(row["case"], row["user"], row["reason"]) for row in response.data["results"]] == [(case.pk, worker.pk, REASON)]
