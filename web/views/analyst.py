@@ -1,132 +1,116 @@
 """The analyst's statistics page: one of stats' published indicators, broken down and filtered,
 as a chart and a table with suppressed cells marked, and downloads in CSV and XLSX.
 
-The numbers come from stats.release.published_statistics, the same function the statistics API
-answers with, so the page publishes nothing the API would not (small cells suppressed)."""
-
-import datetime as dt
+The page builds the same query string as the statistics API and passes it through the API's own
+parser (stats.params.parse_request) and publisher (stats.release.published_statistics), so it
+shows exactly what the API would answer, with the same disclosure control; the download links
+are that API with ?format=csv or xlsx."""
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.models import CaseOutcome, EndReason
+from core.choices import FormOfCare, Sex
+from core.exceptions import DomainError
 from regions.models import Region
-from stats.dimensions import DIMENSIONS
-from stats.indicators import INDICATORS, QuerySpec
+from stats.dimensions import AGE_BANDS, DIMENSIONS
+from stats.indicators import INDICATORS
 from web.charts import bar_chart
+from web.forms import BLANK, add_domain_error
 from web.views.common import roles_required
 
-MAX_BREAKDOWNS = 2
 MAX_SERIES = 6
-
-
-def suppression_k() -> int:
-    return int(getattr(settings, "STATS_SUPPRESSION_K", getattr(settings, "STATS_MIN_CELL", 10)))
+FILTERS = ("region", "sex", "age_band", "form_of_care", "end_reason", "outcome", "year_from", "year_to", "as_of")
 
 
 class StatisticsForm(forms.Form):
     indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
-    breakdown = forms.MultipleChoiceField(
-        label=gettext_lazy("Break down by (at most two)"), required=False, widget=forms.CheckboxSelectMultiple,
-    )
-    region = forms.ModelChoiceField(label=gettext_lazy("Region"), required=False, queryset=Region.objects.all(),
-                                    empty_label=gettext_lazy("the whole country"))
-    year_from = forms.IntegerField(label=gettext_lazy("From year"), required=False, min_value=1990, max_value=2100)
-    year_to = forms.IntegerField(label=gettext_lazy("To year"), required=False, min_value=1990, max_value=2100)
-    as_of = forms.DateField(label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    breakdown = forms.MultipleChoiceField(label=gettext_lazy("Break down by"), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+    sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False, choices=BLANK + list(Sex.choices))
+    age_band = forms.ChoiceField(label=gettext_lazy("Age band"), required=False,
+                                 choices=BLANK + [(b[0], b[0]) for b in AGE_BANDS])
+    form_of_care = forms.ChoiceField(label=gettext_lazy("Form of care"), required=False, choices=BLANK + list(FormOfCare.choices))
+    end_reason = forms.ChoiceField(label=gettext_lazy("Why the placement ended"), required=False,
+                                   choices=BLANK + list(EndReason.choices))
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False, choices=BLANK + list(CaseOutcome.choices))
+    year_from = forms.IntegerField(label=gettext_lazy("From year"), required=False)
+    year_to = forms.IntegerField(label=gettext_lazy("To year"), required=False)
+    as_of = forms.DateField(label=gettext_lazy("As of"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["indicator"].choices = [(i.name, i.title) for i in INDICATORS.values()]
         self.fields["breakdown"].choices = [(d.name, d.label) for d in DIMENSIONS.values()]
+        self.fields["region"].choices = [("", _("the whole country"))] + [(r.code, r.name) for r in Region.objects.all()]
 
-    def clean(self) -> dict:
-        data = super().clean()
-        indicator = INDICATORS.get(data.get("indicator", ""))
-        breakdown = data.get("breakdown") or []
-        if indicator is not None:
-            unknown = [d for d in breakdown if d not in indicator.breakdowns]
-            if unknown:
-                self.add_error("breakdown", _("This indicator cannot be broken down by: %(dims)s.")
-                               % {"dims": ", ".join(str(DIMENSIONS[d].label) for d in unknown)})
-        if len(breakdown) > MAX_BREAKDOWNS:
-            self.add_error("breakdown", _("Choose at most two breakdowns."))
-        if data.get("year_from") and data.get("year_to") and data["year_from"] > data["year_to"]:
-            self.add_error("year_to", _("The last year must not be before the first."))
-        if data.get("as_of") and data["as_of"] > timezone.localdate():
-            self.add_error("as_of", _("Choose a date that is not in the future."))
-        return data
-
-    def spec(self) -> QuerySpec:
-        data = self.cleaned_data
-        # Keep the breakdowns in the indicator's own order, so rows are the first of them.
-        indicator = INDICATORS[data["indicator"]]
-        breakdown = tuple(d for d in indicator.breakdowns if d in (data.get("breakdown") or []))
-        return QuerySpec(
-            indicator=indicator.name, breakdown=breakdown, as_of=data.get("as_of") or timezone.localdate(),
-            regions=(data["region"].pk,) if data.get("region") else (),
-            year_from=data.get("year_from"), year_to=data.get("year_to"),
-        )
+    def api_query(self) -> QueryDict:
+        """The statistics API's query string for what the user chose (filters the indicator does
+        not take are left out rather than refused: the form shows them all)."""
+        indicator = INDICATORS[self.cleaned_data["indicator"]]
+        query = QueryDict(mutable=True)
+        if self.cleaned_data["breakdown"]:
+            query["breakdown"] = ",".join(self.cleaned_data["breakdown"])
+        for name in FILTERS:
+            value = self.cleaned_data.get(name)
+            if value in (None, "") or name not in indicator.filters:
+                continue
+            query[name] = value.isoformat() if name == "as_of" else str(value)
+        return query
 
 
-def _chart(result: dict) -> object | None:
+def _chart(result: dict) -> dict | None:
     """Bars of the indicator's headline measure (its first rate, else its first count) per row."""
     measures = result["measures"]
     headline = next((m for m in measures if m["kind"] == "rate"), None) or next((m for m in measures if m["kind"] == "count"), None)
-    if headline is None or not result["breakdown"]:
-        return None
     dims = result["breakdown"]
+    if headline is None or not dims:
+        return None
 
     def label(row: dict, dim: str) -> str:
-        return str(row.get(f"{dim}_label") or row.get(dim) or _("Total"))
+        return str(_("Total") if row.get(dim) is None else (row.get(f"{dim}_label") or row[dim]))
 
+    name = headline["name"]
     if len(dims) == 1:
-        groups = [(label(r, dims[0]), [r[headline["name"]]]) for r in result["rows"]]
-        return {"chart": bar_chart(groups, [headline["label"]]), "measure": headline}
-    series_levels = list(dict.fromkeys(label(r, dims[1]) for r in result["rows"]))
-    if len(series_levels) > MAX_SERIES:
-        # Too many colours to read: chart the row totals instead.
-        totals = [t for t in result["totals"] if t.get(dims[0]) is not None and t.get(dims[1]) is None]
-        groups = [(label(t, dims[0]), [t[headline["name"]]]) for t in totals]
-        return {"chart": bar_chart(groups, [headline["label"]]), "measure": headline}
+        return {"chart": bar_chart([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]]), "measure": headline}
+    series = list(dict.fromkeys(label(r, dims[1]) for r in result["rows"]))
+    if len(series) > MAX_SERIES:
+        # Too many colours to read: chart the first breakdown's totals.
+        totals = [t for t in result["totals"] if t.get(dims[0]) is not None]
+        return {"chart": bar_chart([(label(t, dims[0]), [t[name]]) for t in totals], [headline["label"]]), "measure": headline}
     by_row: dict[str, dict[str, object]] = {}
     for r in result["rows"]:
-        by_row.setdefault(label(r, dims[0]), {})[label(r, dims[1])] = r[headline["name"]]
-    groups = [(row, [values.get(s) for s in series_levels]) for row, values in by_row.items()]
-    return {"chart": bar_chart(groups, series_levels), "measure": headline}
-
-
-def _download_links(request: HttpRequest) -> dict[str, str]:
-    """Links to the statistics API with the same query and format=csv/xlsx."""
-    try:
-        base = reverse("stats-indicator", args=[request.GET.get("indicator")])
-    except NoReverseMatch:
-        base = reverse("web:statistics")
-    params = request.GET.copy()
-    links = {}
-    for fmt in ("csv", "xlsx"):
-        params["format"] = fmt
-        links[fmt] = f"{base}?{params.urlencode()}"
-    return links
+        by_row.setdefault(label(r, dims[0]), {})[label(r, dims[1])] = r[name]
+    groups = [(row, [values.get(s) for s in series]) for row, values in by_row.items()]
+    return {"chart": bar_chart(groups, series), "measure": headline}
 
 
 @roles_required("analyst")
 def statistics(request: HttpRequest) -> HttpResponse:
-    form = StatisticsForm(request.GET or None, initial={"indicator": "return_rate", "breakdown": ["year"]})
-    result = chart = None
-    if form.is_bound and form.is_valid():
-        from stats.release import published_statistics
+    from stats.params import parse_request
+    from stats.release import published_statistics
 
-        result = published_statistics(spec=form.spec(), suppress=True, k=suppression_k(), epsilon=None)
-        chart = _chart(result)
-    context = {
-        "form": form, "result": result, "chart": chart, "downloads": _download_links(request) if result else None,
-        "indicators": INDICATORS.values(), "k": suppression_k(), "today": timezone.localdate(),
-        "year_now": dt.date.today().year,
-    }
-    return render(request, "web/analyst/statistics.html", context)
+    form = StatisticsForm(request.GET or None, initial={"indicator": "return_rate", "breakdown": ["year"]})
+    result = chart = downloads = None
+    if form.is_bound and form.is_valid():
+        indicator = INDICATORS[form.cleaned_data["indicator"]]
+        query = form.api_query()
+        try:
+            spec, options = parse_request(indicator, query, request.user)
+            result = published_statistics(spec=spec, suppress=options.suppress, k=settings.STATS_SUPPRESSION_K,
+                                          epsilon=options.epsilon)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            chart = _chart(result)
+            api = reverse("stats:indicator", kwargs={"indicator": indicator.name})
+            downloads = {fmt: f"{api}?{query.urlencode()}{'&' if query else ''}format={fmt}" for fmt in ("csv", "xlsx")}
+    context = {"form": form, "result": result, "chart": chart, "downloads": downloads, "k": settings.STATS_SUPPRESSION_K}
+    return render(request, "web/analyst/statistics.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,98 @@
+"""The supervisor's dashboard: overdue visits, high-risk placements, decisions to approve,
+caseload and the charts."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import DecisionStatus, Stage
+from cases.services import transition_case
+from risk.models import PlacementRisk
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def decision_case(worker):
+    """A case of the supervisor's unit waiting for the decision's approval."""
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption", child__last_name="Serikova")
+    family = factories.FamilyFactory(form_of_care="adoption")
+    return transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
+
+
+def test_dashboard_is_for_supervisors_only(client, worker, analyst):
+    client.force_login(worker)
+    assert client.get(reverse("web:dashboard")).status_code == 403
+    client.force_login(analyst)
+    assert client.get(reverse("web:dashboard")).status_code == 403
+
+
+def test_supervisor_lands_on_the_dashboard_after_signing_in(client, supervisor):
+    response = client.post(reverse("web:login"), {"username": supervisor.username, "password": "pass-for-tests-1"})
+    assert response["Location"] == reverse("web:home")
+    assert client.get(reverse("web:home"))["Location"] == reverse("web:dashboard")
+
+
+def test_dashboard_lists_overdue_visits_high_risk_placements_and_caseload(client, supervisor, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED,
+                                 child__last_name="Omarov")
+    placement = factories.PlacementFactory(case=case)
+    factories.VisitFactory(placement=placement, planned_on=timezone.localdate() - dt.timedelta(days=3))
+    PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[], computed_on=timezone.localdate())
+    astana_case = factories.CaseFactory(stage=Stage.PLACED, child__last_name="Faraway",
+                                        child__region=factories.region_by_code("astana"))
+    elsewhere = factories.PlacementFactory(case=astana_case)
+    factories.VisitFactory(placement=elsewhere, planned_on=timezone.localdate() - dt.timedelta(days=3))
+    client.force_login(supervisor)
+    response = client.get(reverse("web:dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("Omarov") == 2  # overdue visit and high-risk placement
+    assert "Faraway" not in html
+    assert worker.last_name in html
+    assert "<svg" in html
+
+
+def test_supervisor_approves_a_decision_from_the_dashboard(client, supervisor, decision_case):
+    client.force_login(supervisor)
+    page = client.get(reverse("web:dashboard"))
+    assert b"Serikova" in page.content
+    response = client.post(reverse("web:decision-review", args=[decision_case.pk]),
+                           {"approve": "1", "reason": "", "expected_version": decision_case.version}, follow=True)
+    decision_case.refresh_from_db()
+    assert decision_case.decision_status == DecisionStatus.APPROVED
+    assert decision_case.decision_reviewed_by == supervisor
+    assert f"Decision on case № {decision_case.pk} approved.".encode() in response.content
+
+
+def test_rejecting_without_a_reason_shows_the_error_next_to_the_reason(client, supervisor, decision_case):
+    client.force_login(supervisor)
+    response = client.post(reverse("web:decision-review", args=[decision_case.pk]),
+                           {"approve": "0", "reason": "", "expected_version": decision_case.version})
+    assert response.status_code == 400
+    assert b"Say why the decision is rejected." in response.content
+    decision_case.refresh_from_db()
+    assert decision_case.decision_status == DecisionStatus.PENDING
+
+
+def test_a_supervisor_of_another_region_cannot_review_the_decision(client, decision_case):
+    other = factories.UserFactory(role="supervisor", unit=factories.DistrictFactory(region=factories.region_by_code("astana")).parent)
+    client.force_login(other)
+    response = client.post(reverse("web:decision-review", args=[decision_case.pk]), {"approve": "1"})
+    assert response.status_code == 404
+    decision_case.refresh_from_db()
+    assert decision_case.decision_status == DecisionStatus.PENDING
+
+
+def test_placements_and_returns_chart_counts_by_month(client, supervisor, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED)
+    factories.PlacementFactory(case=case, started_on=timezone.localdate())
+    client.force_login(supervisor)
+    response = client.get(reverse("web:dashboard"))
+    by_month = response.context["by_month"]
+    assert by_month[-1]["placements"] == 1
+    assert sum(r["placements"] for r in by_month) == 1
