@@ -4,6 +4,7 @@ changed policy re-plans the open placements' visits not done yet."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import FamilyFactory, PlacementFactory
 from visits.models import Visit, VisitPolicy
@@ -121,3 +122,25 @@ def test_ending_a_placement_cancels_visits_not_done_after_the_end():
     removed = cancel_pending_visits(placement=placement)
     assert removed > 0
     assert planned(placement) == [dt.date(2025, 2, 15), dt.date(2025, 5, 15)]
+
+
+def test_saving_a_policy_in_the_admin_replans_open_placements(admin_client):
+    placement = place("patronage", started_on=TODAY)
+    schedule_visits_for_placement(placement=placement, today=TODAY)
+    policy = VisitPolicy.objects.get(form_of_care="patronage")
+    response = admin_client.post(f"/admin/visits/visitpolicy/{policy.pk}/change/", {
+        "form_of_care": "patronage", "first_visits_months": "[1, 2]", "repeat_every_months": "2",
+        "repeat_until_months": "", "horizon_months": "36", "annual_report_every_months": "12",
+    })
+    assert response.status_code == 302
+    assert VisitPolicy.objects.get(pk=policy.pk).repeat_every_months == 2
+    future = [d for d in planned(placement) if d >= timezone.localdate()]
+    months_after_start = {(d.year - TODAY.year) * 12 + d.month - TODAY.month for d in future}
+    assert future and all(m % 2 == 0 for m in months_after_start)  # now every 2 months
+    assert dt.date(2026, 8, 15) in planned(placement)  # month 7 of the old policy, past: kept
+
+
+def test_a_policy_with_an_end_month_but_no_repeat_is_refused():
+    policy = VisitPolicy(form_of_care="guest_family", first_visits_months=[1], repeat_until_months=12)
+    with pytest.raises(Exception, match="repeat"):
+        policy.full_clean()

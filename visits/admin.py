@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
-from visits.models import Visit
+from visits.models import Visit, VisitPolicy
+from visits.services import save_visit_policy
 
 
 @admin.register(Visit)
@@ -12,3 +14,15 @@ class VisitAdmin(admin.ModelAdmin):
     raw_id_fields = ("placement", "worker")
     date_hierarchy = "planned_on"
     show_full_result_count = False
+
+
+@admin.register(VisitPolicy)
+class VisitPolicyAdmin(admin.ModelAdmin):
+    """Editing a policy re-plans the visits not done yet of every open placement of that form of care."""
+
+    list_display = ("form_of_care", "first_visits_months", "repeat_every_months", "repeat_until_months", "horizon_months",
+                    "annual_report_every_months", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        planned = save_visit_policy(policy=obj)
+        messages.info(request, _("%(n)s visits re-planned for open placements.") % {"n": planned})
