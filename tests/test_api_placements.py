@@ -1,0 +1,98 @@
+"""/api/v1/placements/: placing through the API, ending, and the list."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Case, DecisionStatus, Stage
+from tests import factories
+
+URL = "/api/v1/placements/"
+TODAY = timezone.localdate
+
+
+@pytest.fixture
+def client(api_client, worker):
+    api_client.force_authenticate(worker)
+    return api_client
+
+
+def approved_case(worker):
+    return factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.DECISION,
+                                 form_of_care="adoption", decision_family=factories.FamilyFactory(),
+                                 decision_status=DecisionStatus.APPROVED)
+
+
+def test_place_through_the_api(client, worker):
+    case = approved_case(worker)
+    response = client.post(URL, {"case": case.pk, "decision_document_number": "2-77/26"}, format="json")
+    assert response.status_code == 201
+    assert (response.json()["family"], response.json()["started_on"]) == (case.decision_family_id, TODAY().isoformat())
+    assert Case.objects.get(pk=case.pk).stage == "placed"
+
+
+def test_place_a_case_not_visible_is_400(client):
+    other = approved_case(factories.UserFactory())
+    response = client.post(URL, {"case": other.pk}, format="json")
+    assert response.status_code == 400
+    assert "case" in response.json()
+
+
+def test_place_without_approval_is_400_and_writes_nothing(client, worker):
+    case = approved_case(worker)
+    case.decision_status = DecisionStatus.PENDING
+    case.save()
+    response = client.post(URL, {"case": case.pk}, format="json")
+    assert response.status_code == 400
+    assert client.get(URL).json()["count"] == 0
+
+
+def test_return_through_the_api(client, worker):
+    case = approved_case(worker)
+    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=30)).isoformat()},
+                               format="json").json()["id"]
+    response = client.post(f"{URL}{placement_id}/end/", {"ended_on": TODAY().isoformat(), "end_reason": "returned",
+                                                         "return_reason": "family_conflict"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["end_reason"] == "returned"
+    case_body = client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert case_body["stage"] == "available"
+    assert [h["to_stage"] for h in case_body["history"]] == ["placed", "available"]
+
+
+def test_end_without_return_reason_is_400(client, worker):
+    placement = factories.PlacementFactory(case__assigned_worker=worker)
+    response = client.post(f"{URL}{placement.pk}/end/", {"ended_on": TODAY().isoformat(), "end_reason": "returned"},
+                           format="json")
+    assert response.status_code == 400
+    assert response.json() == {"return_reason": ["Say why the child was returned to an institution."]}
+
+
+def test_end_with_bad_input_is_400(client, worker):
+    placement = factories.PlacementFactory(case__assigned_worker=worker)
+    response = client.post(f"{URL}{placement.pk}/end/", {"ended_on": "yesterday", "end_reason": "bored"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"ended_on", "end_reason"}
+
+
+def test_unknown_placement_is_404(client):
+    assert client.get(f"{URL}999999/").status_code == 404
+    assert client.post(f"{URL}999999/end/", {}, format="json").status_code == 404
+    assert client.get(f"{URL}{factories.PlacementFactory().pk}/").status_code == 404
+
+
+def test_list_query_count_stays_constant(client, worker, django_assert_max_num_queries):
+    factories.PlacementFactory(case__assigned_worker=worker)
+    with django_assert_max_num_queries(4) as few:
+        assert client.get(URL).json()["count"] == 1
+    for _ in range(20):
+        factories.PlacementFactory(case__assigned_worker=worker)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(URL).json()["results"]) == 21
+    assert client.get(URL, {"active": "true", "form_of_care": "adoption"}).json()["count"] == 21
+
+
+def test_analyst_is_refused(api_client, analyst):
+    api_client.force_authenticate(analyst)
+    assert api_client.get(URL).status_code == 403
