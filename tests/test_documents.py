@@ -266,3 +266,36 @@ def test_the_database_refuses_a_document_attached_to_two_records(worker, case):
             case=case, child=case.child, doc_type="other", document_date=dt.date(2025, 1, 1), file="documents/x.pdf",
             original_name="x.pdf", content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by=worker,
         )
+
+
+def test_a_medical_report_is_hidden_from_a_worker_with_emergency_access(api_client, worker, district, case, media_root):
+    from documents.services import upload_document
+    from emergency.services import open_emergency_access
+
+    upload_document(
+        actor=worker, case=case, doc_type="medical_report", document_date=dt.date(2025, 2, 1),
+        file=SimpleUploadedFile("medical.pdf", PDF_BYTES),
+    )
+    decision = stored_document(case, uploaded_by=worker)
+    colleague = factories.UserFactory(role="social_worker", unit=district)
+    open_emergency_access(case=case, actor=colleague, reason="Child brought in at night, placement needed")
+    api_client.force_authenticate(colleague)
+
+    response = api_client.get("/api/v1/documents/")
+
+    assert [row["id"] for row in response.data["results"]] == [decision.pk]
+
+
+def test_the_cases_worker_sees_the_medical_report(api_client, worker, case, media_root):
+    from documents.services import upload_document
+
+    report = upload_document(
+        actor=worker, child=case.child, doc_type="medical_report", document_date=dt.date(2025, 2, 1),
+        file=SimpleUploadedFile("medical.pdf", PDF_BYTES),
+    )
+    api_client.force_authenticate(worker)
+
+    response = api_client.get(f"/api/v1/documents/{report.pk}/")
+
+    assert response.status_code == 200
+    assert response.data["doc_type"] == "medical_report"

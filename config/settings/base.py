@@ -157,6 +157,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # store by adding a "documents" entry to STORAGES, see docs/documents.md), limited in size and in type by content.
 DOCUMENTS_MAX_UPLOAD_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DOCUMENTS_ALLOWED_TYPES = ["pdf", "png", "jpeg", "docx"]
+# Shown only with view_sensitive on the case (health data).
+DOCUMENTS_SENSITIVE_TYPES = ["medical_report"]
 DOCUMENTS_PDF_FONT = os.environ.get("DOCUMENTS_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DOCUMENTS_PDF_FONT_BOLD = os.environ.get("DOCUMENTS_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 # The child's own view is recorded from this age (Kazakhstan's family law: 10).
