@@ -8,10 +8,11 @@ permission filtering happens in the database.
 - administrator: every record (to correct data), but never the sensitive fields.
 
 Children, placements and visits follow from the cases; families from the unit, the visible cases
-and family grants. Two rules keep these fast at national scale (bench/bench_caseload.py): the unit
-ids and the granted case ids are looked up first and passed as lists (an ``OR x IN (subquery)`` or
-``OR EXISTS`` defeats the indexes and scans every case), and assignment stays the indexed column
-``Case.assigned_worker`` instead of a million copies in a permission table.
+and family grants. Two rules keep these fast at national scale (bench/bench_caseload.py): a
+supervisor's unit ids and granted case ids are looked up first and passed as lists, and a worker's
+assignment and grants are joined in one ``IN (... UNION ALL ...)``; an ``OR x IN (subquery)`` or
+``OR EXISTS`` would defeat the indexes and scan every case. Assignment stays the
+indexed column ``Case.assigned_worker`` instead of a million copies in a permission table.
 """
 
 from collections.abc import Iterable
@@ -51,9 +52,9 @@ def sees_personal_data(user: User) -> bool:
     return bool(user.is_authenticated) and not user.is_analyst
 
 
-def _granted_ids(user: User, user_model: type, group_model: type, codename: str) -> list[int]:
-    """Ids of the objects on which this user, or one of their groups, holds an unexpired grant.
-    One query (the two tables in a UNION); usually returns a handful of ids or none."""
+def _grants(user: User, user_model: type, group_model: type, codename: str) -> QuerySet:
+    """Ids of the objects on which this user, or one of their groups, holds an unexpired grant, as
+    one subquery (the two direct foreign-key tables in a UNION ALL)."""
     user_grants = (
         user_model.objects.active()
         .filter(user_id=user.pk, permission__codename=codename)
@@ -66,23 +67,29 @@ def _granted_ids(user: User, user_model: type, group_model: type, codename: str)
         .values_list("content_object_id", flat=True)
         .order_by()
     )
-    return sorted(set(user_grants.union(group_grants)))
+    return user_grants.union(group_grants, all=True)
 
 
 def granted_case_ids(user: User, codename: str = "view_case") -> list[int]:
-    return _granted_ids(user, CaseUserObjectPermission, CaseGroupObjectPermission, codename)
+    """The granted case ids, looked up now (a supervisor's list passes them as a literal list)."""
+    return sorted(set(_grants(user, CaseUserObjectPermission, CaseGroupObjectPermission, codename)))
 
 
-def _case_condition(user: User) -> Q | None:
+def _case_condition(user: User, codename: str = "view_case") -> Q | None:
     """The WHERE condition on cases for this user; None means every case, Q(pk__in=[]) none."""
     if not sees_personal_data(user):
         return Q(pk__in=[])
     if user.is_administrator:
         return None
-    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
-    granted = granted_case_ids(user)
-    # Two index scans joined by a BitmapOr; without grants, just the one.
-    return own | Q(pk__in=granted) if granted else own
+    if user.is_supervisor:
+        # Tens of thousands of unit cases: a plain indexed filter, the few grants looked up first and
+        # added as a literal list (a BitmapOr); an OR beside a subquery would scan every case.
+        granted = granted_case_ids(user, codename)
+        own = Q(responsible_unit_id__in=unit_ids_for(user))
+        return own | Q(pk__in=granted) if granted else own
+    # A worker's hundreds of assigned cases and their grants in one UNION ALL: no extra query.
+    assigned = Case.objects.filter(assigned_worker_id=user.pk).values_list("pk", flat=True).order_by()
+    return Q(pk__in=assigned.union(_grants(user, CaseUserObjectPermission, CaseGroupObjectPermission, codename), all=True))
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -96,12 +103,12 @@ def children_visible_to(user: User) -> QuerySet[Child]:
     condition = _case_condition(user)
     if condition is None:
         return Child.objects.all()
-    via_cases = Case.objects.filter(condition).values("child_id").order_by()
-    granted = _granted_ids(user, ChildUserObjectPermission, ChildGroupObjectPermission, "view_child") if sees_personal_data(user) else []
-    if granted:
-        # A UNION inside the IN keeps it one semi-join; an OR beside a subquery would scan every child.
-        via_cases = via_cases.union(Child.objects.filter(pk__in=granted).values("pk").order_by(), all=True)
-    return Child.objects.filter(pk__in=via_cases)
+    if not sees_personal_data(user):
+        return Child.objects.none()
+    via_cases = Case.objects.filter(condition).values_list("child_id", flat=True).order_by()
+    # A UNION inside the IN keeps it one semi-join; an OR beside a subquery would scan every child.
+    granted = _grants(user, ChildUserObjectPermission, ChildGroupObjectPermission, "view_child")
+    return Child.objects.filter(pk__in=via_cases.union(granted, all=True))
 
 
 def placements_visible_to(user: User) -> QuerySet[Placement]:
@@ -132,12 +139,10 @@ def families_visible_to(user: User) -> QuerySet[Family]:
         .union(
             Placement.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
             Case.objects.filter(condition, decision_family__isnull=False).values("decision_family_id").order_by(),
+            _grants(user, FamilyUserObjectPermission, FamilyGroupObjectPermission, "view_family"),
             all=True,
         )
     )
-    granted = _granted_ids(user, FamilyUserObjectPermission, FamilyGroupObjectPermission, "view_family")
-    if granted:
-        ids = ids.union(Family.objects.filter(pk__in=granted).values("pk").order_by(), all=True)
     return Family.objects.filter(pk__in=ids)
 
 
@@ -146,9 +151,7 @@ def cases_editable_by(user: User) -> QuerySet[Case]:
     and cases granted with change_case. Administrators and analysts change no case."""
     if not sees_personal_data(user) or user.is_administrator:
         return Case.objects.none()
-    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
-    granted = granted_case_ids(user, "change_case")
-    return Case.objects.filter(own | Q(pk__in=granted) if granted else own)
+    return Case.objects.filter(_case_condition(user, "change_case"))
 
 
 def cases_supervised_by(user: User) -> QuerySet[Case]:

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
 from cases.api.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
@@ -35,7 +36,7 @@ MATCHES_PER_PAGE = 20
     list=extend_schema(summary="Cases you may see", responses={200: CaseOutputSerializer(many=True), **LIST_ERRORS}),
     retrieve=extend_schema(summary="One case with its stage history", responses={200: CaseDetailSerializer, **READ_ERRORS}),
 )
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsCaseworker]
     filterset_class = CaseFilter
     search_fields = ["child__last_name", "child__first_name", "=child__iin"]

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from access.serializers import SensitiveFieldsMixin
 from accounts.models import OrganisationalUnit, User
 from children.models import Child, ChildrensHome, SiblingGroup
 from regions.models import Region
@@ -15,7 +16,7 @@ class HomeOutputSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "home_type", "region", "capacity", "address")
 
 
-class ChildOutputSerializer(serializers.ModelSerializer):
+class ChildOutputSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     current_home_name = serializers.CharField(source="current_home.name", read_only=True, default=None)
     adoption_permitted = serializers.BooleanField(read_only=True)
@@ -29,6 +30,8 @@ class ChildOutputSerializer(serializers.ModelSerializer):
             "created_at", "updated_at",
         )
         read_only_fields = fields
+        # Child.SENSITIVE_FIELDS are dropped unless the user has view_sensitive on one of the child's cases.
+        sensitive_via = "child"
 
 
 class DuplicateWarningSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.services import AccessLoggedMixin
 from cases.api.permissions import IsCaseworker
 from cases.api.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
 from children.api.filters import ChildFilter, HomeFilter
@@ -42,9 +43,12 @@ class HomeViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="Children you may see", responses={200: ChildOutputSerializer(many=True), **LIST_ERRORS}),
     retrieve=extend_schema(summary="One child", responses={200: ChildOutputSerializer, **READ_ERRORS}),
 )
-class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class ChildViewSet(
+    AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ChildOutputSerializer
     permission_classes = [IsCaseworker]
+    access_log_kind = "child"  # every detail view is written to the access log
     filterset_class = ChildFilter
     search_fields = ["last_name", "first_name", "patronymic", "=iin"]
     ordering_fields = ["last_name", "birth_date", "entered_care_on", "id"]
@@ -69,6 +73,6 @@ class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             raise DomainError(_("You can register children only for your own unit or the units below it."),
                               field="responsible_unit")
         child, warnings = create_child(actor=user, responsible_unit=unit, assigned_worker=worker, **fields)
-        body = {"child": ChildOutputSerializer(child).data, "case_id": child.cases.get().pk,
+        body = {"child": ChildOutputSerializer(child, context=self.get_serializer_context()).data, "case_id": child.cases.get().pk,
                 "duplicate_warnings": [w.as_dict() for w in warnings]}
         return Response(body, status=status.HTTP_201_CREATED)
