@@ -159,3 +159,26 @@ def test_no_secrets_in_tracked_files():
         text = path.read_bytes().decode("utf-8", errors="ignore")
         found += [f"{name}: {label}" for label, pattern in SECRET_PATTERNS.items() if pattern.search(text)]
     assert found == []
+
+
+def token_sign_in(api_client, username: str, password: str):
+    return api_client.post("/api/v1/auth/token/", {"username": username, "password": password}, format="json")
+
+
+def test_the_token_endpoint_gives_a_token_for_the_right_password(api_client, worker):
+    response = token_sign_in(api_client, worker.username, PASSWORD)
+    assert response.status_code == 200
+    assert response.json()["token"]
+
+
+def test_the_token_endpoint_refuses_a_locked_out_user_even_with_the_right_password(api_client, worker):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert token_sign_in(api_client, worker.username, "wrong-password").status_code == 400
+    response = token_sign_in(api_client, worker.username, PASSWORD)
+    assert response.status_code == 400
+    assert "token" not in response.json()
+
+
+def test_an_overlong_username_at_the_token_endpoint_is_a_clean_refusal(api_client):
+    response = token_sign_in(api_client, "x" * 5000, "wrong-password")
+    assert response.status_code == 400

@@ -131,6 +131,7 @@ FORMAT_MODULE_PATH = ["web.formats"]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "config.signin.username_for_lockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 
@@ -192,6 +193,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Kombu's Redis transport redelivers a message not acknowledged within this time (a worker died
 # mid-task); our tasks are idempotent and short, so a small value only speeds up recovery.
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10)
+CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10)
 # One beat, three periodic tasks; long waits are due dates in the database (notifications app).
 CELERY_BEAT_SCHEDULE = {
     "nightly-risk": {"task": "notifications.nightly_risk", "schedule": crontab(hour=1, minute=0)},
