@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, Stage
 from children.models import Child
+from core.choices import FormOfCare, HealthNeeds
 from core.exceptions import DomainError
 from families.models import ApprovalStatus, Family
 from matching.policy import COMPATIBLE_FORMS, weights
@@ -54,17 +55,9 @@ def sibling_group_size(child: Child) -> int:
     )
 
 
-def scored_families(*, case: Case, on: dt.date | None = None) -> QuerySet[Family]:
-    """Approved, in-date families of a compatible form of care, annotated with one column per factor
-    (``f_<factor>``) and ``match_score``, best first."""
-    on = on or timezone.localdate()
-    child = case.child
-    w = weights()
-    age = age_on(child.birth_date, on)
-    siblings = sibling_group_size(child)
-    compatible = COMPATIBLE_FORMS.get(case.form_of_care, ())
-    forms = [case.form_of_care, *compatible]
-
+def _eligible(*, case: Case, on: dt.date) -> QuerySet[Family]:
+    """Approved families, every certificate in date on ``on``, seeking a compatible form of care."""
+    forms = [case.form_of_care, *COMPATIBLE_FORMS.get(case.form_of_care, ())]
     qs = Family.objects.filter(
         approval_status=ApprovalStatus.APPROVED,
         approval_expires_on__gte=on,
@@ -74,11 +67,18 @@ def scored_families(*, case: Case, on: dt.date | None = None) -> QuerySet[Family
     )
     if case.form_of_care == "kinship":
         qs = qs.filter(is_relative=True)
+    return qs
 
+
+def _factor_expressions(*, case: Case, on: dt.date, siblings: int) -> dict:
+    """One SQL expression per factor (``f_<factor>``), each giving that factor's points."""
+    child = case.child
+    w = weights()
+    age = age_on(child.birth_date, on)
     below = Greatest(Value(0), F("preferred_age_min") - Value(age))
     above = Greatest(Value(0), Value(age) - F("preferred_age_max"))
     waited = _DaysBetween(Value(on), F("applied_on"))
-    annotations = {
+    return {
         "f_form_of_care": When_Case(
             When(form_of_care=case.form_of_care, then=Value(float(w["form_of_care_exact"]))),
             default=Value(float(w["form_of_care_compatible"])), output_field=FloatField(),
@@ -110,35 +110,53 @@ def scored_families(*, case: Case, on: dt.date | None = None) -> QuerySet[Family
         ),
         "f_waiting": Cast(Least(Greatest(waited, Value(0)), Value(int(w["waiting_cap_days"]))), FloatField())
         * Value(float(w["waiting_max"]) / float(w["waiting_cap_days"])),
-        "waited_days": waited,
     }
-    qs = qs.annotate(**annotations).annotate(
-        match_score=sum((F(f"f_{name}") for name in FACTORS[1:]), F("f_form_of_care")),
+
+
+def scored_families(*, case: Case, on: dt.date | None = None, siblings: int | None = None) -> QuerySet[Family]:
+    """Eligible families with ``match_score``, best first (ties: the longest wait, then id). The
+    factors are aliases, so the database computes only their sum for every family."""
+    on = on or timezone.localdate()
+    siblings = sibling_group_size(case.child) if siblings is None else siblings
+    factors = _factor_expressions(case=case, on=on, siblings=siblings)
+    return (
+        _eligible(case=case, on=on)
+        .alias(**factors)
+        .annotate(match_score=sum((F(f"f_{name}") for name in FACTORS[1:]), F("f_form_of_care")))
+        .order_by("-match_score", "applied_on", "id")
     )
-    return qs.order_by("-match_score", "applied_on", "id")
 
 
-def _explain(family: Family, *, case: Case, age: int, siblings: int) -> list[dict]:
-    child = case.child
-    same_form = family.form_of_care == case.form_of_care
-    sex_text = {
-        "": _("no preference for the child's sex"),
-        child.sex: _("prefers the child's sex"),
-    }.get(family.preferred_sex, _("prefers the other sex"))
-    texts = {
-        "form_of_care": _("seeks %(form)s, the form of care needed") % {"form": family.get_form_of_care_display()}
-        if same_form else _("seeks %(form)s, a compatible form of care") % {"form": family.get_form_of_care_display()},
-        "age": _("child aged %(age)s, family accepts %(min)s–%(max)s")
-        % {"age": age, "min": family.preferred_age_min, "max": family.preferred_age_max},
-        "sex": sex_text,
-        "siblings": _("accepts %(max)s child(ren) together; the sibling group in care is %(n)s")
-        % {"max": family.max_siblings, "n": siblings},
-        "health": _("accepts health needs up to \"%(max)s\"; the child's are \"%(child)s\"")
-        % {"max": family.get_max_health_needs_display(), "child": child.get_health_needs_display()},
-        "region": _("same region as the child") if family.region_id == child.region_id else _("another region"),
-        "waiting": _("waiting %(days)s days since the application") % {"days": family.waited_days},
-    }
-    return [{"factor": name, "points": round(getattr(family, f"f_{name}"), 2), "explanation": str(texts[name])} for name in FACTORS]
+class _Explainer:
+    """Explanations for one ranking: the translated phrases and labels looked up once, not per family."""
+
+    def __init__(self, *, case: Case, age: int, siblings: int) -> None:
+        self.case, self.age, self.siblings = case, age, siblings
+        self.forms = {value: str(label) for value, label in FormOfCare.choices}
+        self.health = {value: str(label) for value, label in HealthNeeds.choices}
+        self.same_form = str(_("seeks %(form)s, the form of care needed"))
+        self.close_form = str(_("seeks %(form)s, a compatible form of care"))
+        self.age_text = str(_("child aged %(age)s, family accepts %(min)s–%(max)s"))
+        self.sex_texts = {"": str(_("no preference for the child's sex")), case.child.sex: str(_("prefers the child's sex"))}
+        self.other_sex = str(_("prefers the other sex"))
+        self.siblings_text = str(_("accepts %(max)s child(ren) together; the sibling group in care is %(n)s"))
+        self.health_text = str(_("accepts health needs up to \"%(max)s\"; the child's are \"%(child)s\""))
+        self.same_region, self.other_region = str(_("same region as the child")), str(_("another region"))
+        self.waiting_text = str(_("waiting %(days)s days since the application"))
+
+    def __call__(self, family: Family) -> list[dict]:
+        child = self.case.child
+        form_text = self.same_form if family.form_of_care == self.case.form_of_care else self.close_form
+        texts = {
+            "form_of_care": form_text % {"form": self.forms[family.form_of_care]},
+            "age": self.age_text % {"age": self.age, "min": family.preferred_age_min, "max": family.preferred_age_max},
+            "sex": self.sex_texts.get(family.preferred_sex, self.other_sex),
+            "siblings": self.siblings_text % {"max": family.max_siblings, "n": self.siblings},
+            "health": self.health_text % {"max": self.health[family.max_health_needs], "child": self.health[child.health_needs]},
+            "region": self.same_region if family.region_id == child.region_id else self.other_region,
+            "waiting": self.waiting_text % {"days": family.waited_days},
+        }
+        return [{"factor": name, "points": round(getattr(family, f"f_{name}"), 2), "explanation": texts[name]} for name in FACTORS]
 
 
 def rank_families(*, case: Case, limit: int = 20, offset: int = 0, on: dt.date | None = None) -> list[Candidate]:
@@ -150,8 +168,14 @@ def rank_families(*, case: Case, limit: int = 20, offset: int = 0, on: dt.date |
     on = on or timezone.localdate()
     age = age_on(case.child.birth_date, on)
     siblings = sibling_group_size(case.child)
-    page = list(scored_families(case=case, on=on).select_related("region")[offset : offset + limit])
-    return [
-        Candidate(family=f, score=round(f.match_score, 2), factors=_explain(f, case=case, age=age, siblings=siblings))
-        for f in page
-    ]
+    # First the page of ids by total score (one pass over the eligible families), then the factor
+    # columns for that page only: the per-factor points are computed for 20 rows, not 100,000.
+    ranked = list(scored_families(case=case, on=on, siblings=siblings).values_list("id", "match_score")[offset : offset + limit])
+    rows = (
+        Family.objects.filter(pk__in=[pk for pk, _score in ranked])
+        .annotate(**_factor_expressions(case=case, on=on, siblings=siblings), waited_days=_DaysBetween(Value(on), F("applied_on")))
+        .select_related("region")
+        .in_bulk()
+    )
+    explain = _Explainer(case=case, age=age, siblings=siblings)
+    return [Candidate(family=rows[pk], score=round(score, 2), factors=explain(rows[pk])) for pk, score in ranked]
