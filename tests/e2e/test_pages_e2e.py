@@ -1,0 +1,163 @@
+"""End to end in a browser: a social worker records a visit and sees the risk change, a supervisor
+approves a decision, an analyst downloads a CSV and cannot open a child's page, and the language
+switch shows Kazakh."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Stage
+from cases.services import transition_case
+from notifications.models import Notification
+from risk.services import recompute_risk
+from tests import factories
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "pass-for-tests-1"
+
+
+@pytest.fixture
+def unit(db):
+    """A district with a worker, its supervisor and an analyst, and cases at every step."""
+    today = timezone.localdate()
+    district = factories.DistrictFactory(name_en="Medeu district guardianship authority", name_ru="Орган опеки Медеуского района",
+                                         name_kk="Медеу ауданының қорғаншылық органы")
+    worker = factories.UserFactory(username="aigerim", first_name="Aigerim", last_name="Nurpeisova", unit=district)
+    colleague = factories.UserFactory(username="daniyar", first_name="Daniyar", last_name="Seitkali", unit=district)
+    supervisor = factories.UserFactory(username="gulnara", first_name="Gulnara", last_name="Bekova", role="supervisor",
+                                       unit=district.parent)
+    from accounts.models import OrganisationalUnit
+
+    analyst = factories.UserFactory(username="marat", first_name="Marat", last_name="Zhakupov", role="analyst",
+                                    unit=OrganisationalUnit.objects.get(code="ministry"))
+
+    def case_for(user, last, first, born, **kwargs):
+        return factories.CaseFactory(assigned_worker=user, responsible_unit=district, child__last_name=last,
+                                     child__first_name=first, child__birth_date=born, **kwargs)
+
+    # A placed child with one visit due a few days ago and the next one ahead.
+    placed = case_for(worker, "Abenov", "Timur", dt.date(2015, 3, 14), stage=Stage.PLACED, form_of_care="adoption",
+                      child__abuse_or_neglect_history=True)
+    placement = factories.PlacementFactory(case=placed, started_on=today - dt.timedelta(days=95))
+    factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=65), done_on=today - dt.timedelta(days=64),
+                           worker=worker, child_seen=True, seen_by="A. Nurpeisova", child_condition="good", family_condition="good")
+    factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=3))
+    factories.VisitFactory(placement=placement, planned_on=today + dt.timedelta(days=90))
+    recompute_risk(placement=placement, reason="placement_start")
+
+    # A case waiting for the supervisor's approval.
+    deciding = case_for(worker, "Serikova", "Aruzhan", dt.date(2019, 8, 2), stage=Stage.ACQUAINTANCE, form_of_care="guardianship")
+    family = factories.FamilyFactory(form_of_care="guardianship", responsible_unit=district)
+    factories.ApplicantFactory(family=family, last_name="Tulegenova", first_name="Saule")
+    transition_case(case=deciding, to_stage=Stage.DECISION, actor=worker, family=family)
+
+    # A case at matching, with two candidate families.
+    matching = case_for(worker, "Karimov", "Alikhan", dt.date(2020, 1, 20), stage=Stage.MATCHING, form_of_care="adoption")
+    for last, first in (("Ospanova", "Dana"), ("Mukanov", "Yerlan")):
+        factories.ApplicantFactory(family=factories.FamilyFactory(form_of_care="adoption"), last_name=last, first_name=first)
+
+    # A placement that broke down two months ago (the return chart), and cases at the start.
+    returned = case_for(colleague, "Ivanova", "Sofia", dt.date(2011, 6, 5), stage=Stage.PLACED, form_of_care="foster_family")
+    old = factories.PlacementFactory(case=returned, started_on=today - dt.timedelta(days=240), form_of_care="foster_family",
+                                     family=factories.FamilyFactory(form_of_care="foster_family"))
+    from cases.services import end_placement
+
+    end_placement(placement=old, ended_on=today - dt.timedelta(days=60), end_reason="returned", return_reason="child_behaviour",
+                  actor=colleague, home=returned.child.current_home)
+    case_for(worker, "Tokayeva", "Amina", dt.date(2017, 11, 9))
+    case_for(colleague, "Li", "Artyom", dt.date(2013, 2, 27), stage=Stage.AVAILABLE, form_of_care="guardianship")
+
+    Notification.objects.create(recipient=worker, kind="visit_overdue", subject_key=f"visit:{placed.pk}",
+                                due_on=today - dt.timedelta(days=3), title="Visit to Abenov Timur is overdue", case=placed)
+    Notification.objects.create(recipient=worker, kind="visit_due", subject_key="visit:next", due_on=today + dt.timedelta(days=7),
+                                title="Visit to Karimov Alikhan due in 7 days", case=matching)
+    return {"worker": worker, "supervisor": supervisor, "analyst": analyst, "placed": placed, "deciding": deciding,
+            "matching": matching}
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+
+
+def test_social_worker_records_a_visit_and_sees_the_risk_change(page, shoot, unit):
+    page.goto("/")
+    shoot("01-sign-in")
+    sign_in(page, "aigerim")
+    page.wait_for_url("**/cases/")
+    assert page.locator("h1").inner_text() == "My cases"
+    shoot("02-my-cases")
+    page.click("text=Abenov Timur")
+    risk = page.locator("#risk .badge").first
+    before = risk.inner_text()
+    shoot("03-case")
+    page.locator("a.button", has_text="Record").first.click()
+    page.check("#id_child_seen")
+    page.fill("#id_seen_by", "")
+    page.select_option("#id_child_condition", "serious_concerns")
+    page.select_option("#id_family_condition", "some_concerns")
+    page.fill("#id_concerns", "The carers say they cannot cope with his outbursts.")
+    page.click("main button[type=submit]")
+    # The service refuses: the error stands next to the field and what was typed is still there.
+    assert page.locator("#id_seen_by_errors").inner_text() == "Say who saw the child."
+    assert page.input_value("#id_concerns") == "The carers say they cannot cope with his outbursts."
+    shoot("04-record-visit-error")
+    page.fill("#id_seen_by", "A. Nurpeisova")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("text=The visit is recorded and the risk of return recomputed.")
+    after = page.locator("#risk .badge").first.inner_text()
+    assert after != before
+    assert "High" in after or "Medium" in after
+    assert page.locator("#risk").get_by_text("serious concerns at the last visit").is_visible()
+    shoot("05-case-after-visit")
+    page.goto(f"/cases/{unit['matching'].pk}/matching/")
+    assert page.get_by_text("same region as the child").first.is_visible()
+    shoot("06-matching")
+    page.click("header nav >> text=Notifications")
+    assert page.get_by_text("Visit to Abenov Timur is overdue").is_visible()
+    shoot("07-notifications")
+
+
+def test_supervisor_approves_a_decision(page, shoot, unit):
+    sign_in(page, "gulnara")
+    page.wait_for_url("**/unit/")
+    shoot("08-supervisor-dashboard")
+    row = page.locator(f"#decision-{unit['deciding'].pk}")
+    row.get_by_role("button", name="Approve").click()
+    page.wait_for_selector(f"text=Decision on case № {unit['deciding'].pk} approved.")
+    unit["deciding"].refresh_from_db()
+    assert unit["deciding"].decision_status == "approved"
+
+
+def test_analyst_downloads_a_csv_and_cannot_open_a_childs_page(page, shoot, unit):
+    sign_in(page, "marat")
+    page.wait_for_url("**/statistics/")
+    page.select_option("#id_indicator", "placements_started")
+    page.check("input[name=breakdown][value=form_of_care]")
+    page.click("main form.card button[type=submit]")
+    page.wait_for_selector("#result table")
+    assert page.locator("#result .suppressed").count() > 0
+    shoot("09-statistics")
+    with page.expect_download() as info:
+        page.click("text=Download CSV")
+    download = info.value
+    assert download.suggested_filename == "placements_started.csv"
+    with open(download.path(), encoding="utf-8-sig") as csv_file:
+        assert "form_of_care" in csv_file.read()
+    response = page.goto(f"/cases/{unit['placed'].pk}/")
+    assert response.status == 403
+
+
+def test_language_switch_shows_kazakh_and_is_remembered(page, shoot, unit):
+    sign_in(page, "aigerim")
+    page.wait_for_url("**/cases/")
+    page.select_option("#language", "kk")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Менің істерім"
+    shoot("10-my-cases-kazakh")
+    page.goto(f"/cases/{unit['placed'].pk}/")
+    assert page.get_by_text("Қайтару қаупі").first.is_visible()
