@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.models import Case, Placement, StageChange
+from cases.models import Case, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
 
 
 class StageChangeInline(admin.TabularInline):
@@ -45,3 +45,20 @@ class PlacementAdmin(admin.ModelAdmin):
     raw_id_fields = ("case", "child", "family")
     date_hierarchy = "started_on"
     show_full_result_count = False
+
+
+@admin.register(SiblingSeparationDecision)
+class SiblingSeparationDecisionAdmin(admin.ModelAdmin):
+    list_display = ("case", "decided_by", "decided_at")
+    search_fields = ("=case__id", "reason")
+    raw_id_fields = ("case", "decided_by")
+    date_hierarchy = "decided_at"
+
+
+@admin.register(StageTimeLimit)
+class StageTimeLimitAdmin(admin.ModelAdmin):
+    """Policy data: how long a case may stay in each stage before the "stuck case" reminder."""
+
+    list_display = ("stage", "max_days")
+    list_editable = ("max_days",)
+    search_fields = ("stage",)
