@@ -8,6 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.permissions import CanChangeCase
+from access.selectors import cases_editable_by
 from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
@@ -37,7 +39,8 @@ MATCHES_PER_PAGE = 20
     retrieve=extend_schema(summary="One case with its stage history", responses={200: CaseDetailSerializer, **READ_ERRORS}),
 )
 class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsCaseworker]
+    # Actions change the case: its worker, its supervisors or a change grant (a view-only share: 403).
+    permission_classes = [IsCaseworker, CanChangeCase]
     filterset_class = CaseFilter
     search_fields = ["child__last_name", "child__first_name", "=child__iin"]
     ordering_fields = ["stage_entered_at", "opened_on", "id", "stage"]
@@ -108,7 +111,7 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
 )
 class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = PlacementOutputSerializer
-    permission_classes = [IsCaseworker]
+    permission_classes = [IsCaseworker, CanChangeCase]
     filterset_class = PlacementFilter
     search_fields = ["child__last_name", "child__first_name", "=child__iin", "decision_document_number"]
     ordering_fields = ["started_on", "ended_on", "id"]
@@ -120,7 +123,7 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     @extend_schema(summary="Place the child of an approved decision with its family", request=PlaceInputSerializer,
                    responses={201: PlacementOutputSerializer, **CREATE_ERRORS})
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = PlaceInputSerializer(data=request.data, cases=case_list(user=request.user))
+        data = PlaceInputSerializer(data=request.data, cases=cases_editable_by(request.user))
         data.is_valid(raise_exception=True)
         placement = place_child(actor=request.user, **data.validated_data)
         return Response(PlacementOutputSerializer(placement).data, status=status.HTTP_201_CREATED)

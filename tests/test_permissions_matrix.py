@@ -1,0 +1,293 @@
+"""The permission matrix: every person endpoint, for every role, against an object of their own and
+one that is not theirs, with the answer each must get.
+
+Roles: the assigned social worker, the supervisor of the region, a colleague of the same district
+holding a view-only share of the own objects, an analyst and an administrator. "own" objects belong
+to the worker's case in Almaty; "foreign" ones to a case in Astana that none of them works on.
+Reads answer 200 or 404 (existence is not revealed); analysts always 403; writes need the right to
+change the case (a view-only share or an administrator: 403).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from access.services import share_case
+from accounts.models import OrganisationalUnit
+from audit.models import AccessLog
+from cases.models import Stage
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["worker", "supervisor", "shared", "analyst", "administrator"]
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    own: dict[str, Any]
+    foreign: dict[str, Any]
+
+
+def objects_in(district, worker, year: int) -> dict[str, Any]:
+    """A registered case, and a placed one with its placement, visit and family, all of one worker.
+    (Each child gets its own birth date so that the factory's IINs never collide.)"""
+    case = factories.CaseFactory(
+        assigned_worker=worker, responsible_unit=district, child__region=district.region, child__birth_date=dt.date(year, 3, 3)
+    )
+    family = factories.FamilyFactory(region=district.region, responsible_unit=district)
+    placement = factories.PlacementFactory(
+        case__assigned_worker=worker, case__responsible_unit=district, case__child__region=district.region, family=family,
+        case__child__birth_date=dt.date(year, 7, 7),
+    )
+    visit = factories.VisitFactory(placement=placement, concerns="the child was afraid to talk")
+    return {"case": case, "child": case.child, "placement": placement, "visit": visit, "family": family}
+
+
+@pytest.fixture
+def world(worker, supervisor, analyst) -> World:
+    ministry = OrganisationalUnit.objects.get(code="ministry")
+    colleague = factories.UserFactory(unit=worker.unit)
+    own = objects_in(worker.unit, worker, 2015)
+    astana = factories.DistrictFactory(region=factories.region_by_code("astana"))
+    foreign = objects_in(astana, factories.UserFactory(unit=astana), 2017)
+    for case in (own["case"], own["placement"].case):
+        share_case(case=case, user=colleague, actor=supervisor)
+    users = {
+        "worker": worker, "supervisor": supervisor, "shared": colleague, "analyst": analyst,
+        "administrator": factories.UserFactory(role="administrator", unit=ministry),
+    }
+    return World(users=users, own=own, foreign=foreign)
+
+
+class Answer(int):
+    """A status code that shows the answer's body when an assertion on it fails."""
+
+    body: Any
+
+    def __repr__(self) -> str:
+        return f"{int(self)} {self.body!r}"[:500]
+
+
+def call(api_client, user, method: str, url: str, data: dict | None = None) -> Answer:
+    api_client.force_authenticate(user)
+    response = api_client.post(url, data or {}, format="json") if method == "post" else api_client.get(url)
+    answer = Answer(response.status_code)
+    answer.body = getattr(response, "data", None)
+    return answer
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads: detail of each kind of person record.
+
+DETAIL = {
+    "child": "/api/v1/children/{child.pk}/",
+    "case": "/api/v1/cases/{case.pk}/",
+    "placement": "/api/v1/placements/{placement.pk}/",
+    "visit": "/api/v1/visits/{visit.pk}/",
+    "family": "/api/v1/families/{family.pk}/",
+}
+
+READ_EXPECTED = {
+    # role: (own, foreign)
+    "worker": (200, 404),
+    "supervisor": (200, 404),
+    "shared": (200, 404),
+    "analyst": (403, 403),
+    "administrator": (200, 200),
+}
+
+
+@pytest.mark.parametrize("kind", list(DETAIL))
+@pytest.mark.parametrize("role", ROLES)
+def test_detail(api_client, world, role, kind):
+    expected = READ_EXPECTED[role]  # a colleague sees the families of their own unit, too
+    own = call(api_client, world.users[role], "get", DETAIL[kind].format(**world.own))
+    foreign = call(api_client, world.users[role], "get", DETAIL[kind].format(**world.foreign))
+    assert (own, foreign) == expected
+
+
+LIST = {
+    "child": "/api/v1/children/",
+    "case": "/api/v1/cases/",
+    "placement": "/api/v1/placements/",
+    "visit": "/api/v1/visits/",
+    "family": "/api/v1/families/",
+}
+
+
+@pytest.mark.parametrize("kind", list(LIST))
+@pytest.mark.parametrize("role", ROLES)
+def test_list_shows_own_rows_and_never_foreign_ones(api_client, world, role, kind):
+    api_client.force_authenticate(world.users[role])
+    response = api_client.get(LIST[kind])
+    if role == "analyst":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.json()["results"]}
+    assert world.own[kind].pk in ids
+    assert (world.foreign[kind].pk in ids) is (role == "administrator")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes and actions.
+
+WRITE_EXPECTED = {
+    # role: (own, foreign); own succeeds only for those who may change the case.
+    "worker": ("ok", 404),
+    "supervisor": ("ok", 404),
+    "shared": (403, 404),
+    "analyst": (403, 403),
+    "administrator": (403, 403),
+}
+
+
+def transition(objects) -> tuple[str, dict]:
+    return f"/api/v1/cases/{objects['case'].pk}/transition/", {"to_stage": Stage.AVAILABLE, "form_of_care": "guardianship"}
+
+
+def end_placement(objects) -> tuple[str, dict]:
+    return f"/api/v1/placements/{objects['placement'].pk}/end/", {
+        "ended_on": timezone.localdate().isoformat(), "end_reason": "returned", "return_reason": "family_conflict",
+        "home": objects["child"].current_home_id,
+    }
+
+
+def record_visit(objects) -> tuple[str, dict]:
+    return f"/api/v1/visits/{objects['visit'].pk}/record/", {
+        "done_on": timezone.localdate().isoformat(), "child_seen": True, "seen_by": "A. Worker", "child_condition": "good",
+        "family_condition": "good",
+    }
+
+
+ACTIONS = {"transition": (transition, 200), "end_placement": (end_placement, 200), "record_visit": (record_visit, 200)}
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_action(api_client, world, role, action):
+    build, success = ACTIONS[action]
+    expected_own, expected_foreign = WRITE_EXPECTED[role]
+    user = world.users[role]
+    url, body = build(world.foreign)
+    assert call(api_client, user, "post", url, body) == expected_foreign
+    url, body = build(world.own)
+    assert call(api_client, user, "post", url, body) == (success if expected_own == "ok" else expected_own)
+
+
+def test_a_view_only_share_cannot_place_a_child(api_client, world):
+    case = world.own["case"]
+    response_status = call(api_client, world.users["shared"], "post", "/api/v1/placements/", {"case": case.pk})
+    assert response_status == 400  # the case is not among those the user may change
+
+
+CREATE_CHILD = {
+    "last_name": "Serikbayev", "first_name": "Dias", "birth_date": "2019-04-02", "sex": "M", "legal_status": "orphan",
+    "region": "almaty", "entered_care_on": "2024-02-01",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("worker", 201), ("supervisor", 201), ("shared", 201), ("analyst", 403)],
+)
+def test_registering_a_child_in_the_own_unit(api_client, world, role, expected):
+    user = world.users[role]
+    body = {**CREATE_CHILD, "responsible_unit": world.users["worker"].unit_id}
+    assert call(api_client, user, "post", "/api/v1/children/", body) == expected
+
+
+@pytest.mark.parametrize("role", ["worker", "supervisor"])
+def test_registering_a_child_in_a_foreign_unit_is_refused(api_client, world, role):
+    body = {**CREATE_CHILD, "responsible_unit": world.foreign["case"].responsible_unit_id}
+    api_client.force_authenticate(world.users[role])
+    response = api_client.post("/api/v1/children/", body, format="json")
+    assert response.status_code == 400
+    assert "responsible_unit" in response.json()
+
+
+# ---------------------------------------------------------------------------------------------
+# The access endpoints: only the supervisor of the case's unit.
+
+ACCESS_ENDPOINTS = {
+    "share": ("post", "share/", lambda w: {"user": w.users["worker"].pk}),
+    "revoke": ("post", "revoke/", lambda w: {"user": w.users["shared"].pk}),
+    "shares": ("get", "shares/", lambda w: None),
+    "reassign": ("post", "reassign/", lambda w: {"worker": w.users["shared"].pk}),
+    "history": ("get", "history/", lambda w: None),
+    "access-log": ("get", "access-log/", lambda w: None),
+}
+
+ACCESS_EXPECTED = {
+    "worker": (403, 403),
+    "supervisor": ("ok", 404),
+    "shared": (403, 403),
+    "analyst": (403, 403),
+    "administrator": (403, 403),
+}
+
+
+@pytest.mark.parametrize("endpoint", list(ACCESS_ENDPOINTS))
+@pytest.mark.parametrize("role", ROLES)
+def test_access_endpoint(api_client, world, role, endpoint):
+    method, suffix, body = ACCESS_ENDPOINTS[endpoint]
+    user = world.users[role]
+    foreign = call(api_client, user, method, f"/api/v1/access/cases/{world.foreign['case'].pk}/{suffix}", body(world))
+    own = call(api_client, user, method, f"/api/v1/access/cases/{world.own['case'].pk}/{suffix}", body(world))
+    expected_own, expected_foreign = ACCESS_EXPECTED[role]
+    if expected_own == "ok":
+        # share of a worker who is assigned anyway is a rule break (400), the rest succeed.
+        expected_own = {"share": 400, "revoke": 204, "reassign": 200}.get(endpoint, 200)
+    assert (own, foreign) == (expected_own, expected_foreign)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the answers contain.
+
+
+def test_sensitive_child_fields_reach_the_worker_but_not_a_view_only_share(api_client, world):
+    url = DETAIL["child"].format(**world.own)
+    api_client.force_authenticate(world.users["worker"])
+    assert "abuse_history_notes" in api_client.get(url).json()
+    api_client.force_authenticate(world.users["shared"])
+    body = api_client.get(url).json()
+    assert body["last_name"] == world.own["child"].last_name
+    assert "abuse_history_notes" not in body and "health_notes" not in body
+
+
+def test_visit_concerns_reach_the_worker_but_not_a_view_only_share(api_client, world):
+    url = DETAIL["visit"].format(**world.own)
+    api_client.force_authenticate(world.users["worker"])
+    assert api_client.get(url).json()["concerns"] == "the child was afraid to talk"
+    api_client.force_authenticate(world.users["shared"])
+    assert not api_client.get(url).json().get("concerns")
+
+
+def test_the_administrator_gets_records_without_sensitive_fields(api_client, world):
+    api_client.force_authenticate(world.users["administrator"])
+    body = api_client.get(DETAIL["child"].format(**world.own)).json()
+    assert not set(body) & {"health_notes", "birth_family_notes", "abuse_history_notes", "abuse_or_neglect_history"}
+
+
+@pytest.mark.parametrize("kind", ["child", "case"])
+def test_each_detail_view_of_a_child_or_case_is_in_the_access_log(api_client, world, kind):
+    api_client.force_authenticate(world.users["shared"])
+    assert api_client.get(DETAIL[kind].format(**world.own)).status_code == 200
+    entry = AccessLog.objects.get()
+    assert entry.user == world.users["shared"]
+    assert entry.child_id == world.own["child"].pk
+    assert entry.saw_sensitive is False
+
+
+def test_an_expired_share_gives_404_again(api_client, world):
+    from access.models import CaseShare, CaseUserObjectPermission
+
+    past = timezone.now() - dt.timedelta(hours=1)
+    CaseShare.objects.update(granted_at=past - dt.timedelta(days=1), expires_at=past)
+    CaseUserObjectPermission.objects.update(expires_at=past)
+    assert call(api_client, world.users["shared"], "get", DETAIL["case"].format(**world.own)) == 404
