@@ -299,3 +299,15 @@ def test_the_cases_worker_sees_the_medical_report(api_client, worker, case, medi
 
     assert response.status_code == 200
     assert response.data["doc_type"] == "medical_report"
+
+
+def test_a_view_only_share_does_not_allow_adding_documents(api_client, supervisor, district, case, media_root):
+    from access.services import share_case
+
+    colleague = factories.UserFactory(role="social_worker", unit=district)
+    share_case(case=case, user=colleague, actor=supervisor)
+
+    response = upload(api_client, colleague, case=case.pk)
+
+    assert response.status_code == 403
+    assert not Document.objects.exists()

@@ -5,10 +5,12 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.selectors import cases_editable_by
 from documents import services
 from documents.api.permissions import CaseworkersOnly
 from documents.api.serializers import DocumentSerializer, DocumentUploadSerializer
@@ -32,8 +34,18 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def create(self, request: Request, *args, **kwargs) -> Response:
         form = DocumentUploadSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
+        self._require_editable(form.validated_data)
         document = services.upload_document(actor=request.user, **form.validated_data)
         return Response(DocumentSerializer(document, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+    def _require_editable(self, data: dict) -> None:
+        """Adding to a child's or a case's file is a change to the case: a view-only share is not enough."""
+        case, child = data.get("case"), data.get("child")
+        if case is None and child is None:
+            return  # a family's document: seeing the family (its unit) is enough
+        editable = cases_editable_by(self.request.user)
+        if not (editable.filter(pk=case.pk) if case is not None else editable.filter(child_id=child.pk)).exists():
+            raise PermissionDenied(_("You may view this record but not add documents to it."))
 
     @action(detail=True, methods=["get"], url_path="download")
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
