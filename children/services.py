@@ -27,6 +27,15 @@ def _unit_for(actor: User | None, responsible_unit: OrganisationalUnit | None) -
     return unit
 
 
+def cross_field_errors(child: Child) -> dict[str, str]:
+    """Rules the database enforces across fields, said in words the user can act on (the
+    constraint's own message names only the constraint)."""
+    errors = {}
+    if child.birth_date and child.entered_care_on and child.entered_care_on < child.birth_date:
+        errors["entered_care_on"] = _("A child cannot enter care before their birth date.")
+    return errors
+
+
 @transaction.atomic
 def create_child(
     *,
@@ -52,6 +61,12 @@ def create_child(
     )
     if child.iin and Child.objects.filter(iin=child.iin).exists():
         raise DomainError(_("A child with this IIN is already registered."), field="iin")
+    for field, message in cross_field_errors(child).items():
+        raise DomainError(message, field=field)
+    if assigned_worker is not None and not (
+        assigned_worker.is_social_worker and assigned_worker.unit_id in unit.descendant_ids()
+    ):
+        raise DomainError(_("The assigned worker must be a social worker of the responsible unit."), field="assigned_worker")
     child.full_clean()
     try:
         with transaction.atomic():

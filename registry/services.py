@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
 from children.models import Child, ChildrensHome
+from children.services import cross_field_errors
 from families.models import Applicant, Family
 from regions.models import Region
 
@@ -137,6 +138,9 @@ def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_i
         except ValidationError as exc:
             for key, messages in _messages(exc).items():
                 errors.setdefault(key, []).extend(messages)
+    for key, message in cross_field_errors(child).items():
+        errors.setdefault(key, []).append(message)
+        errors.pop("non_field_errors", None)  # the same rule, named by the constraint only
     if child.iin and child.iin in seen_iins:
         errors.setdefault("iin", []).append(_("This IIN appears on an earlier line of the file."))
     elif child.iin and "iin" not in errors and Child.objects.filter(iin=child.iin).exists():

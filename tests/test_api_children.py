@@ -132,3 +132,16 @@ def test_homes_list_query_count_and_filter(client, django_assert_max_num_queries
         assert client.get("/api/v1/homes/").json()["count"] == 16
     assert client.get("/api/v1/homes/", {"region": "astana"}).json()["count"] == 1
     assert client.get("/api/v1/homes/999999/").status_code == 404
+
+
+def test_entering_care_before_birth_names_the_field(client):
+    response = client.post(URL, payload(entered_care_on="2010-01-01"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"entered_care_on": ["A child cannot enter care before their birth date."]}
+
+
+def test_assigned_worker_from_another_unit_is_refused(client):
+    stranger = factories.UserFactory()
+    response = client.post(URL, payload(assigned_worker=stranger.pk), format="json")
+    assert response.status_code == 400
+    assert "assigned_worker" in response.json()

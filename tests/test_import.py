@@ -135,8 +135,10 @@ def test_applicant_errors_name_the_applicant_column(db, tmp_path, capsys):
     assert "line 2: applicant1_iin:" in capsys.readouterr().err
 
 
-def test_rule_spanning_fields_is_reported_as_non_field_error(db, tmp_path, capsys):
+def test_rule_spanning_fields_names_the_field(db, tmp_path, capsys):
     path = write(tmp_path, CHILD_HEADER, child_line(entered_care_on="2010-01-01"))
     with pytest.raises(CommandError):
         call_command("import_registry", path, kind="children")
-    assert "line 2: non_field_errors:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "line 2: entered_care_on: A child cannot enter care before their birth date." in err
+    assert "non_field_errors" not in err
