@@ -1,6 +1,7 @@
 """Consents API: /api/v1/consents/ (list, detail, record) and /api/v1/consents/<id>/revoke/."""
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -45,7 +46,10 @@ class RecordConsentSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        user = self.context["request"].user
+        request = self.context.get("request")
+        if request is None:  # schema generation
+            return
+        user = request.user
         self.fields["case"].queryset = cases_visible_to(user)
         self.fields["document"].queryset = documents_visible_to(user)
 
@@ -67,6 +71,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         if not cases_editable_by(self.request.user).filter(pk=case.pk).exists():
             raise PermissionDenied(PermissionDenied.default_detail)
 
+    @extend_schema(request=RecordConsentSerializer, responses={201: ConsentSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         form = RecordConsentSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
@@ -74,6 +79,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         consent = services.record_consent(actor=request.user, **form.validated_data)
         return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=RevokeConsentSerializer, responses={200: ConsentSerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         consent = self.get_object()

@@ -2,19 +2,25 @@
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from access.selectors import children_visible_to
 from documents.access_log import log_record_access
 from documents.api.permissions import CaseworkersOnly
+from documents.api.renderers import AnyFileRenderer
 from documents.export import build_case_file_pdf, may_export_case_file
 
 
 class ChildCaseFileExportView(APIView):
     permission_classes = [CaseworkersOnly]
+    renderer_classes = [JSONRenderer, AnyFileRenderer]
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, operation_id="export_child_case_file")
     def get(self, request: Request, pk: int) -> HttpResponse:
         child = children_visible_to(request.user).filter(pk=pk).first()
         if child is None:

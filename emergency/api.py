@@ -2,6 +2,7 @@
 the user may review."""
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,6 +42,7 @@ class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     def get_queryset(self) -> QuerySet[EmergencyAccess]:
         return emergency_accesses_visible_to(self.request.user)
 
+    @extend_schema(request=OpenEmergencyAccessSerializer, responses={201: EmergencyAccessSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         form = OpenEmergencyAccessSerializer(data=request.data)
         form.is_valid(raise_exception=True)

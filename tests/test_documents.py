@@ -311,3 +311,13 @@ def test_a_view_only_share_does_not_allow_adding_documents(api_client, superviso
 
     assert response.status_code == 403
     assert not Document.objects.exists()
+
+
+def test_download_accepts_a_pdf_accept_header(api_client, worker, case, media_root):
+    document = stored_document(case, uploaded_by=worker)
+    api_client.force_authenticate(worker)
+
+    response = api_client.get(f"/api/v1/documents/{document.pk}/download/", HTTP_ACCEPT="application/pdf")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES

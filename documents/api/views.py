@@ -3,16 +3,20 @@
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.selectors import cases_editable_by
 from documents import services
 from documents.api.permissions import CaseworkersOnly
+from documents.api.renderers import AnyFileRenderer
 from documents.api.serializers import DocumentSerializer, DocumentUploadSerializer
 from documents.models import Document
 from documents.selectors import documents_visible_to
@@ -31,6 +35,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def get_queryset(self) -> QuerySet[Document]:
         return documents_visible_to(self.request.user)
 
+    @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
         form = DocumentUploadSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
@@ -47,7 +52,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         if not (editable.filter(pk=case.pk) if case is not None else editable.filter(child_id=child.pk)).exists():
             raise PermissionDenied(_("You may view this record but not add documents to it."))
 
-    @action(detail=True, methods=["get"], url_path="download")
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="download", renderer_classes=[JSONRenderer, AnyFileRenderer])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         document = self.get_object()  # 404 unless the document's record is visible
         try:
