@@ -17,7 +17,10 @@ def client(api_client, worker):
 
 
 def my_cases(worker, n):
-    return [factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit) for _ in range(n)]
+    # Each child its own birth date: the factory's IIN serials may repeat within one birth date.
+    start = dt.date(2014, 1, 1) + dt.timedelta(days=n * 40)
+    return [factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit,
+                                  child__birth_date=start + dt.timedelta(days=i)) for i in range(n)]
 
 
 def test_list_shows_only_the_workers_children(client, worker):

@@ -19,7 +19,8 @@ def client(api_client, worker):
 def unit_families(worker, n):
     families = [factories.FamilyFactory(responsible_unit=worker.unit) for _ in range(n)]
     for family in families:
-        factories.ApplicantFactory(family=family)
+        # Each applicant their own birth date: the factory's IIN serials may repeat within one date.
+        factories.ApplicantFactory(family=family, birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=family.pk % 5000))
     return families
 
 

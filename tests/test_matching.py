@@ -80,8 +80,9 @@ def test_sibling_group_larger_than_the_family_accepts(case):
     group = factories.SiblingGroupFactory()
     case.child.sibling_group = group
     case.child.save()
-    for _ in range(2):
-        factories.CaseFactory(child__sibling_group=group, stage=Stage.AVAILABLE)
+    for day in range(2):
+        factories.CaseFactory(child__sibling_group=group, stage=Stage.AVAILABLE,
+                              child__birth_date=dt.date(2012, 1, 1) + dt.timedelta(days=day))
     small = family(max_siblings=2)
     large = family(max_siblings=3)
     ranked = {c.family.pk: {f["factor"]: f["points"] for f in c.factors} for c in rank_families(case=case)}
