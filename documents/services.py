@@ -69,7 +69,8 @@ def upload_document(
     if expires_on is not None and expires_on <= document_date:
         raise DomainError(_("The expiry date must come after the date of the document."), field="expires_on")
     extension, content_type = check_file(file)
-    original_name = (file.name or "document")[:200]
+    # PostgreSQL text refuses NUL; a browser's file name may carry a path on old systems.
+    original_name = ((file.name or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1] or "document")[:200]
     document = Document(
         child=child, family=family, case=case, doc_type=doc_type, title=title, number=number,
         document_date=document_date, expires_on=expires_on, original_name=original_name, content_type=content_type,

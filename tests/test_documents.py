@@ -321,3 +321,15 @@ def test_download_accepts_a_pdf_accept_header(api_client, worker, case, media_ro
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF_BYTES
+
+
+def test_the_original_name_keeps_only_the_file_name(worker, case, media_root):
+    from documents.services import upload_document
+
+    document = upload_document(
+        actor=worker, case=case, doc_type="photo", document_date=dt.date(2025, 3, 1),
+        file=SimpleUploadedFile("C:\\Users\\worker\\photo.png", PNG_BYTES),
+    )
+
+    assert document.original_name == "photo.png"
+    assert document.file.name.endswith(".png")
