@@ -236,13 +236,14 @@ def permanency_source(spec: QuerySpec) -> Source:
 
 def median_days_source(spec: QuerySpec) -> Source:
     return Source(
-        from_sql=f"cases_placement p JOIN cases_case k ON k.id = p.case_id {CHILD_JOIN.format(alias='p')}",
-        where=[
-            "p.started_on <= %(as_of)s",
-            # The first placement of each case: registration to a family, not a re-placement.
-            "NOT EXISTS (SELECT 1 FROM cases_placement p0 WHERE p0.case_id = p.case_id"
-            " AND (p0.started_on < p.started_on OR (p0.started_on = p.started_on AND p0.id < p.id)))",
-        ],
+        # The first placement of each case (registration to a family, not a re-placement after a
+        # return); DISTINCT ON over the narrow columns measured faster than an anti-join at 1.5M rows.
+        from_sql=(
+            "(SELECT DISTINCT ON (case_id) case_id, child_id, form_of_care, started_on FROM cases_placement"
+            " WHERE started_on <= %(as_of)s ORDER BY case_id, started_on, id) p"
+            f" JOIN cases_case k ON k.id = p.case_id {CHILD_JOIN.format(alias='p')}"
+        ),
+        where=["TRUE"],
         event="p.started_on",
         dimensions={"form_of_care": "p.form_of_care"},
         values={"days": "(p.started_on - k.opened_on)"},
