@@ -300,3 +300,11 @@ def test_closed_sibling_case_does_not_block(siblings, family, supervisor, worker
     second.save()
     at_decision(first, family, supervisor)
     assert place_child(case=first, actor=worker).siblings_separated is False
+
+
+def test_stage_time_limits_ship_as_editable_policy_data(db):
+    from cases.models import StageTimeLimit
+
+    limits = dict(StageTimeLimit.objects.values_list("stage", "max_days"))
+    assert set(limits) == {"registered", "available", "matching", "acquaintance", "decision"}
+    assert all(days > 0 for days in limits.values())
