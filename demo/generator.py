@@ -22,7 +22,7 @@ import numpy as np
 from demo import names
 
 EPOCH = dt.date(1970, 1, 1)
-NULL = -1  # null id or null date in int columns
+NULL = -(10**9)  # null id or null date in int columns (no real day number is this far back)
 
 # --- Vocabularies (codes are indexes) --------------------------------------------------------
 
@@ -77,7 +77,7 @@ def day_number(day: dt.date) -> int:
 class Column:
     """One column of a table. ``kind`` says how ``data`` is encoded:
 
-    int (NULL = -1), date / ts (day numbers, NULL = -1), code (indexes into ``vocab``), bool,
+    int, date / ts (day numbers); NULL marks a null, code (indexes into ``vocab``), bool,
     str (a list or object array of str), const (one value for every row).
     """
 

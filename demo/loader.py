@@ -10,6 +10,7 @@ a constraint checks every loaded row against it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -83,7 +84,9 @@ def _chunks(n: int) -> Iterable[tuple[int, int]]:
         yield start, min(n, start + CHUNK_ROWS)
 
 
-def copy_tables(connection: BaseDatabaseWrapper, tables: list[Table], progress: Callable[[int], None]) -> None:
+def copy_tables(
+    connection: BaseDatabaseWrapper, tables: list[Table], progress: Callable[[int], None], timings: dict[str, float] | None = None
+) -> None:
     """COPY each table in chunks of text rows; a background writer sends one chunk while the next
     is built, so Python and the server work at the same time."""
     from psycopg.copy import QueuedLibpqWriter
@@ -95,11 +98,18 @@ def copy_tables(connection: BaseDatabaseWrapper, tables: list[Table], progress: 
             if table.n == 0:
                 continue
             columns = ", ".join(c.name for c in table.columns)
+            began, encoding = time.perf_counter(), 0.0
             with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(cursor)) as copy:
                 for start, stop in _chunks(table.n):
+                    t0 = time.perf_counter()
                     cols = [encoder.encode(c, start, stop) for c in table.columns]
-                    copy.write("\n".join(map("\t".join, zip(*cols, strict=True))) + "\n")
+                    text = "\n".join(map("\t".join, zip(*cols, strict=True))) + "\n"
+                    encoding += time.perf_counter() - t0
+                    copy.write(text)
                     progress(stop - start)
+            if timings is not None:
+                timings[f"copy {table.name}"] = time.perf_counter() - began
+                timings[f"  of which encoding {table.name}"] = encoding
 
 
 def insert_tables(connection: BaseDatabaseWrapper, tables: list[Table], progress: Callable[[int], None]) -> None:
@@ -163,18 +173,26 @@ def drop_secondary_structures(connection: BaseDatabaseWrapper, table_names: list
     return saved
 
 
-def rebuild_secondary_structures(connection: BaseDatabaseWrapper, saved: list[_Saved], progress: Callable[[str], None]) -> None:
+def rebuild_secondary_structures(
+    connection: BaseDatabaseWrapper, saved: list[_Saved], progress: Callable[[str], None], timings: dict[str, float] | None = None
+) -> None:
     """Recreate what ``drop_secondary_structures`` dropped; unique indexes and foreign keys check
     every row as they are built."""
     with connection.cursor() as cursor:
         for item in saved:
+            began = time.perf_counter()
             for _, statement in item.indexes:
                 cursor.execute(statement)
             for conname, contype, definition in item.constraints:
                 if contype == "u":
                     cursor.execute(f'ALTER TABLE {item.table} ADD CONSTRAINT "{conname}" {definition}')
             progress(item.table)
+            if timings is not None:
+                timings[f"indexes {item.table}"] = time.perf_counter() - began
         for item in saved:
+            began = time.perf_counter()
             for conname, contype, definition in item.constraints:
                 if contype == "f":
                     cursor.execute(f'ALTER TABLE {item.table} ADD CONSTRAINT "{conname}" {definition}')
+            if timings is not None:
+                timings[f"foreign keys {item.table}"] = time.perf_counter() - began

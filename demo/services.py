@@ -44,6 +44,7 @@ class SeedMode:
 class SeedResult:
     counts: dict[str, int]
     seconds: float
+    timings: dict[str, float]  # seconds per phase, for benchmarks
 
 
 def validate_seed_arguments(*, children: int, seed: int) -> None:
@@ -81,12 +82,14 @@ def seed_demo(
             _flush(postgres=postgres)
         structure = ensure_structure(n_children=children)
         ids = _next_ids()
+        timings: dict[str, float] = {"prepare": time.perf_counter() - began}
         now_ts = timezone.now().strftime("%Y-%m-%d %H:%M:%S+00" if postgres else "%Y-%m-%d %H:%M:%S")
         generated = generator.generate(
             n_children=children, seed=seed, today=today, structure=structure, ids=ids, now_ts=now_ts
         )
         if mode == SeedMode.APPEND and ids.child > 1:
             _drop_clashing_iins(generated)
+        timings["generate"] = time.perf_counter() - began - timings["prepare"]
         total = sum(t.n for t in generated.tables)
         bar = tqdm(
             total=total, unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr,
@@ -94,14 +97,14 @@ def seed_demo(
         )
         with bar:
             if postgres:
-                _load_postgres(generated.tables, bar)
+                _load_postgres(generated.tables, bar, timings)
             else:
                 loader.insert_tables(connection, generated.tables, bar.update)
         _reset_sequences()
-    return SeedResult(counts=generated.counts, seconds=time.perf_counter() - began)
+    return SeedResult(counts=generated.counts, seconds=time.perf_counter() - began, timings=timings)
 
 
-def _load_postgres(tables: list[generator.Table], bar: tqdm) -> None:
+def _load_postgres(tables: list[generator.Table], bar: tqdm, timings: dict[str, float]) -> None:
     with connection.cursor() as cursor:
         # Index builds and constraint checks of a national load need memory and both cores.
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
@@ -112,13 +115,15 @@ def _load_postgres(tables: list[generator.Table], bar: tqdm) -> None:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     names_ = [t.name for t in tables]
     saved = loader.drop_secondary_structures(connection, names_)
-    loader.copy_tables(connection, tables, bar.update)
+    loader.copy_tables(connection, tables, bar.update, timings)
     bar.set_postfix_str("building indexes")
-    loader.rebuild_secondary_structures(connection, saved, lambda table: bar.set_postfix_str(f"indexed {table}"))
+    loader.rebuild_secondary_structures(connection, saved, lambda table: bar.set_postfix_str(f"indexed {table}"), timings)
+    began = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for name in names_:
             cursor.execute(f"ANALYZE {name}")
+    timings["analyze"] = time.perf_counter() - began
 
 
 def _flush(*, postgres: bool) -> None:

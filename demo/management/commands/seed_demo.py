@@ -48,4 +48,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message)) from exc
         for table, count in result.counts.items():
             self.stdout.write(f"{table:28} {count:>12,}")
+        if options["verbosity"] >= 2:
+            for phase, seconds in result.timings.items():
+                self.stdout.write(f"{phase:40} {seconds:8.1f} s")
         self.stdout.write(self.style.SUCCESS(f"Seeded {options['children']:,} children in {result.seconds:.1f} s."))

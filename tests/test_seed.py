@@ -1,0 +1,259 @@
+"""seed_demo and demo_setup on a small data set, on PostgreSQL (the COPY path)."""
+
+import hashlib
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count, Q
+
+from accounts.models import OrganisationalUnit, User
+from cases.models import Case, Placement, Stage, StageChange
+from children.models import Child, ChildrensHome
+from core.iin import validate_iin, validate_iin_matches
+from demo import loader, services
+from families.models import Applicant, Family
+from regions.models import Region
+from visits.models import Visit
+
+pytestmark = pytest.mark.django_db
+
+N = 300
+
+
+def seed(children: int = N, seed_value: int = 7, *flags: str) -> str:
+    out = StringIO()
+    args = ["--children", str(children), "--seed", str(seed_value), "--no-progress", *flags]
+    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def digest() -> str:
+    """A digest of the key columns of every seeded table, independent of ids."""
+    parts = [
+        Child.objects.order_by("id").values_list("last_name", "first_name", "birth_date", "sex", "iin", "legal_status", "entered_care_on"),
+        Case.objects.order_by("id").values_list("stage", "opened_on", "closed_on", "outcome", "form_of_care"),
+        Placement.objects.order_by("id").values_list("form_of_care", "started_on", "ended_on", "end_reason", "return_reason"),
+        Visit.objects.order_by("id").values_list("kind", "planned_on", "done_on", "child_condition"),
+        StageChange.objects.order_by("id").values_list("from_stage", "to_stage", "changed_at"),
+        Family.objects.order_by("id").values_list("approval_status", "applied_on", "home_study_expires_on"),
+        Applicant.objects.order_by("id").values_list("iin", "position"),
+    ]
+    h = hashlib.sha256()
+    for rows in parts:
+        for row in rows:
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def index_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)",
+            [[m._meta.db_table for m in services.SEEDED_MODELS]],
+        )
+        indexes = {r[0] for r in cursor.fetchall()}
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
+            [[m._meta.db_table for m in services.SEEDED_MODELS]],
+        )
+        return indexes | {r[0] for r in cursor.fetchall()}
+
+
+def test_seed_loads_children_with_their_cases_placements_and_visits():
+    output = seed()
+    assert Child.objects.count() == N
+    assert Case.objects.count() == N
+    assert N * 1.1 < Placement.objects.count() < N * 2.0
+    assert Visit.objects.count() > N * 5
+    assert StageChange.objects.count() > N
+    assert Family.objects.count() > 0 and Applicant.objects.count() >= Family.objects.count()
+    assert f"Seeded {N} children" in output
+    assert "visits_visit" in output
+
+
+def test_every_region_has_children_homes_and_district_authorities():
+    seed()
+    regions = Region.objects.count()
+    assert regions == 20
+    assert ChildrensHome.objects.values("region").distinct().count() == regions
+    assert OrganisationalUnit.objects.filter(kind="district").values("region").distinct().count() == regions
+    assert set(ChildrensHome.objects.values_list("home_type", flat=True)) == set(ChildrensHome.HomeType.values)
+    assert User.objects.filter(role="social_worker").exists() and User.objects.filter(role="supervisor").count() >= regions
+
+
+def test_cases_are_at_every_stage_with_a_stage_history():
+    seed()
+    assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
+    # Every case's history ends in its current stage.
+    for case in Case.objects.all()[:100]:
+        last = case.stage_changes.order_by("changed_at", "id").last()
+        assert last.to_stage == case.stage
+        assert case.stage_changes.order_by("changed_at", "id").first().from_stage == ""
+
+
+def test_returns_record_their_reason_and_reopen_the_childs_path():
+    seed()
+    returned = Placement.objects.filter(end_reason="returned")
+    assert returned.exists()
+    assert not returned.filter(return_reason="").exists()
+    assert 0.10 < returned.count() / Placement.objects.count() < 0.28
+    # A return moves the case from "placed" back to "registered", keeping the history.
+    back = StageChange.objects.filter(from_stage="placed", to_stage="registered")
+    assert back.exists() and not back.filter(reason="").exists()
+    # Some children are back in care after a return: an open case, no active placement, a home.
+    reopened = Case.objects.filter(stage__in=["registered", "available", "matching"], placements__end_reason="returned").distinct()
+    assert reopened.exists()
+    child = reopened.first().child
+    assert child.current_home is not None
+    assert not child.placements.filter(ended_on__isnull=True).exists()
+
+
+def test_every_end_reason_and_case_outcome_occurs_on_a_larger_seed():
+    seed(2000, 3)
+    assert set(Placement.objects.exclude(end_reason="").values_list("end_reason", flat=True)) == {
+        "permanency", "came_of_age", "reunified", "transferred", "returned", "death"
+    }
+    assert set(Case.objects.exclude(outcome="").values_list("outcome", flat=True)) == {
+        "permanency", "came_of_age", "reunified", "transferred", "death"
+    }
+
+
+def test_rows_agree_with_the_rules_the_constraints_state():
+    seed()
+    assert not Child.objects.annotate(active=Count("placements", filter=Q(placements__ended_on__isnull=True))).filter(active__gt=1).exists()
+    assert not Visit.objects.filter(done_on__isnull=False, worker__isnull=True).exists()
+    assert not Case.objects.filter(stage="closed", outcome="").exists()
+    assert not Case.objects.exclude(stage="closed").exclude(outcome="").exists()
+    assert Placement.objects.filter(ended_on__isnull=True).count() == Case.objects.filter(stage="placed").count()
+    assert not Family.objects.filter(approval_status="approved", approval_expires_on__isnull=True).exists()
+    assert set(Applicant.objects.values_list("position", flat=True)) == {1, 2}
+    # Placements of children placed together share the family, dates and form of care.
+    assert Placement.objects.filter(siblings_separated=False, child__sibling_group__isnull=False).exists()
+
+
+def test_secondary_indexes_and_constraints_are_rebuilt_after_the_load():
+    before = index_names()
+    seed()
+    assert index_names() == before
+
+
+def test_every_iin_is_valid_and_agrees_with_birth_date_and_sex():
+    seed()
+    children = list(Child.objects.values_list("iin", "birth_date", "sex"))
+    with_iin = [c for c in children if c[0]]
+    assert 0.85 * N < len(with_iin) < N  # some found children have no IIN yet
+    for iin, birth_date, sex in with_iin + list(Applicant.objects.values_list("iin", "birth_date", "sex")):
+        validate_iin(iin)
+        assert validate_iin_matches(iin, birth_date=birth_date, sex=sex) == {}
+
+
+def test_certificates_include_expired_and_soon_expiring_ones():
+    seed(1000, 11)
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    expiries = list(Family.objects.exclude(home_study_expires_on=None).values_list("home_study_expires_on", flat=True))
+    assert any(d < today for d in expiries)
+    assert any(0 <= (d - today).days <= 60 for d in expiries)
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
+    seed(N, 5)
+    first = digest()
+    seed(N, 5, "--flush")
+    assert digest() == first
+    seed(N, 6, "--flush")
+    assert digest() != first
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--children", "0"], "out of range"),
+        (["--children", "-5"], "out of range"),
+        (["--children", "abc"], "not a whole number"),
+        (["--children", "1000000000"], "out of range"),
+        (["--children", "10", "--seed", "-1"], "out of range"),
+        ([], "--children"),
+        (["--children", "10", "--append", "--flush"], "not allowed with"),
+    ],
+)
+def test_bad_arguments_are_rejected_with_a_clear_message(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_demo", *args, "--no-progress", stdout=StringIO(), stderr=StringIO())
+    assert not Child.objects.exists()
+
+
+def test_refuses_a_database_that_already_holds_children():
+    seed()
+    with pytest.raises(CommandError, match=r"--append.*--flush"):
+        seed(50)
+    assert Child.objects.count() == N
+
+
+def test_append_adds_children_after_the_existing_ones():
+    seed()
+    seed(100, 8, "--append")
+    assert Child.objects.count() == N + 100
+    assert Case.objects.count() == N + 100
+    iins = list(Child.objects.exclude(iin=None).values_list("iin", flat=True))
+    assert len(iins) == len(set(iins))
+
+
+def test_flush_replaces_the_seeded_data():
+    seed()
+    seed(120, 9, "--flush")
+    assert Child.objects.count() == 120
+    assert not Visit.objects.exclude(placement__child__in=Child.objects.all()).exists()
+
+
+def test_a_failed_seed_leaves_no_rows_and_the_indexes_in_place(monkeypatch):
+    before = index_names()
+    real_copy = loader.copy_tables
+
+    def copy_then_fail(conn, tables, progress, timings=None):
+        real_copy(conn, tables[:4], progress, timings)  # homes, sibling groups, children, families
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader, "copy_tables", copy_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed()
+    assert not Child.objects.exists()
+    assert not ChildrensHome.objects.exists()
+    assert not Family.objects.exists()
+    assert index_names() == before
+
+
+def test_demo_setup_seeds_once_and_creates_one_user_per_role(monkeypatch):
+    monkeypatch.setattr(services, "DEMO_CHILDREN", N)
+    out = StringIO()
+    call_command("demo_setup", "--no-progress", stdout=out, stderr=StringIO())
+    assert Child.objects.count() == N
+    text = out.getvalue()
+    for username, password, role, _ in services.DEMO_USERS:
+        assert f"{username}" in text and password in text and role in text
+        user = authenticate(username=username, password=password)
+        assert user is not None and user.role == role
+    assert User.objects.get(username="admin").is_superuser
+    worker = User.objects.get(username="worker")
+    supervisor = User.objects.get(username="supervisor")
+    assert supervisor.unit == worker.unit.parent
+    assert User.objects.get(username="analyst").unit.kind == "ministry"
+    assert Case.objects.filter(assigned_worker=worker).exclude(stage="closed").exists()
+
+
+def test_demo_setup_run_twice_reuses_the_data_and_the_users(monkeypatch):
+    monkeypatch.setattr(services, "DEMO_CHILDREN", N)
+    call_command("demo_setup", "--no-progress", stdout=StringIO(), stderr=StringIO())
+    cases_of_worker = set(Case.objects.filter(assigned_worker__username="worker").values_list("id", flat=True))
+    users = User.objects.count()
+    out = StringIO()
+    call_command("demo_setup", "--no-progress", stdout=out, stderr=StringIO())
+    assert "reusing" in out.getvalue()
+    assert Child.objects.count() == N
+    assert User.objects.count() == users
+    assert set(Case.objects.filter(assigned_worker__username="worker").values_list("id", flat=True)) == cases_of_worker
+    assert authenticate(username="worker", password="otbasy-worker") is not None
