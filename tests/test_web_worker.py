@@ -271,3 +271,21 @@ def test_inbox_lists_the_users_notifications_and_marks_one_read(client, worker, 
     assert client.post(reverse("web:notification-read", args=[note.pk])).status_code == 302
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_language_switch_is_remembered_and_shows_kazakh_with_kazakh_dates(client, worker, placed_case):
+    signed_in(client, worker)
+    response = client.post(reverse("set_language"), {"language": "kk", "next": reverse("web:my-cases")}, follow=True)
+    html = response.content.decode()
+    assert "Менің істерім" in html
+    assert placed_case.child.birth_date.strftime("%d.%m.%Y") in html
+    # The choice is kept in the language cookie for the next pages.
+    assert "Қайтару қаупі" in client.get(reverse("web:case", args=[placed_case.pk])).content.decode()
+
+
+def test_russian_pages_show_russian_labels(client, worker, placed_case):
+    signed_in(client, worker)
+    client.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    html = client.get(reverse("web:my-cases")).content.decode()
+    assert "Мои дела" in html
+    assert "Следующее посещение" in html

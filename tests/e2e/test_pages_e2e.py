@@ -155,8 +155,8 @@ def test_analyst_downloads_a_csv_and_cannot_open_a_childs_page(page, shoot, unit
 def test_language_switch_shows_kazakh_and_is_remembered(page, shoot, unit):
     sign_in(page, "aigerim")
     page.wait_for_url("**/cases/")
-    page.select_option("#language", "kk")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language", "kk")
     assert page.locator("h1").inner_text() == "Менің істерім"
     shoot("10-my-cases-kazakh")
     page.goto(f"/cases/{unit['placed'].pk}/")

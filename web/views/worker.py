@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -27,6 +28,17 @@ from web.sensitive import can_change, can_view_sensitive
 from web.views.common import paginate, query_without_page, roles_required
 
 CASE_ROLES = ("social_worker", "supervisor")
+
+# Names of matching.selectors' factors, as the matching page shows them.
+MATCH_FACTOR_LABELS = {
+    "form_of_care": gettext_lazy("form of care"),
+    "age": gettext_lazy("age"),
+    "sex": gettext_lazy("sex"),
+    "siblings": gettext_lazy("siblings"),
+    "health": gettext_lazy("health needs"),
+    "region": gettext_lazy("region"),
+    "waiting": gettext_lazy("waiting time"),
+}
 
 
 def _case_or_404(user: User, pk: int) -> Case:
@@ -184,6 +196,9 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
         prefetch_related_objects([c.family for c in candidates], "applicants")
+        for candidate in candidates:
+            for factor in candidate.factors:
+                factor["label"] = MATCH_FACTOR_LABELS.get(factor["factor"], factor["factor"])
     else:
         error = _("Families are ranked only for a case at the matching stage.")
     return render(request, "web/worker/matching.html", {"case": case, "candidates": candidates, "error": error})
