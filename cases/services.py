@@ -302,6 +302,9 @@ def place_child(
         raise DomainError(_("The placement must be with the family the supervisor approved."), field="family")
     if started_on > timezone.localdate():
         raise DomainError(_("A placement cannot start in the future."), field="started_on")
+    if started_on < case.child.entered_care_on:
+        raise DomainError(_("A placement cannot start before the child entered care (%(date)s).")
+                          % {"date": case.child.entered_care_on.isoformat()}, field="started_on")
     if case.form_of_care not in PLACEMENT_FORMS_OF_CARE:
         raise DomainError(_("A guest family is not a placement; choose a form of family care."), field="form_of_care")
     check_family_can_take(family=family, case=case, on=started_on)

@@ -67,6 +67,9 @@ def _parse(row: dict[str, str], columns: Iterable[str], errors: dict[str, list[s
     for column in columns:
         raw = (row.get(prefix + column) or "").strip()
         name = column
+        if "\x00" in raw:
+            errors.setdefault(prefix + column, []).append(_("The value contains a NUL character."))
+            continue
         if name in DATE_FIELDS and raw:
             try:
                 values[name] = dt.date.fromisoformat(raw)
@@ -123,7 +126,7 @@ def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_i
     unit_id = values.pop("responsible_unit_id", None)
     home = values.pop("home", None)
     if home:
-        if not home.isdigit() or not ChildrensHome.objects.filter(pk=int(home)).exists():
+        if not home.isdigit() or len(home) > 18 or not ChildrensHome.objects.filter(pk=int(home)).exists():
             errors.setdefault("home", []).append(_("Unknown children's home id \"%(id)s\".") % {"id": home})
         else:
             values["current_home_id"] = int(home)
@@ -186,7 +189,10 @@ def read_rows(text: Iterable[str], kind: str) -> Iterator[tuple[int, dict[str, s
     if kind not in COLUMNS:
         raise ImportFileError(_("Unknown kind \"%(kind)s\": use children or families.") % {"kind": kind})
     reader = csv.DictReader(text)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportFileError(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
     reader.fieldnames = header
     columns = COLUMNS[kind]
     missing = [c for c, required in columns.items() if required and c not in header]
@@ -199,7 +205,16 @@ def read_rows(text: Iterable[str], kind: str) -> Iterator[tuple[int, dict[str, s
             parts.append(_("unknown columns: %(cols)s") % {"cols": ", ".join(unknown)})
         raise ImportFileError(_("Wrong header for %(kind)s: %(problems)s.") % {
             "kind": kind, "problems": "; ".join(parts) or _("the file is empty")})
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFileError(_("The file is not valid CSV near line %(line)s: %(error)s")
+                                  % {"line": reader.line_num, "error": exc}) from exc
+        if None in row:
+            row.pop(None)  # extra cells beyond the header: ignored, the columns are named
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # blank line
         yield reader.line_num, row

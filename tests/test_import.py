@@ -142,3 +142,16 @@ def test_rule_spanning_fields_names_the_field(db, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "line 2: entered_care_on: A child cannot enter care before their birth date." in err
     assert "non_field_errors" not in err
+
+
+def test_unreadable_csv_is_a_file_error(db, tmp_path):
+    path = write(tmp_path, CHILD_HEADER, child_line(last_name="x" * 200_000))
+    with pytest.raises(CommandError, match="not valid CSV near line"):
+        call_command("import_registry", path, kind="children")
+
+
+def test_nul_character_is_a_field_error(db, tmp_path, capsys):
+    path = write(tmp_path, CHILD_HEADER, child_line(last_name="Nur\x00lanov"))
+    with pytest.raises(CommandError):
+        call_command("import_registry", path, kind="children")
+    assert "line 2: last_name: The value contains a NUL character." in capsys.readouterr().err

@@ -159,3 +159,9 @@ def test_returned_child_can_be_placed_again(placement, worker, supervisor):
     second = place_child(case=case, actor=worker)
     assert Placement.objects.filter(child=case.child).count() == 2
     assert second.family == new_family
+
+
+def test_placement_cannot_start_before_the_child_entered_care(approved_case, worker):
+    with pytest.raises(DomainError) as err:
+        place_child(case=approved_case, actor=worker, started_on=approved_case.child.entered_care_on - dt.timedelta(days=1))
+    assert err.value.field == "started_on"
