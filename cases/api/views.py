@@ -32,6 +32,7 @@ from cases.services import approve_decision, end_placement, place_child, record_
 from matching.selectors import rank_families
 
 MATCHES_PER_PAGE = 20
+MAX_MATCH_PAGE = 1000  # nobody reads 20,000 candidates; keeps OFFSET within the database's range
 
 
 @extend_schema_view(
@@ -96,7 +97,7 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def matches(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         try:
-            page = max(1, int(request.query_params.get("page", 1)))
+            page = min(max(1, int(request.query_params.get("page", 1))), MAX_MATCH_PAGE)
         except ValueError:
             page = 1
         # One row more than the page tells whether another page exists without counting 100k families.
