@@ -156,3 +156,24 @@ class PrivatePostgres:
 def get(url: str, **kwargs) -> requests.Response:
     kwargs.setdefault("timeout", 10)
     return requests.get(url, **kwargs)
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, log_path: Path, pool: str = "solo", concurrency: int = 1) -> Iterator[subprocess.Popen]:
+    """``celery -A config worker`` as production runs it, logging to a file; stopped on exit."""
+    with open(log_path, "a") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", f"--concurrency={concurrency}",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (a prefork worker's pool processes)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
