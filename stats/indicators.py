@@ -4,7 +4,8 @@ accepts, and the single SQL query that computes it.
 Definitions follow the US federal Child and Family Services Review where one exists (see
 /work/shared/DOMAIN.md, "Outcome indicators"), restated in this system's terms: a *case* is a
 child's path through care (opened on registration, closed on exit); a *placement* is a period in
-a family under one form of care. Every count is computed in PostgreSQL with one GROUP BY.
+a family under one form of care. Every count is computed in PostgreSQL with one GROUP BY over
+the snapshot tables of stats.models (refreshed nightly; the output says when).
 """
 
 from __future__ import annotations
@@ -111,7 +112,11 @@ class Indicator:
 
 
 COMMON = ("region", "year", "quarter", "sex", "age_band")
-CHILD_JOIN = "JOIN children_child c ON c.id = {alias}.child_id"
+
+# Every source reads the snapshot tables (stats.models.CaseFact / PlacementFact) under the alias
+# ``c``, so that region, sex and birth date are c.region_id, c.sex and c.birth_date everywhere.
+CASES = "stats_casefact c"
+PLACEMENTS = "stats_placementfact c"
 
 
 def permanent_forms_of_care() -> list[str]:
@@ -122,18 +127,18 @@ def permanent_forms_of_care() -> list[str]:
 
 
 def children_in_care_source(spec: QuerySpec) -> Source:
-    from_sql = f"cases_case k {CHILD_JOIN.format(alias='k')} CROSS JOIN unnest(%(snapshots)s::date[]) AS s(d)"
+    from_sql = f"{CASES} CROSS JOIN unnest(%(snapshots)s::date[]) AS s(d)"
     dimensions = {}
     if spec.uses("form_of_care"):
         # Only joined when asked for: the placement the child lived in on the snapshot date.
         from_sql += (
-            " LEFT JOIN cases_placement p ON p.case_id = k.id AND p.started_on <= s.d"
+            " LEFT JOIN stats_placementfact p ON p.case_id = c.case_id AND p.started_on <= s.d"
             " AND (p.ended_on IS NULL OR p.ended_on > s.d)"
         )
         dimensions["form_of_care"] = f"COALESCE(p.form_of_care, '{NO_FAMILY_PLACEMENT}')"
     return Source(
         from_sql=from_sql,
-        where=["k.opened_on <= s.d", "(k.closed_on IS NULL OR k.closed_on > s.d)"],
+        where=["c.opened_on <= s.d", "(c.closed_on IS NULL OR c.closed_on > s.d)"],
         event="s.d",
         dimensions=dimensions,
         params={"snapshots": spec.snapshot_dates()},
@@ -141,55 +146,49 @@ def children_in_care_source(spec: QuerySpec) -> Source:
 
 
 def entries_source(spec: QuerySpec) -> Source:
-    return Source(
-        from_sql=f"cases_case k {CHILD_JOIN.format(alias='k')}",
-        where=["k.opened_on <= %(as_of)s"],
-        event="k.opened_on",
-    )
+    return Source(from_sql=CASES, where=["c.opened_on <= %(as_of)s"], event="c.opened_on")
 
 
 def exits_source(spec: QuerySpec) -> Source:
     return Source(
-        from_sql=f"cases_case k {CHILD_JOIN.format(alias='k')}",
-        where=["k.closed_on IS NOT NULL", "k.closed_on <= %(as_of)s"],
-        event="k.closed_on",
-        dimensions={"outcome": "k.outcome"},
+        from_sql=CASES,
+        where=["c.closed_on IS NOT NULL", "c.closed_on <= %(as_of)s"],
+        event="c.closed_on",
+        dimensions={"outcome": "c.outcome"},
     )
 
 
 def placements_started_source(spec: QuerySpec) -> Source:
     return Source(
-        from_sql=f"cases_placement p {CHILD_JOIN.format(alias='p')}",
-        where=["p.started_on <= %(as_of)s"],
-        event="p.started_on",
-        dimensions={"form_of_care": "p.form_of_care"},
+        from_sql=PLACEMENTS, where=["c.started_on <= %(as_of)s"], event="c.started_on",
+        dimensions={"form_of_care": "c.form_of_care"},
     )
 
 
 def placements_ended_source(spec: QuerySpec) -> Source:
     return Source(
-        from_sql=f"cases_placement p {CHILD_JOIN.format(alias='p')}",
-        where=["p.ended_on IS NOT NULL", "p.ended_on <= %(as_of)s"],
-        event="p.ended_on",
-        dimensions={"form_of_care": "p.form_of_care", "end_reason": "p.end_reason"},
+        from_sql=PLACEMENTS,
+        where=["c.ended_on IS NOT NULL", "c.ended_on <= %(as_of)s"],
+        event="c.ended_on",
+        dimensions={"form_of_care": "c.form_of_care", "end_reason": "c.end_reason"},
     )
 
 
 def return_rate_source(spec: QuerySpec) -> Source:
     def returned_within(months: int) -> str:
         return (
-            f"(p.started_on <= %(as_of)s::date - interval '{months} months' AND p.end_reason = 'returned'"
-            f" AND p.ended_on <= %(as_of)s AND p.ended_on <= p.started_on + interval '{months} months')"
+            f"(c.started_on <= %(as_of)s::date - interval '{months} months' AND c.end_reason = 'returned'"
+            f" AND c.ended_on <= %(as_of)s AND c.ended_on <= c.started_on + interval '{months} months')"
         )
 
     return Source(
-        from_sql=f"cases_placement p {CHILD_JOIN.format(alias='p')}",
-        where=["p.started_on <= %(as_of)s"],
-        event="p.started_on",
-        dimensions={"form_of_care": "p.form_of_care"},
+        from_sql=PLACEMENTS,
+        where=["c.started_on <= %(as_of)s"],
+        event="c.started_on",
+        dimensions={"form_of_care": "c.form_of_care"},
         values={
-            "observed_12m": "(p.started_on <= %(as_of)s::date - interval '12 months')",
-            "observed_24m": "(p.started_on <= %(as_of)s::date - interval '24 months')",
+            "observed_12m": "(c.started_on <= %(as_of)s::date - interval '12 months')",
+            "observed_24m": "(c.started_on <= %(as_of)s::date - interval '24 months')",
             "returned_12m": returned_within(12),
             "returned_24m": returned_within(24),
         },
@@ -199,15 +198,14 @@ def return_rate_source(spec: QuerySpec) -> Source:
 def placement_stability_source(spec: QuerySpec) -> Source:
     return Source(
         from_sql=(
-            f"cases_case k {CHILD_JOIN.format(alias='k')}"
-            " LEFT JOIN (SELECT case_id, count(*) AS moves FROM cases_placement"
-            "  WHERE end_reason = ANY(%(move_reasons)s) AND ended_on <= %(as_of)s GROUP BY case_id) mv ON mv.case_id = k.id"
+            f"{CASES} LEFT JOIN (SELECT case_id, count(*) AS moves FROM stats_placementfact"
+            " WHERE end_reason = ANY(%(move_reasons)s) AND ended_on <= %(as_of)s GROUP BY case_id) mv ON mv.case_id = c.case_id"
         ),
-        where=["k.opened_on <= %(as_of)s"],
-        event="k.opened_on",
+        where=["c.opened_on <= %(as_of)s"],
+        event="c.opened_on",
         values={
             "moves": "COALESCE(mv.moves, 0)",
-            "days": "(LEAST(COALESCE(k.closed_on, %(as_of)s), %(as_of)s) - k.opened_on)",
+            "days": "(LEAST(COALESCE(c.closed_on, %(as_of)s), %(as_of)s) - c.opened_on)",
         },
         params={"move_reasons": list(settings.STATS_PLACEMENT_MOVE_END_REASONS)},
     )
@@ -216,18 +214,17 @@ def placement_stability_source(spec: QuerySpec) -> Source:
 def permanency_source(spec: QuerySpec) -> Source:
     return Source(
         from_sql=(
-            f"cases_case k {CHILD_JOIN.format(alias='k')}"
-            " LEFT JOIN (SELECT case_id, min(started_on) AS first_started_on FROM cases_placement"
-            "  WHERE form_of_care = ANY(%(permanent_forms)s) AND started_on <= %(as_of)s GROUP BY case_id) pp"
-            " ON pp.case_id = k.id"
+            f"{CASES} LEFT JOIN (SELECT case_id, min(started_on) AS first_started_on FROM stats_placementfact"
+            " WHERE form_of_care = ANY(%(permanent_forms)s) AND started_on <= %(as_of)s GROUP BY case_id) pp"
+            " ON pp.case_id = c.case_id"
         ),
         # Only children observed for a full 12 months since entry.
-        where=["k.opened_on <= %(as_of)s::date - interval '12 months'"],
-        event="k.opened_on",
+        where=["c.opened_on <= %(as_of)s::date - interval '12 months'"],
+        event="c.opened_on",
         values={
             "permanent": (
-                "(pp.first_started_on <= k.opened_on + interval '12 months'"
-                " OR (k.outcome = 'reunified' AND k.closed_on <= k.opened_on + interval '12 months'))"
+                "(pp.first_started_on <= c.opened_on + interval '12 months'"
+                " OR (c.outcome = 'reunified' AND c.closed_on <= c.opened_on + interval '12 months'))"
             ),
         },
         params={"permanent_forms": permanent_forms_of_care()},
@@ -236,17 +233,12 @@ def permanency_source(spec: QuerySpec) -> Source:
 
 def median_days_source(spec: QuerySpec) -> Source:
     return Source(
-        # The first placement of each case (registration to a family, not a re-placement after a
-        # return); DISTINCT ON over the narrow columns measured faster than an anti-join at 1.5M rows.
-        from_sql=(
-            "(SELECT DISTINCT ON (case_id) case_id, child_id, form_of_care, started_on FROM cases_placement"
-            " WHERE started_on <= %(as_of)s ORDER BY case_id, started_on, id) p"
-            f" JOIN cases_case k ON k.id = p.case_id {CHILD_JOIN.format(alias='p')}"
-        ),
-        where=["TRUE"],
-        event="p.started_on",
-        dimensions={"form_of_care": "p.form_of_care"},
-        values={"days": "(p.started_on - k.opened_on)"},
+        from_sql=PLACEMENTS,
+        # The first placement of each case: registration to a family, not a re-placement after a return.
+        where=["c.first_in_case", "c.started_on <= %(as_of)s"],
+        event="c.started_on",
+        dimensions={"form_of_care": "c.form_of_care"},
+        values={"days": "(c.started_on - c.case_opened_on)"},
     )
 
 

@@ -5,24 +5,39 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from stats.dimensions import DIMENSIONS, format_quarter, value_label
 from stats.indicators import INDICATORS, QuerySpec
+from stats.models import FactsRefresh
 from stats.privacy import NoisePlan
 from stats.selectors import compute_table
-from stats.services import release_private_table
+from stats.services import refresh_statistics, release_private_table
 from stats.tables import Key, Table
+
+logger = logging.getLogger(__name__)
 
 LABELLED = ("region", "sex", "form_of_care", "end_reason", "outcome")
 
 
+def current_snapshot() -> FactsRefresh:
+    """The latest refresh of the snapshot tables; a new installation gets its first one here."""
+    latest = FactsRefresh.objects.first()
+    if latest is None:
+        logger.warning("No statistics snapshot yet: refreshing now (run `manage.py refresh_statistics` to avoid this).")
+        latest = refresh_statistics()
+    return latest
+
+
 def published_statistics(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None) -> dict:
+    snapshot = current_snapshot()
     if epsilon is None:
-        return _build(spec=spec, suppress=suppress, k=k, epsilon=None)
+        return _build(spec=spec, suppress=suppress, k=k, epsilon=None, snapshot=snapshot)
     request = {
+        "snapshot": snapshot.pk,
         "spec": {
             "indicator": spec.indicator, "breakdown": spec.breakdown, "as_of": spec.as_of.isoformat(),
             "regions": spec.regions, "year_from": spec.year_from, "year_to": spec.year_to,
@@ -33,11 +48,11 @@ def published_statistics(*, spec: QuerySpec, suppress: bool, k: int, epsilon: fl
     key = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
     return release_private_table(
         key=key, indicator=spec.indicator, epsilon=epsilon, request=request,
-        build=lambda: _build(spec=spec, suppress=suppress, k=k, epsilon=epsilon),
+        build=lambda: _build(spec=spec, suppress=suppress, k=k, epsilon=epsilon, snapshot=snapshot),
     )
 
 
-def _build(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None) -> dict:
+def _build(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None, snapshot: FactsRefresh) -> dict:
     indicator = INDICATORS[spec.indicator]
     table, regions = compute_table(spec)
     plan = None
@@ -72,6 +87,8 @@ def _build(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None) ->
         "title": str(indicator.title),
         "definition": str(indicator.definition),
         "as_of": spec.as_of.isoformat(),
+        # The records as they stood at the last refresh of the snapshot tables.
+        "data_as_of": snapshot.finished_at.isoformat(timespec="seconds"),
         "breakdown": list(spec.breakdown),
         "dimensions": {d: str(DIMENSIONS[d].label) for d in spec.breakdown},
         "measures": [{"name": m.name, "label": str(m.label), "kind": m.kind} for m in indicator.measures],

@@ -1,12 +1,13 @@
-"""Writes of the statistics app: storing a differentially private release."""
+"""Writes of the statistics app: refreshing the snapshot tables, storing a differentially private release."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from stats.models import PrivateRelease
+from stats.models import FactsRefresh, PrivateRelease
 
 
 def release_private_table(
@@ -27,3 +28,37 @@ def release_private_table(
     except IntegrityError:
         return PrivateRelease.objects.get(key=key).table
     return table
+
+
+CASE_FACTS_SQL = """
+INSERT INTO stats_casefact (case_id, region_id, sex, birth_date, opened_on, closed_on, outcome)
+SELECT k.id, c.region_id, c.sex, c.birth_date, k.opened_on, k.closed_on, k.outcome
+FROM cases_case k JOIN children_child c ON c.id = k.child_id
+"""
+
+PLACEMENT_FACTS_SQL = """
+INSERT INTO stats_placementfact (placement_id, case_id, region_id, sex, birth_date, form_of_care, started_on, ended_on,
+                                 end_reason, case_opened_on, first_in_case)
+SELECT p.id, p.case_id, c.region_id, c.sex, c.birth_date, p.form_of_care, p.started_on, p.ended_on, p.end_reason,
+       k.opened_on, row_number() OVER (PARTITION BY p.case_id ORDER BY p.started_on, p.id) = 1
+FROM cases_placement p JOIN cases_case k ON k.id = p.case_id JOIN children_child c ON c.id = p.child_id
+"""
+
+
+def refresh_statistics() -> FactsRefresh:
+    """Copy every case and placement into the snapshot tables, in one transaction: readers see the
+    old snapshot or the new one, never half of each (TRUNCATE makes them wait a few seconds)."""
+    started_at = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', '128MB', true)")
+        cursor.execute("TRUNCATE stats_casefact, stats_placementfact")
+        cursor.execute(CASE_FACTS_SQL)
+        cases = cursor.rowcount
+        cursor.execute(PLACEMENT_FACTS_SQL)
+        placements = cursor.rowcount
+        cursor.execute("ANALYZE stats_casefact")
+        cursor.execute("ANALYZE stats_placementfact")
+        refresh = FactsRefresh(started_at=started_at, finished_at=timezone.now(), cases=cases, placements=placements)
+        refresh.full_clean()
+        refresh.save()
+    return refresh

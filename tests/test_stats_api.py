@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from accounts.models import OrganisationalUnit
 from stats.models import PrivateRelease
+from stats.services import refresh_statistics
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,7 @@ def placements(db, district):
     add(3, "almaty", "F", "guardianship", dt.date(2023, 4, 1))
     add(25, "almaty", "M", "foster_family", dt.date(2024, 2, 1))
     add(2, "astana", "F", "adoption", dt.date(2024, 5, 1))
+    refresh_statistics()
     return made
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 
 import pytest
 
+from stats.services import refresh_statistics
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,7 @@ def hand_cases(db):
     c4 = make_case(region="astana", sex="M", born=D(2023, 9, 9), opened=D(2024, 10, 1))
     c5 = make_case(region="almaty", sex="M", born=D(2012, 12, 12), opened=D(2022, 1, 5), closed=D(2023, 12, 31), outcome="permanency")
     place(c5, "adoption", D(2022, 3, 1), D(2023, 12, 31), "permanency")
+    refresh_statistics()
     return {"c1": c1, "c2": c2, "c3": c3, "c4": c4, "c5": c5}
 
 
@@ -213,3 +215,45 @@ def test_two_way_table_publishes_row_and_column_totals(api_client, admin_user, h
     assert totals[(None, 2024)] == 2
     assert totals[(None, None)] == 5
 
+
+
+def test_statistics_reflect_the_last_snapshot_and_say_when_it_was_taken(api_client, admin_user, hand_cases):
+    make_case(region="astana", sex="M", born=D(2019, 1, 1), opened=D(2025, 1, 15))
+    before = stats(api_client, admin_user, "entries")
+    assert before["rows"][0]["entries"] == 5
+    snapshot = refresh_statistics()
+    after = stats(api_client, admin_user, "entries")
+    assert after["rows"][0]["entries"] == 6
+    assert after["data_as_of"] == snapshot.finished_at.isoformat(timespec="seconds")
+
+
+def test_first_request_on_a_new_installation_takes_the_first_snapshot(api_client, admin_user):
+    from stats.models import FactsRefresh
+
+    make_case(region="almaty", sex="F", born=D(2018, 5, 5), opened=D(2024, 2, 2))
+    assert not FactsRefresh.objects.exists()
+    data = stats(api_client, admin_user, "entries")
+    assert data["rows"][0]["entries"] == 1
+    assert FactsRefresh.objects.count() == 1
+
+
+def test_refresh_marks_the_first_placement_of_each_case(hand_cases):
+    from stats.models import PlacementFact
+
+    firsts = PlacementFact.objects.filter(first_in_case=True).values_list("started_on", flat=True)
+    assert sorted(firsts) == [D(2022, 3, 1), D(2023, 5, 1), D(2024, 4, 10)]
+
+
+def test_refresh_command_reports_what_it_copied(hand_cases):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("refresh_statistics", stdout=out)
+    assert "5 cases, 5 placements" in out.getvalue()
+
+
+def test_nightly_refresh_is_scheduled(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-statistics"]
+    assert entry["task"] == "stats.refresh_statistics"

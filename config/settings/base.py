@@ -205,6 +205,8 @@ CELERY_BEAT_SCHEDULE = {
     "daily-sweep": {"task": "notifications.daily_sweep", "schedule": crontab(hour=6, minute=0)},
     "send-emails": {"task": "notifications.send_emails", "schedule": 300.0},
 }
+# The statistics snapshot (stats/) is rebuilt nightly, after the day's records are in.
+CELERY_BEAT_SCHEDULE["refresh-statistics"] = {"task": "stats.refresh_statistics", "schedule": crontab(hour=2, minute=30)}
 # Reminders (notifications/services.py). Stage limits for "case stuck" are the cases app's
 # StageTimeLimit policy table.
 NOTIFICATION_VISIT_DUE_DAYS = 7
