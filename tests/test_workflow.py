@@ -308,3 +308,42 @@ def test_stage_time_limits_ship_as_editable_policy_data(db):
     limits = dict(StageTimeLimit.objects.values_list("stage", "max_days"))
     assert set(limits) == {"registered", "available", "matching", "acquaintance", "decision"}
     assert all(days > 0 for days in limits.values())
+
+
+# --- every move of the table, allowed or refused --------------------------------------------------
+
+ALLOWED = [
+    ("registered", "available"), ("registered", "closed"),
+    ("available", "matching"), ("available", "registered"), ("available", "closed"),
+    ("matching", "acquaintance"), ("matching", "available"), ("matching", "closed"),
+    ("acquaintance", "decision"), ("acquaintance", "matching"), ("acquaintance", "closed"),
+    ("decision", "acquaintance"), ("decision", "matching"), ("decision", "closed"),
+]
+
+
+@pytest.mark.parametrize(("from_stage", "to_stage"), ALLOWED)
+def test_each_allowed_move_is_recorded(db, worker, from_stage, to_stage):
+    family = factories.FamilyFactory()
+    case = factories.CaseFactory(assigned_worker=worker, stage=from_stage, form_of_care="adoption",
+                                 decision_family=family if from_stage == "decision" else None,
+                                 decision_status="pending" if from_stage == "decision" else "")
+    transition_case(case=case, to_stage=to_stage, actor=worker, reason="because", family=family,
+                    outcome="transferred" if to_stage == "closed" else None)
+    case.refresh_from_db()
+    change = StageChange.objects.get(case=case)
+    assert (case.stage, change.from_stage, change.to_stage, change.reason, change.actor) == (
+        to_stage, from_stage, to_stage, "because", worker)
+
+
+@pytest.mark.parametrize(("from_stage", "to_stage"), [
+    ("registered", "decision"), ("registered", "placed"), ("available", "acquaintance"), ("matching", "decision"),
+    ("acquaintance", "placed"), ("closed", "available"), ("closed", "registered"),
+])
+def test_each_refused_move_changes_nothing(db, worker, from_stage, to_stage):
+    closed = from_stage == "closed"
+    case = factories.CaseFactory(assigned_worker=worker, stage=from_stage, form_of_care="adoption",
+                                 outcome="reunified" if closed else "", closed_on=TODAY() if closed else None)
+    with pytest.raises(DomainError) as err:
+        transition_case(case=case, to_stage=to_stage, actor=worker, family=factories.FamilyFactory())
+    assert err.value.field == "to_stage"
+    assert (Case.objects.get(pk=case.pk).stage, StageChange.objects.filter(case=case).count()) == (from_stage, 0)
