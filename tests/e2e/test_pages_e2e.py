@@ -41,6 +41,7 @@ def unit(db):
     placed = case_for(worker, "Abenov", "Timur", dt.date(2015, 3, 14), stage=Stage.PLACED, form_of_care="adoption",
                       child__abuse_or_neglect_history=True)
     placement = factories.PlacementFactory(case=placed, started_on=today - dt.timedelta(days=95))
+    factories.ApplicantFactory(family=placement.family, last_name="Zhanibekova", first_name="Asel")
     factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=65), done_on=today - dt.timedelta(days=64),
                            worker=worker, child_seen=True, seen_by="A. Nurpeisova", child_condition="good", family_condition="good")
     factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=3))
@@ -62,11 +63,18 @@ def unit(db):
     returned = case_for(colleague, "Ivanova", "Sofia", dt.date(2011, 6, 5), stage=Stage.PLACED, form_of_care="foster_family")
     old = factories.PlacementFactory(case=returned, started_on=today - dt.timedelta(days=240), form_of_care="foster_family",
                                      family=factories.FamilyFactory(form_of_care="foster_family"))
+    recompute_risk(placement=old, reason="placement_start", today=old.started_on)
     from cases.services import end_placement
 
     end_placement(placement=old, ended_on=today - dt.timedelta(days=60), end_reason="returned", return_reason="child_behaviour",
                   actor=colleague, home=returned.child.current_home)
     case_for(worker, "Tokayeva", "Amina", dt.date(2017, 11, 9))
+    # A teenager placed with high behavioural difficulties: the high-risk list.
+    teen = case_for(colleague, "Akhmetov", "Nursultan", dt.date(2011, 9, 1), stage=Stage.PLACED, form_of_care="foster_family",
+                    child__sdq_total_difficulties=21, child__abuse_or_neglect_history=True)
+    recompute_risk(placement=factories.PlacementFactory(case=teen, started_on=today - dt.timedelta(days=40),
+                                                        family=factories.FamilyFactory(form_of_care="foster_family")),
+                   reason="placement_start")
     case_for(colleague, "Li", "Artyom", dt.date(2013, 2, 27), stage=Stage.AVAILABLE, form_of_care="guardianship")
 
     Notification.objects.create(recipient=worker, kind="visit_overdue", subject_key=f"visit:{placed.pk}",

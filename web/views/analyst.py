@@ -80,15 +80,18 @@ def _chart(result: dict) -> dict | None:
     name = headline["name"]
     if len(dims) == 1:
         return {"chart": bar_chart([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]]), "measure": headline}
-    series = list(dict.fromkeys(label(r, dims[1]) for r in result["rows"]))
+    # Colours for the breakdown with fewer values, groups along the other one.
+    levels = [list(dict.fromkeys(label(r, d) for r in result["rows"])) for d in dims]
+    group_dim, series_dim = (0, 1) if len(levels[1]) <= len(levels[0]) else (1, 0)
+    series = levels[series_dim]
     if len(series) > MAX_SERIES:
-        # Too many colours to read: chart the first breakdown's totals.
+        # Too many colours to read either way: chart the first breakdown's totals.
         totals = [t for t in result["totals"] if t.get(dims[0]) is not None]
         return {"chart": bar_chart([(label(t, dims[0]), [t[name]]) for t in totals], [headline["label"]]), "measure": headline}
-    by_row: dict[str, dict[str, object]] = {}
+    by_group: dict[str, dict[str, object]] = {}
     for r in result["rows"]:
-        by_row.setdefault(label(r, dims[0]), {})[label(r, dims[1])] = r[name]
-    groups = [(row, [values.get(s) for s in series]) for row, values in by_row.items()]
+        by_group.setdefault(label(r, dims[group_dim]), {})[label(r, dims[series_dim])] = r[name]
+    groups = [(group, [values.get(s) for s in series]) for group, values in by_group.items()]
     return {"chart": bar_chart(groups, series), "measure": headline}
 
 
@@ -112,5 +115,5 @@ def statistics(request: HttpRequest) -> HttpResponse:
             chart = _chart(result)
             api = reverse("stats:indicator", kwargs={"indicator": indicator.name})
             downloads = {fmt: f"{api}?{query.urlencode()}{'&' if query else ''}format={fmt}" for fmt in ("csv", "xlsx")}
-    context = {"form": form, "result": result, "chart": chart, "downloads": downloads, "k": settings.STATS_SUPPRESSION_K}
+    context = {"form": form, "result": result, "chart": chart, "downloads": downloads, "last_suppressed": settings.STATS_SUPPRESSION_K - 1}
     return render(request, "web/analyst/statistics.html", context, status=400 if form.errors else 200)
