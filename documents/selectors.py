@@ -10,20 +10,35 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from access.models import VIEW_SENSITIVE
-from access.selectors import cases_visible_to, children_visible_to, families_visible_to, granted_case_ids, unit_ids_for
+from access.models import ChildGroupObjectPermission, ChildUserObjectPermission
+from access.selectors import (
+    cases_visible_to,
+    children_visible_to,
+    families_visible_to,
+    granted_case_ids,
+    sensitive_case_ids,
+    sensitive_child_ids,
+)
 from accounts.models import User
 from cases.models import Case
 from documents.models import Document
 
 
-def cases_with_sensitive_access(user: User) -> QuerySet[Case]:
-    """Cases on which the user holds view_sensitive (same rule as access.selectors.sensitive_case_ids)."""
-    if not user.is_authenticated or user.is_analyst or user.is_administrator:
-        return Case.objects.none()
-    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
-    granted = granted_case_ids(user, VIEW_SENSITIVE)
-    return Case.objects.filter(own | Q(pk__in=granted) if granted else own)
+def restricted_record_ids(user: User) -> tuple[set[int], set[int]]:
+    """The visible cases and children whose sensitive fields this user may NOT see.
+
+    A case's worker and supervisors always hold view_sensitive (access.selectors), so only records
+    visible through a grant can lack it: a plain share, an emergency access, a child grant. Grants are
+    few, so these are short lists, computed in a handful of small queries."""
+    case_ids = granted_case_ids(user)
+    restricted_cases = set(case_ids) - sensitive_case_ids(user, case_ids)
+    child_ids = set(Case.objects.filter(pk__in=case_ids).values_list("child_id", flat=True)) if case_ids else set()
+    for model in (ChildUserObjectPermission, ChildGroupObjectPermission):
+        holder = {"user_id": user.pk} if model is ChildUserObjectPermission else {"group__user": user.pk}
+        grants = model.objects.active().filter(permission__codename="view_child", **holder)
+        child_ids.update(grants.values_list("content_object_id", flat=True))
+    restricted_children = child_ids - sensitive_child_ids(user, child_ids)
+    return restricted_cases, restricted_children
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
@@ -43,13 +58,11 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     )
     documents = Document.objects.filter(pk__in=ids)
     if sensitive_types:
-        sensitive = cases_with_sensitive_access(user)
-        documents = documents.filter(
-            ~Q(doc_type__in=sensitive_types)
-            | Q(family__isnull=False)
-            | Q(case__in=sensitive.values("pk").order_by())
-            | Q(child__in=sensitive.values("child_id").order_by())
-        )
+        restricted_cases, restricted_children = restricted_record_ids(user)
+        if restricted_cases or restricted_children:
+            documents = documents.exclude(
+                Q(doc_type__in=sensitive_types) & (Q(case_id__in=restricted_cases) | Q(child_id__in=restricted_children))
+            )
     return documents.select_related("uploaded_by")
 
 
