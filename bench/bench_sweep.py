@@ -1,0 +1,166 @@
+"""Reminder sweep benchmark at national scale (otbasy_bench, loaded by `manage.py seed_demo`).
+
+Measures, over several runs (median, seconds):
+  - the daily reminder sweep (notifications.services.run_reminder_sweep: one INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING per kind) on a day with nothing sent yet ("first run");
+  - the same sweep run again the same day, finding nothing new ("re-run");
+  - each kind of reminder on its own (first run);
+  - the raw-SQL reference, through psycopg without Django: the due and overdue visit reminders as one
+    INSERT ... SELECT ... ON CONFLICT DO NOTHING, and the high-risk-without-a-visit anti-join;
+  - the nightly horizon extension of open-ended visit schedules (visits.services.extend_visit_horizons).
+Each run happens inside a transaction that is rolled back, so every run is a real first run and
+the database is left as it was. The nightly risk recomputation (risk_placementrisk) is run and
+committed once if that table is empty, because the high-risk reminder reads it; its time is
+reported too (--risk-runs N re-measures it, rolled back).
+
+Usage:  .venv/bin/python bench/bench_sweep.py [--runs 5] [--risk-runs 0]
+        (DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/otbasy_bench)
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otbasy_bench")
+
+import django
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from notifications import services as notification_services  # noqa: E402
+from notifications.services import SWEEP_STEPS, run_reminder_sweep  # noqa: E402
+from risk.services import recompute_all_risks  # noqa: E402
+from visits.services import extend_visit_horizons  # noqa: E402
+
+REFERENCE_DUE_OVERDUE = """
+    INSERT INTO notifications_notification
+        (recipient_id, kind, subject_key, due_on, title, body, case_id, placement_id, created_at)
+    SELECT c.assigned_worker_id, CASE WHEN v.planned_on >= %(today)s THEN 'visit_due' ELSE 'visit_overdue' END,
+           'visit:' || v.id, v.planned_on, 'Visit ' || v.planned_on, '', c.id, p.id, now()
+    FROM visits_visit v
+    JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
+    JOIN cases_case c ON c.id = p.case_id
+    WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(today)s::date - 14 AND %(today)s::date + 7
+      AND c.assigned_worker_id IS NOT NULL
+    ON CONFLICT (recipient_id, kind, subject_key, due_on) DO NOTHING
+"""
+REFERENCE_HIGH_RISK = """
+    SELECT count(*) FROM risk_placementrisk r
+    JOIN cases_placement p ON p.id = r.placement_id AND p.ended_on IS NULL
+    WHERE r.band = 'high' AND p.started_on <= %(today)s::date - 30
+      AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.done_on > %(today)s::date - 30)
+"""
+
+
+def immediate_constraints() -> None:
+    """Foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at COMMIT, which a rolled-back run never
+    reaches. Checking them at once keeps their cost inside the measured time."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def rolled_back(fn: Callable[[], object]) -> tuple[float, object]:
+    with transaction.atomic():
+        immediate_constraints()
+        start = time.perf_counter()
+        result = fn()
+        elapsed = time.perf_counter() - start
+        transaction.set_rollback(True)
+    return elapsed, result
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def scalar(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--risk-runs", type=int, default=0)
+    args = parser.parse_args()
+    today = timezone.localdate()
+    # E-mails are not what is measured: nothing is published (the transaction is rolled back anyway).
+    notification_services.publish_email_sending = lambda: None
+
+    print(f"database: {connection.settings_dict['NAME']}, cores: {os.cpu_count()}, today: {today}")
+    print("active placements:", scalar("SELECT count(*) FROM cases_placement WHERE ended_on IS NULL"))
+    print("placements:", scalar("SELECT count(*) FROM cases_placement"))
+    print("visits:", scalar("SELECT count(*) FROM visits_visit"))
+    print("visits not done:", scalar("SELECT count(*) FROM visits_visit WHERE done_on IS NULL"))
+
+    if not scalar("SELECT count(*) FROM risk_placementrisk"):
+        start = time.perf_counter()
+        moved = recompute_all_risks(today=today)
+        print(f"nightly risk recomputation (first, committed): {time.perf_counter() - start:.2f} s, {moved} placements high")
+    for _ in range(args.risk_runs):
+        elapsed, moved = rolled_back(lambda: recompute_all_risks(today=today))
+        print(f"nightly risk recomputation (re-run, rolled back): {elapsed:.2f} s, {moved} moves into high")
+    print("placement risks by band:", dict(connection.cursor().execute(
+        "SELECT band, count(*) FROM risk_placementrisk GROUP BY band ORDER BY band").fetchall()))
+
+    first, rerun, created = [], [], {}
+    for _ in range(args.runs):
+        with transaction.atomic():
+            immediate_constraints()
+            start = time.perf_counter()
+            result = run_reminder_sweep(today=today)
+            first.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            again = run_reminder_sweep(today=today)
+            rerun.append(time.perf_counter() - start)
+            assert again.total == 0, again.created
+            created = result.created
+            transaction.set_rollback(True)
+    print(f"reminders created by a first run: {created} (total {sum(created.values())})")
+    print(f"sweep, first run: median {median(first)} s over {args.runs} runs {[round(t, 3) for t in first]}")
+    print(f"sweep, re-run finding nothing new: median {median(rerun)} s {[round(t, 3) for t in rerun]}")
+
+    for name, step in SWEEP_STEPS:
+        statement = step(today)
+        if statement is None:
+            continue
+        times = []
+        for _ in range(args.runs):
+            def run(statement: tuple = statement) -> None:
+                with connection.cursor() as cursor:
+                    cursor.execute(*statement)
+            times.append(rolled_back(run)[0])
+        print(f"  step {name}: median {median(times)} s")
+
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]) as raw:
+        due, risk = [], []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            raw.execute(REFERENCE_DUE_OVERDUE, {"today": today})
+            due.append(time.perf_counter() - start)
+            raw.rollback()
+            start = time.perf_counter()
+            raw.execute(REFERENCE_HIGH_RISK, {"today": today}).fetchone()
+            risk.append(time.perf_counter() - start)
+            raw.rollback()
+    print(f"raw SQL reference, due + overdue visits INSERT ... ON CONFLICT: median {median(due)} s")
+    print(f"raw SQL reference, high-risk-without-visit anti-join: median {median(risk)} s")
+
+    horizon = [rolled_back(lambda: extend_visit_horizons(today=today)) for _ in range(args.runs)]
+    print(f"nightly horizon extension: median {median([t for t, _ in horizon])} s, {horizon[0][1]} visits planned")
+
+
+if __name__ == "__main__":
+    main()
