@@ -96,3 +96,28 @@ def test_placements_and_returns_chart_counts_by_month(client, supervisor, worker
     by_month = response.context["by_month"]
     assert by_month[-1]["placements"] == 1
     assert sum(r["placements"] for r in by_month) == 1
+
+
+def _unit_with_high_risk_overdue_placements(worker, n, start):
+    for i in range(n):
+        case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED,
+                                     child__birth_date=dt.date(2014, 3, 1) + dt.timedelta(days=start + i))
+        placement = factories.PlacementFactory(case=case)
+        factories.VisitFactory(placement=placement, planned_on=timezone.localdate() - dt.timedelta(days=2))
+        PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[], computed_on=timezone.localdate())
+
+
+def test_dashboard_runs_a_constant_number_of_queries(client, supervisor, worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(supervisor)
+    _unit_with_high_risk_overdue_placements(worker, 2, 0)
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("web:dashboard"))
+    _unit_with_high_risk_overdue_placements(worker, 8, 10)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("web:dashboard"))
+    assert response.context["overdue_count"] == 10
+    assert response.context["high_count"] == 10
+    assert len(large) == len(small)

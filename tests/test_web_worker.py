@@ -289,3 +289,12 @@ def test_russian_pages_show_russian_labels(client, worker, placed_case):
     html = client.get(reverse("web:my-cases")).content.decode()
     assert "Мои дела" in html
     assert "Следующее посещение" in html
+
+
+def test_inbox_shows_unread_notifications_first(client, worker):
+    read = Notification.objects.create(recipient=worker, kind="visit_due", subject_key="visit:1", title="Old and read",
+                                       read_at=timezone.now())
+    Notification.objects.create(recipient=worker, kind="visit_due", subject_key="visit:2", title="Still unread")
+    assert read.read_at is not None
+    html = signed_in(client, worker).get(reverse("web:inbox")).content.decode()
+    assert html.index("Still unread") < html.index("Old and read")

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +18,8 @@ from cases.models import Case, Stage
 from cases.services import ALLOWED_TRANSITIONS, end_placement, transition_case
 from core.exceptions import DomainError
 from matching.selectors import rank_families
-from notifications.models import Notification
+from notifications import services as notification_services
+from notifications.selectors import inbox_of
 from risk.models import Factor
 from visits.models import CHECKLIST_ITEMS, Visit
 from visits.services import record_visit
@@ -208,21 +209,19 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     if request.user.is_analyst:
         raise PermissionDenied
-    notes = Notification.objects.filter(recipient=request.user).select_related("case")
+    notes = inbox_of(request.user).select_related("case")
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         notes = notes.filter(read_at__isnull=True)
-    page = paginate(request, notes.order_by("read_at", "-created_at", "id"))
+    page = paginate(request, notes.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
     return render(request, "web/worker/inbox.html", {"page": page, "unread_only": unread_only, "query": query_without_page(request)})
 
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    from web.notifications import mark_notification_read
-
-    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    mark_notification_read(notification=note)
+def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(inbox_of(request.user), pk=pk)
+    notification_services.mark_read(notification=note, user=request.user)
     if request.headers.get("HX-Request"):
         return render(request, "web/worker/_notification.html", {"note": note})
     return redirect("web:inbox")
