@@ -67,6 +67,7 @@ ADOPTION_VISIT_MONTHS = [1, 3, 6, 12, 18, 24, 30, 36]
 REPEAT_VISIT_MONTHS = [1, *range(4, 12 * 12, 3)]  # a visit at 1 month, then every 3 months
 PLAN_AHEAD_DAYS = 120  # planned (future) visits reach this far ahead of today
 MONTH = 30.4375
+CHECKLIST_YEARS = 2
 
 
 def day_number(day: dt.date) -> int:
@@ -155,44 +156,33 @@ def _date_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return years, months, mdays
 
 
-_W1 = np.arange(1, 12)
-_W2 = np.array([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2])
-
-
 def make_iins(birth_days: np.ndarray, sexes: np.ndarray, serials: np.ndarray) -> np.ndarray:
     """Valid IINs (object array of str) for these birth dates, sexes (0=M, 1=F) and serials; the same
     rule as core.iin.make_iin, vectorised. A serial with no check digit moves on to the next serial."""
     years, months, mdays = _date_parts(birth_days)
     century = np.where(years >= 2000, 5, np.where(years >= 1900, 3, 1)) + sexes
-    n = len(birth_days)
-    digits = np.empty((n, 11), dtype=np.int64)
     yy = years % 100
-    digits[:, 0], digits[:, 1] = yy // 10, yy % 10
-    digits[:, 2], digits[:, 3] = months // 10, months % 10
-    digits[:, 4], digits[:, 5] = mdays // 10, mdays % 10
-    digits[:, 6] = century
-    check = np.full(n, 10, dtype=np.int64)
+    head = [yy // 10, yy % 10, months // 10, months % 10, mdays // 10, mdays % 10, century]
+    # Weighted sums of the first seven digits under both weightings (1..11, then 3..11,1,2).
+    first_sum = sum((i + 1) * d for i, d in enumerate(head))
+    second_sum = sum((i + 3) * d for i, d in enumerate(head))
     serial = serials.astype(np.int64) % 10000
-    final_serial = serial.copy()
+    check = np.full(len(serial), 10, dtype=np.int64)
     for step in range(4):
         todo = check == 10
         if not todo.any():
             break
-        s = (serial[todo] + step) % 10000
-        d = digits[todo]
-        d[:, 7], d[:, 8], d[:, 9], d[:, 10] = s // 1000, s // 100 % 10, s // 10 % 10, s % 10
-        r = (d * _W1).sum(axis=1) % 11
-        r2 = (d * _W2).sum(axis=1) % 11
-        c = np.where(r == 10, r2, r)
-        final_serial[todo] = s
-        check[todo] = c
-        digits[todo] = d
+        candidate = np.where(todo, (serial + step) % 10000, serial)
+        digits = [candidate // 1000, candidate // 100 % 10, candidate // 10 % 10, candidate % 10]
+        r1 = (first_sum + 8 * digits[0] + 9 * digits[1] + 10 * digits[2] + 11 * digits[3]) % 11
+        r2 = (second_sum + 10 * digits[0] + 11 * digits[1] + 1 * digits[2] + 2 * digits[3]) % 11
+        found = np.where(r1 == 10, r2, r1)
+        serial = np.where(todo, candidate, serial)
+        check = np.where(todo, found, check)
     if (check == 10).any():  # four serials in a row without a check digit cannot happen
         raise RuntimeError("no valid IIN serial found")
-    number = (
-        yy * 10**10 + months * 10**8 + mdays * 10**6 + century * 10**5 + final_serial * 10 + check
-    )
-    return np.char.zfill(number.astype("U12"), 12).astype(object)
+    number = yy * 10**10 + months * 10**8 + mdays * 10**6 + century * 10**5 + serial * 10 + check
+    return np.array([f"{v:012d}" for v in number.tolist()], dtype=object)
 
 
 def _unique_serials(rng: np.random.Generator, birth_days: np.ndarray, sexes: np.ndarray) -> np.ndarray:
@@ -634,6 +624,9 @@ def generate(
         json.dumps({key: i % 2 == 0 for i, key in enumerate(item_keys)}, ensure_ascii=False),
     ]
     concern_code = np.where(v_cond == 3, 1 + rng.integers(0, len(names.CONCERNS), size=V), 0)
+    # Checklist answers exist for visits of the last two years (older reports were on paper);
+    # it also spares the national load millions of JSON documents to parse.
+    v_checklist = np.where(v_done >= T - CHECKLIST_YEARS * 365, v_cond, 0)
     seen_by_vocab = ["", *structure.worker_labels]
     v_seen_by = np.where(done, 1 + unit_worker_pos[u[v_child]], 0)
 
@@ -809,7 +802,7 @@ def generate(
     t.add("seen_by", "code", v_seen_by, seen_by_vocab)
     t.add("child_condition", "code", v_cond, CONDITIONS)
     t.add("family_condition", "code", v_family_cond, CONDITIONS)
-    t.add("checklist", "code", v_cond, checklists)
+    t.add("checklist", "code", v_checklist, checklists)
     t.add("concerns", "code", concern_code, ["", *names.CONCERNS])
     tables.append(t)
 

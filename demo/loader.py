@@ -10,9 +10,12 @@ a constraint checks every loaded row against it.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import time
-from collections.abc import Callable, Iterable
+import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from queue import Empty
 
 import numpy as np
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -65,11 +68,44 @@ class _Encoder:
             table = self.dates if kind == "date" else self.stamps
             return table[np.where(part == NULL, 0, part - _DATE_BASE + 1)].tolist()
         if kind == "int":
-            as_int = part.astype(np.int64)
-            values = (as_int.astype(str) if self.copy_text else as_int).astype(object)
-            values[part == NULL] = self.null
-            return values.tolist()
+            return self._ints(part.astype(np.int64))
         raise ValueError(f"unknown column kind {kind}")
+
+    def encode_together(self, columns: list[Column], start: int, stop: int) -> list[str]:
+        """Code and bool columns as one tab-joined piece per row (COPY text only)."""
+        vocabs = [
+            ["f", "t"] if c.kind == "bool" else [self._scalar(v) for v in c.vocab or []] for c in columns
+        ]
+        combined = np.zeros(stop - start, dtype=np.int64)
+        for column, vocab in zip(columns, vocabs, strict=True):
+            combined = combined * len(vocab) + np.asarray(column.data[start:stop]).astype(np.int64)
+        distinct, inverse = np.unique(combined, return_inverse=True)
+        pieces = []
+        for value in distinct.tolist():
+            parts = []
+            for vocab in reversed(vocabs):
+                value, code = divmod(value, len(vocab))
+                parts.append(vocab[code])
+            pieces.append("\t".join(reversed(parts)))
+        return np.array(pieces, dtype=object)[inverse].tolist()
+
+    def _ints(self, part: np.ndarray) -> list:
+        nulls = part == NULL
+        present = part[~nulls]
+        if len(present) == 0:
+            return [self.null] * len(part)
+        low, high = int(present.min()), int(present.max())
+        if high - low < 4 * len(part) + 1000:
+            # A table of the values in range, indexed: far cheaper than formatting each number.
+            table = np.empty(high - low + 2, dtype=object)
+            table[0] = self.null
+            table[1:] = [str(v) for v in range(low, high + 1)] if self.copy_text else list(range(low, high + 1))
+            return table[np.where(nulls, 0, part - low + 1)].tolist()
+        values = list(map(str, part.tolist())) if self.copy_text else part.tolist()
+        if nulls.any():
+            for i in np.flatnonzero(nulls).tolist():
+                values[i] = self.null
+        return values
 
     def _scalar(self, value: object) -> object:
         if value is None:
@@ -84,32 +120,150 @@ def _chunks(n: int) -> Iterable[tuple[int, int]]:
         yield start, min(n, start + CHUNK_ROWS)
 
 
-def copy_tables(
-    connection: BaseDatabaseWrapper, tables: list[Table], progress: Callable[[int], None], timings: dict[str, float] | None = None
-) -> None:
-    """COPY each table in chunks of text rows; a background writer sends one chunk while the next
-    is built, so Python and the server work at the same time."""
-    from psycopg.copy import QueuedLibpqWriter
+@dataclass
+class TableText:
+    """One table as COPY text: the header the parent needs, then chunks of encoded rows."""
 
+    name: str
+    columns: list[str]  # in COPY order
+    constants: list[tuple[str, object]]  # columns sent as defaults, with their value
+    n: int
+
+
+def encode_table(table: Table) -> tuple[TableText, Iterator[tuple[bytes, int]]]:
+    """The COPY header of a table and an iterator over (UTF-8 text chunk, rows in it).
+
+    Columns with one value for every row are not sent: they become the column's default for the
+    duration of the load. Columns drawn from small vocabularies are encoded together, one text
+    piece per distinct combination, so a row is joined from a few pieces, not one per column.
+    """
     encoder = _Encoder(copy_text=True)
+    constants = [c for c in table.columns if c.kind == "const"]
+    grouped = _groups([c for c in table.columns if c.kind in ("code", "bool")])
+    plain = [c for c in table.columns if c.kind not in ("const", "code", "bool")]
+    header = TableText(
+        name=table.name, columns=[c.name for c in plain] + [c.name for group in grouped for c in group],
+        constants=[(c.name, c.data) for c in constants], n=table.n,
+    )
+
+    def chunks() -> Iterator[tuple[bytes, int]]:
+        for start, stop in _chunks(table.n):
+            cols = [encoder.encode(c, start, stop) for c in plain]
+            cols += [encoder.encode_together(group, start, stop) for group in grouped]
+            yield ("\n".join(map("\t".join, zip(*cols, strict=True))) + "\n").encode(), stop - start
+
+    return header, chunks()
+
+
+def produce(make_tables: Callable[[], list[Table]], queue) -> None:
+    """Worker process: generate the tables and put their COPY text on the queue."""
+    try:
+        began = time.perf_counter()
+        tables = make_tables()
+        queue.put(("plan", {t.name: t.n for t in tables}, time.perf_counter() - began))
+        for table in tables:
+            header, chunks = encode_table(table)
+            queue.put(("table", header))
+            for data, rows in chunks:
+                queue.put(("chunk", data, rows))
+            queue.put(("end",))
+        queue.put(("done", time.perf_counter() - began))
+    except BaseException:  # report everything: the parent must roll back
+        queue.put(("error", traceback.format_exc()))
+
+
+def copy_from_worker(
+    connection: BaseDatabaseWrapper, make_tables: Callable[[], list[Table]], *, on_plan: Callable[[dict[str, int]], None],
+    progress: Callable[[int], None], timings: dict[str, float],
+) -> dict[str, int]:
+    """Generate and encode rows in a forked worker process while this process streams them into
+    COPY: Python works on one core and the server on the other. Returns the row counts."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=32)
+    worker = context.Process(target=produce, args=(make_tables, queue), daemon=True)
+    worker.start()
+    try:
+        return _consume(connection, queue, worker, on_plan=on_plan, progress=progress, timings=timings)
+    finally:
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+
+
+def _next(queue, worker) -> tuple:
+    while True:
+        try:
+            message = queue.get(timeout=2)
+        except Empty:
+            if not worker.is_alive():
+                raise RuntimeError("the seed worker process died without a word") from None
+            continue
+        if message[0] == "error":
+            raise RuntimeError(f"generating the seed rows failed:\n{message[1]}")
+        return message
+
+
+def _consume(connection, queue, worker, *, on_plan, progress, timings) -> dict[str, int]:
+    began = time.perf_counter()
+    _, counts, generating = _next(queue, worker)
+    timings["generate (worker)"] = generating
+    timings["waiting for the worker"] = time.perf_counter() - began
+    on_plan(counts)
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg cursor, same connection and transaction
-        for table in tables:
-            if table.n == 0:
-                continue
-            columns = ", ".join(c.name for c in table.columns)
-            began, encoding = time.perf_counter(), 0.0
-            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(cursor)) as copy:
-                for start, stop in _chunks(table.n):
-                    t0 = time.perf_counter()
-                    cols = [encoder.encode(c, start, stop) for c in table.columns]
-                    text = "\n".join(map("\t".join, zip(*cols, strict=True))) + "\n"
-                    encoding += time.perf_counter() - t0
-                    copy.write(text)
-                    progress(stop - start)
-            if timings is not None:
-                timings[f"copy {table.name}"] = time.perf_counter() - began
-                timings[f"  of which encoding {table.name}"] = encoding
+        message = _next(queue, worker)
+        while message[0] == "table":
+            header: TableText = message[1]
+            started = time.perf_counter()
+            restore = _set_constant_defaults(cursor, header.name, header.constants)
+            with cursor.copy(f"COPY {header.name} ({', '.join(header.columns)}) FROM STDIN") as copy:
+                while (message := _next(queue, worker))[0] == "chunk":
+                    copy.write(message[1])
+                    progress(message[2])
+            for statement in restore:
+                cursor.execute(statement)
+            timings[f"copy {header.name}"] = time.perf_counter() - started
+            message = _next(queue, worker)
+        timings["generate and encode (worker)"] = message[1]
+    return counts
+
+
+def _groups(columns: list[Column], most: int = 5000) -> list[list[Column]]:
+    """Consecutive columns whose vocabularies multiply to at most ``most`` combinations."""
+    groups: list[list[Column]] = []
+    size = most + 1
+    for column in columns:
+        width = 2 if column.kind == "bool" else len(column.vocab or [])
+        if size * width > most:
+            groups.append([])
+            size = 1
+        groups[-1].append(column)
+        size *= width
+    return groups
+
+
+def _set_constant_defaults(cursor, table: str, constants: list[tuple[str, object]]) -> list[str]:
+    """Make each constant column's value its default; return the statements that restore the old ones."""
+    from psycopg import sql as psycopg_sql
+
+    restore: list[str] = []
+    for name, value in constants:
+        cursor.execute(
+            """
+            SELECT pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod)
+            FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE a.attrelid = %s::regclass AND a.attname = %s
+            """,
+            [table, name],
+        )
+        previous, type_name = cursor.fetchone()
+        literal = psycopg_sql.Literal(value).as_string(cursor)
+        cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{name}" SET DEFAULT {literal}::{type_name}')
+        if previous is None:
+            restore.append(f'ALTER TABLE {table} ALTER COLUMN "{name}" DROP DEFAULT')
+        else:
+            restore.append(f'ALTER TABLE {table} ALTER COLUMN "{name}" SET DEFAULT {previous}')
+    return restore
 
 
 def insert_tables(connection: BaseDatabaseWrapper, tables: list[Table], progress: Callable[[int], None]) -> None:

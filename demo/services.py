@@ -82,29 +82,40 @@ def seed_demo(
             _flush(postgres=postgres)
         structure = ensure_structure(n_children=children)
         ids = _next_ids()
+        # Appending: IINs already taken are looked up now (the generator may run in another process).
+        taken = _taken_iins() if mode == SeedMode.APPEND and ids.child > 1 else set()
         timings: dict[str, float] = {"prepare": time.perf_counter() - began}
         now_ts = timezone.now().strftime("%Y-%m-%d %H:%M:%S+00" if postgres else "%Y-%m-%d %H:%M:%S")
-        generated = generator.generate(
-            n_children=children, seed=seed, today=today, structure=structure, ids=ids, now_ts=now_ts
-        )
-        if mode == SeedMode.APPEND and ids.child > 1:
-            _drop_clashing_iins(generated)
-        timings["generate"] = time.perf_counter() - began - timings["prepare"]
-        total = sum(t.n for t in generated.tables)
+
+        def make_tables() -> list[generator.Table]:
+            generated = generator.generate(n_children=children, seed=seed, today=today, structure=structure, ids=ids, now_ts=now_ts)
+            if taken:
+                _drop_clashing_iins(generated, taken)
+            return generated.tables
+
         bar = tqdm(
-            total=total, unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr,
+            total=None, unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr,
             disable=not progress, mininterval=0.5,
         )
+
+        def on_plan(counts: dict[str, int]) -> None:
+            bar.total = sum(counts.values())
+            bar.refresh()
+
         with bar:
             if postgres:
-                _load_postgres(generated.tables, bar, timings)
+                counts = _load_postgres(make_tables, bar, on_plan, timings)
             else:
-                loader.insert_tables(connection, generated.tables, bar.update)
+                tables = make_tables()
+                counts = {t.name: t.n for t in tables}
+                on_plan(counts)
+                loader.insert_tables(connection, tables, bar.update)
         _reset_sequences()
-    return SeedResult(counts=generated.counts, seconds=time.perf_counter() - began, timings=timings)
+    return SeedResult(counts=counts, seconds=time.perf_counter() - began, timings=timings)
 
 
-def _load_postgres(tables: list[generator.Table], bar: tqdm, timings: dict[str, float]) -> None:
+def _load_postgres(make_tables, bar: tqdm, on_plan, timings: dict[str, float]) -> dict[str, int]:
+    names_ = [m._meta.db_table for m in SEEDED_MODELS]
     with connection.cursor() as cursor:
         # Index builds and constraint checks of a national load need memory and both cores.
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
@@ -113,17 +124,15 @@ def _load_postgres(tables: list[generator.Table], bar: tqdm, timings: dict[str, 
         cursor.execute("SET LOCAL synchronous_commit = off")
         # Check the units and users created above now: a table with pending deferred checks cannot be altered.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    names_ = [t.name for t in tables]
     saved = loader.drop_secondary_structures(connection, names_)
-    loader.copy_tables(connection, tables, bar.update, timings)
+    counts = loader.copy_from_worker(connection, make_tables, on_plan=on_plan, progress=bar.update, timings=timings)
     bar.set_postfix_str("building indexes")
     loader.rebuild_secondary_structures(connection, saved, lambda table: bar.set_postfix_str(f"indexed {table}"), timings)
-    began = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for name in names_:
-            cursor.execute(f"ANALYZE {name}")
-    timings["analyze"] = time.perf_counter() - began
+    # No ANALYZE here: autovacuum analyzes the new rows after the commit (bench/seed_national.py
+    # runs VACUUM (ANALYZE) and reports it separately).
+    return counts
 
 
 def _flush(*, postgres: bool) -> None:
@@ -151,11 +160,14 @@ def _next_ids() -> generator.IdStarts:
     )
 
 
-def _drop_clashing_iins(generated: generator.Generated) -> None:
+def _taken_iins() -> set[str]:
+    return set(Child.objects.filter(iin__isnull=False).values_list("iin", flat=True).iterator(chunk_size=50_000))
+
+
+def _drop_clashing_iins(generated: generator.Generated, taken: set[str]) -> None:
     """When appending, a new child whose IIN is already taken is recorded without one."""
     children = next(t for t in generated.tables if t.name == Child._meta.db_table)
     column = next(c for c in children.columns if c.name == "iin")
-    taken = set(Child.objects.filter(iin__isnull=False).values_list("iin", flat=True).iterator(chunk_size=50_000))
     column.data = [None if v in taken else v for v in column.data]
 
 
