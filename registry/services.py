@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,6 +100,7 @@ class _Lookups:
     def __init__(self, actor: User | None) -> None:
         self.regions = dict(Region.objects.values_list("code", "id"))
         self.units = dict(OrganisationalUnit.objects.values_list("code", "id"))
+        self.homes = set(ChildrensHome.objects.values_list("id", flat=True))
         self.allowed_units: set[int] | None = None
         if actor is not None and not actor.is_administrator:
             self.allowed_units = set(actor.unit.descendant_ids()) if actor.unit_id else set()
@@ -122,32 +123,38 @@ class _Lookups:
                 values["responsible_unit_id"] = unit_id
 
 
-def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_iins: set[str]) -> tuple[Child, int] | None:
+def _collect(errors: dict[str, list[str]], step: Callable[[], None], prefix: str = "") -> None:
+    try:
+        step()
+    except ValidationError as exc:
+        for key, messages in _messages(exc, prefix).items():
+            errors.setdefault(key, []).extend(messages)
+
+
+def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_iins: set[str],
+                    lookups: "_Lookups") -> tuple[Child, int] | None:
+    """Checks that need no query: fields, the model's clean, the cross-field rules the database
+    enforces. The IIN against the registry is checked per batch (one query), the remaining database
+    constraints only if a batch fails to write (see _write_batch)."""
     unit_id = values.pop("responsible_unit_id", None)
     home = values.pop("home", None)
     if home:
-        if not home.isdigit() or len(home) > 18 or not ChildrensHome.objects.filter(pk=int(home)).exists():
+        if not home.isdigit() or int(home) not in lookups.homes:
             errors.setdefault("home", []).append(_("Unknown children's home id \"%(id)s\".") % {"id": home})
         else:
             values["current_home_id"] = int(home)
     values["iin"] = values.get("iin") or None
     child = Child(**values)
-    exclude = {k for k in ("region",) if "region_id" not in values}
-    # The IIN's uniqueness is checked here, so its message names the field rather than the constraint.
-    for step in (lambda: child.clean_fields(exclude=exclude), child.clean,
-                 lambda: child.validate_constraints(exclude=exclude | {"iin"})):
-        try:
-            step()
-        except ValidationError as exc:
-            for key, messages in _messages(exc).items():
-                errors.setdefault(key, []).extend(messages)
+    # The foreign keys were resolved from the preloaded lookups: no existence query per row.
+    exclude = {"region", "current_home", "sibling_group"}
+    if "region_id" not in values and "region" not in errors:
+        errors["region"] = [_("This field is required.")]
+    _collect(errors, lambda: child.clean_fields(exclude=exclude))
+    _collect(errors, child.clean)
     for key, message in cross_field_errors(child).items():
         errors.setdefault(key, []).append(message)
-        errors.pop("non_field_errors", None)  # the same rule, named by the constraint only
     if child.iin and child.iin in seen_iins:
         errors.setdefault("iin", []).append(_("This IIN appears on an earlier line of the file."))
-    elif child.iin and "iin" not in errors and Child.objects.filter(iin=child.iin).exists():
-        errors.setdefault("iin", []).append(_("A child with this IIN is already registered."))
     if errors:
         return None
     if child.iin:
@@ -158,11 +165,17 @@ def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_i
 def _validate_family(values: dict[str, Any], row: dict[str, str], errors: dict[str, list[str]],
                      seen_iins: set[str]) -> tuple[Family, list[Applicant]] | None:
     family = Family(**values)
-    try:
-        family.full_clean(exclude=[k for k in ("region", "responsible_unit") if f"{k}_id" not in values])
-    except ValidationError as exc:
-        for key, messages in _messages(exc).items():
-            errors.setdefault(key, []).extend(messages)
+    exclude = {"region", "responsible_unit"}  # resolved from the preloaded lookups
+    for key in exclude:
+        if f"{key}_id" not in values and key not in errors:
+            errors[key] = [_("This field is required.")]
+    _collect(errors, lambda: family.clean_fields(exclude=exclude))
+    _collect(errors, family.clean)
+    # Database rules without a field validator, said in words (the constraints name only themselves).
+    if isinstance(family.preferred_age_max, int) and family.preferred_age_max > 17:
+        errors.setdefault("preferred_age_max", []).append(_("Children are under 18: the oldest age accepted is at most 17."))
+    if isinstance(family.max_siblings, int) and family.max_siblings < 1:
+        errors.setdefault("max_siblings", []).append(_("A family accepts at least one child."))
     applicants = []
     for position in (1, 2):
         prefix = f"applicant{position}_"
@@ -170,11 +183,8 @@ def _validate_family(values: dict[str, Any], row: dict[str, str], errors: dict[s
             continue
         data = _parse(row, APPLICANT_COLUMNS, errors, prefix)
         applicant = Applicant(position=position, **data)
-        try:
-            applicant.full_clean(exclude=["family"])
-        except ValidationError as exc:
-            for key, messages in _messages(exc, prefix).items():
-                errors.setdefault(key, []).extend(messages)
+        _collect(errors, lambda applicant=applicant: applicant.clean_fields(exclude={"family"}), prefix)
+        _collect(errors, applicant.clean, prefix)
         if applicant.iin and applicant.iin in seen_iins:
             errors.setdefault(prefix + "iin", []).append(_("This IIN appears earlier in the file."))
         applicants.append(applicant)
@@ -220,6 +230,9 @@ def read_rows(text: Iterable[str], kind: str) -> Iterator[tuple[int, dict[str, s
         yield reader.line_num, row
 
 
+BATCH_SIZE = 1000
+
+
 def import_registry(
     *,
     text: Iterable[str],
@@ -228,34 +241,88 @@ def import_registry(
     actor: User | None = None,
     progress: Callable[[Iterator], Iterator] | None = None,
 ) -> ImportReport:
-    """Validate every row; write the accepted ones when no row is bad or ``partial`` is on."""
+    """Validate every row; write the accepted ones when no row is bad or ``partial`` is on.
+
+    Streams: rows are validated and written in batches inside one transaction, rolled back at the
+    end if a row was rejected and ``partial`` is off, so memory stays flat whatever the file size."""
     rows = read_rows(text, kind)
     if progress is not None:
         rows = progress(rows)
     report = ImportReport(kind=kind)
     lookups = _Lookups(actor)
     seen_iins: set[str] = set()
-    valid: list[Any] = []
-    for line, row in rows:
+    columns = [c for c in COLUMNS[kind] if not c.startswith("applicant")]
+    with transaction.atomic():
+        batch: list[tuple[int, Any]] = []
+        for line, row in rows:
+            errors: dict[str, list[str]] = {}
+            values = _parse(row, columns, errors)
+            lookups.resolve(values, errors)
+            result = (_validate_child(values, errors, seen_iins, lookups) if kind == "children"
+                      else _validate_family(values, row, errors, seen_iins))
+            if result is None:
+                report.rejected.append({"line": line, "errors": errors})
+            else:
+                batch.append((line, result))
+            if len(batch) >= BATCH_SIZE:
+                _write_batch(batch, kind, report, actor, write=partial or not report.rejected)
+                batch = []
+        _write_batch(batch, kind, report, actor, write=partial or not report.rejected)
+        if report.rejected and not partial:
+            transaction.set_rollback(True)  # all or nothing: the batches already written go too
+            report.imported = 0
+    report.accepted.sort()
+    report.rejected.sort(key=lambda r: r["line"])
+    return report
+
+
+def _write_batch(batch: list[tuple[int, Any]], kind: str, report: ImportReport, actor: User | None, *, write: bool) -> None:
+    if not batch:
+        return
+    if kind == "children":
+        # One query per batch for the IINs already in the registry.
+        iins = [child.iin for _line, (child, _unit) in batch if child.iin]
+        taken = set(Child.objects.filter(iin__in=iins).values_list("iin", flat=True)) if iins else set()
+        for line, (child, _unit) in batch:
+            if child.iin in taken:
+                report.rejected.append({"line": line, "errors": {"iin": [_("A child with this IIN is already registered.")]}})
+        batch = [(line, result) for line, result in batch if result[0].iin not in taken]
+    if write and batch:
+        try:
+            with transaction.atomic():  # a savepoint: a failed batch is undone alone
+                _write(batch, kind, actor)
+        except IntegrityError:
+            # A database rule not mirrored above: find the rows that break it, one by one.
+            batch = _strict_recheck(batch, kind, report)
+            if batch:
+                _write(batch, kind, actor)
+        report.imported += len(batch)
+    report.accepted.extend(line for line, _result in batch)
+
+
+def _strict_recheck(batch: list[tuple[int, Any]], kind: str, report: ImportReport) -> list[tuple[int, Any]]:
+    kept = []
+    for line, result in batch:
         errors: dict[str, list[str]] = {}
-        columns = [c for c in COLUMNS[kind] if not c.startswith("applicant")]
-        values = _parse(row, columns, errors)
-        lookups.resolve(values, errors)
-        result = (_validate_child(values, errors, seen_iins) if kind == "children"
-                  else _validate_family(values, row, errors, seen_iins))
-        if result is None:
+        instance = result[0]
+        exclude = {"iin"} if kind == "children" else set()
+        _collect(errors, lambda instance=instance, exclude=exclude: instance.validate_constraints(exclude=exclude))
+        if kind == "families":
+            for person in result[1]:
+                _collect(errors, lambda person=person: person.validate_constraints(exclude={"family"}),
+                         f"applicant{person.position}_")
+        if errors:
             report.rejected.append({"line": line, "errors": errors})
         else:
-            report.accepted.append(line)
-            valid.append(result)
-    if report.rejected and not partial:
-        return report
-    with transaction.atomic():
-        if kind == "children":
-            report.imported = _write_children(valid, actor)
-        else:
-            report.imported = _write_families(valid)
-    return report
+            kept.append((line, result))
+    return kept
+
+
+def _write(batch: list[tuple[int, Any]], kind: str, actor: User | None) -> None:
+    if kind == "children":
+        _write_children([result for _line, result in batch], actor)
+    else:
+        _write_families([result for _line, result in batch])
 
 
 def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
