@@ -41,12 +41,27 @@ def restricted_record_ids(user: User) -> tuple[set[int], set[int]]:
     return restricted_cases, restricted_children
 
 
+def _without_hidden_sensitive(user: User, documents: QuerySet[Document]) -> QuerySet[Document]:
+    sensitive_types = list(settings.DOCUMENTS_SENSITIVE_TYPES)
+    if not sensitive_types:
+        return documents
+    if user.is_administrator:
+        return documents.exclude(doc_type__in=sensitive_types)
+    restricted_cases, restricted_children = restricted_record_ids(user)
+    if restricted_cases or restricted_children:
+        documents = documents.exclude(
+            Q(doc_type__in=sensitive_types) & (Q(case_id__in=restricted_cases) | Q(child_id__in=restricted_children))
+        )
+    return documents
+
+
 def documents_visible_to(user: User) -> QuerySet[Document]:
+    """Every document the user may see. At national scale this gathers the documents of every visible
+    case, child and family; a page about one record uses ``documents_of_record`` instead."""
     if not user.is_authenticated or user.is_analyst:
         return Document.objects.none()
-    sensitive_types = list(settings.DOCUMENTS_SENSITIVE_TYPES)
     if user.is_administrator:
-        return Document.objects.exclude(doc_type__in=sensitive_types).select_related("uploaded_by")
+        return _without_hidden_sensitive(user, Document.objects.all()).select_related("uploaded_by")
     # Three index lookups joined by UNION ALL: an OR of three subqueries would scan every document.
     ids = (
         Document.objects.filter(case__in=cases_visible_to(user).values("pk").order_by()).values("pk").order_by()
@@ -56,14 +71,38 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
             all=True,
         )
     )
-    documents = Document.objects.filter(pk__in=ids)
-    if sensitive_types:
-        restricted_cases, restricted_children = restricted_record_ids(user)
-        if restricted_cases or restricted_children:
-            documents = documents.exclude(
-                Q(doc_type__in=sensitive_types) & (Q(case_id__in=restricted_cases) | Q(child_id__in=restricted_children))
-            )
-    return documents.select_related("uploaded_by")
+    return _without_hidden_sensitive(user, Document.objects.filter(pk__in=ids)).select_related("uploaded_by")
+
+
+def record_visible_to(user: User, *, case_id: int | None = None, child_id: int | None = None, family_id: int | None = None) -> bool:
+    """Whether the one record a document hangs from is visible: one small query, not the whole visible set."""
+    if not user.is_authenticated or user.is_analyst:
+        return False
+    if case_id is not None:
+        return cases_visible_to(user).filter(pk=case_id).exists()
+    if child_id is not None:
+        return children_visible_to(user).filter(pk=child_id).exists()
+    if family_id is not None:
+        return families_visible_to(user).filter(pk=family_id).exists()
+    return False
+
+
+def documents_of_record(
+    user: User, *, case_id: int | None = None, child_id: int | None = None, family_id: int | None = None
+) -> QuerySet[Document]:
+    """The documents of one case, child or family, when the user may see that record (else none)."""
+    if not record_visible_to(user, case_id=case_id, child_id=child_id, family_id=family_id):
+        return Document.objects.none()
+    field, value = next((f, v) for f, v in (("case_id", case_id), ("child_id", child_id), ("family_id", family_id)) if v is not None)
+    return _without_hidden_sensitive(user, Document.objects.filter(**{field: value})).select_related("uploaded_by")
+
+
+def document_for(user: User, pk: int) -> Document | None:
+    """One document, if the user may see it (the check looks at its own record only)."""
+    document = Document.objects.filter(pk=pk).values("case_id", "child_id", "family_id").first()
+    if document is None:
+        return None
+    return documents_of_record(user, **document).filter(pk=pk).first()
 
 
 def documents_of_child(child_id: int) -> QuerySet[Document]:

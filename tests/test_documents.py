@@ -333,3 +333,33 @@ def test_the_original_name_keeps_only_the_file_name(worker, case, media_root):
 
     assert document.original_name == "photo.png"
     assert document.file.name.endswith(".png")
+
+
+def test_the_documents_of_one_case(api_client, worker, case, media_root, django_assert_max_num_queries):
+    mine = stored_document(case, uploaded_by=worker)
+    other_case = factories.CaseFactory(assigned_worker=worker, responsible_unit=case.responsible_unit)
+    stored_document(other_case, uploaded_by=worker)
+    api_client.force_authenticate(worker)
+
+    with django_assert_max_num_queries(8):
+        response = api_client.get(f"/api/v1/documents/?case={case.pk}")
+
+    assert [row["id"] for row in response.data["results"]] == [mine.pk]
+
+
+def test_the_documents_of_a_case_not_visible_are_an_empty_list(api_client, other_worker, worker, case, media_root):
+    stored_document(case, uploaded_by=worker)
+    api_client.force_authenticate(other_worker)
+
+    response = api_client.get(f"/api/v1/documents/?case={case.pk}")
+
+    assert response.status_code == 200
+    assert response.data["count"] == 0
+
+
+def test_detail_of_a_document_not_visible_is_not_found(api_client, other_worker, worker, case, media_root):
+    document = stored_document(case, uploaded_by=worker)
+    api_client.force_authenticate(other_worker)
+
+    assert api_client.get(f"/api/v1/documents/{document.pk}/").status_code == 404
+    assert api_client.get("/api/v1/documents/99999999999999999999/").status_code == 404

@@ -19,7 +19,7 @@ from documents.api.permissions import CaseworkersOnly
 from documents.api.renderers import AnyFileRenderer
 from documents.api.serializers import DocumentSerializer, DocumentUploadSerializer
 from documents.models import Document
-from documents.selectors import documents_visible_to
+from documents.selectors import document_for, documents_of_record, documents_visible_to
 
 
 class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -33,7 +33,25 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     search_fields = ["title", "number", "original_name"]
 
     def get_queryset(self) -> QuerySet[Document]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Document.objects.none()
+        # The page of one record (?case=, ?child= or ?family=) checks that record only; the list of
+        # everything the user sees gathers every visible record's documents.
+        record = {
+            f"{name}_id": int(value) for name in ("case", "child", "family")
+            if (value := self.request.query_params.get(name, "")).isdigit() and len(value) < 19
+        }
+        if self.action == "list" and len(record) == 1:
+            return documents_of_record(self.request.user, **record)
         return documents_visible_to(self.request.user)
+
+    def get_object(self) -> Document:
+        pk = self.kwargs.get("pk", "")
+        document = document_for(self.request.user, int(pk)) if str(pk).isdigit() and len(str(pk)) < 19 else None
+        if document is None:
+            raise Http404(_("No document with this id that you can see."))
+        self.check_object_permissions(self.request, document)
+        return document
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
