@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -106,18 +107,56 @@ def schema_dump(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def private_postgres(schema_dump) -> Iterator[processes.PrivatePostgres]:
+TEMPLATE = "otbasy_template"
+
+
+@pytest.fixture(scope="module")
+def pg_cluster(schema_dump) -> Iterator[processes.PrivatePostgres]:
+    """One private cluster for the module, holding the migrated schema as a template database."""
     pg = processes.PrivatePostgres()
     try:
         pg.init()
         pg.start()
+        with psycopg.connect(pg.url, autocommit=True) as db:
+            db.execute(f"CREATE DATABASE {TEMPLATE}")
         subprocess.run([str(processes.PG_BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(pg.port),
-                        "-U", "postgres", "-d", "postgres", "-f", str(schema_dump)],
+                        "-U", "postgres", "-d", TEMPLATE, "-f", str(schema_dump)],
                        check=True, capture_output=True, timeout=120)
         yield pg
     finally:
         pg.destroy()
+
+
+@dataclass
+class PrivateDatabase:
+    """A test's own database, copied from the template, in the module's private cluster."""
+
+    cluster: processes.PrivatePostgres
+    name: str
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.cluster.port}/{self.name}"
+
+    def stop(self, mode: str = "fast") -> None:
+        self.cluster.stop(mode)
+
+    def start(self) -> None:
+        self.cluster.start()
+
+
+@pytest.fixture
+def private_postgres(pg_cluster, request) -> Iterator[PrivateDatabase]:
+    database = PrivateDatabase(pg_cluster, f"faults_{request.node.name[:40].lower()}")
+    with psycopg.connect(pg_cluster.url, autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {database.name} TEMPLATE {TEMPLATE}")
+    try:
+        yield database
+    finally:
+        if not (pg_cluster.data / "postmaster.pid").exists():
+            pg_cluster.start()  # a test that failed while its cluster was stopped
+        with psycopg.connect(pg_cluster.url, autocommit=True) as db:
+            db.execute(f"DROP DATABASE {database.name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-EXAMPLES_PER_OPERATION = 3
+EXAMPLES_PER_OPERATION = 2
 # Schema examples and random fuzzing only: the exhaustive "coverage" phase sends dozens of requests
 # per operation, minutes per role on two cores.
 FUZZ_CONFIG = SchemathesisConfig.from_dict({
