@@ -172,3 +172,16 @@ def test_a_social_worker_cannot_override_a_missing_consent(worker, case):
 
     assert "Only a supervisor" in refused.value.message
     assert not TransferOverride.objects.exists()
+
+
+def test_the_consent_list_shows_visible_cases_only_in_constant_queries(api_client, worker, case, django_assert_max_num_queries):
+    for _ in range(3):
+        factories.ConsentFactory(case=case)
+    factories.ConsentFactory()  # another worker's case
+    api_client.force_authenticate(worker)
+
+    with django_assert_max_num_queries(6):
+        response = api_client.get("/api/v1/consents/")
+
+    assert response.data["count"] == 3
+    assert {row["case"] for row in response.data["results"]} == {case.pk}

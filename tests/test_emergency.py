@@ -145,3 +145,15 @@ def test_supervisor_reviews_the_emergency_accesses_to_their_units_cases(api_clie
     response = api_client.get("/api/v1/emergency-access/")
 
     assert [(row["case"], row["user"], row["reason"]) for row in response.data["results"]] == [(case.pk, worker.pk, REASON)]
+
+
+def test_the_emergency_access_list_runs_in_constant_queries(api_client, supervisor, district, django_assert_max_num_queries):
+    for _ in range(3):
+        colleague = factories.UserFactory(role="social_worker", unit=district)
+        open_emergency_access(case=factories.CaseFactory(responsible_unit=district), actor=colleague, reason=REASON)
+    api_client.force_authenticate(supervisor)
+
+    with django_assert_max_num_queries(5):
+        response = api_client.get("/api/v1/emergency-access/")
+
+    assert response.data["count"] == 3
