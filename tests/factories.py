@@ -77,7 +77,9 @@ class ChildFactory(factory.django.DjangoModelFactory):
     first_name = "Arman"
     birth_date = dt.date(2016, 5, 17)
     sex = "M"
-    iin = factory.LazyAttributeSequence(lambda o, n: valid_iin(o.birth_date, o.sex, n))
+    # Stride 2: a serial without a check digit falls through to the next one, which with stride 1 is
+    # the next sequence number's serial, and two rows of one birth date would share an IIN.
+    iin = factory.LazyAttributeSequence(lambda o, n: valid_iin(o.birth_date, o.sex, 2 * n))
     legal_status = LegalStatus.ORPHAN
     region = factory.LazyFunction(region_by_code)
     current_home = factory.SubFactory(ChildrensHomeFactory, region=factory.SelfAttribute("..region"))
@@ -118,7 +120,9 @@ class ApplicantFactory(factory.django.DjangoModelFactory):
     first_name = "Dana"
     birth_date = dt.date(1988, 3, 2)
     sex = "F"
-    iin = factory.LazyAttributeSequence(lambda o, n: valid_iin(o.birth_date, o.sex, n))
+    # Stride 2: a serial without a check digit falls through to the next one, which with stride 1 is
+    # the next sequence number's serial, and two rows of one birth date would share an IIN.
+    iin = factory.LazyAttributeSequence(lambda o, n: valid_iin(o.birth_date, o.sex, 2 * n))
 
 
 class CaseFactory(factory.django.DjangoModelFactory):
