@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import Notification
+from notifications.models import Notification, SweepStep
 
 
 @admin.register(Notification)
@@ -11,3 +11,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("recipient",)
     raw_id_fields = ("recipient", "case", "placement")
     show_full_result_count = False
+
+
+@admin.register(SweepStep)
+class SweepStepAdmin(admin.ModelAdmin):
+    list_display = ("day", "step", "created", "finished_at")
+    list_filter = ("step",)
+    date_hierarchy = "day"

@@ -49,3 +49,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SweepStep(models.Model):
+    """One kind of reminder swept for one day, committed with the reminders it inserted: a re-run
+    the same day skips the kinds already done (and redoes a kind whose run died before committing)."""
+
+    day = models.DateField(_("day"))
+    step = models.CharField(_("step"), max_length=40)
+    created = models.PositiveIntegerField(_("reminders created"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "step"]
+        verbose_name = _("sweep step")
+        verbose_name_plural = _("sweep steps")
+        constraints = [models.UniqueConstraint(fields=["day", "step"], name="sweep_step_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.step}"

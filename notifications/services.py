@@ -197,9 +197,15 @@ SWEEP_STEPS: list[tuple[str, Callable[[dt.date], tuple[str, dict] | None]]] = [
 ]
 
 
-def run_reminder_sweep(*, today: dt.date | None = None) -> SweepResult:
+def run_reminder_sweep(*, today: dt.date | None = None, force: bool = False) -> SweepResult:
     """Insert every reminder due today that does not exist yet: one statement per kind, whatever
-    the number of placements. Safe to run any number of times."""
+    the number of placements. Safe to run any number of times.
+
+    Each kind commits together with its SweepStep row for the day, so a re-run the same day skips
+    the kinds already done (``force`` re-checks them; the unique key still makes that add nothing)
+    and a kind whose run died before committing is simply done again. Things that become due later
+    in the day are caught by the next day's windows.
+    """
     today = today or timezone.localdate()
     result = SweepResult()
     for name, step in SWEEP_STEPS:
@@ -208,8 +214,20 @@ def run_reminder_sweep(*, today: dt.date | None = None) -> SweepResult:
             continue
         sql, params = statement
         with transaction.atomic(), connection.cursor() as cursor:
+            # Claim the step for the day; a concurrent sweep waits here, then finds it done.
+            cursor.execute(
+                "INSERT INTO notifications_sweepstep (day, step, created, finished_at) VALUES (%s, %s, 0, now()) "
+                "ON CONFLICT (day, step) DO NOTHING RETURNING id",
+                [today, name],
+            )
+            claimed = cursor.fetchone()
+            if claimed is None and not force:
+                result.created[name] = 0
+                continue
             cursor.execute(sql, params)
             result.created[name] = cursor.rowcount
+            cursor.execute("UPDATE notifications_sweepstep SET created = created + %s, finished_at = now() "
+                           "WHERE day = %s AND step = %s", [cursor.rowcount, today, name])
     if result.total:
         publish_email_sending()
     return result

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import OrganisationalUnit
 from notifications.models import Notification
-from notifications.services import run_reminder_sweep, send_pending_emails
+from notifications.services import SWEEP_STEPS, run_reminder_sweep, send_pending_emails
 from risk.models import PlacementRisk
 from tests.factories import CaseFactory, FamilyFactory, PlacementFactory, UserFactory, VisitFactory
 
@@ -143,8 +143,8 @@ def test_the_sweep_runs_a_constant_number_of_queries(district, django_assert_max
         placement = PlacementFactory(case=case, child=case.child, started_on=day(-100))
         VisitFactory(placement=placement, planned_on=day(2))
         VisitFactory(placement=placement, planned_on=day(-2))
-    # One statement per kind (in its own savepoint) and one read of the stage limits.
-    with django_assert_max_num_queries(26):
+    # Per kind: its savepoint, the day's claim, the insert and the tally; and one read of the stage limits.
+    with django_assert_max_num_queries(5 * len(SWEEP_STEPS) + 2):
         result = run_reminder_sweep(today=TODAY)
     assert result.created["visit_due"] == placements and result.created["visit_overdue"] == placements
 
@@ -158,3 +158,22 @@ def test_each_reminder_is_emailed_once(placement):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [placement.case.assigned_worker.email]
     assert Notification.objects.get().emailed_at is not None
+
+
+def test_a_rerun_the_same_day_skips_the_kinds_done_and_a_forced_one_adds_nothing(placement):
+    VisitFactory(placement=placement, planned_on=day(3))
+    assert run_reminder_sweep(today=TODAY).created["visit_due"] == 1
+    with_new = VisitFactory(placement=placement, planned_on=day(4))  # planned after today's sweep
+    assert run_reminder_sweep(today=TODAY).total == 0
+    assert run_reminder_sweep(today=TODAY, force=True).created["visit_due"] == 1  # only the new one
+    assert run_reminder_sweep(today=TODAY, force=True).total == 0
+    assert Notification.objects.filter(kind="visit_due", subject_key=f"visit:{with_new.pk}").count() == 1
+
+
+def test_something_due_after_the_days_sweep_is_reminded_the_next_day(placement):
+    run_reminder_sweep(today=TODAY)
+    late = VisitFactory(placement=placement, planned_on=day(5))
+    run_reminder_sweep(today=TODAY)
+    assert not Notification.objects.filter(subject_key=f"visit:{late.pk}").exists()
+    run_reminder_sweep(today=day(1))
+    assert Notification.objects.filter(kind="visit_due", subject_key=f"visit:{late.pk}").count() == 1
