@@ -129,3 +129,16 @@ def test_sibling_separation_is_recorded(client, worker, supervisor, api_client):
     assert response.status_code == 201
     assert response.json()["reason"] == "medical needs"
     assert client.post(f"{URL}{case.pk}/sibling-separation/", {}, format="json").status_code == 400
+
+
+def test_matches_query_count_does_not_grow_with_families(client, worker, django_assert_max_num_queries):
+    case = factories.CaseFactory(assigned_worker=worker, stage=Stage.MATCHING, form_of_care="adoption")
+    factories.FamilyFactory()
+    with django_assert_max_num_queries(8) as few:
+        assert len(client.get(f"{URL}{case.pk}/matches/").json()["results"]) == 1
+    for _ in range(25):
+        factories.FamilyFactory()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(f"{URL}{case.pk}/matches/").json()
+    assert (len(body["results"]), body["has_next"]) == (20, True)
+    assert len(client.get(f"{URL}{case.pk}/matches/", {"page": 2}).json()["results"]) == 6
