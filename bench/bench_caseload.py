@@ -200,6 +200,10 @@ def main() -> None:
         # Designs weighed for the worker (docs/permissions.md).
         grants = CaseUserObjectPermission.objects.active().filter(user=worker, permission=view_case)
         exists_grant = Exists(grants.filter(content_object=OuterRef("pk")))
+        assigned_ids = Case.objects.filter(assigned_worker=worker).values_list("pk", flat=True).order_by()
+        granted_ids = grants.values_list("content_object_id", flat=True).order_by()
+        union = orm_page(lambda: Case.objects.filter(pk__in=assigned_ids.union(granted_ids, all=True)))
+        add("worker, design: id IN (assigned UNION ALL grants)", union, runs)
         or_exists = orm_page(lambda: Case.objects.filter(Q(assigned_worker=worker) | exists_grant))
         add("worker, rejected design: assigned OR EXISTS(grant)", or_exists, few)
 

@@ -139,3 +139,14 @@ def test_a_supervisor_of_another_region_gets_404(api_client, case, path):
 def test_the_audit_api_is_read_only(api_client, supervisor, case, path):
     api_client.force_authenticate(supervisor)
     assert api_client.post(f"/api/v1/access/cases/{case.pk}/{path}/", {}, format="json").status_code == 405
+
+
+def test_a_change_through_the_api_records_the_acting_user(api_client, worker, case):
+    api_client.force_authenticate(worker)
+    response = api_client.post(
+        f"/api/v1/cases/{case.pk}/transition/", {"to_stage": "available", "form_of_care": "guardianship"}, format="json"
+    )
+    assert response.status_code == 200
+    latest = Case.history.filter(id=case.pk).first()
+    assert latest.stage == "available"
+    assert latest.history_user == worker
