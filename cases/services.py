@@ -224,8 +224,11 @@ def transition_case(
             raise DomainError(_("Say how the case ends: choose an outcome."), field="outcome")
         if outcome == CaseOutcome.PERMANENCY:
             raise DomainError(_("Permanency is reached through a placement; end the placement instead."), field="outcome")
+        closed_on = closed_on or timezone.localdate()
+        if closed_on > timezone.localdate() or closed_on < case.opened_on:
+            raise DomainError(_("The closing date must fall between the case's opening and today."), field="closed_on")
         case.outcome = outcome
-        case.closed_on = closed_on or timezone.localdate()
+        case.closed_on = closed_on
     elif case.stage == Stage.DECISION and not reason and to_stage in (Stage.ACQUAINTANCE, Stage.MATCHING):
         raise DomainError(_("Say why the case goes back from the decision."), field="reason")
 

@@ -347,3 +347,10 @@ def test_each_refused_move_changes_nothing(db, worker, from_stage, to_stage):
         transition_case(case=case, to_stage=to_stage, actor=worker, family=factories.FamilyFactory())
     assert err.value.field == "to_stage"
     assert (Case.objects.get(pk=case.pk).stage, StageChange.objects.filter(case=case).count()) == (from_stage, 0)
+
+
+def test_closing_date_cannot_be_in_the_future(case, worker):
+    with pytest.raises(DomainError) as err:
+        transition_case(case=case, to_stage="closed", actor=worker, outcome="reunified",
+                        closed_on=TODAY() + dt.timedelta(days=1))
+    assert err.value.field == "closed_on"
