@@ -298,3 +298,14 @@ def test_inbox_shows_unread_notifications_first(client, worker):
     assert read.read_at is not None
     html = signed_in(client, worker).get(reverse("web:inbox")).content.decode()
     assert html.index("Still unread") < html.index("Old and read")
+
+
+def test_my_cases_can_put_overdue_and_next_visits_first(client, worker, placed_case):
+    # A case that moved stage later than the placed one: first by default, second by visits.
+    factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, child__last_name="Zhumabaev",
+                          stage_entered_at=timezone.now() + dt.timedelta(minutes=5))
+    signed_in(client, worker)
+    recent = client.get(reverse("web:my-cases")).content.decode()
+    assert recent.index("Zhumabaev") < recent.index("Abenov")
+    by_visit = client.get(reverse("web:my-cases"), {"order": "visit"}).content.decode()
+    assert by_visit.index("Abenov") < by_visit.index("Zhumabaev")

@@ -37,6 +37,8 @@ class CaseFilterForm(forms.Form):
     risk = forms.ChoiceField(label=_("Risk"), required=False,
                              choices=[("", "—"), ("low", _("low")), ("medium", _("medium")), ("high", _("high"))])
     overdue = forms.BooleanField(label=_("Overdue visits only"), required=False)
+    order = forms.ChoiceField(label=_("Order"), required=False,
+                              choices=[("recent", _("latest stage change first")), ("visit", _("overdue and next visits first"))])
 
 
 class RecordVisitForm(forms.Form):

@@ -3,7 +3,7 @@ access.selectors (through cases.selectors), so a page never shows a row its user
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -20,7 +20,16 @@ def _pending_visits() -> QuerySet[Visit]:
     return Visit.objects.filter(placement__case=OuterRef("pk"), placement__ended_on__isnull=True, done_on__isnull=True)
 
 
-def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdue: bool = False,
+# Orders of "My cases". "recent" sorts on the case's own columns, so PostgreSQL computes the
+# per-row subqueries for the page's 50 rows only; "visit" sorts on them, which costs a pass over all
+# the user's cases (fine for a worker's caseload, slow for a region: see bench/README.md).
+ORDERINGS = {
+    "recent": ("-stage_entered_at", "-id"),
+    "visit": ("-has_overdue", F("next_visit_on").asc(nulls_last=True), "-stage_entered_at", "-id"),
+}
+
+
+def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdue: bool = False, order: str = "recent",
              today: dt.date | None = None) -> QuerySet[Case]:
     """The user's visible cases with the next visit date, an overdue flag and the risk band of the
     active placement, all as subqueries of one statement (a page costs one query plus the count)."""
@@ -28,9 +37,12 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
     active_risk = PlacementRisk.objects.filter(placement__case=OuterRef("pk"), placement__ended_on__isnull=True)
     qs = case_list(user=user).annotate(
         next_visit_on=Subquery(_pending_visits().order_by("planned_on").values("planned_on")[:1]),
-        has_overdue=Exists(_pending_visits().filter(planned_on__lt=today)),
         risk_band=Subquery(active_risk.values("band")[:1]),
         risk_score=Subquery(active_risk.values("score")[:1]),
+    ).annotate(
+        # The earliest visit still to do is overdue exactly when some visit is. (An EXISTS here was
+        # planned as one hashed pass over every overdue visit in the country: seconds at scale.)
+        has_overdue=ExpressionWrapper(Q(next_visit_on__lt=today), output_field=BooleanField()),
     )
     q = q.strip()
     if q:
@@ -45,8 +57,8 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
     if risk:
         qs = qs.filter(risk_band=risk)
     if overdue:
-        qs = qs.filter(has_overdue=True)
-    return qs.order_by("-has_overdue", "next_visit_on", "-stage_entered_at", "id")
+        qs = qs.filter(next_visit_on__lt=today)
+    return qs.order_by(*ORDERINGS.get(order, ORDERINGS["recent"]))
 
 
 def visible_case_or_none(*, user: User, pk: int) -> Case | None:

@@ -64,7 +64,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     cases = selectors.my_cases(
         user=request.user, q=filters.get("q", ""), stage=filters.get("stage", ""), risk=filters.get("risk", ""),
-        overdue=filters.get("overdue", False),
+        overdue=filters.get("overdue", False), order=filters.get("order") or "recent",
     )
     page = paginate(request, cases)
     context = {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate()}
