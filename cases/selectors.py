@@ -13,7 +13,8 @@ def case_list(*, user: User) -> QuerySet[Case]:
 
 def case_detail_queryset(*, user: User) -> QuerySet[Case]:
     return case_list(user=user).prefetch_related(
-        Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id"))
+        Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id")),
+        "sibling_separation_decisions",
     )
 
 

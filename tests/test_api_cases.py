@@ -128,6 +128,7 @@ def test_sibling_separation_is_recorded(client, worker, supervisor, api_client):
     response = client.post(f"{URL}{case.pk}/sibling-separation/", {"reason": "medical needs"}, format="json")
     assert response.status_code == 201
     assert response.json()["reason"] == "medical needs"
+    assert [d["reason"] for d in client.get(f"{URL}{case.pk}/").json()["sibling_separation_decisions"]] == ["medical needs"]
     assert client.post(f"{URL}{case.pk}/sibling-separation/", {}, format="json").status_code == 400
 
 

@@ -38,11 +38,20 @@ class CaseOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SiblingSeparationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    reason = serializers.CharField()
+    decided_by = serializers.IntegerField(source="decided_by_id")
+    decided_at = serializers.DateTimeField()
+
+
 class CaseDetailSerializer(CaseOutputSerializer):
     history = StageChangeSerializer(source="stage_changes", many=True, read_only=True)
+    sibling_separation_decisions = SiblingSeparationOutputSerializer(many=True, read_only=True)
 
     class Meta(CaseOutputSerializer.Meta):
-        fields = (*CaseOutputSerializer.Meta.fields, "history")
+        fields = (*CaseOutputSerializer.Meta.fields, "history", "sibling_separation_decisions")
         read_only_fields = fields
 
 
@@ -64,14 +73,6 @@ class ApproveInputSerializer(serializers.Serializer):
 
 class SiblingSeparationInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
-
-
-class SiblingSeparationOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    case = serializers.IntegerField(source="case_id")
-    reason = serializers.CharField()
-    decided_by = serializers.IntegerField(source="decided_by_id")
-    decided_at = serializers.DateTimeField()
 
 
 class MatchFactorSerializer(serializers.Serializer):
