@@ -25,7 +25,7 @@ def _pending_visits() -> QuerySet[Visit]:
 # the user's cases (fine for a worker's caseload, slow for a region: see bench/README.md).
 ORDERINGS = {
     "recent": ("-stage_entered_at", "-id"),
-    "visit": ("-has_overdue", F("next_visit_on").asc(nulls_last=True), "-stage_entered_at", "-id"),
+    "visit": (F("has_overdue").desc(nulls_last=True), F("next_visit_on").asc(nulls_last=True), "-stage_entered_at", "-id"),
 }
 
 
