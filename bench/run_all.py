@@ -162,6 +162,26 @@ def parse_documents(out: str) -> list[Row]:
     return rows
 
 
+def parse_web_pages(out: str) -> list[Row]:
+    table = {}
+    for line in out.split("measurement", 1)[-1].splitlines():
+        match = re.match(r"^(.+?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s*$", line)
+        if match:
+            table[match.group(1).strip()] = (float(match.group(2)), int(match.group(4)))
+
+    def median(name: str) -> float | None:
+        return table.get(name, (None, 0))[0]
+
+    return [
+        Row("web page: worker's My cases (whole page)", median("worker: GET /cases/ (page)"), "ms",
+            "raw SQL (count + 50 rows)", median("worker: raw SQL reference (count + 50 rows)")),
+        Row("web page: region supervisor's cases (whole page)", median("region supervisor: GET /cases/ (page)"), "ms",
+            "raw SQL (count + 50 rows)", median("region supervisor: raw SQL reference")),
+        Row("web page: region supervisor's dashboard", median("region supervisor: GET /unit/ (dashboard)"), "ms",
+            note=f"{table.get('region supervisor: GET /unit/ (dashboard)', (0, '?'))[1]} queries"),
+    ]
+
+
 def parse_generic(out: str) -> list[Row]:
     return bench_result_lines(out)
 
@@ -174,6 +194,7 @@ def benches() -> list[Bench]:
         Bench("sweep", "bench_sweep.py", ["--runs", "3"], ["--runs", "1"], parse_sweep),
         Bench("stats", "bench_stats.py", ["--runs", "5"], ["--runs", "1"], parse_stats),
         Bench("documents", "bench_documents.py", ["--runs", "30"], ["--runs", "5"], parse_documents),
+        Bench("web_pages", "bench_web_pages.py", ["--runs", "30"], ["--runs", "5"], parse_web_pages),
         Bench("throughput", "throughput.py", ["--runs", "3", "--duration", "10"], ["--runs", "1", "--duration", "5"], parse_generic),
     ]
 
@@ -213,9 +234,8 @@ def ensure_data_set(reseed: bool) -> Bench:
     elif log.exists():
         seed.rows, seed.status = parse_seed(log.read_text()), "data present; figure from the last load"
     else:
-        seed.status = "data present; not re-run (make bench RESEED=1, or --reseed, to measure the import)"
-        seed.rows = [Row("import: seed_demo --children 1000000 (whole command)", None, "s",
-                         note="not measured in this run: the data set was already loaded")]
+        seed.status = "data present; not re-run (bench/run_all.py --reseed measures the import)"
+        seed.rows = [Row("import: seed_demo --children 1000000 (whole command)", None, "s")]
     return seed
 
 

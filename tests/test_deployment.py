@@ -89,3 +89,22 @@ def test_the_access_log_names_request_status_and_time(server):
     assert lines, log_path.read_text()[-2000:]
     assert '"GET /healthz?probe=access-log HTTP/1.1" 200' in lines[-1]
     assert "rid=req-42" in lines[-1]
+
+
+def test_a_database_outage_in_a_view_answers_503_with_retry_after_not_a_500(rf):
+    from django.db import OperationalError
+
+    from config.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.get("/api/v1/cases/"), OperationalError("server closed the connection"))
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert json.loads(response.content)["detail"]
+
+
+def test_other_errors_are_left_to_django(rf):
+    from config.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    assert middleware.process_exception(rf.get("/"), ValueError("a bug")) is None
