@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -209,10 +210,18 @@ class Generated:
     counts: dict[str, int]
 
 
-def generate(
+def generate(**kwargs) -> Generated:
+    """All rows at once (see ``iter_tables``)."""
+    tables = list(iter_tables(**kwargs))
+    return Generated(tables=tables, counts={t.name: t.n for t in tables})
+
+
+def iter_tables(
     *, n_children: int, seed: int, today: dt.date, structure: Structure, ids: IdStarts, now_ts: str
-) -> Generated:
-    """All rows for ``n_children`` children, as column tables in insertion order."""
+) -> Iterator[Table]:
+    """All rows for ``n_children`` children, as column tables in insertion order (parents first).
+    Each table is yielded as soon as its columns are drawn, so a writer can load it while the
+    next one is generated."""
     rng = np.random.default_rng(seed)
     T = day_number(today)
     first_entry = day_number(dt.date(2019, 1, 1))
@@ -474,6 +483,112 @@ def generate(
     birth_note = np.where(child_status == 4, 4, np.where(rng.random(N) < 0.3, rng.integers(1, 4, size=N), 0))
     sibling_group_id = np.where(group_of_child >= 0, ids.sibling_group + group_of_child, NULL)
 
+    ts = now_ts
+
+    t = Table("children_childrenshome", "children.ChildrensHome", H)
+    t.add("id", "int", ids.home + np.arange(H))
+    t.add("created_at", "const", ts)
+    t.add("updated_at", "const", ts)
+    type_labels = ["Дом ребёнка", "Детский дом", "Школа-интернат", "Детская деревня семейного типа", "Дом юношества"]
+    region_codes = structure.region_codes
+    home_names = [
+        f"{type_labels[ty]} № {n + 1} ({region_codes[r]})"
+        for ty, r, n in zip(home_type_of.tolist(), home_region_of.tolist(), (np.arange(H) - home_base[home_key]).tolist(), strict=True)
+    ]
+    t.add("name", "str", home_names)
+    t.add("home_type", "code", home_type_of, HOME_TYPES)
+    t.add("region_id", "int", np.array(structure.region_ids)[home_region_of])
+    t.add("capacity", "int", capacity)
+    t.add("address", "const", "")
+    yield t
+
+    t = Table("children_siblinggroup", "children.SiblingGroup", G)
+    t.add("id", "int", ids.sibling_group + np.arange(G))
+    t.add("created_at", "const", ts)
+    t.add("updated_at", "const", ts)
+    t.add("notes", "const", "")
+    yield t
+
+    t = Table("children_child", "children.Child", N)
+    t.add("id", "int", ids.child + child_idx)
+    t.add("created_at", "const", ts)
+    t.add("updated_at", "const", ts)
+    t.add("last_name", "code", last_code, surname_vocab)
+    t.add("first_name", "code", first, first_vocab)
+    t.add("patronymic", "code", patr_code, patr_vocab_null)
+    t.add("birth_date", "date", child_birth)
+    t.add("sex", "code", child_sex, SEX)
+    t.add("iin", "str", iins)
+    t.add("legal_status", "code", child_status, LEGAL_STATUSES)
+    t.add("region_id", "int", np.array(structure.region_ids)[child_region])
+    t.add("current_home_id", "int", child_home)
+    t.add("sibling_group_id", "int", sibling_group_id)
+    t.add("entered_care_on", "date", child_entry)
+    t.add("health_needs", "int", health)
+    t.add("health_notes", "code", health_note, names.HEALTH_NOTES)
+    t.add("birth_family_notes", "code", birth_note, names.BIRTH_FAMILY_NOTES)
+    t.add("abuse_or_neglect_history", "bool", abuse)
+    t.add("abuse_history_notes", "code", abuse.astype(np.int64), ["", "Со слов ребёнка и по акту обследования."])
+    t.add("sdq_total_difficulties", "int", sdq)
+    yield t
+
+    t = Table("families_family", "families.Family", F)
+    t.add("id", "int", ids.family + np.arange(F))
+    t.add("created_at", "const", ts)
+    t.add("updated_at", "const", ts)
+    t.add("region_id", "int", np.array(structure.region_ids)[fam_region])
+    t.add("responsible_unit_id", "int", district_flat[fam_district])
+    t.add("address", "const", "")
+    t.add("form_of_care", "code", fam_form, FORMS)
+    t.add("is_relative", "bool", fam_is_relative)
+    t.add("applied_on", "date", applied)
+    t.add("preferred_age_min", "int", fam_age_min.astype(np.int64))
+    t.add("preferred_age_max", "int", fam_age_max.astype(np.int64))
+    t.add("preferred_sex", "code", np.where(placed_f, 0, fam_pref_sex), PREF_SEX)
+    t.add("max_siblings", "int", fam_max_sib)
+    t.add("max_health_needs", "int", np.where(placed_f, 3, fam_health))
+    t.add("home_study_issued_on", "date", hs_issued)
+    t.add("home_study_expires_on", "date", hs_expires)
+    t.add("training_certificate_number", "str", [
+        f"ШПР-{n:07d}" if d else "" for n, d in zip((ids.family + np.arange(F)).tolist(), has_docs.tolist(), strict=True)
+    ])
+    t.add("training_issued_on", "date", tr_issued)
+    t.add("training_expires_on", "date", tr_expires)
+    t.add("approval_status", "code", status, APPROVAL)
+    t.add("approved_on", "date", np.where(status == 2, approved_on, np.where(status == 3, approved_on, NULL)))
+    t.add("approval_expires_on", "date", np.where(status == 2, approval_expires, np.where(status == 3, approval_expires, NULL)))
+    yield t
+
+    # Applicants: a couple (70%) or one person; the first applicant is usually the woman.
+    couple = rng.random(F) < 0.70
+    n_app = 1 + couple.astype(np.int64)
+    a_f, a_pos = _expand(n_app)
+    A = len(a_f)
+    first_female = rng.random(F) < 0.85
+    a_sex = np.where(a_pos == 0, np.where(first_female[a_f], 1, 0), np.where(first_female[a_f], 0, 1))
+    a_birth = applied[a_f] - rng.integers(25 * 365, 52 * 365, size=A)
+    a_serial = _unique_serials(rng, a_birth, a_sex)
+    a_iin = make_iins(a_birth, a_sex, a_serial)
+    a_stem = rng.integers(0, len(names.SURNAME_STEMS), size=F)[a_f]
+    a_first = np.where(
+        a_sex == 0,
+        rng.integers(0, len(names.MALE_FIRST_NAMES), size=A),
+        len(names.MALE_FIRST_NAMES) + rng.integers(0, len(names.FEMALE_FIRST_NAMES), size=A),
+    )
+    t = Table("families_applicant", "families.Applicant", A)
+    t.add("id", "int", ids.applicant + np.arange(A))
+    t.add("created_at", "const", ts)
+    t.add("updated_at", "const", ts)
+    t.add("family_id", "int", ids.family + a_f)
+    t.add("position", "int", a_pos + 1)
+    t.add("last_name", "code", a_stem * 2 + a_sex, surname_vocab)
+    t.add("first_name", "code", a_first, first_vocab)
+    t.add("patronymic", "code", rng.integers(0, len(names.FATHER_NAMES), size=A) * 2 + a_sex, patr_vocab)
+    t.add("birth_date", "date", a_birth)
+    t.add("sex", "code", a_sex, SEX)
+    t.add("iin", "str", a_iin)
+    yield t
+
     # --- Stage history: segments per unit, then events ------------------------------------
     # A segment is (unit, kind, first from-stage, last stage, begin day, length, reason code).
     seg_unit: list[np.ndarray] = []
@@ -556,6 +671,39 @@ def generate(
     forms_null = [*FORMS, ""]
     sought = np.where(sought < 0, len(FORMS), sought)
 
+    case_ids = ids.case + child_idx
+    t = Table("cases_case", "cases.Case", N)
+    t.add("id", "int", case_ids)
+    t.add("created_at", "const", ts)
+    t.add("updated_at", "const", ts)
+    t.add("child_id", "int", ids.child + child_idx)
+    t.add("stage", "code", case_stage, STAGES)
+    t.add("stage_entered_at", "ts", unit_stage_day[u])
+    t.add("assigned_worker_id", "int", unit_worker[u])
+    t.add("responsible_unit_id", "int", unit_unit[u])
+    t.add("opened_on", "date", child_entry)
+    t.add("closed_on", "date", closed_on)
+    t.add("outcome", "code", outcome, OUTCOMES)
+    t.add("form_of_care", "code", sought[u], forms_null)
+    t.add("decision_status", "code", unit_decision_status[u], DECISION)
+    t.add("decision_family_id", "int", unit_decision_family[u])
+    t.add("version", "int", unit_event_counts[u])
+    yield t
+
+    c_of_e, pos_e = _expand(unit_event_counts[u])
+    ev = unit_event_start[u[c_of_e]] + pos_e
+    SC = len(ev)
+    reason_vocab = ["", *(f"returned to institution: {r}" for r in RETURN_REASONS[1:])]
+    t = Table("cases_stagechange", "cases.StageChange", SC)
+    t.add("id", "int", ids.stage_change + np.arange(SC))
+    t.add("case_id", "int", case_ids[c_of_e])
+    t.add("from_stage", "code", e_from[ev], STAGES)
+    t.add("to_stage", "code", e_to[ev], STAGES)
+    t.add("reason", "code", e_reason[ev], reason_vocab)
+    t.add("actor_id", "int", unit_worker[u[c_of_e]])
+    t.add("changed_at", "ts", e_day[ev])
+    yield t
+
     # --- Placements (per child) ---------------------------------------------------------------
     unit_slots = used.sum(axis=1)
     unit_slot_start = np.cumsum(unit_slots) - unit_slots  # index into (pu, pj)
@@ -576,6 +724,24 @@ def generate(
         f"{'С' if f == ADOPT else 'П'}-{y}-{n:07d}"
         for f, y, n in zip(pl_form.tolist(), pl_year, (ids.placement + np.arange(P)).tolist(), strict=True)
     ]
+
+    t = Table("cases_placement", "cases.Placement", P)
+    t.add("id", "int", ids.placement + np.arange(P))
+    t.add("created_at", "const", ts)
+    t.add("updated_at", "const", ts)
+    t.add("case_id", "int", case_ids[c_of_p])
+    t.add("child_id", "int", ids.child + c_of_p)
+    t.add("family_id", "int", pl_family)
+    t.add("form_of_care", "code", pl_form, FORMS)
+    t.add("started_on", "date", pl_start)
+    t.add("ended_on", "date", pl_end)
+    t.add("end_reason", "code", pl_reason, END_REASONS)
+    t.add("return_reason", "code", pl_return, RETURN_REASONS)
+    t.add("end_notes", "const", "")
+    t.add("decision_document_number", "str", pl_doc)
+    t.add("decision_date", "date", pl_decision_date)
+    t.add("siblings_separated", "bool", separated_child[c_of_p])
+    yield t
 
     # --- Visits (per placement) --------------------------------------------------------------
     adoption_off = np.round(np.array(ADOPTION_VISIT_MONTHS) * MONTH).astype(np.int64)
@@ -630,165 +796,6 @@ def generate(
     seen_by_vocab = ["", *structure.worker_labels]
     v_seen_by = np.where(done, 1 + unit_worker_pos[u[v_child]], 0)
 
-    # --- Tables --------------------------------------------------------------------------------
-    ts = now_ts
-    tables: list[Table] = []
-
-    t = Table("children_childrenshome", "children.ChildrensHome", H)
-    t.add("id", "int", ids.home + np.arange(H))
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
-    type_labels = ["Дом ребёнка", "Детский дом", "Школа-интернат", "Детская деревня семейного типа", "Дом юношества"]
-    region_codes = structure.region_codes
-    home_names = [
-        f"{type_labels[ty]} № {n + 1} ({region_codes[r]})"
-        for ty, r, n in zip(home_type_of.tolist(), home_region_of.tolist(), (np.arange(H) - home_base[home_key]).tolist(), strict=True)
-    ]
-    t.add("name", "str", home_names)
-    t.add("home_type", "code", home_type_of, HOME_TYPES)
-    t.add("region_id", "int", np.array(structure.region_ids)[home_region_of])
-    t.add("capacity", "int", capacity)
-    t.add("address", "const", "")
-    tables.append(t)
-
-    t = Table("children_siblinggroup", "children.SiblingGroup", G)
-    t.add("id", "int", ids.sibling_group + np.arange(G))
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
-    t.add("notes", "const", "")
-    tables.append(t)
-
-    t = Table("children_child", "children.Child", N)
-    t.add("id", "int", ids.child + child_idx)
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
-    t.add("last_name", "code", last_code, surname_vocab)
-    t.add("first_name", "code", first, first_vocab)
-    t.add("patronymic", "code", patr_code, patr_vocab_null)
-    t.add("birth_date", "date", child_birth)
-    t.add("sex", "code", child_sex, SEX)
-    t.add("iin", "str", iins)
-    t.add("legal_status", "code", child_status, LEGAL_STATUSES)
-    t.add("region_id", "int", np.array(structure.region_ids)[child_region])
-    t.add("current_home_id", "int", child_home)
-    t.add("sibling_group_id", "int", sibling_group_id)
-    t.add("entered_care_on", "date", child_entry)
-    t.add("health_needs", "int", health)
-    t.add("health_notes", "code", health_note, names.HEALTH_NOTES)
-    t.add("birth_family_notes", "code", birth_note, names.BIRTH_FAMILY_NOTES)
-    t.add("abuse_or_neglect_history", "bool", abuse)
-    t.add("abuse_history_notes", "code", abuse.astype(np.int64), ["", "Со слов ребёнка и по акту обследования."])
-    t.add("sdq_total_difficulties", "int", sdq)
-    tables.append(t)
-
-    t = Table("families_family", "families.Family", F)
-    t.add("id", "int", ids.family + np.arange(F))
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
-    t.add("region_id", "int", np.array(structure.region_ids)[fam_region])
-    t.add("responsible_unit_id", "int", district_flat[fam_district])
-    t.add("address", "const", "")
-    t.add("form_of_care", "code", fam_form, FORMS)
-    t.add("is_relative", "bool", fam_is_relative)
-    t.add("applied_on", "date", applied)
-    t.add("preferred_age_min", "int", fam_age_min.astype(np.int64))
-    t.add("preferred_age_max", "int", fam_age_max.astype(np.int64))
-    t.add("preferred_sex", "code", np.where(placed_f, 0, fam_pref_sex), PREF_SEX)
-    t.add("max_siblings", "int", fam_max_sib)
-    t.add("max_health_needs", "int", np.where(placed_f, 3, fam_health))
-    t.add("home_study_issued_on", "date", hs_issued)
-    t.add("home_study_expires_on", "date", hs_expires)
-    t.add("training_certificate_number", "str", [
-        f"ШПР-{n:07d}" if d else "" for n, d in zip((ids.family + np.arange(F)).tolist(), has_docs.tolist(), strict=True)
-    ])
-    t.add("training_issued_on", "date", tr_issued)
-    t.add("training_expires_on", "date", tr_expires)
-    t.add("approval_status", "code", status, APPROVAL)
-    t.add("approved_on", "date", np.where(status == 2, approved_on, np.where(status == 3, approved_on, NULL)))
-    t.add("approval_expires_on", "date", np.where(status == 2, approval_expires, np.where(status == 3, approval_expires, NULL)))
-    tables.append(t)
-
-    # Applicants: a couple (70%) or one person; the first applicant is usually the woman.
-    couple = rng.random(F) < 0.70
-    n_app = 1 + couple.astype(np.int64)
-    a_f, a_pos = _expand(n_app)
-    A = len(a_f)
-    first_female = rng.random(F) < 0.85
-    a_sex = np.where(a_pos == 0, np.where(first_female[a_f], 1, 0), np.where(first_female[a_f], 0, 1))
-    a_birth = applied[a_f] - rng.integers(25 * 365, 52 * 365, size=A)
-    a_serial = _unique_serials(rng, a_birth, a_sex)
-    a_iin = make_iins(a_birth, a_sex, a_serial)
-    a_stem = rng.integers(0, len(names.SURNAME_STEMS), size=F)[a_f]
-    a_first = np.where(
-        a_sex == 0,
-        rng.integers(0, len(names.MALE_FIRST_NAMES), size=A),
-        len(names.MALE_FIRST_NAMES) + rng.integers(0, len(names.FEMALE_FIRST_NAMES), size=A),
-    )
-    t = Table("families_applicant", "families.Applicant", A)
-    t.add("id", "int", ids.applicant + np.arange(A))
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
-    t.add("family_id", "int", ids.family + a_f)
-    t.add("position", "int", a_pos + 1)
-    t.add("last_name", "code", a_stem * 2 + a_sex, surname_vocab)
-    t.add("first_name", "code", a_first, first_vocab)
-    t.add("patronymic", "code", rng.integers(0, len(names.FATHER_NAMES), size=A) * 2 + a_sex, patr_vocab)
-    t.add("birth_date", "date", a_birth)
-    t.add("sex", "code", a_sex, SEX)
-    t.add("iin", "str", a_iin)
-    tables.append(t)
-
-    case_ids = ids.case + child_idx
-    t = Table("cases_case", "cases.Case", N)
-    t.add("id", "int", case_ids)
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
-    t.add("child_id", "int", ids.child + child_idx)
-    t.add("stage", "code", case_stage, STAGES)
-    t.add("stage_entered_at", "ts", unit_stage_day[u])
-    t.add("assigned_worker_id", "int", unit_worker[u])
-    t.add("responsible_unit_id", "int", unit_unit[u])
-    t.add("opened_on", "date", child_entry)
-    t.add("closed_on", "date", closed_on)
-    t.add("outcome", "code", outcome, OUTCOMES)
-    t.add("form_of_care", "code", sought[u], forms_null)
-    t.add("decision_status", "code", unit_decision_status[u], DECISION)
-    t.add("decision_family_id", "int", unit_decision_family[u])
-    t.add("version", "int", unit_event_counts[u])
-    tables.append(t)
-
-    c_of_e, pos_e = _expand(unit_event_counts[u])
-    ev = unit_event_start[u[c_of_e]] + pos_e
-    SC = len(ev)
-    reason_vocab = ["", *(f"returned to institution: {r}" for r in RETURN_REASONS[1:])]
-    t = Table("cases_stagechange", "cases.StageChange", SC)
-    t.add("id", "int", ids.stage_change + np.arange(SC))
-    t.add("case_id", "int", case_ids[c_of_e])
-    t.add("from_stage", "code", e_from[ev], STAGES)
-    t.add("to_stage", "code", e_to[ev], STAGES)
-    t.add("reason", "code", e_reason[ev], reason_vocab)
-    t.add("actor_id", "int", unit_worker[u[c_of_e]])
-    t.add("changed_at", "ts", e_day[ev])
-    tables.append(t)
-
-    t = Table("cases_placement", "cases.Placement", P)
-    t.add("id", "int", ids.placement + np.arange(P))
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
-    t.add("case_id", "int", case_ids[c_of_p])
-    t.add("child_id", "int", ids.child + c_of_p)
-    t.add("family_id", "int", pl_family)
-    t.add("form_of_care", "code", pl_form, FORMS)
-    t.add("started_on", "date", pl_start)
-    t.add("ended_on", "date", pl_end)
-    t.add("end_reason", "code", pl_reason, END_REASONS)
-    t.add("return_reason", "code", pl_return, RETURN_REASONS)
-    t.add("end_notes", "const", "")
-    t.add("decision_document_number", "str", pl_doc)
-    t.add("decision_date", "date", pl_decision_date)
-    t.add("siblings_separated", "bool", separated_child[c_of_p])
-    tables.append(t)
-
     t = Table("visits_visit", "visits.Visit", V)
     t.add("id", "int", ids.visit + np.arange(V))
     t.add("created_at", "const", ts)
@@ -804,10 +811,8 @@ def generate(
     t.add("family_condition", "code", v_family_cond, CONDITIONS)
     t.add("checklist", "code", v_checklist, checklists)
     t.add("concerns", "code", concern_code, ["", *names.CONCERNS])
-    tables.append(t)
+    yield t
 
-    counts = {t.name: t.n for t in tables}
-    return Generated(tables=tables, counts=counts)
 
 
 def _checklist_keys() -> list[str]:

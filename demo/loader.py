@@ -155,13 +155,11 @@ def encode_table(table: Table) -> tuple[TableText, Iterator[tuple[bytes, int]]]:
     return header, chunks()
 
 
-def produce(make_tables: Callable[[], list[Table]], queue) -> None:
-    """Worker process: generate the tables and put their COPY text on the queue."""
+def produce(make_tables: Callable[[], Iterable[Table]], queue) -> None:
+    """Worker process: generate the tables one by one and put their COPY text on the queue."""
     try:
         began = time.perf_counter()
-        tables = make_tables()
-        queue.put(("plan", {t.name: t.n for t in tables}, time.perf_counter() - began))
-        for table in tables:
+        for table in make_tables():
             header, chunks = encode_table(table)
             queue.put(("table", header))
             for data, rows in chunks:
@@ -173,8 +171,8 @@ def produce(make_tables: Callable[[], list[Table]], queue) -> None:
 
 
 def copy_from_worker(
-    connection: BaseDatabaseWrapper, make_tables: Callable[[], list[Table]], *, on_plan: Callable[[dict[str, int]], None],
-    progress: Callable[[int], None], timings: dict[str, float],
+    connection: BaseDatabaseWrapper, make_tables: Callable[[], Iterable[Table]], *, progress: Callable[[int], None],
+    timings: dict[str, float],
 ) -> dict[str, int]:
     """Generate and encode rows in a forked worker process while this process streams them into
     COPY: Python works on one core and the server on the other. Returns the row counts."""
@@ -183,7 +181,7 @@ def copy_from_worker(
     worker = context.Process(target=produce, args=(make_tables, queue), daemon=True)
     worker.start()
     try:
-        return _consume(connection, queue, worker, on_plan=on_plan, progress=progress, timings=timings)
+        return _consume(connection, queue, worker, progress=progress, timings=timings)
     finally:
         if worker.is_alive():
             worker.kill()
@@ -203,17 +201,14 @@ def _next(queue, worker) -> tuple:
         return message
 
 
-def _consume(connection, queue, worker, *, on_plan, progress, timings) -> dict[str, int]:
-    began = time.perf_counter()
-    _, counts, generating = _next(queue, worker)
-    timings["generate (worker)"] = generating
-    timings["waiting for the worker"] = time.perf_counter() - began
-    on_plan(counts)
+def _consume(connection, queue, worker, *, progress, timings) -> dict[str, int]:
+    counts: dict[str, int] = {}
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg cursor, same connection and transaction
         message = _next(queue, worker)
         while message[0] == "table":
             header: TableText = message[1]
+            counts[header.name] = header.n
             started = time.perf_counter()
             restore = _set_constant_defaults(cursor, header.name, header.constants)
             with cursor.copy(f"COPY {header.name} ({', '.join(header.columns)}) FROM STDIN") as copy:

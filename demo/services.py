@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -30,6 +31,7 @@ from visits.models import Visit
 
 MAX_CHILDREN = 2_000_000
 MAX_SEED = 2**63 - 1
+ROWS_PER_CHILD = 24.5
 # Insertion order (parents first); flushing goes the other way.
 SEEDED_MODELS = [ChildrensHome, SiblingGroup, Child, Family, Applicant, Case, StageChange, Placement, Visit]
 
@@ -87,34 +89,33 @@ def seed_demo(
         timings: dict[str, float] = {"prepare": time.perf_counter() - began}
         now_ts = timezone.now().strftime("%Y-%m-%d %H:%M:%S+00" if postgres else "%Y-%m-%d %H:%M:%S")
 
-        def make_tables() -> list[generator.Table]:
-            generated = generator.generate(n_children=children, seed=seed, today=today, structure=structure, ids=ids, now_ts=now_ts)
-            if taken:
-                _drop_clashing_iins(generated, taken)
-            return generated.tables
+        def make_tables() -> Iterator[generator.Table]:
+            for table in generator.iter_tables(
+                n_children=children, seed=seed, today=today, structure=structure, ids=ids, now_ts=now_ts
+            ):
+                if taken and table.name == Child._meta.db_table:
+                    _drop_clashing_iins(table, taken)
+                yield table
 
+        # The exact total is known only at the end; about 24.5 rows per child at every scale.
         bar = tqdm(
-            total=None, unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr,
+            total=int(children * ROWS_PER_CHILD), unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr,
             disable=not progress, mininterval=0.5,
         )
-
-        def on_plan(counts: dict[str, int]) -> None:
-            bar.total = sum(counts.values())
-            bar.refresh()
-
         with bar:
             if postgres:
-                counts = _load_postgres(make_tables, bar, on_plan, timings)
+                counts = _load_postgres(make_tables, bar, timings)
             else:
-                tables = make_tables()
+                tables = list(make_tables())
                 counts = {t.name: t.n for t in tables}
-                on_plan(counts)
                 loader.insert_tables(connection, tables, bar.update)
+            bar.total = bar.n
+            bar.refresh()
         _reset_sequences()
     return SeedResult(counts=counts, seconds=time.perf_counter() - began, timings=timings)
 
 
-def _load_postgres(make_tables, bar: tqdm, on_plan, timings: dict[str, float]) -> dict[str, int]:
+def _load_postgres(make_tables: Callable[[], Iterator[generator.Table]], bar: tqdm, timings: dict[str, float]) -> dict[str, int]:
     names_ = [m._meta.db_table for m in SEEDED_MODELS]
     with connection.cursor() as cursor:
         # Index builds and constraint checks of a national load need memory and both cores.
@@ -125,7 +126,7 @@ def _load_postgres(make_tables, bar: tqdm, on_plan, timings: dict[str, float]) -
         # Check the units and users created above now: a table with pending deferred checks cannot be altered.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     saved = loader.drop_secondary_structures(connection, names_)
-    counts = loader.copy_from_worker(connection, make_tables, on_plan=on_plan, progress=bar.update, timings=timings)
+    counts = loader.copy_from_worker(connection, make_tables, progress=bar.update, timings=timings)
     bar.set_postfix_str("building indexes")
     loader.rebuild_secondary_structures(connection, saved, lambda table: bar.set_postfix_str(f"indexed {table}"), timings)
     with connection.cursor() as cursor:
@@ -164,9 +165,8 @@ def _taken_iins() -> set[str]:
     return set(Child.objects.filter(iin__isnull=False).values_list("iin", flat=True).iterator(chunk_size=50_000))
 
 
-def _drop_clashing_iins(generated: generator.Generated, taken: set[str]) -> None:
+def _drop_clashing_iins(children: generator.Table, taken: set[str]) -> None:
     """When appending, a new child whose IIN is already taken is recorded without one."""
-    children = next(t for t in generated.tables if t.name == Child._meta.db_table)
     column = next(c for c in children.columns if c.name == "iin")
     column.data = [None if v in taken else v for v in column.data]
 
