@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from stats.dimensions import NO_FAMILY_PLACEMENT
@@ -119,10 +118,6 @@ CASES = "stats_casefact c"
 PLACEMENTS = "stats_placementfact c"
 
 
-def permanent_forms_of_care() -> list[str]:
-    return list(settings.STATS_PERMANENT_FORMS_OF_CARE)
-
-
 # --- sources -------------------------------------------------------------------------------------
 
 
@@ -197,37 +192,33 @@ def return_rate_source(spec: QuerySpec) -> Source:
 
 def placement_stability_source(spec: QuerySpec) -> Source:
     return Source(
-        from_sql=(
-            f"{CASES} LEFT JOIN (SELECT case_id, count(*) AS moves FROM stats_placementfact"
-            " WHERE end_reason = ANY(%(move_reasons)s) AND ended_on <= %(as_of)s GROUP BY case_id) mv ON mv.case_id = c.case_id"
-        ),
+        from_sql=CASES,
         where=["c.opened_on <= %(as_of)s"],
         event="c.opened_on",
         values={
-            "moves": "COALESCE(mv.moves, 0)",
+            # Moves up to the as_of date: all of them unless the last one is later (a past as_of).
+            "moves": (
+                "(CASE WHEN c.last_move_on IS NULL OR c.last_move_on <= %(as_of)s THEN c.moves"
+                " ELSE (SELECT count(*) FROM unnest(c.move_dates) AS m(d) WHERE m.d <= %(as_of)s) END)"
+            ),
             "days": "(LEAST(COALESCE(c.closed_on, %(as_of)s), %(as_of)s) - c.opened_on)",
         },
-        params={"move_reasons": list(settings.STATS_PLACEMENT_MOVE_END_REASONS)},
     )
 
 
 def permanency_source(spec: QuerySpec) -> Source:
     return Source(
-        from_sql=(
-            f"{CASES} LEFT JOIN (SELECT case_id, min(started_on) AS first_started_on FROM stats_placementfact"
-            " WHERE form_of_care = ANY(%(permanent_forms)s) AND started_on <= %(as_of)s GROUP BY case_id) pp"
-            " ON pp.case_id = c.case_id"
-        ),
-        # Only children observed for a full 12 months since entry.
+        from_sql=CASES,
+        # Only children observed for a full 12 months since entry (so a start within 12 months of
+        # entry is also on or before as_of).
         where=["c.opened_on <= %(as_of)s::date - interval '12 months'"],
         event="c.opened_on",
         values={
             "permanent": (
-                "(pp.first_started_on <= c.opened_on + interval '12 months'"
+                "(c.first_permanent_on <= c.opened_on + interval '12 months'"
                 " OR (c.outcome = 'reunified' AND c.closed_on <= c.opened_on + interval '12 months'))"
             ),
         },
-        params={"permanent_forms": permanent_forms_of_care()},
     )
 
 
@@ -335,7 +326,8 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "For children whose case opened in the period: placement moves per 1,000 days in care. A move is a "
                 "placement that ended with a return to an institution or a transfer to another placement (setting "
-                "STATS_PLACEMENT_MOVE_END_REASONS) up to the as_of date; days in care run from the case opening to its "
+                "STATS_PLACEMENT_MOVE_END_REASONS, applied at each snapshot refresh) up to the as_of date; days in care "
+                "run from the case opening to its "
                 "closing or the as_of date. Year, quarter and age band refer to the case opening."
             ),
             breakdowns=COMMON,
@@ -356,7 +348,8 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "Of the children whose case opened in the period (and at least 12 months before the as_of date), the share "
                 "who within 12 months of entry started a placement in a permanent form of care (adoption, guardianship, "
-                "trusteeship, kinship care; setting STATS_PERMANENT_FORMS_OF_CARE) or were reunified with their birth "
+                "trusteeship, kinship care; setting STATS_PERMANENT_FORMS_OF_CARE, applied at each snapshot refresh) or were "
+                "reunified with their birth "
                 "family. Year, quarter and age band refer to the entry. Rate in per cent."
             ),
             breakdowns=COMMON,

@@ -4,6 +4,7 @@ A noisy table is stored when first released and served unchanged to every later 
 asking again must not draw fresh noise, or averaging the answers would wash the noise out.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,13 @@ class CaseFact(models.Model):
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True)
     outcome = models.CharField(_("outcome"), max_length=20, blank=True)
+    # Per-case facts about its placements, so that the case indicators need no second scan:
+    # the first start in a permanent form of care (STATS_PERMANENT_FORMS_OF_CARE at refresh time) and
+    # the placement moves (ends in STATS_PLACEMENT_MOVE_END_REASONS) with their dates.
+    first_permanent_on = models.DateField(_("first permanent placement started on"), null=True)
+    moves = models.PositiveIntegerField(_("placement moves"), db_default=0)
+    last_move_on = models.DateField(_("last move on"), null=True)
+    move_dates = ArrayField(models.DateField(), verbose_name=_("move dates"), null=True)
 
     class Meta:
         verbose_name = _("case (statistics snapshot)")
@@ -50,6 +58,7 @@ class CaseFact(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="stats_casefact_sex_valid"),
             models.CheckConstraint(condition=Q(closed_on__isnull=True) | ~Q(outcome=""), name="stats_casefact_closed_has_outcome"),
+            models.CheckConstraint(condition=Q(moves=0) | Q(last_move_on__isnull=False), name="stats_casefact_moves_have_dates"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -31,9 +32,19 @@ def release_private_table(
 
 
 CASE_FACTS_SQL = """
-INSERT INTO stats_casefact (case_id, region_id, sex, birth_date, opened_on, closed_on, outcome)
-SELECT k.id, c.region_id, c.sex, c.birth_date, k.opened_on, k.closed_on, k.outcome
+INSERT INTO stats_casefact (case_id, region_id, sex, birth_date, opened_on, closed_on, outcome,
+                            first_permanent_on, moves, last_move_on, move_dates)
+SELECT k.id, c.region_id, c.sex, c.birth_date, k.opened_on, k.closed_on, k.outcome,
+       pl.first_permanent_on, COALESCE(pl.moves, 0), pl.last_move_on, pl.move_dates
 FROM cases_case k JOIN children_child c ON c.id = k.child_id
+LEFT JOIN (
+    SELECT case_id,
+           min(started_on) FILTER (WHERE form_of_care = ANY(%(permanent_forms)s)) AS first_permanent_on,
+           count(*) FILTER (WHERE end_reason = ANY(%(move_reasons)s)) AS moves,
+           max(ended_on) FILTER (WHERE end_reason = ANY(%(move_reasons)s)) AS last_move_on,
+           array_agg(ended_on ORDER BY ended_on) FILTER (WHERE end_reason = ANY(%(move_reasons)s)) AS move_dates
+    FROM cases_placement GROUP BY case_id
+) pl ON pl.case_id = k.id
 """
 
 PLACEMENT_FACTS_SQL = """
@@ -52,7 +63,13 @@ def refresh_statistics() -> FactsRefresh:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', '128MB', true)")
         cursor.execute("TRUNCATE stats_casefact, stats_placementfact")
-        cursor.execute(CASE_FACTS_SQL)
+        cursor.execute(
+            CASE_FACTS_SQL,
+            {
+                "permanent_forms": list(settings.STATS_PERMANENT_FORMS_OF_CARE),
+                "move_reasons": list(settings.STATS_PLACEMENT_MOVE_END_REASONS),
+            },
+        )
         cases = cursor.rowcount
         cursor.execute(PLACEMENT_FACTS_SQL)
         placements = cursor.rowcount

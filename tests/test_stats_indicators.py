@@ -173,6 +173,14 @@ def test_placement_stability_moves_per_1000_days(api_client, admin_user, hand_ca
     assert total["moves_per_1000_days"] == round(2 * 1000 / days, 2)
 
 
+def test_placement_stability_counts_only_moves_up_to_a_past_as_of_date(api_client, admin_user, hand_cases):
+    data = get_stats(api_client, admin_user, "placement_stability", as_of="2024-06-30")
+    total = data["rows"][0]
+    # Cases opened by then: children 5, 1, 2, 3. Child 1's return (2023-11-01) counts; child 3's
+    # transfer (2025-01-10) had not happened yet.
+    assert (total["children"], total["moves"]) == (4, 1)
+
+
 def test_placement_stability_by_region(api_client, admin_user, hand_cases):
     data = stats(api_client, admin_user, "placement_stability", breakdown="region")
     astana = cell(data, region="astana")
