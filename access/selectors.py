@@ -9,16 +9,16 @@ permission filtering happens in the database.
 
 Children, placements and visits follow from the cases; families from the unit, the visible cases
 and family grants. Two rules keep these fast at national scale (bench/bench_caseload.py): a
-supervisor's unit ids and granted case ids are looked up first and passed as lists (so that the
-count stays an index-only scan), and a worker's grants are read as ``id = ANY(ARRAY(subquery))``
-beside the assignment; an ``OR x IN (subquery)`` or ``OR EXISTS`` would scan every case. Assignment stays the
-indexed column ``Case.assigned_worker`` instead of a million copies in a permission table.
+supervisor's unit ids and every user's granted case ids are looked up first and passed as lists
+(an ``OR x IN (subquery)`` or ``OR EXISTS`` would scan every case), and without grants the
+condition is the bare indexed column, which the ordered indexes of migrations access/0003-0004
+serve. Assignment stays the indexed column ``Case.assigned_worker`` instead of a million copies
+in a permission table.
 """
 
 from collections.abc import Iterable
-from typing import Any
 
-from django.db.models import BooleanField, Expression, F, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from access.models import (
     VIEW_SENSITIVE,
@@ -53,36 +53,6 @@ def sees_personal_data(user: User) -> bool:
     return bool(user.is_authenticated) and not user.is_analyst
 
 
-class InArray(Expression):
-    """``column = ANY(ARRAY(subquery))`` on PostgreSQL: the subquery runs once (an InitPlan) and the
-    column's index is used even beside an OR, where ``column IN (subquery)`` would become a filter
-    evaluated on every row. Elsewhere (SQLite for the quick start) a plain ``IN (subquery)``."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, column: str, queryset: QuerySet) -> None:
-        super().__init__()
-        self.column = F(column)
-        self.subquery = Subquery(queryset)
-
-    def get_source_expressions(self) -> list:
-        return [self.column, self.subquery]
-
-    def set_source_expressions(self, expressions: list) -> None:
-        self.column, self.subquery = expressions
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
-        column_sql, column_params = compiler.compile(self.column)
-        subquery_sql, subquery_params = compiler.compile(self.subquery)
-        return f"{column_sql} IN {subquery_sql}", (*column_params, *subquery_params)
-
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
-        column_sql, column_params = compiler.compile(self.column)
-        subquery_sql, subquery_params = compiler.compile(self.subquery)
-        return f"{column_sql} = ANY(ARRAY{subquery_sql})", (*column_params, *subquery_params)
-
-
 def _grants(user: User, user_model: type, group_model: type, codename: str) -> QuerySet:
     """Ids of the objects on which this user, or one of their groups, holds an unexpired grant, as
     one subquery (the two direct foreign-key tables in a UNION ALL)."""
@@ -112,16 +82,13 @@ def _case_condition(user: User, codename: str = "view_case") -> Q | None:
         return Q(pk__in=[])
     if user.is_administrator:
         return None
-    if user.is_supervisor:
-        # Tens of thousands of unit cases: a plain indexed filter, the few grants looked up first and
-        # added as a literal list (a BitmapOr); an OR beside a subquery would scan every case.
-        granted = granted_case_ids(user, codename)
-        own = Q(responsible_unit_id__in=unit_ids_for(user))
-        return own | Q(pk__in=granted) if granted else own
-    # A worker: the assignment column, OR the grants as an array computed once in the same query,
-    # so that both sides use an index (a BitmapOr) and no extra round trip is needed.
-    granted = InArray("pk", _grants(user, CaseUserObjectPermission, CaseGroupObjectPermission, codename))
-    return Q(assigned_worker_id=user.pk) | Q(granted)
+    # The few grants are looked up first. Without any (the usual case) the condition is the plain
+    # indexed column, so the first page is an ordered index range scan and the count an index-only
+    # scan; with some, their ids are added as a literal list (a BitmapOr of two index scans). An OR
+    # beside a subquery would instead be a filter evaluated on every case.
+    granted = granted_case_ids(user, codename)
+    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
+    return own | Q(pk__in=granted) if granted else own
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
