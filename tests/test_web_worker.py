@@ -309,3 +309,15 @@ def test_my_cases_can_put_overdue_and_next_visits_first(client, worker, placed_c
     assert recent.index("Zhumabaev") < recent.index("Abenov")
     by_visit = client.get(reverse("web:my-cases"), {"order": "visit"}).content.decode()
     assert by_visit.index("Abenov") < by_visit.index("Zhumabaev")
+
+
+def test_choosing_a_family_on_the_matching_page_fills_in_the_move_form(client, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.MATCHING,
+                                 form_of_care="adoption")
+    family = factories.FamilyFactory(form_of_care="adoption")
+    signed_in(client, worker)
+    matching = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
+    link = f"{reverse('web:case', args=[case.pk])}?family={family.pk}#move"
+    assert link in matching
+    page = client.get(link.split("#")[0]).content.decode()
+    assert f'name="family" value="{family.pk}"' in page

@@ -101,7 +101,9 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "checklist_items": CHECKLIST_ITEMS,
         "stage_changes": list(case.stage_changes.all()),
         "move_form": forms.get("move_form") or (
-            MoveStageForm(allowed=allowed, initial={"expected_version": case.version}) if allowed and editable else None
+            # ?family= comes from the matching page's "choose" link and fills in the family.
+            MoveStageForm(allowed=allowed, initial={"expected_version": case.version, "family": request.GET.get("family")})
+            if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
     }
