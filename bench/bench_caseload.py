@@ -180,7 +180,16 @@ def main() -> None:
     with transaction.atomic():
         worker, _load = pick_worker()
         supervisor = pick_supervisor()
-        # Shares: a few cases of colleagues, so the grant path runs as it does in production.
+        client = APIClient()
+        client.force_authenticate(worker)
+        # A typical worker: assigned cases only.
+        add("worker: API /api/v1/cases/ (page + count)", api_page(client), runs)
+        db_median, queries = api_db_part(client, runs)
+        rows.append((f"worker: database part of the API request ({queries} queries)", db_median, float("nan")))
+        add("worker: raw SQL, same page + count", raw("c.assigned_worker_id = %s", [worker.pk]), runs)
+        add("worker: selector cases_visible_to (ORM page + count)", orm_page(lambda: cases_visible_to(worker)), runs)
+
+        # The same worker with a few colleagues' cases shared with them: the grant path.
         colleagues_cases = Case.objects.filter(responsible_unit_id=worker.unit_id).exclude(assigned_worker=worker)
         others = list(colleagues_cases.values_list("pk", flat=True)[:SHARED_WITH_WORKER])
         CaseUserObjectPermission.objects.bulk_create(
@@ -188,14 +197,11 @@ def main() -> None:
         )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE access_caseuserobjectpermission")
-
-        client = APIClient()
-        client.force_authenticate(worker)
-        add("worker: API /api/v1/cases/ (page + count)", api_page(client), runs)
+        label = f"worker with {len(others)} shared cases"
+        add(f"{label}: API /api/v1/cases/ (page + count)", api_page(client), runs)
         db_median, queries = api_db_part(client, runs)
-        rows.append((f"worker: database part of the API request ({queries} queries)", db_median, float("nan")))
-        add("worker: raw SQL, same page + count", raw("c.assigned_worker_id = %s OR c.id = ANY(%s)", [worker.pk, others]), runs)
-        add("worker: selector cases_visible_to (ORM page + count)", orm_page(lambda: cases_visible_to(worker)), runs)
+        rows.append((f"{label}: database part of the API request ({queries} queries)", db_median, float("nan")))
+        add(f"{label}: raw SQL, same page + count", raw("c.assigned_worker_id = %s OR c.id = ANY(%s)", [worker.pk, others]), runs)
 
         # Designs weighed for the worker (docs/permissions.md).
         grants = CaseUserObjectPermission.objects.active().filter(user=worker, permission=view_case)
