@@ -27,6 +27,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"Redis is unreachable at {settings.REDIS_URL} ({exc}). Start it or set REDIS_URL.", 3)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests (real commits: concurrency, Celery workers, live servers) end with a
+    flush that empties every table, including the reference data that migrations load (regions,
+    units, visit policies, risk weights). Serialized rollback restores it before each of them."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            "transactional_db" in fixtures or "live_server" in fixtures
+        )
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            item.add_marker(pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True}))
+
+
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
