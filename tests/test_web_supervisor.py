@@ -118,6 +118,17 @@ def test_dashboard_runs_a_constant_number_of_queries(client, supervisor, worker)
     _unit_with_high_risk_overdue_placements(worker, 8, 10)
     with CaptureQueriesContext(connection) as large:
         response = client.get(reverse("web:dashboard"))
-    assert response.context["overdue_count"] == 10
-    assert response.context["high_count"] == 10
+    assert len(response.context["overdue"]) == 10
+    assert len(response.context["high"]) == 10
     assert len(large) == len(small)
+
+
+def test_dashboard_says_there_are_more_overdue_visits_than_listed(client, supervisor, worker, monkeypatch):
+    from web.views import supervisor as dashboard_view
+
+    monkeypatch.setattr(dashboard_view, "LIST_LIMIT", 2)
+    _unit_with_high_risk_overdue_placements(worker, 3, 0)
+    client.force_login(supervisor)
+    html = client.get(reverse("web:dashboard")).content.decode()
+    assert '<div class="n">2+</div>' in html
+    assert "The 2 oldest; there are more." in html

@@ -26,12 +26,16 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
     forms = forms or {}
     by_month = selectors.placements_and_returns_by_month(user=user, today=today)
     calibration = selectors.risk_calibration(user=user)
+    # One row more than shown says "there are more" without counting a whole region (an exact
+    # count scans every overdue visit of the region's placements: seconds at national scale).
+    overdue_rows = list(overdue[: LIST_LIMIT + 1])
+    high_rows = list(high[: LIST_LIMIT + 1])
     return {
         "today": today,
-        "overdue": list(overdue[:LIST_LIMIT]),
-        "overdue_count": overdue.count(),
-        "high": list(high[:LIST_LIMIT]),
-        "high_count": high.count(),
+        "overdue": overdue_rows[:LIST_LIMIT],
+        "overdue_more": len(overdue_rows) > LIST_LIMIT,
+        "high": high_rows[:LIST_LIMIT],
+        "high_more": len(high_rows) > LIST_LIMIT,
         "waiting": [{"case": c, "form": forms.get(c.pk) or DecisionReviewForm(initial={"expected_version": c.version})} for c in waiting],
         "caseload": selectors.caseload(user=user),
         "by_month": by_month,
