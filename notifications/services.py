@@ -35,11 +35,21 @@ INSERT = """
     ON CONFLICT (recipient_id, kind, subject_key, due_on) DO NOTHING
 """
 
-# Supervisors of a case's or family's unit: those of the unit itself and, for a district, of its
-# regional department. Joined on ``ou`` (the unit).
+# Supervisors of each unit: those of the unit itself and, for a district, of its regional
+# department. A small table computed once (MATERIALIZED), then hash-joined to the items on their
+# unit: joining users inside the scan of a million rows made the planner loop over it per user.
+# The same as a join on ``ou`` (the unit), for small item sets (documents/reminders.py uses it).
 SUPERVISORS_JOIN = """
     JOIN accounts_user u ON u.role = 'supervisor' AND u.is_active
      AND u.unit_id IN (ou.id, CASE WHEN ou.kind = 'district' THEN ou.parent_id END)
+"""
+SUPERVISORS_CTE = """
+    supervisors AS MATERIALIZED (
+        SELECT ou.id AS unit_id, u.id AS user_id
+        FROM accounts_organisationalunit ou
+        JOIN accounts_user u ON u.role = 'supervisor' AND u.is_active
+         AND u.unit_id IN (ou.id, CASE WHEN ou.kind = 'district' THEN ou.parent_id END)
+    )
 """
 
 
@@ -93,14 +103,16 @@ def _visit_escalation(today: dt.date) -> tuple[str, dict]:
     after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7))
     last = today - dt.timedelta(days=after)
     return INSERT.format(select=f"""
-        SELECT u.id, 'escalation', 'visit:' || v.id, v.planned_on,
-               format(%(title)s, c.id, v.planned_on), '', c.id, p.id, now()
-        FROM visits_visit v
-        JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
-        JOIN cases_case c ON c.id = p.case_id
-        JOIN accounts_organisationalunit ou ON ou.id = c.responsible_unit_id
-        {SUPERVISORS_JOIN}
-        WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(since)s AND %(last)s
+        WITH {SUPERVISORS_CTE}, items AS MATERIALIZED (
+            SELECT v.id, v.planned_on, c.id AS case_id, p.id AS placement_id, c.responsible_unit_id AS unit_id
+            FROM visits_visit v
+            JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
+            JOIN cases_case c ON c.id = p.case_id
+            WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(since)s AND %(last)s
+        )
+        SELECT s.user_id, 'escalation', 'visit:' || i.id, i.planned_on,
+               format(%(title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now()
+        FROM items i JOIN supervisors s ON s.unit_id = i.unit_id
     """), {"since": last - dt.timedelta(days=catch_up), "last": last,
            "title": _("Escalated: case %s has a visit overdue since %s")}
 
@@ -116,11 +128,10 @@ def _certificate_expiring(today: dt.date) -> tuple[str, dict]:
             WHERE f.approval_status IN ('approved', 'under_assessment') AND f.{column} BETWEEN %(today)s AND %(until)s
         """)
     return INSERT.format(select=f"""
-        SELECT u.id, 'certificate_expiring', 'family:' || d.id || ':' || d.document, d.expires_on,
+        WITH {SUPERVISORS_CTE}, items AS MATERIALIZED ({" UNION ALL ".join(branches)})
+        SELECT s.user_id, 'certificate_expiring', 'family:' || d.id || ':' || d.document, d.expires_on,
                format(%(title)s, d.id, d.document, d.expires_on), '', NULL::bigint, NULL::bigint, now()
-        FROM ({" UNION ALL ".join(branches)}) d
-        JOIN accounts_organisationalunit ou ON ou.id = d.responsible_unit_id
-        {SUPERVISORS_JOIN}
+        FROM items d JOIN supervisors s ON s.unit_id = d.responsible_unit_id
     """), {"today": today, "until": today + dt.timedelta(days=days),
            "title": _("Family %s: %s expires on %s")}
 
@@ -152,11 +163,10 @@ def _stuck_cases(today: dt.date, *, escalation: bool) -> tuple[str, dict] | None
     stuck = " UNION ALL ".join(branches)
     if escalation:
         select = f"""
-            SELECT u.id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
+            WITH {SUPERVISORS_CTE}, items AS MATERIALIZED ({stuck})
+            SELECT sup.user_id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
                    format(%(title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
-            FROM ({stuck}) s
-            JOIN accounts_organisationalunit ou ON ou.id = s.responsible_unit_id
-            {SUPERVISORS_JOIN}
+            FROM items s JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
         """
     else:
         select = f"""
@@ -237,11 +247,11 @@ def notify_supervisors_of_placements(*, placement_ids: list[int], kind: str, due
     """One alert per supervisor of each placement's case unit (e.g. a move into high risk)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT.format(select=f"""
-            SELECT u.id, %(kind)s, 'placement:' || p.id, %(due_on)s, format(%(title)s, c.id), '', c.id, p.id, now()
+            WITH {SUPERVISORS_CTE}
+            SELECT s.user_id, %(kind)s, 'placement:' || p.id, %(due_on)s, format(%(title)s, c.id), '', c.id, p.id, now()
             FROM cases_placement p
             JOIN cases_case c ON c.id = p.case_id
-            JOIN accounts_organisationalunit ou ON ou.id = c.responsible_unit_id
-            {SUPERVISORS_JOIN}
+            JOIN supervisors s ON s.unit_id = c.responsible_unit_id
             WHERE p.id = ANY(%(ids)s)
         """), {"ids": placement_ids, "kind": kind, "due_on": due_on,
                "title": _("Case %s: the placement moved into high risk of return")})

@@ -13,11 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.permissions import CaseworkerOnly
-from access.selectors import families_visible_to
+from access.selectors import cases_editable_by, families_visible_to, placements_visible_to
 from cases.models import Placement
 from risk.models import Factor, FamilyEvent, RiskAssessment
 from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for
-from risk.services import record_family_event
+from risk.services import record_family_event, record_sdq_assessment
 
 
 def labelled(factors: list[dict]) -> list[dict]:
@@ -97,6 +97,28 @@ class FamilyEventsView(generics.ListAPIView):
             return Response({"family": ["No such family among those you may see."]}, status=status.HTTP_400_BAD_REQUEST)
         event = record_family_event(family=family, actor=request.user, **values)
         return Response(FamilyEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class AssessmentInput(serializers.Serializer):
+    sdq_total_difficulties = serializers.IntegerField(min_value=0, max_value=40)
+
+
+class PlacementAssessmentView(APIView):
+    """Record a new SDQ score for the placed child; answers with the recomputed risk."""
+
+    permission_classes = [CaseworkerOnly]
+
+    @extend_schema(request=AssessmentInput, summary="Record an SDQ assessment of the placed child (recomputes the risk)")
+    def post(self, request: Request, pk: int) -> Response:
+        placement = placements_visible_to(request.user).filter(pk=pk).first()
+        if placement is None:
+            raise NotFound()
+        if not cases_editable_by(request.user).filter(pk=placement.case_id).exists():
+            return Response({"detail": "You may view this case but not change it."}, status=status.HTTP_403_FORBIDDEN)
+        data = AssessmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record_sdq_assessment(placement=placement, actor=request.user, **data.validated_data)
+        return PlacementRiskView().get(request, pk)
 
 
 class SupervisorOrAdministrator(BasePermission):

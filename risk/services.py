@@ -53,6 +53,27 @@ def recompute_risk_for_child(*, child_id: int, reason: str = RiskAssessment.Reas
     return recompute_risk_for_placements(placement_ids=ids, reason=reason) if ids else []
 
 
+def record_sdq_assessment(*, placement: Placement, sdq_total_difficulties: int, actor: User) -> ScoreChange | None:
+    """Record a new SDQ total difficulties score (0–40) for the placed child and recompute the risk.
+
+    The children app has no update service yet, so this is the one place that writes the child's
+    SDQ score after registration; it validates through the model like any other write.
+    """
+    from children.models import Child
+
+    if not 0 <= sdq_total_difficulties <= 40:
+        raise DomainError(_("The SDQ total difficulties score is between 0 and 40."), field="sdq_total_difficulties")
+    if placement.ended_on is not None:
+        raise DomainError(_("This placement has ended; record the assessment on the child's current placement."))
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=placement.child_id)
+        child.sdq_total_difficulties = sdq_total_difficulties
+        child.full_clean()
+        child.save(update_fields=["sdq_total_difficulties", "updated_at"])
+        logger.info("SDQ assessment recorded for placement %s by user %s", placement.pk, actor.pk)
+        return recompute_risk(placement=placement, reason=RiskAssessment.Reason.ASSESSMENT)
+
+
 def recompute_all_risks(*, today: dt.date | None = None) -> int:
     """Nightly: recompute every active placement in one statement; returns the moves into high."""
     today = today or timezone.localdate()

@@ -122,3 +122,21 @@ def test_evaluate_risk_prints_the_early_flag_share_and_the_flagged_share(distric
     text = out.getvalue()
     assert "Returns flagged high at least 60 days before: 1 of 2 (50.0%)" in text
     assert "Placements ever flagged high: 2 of 4 (50.0%)" in text
+
+
+def test_an_sdq_assessment_updates_the_child_and_recomputes_the_risk(api_client, worker, my_placement):
+    api_client.force_authenticate(worker)
+    response = api_client.post(f"/api/v1/risk/placements/{my_placement.pk}/assessment/", {"sdq_total_difficulties": 15},
+                               format="json")
+    assert response.status_code == 200, response.data
+    assert "sdq_raised" in [f["factor"] for f in response.data["factors"]]
+    assert response.data["history"][-1]["reason"] == "assessment"
+    my_placement.child.refresh_from_db()
+    assert my_placement.child.sdq_total_difficulties == 15
+
+
+def test_an_sdq_score_out_of_range_is_refused(api_client, worker, my_placement):
+    api_client.force_authenticate(worker)
+    response = api_client.post(f"/api/v1/risk/placements/{my_placement.pk}/assessment/", {"sdq_total_difficulties": 41},
+                               format="json")
+    assert response.status_code == 400 and "sdq_total_difficulties" in response.data
