@@ -11,6 +11,7 @@ few days catches up. E-mails are sent by a separate task from the rows with ``em
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -66,55 +67,59 @@ def stage_time_limits() -> dict[str, int]:
 
 @dataclass
 class SweepResult:
-    created: dict[str, int] = field(default_factory=dict)
+    """Reminders inserted, by kind (escalations as "visit_escalation" / "case_escalation"); a kind
+    with none reads 0."""
+
+    created: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
         return sum(self.created.values())
 
 
-def _visit_due(today: dt.date) -> tuple[str, dict]:
+# Inserts that say what they inserted, so that one statement can serve several kinds and the
+# result still counts each: "<kind>" or, for escalations, "<subject type>_escalation".
+INSERT_COUNTED = INSERT + " RETURNING CASE WHEN kind = 'escalation' THEN split_part(subject_key, ':', 1) || '_escalation' ELSE kind END"
+
+
+def _visits(today: dt.date) -> tuple[str, dict]:
+    """Visit due within 7 days and visit overdue (to the case's worker) and, after the set days,
+    the overdue visit escalated (to the supervisors): one scan of the pending visits for all three."""
     days = int(_setting("NOTIFICATION_VISIT_DUE_DAYS", 7))
-    return INSERT.format(select="""
-        SELECT c.assigned_worker_id, 'visit_due', 'visit:' || v.id, v.planned_on,
-               format(%(title)s, v.planned_on, c.id), '', c.id, p.id, now()
-        FROM visits_visit v
-        JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
-        JOIN cases_case c ON c.id = p.case_id
-        WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(today)s AND %(until)s AND c.assigned_worker_id IS NOT NULL
-    """), {"today": today, "until": today + dt.timedelta(days=days), "title": _("Visit due on %s (case %s)")}
-
-
-def _visit_overdue(today: dt.date) -> tuple[str, dict]:
-    catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
-    return INSERT.format(select="""
-        SELECT c.assigned_worker_id, 'visit_overdue', 'visit:' || v.id, v.planned_on,
-               format(%(title)s, v.planned_on, c.id), '', c.id, p.id, now()
-        FROM visits_visit v
-        JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
-        JOIN cases_case c ON c.id = p.case_id
-        WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(since)s AND %(yesterday)s AND c.assigned_worker_id IS NOT NULL
-    """), {"since": today - dt.timedelta(days=catch_up), "yesterday": today - dt.timedelta(days=1),
-           "title": _("Visit overdue since %s (case %s)")}
-
-
-def _visit_escalation(today: dt.date) -> tuple[str, dict]:
     catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
     after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7))
-    last = today - dt.timedelta(days=after)
-    return INSERT.format(select=f"""
-        WITH {SUPERVISORS_CTE}, items AS MATERIALIZED (
-            SELECT v.id, v.planned_on, c.id AS case_id, p.id AS placement_id, c.responsible_unit_id AS unit_id
+    escalate_last = today - dt.timedelta(days=after)
+    params = {
+        "until": today + dt.timedelta(days=days), "today": today,
+        "overdue_since": today - dt.timedelta(days=catch_up), "yesterday": today - dt.timedelta(days=1),
+        "escalate_since": escalate_last - dt.timedelta(days=catch_up), "escalate_last": escalate_last,
+        "due_title": _("Visit due on %s (case %s)"), "overdue_title": _("Visit overdue since %s (case %s)"),
+        "escalation_title": _("Escalated: case %s has a visit overdue since %s"),
+    }
+    params["scan_from"] = min(params["overdue_since"], params["escalate_since"])
+    return INSERT_COUNTED.format(select=f"""
+        WITH {SUPERVISORS_CTE}, pending AS MATERIALIZED (
+            SELECT v.id, v.planned_on, p.id AS placement_id, c.id AS case_id, c.assigned_worker_id, c.responsible_unit_id
             FROM visits_visit v
             JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
             JOIN cases_case c ON c.id = p.case_id
-            WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(since)s AND %(last)s
+            WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(scan_from)s AND %(until)s
         )
+        SELECT i.assigned_worker_id, 'visit_due', 'visit:' || i.id, i.planned_on,
+               format(%(due_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
+        FROM pending i
+        WHERE i.planned_on BETWEEN %(today)s AND %(until)s AND i.assigned_worker_id IS NOT NULL
+        UNION ALL
+        SELECT i.assigned_worker_id, 'visit_overdue', 'visit:' || i.id, i.planned_on,
+               format(%(overdue_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
+        FROM pending i
+        WHERE i.planned_on BETWEEN %(overdue_since)s AND %(yesterday)s AND i.assigned_worker_id IS NOT NULL
+        UNION ALL
         SELECT s.user_id, 'escalation', 'visit:' || i.id, i.planned_on,
-               format(%(title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now()
-        FROM items i JOIN supervisors s ON s.unit_id = i.unit_id
-    """), {"since": last - dt.timedelta(days=catch_up), "last": last,
-           "title": _("Escalated: case %s has a visit overdue since %s")}
+               format(%(escalation_title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now()
+        FROM pending i JOIN supervisors s ON s.unit_id = i.responsible_unit_id
+        WHERE i.planned_on BETWEEN %(escalate_since)s AND %(escalate_last)s
+    """), params
 
 
 def _certificate_expiring(today: dt.date) -> tuple[str, dict]:
@@ -136,45 +141,49 @@ def _certificate_expiring(today: dt.date) -> tuple[str, dict]:
            "title": _("Family %s: %s expires on %s")}
 
 
-def _stuck_cases(today: dt.date, *, escalation: bool) -> tuple[str, dict] | None:
+def _cases(today: dt.date) -> tuple[str, dict] | None:
+    """A case past its stage's limit (to its worker) and, after the set days, escalated (to the
+    supervisors): one scan of the cases per stage for both."""
     limits = stage_time_limits()
     if not limits:
         return None
     catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
-    after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)) if escalation else 0
+    after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7))
     tz = timezone.get_current_timezone()
-    params: dict[str, object] = {"title": _("Escalated: case %s stuck in stage %s since %s") if escalation
-                                 else _("Case %s has been in stage %s too long (limit passed on %s)"),
-                                 "tz": str(tz)}
+    params: dict[str, object] = {
+        "tz": str(tz), "today": today,
+        "stuck_since": today - dt.timedelta(days=catch_up),
+        "escalate_last": today - dt.timedelta(days=after),
+        "escalate_since": today - dt.timedelta(days=after + catch_up),
+        "stuck_title": _("Case %s has been in stage %s too long (limit passed on %s)"),
+        "escalation_title": _("Escalated: case %s stuck in stage %s since %s"),
+    }
     branches = []
     for i, (stage, days) in enumerate(sorted(limits.items())):
-        # The limit passed on day D = entered + days; it is reported (or escalated ``after`` days
-        # later) from D on, within the catch-up window. Bounds as instants so the index is used.
-        last_day = today - dt.timedelta(days=days + after)
+        # The limit passed on day D = entered + days. D is reported from D on and escalated from
+        # D + after, each within the catch-up window. Bounds as instants so the index is used.
+        earliest = today - dt.timedelta(days=days + after + catch_up)
         params[f"stage{i}"], params[f"days{i}"] = stage, days
-        params[f"from{i}"] = timezone.make_aware(datetime.combine(last_day - dt.timedelta(days=catch_up), time.min), tz)
-        params[f"to{i}"] = timezone.make_aware(datetime.combine(last_day + dt.timedelta(days=1), time.min), tz)
+        params[f"from{i}"] = timezone.make_aware(datetime.combine(earliest, time.min), tz)
+        params[f"to{i}"] = timezone.make_aware(datetime.combine(today - dt.timedelta(days=days - 1), time.min), tz)
         branches.append(f"""
             SELECT c.id, c.stage, c.assigned_worker_id, c.responsible_unit_id,
                    ((c.stage_entered_at AT TIME ZONE %(tz)s)::date + %(days{i})s) AS limit_passed_on
             FROM cases_case c
             WHERE c.stage = %(stage{i})s AND c.stage_entered_at >= %(from{i})s AND c.stage_entered_at < %(to{i})s
         """)
-    stuck = " UNION ALL ".join(branches)
-    if escalation:
-        select = f"""
-            WITH {SUPERVISORS_CTE}, items AS MATERIALIZED ({stuck})
-            SELECT sup.user_id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
-                   format(%(title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
-            FROM items s JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
-        """
-    else:
-        select = f"""
-            SELECT s.assigned_worker_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
-                   format(%(title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
-            FROM ({stuck}) s WHERE s.assigned_worker_id IS NOT NULL
-        """
-    return INSERT.format(select=select), params
+    return INSERT_COUNTED.format(select=f"""
+        WITH {SUPERVISORS_CTE}, stuck AS MATERIALIZED ({" UNION ALL ".join(branches)})
+        SELECT s.assigned_worker_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
+               format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+        FROM stuck s
+        WHERE s.assigned_worker_id IS NOT NULL AND s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
+        UNION ALL
+        SELECT sup.user_id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
+               format(%(escalation_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+        FROM stuck s JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
+        WHERE s.limit_passed_on BETWEEN %(escalate_since)s AND %(escalate_last)s
+    """), params
 
 
 def _high_risk_without_visit(today: dt.date) -> tuple[str, dict]:
@@ -196,13 +205,12 @@ def _high_risk_without_visit(today: dt.date) -> tuple[str, dict]:
     """), {"today": today, "gap": gap, "title": _("Case %s: high risk of return and no visit for %s days")}
 
 
+# (name, step): a step gives the statement for a day, or None. Other apps append their own
+# (documents does). A statement ending in INSERT_COUNTED's RETURNING is counted per kind.
 SWEEP_STEPS: list[tuple[str, Callable[[dt.date], tuple[str, dict] | None]]] = [
-    ("visit_due", _visit_due),
-    ("visit_overdue", _visit_overdue),
-    ("visit_escalation", _visit_escalation),
+    ("visits", _visits),
     ("certificate_expiring", _certificate_expiring),
-    ("case_stuck", lambda today: _stuck_cases(today, escalation=False)),
-    ("case_escalation", lambda today: _stuck_cases(today, escalation=True)),
+    ("cases", _cases),
     ("high_risk_no_visit", _high_risk_without_visit),
 ]
 
@@ -232,12 +240,15 @@ def run_reminder_sweep(*, today: dt.date | None = None, force: bool = False) -> 
             )
             claimed = cursor.fetchone()
             if claimed is None and not force:
-                result.created[name] = 0
                 continue
             cursor.execute(sql, params)
-            result.created[name] = cursor.rowcount
+            inserted = cursor.rowcount
+            if cursor.description:  # counted per kind
+                result.created.update(kind for (kind,) in cursor.fetchall())
+            else:
+                result.created[name] = inserted
             cursor.execute("UPDATE notifications_sweepstep SET created = created + %s, finished_at = now() "
-                           "WHERE day = %s AND step = %s", [cursor.rowcount, today, name])
+                           "WHERE day = %s AND step = %s", [inserted, today, name])
     if result.total:
         publish_email_sending()
     return result

@@ -17,7 +17,7 @@ def daily_sweep() -> dict[str, int]:
     planned = extend_visit_horizons()
     result = run_reminder_sweep()
     logger.info("Daily sweep: %s visits planned, reminders %s", planned, result.created)
-    return {"visits_planned": planned, **result.created}
+    return {"visits_planned": planned, **dict(result.created)}
 
 
 @shared_task(name="notifications.nightly_risk", acks_late=True)

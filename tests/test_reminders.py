@@ -51,7 +51,7 @@ def test_a_visit_done_is_not_reminded(placement, worker):
 def test_visit_overdue_fires_the_day_after_once(placement):
     visit = VisitFactory(placement=placement, planned_on=day(-1))
     worker = placement.case.assigned_worker
-    assert run_reminder_sweep(today=day(-1)).created.get("visit_overdue") == 0
+    assert run_reminder_sweep(today=day(-1)).created["visit_overdue"] == 0
     assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
     run_reminder_sweep(today=TODAY)
     run_reminder_sweep(today=day(2))
