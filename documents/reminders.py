@@ -24,8 +24,14 @@ def document_expiring_step(today: dt.date) -> tuple[str, dict]:
         SELECT c.assigned_worker_id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
                format(%(title)s, d.id, d.expires_on), '', c.id, NULL::bigint, now()
         FROM documents_document d
-        JOIN cases_case c ON (c.id = d.case_id OR (d.child_id IS NOT NULL AND c.child_id = d.child_id AND c.stage <> 'closed'))
-        WHERE d.expires_on BETWEEN %(today)s AND %(until)s AND d.family_id IS NULL AND c.assigned_worker_id IS NOT NULL
+        JOIN cases_case c ON c.id = d.case_id
+        WHERE d.expires_on BETWEEN %(today)s AND %(until)s AND c.assigned_worker_id IS NOT NULL
+        UNION ALL
+        SELECT c.assigned_worker_id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
+               format(%(title)s, d.id, d.expires_on), '', c.id, NULL::bigint, now()
+        FROM documents_document d
+        JOIN cases_case c ON c.child_id = d.child_id AND c.stage <> 'closed'
+        WHERE d.expires_on BETWEEN %(today)s AND %(until)s AND c.assigned_worker_id IS NOT NULL
         UNION ALL
         SELECT u.id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
                format(%(title)s, d.id, d.expires_on), '', NULL::bigint, NULL::bigint, now()
