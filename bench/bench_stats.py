@@ -6,8 +6,12 @@ For each indicator it measures (median of --runs runs after one warm-up, millise
   - api_admin: GET /api/v1/stats/<indicator>/?breakdown=region,year as an administrator (no
     suppression): SQL, table building, JSON rendering;
   - api_analyst: the same as an analyst (small-cell and complementary suppression applied);
-  - raw_sql: the reference query, written by hand independently of stats/;
-and checks that the API's unsuppressed cells equal the reference's numbers.
+  - api_sql: the one query the API runs (over the snapshot tables stats_casefact/stats_placementfact),
+    executed alone: what the API adds on top of it is table building, suppression and JSON;
+  - raw_sql: the reference query, written by hand independently of stats/, over the live tables
+    (cases_case, cases_placement, children_child) -- the same numbers the ministry would get by SQL;
+and checks that the API's unsuppressed cells equal the reference's numbers (the snapshot must be
+fresh: run `manage.py refresh_statistics` on otbasy_bench first).
 The users it needs are created inside a transaction that is rolled back.
 
 Usage:  .venv/bin/python bench/bench_stats.py [--runs 5] [--only return_rate,...]
@@ -16,6 +20,7 @@ Usage:  .venv/bin/python bench/bench_stats.py [--runs 5] [--only return_rate,...
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
 import sys
@@ -39,7 +44,8 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import OrganisationalUnit, User  # noqa: E402
 from regions.models import Region  # noqa: E402
-from stats.indicators import INDICATORS  # noqa: E402
+from stats.indicators import INDICATORS, QuerySpec  # noqa: E402
+from stats.selectors import fetch_rows  # noqa: E402
 
 BAND = (
     "CASE WHEN date_part('year', age({e}, c.birth_date)) <= 2 THEN '0-2' "
@@ -153,7 +159,8 @@ def main() -> None:
     ministry = OrganisationalUnit.objects.get(code="ministry")
     regions = dict(Region.objects.values_list("code", "pk"))
     print(f"nproc={os.cpu_count()} as_of={as_of} runs={args.runs} (median ms)")
-    print(f"{'indicator':28} {'api_admin':>10} {'api_analyst':>12} {'raw_sql':>9} {'ratio':>6}  same numbers")
+    print(f"{'indicator':28} {'api_admin':>10} {'api_analyst':>12} {'api_sql':>8} {'raw_sql':>8} {'api/raw':>8}  same numbers")
+    results: list[dict] = []
     with transaction.atomic():
         admin = User.objects.create(username="bench-stats-admin", role="administrator", unit=ministry)
         analyst = User.objects.create(username="bench-stats-analyst", role="analyst", unit=ministry)
@@ -171,11 +178,20 @@ def main() -> None:
             api_admin = median_ms(lambda: call(admin_client), args.runs)
             api_analyst = median_ms(lambda: call(analyst_client), args.runs)
             raw_ms = median_ms(lambda name=name: raw(name, as_of), args.runs)
+            spec = QuerySpec(indicator=name, breakdown=("region", "year"), as_of=as_of)
+            api_sql = median_ms(lambda name=name, spec=spec: fetch_rows(INDICATORS[name], spec), args.runs)
             reference = raw(name, as_of)
             data = call(admin_client)
             same = same_numbers(data, reference, regions)
-            print(f"{name:28} {api_admin:>10} {api_analyst:>12} {raw_ms:>9} {api_admin / raw_ms:>6.2f}  {same}")
+            print(f"{name:28} {api_admin:>10} {api_analyst:>12} {api_sql:>8} {raw_ms:>8} {api_admin / raw_ms:>8.2f}  {same}")
+            results.append({
+                "name": f"statistics: {name} by region and year (API, administrator)", "median_ms": api_admin,
+                "reference_ms": raw_ms, "reference": "raw SQL on the live tables",
+            })
         transaction.set_rollback(True)
+    # Machine-readable lines for bench/run_all.py.
+    for result in results:
+        print("BENCH_RESULT " + json.dumps(result))
 
 
 if __name__ == "__main__":
