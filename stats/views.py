@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -59,7 +60,8 @@ class StatsNegotiation(DefaultContentNegotiation):
         wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         allowed = [r.format for r in renderers]
         if wanted and wanted not in allowed:
-            raise exceptions.ValidationError({"format": [f"Unknown format “{wanted}”. Allowed: {', '.join(allowed)}."]})
+            message = _("Unknown format “%(format)s”. Allowed: %(allowed)s.") % {"format": wanted, "allowed": ", ".join(allowed)}
+            raise exceptions.ValidationError({"format": [message]})
         return super().select_renderer(request, renderers, format_suffix)
 
 
