@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-DB = "otbasy_bench"
+DB = "otbasy_bench"  # --database picks a scratch database instead (repeat runs without disturbing others)
 HOST = os.environ.get("BENCH_PGHOST", "127.0.0.1")
 SERVER = f"postgres://postgres@{HOST}:5432"
 TABLES = [
@@ -83,12 +83,18 @@ def raw_sql_reference() -> float:
 
 
 def main() -> None:
+    global DB
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-reference", action="store_true", help="skip the raw-SQL reference")
+    parser.add_argument("--database", default=DB, help=f"database to drop, recreate and load (default {DB})")
+    parser.add_argument("--drop-after", action="store_true", help="drop the database at the end (for scratch runs)")
     args = parser.parse_args()
+    if not args.database.startswith("otbasy_bench"):
+        parser.error("the database name must start with otbasy_bench: this script drops it")
+    DB = args.database
     env = {**os.environ, "DATABASE_URL": f"{SERVER}/{DB}", "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     env.pop("REDIS_URL", None)
     seed_times, reference_times = [], []
@@ -112,6 +118,9 @@ def main() -> None:
         print(f"raw-SQL reference median: {statistics.median(reference_times):.1f} s")
     for table, count in counts().items():
         print(f"{table:28} {count:>12,}")
+    if args.drop_after:
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
 
 
 if __name__ == "__main__":
