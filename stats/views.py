@@ -72,7 +72,10 @@ class IndicatorPagination(PageNumberPagination):
 class IndicatorListView(APIView):
     permission_classes = [IsAuthenticated, CanReadStatistics]
 
-    @extend_schema(summary="List the published indicators with their definitions", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="stats_indicators_list", summary="List the published indicators with their definitions",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         paginator = IndicatorPagination()
         page = paginator.paginate_queryset([describe_indicator(i, request) for i in INDICATORS.values()], request, view=self)
@@ -88,6 +91,7 @@ class IndicatorView(APIView):
     content_negotiation_class = StatsNegotiation
 
     @extend_schema(
+        operation_id="stats_indicator_table",
         summary="One indicator as a table (JSON, CSV or XLSX)",
         description=_schema_description(),
         parameters=[
