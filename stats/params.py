@@ -101,10 +101,14 @@ def parse_request(indicator: Indicator, query: QueryDict, user: User) -> tuple[Q
         if as_of > today:
             raise DomainError(_("The as_of date cannot be in the future."), field="as_of")
 
+    scope = scope_for(user)
+    if scope is not None and region_ids and not set(region_ids) <= set(scope):
+        raise DomainError(_("You may see statistics of your own region only."), field="region")
+
     options = Options(suppress=_suppress(query, user), epsilon=_epsilon(query))
     spec = QuerySpec(
         indicator=indicator.name, breakdown=breakdown, as_of=as_of, regions=region_ids, year_from=year_from,
-        year_to=year_to, categories=categories, scope_regions=scope_for(user),
+        year_to=year_to, categories=categories, scope_regions=scope,
     )
     _check_size(spec, indicator)
     return spec, options

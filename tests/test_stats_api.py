@@ -104,6 +104,12 @@ def test_supervisor_sees_only_their_region(api_client, supervisor, placements):
     assert data["totals"][-1]["placements"] == 40
 
 
+def test_supervisor_cannot_ask_for_another_region(api_client, supervisor, placements):
+    response = get(api_client, supervisor, "placements_started", region="astana")
+    assert response.status_code == 400
+    assert "region" in response.json()
+
+
 def test_supervisor_receives_unsuppressed_counts_for_their_region(api_client, supervisor, placements):
     data = get(api_client, supervisor, "placements_started", breakdown="form_of_care").json()
     guardianship = next(row for row in data["rows"] if row["form_of_care"] == "guardianship")
