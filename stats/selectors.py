@@ -61,8 +61,53 @@ def build_sql(indicator: Indicator, spec: QuerySpec) -> tuple[str, dict[str, obj
     return sql, params
 
 
+def stock_by_period_sql(spec: QuerySpec) -> tuple[str, dict[str, object]] | None:
+    """Children in care at several snapshot dates, when no breakdown or filter changes with the date
+    (age band, form of care): one row per group and pair of (snapshot buckets of opening, of closing),
+    expanded to the snapshots in Python. Cross-joining every case with every snapshot costs ~4x more."""
+    if spec.indicator != "children_in_care" or spec.uses("age_band") or spec.uses("form_of_care"):
+        return None
+    dims = [d for d in spec.breakdown if d not in ("year", "quarter")]
+    where = ["TRUE"]
+    params: dict[str, object] = {"snapshots": spec.snapshot_dates()}
+    if spec.regions:
+        where.append("c.region_id = ANY(%(regions)s)")
+        params["regions"] = list(spec.regions)
+    if spec.scope_regions is not None:
+        where.append("c.region_id = ANY(%(scope_regions)s)")
+        params["scope_regions"] = list(spec.scope_regions)
+    for name, values in sorted(spec.categories.items()):
+        where.append(f"{dimension_sql(name, event='NULL', birth=BIRTH, extra={})} = ANY(%(filter_{name})s)")
+        params[f"filter_{name}"] = list(values)
+    columns = [f"{dimension_sql(d, event='NULL', birth=BIRTH, extra={})} AS {d}" for d in dims]
+    # width_bucket(x, sorted dates) = how many snapshot dates are <= x: the case is in care on
+    # snapshot i (1-based) exactly when opened_bucket < i <= closed_bucket.
+    columns += [
+        "width_bucket(c.opened_on - 1, %(snapshots)s::date[]) AS opened_bucket",
+        "CASE WHEN c.closed_on IS NULL THEN cardinality(%(snapshots)s::date[])"
+        " ELSE width_bucket(c.closed_on - 1, %(snapshots)s::date[]) END AS closed_bucket",
+        "count(*) AS children",
+    ]
+    group = ", ".join([*dims, "opened_bucket", "closed_bucket"])
+    return f"SELECT {', '.join(columns)} FROM stats_casefact c WHERE {' AND '.join(where)} GROUP BY {group}", params
+
+
+def expand_stock(spec: QuerySpec, rows: list[dict]) -> list[dict]:
+    dates = spec.snapshot_dates()
+    out: dict[tuple, int] = {}
+    dims = list(spec.breakdown)
+    for row in rows:
+        for index in range(row["opened_bucket"] + 1, row["closed_bucket"] + 1):
+            date = dates[index - 1]
+            period = {"year": date.year, "quarter": date.year * 10 + (date.month - 1) // 3 + 1}
+            key = tuple(period[d] if d in period else row[d] for d in dims)
+            out[key] = out.get(key, 0) + row["children"]
+    return [dict(zip(dims, key, strict=True)) | {"children": count} for key, count in out.items()]
+
+
 def fetch_rows(indicator: Indicator, spec: QuerySpec) -> list[dict]:
-    sql, params = build_sql(indicator, spec)
+    stock = stock_by_period_sql(spec)
+    sql, params = stock or build_sql(indicator, spec)
     with transaction.atomic(), connection.cursor() as cursor:
         # For this query only: hash aggregates and sorts over a million rows stay in memory instead
         # of spilling to disk, and JIT compilation (tens of ms) does not pay off for one scan.
@@ -72,7 +117,8 @@ def fetch_rows(indicator: Indicator, spec: QuerySpec) -> list[dict]:
         )
         cursor.execute(sql, params)
         names = [col.name for col in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return expand_stock(spec, rows) if stock else rows
 
 
 def region_names() -> dict[int, tuple[str, str]]:

@@ -265,3 +265,22 @@ def test_refresh_command_reports_what_it_copied(hand_cases):
 def test_nightly_refresh_is_scheduled(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["refresh-statistics"]
     assert entry["task"] == "stats.refresh_statistics"
+
+
+def test_children_in_care_by_year_adds_up_the_same_with_and_without_age_bands(api_client, admin_user, hand_cases):
+    # Without age bands the stock is computed from opening/closing buckets; with them, per snapshot.
+    plain = stats(api_client, admin_user, "children_in_care", breakdown="year,region", year_from="2021")
+    banded = stats(api_client, admin_user, "children_in_care", breakdown="year,region,age_band", year_from="2021")
+    summed: dict[tuple, int] = {}
+    for row in banded["rows"]:
+        summed[(row["year"], row["region"])] = summed.get((row["year"], row["region"]), 0) + row["children"]
+    assert {(r["year"], r["region"]): r["children"] for r in plain["rows"]} == summed
+    assert cell(plain, year=2024, region="astana")["children"] == 2
+
+
+def test_children_in_care_at_each_quarter_end(api_client, admin_user, hand_cases):
+    data = stats(api_client, admin_user, "children_in_care", breakdown="quarter", year_from="2024", year_to="2024")
+    # Child 2 left on 2024-05-01; child 4 came on 2024-10-01.
+    assert [(row["quarter"], row["children"]) for row in data["rows"]] == [
+        ("2024-Q1", 3), ("2024-Q2", 2), ("2024-Q3", 2), ("2024-Q4", 3),
+    ]
