@@ -82,13 +82,20 @@ def _case_condition(user: User, codename: str = "view_case") -> Q | None:
         return Q(pk__in=[])
     if user.is_administrator:
         return None
-    # The few grants are looked up first. Without any (the usual case) the condition is the plain
-    # indexed column, so the first page is an ordered index range scan and the count an index-only
-    # scan; with some, their ids are added as a literal list (a BitmapOr of two index scans). An OR
-    # beside a subquery would instead be a filter evaluated on every case.
+    # The few grants are looked up first. Without any (the usual case) the condition is the bare
+    # indexed column: the first page is an ordered index range scan, the count an index-only scan.
+    # An OR beside a subquery would instead be a filter evaluated on every case.
     granted = granted_case_ids(user, codename)
-    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
-    return own | Q(pk__in=granted) if granted else own
+    if user.is_supervisor:
+        own = Q(responsible_unit_id__in=unit_ids_for(user))
+        return own | Q(pk__in=granted) if granted else own
+    if not granted:
+        return Q(assigned_worker_id=user.pk)
+    # A worker with shares: one semi-join on (assigned UNION ALL shared). With an OR of the two,
+    # PostgreSQL walks the newest-first index over ~50,000 cases to fill a page (measured: 6x slower).
+    assigned = Case.objects.filter(assigned_worker_id=user.pk).values_list("pk", flat=True).order_by()
+    shared = Case.objects.filter(pk__in=granted).values_list("pk", flat=True).order_by()
+    return Q(pk__in=assigned.union(shared, all=True))
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
