@@ -252,6 +252,11 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "cases.models.Stage",
         "HealthNeedsEnum": "core.choices.HealthNeeds",
         "PreferredSexEnum": "families.models.Family.PreferredSex",
+        "FamilyEventKindEnum": "risk.models.FamilyEvent.Kind",
+        "VisitKindEnum": "visits.models.Visit.Kind",
+        "VisitConditionEnum": "visits.models.Visit.Condition",
+        "NotificationKindEnum": "notifications.models.Notification.Kind",
+        "ConsentKindEnum": "consents.models.ConsentKind",
     },
 }
 
