@@ -30,14 +30,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+# The migrations' data (regions, units, policies) as pytest-django serialized it for rollback.
+_SERIALIZED: dict[str, str | None] = {}
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser(django_db_setup: None) -> Iterator[object]:
+    from django.db import connection
     from playwright.sync_api import sync_playwright
 
+    # Django keeps the serialized data on the connection object of the current context. Playwright's
+    # greenlets give the tests a fresh context, hence a fresh connection object without it, once
+    # another module's test opened the database first: keep it here before starting the browser.
+    _SERIALIZED["default"] = getattr(connection, "_test_serialized_contents", None)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(browser: object, transactional_db: None) -> None:
+    """Put back the migrations' data that the previous test's flush removed (what serialized_rollback
+    does, for a connection object that lost the serialized copy)."""
+    from django.db import connection
+
+    from regions.models import Region
+
+    saved = _SERIALIZED.get("default")
+    if saved is None:
+        return
+    if not hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = saved
+    if not Region.objects.exists():
+        connection.creation.deserialize_db_from_string(saved)
 
 
 @pytest.fixture
