@@ -140,3 +140,15 @@ def test_an_sdq_score_out_of_range_is_refused(api_client, worker, my_placement):
     response = api_client.post(f"/api/v1/risk/placements/{my_placement.pk}/assessment/", {"sdq_total_difficulties": 41},
                                format="json")
     assert response.status_code == 400 and "sdq_total_difficulties" in response.data
+
+
+def test_the_family_event_list_runs_a_constant_number_of_queries(api_client, worker, my_placement,
+                                                                  django_assert_max_num_queries):
+    from risk.models import FamilyEvent
+
+    for kind in ["new_birth", "divorce", "illness", "job_loss", "conflict", "move"] * 3:
+        FamilyEvent.objects.create(family=my_placement.family, kind=kind, occurred_on=dt.date(2026, 1, 1), recorded_by=worker)
+    api_client.force_authenticate(worker)
+    with django_assert_max_num_queries(6):
+        response = api_client.get("/api/v1/risk/family-events/")
+    assert response.data["count"] == 18
