@@ -340,7 +340,7 @@ def iter_tables(
     form = _choice(rng, U * 3, [0.30, 0.36, 0.0, 0.14, 0.10, 0.10]).reshape(U, 3).astype(np.int64)
     form = np.where((form == ADOPT) & ~unit_adoptable[:, None], GUARD, form)
     form = np.where((form == GUARD) & (age_at_start >= 14), TRUST, form)
-    # Returns are commoner after kinship placements of teenagers in Kazakhstan; nudge the reasons.
+    # Why each return happened (only for placements that ended in a return).
     return_reason = np.where(end_reason == E_RET, 1 + _choice(rng, U * 3, RETURN_REASON_P).reshape(U, 3), 0)
 
     # --- Structure: districts and workers --------------------------------------------------
@@ -656,7 +656,6 @@ def iter_tables(
     outcome = np.where(closed, last_reason[u], 0)
     closed_on = np.where(closed, last_end[u], NULL)
     active_slot = np.where(final == 0, last_slot, 0)
-    active_family_slot = np.full(U, NULL, dtype=np.int64)
     slot_family = np.full((U, 3), NULL, dtype=np.int64)
     slot_family[pu, pj] = ids.family + p_family
     active_family_slot = np.where(final == 0, slot_family[np.arange(U), active_slot], NULL)
