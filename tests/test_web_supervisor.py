@@ -132,3 +132,19 @@ def test_dashboard_says_there_are_more_overdue_visits_than_listed(client, superv
     html = client.get(reverse("web:dashboard")).content.decode()
     assert '<div class="n">2+</div>' in html
     assert "The 2 oldest; there are more." in html
+
+
+def test_calibration_shows_returns_by_band_at_placement_start(client, supervisor, worker):
+    from cases.services import end_placement
+    from risk.services import recompute_risk
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED)
+    placement = factories.PlacementFactory(case=case, started_on=timezone.localdate() - dt.timedelta(days=100))
+    recompute_risk(placement=placement, reason="placement_start")
+    band = placement.risk_assessments.get().band
+    end_placement(placement=placement, ended_on=timezone.localdate(), end_reason="returned", return_reason="family_conflict",
+                  actor=worker, home=case.child.current_home)
+    client.force_login(supervisor)
+    rows = {r["band"]: r for r in client.get(reverse("web:dashboard")).context["calibration"]}
+    assert (rows[band]["ended"], rows[band]["returned"], rows[band]["rate"]) == (1, 1, 100.0)
+    assert all(r["ended"] == 0 for b, r in rows.items() if b != band)

@@ -151,28 +151,3 @@ def placements_and_returns_by_month(*, user: User, months: int = 12, today: dt.d
         .values("m").annotate(n=Count("id")).values_list("m", "n")
     )
     return [{"month": m, "placements": started.get(m, 0), "returns": returned.get(m, 0)} for m in first_days]
-
-
-def risk_calibration(*, user: User) -> list[dict]:
-    """Per band at placement start: ended placements, and how many of them ended in a return.
-
-    A well-calibrated score returns more children from the high band than from the low one.
-    """
-    from risk.models import Band, RiskAssessment
-
-    rows = (
-        RiskAssessment.objects.filter(
-            reason=RiskAssessment.Reason.PLACEMENT_START,
-            placement__in=placements_visible_to(user).filter(ended_on__isnull=False).values("pk"),
-        )
-        .values("band")
-        .annotate(ended=Count("placement_id", distinct=True),
-                  returned=Count("placement_id", filter=Q(placement__end_reason=EndReason.RETURNED), distinct=True))
-    )
-    by_band = {r["band"]: r for r in rows}
-    result = []
-    for band in Band:
-        row = by_band.get(band.value, {"ended": 0, "returned": 0})
-        rate = (row["returned"] / row["ended"] * 100) if row["ended"] else None
-        result.append({"band": band.value, "label": band.label, "ended": row["ended"], "returned": row["returned"], "rate": rate})
-    return result
