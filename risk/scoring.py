@@ -73,7 +73,8 @@ FACTOR_EXPRESSIONS = [
 ]
 
 SCORE_SQL = """
-WITH inputs AS (
+-- MATERIALIZED: each input is computed once per placement, not once per reference in the CASEs.
+WITH inputs AS MATERIALIZED (
     SELECT p.id, p.form_of_care, p.siblings_separated,
            extract(year FROM age(p.started_on, c.birth_date))::int AS age_at_start,
            c.sdq_total_difficulties AS sdq,
@@ -101,7 +102,7 @@ WITH inputs AS (
         ORDER BY v.done_on DESC, v.id DESC LIMIT 1
     ) lv ON true
     WHERE p.ended_on IS NULL {placement_filter}
-), scored AS (
+), scored AS MATERIALIZED (
     SELECT i.id, f.factors,
            (SELECT coalesce(sum((x ->> 'contribution')::int), 0) FROM jsonb_array_elements(f.factors) x)::int AS score
     FROM inputs i
