@@ -137,3 +137,16 @@ def test_the_supervisor_lists_open_and_closed_shares(api_client, supervisor, cas
         response = api_client.get(f"/api/v1/access/cases/{case.pk}/shares/")
     assert response.status_code == 200
     assert [row["is_active"] for row in response.json()["results"]] == [True, False]
+
+
+def test_the_nightly_task_deletes_expired_grants_only(supervisor, case, colleague):
+    from access.services import share_case
+    from access.tasks import delete_expired_grants
+
+    share_case(case=case, user=colleague, actor=supervisor, include_sensitive=True)
+    other = factories.UserFactory(unit=case.responsible_unit)
+    share_case(case=case, user=other, actor=supervisor)
+    CaseUserObjectPermission.objects.filter(user=colleague).update(expires_at=timezone.now() - dt.timedelta(days=1))
+    assert delete_expired_grants() == 2  # view_case and view_sensitive of the colleague
+    assert set(CaseUserObjectPermission.objects.values_list("user_id", flat=True)) == {other.pk}
+    assert case in cases_visible_to(other)

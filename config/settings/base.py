@@ -207,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The statistics snapshot (stats/) is rebuilt nightly, after the day's records are in.
 CELERY_BEAT_SCHEDULE["refresh-statistics"] = {"task": "stats.refresh_statistics", "schedule": crontab(hour=2, minute=30)}
+# Expired case grants give no access already; this only deletes them (access/tasks.py).
+CELERY_BEAT_SCHEDULE["delete-expired-grants"] = {"task": "access.delete_expired_grants", "schedule": crontab(hour=3, minute=15)}
 # Reminders (notifications/services.py). Stage limits for "case stuck" are the cases app's
 # StageTimeLimit policy table.
 NOTIFICATION_VISIT_DUE_DAYS = 7
