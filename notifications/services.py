@@ -195,11 +195,8 @@ def _high_risk_without_visit(today: dt.date) -> tuple[str, dict]:
                format(%(title)s, c.id, %(gap)s), '', c.id, p.id, now()
         FROM risk_placementrisk r
         JOIN cases_placement p ON p.id = r.placement_id AND p.ended_on IS NULL AND p.started_on <= %(today)s::date - %(gap)s
-        -- an aggregate always gives one row: the last visit done, computed once per placement
-        CROSS JOIN LATERAL (
-            SELECT greatest(p.started_on, max(v.done_on)) + %(gap)s AS due_on
-            FROM visits_visit v WHERE v.placement_id = p.id AND v.done_on IS NOT NULL
-        ) g
+        -- the last visit done as of the risk's last computation (every recorded visit recomputes it)
+        CROSS JOIN LATERAL (SELECT greatest(p.started_on, r.last_visit_on) + %(gap)s AS due_on) g
         JOIN cases_case c ON c.id = p.case_id
         WHERE r.band = 'high' AND g.due_on <= %(today)s AND c.assigned_worker_id IS NOT NULL
     """), {"today": today, "gap": gap, "title": _("Case %s: high risk of return and no visit for %s days")}

@@ -95,6 +95,9 @@ class PlacementRisk(models.Model):
     factors = models.JSONField(_("factors"), default=list)
     computed_on = models.DateField(_("computed on"))
     high_since = models.DateField(_("high since"), null=True, blank=True)
+    # The last visit done, as of this computation (every recorded visit recomputes): lets the daily
+    # "high risk and no visit for 30 days" reminder skip a lookup in the visits table per placement.
+    last_visit_on = models.DateField(_("last visit done on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("placement risk")

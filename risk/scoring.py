@@ -103,7 +103,7 @@ WITH inputs AS MATERIALIZED (
     ) lv ON true
     WHERE p.ended_on IS NULL {placement_filter}
 ), scored AS MATERIALIZED (
-    SELECT i.id, f.factors,
+    SELECT i.id, i.last_visit_on, f.factors,
            (SELECT coalesce(sum((x ->> 'contribution')::int), 0) FROM jsonb_array_elements(f.factors) x)::int AS score
     FROM inputs i
     CROSS JOIN LATERAL (
@@ -111,23 +111,25 @@ WITH inputs AS MATERIALIZED (
         FROM unnest(ARRAY[{factor_expressions}]::jsonb[]) AS x WHERE x IS NOT NULL
     ) f
 ), banded AS (
-    SELECT s.id, s.score, s.factors,
+    SELECT s.id, s.score, s.factors, s.last_visit_on,
            CASE WHEN s.score >= %(high_from)s THEN 'high' WHEN s.score >= %(medium_from)s THEN 'medium' ELSE 'low' END AS band
     FROM scored s
 ), previous AS (
     SELECT r.placement_id, r.band, r.score FROM risk_placementrisk r WHERE r.placement_id IN (SELECT id FROM banded)
 ), upserted AS (
-    INSERT INTO risk_placementrisk (placement_id, score, band, factors, computed_on, high_since)
-    SELECT b.id, b.score, b.band, b.factors, %(today)s, CASE WHEN b.band = 'high' THEN %(today)s::date END
+    INSERT INTO risk_placementrisk (placement_id, score, band, factors, computed_on, high_since, last_visit_on)
+    SELECT b.id, b.score, b.band, b.factors, %(today)s, CASE WHEN b.band = 'high' THEN %(today)s::date END, b.last_visit_on
     FROM banded b
     ON CONFLICT (placement_id) DO UPDATE SET
         score = EXCLUDED.score, band = EXCLUDED.band, factors = EXCLUDED.factors, computed_on = EXCLUDED.computed_on,
+        last_visit_on = EXCLUDED.last_visit_on,
         high_since = CASE WHEN EXCLUDED.band <> 'high' THEN NULL
                           WHEN risk_placementrisk.band = 'high' THEN risk_placementrisk.high_since
                           ELSE EXCLUDED.computed_on END
     -- the nightly run rewrites only what changed
     WHERE %(always)s OR risk_placementrisk.score <> EXCLUDED.score OR risk_placementrisk.band <> EXCLUDED.band
        OR risk_placementrisk.factors <> EXCLUDED.factors
+       OR risk_placementrisk.last_visit_on IS DISTINCT FROM EXCLUDED.last_visit_on
     RETURNING placement_id, score, band, factors
 ), assessed AS (
     -- history for calibration: every event-driven computation, and nightly only a change of band

@@ -114,8 +114,9 @@ def test_a_case_stuck_past_its_stage_limit_fires_once_and_escalates_later(distri
 
 
 def test_a_high_risk_placement_without_a_visit_for_30_days_fires_once(placement, worker):
-    PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[], computed_on=TODAY)
     VisitFactory(placement=placement, planned_on=day(-31), done_on=day(-31), worker=worker)
+    PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[], computed_on=TODAY,
+                                 last_visit_on=day(-31))
     run_reminder_sweep(today=day(-2))
     assert Notification.objects.filter(kind="high_risk_no_visit").count() == 0
     run_reminder_sweep(today=day(-1))

@@ -140,6 +140,7 @@ def test_a_visit_with_serious_concerns_moves_into_high_schedules_an_extra_visit_
 
     risk = PlacementRisk.objects.get(placement=placement)
     assert (risk.score, risk.band) == (60, "high")  # the same + serious concerns at the visit 25
+    assert risk.last_visit_on == today
     extra = placement.visits.get(kind="extra", done_on__isnull=True)
     assert today < extra.planned_on <= today + dt.timedelta(days=14)
     alert = Notification.objects.get(kind="high_risk", placement=placement)
