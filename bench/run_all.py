@@ -66,7 +66,7 @@ class Bench:
     script: str
     args: list[str]
     quick_args: list[str]
-    parse: Callable[[str], list[Row]]
+    parse: Callable[[str], list[Row]]  # used when the script prints no BENCH_RESULT line
     rows: list[Row] = field(default_factory=list)
     seconds: float = 0.0
     status: str = "not run"
@@ -137,15 +137,16 @@ def parse_matching(out: str) -> list[Row]:
 
 def parse_sweep(out: str) -> list[Row]:
     steps = {m.group(1): float(m.group(2)) * 1000 for m in re.finditer(r"^\s+step (\w+): median ([\d.]+) s", out, re.M)}
-    due = steps.get("visit_due", 0) + steps.get("visit_overdue", 0) if {"visit_due", "visit_overdue"} <= steps.keys() else None
+    # One "visits" step (due, overdue, escalation) or, in earlier versions, one step per kind.
+    due = steps.get("visits") or (steps["visit_due"] + steps["visit_overdue"] if {"visit_due", "visit_overdue"} <= steps.keys() else None)
     raw_due = number_after(r"due \+ overdue visits INSERT \.\.\. ON CONFLICT: median ([\d.]+) s", out)
     raw_risk = number_after(r"high-risk-without-visit anti-join: median ([\d.]+) s", out)
     whole = number_after(r"sweep, first run: median ([\d.]+) s", out)
     rerun = number_after(r"sweep, re-run finding nothing new: median ([\d.]+) s", out)
     return [
         Row("reminder sweep, whole (first run of the day, every kind)", whole * 1000 if whole else None, "ms",
-            note=f"re-run finding nothing new {rerun * 1000 if rerun else '?'} ms"),
-        Row("reminder sweep, visit due + overdue steps", due, "ms", "raw SQL", raw_due * 1000 if raw_due else None),
+            note=f"re-run finding nothing new: {fmt(rerun * 1000 if rerun else None, 'ms')}"),
+        Row("reminder sweep, visit reminders step", due, "ms", "raw SQL", raw_due * 1000 if raw_due else None),
         Row("reminder sweep, high-risk-without-visit step", steps.get("high_risk_no_visit"), "ms", "raw SQL (anti-join only)",
             raw_risk * 1000 if raw_risk else None),
     ]
@@ -205,6 +206,10 @@ def benches() -> list[Bench]:
         Bench("web_pages", "bench_web_pages.py", ["--runs", "30"], ["--runs", "5"], parse_web_pages),
         Bench("throughput", "throughput.py", ["--runs", "3", "--duration", "10"], ["--runs", "1", "--duration", "5"], parse_generic),
     ]
+
+
+def figures(bench: Bench, out: str) -> list[Row]:
+    return bench_result_lines(out) or bench.parse(out)
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -278,8 +283,8 @@ def fmt(value: float | None, unit: str) -> str:
         return "—"
     if unit == "req/s":
         return f"{value:,.0f} req/s"
-    if unit == "s" or value >= 10_000:
-        return f"{value / 1000:,.1f} s" if unit == "ms" else f"{value:,.1f} s"
+    if unit == "s" or value >= 1000:
+        return f"{value / 1000:,.2f} s" if unit == "ms" else f"{value:,.1f} s"
     return f"{value:,.1f} ms" if value >= 10 else f"{value:,.2f} ms"
 
 
@@ -321,14 +326,32 @@ def write_readme(text: str) -> None:
         README.write_text(f"{title}\n\n{text}\n\n{body.lstrip()}")
 
 
+def rebuild_from_results(args: argparse.Namespace) -> None:
+    seed = ensure_data_set(reseed=False)
+    chosen = [b for b in benches() if not args.only or b.name in args.only.split(",")]
+    for bench in chosen:
+        log = RESULTS / f"{bench.name}.txt"
+        if log.exists():
+            bench.rows, bench.status = figures(bench, log.read_text()), "ok"
+    text = summary([seed, *chosen], args.quick)
+    print(text)
+    if not args.no_readme:
+        write_readme(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs per figure (a smoke run, minutes)")
     parser.add_argument("--only", default="", help="comma-separated bench names (caseload, case_detail, matching, ...)")
     parser.add_argument("--reseed", action="store_true", help="reload the national data set even if it is there")
     parser.add_argument("--no-readme", action="store_true", help="print the table, leave bench/README.md alone")
+    parser.add_argument("--from-results", action="store_true",
+                        help="run nothing: rebuild the table from the outputs kept in bench/results/")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
+    if args.from_results:
+        rebuild_from_results(args)
+        return
 
     seed = ensure_data_set(args.reseed)
     migrate()
@@ -339,7 +362,7 @@ def main() -> None:
             continue
         code, out, bench.seconds = run_script(bench.script, bench.quick_args if args.quick else bench.args,
                                               RESULTS / f"{bench.name}.txt")
-        bench.rows = bench.parse(out)
+        bench.rows = figures(bench, out)
         bench.status = "ok" if code == 0 else f"FAILED (exit {code}; see bench/results/{bench.name}.txt)"
         if code == 0 and not bench.rows:
             bench.status = f"no figures found in its output (bench/results/{bench.name}.txt)"
