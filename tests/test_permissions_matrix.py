@@ -291,3 +291,55 @@ def test_an_expired_share_gives_404_again(api_client, world):
     CaseShare.objects.update(granted_at=past - dt.timedelta(days=1), expires_at=past)
     CaseUserObjectPermission.objects.update(expires_at=past)
     assert call(api_client, world.users["shared"], "get", DETAIL["case"].format(**world.own)) == 404
+
+
+MORE_ACTIONS = {
+    "approve": lambda o: (f"/api/v1/cases/{o['case'].pk}/approve/", {"approve": True}),
+    "sibling_separation": lambda o: (f"/api/v1/cases/{o['case'].pk}/sibling-separation/", {"reason": "court decision 12/2024"}),
+}
+
+
+@pytest.mark.parametrize("action", list(MORE_ACTIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_more_case_actions(api_client, world, role, action):
+    """Actions are refused before any rule is checked when the user may not change the case; for
+    those who may, the answer is the workflow's own."""
+    user = world.users[role]
+    url, body = MORE_ACTIONS[action](world.foreign)
+    foreign = call(api_client, user, "post", url, body)
+    url, body = MORE_ACTIONS[action](world.own)
+    own = call(api_client, user, "post", url, body)
+    expected_own, expected_foreign = WRITE_EXPECTED[role]
+    assert foreign == expected_foreign
+    if expected_own == "ok":
+        # Reached the workflow, which answers with its own rule: a worker may not approve, no
+        # decision is pending, the child has no sibling group.
+        assert own == 400
+        assert "non_field_errors" in own.body
+    else:
+        assert own == expected_own
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matches_of_a_case(api_client, world, role):
+    user = world.users[role]
+    foreign = call(api_client, user, "get", f"/api/v1/cases/{world.foreign['case'].pk}/matches/")
+    own = call(api_client, user, "get", f"/api/v1/cases/{world.own['case'].pk}/matches/")
+    # The case is registered, not at matching: whoever reaches it gets the workflow's 400.
+    reached = {200: 400}
+    assert (own, foreign) == tuple(reached.get(code, code) for code in READ_EXPECTED[role])
+
+
+CREATE_FAMILY = {
+    "applicants": [{"last_name": "Omarova", "first_name": "Saule", "birth_date": "1985-02-11", "sex": "F"}],
+    "region": "almaty", "form_of_care": "guardianship", "applied_on": "2025-01-15",
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), [("worker", 201), ("supervisor", 201), ("analyst", 403)])
+def test_registering_a_family_in_the_own_unit(api_client, world, role, expected):
+    from tests.factories import valid_iin
+
+    applicant = {**CREATE_FAMILY["applicants"][0], "iin": valid_iin(dt.date(1985, 2, 11), "F", 77)}
+    body = {**CREATE_FAMILY, "applicants": [applicant], "responsible_unit": world.users["worker"].unit_id}
+    assert call(api_client, world.users[role], "post", "/api/v1/families/", body) == expected
