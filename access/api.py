@@ -7,6 +7,7 @@ A case the user cannot see answers 404; a case they see but do not supervise ans
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -51,8 +52,6 @@ class CaseShareSerializer(serializers.ModelSerializer):
         ]
 
     def get_is_active(self, share: CaseShare) -> bool:
-        from django.utils import timezone
-
         return share.revoked_at is None and (share.expires_at is None or share.expires_at > timezone.now())
 
 

@@ -5,6 +5,7 @@ Only a supervisor of the case's unit reads them (a share lets one see a case, no
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
@@ -81,6 +82,4 @@ class CaseAccessLogView(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         case = supervised_case(self.request, self.kwargs["pk"])
-        from django.db.models import Q
-
         return AccessLog.objects.filter(Q(case_id=case.pk) | Q(child_id=case.child_id)).select_related("user")
