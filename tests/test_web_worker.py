@@ -321,3 +321,37 @@ def test_choosing_a_family_on_the_matching_page_fills_in_the_move_form(client, w
     assert link in matching
     page = client.get(link.split("#")[0]).content.decode()
     assert f'name="family" value="{family.pk}"' in page
+
+
+def test_placing_from_the_case_page_records_the_decision_number(client, worker):
+    from cases.services import approve_decision, transition_case
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption")
+    family = factories.FamilyFactory(form_of_care="adoption")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
+    supervisor = factories.UserFactory(role="supervisor", unit=worker.unit.parent)
+    case = approve_decision(case=case, actor=supervisor, approve=True)
+    response = signed_in(client, worker).post(reverse("web:case-move", args=[case.pk]), {
+        "to_stage": "placed", "expected_version": case.version, "decision_document_number": "2-1234/2026",
+        "decision_date": timezone.localdate().isoformat(),
+    })
+    assert response.status_code == 302
+    placement = case.placements.get()
+    assert placement.decision_document_number == "2-1234/2026"
+    assert placement.family == family
+
+
+def test_placing_before_approval_is_refused_above_the_form(client, worker):
+    from cases.services import transition_case
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
+    response = signed_in(client, worker).post(reverse("web:case-move", args=[case.pk]), {
+        "to_stage": "placed", "expected_version": case.version, "decision_document_number": "typed-number",
+    })
+    assert response.status_code == 400
+    assert b"The decision needs a supervisor&#x27;s approval before placement." in response.content
+    assert b'value="typed-number"' in response.content
+    assert not case.placements.exists()

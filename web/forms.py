@@ -72,6 +72,11 @@ class MoveStageForm(forms.Form):
                                     queryset=Family.objects.all(), widget=forms.NumberInput())
     outcome = forms.ChoiceField(label=_("Outcome (when closing)"), required=False,
                                 choices=BLANK + [c for c in CaseOutcome.choices if c[0] != CaseOutcome.PERMANENCY])
+    # Recorded on the placement when the case moves to "placed".
+    started_on = forms.DateField(label=_("Placement starts on (when placing)"), required=False, widget=DateInput())
+    decision_document_number = forms.CharField(label=_("Court decision or act number (when placing)"), required=False,
+                                               max_length=60)
+    decision_date = forms.DateField(label=_("Date of the decision (when placing)"), required=False, widget=DateInput())
     expected_version = forms.IntegerField(widget=forms.HiddenInput())
 
     def __init__(self, *args: object, allowed: list[str], **kwargs: object) -> None:

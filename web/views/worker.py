@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case, Stage
-from cases.services import ALLOWED_TRANSITIONS, end_placement, transition_case
+from cases.services import ALLOWED_TRANSITIONS, end_placement, place_child, transition_case
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from notifications import services as notification_services
@@ -128,11 +128,19 @@ def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            transition_case(
-                case=case, to_stage=data["to_stage"], actor=request.user, reason=data["reason"],
-                expected_version=data["expected_version"], form_of_care=data["form_of_care"] or None,
-                family=data["family"], outcome=data["outcome"] or None,
-            )
+            if data["to_stage"] == Stage.PLACED:
+                # Placing writes the placement with its decision's number and date.
+                place_child(
+                    case=case, family=data["family"], actor=request.user, started_on=data["started_on"],
+                    decision_document_number=data["decision_document_number"], decision_date=data["decision_date"],
+                    reason=data["reason"], expected_version=data["expected_version"],
+                )
+            else:
+                transition_case(
+                    case=case, to_stage=data["to_stage"], actor=request.user, reason=data["reason"],
+                    expected_version=data["expected_version"], form_of_care=data["form_of_care"] or None,
+                    family=data["family"], outcome=data["outcome"] or None,
+                )
         except DomainError as error:
             add_domain_error(form, error)
         else:
