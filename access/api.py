@@ -9,6 +9,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -20,6 +21,7 @@ from access.models import CaseShare
 from access.permissions import CaseworkerOnly, SupervisorOnly
 from access.selectors import cases_supervised_by, cases_visible_to
 from accounts.models import OrganisationalUnit, User
+from cases.api.schema import READ_ERRORS, WRITE_ERRORS
 from cases.models import Case
 
 
@@ -47,8 +49,17 @@ class CaseShareSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseShare
         fields = [
-            "id", "case", "user", "include_sensitive", "granted_by", "granted_at", "expires_at", "revoked_at", "revoked_by",
-            "reason", "is_active",
+            "id",
+            "case",
+            "user",
+            "include_sensitive",
+            "granted_by",
+            "granted_at",
+            "expires_at",
+            "revoked_at",
+            "revoked_by",
+            "reason",
+            "is_active",
         ]
 
     def get_is_active(self, share: CaseShare) -> bool:
@@ -76,7 +87,9 @@ class TransferInput(serializers.Serializer):
         queryset=User.objects.all(), required=False, allow_null=True, default=None, label=_("social worker")
     )
     # Needed only without a consent to share data in force (consents.services.ensure_transfer_allowed).
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="", label=_("reason for transfer without consent"))
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", label=_("reason for transfer without consent")
+    )
 
 
 class CaseAssignmentSerializer(serializers.ModelSerializer):
@@ -90,6 +103,9 @@ class SupervisorActionView(APIView):
 
 
 class ShareCaseView(SupervisorActionView):
+    @extend_schema(
+        request=ShareInput, responses={201: CaseShareSerializer, **WRITE_ERRORS}, summary="Share a case with a user"
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = supervised_case(request, pk)
         data = ShareInput(data=request.data)
@@ -99,6 +115,7 @@ class ShareCaseView(SupervisorActionView):
 
 
 class RevokeShareView(SupervisorActionView):
+    @extend_schema(request=UserInput, responses={204: None, **WRITE_ERRORS}, summary="Revoke a user's share of a case")
     def post(self, request: Request, pk: int) -> Response:
         case = supervised_case(request, pk)
         data = UserInput(data=request.data)
@@ -112,6 +129,11 @@ class CaseSharesView(generics.ListAPIView):
 
     permission_classes = [CaseworkerOnly, SupervisorOnly]
     serializer_class = CaseShareSerializer
+    queryset = CaseShare.objects.none()  # for the schema; requests use get_queryset
+
+    @extend_schema(responses={200: CaseShareSerializer(many=True), **READ_ERRORS}, summary="Shares of a case")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
         case = supervised_case(self.request, self.kwargs["pk"])
@@ -119,6 +141,11 @@ class CaseSharesView(generics.ListAPIView):
 
 
 class AssignCaseView(SupervisorActionView):
+    @extend_schema(
+        request=WorkerInput,
+        responses={200: CaseAssignmentSerializer, **WRITE_ERRORS},
+        summary="Assign a case to a social worker",
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = supervised_case(request, pk)
         data = WorkerInput(data=request.data)
@@ -128,6 +155,11 @@ class AssignCaseView(SupervisorActionView):
 
 
 class ReassignCaseView(SupervisorActionView):
+    @extend_schema(
+        request=WorkerInput,
+        responses={200: CaseAssignmentSerializer, **WRITE_ERRORS},
+        summary="Reassign a case to another social worker",
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = supervised_case(request, pk)
         data = WorkerInput(data=request.data)
@@ -137,6 +169,11 @@ class ReassignCaseView(SupervisorActionView):
 
 
 class TransferCaseView(SupervisorActionView):
+    @extend_schema(
+        request=TransferInput,
+        responses={200: CaseAssignmentSerializer, **WRITE_ERRORS},
+        summary="Transfer a case to another unit or region",
+    )
     def post(self, request: Request, pk: int) -> Response:
         case = supervised_case(request, pk)
         data = TransferInput(data=request.data)
