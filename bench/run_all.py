@@ -267,7 +267,7 @@ def migrate() -> None:
 
 # --- the summary ---------------------------------------------------------------------------------
 
-def machine() -> str:
+def machine(when: dt.datetime | None = None) -> str:
     memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0")
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "?")
@@ -275,7 +275,7 @@ def machine() -> str:
         version = db.execute("SHOW server_version").fetchone()[0]
     return (f"**Machine:** nproc = {os.cpu_count()} ({cpu}), memory {int(memory) / 1024 / 1024:.1f} GiB, "
             f"PostgreSQL {version}, Python {platform.python_version()}, {platform.system()} {platform.release()}; "
-            f"run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+            f"run {when or dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
 def fmt(value: float | None, unit: str) -> str:
@@ -288,12 +288,12 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:,.1f} ms" if value >= 10 else f"{value:,.2f} ms"
 
 
-def summary(all_benches: list[Bench], quick: bool) -> str:
+def summary(all_benches: list[Bench], quick: bool, when: dt.datetime | None = None) -> str:
     lines = [
         START,
         "## Summary (`make bench`)",
         "",
-        machine(),
+        machine(when),
         "",
         "Medians of several runs on the national data set in `otbasy_bench` (1,000,000 children and cases, "
         "~1.5M placements, ~10M visits). Ratio = figure / reference (for throughput: the reference's requests per "
@@ -329,11 +329,13 @@ def write_readme(text: str) -> None:
 def rebuild_from_results(args: argparse.Namespace) -> None:
     seed = ensure_data_set(reseed=False)
     chosen = [b for b in benches() if not args.only or b.name in args.only.split(",")]
+    finished = []
     for bench in chosen:
         log = RESULTS / f"{bench.name}.txt"
         if log.exists():
             bench.rows, bench.status = figures(bench, log.read_text()), "ok"
-    text = summary([seed, *chosen], args.quick)
+            finished.append(dt.datetime.fromtimestamp(log.stat().st_mtime, dt.UTC))
+    text = summary([seed, *chosen], args.quick, max(finished, default=None))
     print(text)
     if not args.no_readme:
         write_readme(text)
