@@ -4,6 +4,7 @@ project's gunicorn.conf.py and production settings) serving /healthz and a stati
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -85,8 +86,11 @@ def test_whitenoise_serves_a_hashed_static_file_compressed_and_cached_for_long(s
 def test_the_access_log_names_request_status_and_time(server):
     base_url, log_path = server
     processes.get(f"{base_url}/healthz?probe=access-log", headers={**HTTPS, "X-Request-Id": "req-42"})
-    lines = [line for line in log_path.read_text().splitlines() if "probe=access-log" in line]
-    assert lines, log_path.read_text()[-2000:]
+    # gunicorn writes the line just after the response has gone out: give it a moment.
+    deadline = time.monotonic() + 10
+    while not (lines := [line for line in log_path.read_text().splitlines() if "probe=access-log" in line]):
+        assert time.monotonic() < deadline, log_path.read_text()[-2000:]
+        time.sleep(0.1)
     assert '"GET /healthz?probe=access-log HTTP/1.1" 200' in lines[-1]
     assert "rid=req-42" in lines[-1]
 
