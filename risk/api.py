@@ -4,6 +4,7 @@ calibration report for supervisors."""
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 from access.permissions import CaseworkerOnly
 from access.selectors import cases_editable_by, families_visible_to, placements_visible_to
+from cases.api.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cases.models import Placement
 from risk.models import Factor, FamilyEvent, RiskAssessment
 from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for
@@ -38,10 +40,44 @@ class AssessmentSerializer(serializers.ModelSerializer):
         return labelled(assessment.factors)
 
 
+class RiskFactorSerializer(serializers.Serializer):
+    factor = serializers.CharField()
+    label = serializers.CharField()
+    contribution = serializers.FloatField()
+    detail = serializers.CharField(required=False)
+
+
+class PlacementRiskSerializer(serializers.Serializer):
+    """Documents the answer of PlacementRiskView (built as a dict there)."""
+
+    placement = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True)
+    band = serializers.CharField(allow_null=True)
+    computed_on = serializers.DateField(allow_null=True)
+    high_since = serializers.DateField(allow_null=True)
+    factors = RiskFactorSerializer(many=True)
+    history = AssessmentSerializer(many=True)
+
+
+class CalibrationRowSerializer(serializers.Serializer):
+    band = serializers.CharField()
+    placements = serializers.IntegerField()
+    returned = serializers.IntegerField()
+    return_rate = serializers.FloatField(allow_null=True)
+
+
+class CalibrationSerializer(serializers.Serializer):
+    at_placement_start = CalibrationRowSerializer(many=True)
+    at_visits = CalibrationRowSerializer(many=True)
+
+
 class PlacementRiskView(APIView):
     permission_classes = [CaseworkerOnly]
 
-    @extend_schema(summary="A placement's risk of return: score, band, the factors that raised it, and its history")
+    @extend_schema(
+        summary="A placement's risk of return: score, band, the factors that raised it, and its history",
+        responses={200: PlacementRiskSerializer, **READ_ERRORS},
+    )
     def get(self, request: Request, pk: int) -> Response:
         try:
             placement = placement_risk_for(user=request.user, placement_id=pk)
@@ -87,14 +123,14 @@ class FamilyEventsView(generics.ListAPIView):
     def get_queryset(self) -> Any:
         return family_events_visible_to(self.request.user)
 
-    @extend_schema(request=FamilyEventInput, responses={201: FamilyEventSerializer})
+    @extend_schema(request=FamilyEventInput, responses={201: FamilyEventSerializer, **CREATE_ERRORS})
     def post(self, request: Request) -> Response:
         data = FamilyEventInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         family = families_visible_to(request.user).filter(pk=values.pop("family")).first()
         if family is None:
-            return Response({"family": ["No such family among those you may see."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"family": [_("No such family among those you may see.")]}, status=status.HTTP_400_BAD_REQUEST)
         event = record_family_event(family=family, actor=request.user, **values)
         return Response(FamilyEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
@@ -108,13 +144,17 @@ class PlacementAssessmentView(APIView):
 
     permission_classes = [CaseworkerOnly]
 
-    @extend_schema(request=AssessmentInput, summary="Record an SDQ assessment of the placed child (recomputes the risk)")
+    @extend_schema(
+        request=AssessmentInput,
+        responses={200: PlacementRiskSerializer, **WRITE_ERRORS},
+        summary="Record an SDQ assessment of the placed child (recomputes the risk)",
+    )
     def post(self, request: Request, pk: int) -> Response:
         placement = placements_visible_to(request.user).filter(pk=pk).first()
         if placement is None:
             raise NotFound()
         if not cases_editable_by(request.user).filter(pk=placement.case_id).exists():
-            return Response({"detail": "You may view this case but not change it."}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"detail": _("You may view this case but not change it.")}, status=status.HTTP_403_FORBIDDEN)
         data = AssessmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         record_sdq_assessment(placement=placement, actor=request.user, **data.validated_data)
@@ -122,7 +162,7 @@ class PlacementAssessmentView(APIView):
 
 
 class SupervisorOrAdministrator(BasePermission):
-    message = "Only supervisors and administrators see the calibration report."
+    message = _("Only supervisors and administrators see the calibration report.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -132,7 +172,10 @@ class SupervisorOrAdministrator(BasePermission):
 class CalibrationView(APIView):
     permission_classes = [SupervisorOrAdministrator]
 
-    @extend_schema(summary="Observed return rate by risk band, at placement start and at each visit (closed placements)")
+    @extend_schema(
+        summary="Observed return rate by risk band, at placement start and at each visit (closed placements)",
+        responses={200: CalibrationSerializer, 403: READ_ERRORS[403]},
+    )
     def get(self, request: Request) -> Response:
         report = calibration_report(user=request.user)
         return Response({
