@@ -221,7 +221,8 @@ def test_postgresql_restarted_under_requests_gives_clean_errors_then_recovers_wi
 
 def send_task(broker_url: str, name: str) -> None:
     """Publish a task as beat does, to the private broker."""
-    sender = Celery(broker=broker_url)
+    # Not the current app: tasks published later in this process must still go to the project broker.
+    sender = Celery(broker=broker_url, set_as_current=False)
     try:
         sender.send_task(name)
     finally:
