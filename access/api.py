@@ -21,8 +21,8 @@ from access.models import CaseShare
 from access.permissions import CaseworkerOnly, SupervisorOnly
 from access.selectors import cases_supervised_by, cases_visible_to
 from accounts.models import OrganisationalUnit, User
-from cases.api.schema import READ_ERRORS, WRITE_ERRORS
 from cases.models import Case
+from core.schema import READ_ERRORS, WRITE_ERRORS
 
 
 def supervised_case(request: Request, pk: int) -> Case:

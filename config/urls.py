@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from cases.api.auth import obtain_token
+from accounts.api import obtain_token
 from core.health import healthz
 
 api_v1 = [

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from access.permissions import CaseworkerOnly
 from access.selectors import cases_editable_by, families_visible_to, placements_visible_to
-from cases.api.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from cases.models import Placement
+from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from risk.models import Factor, FamilyEvent, RiskAssessment
 from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for
 from risk.services import record_family_event, record_sdq_assessment

@@ -182,3 +182,10 @@ def test_the_token_endpoint_refuses_a_locked_out_user_even_with_the_right_passwo
 def test_an_overlong_username_at_the_token_endpoint_is_a_clean_refusal(api_client):
     response = token_sign_in(api_client, "x" * 5000, "wrong-password")
     assert response.status_code == 400
+
+
+def test_the_token_endpoint_is_throttled_like_a_sign_in(api_client, db):
+    # Different usernames each time, so that it is the rate limit that answers, not the lockout.
+    answers = [token_sign_in(api_client, f"guess{n}", "wrong-password").status_code for n in range(11)]
+    assert answers[:10] == [400] * 10
+    assert answers[10] == 429

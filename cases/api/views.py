@@ -13,7 +13,6 @@ from access.selectors import cases_editable_by
 from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
-from cases.api.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from cases.api.serializers import (
     ApproveInputSerializer,
     CaseDetailSerializer,
@@ -29,6 +28,7 @@ from cases.api.serializers import (
 )
 from cases.selectors import case_detail_queryset, case_list, placement_list
 from cases.services import approve_decision, end_placement, place_child, record_sibling_separation, transition_case
+from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
 
 MATCHES_PER_PAGE = 20

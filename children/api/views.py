@@ -8,7 +8,6 @@ from rest_framework.response import Response
 
 from audit.services import AccessLoggedMixin
 from cases.api.permissions import IsCaseworker
-from cases.api.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
 from children.api.filters import ChildFilter, HomeFilter
 from children.api.serializers import (
     ChildCreatedSerializer,
@@ -19,6 +18,7 @@ from children.api.serializers import (
 from children.selectors import child_list, home_list
 from children.services import create_child
 from core.exceptions import DomainError
+from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
 
 
 @extend_schema_view(

@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.permissions import IsCaseworker
-from cases.api.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
 from core.exceptions import DomainError
+from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
 from families.api.filters import FamilyFilter
 from families.api.serializers import FamilyCreatedSerializer, FamilyInputSerializer, FamilyOutputSerializer
 from families.selectors import family_list

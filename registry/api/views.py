@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.permissions import IsCaseworker
-from cases.api.schema import FORBIDDEN, VALIDATION_ERROR
+from core.schema import FORBIDDEN, VALIDATION_ERROR
 from registry.services import ImportFileError, import_uploaded_file
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
