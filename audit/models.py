@@ -42,6 +42,8 @@ class AccessLog(models.Model):
     path = models.CharField(_("address"), max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     saw_sensitive = models.BooleanField(_("sensitive fields shown"), default=False)
+    # Opened through "break the glass" (emergency/): supervisors review these first.
+    emergency = models.BooleanField(_("emergency access"), default=False, db_default=False)
 
     class Meta:
         ordering = ["-viewed_at", "-id"]

@@ -17,9 +17,13 @@ def _client_ip(request: HttpRequest | None) -> str | None:
 
 def log_access(
     *, user: User, case_id: int | None = None, child_id: int | None = None, request: HttpRequest | None = None,
-    saw_sensitive: bool = False,
+    saw_sensitive: bool = False, emergency: bool | None = None,
 ) -> AccessLog:
-    """Record that ``user`` opened the detail of a case (with its child) or of a child."""
+    """Record that ``user`` opened the detail of a case (with its child) or of a child. A case
+    opened while the user's access to it is an emergency access ("break the glass") is marked so;
+    ``emergency`` says it outright when the caller knows."""
+    if emergency is None:
+        emergency = case_id is not None and _under_emergency_access(user=user, case_id=case_id)
     entry = AccessLog(
         user=user,
         kind=AccessLog.Kind.CASE if case_id is not None else AccessLog.Kind.CHILD,
@@ -28,12 +32,19 @@ def log_access(
         path=(request.get_full_path()[:300] if request is not None else ""),
         ip_address=_client_ip(request),
         saw_sensitive=saw_sensitive,
+        emergency=emergency,
     )
     # The ids come from records this request has just read; validating the foreign keys again
-    # would cost three queries on every detail view (the database still enforces them).
+    # would cost three queries on every detail view (the log keeps plain ids by design).
     entry.full_clean(exclude=["user", "case", "child"])
     entry.save()
     return entry
+
+
+def _under_emergency_access(*, user: User, case_id: int) -> bool:
+    from emergency.models import EmergencyAccess
+
+    return EmergencyAccess.objects.filter(case_id=case_id, user=user).active().exists()
 
 
 def _shows_sensitive(data: Any) -> bool:

@@ -12,7 +12,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def log_record_access(
     *, user: User, request: HttpRequest | None, case_id: int | None = None, child_id: int | None = None,
-    saw_sensitive: bool = False,
+    saw_sensitive: bool = False, emergency: bool | None = None,
 ) -> None:
     """One access log row for a case or child (the log names no other record: a family's document is
     logged in documents.DocumentDownload only)."""
@@ -20,4 +20,6 @@ def log_record_access(
 
     if case_id is None and child_id is None:
         return
-    log_access(user=user, case_id=case_id, child_id=child_id, request=request, saw_sensitive=saw_sensitive)
+    log_access(
+        user=user, case_id=case_id, child_id=child_id, request=request, saw_sensitive=saw_sensitive, emergency=emergency
+    )

@@ -20,7 +20,7 @@ from notifications.models import Notification
 
 # An emergency lets the worker see and act on the case, never see its sensitive fields.
 EMERGENCY_CODENAMES = ("view_case", "change_case")
-NOTIFICATION_KIND = "emergency_access"
+NOTIFICATION_KIND = Notification.Kind.EMERGENCY_ACCESS
 
 
 def emergency_duration() -> dt.timedelta:
@@ -90,5 +90,5 @@ def open_emergency_access(
     CaseUserObjectPermission.objects.filter(content_object=case, user=actor, expires_at__lte=now).delete()
     grant_case_permissions(case_ids=[case.pk], users=[actor], codenames=EMERGENCY_CODENAMES, expires_at=access.expires_at)
     _notify_supervisors(access)
-    log_record_access(user=actor, request=request, case_id=case.pk, child_id=case.child_id)
+    log_record_access(user=actor, request=request, case_id=case.pk, child_id=case.child_id, emergency=True)
     return access

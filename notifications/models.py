@@ -15,6 +15,7 @@ class Notification(models.Model):
         HIGH_RISK = "high_risk", _("placement moved into high risk")
         ESCALATION = "escalation", _("overdue item escalated")
         DECISION_WAITING = "decision_waiting", _("decision waiting for approval")
+        EMERGENCY_ACCESS = "emergency_access", _("emergency access opened to a case")
 
     # No index of its own: the unique key and the inbox index both start with the recipient (every
     # index costs the daily sweep's bulk inserts).

@@ -105,7 +105,19 @@ def test_the_access_log_marks_the_opening(api_client, worker, case):
 
     log = AccessLog.objects.get(user=worker, case=case)
     assert log.path == "/api/v1/emergency-access/"
+    assert log.emergency
     assert EmergencyAccess.objects.filter(user=worker, case=case, opened_at__lte=log.viewed_at).exists()
+
+
+def test_views_of_the_case_during_emergency_access_are_marked_in_the_log(api_client, worker, case, district):
+    open_via_api(api_client, worker, case)
+    assert api_client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    own = factories.CaseFactory(responsible_unit=district, assigned_worker=worker)
+    assert api_client.get(f"/api/v1/cases/{own.pk}/").status_code == 200
+
+    marks = dict(AccessLog.objects.filter(user=worker).values_list("path", "emergency"))
+    assert marks[f"/api/v1/cases/{case.pk}/"] is True
+    assert marks[f"/api/v1/cases/{own.pk}/"] is False
 
 
 def test_a_reason_is_required(api_client, worker, case):
