@@ -36,6 +36,9 @@ class Measure:
     numerator: str = ""
     denominator: str = ""
     per: int = 100
+    # For a median: the per-row whole-number value (a Source value) it is the median of. With a
+    # breakdown the database computes it from a histogram of that value per group (see build_sql).
+    median_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -376,7 +379,7 @@ INDICATORS: dict[str, Indicator] = {
                 Measure("placements", _("first placements"), "count", sql="count(*)"),
                 Measure(
                     "median_days", _("median days from registration to placement"), "median",
-                    sql="percentile_cont(0.5) WITHIN GROUP (ORDER BY days)", base="placements",
+                    sql="percentile_cont(0.5) WITHIN GROUP (ORDER BY days)", base="placements", median_of="days",
                 ),
             ),
             source=median_days_source,

@@ -48,17 +48,43 @@ def build_sql(indicator: Indicator, spec: QuerySpec) -> tuple[str, dict[str, obj
     inner = f"SELECT {', '.join(inner_columns) or '1 AS one'} FROM {source.from_sql} WHERE {' AND '.join(where)}"
     measures = ", ".join(f"{m.sql} AS {m.name}" for m in indicator.measures if m.sql)
     dims = list(spec.breakdown)
-    sql = f"SELECT {', '.join([*dims, measures])} FROM ({inner}) t"
     if dims and indicator.has_median:
-        # Medians of the totals cannot be added up from the cells: let the database group them too.
-        sets = [f"({', '.join(dims)})", f"({dims[0]})"]
-        if len(dims) > 1:
-            sets.append(f"({', '.join(dims[1:])})")
-        sets.append("()")
-        sql += f" GROUP BY GROUPING SETS ({', '.join(sets)})"
-    elif dims:
+        return median_by_histogram_sql(indicator, dims, inner), params
+    sql = f"SELECT {', '.join([*dims, measures])} FROM ({inner}) t"
+    if dims:
         sql += f" GROUP BY {', '.join(dims)}"
     return sql, params
+
+
+def median_by_histogram_sql(indicator: Indicator, dims: list[str], inner: str) -> str:
+    """Counts and exact medians (percentile_cont(0.5)) per cell and for the row, column and grand
+    totals, which cannot be added up from the cells. Sorting every row once per grouping set cost
+    ~0.9 s at national scale; a histogram (group, value, how many) is a hash aggregate, and the
+    median is read off its running counts: the mean of the values at 0-based positions
+    floor((n-1)/2) and floor(n/2), the smallest value whose running count passes each."""
+    medians = [m for m in indicator.measures if m.kind == "median"]
+    counts = [m for m in indicator.measures if m.kind == "count"]
+    if len({m.median_of for m in medians}) != 1 or not medians[0].median_of or len(counts) + len(medians) != len(indicator.measures):
+        raise ValueError(f"{indicator.name}: a median indicator has count(*) measures and medians of one value")
+    value, group = medians[0].median_of, ", ".join(dims)
+    sets = [f"({group}, {value})", f"({dims[0]}, {value})"]
+    if len(dims) > 1:
+        sets.append(f"({', '.join(dims[1:])}, {value})")
+    sets.append(f"({value})")
+    sets = list(dict.fromkeys(sets))  # one breakdown: the cells are the row totals
+    columns = [*dims, *(f"sum(n)::bigint AS {m.name}" for m in counts)]
+    columns += [
+        f"((min({value}) FILTER (WHERE cum > (total - 1) / 2) + min({value}) FILTER (WHERE cum > total / 2)) / 2.0)::float8"
+        f" AS {m.name}"
+        for m in medians
+    ]
+    return (
+        f"WITH h AS (SELECT {group}, {value}, count(*) AS n, GROUPING({group}) AS g FROM ({inner}) t"
+        f" GROUP BY GROUPING SETS ({', '.join(sets)})),"
+        f" c AS (SELECT *, sum(n) OVER (PARTITION BY g, {group} ORDER BY {value}) AS cum,"
+        f" sum(n) OVER (PARTITION BY g, {group}) AS total FROM h)"
+        f" SELECT {', '.join(columns)} FROM c GROUP BY g, {group}"
+    )
 
 
 def stock_by_period_sql(spec: QuerySpec) -> tuple[str, dict[str, object]] | None:
