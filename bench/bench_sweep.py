@@ -15,7 +15,14 @@ the database is left as it was. The nightly risk recomputation (risk_placementri
 committed once if that table is empty, because the high-risk reminder reads it; its time is
 reported too (--risk-runs N re-measures it, rolled back).
 
-Usage:  .venv/bin/python bench/bench_sweep.py [--runs 5] [--risk-runs 0]
+With --active-placements N (e.g. 1000000) the national data set is first topped up, inside a
+transaction rolled back at the end, with placements for children who have none active (their open
+case, a random family, a guardianship-type form of care), each with one visit done in the past and
+two planned, and a risk row in the seed's band proportions; the tables are analysed in the same
+transaction, then everything above is measured on that scale. The raw-SQL reference then runs on the
+same connection, so that it sees the same rows.
+
+Usage:  .venv/bin/python bench/bench_sweep.py [--runs 5] [--risk-runs 0] [--active-placements N]
         (DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/otbasy_bench)
 """
 
@@ -93,11 +100,74 @@ def scalar(sql: str) -> int:
         return cursor.fetchone()[0]
 
 
+TOP_UP_PLACEMENTS = """
+    INSERT INTO cases_placement (created_at, updated_at, form_of_care, started_on, end_reason, return_reason, end_notes,
+                                 decision_document_number, siblings_separated, case_id, child_id, family_id)
+    SELECT now(), now(), (ARRAY['guardianship','foster_family','kinship','adoption'])[1 + c.id %% 4],
+           %(today)s::date - 30 - (c.id %% 1000)::int, '', '', '', '', false, c.id, c.child_id,
+           (SELECT min(id) FROM families_family) + (c.id * 7919) %% (SELECT count(*) FROM families_family)
+    FROM (SELECT DISTINCT ON (child_id) id, child_id FROM cases_case ORDER BY child_id, id DESC) c
+    WHERE NOT EXISTS (SELECT 1 FROM cases_placement p WHERE p.child_id = c.child_id AND p.ended_on IS NULL)
+    ORDER BY c.child_id
+    LIMIT %(missing)s
+    RETURNING id
+"""
+TOP_UP_VISITS = """
+    INSERT INTO visits_visit (created_at, updated_at, kind, planned_on, done_on, child_seen, seen_by, child_condition,
+                              family_condition, checklist, concerns, placement_id, worker_id)
+    SELECT now(), now(), 'scheduled', v.planned_on, CASE WHEN v.done THEN v.planned_on END, v.done, '',
+           CASE WHEN v.done THEN 'good' ELSE '' END, CASE WHEN v.done THEN 'good' ELSE '' END, '{}'::jsonb, '',
+           p.id, CASE WHEN v.done THEN c.assigned_worker_id END
+    FROM cases_placement p JOIN cases_case c ON c.id = p.case_id
+    CROSS JOIN LATERAL (VALUES
+        (%(today)s::date - 20 - (p.id %% 60)::int, true),
+        (%(today)s::date - 14 + (p.id %% 75)::int, false),
+        (%(today)s::date + 70 + (p.id %% 90)::int, false)) AS v(planned_on, done)
+    WHERE p.id = ANY(%(ids)s) AND (NOT v.done OR c.assigned_worker_id IS NOT NULL)
+"""
+TOP_UP_RISKS = """
+    INSERT INTO risk_placementrisk (placement_id, score, band, factors, computed_on, high_since, last_visit_on)
+    SELECT p.id, b.score, b.band, '[]'::jsonb, %(today)s::date, CASE WHEN b.band = 'high' THEN %(today)s::date - 40 END, NULL
+    FROM cases_placement p
+    CROSS JOIN LATERAL (SELECT CASE WHEN p.id %% 100 < 13 THEN 'high' WHEN p.id %% 100 < 53 THEN 'medium' ELSE 'low' END AS band,
+                               CASE WHEN p.id %% 100 < 13 THEN 70 WHEN p.id %% 100 < 53 THEN 40 ELSE 10 END AS score) b
+    WHERE p.id = ANY(%(ids)s)
+"""
+
+
+def top_up_active_placements(target: int, today: dt.date) -> None:
+    """Bring the active placements up to ``target`` inside the caller's transaction (see the docstring)."""
+    start = time.perf_counter()
+    active = scalar("SELECT count(*) FROM cases_placement WHERE ended_on IS NULL")
+    missing = max(0, target - active)
+    with connection.cursor() as cursor:
+        cursor.execute(TOP_UP_PLACEMENTS, {"today": today, "missing": missing})
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(TOP_UP_VISITS, {"today": today, "ids": ids})
+        visits = cursor.rowcount
+        cursor.execute(TOP_UP_RISKS, {"today": today, "ids": ids})
+        cursor.execute("ANALYZE cases_placement, visits_visit, risk_placementrisk")
+    print(f"topped up (rolled back at the end): {len(ids)} placements, {visits} visits, {len(ids)} risk rows "
+          f"in {time.perf_counter() - start:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--risk-runs", type=int, default=0)
+    parser.add_argument("--active-placements", type=int, default=0,
+                        help="top the data set up to this many active placements first (rolled back)")
     args = parser.parse_args()
+    if args.active_placements:
+        with transaction.atomic():
+            top_up_active_placements(args.active_placements, timezone.localdate())
+            measure(args)
+            transaction.set_rollback(True)
+    else:
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
     today = timezone.localdate()
     # E-mails are not what is measured: nothing is published (the transaction is rolled back anyway).
     notification_services.publish_email_sending = lambda: None
@@ -165,19 +235,25 @@ def main() -> None:
             times.append(rolled_back(run)[0])
         print(f"  step {name}: median {median(times)} s")
 
-    db = connection.settings_dict
-    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]) as raw:
-        due, risk = [], []
+    due, risk = [], []
+    if args.active_placements:
+        # Same connection (and so the same uncommitted top-up), each statement in a rolled-back savepoint.
         for _ in range(args.runs):
-            raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            start = time.perf_counter()
-            raw.execute(REFERENCE_DUE_OVERDUE, {"today": today})
-            due.append(time.perf_counter() - start)
-            raw.rollback()
-            start = time.perf_counter()
-            raw.execute(REFERENCE_HIGH_RISK, {"today": today}).fetchone()
-            risk.append(time.perf_counter() - start)
-            raw.rollback()
+            due.append(rolled_back(lambda: connection.cursor().execute(REFERENCE_DUE_OVERDUE, {"today": today}))[0])
+            risk.append(rolled_back(lambda: connection.cursor().execute(REFERENCE_HIGH_RISK, {"today": today}))[0])
+    else:
+        db = connection.settings_dict
+        with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]) as raw:
+            for _ in range(args.runs):
+                raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                start = time.perf_counter()
+                raw.execute(REFERENCE_DUE_OVERDUE, {"today": today})
+                due.append(time.perf_counter() - start)
+                raw.rollback()
+                start = time.perf_counter()
+                raw.execute(REFERENCE_HIGH_RISK, {"today": today}).fetchone()
+                risk.append(time.perf_counter() - start)
+                raw.rollback()
     # (cold start: both windows full, as in the steps above)
     print(f"raw SQL reference, due + overdue visits INSERT ... ON CONFLICT: median {median(due)} s")
     print(f"raw SQL reference, high-risk-without-visit anti-join: median {median(risk)} s")

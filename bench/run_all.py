@@ -200,7 +200,7 @@ def benches() -> list[Bench]:
         Bench("caseload", "bench_caseload.py", ["--runs", "100"], ["--runs", "20"], parse_caseload),
         Bench("case_detail", "bench_case_detail.py", ["--runs", "200"], ["--runs", "30"], parse_generic),
         Bench("matching", "bench_matching.py", ["--runs", "30"], ["--runs", "5"], parse_matching),
-        Bench("sweep", "bench_sweep.py", ["--runs", "3"], ["--runs", "1"], parse_sweep),
+        Bench("sweep", "bench_sweep.py", ["--runs", "3", "--active-placements", "1000000"], ["--runs", "1"], parse_sweep),
         Bench("stats", "bench_stats.py", ["--runs", "5"], ["--runs", "1"], parse_stats),
         Bench("documents", "bench_documents.py", ["--runs", "30"], ["--runs", "5"], parse_documents),
         Bench("web_pages", "bench_web_pages.py", ["--runs", "30"], ["--runs", "5"], parse_web_pages),
