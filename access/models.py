@@ -44,84 +44,78 @@ class ExpiringGrant(models.Model):
         abstract = True
 
 
-class CaseUserObjectPermission(UserObjectPermissionBase, ExpiringGrant):
-    content_object = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+class UserGrant(UserObjectPermissionBase, ExpiringGrant):
+    """A user's permission on one object; subclasses name the object's model in ``content_object``."""
 
     objects = UserGrantManager()
 
     class Meta(UserObjectPermissionBase.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.content_object_id} | {self.user_id} | {self.permission_id}"
+
+
+class GroupGrant(GroupObjectPermissionBase, ExpiringGrant):
+    """A group's permission on one object; subclasses name the object's model in ``content_object``."""
+
+    objects = GroupGrantManager()
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.content_object_id} | {self.group_id} | {self.permission_id}"
+
+
+class CaseUserObjectPermission(UserGrant):
+    content_object = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta(UserGrant.Meta):
         verbose_name = _("case permission of a user")
         verbose_name_plural = _("case permissions of users")
         # unique_together (user, permission, content_object) comes from guardian and leads with the
         # user: "which cases may this user see" is one index range.
 
-    def __str__(self) -> str:
-        return f"{self.content_object_id} | {self.user_id} | {self.permission_id}"
 
-
-class CaseGroupObjectPermission(GroupObjectPermissionBase, ExpiringGrant):
+class CaseGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
 
-    objects = GroupGrantManager()
-
-    class Meta(GroupObjectPermissionBase.Meta):
+    class Meta(GroupGrant.Meta):
         verbose_name = _("case permission of a group")
         verbose_name_plural = _("case permissions of groups")
 
-    def __str__(self) -> str:
-        return f"{self.content_object_id} | {self.group_id} | {self.permission_id}"
 
-
-class ChildUserObjectPermission(UserObjectPermissionBase, ExpiringGrant):
+class ChildUserObjectPermission(UserGrant):
     content_object = models.ForeignKey("children.Child", verbose_name=_("child"), on_delete=models.CASCADE, related_name="+")
 
-    objects = UserGrantManager()
-
-    class Meta(UserObjectPermissionBase.Meta):
+    class Meta(UserGrant.Meta):
         verbose_name = _("child permission of a user")
         verbose_name_plural = _("child permissions of users")
 
-    def __str__(self) -> str:
-        return f"{self.content_object_id} | {self.user_id} | {self.permission_id}"
 
-
-class ChildGroupObjectPermission(GroupObjectPermissionBase, ExpiringGrant):
+class ChildGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey("children.Child", verbose_name=_("child"), on_delete=models.CASCADE, related_name="+")
 
-    objects = GroupGrantManager()
-
-    class Meta(GroupObjectPermissionBase.Meta):
+    class Meta(GroupGrant.Meta):
         verbose_name = _("child permission of a group")
         verbose_name_plural = _("child permissions of groups")
 
-    def __str__(self) -> str:
-        return f"{self.content_object_id} | {self.group_id} | {self.permission_id}"
 
-
-class FamilyUserObjectPermission(UserObjectPermissionBase, ExpiringGrant):
+class FamilyUserObjectPermission(UserGrant):
     content_object = models.ForeignKey("families.Family", verbose_name=_("family"), on_delete=models.CASCADE, related_name="+")
 
-    objects = UserGrantManager()
-
-    class Meta(UserObjectPermissionBase.Meta):
+    class Meta(UserGrant.Meta):
         verbose_name = _("family permission of a user")
         verbose_name_plural = _("family permissions of users")
 
-    def __str__(self) -> str:
-        return f"{self.content_object_id} | {self.user_id} | {self.permission_id}"
 
-
-class FamilyGroupObjectPermission(GroupObjectPermissionBase, ExpiringGrant):
+class FamilyGroupObjectPermission(GroupGrant):
     content_object = models.ForeignKey("families.Family", verbose_name=_("family"), on_delete=models.CASCADE, related_name="+")
 
-    objects = GroupGrantManager()
-
-    class Meta(GroupObjectPermissionBase.Meta):
+    class Meta(GroupGrant.Meta):
         verbose_name = _("family permission of a group")
         verbose_name_plural = _("family permissions of groups")
-
-    def __str__(self) -> str:
-        return f"{self.content_object_id} | {self.group_id} | {self.permission_id}"
 
 
 class CaseShareQuerySet(models.QuerySet):
