@@ -1,7 +1,6 @@
 """Shared fixtures. The suite runs against the real PostgreSQL and Redis and says so loudly when
 either cannot be reached."""
 
-import os
 
 import pytest
 import redis
@@ -82,8 +81,6 @@ def api_client():
 
     return APIClient()
 
-
-os.environ.setdefault("OTBASY_TESTING", "1")
 
 
 @pytest.fixture(autouse=True)

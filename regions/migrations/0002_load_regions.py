@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-# A frozen copy: regions/data.py may change later, this migration must not.
+# The data lives in the migration itself: a later change of names needs a new data migration.
 REGIONS = [
     ("abai", "region", "Абай облысы", "Абайская область", "Abai Region"),
     ("akmola", "region", "Ақмола облысы", "Акмолинская область", "Akmola Region"),
