@@ -3,7 +3,7 @@ and by the first release of a noisy table, never by hand."""
 
 from django.contrib import admin
 
-from stats.models import CaseFact, FactsRefresh, PlacementFact, PrivateRelease
+from stats.models import CaseFact, FactsRefresh, FirstPlacementFact, PlacementFact, PrivateRelease
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,3 +43,10 @@ class PlacementFactAdmin(ReadOnlyAdmin):
     list_display = ("placement_id", "case_id", "form_of_care", "started_on", "ended_on", "end_reason")
     list_filter = ("form_of_care", "end_reason")
     search_fields = ("=placement_id", "=case_id")
+
+
+@admin.register(FirstPlacementFact)
+class FirstPlacementFactAdmin(ReadOnlyAdmin):
+    list_display = ("case_id", "region_id", "form_of_care", "started_on", "age_band", "days_from_registration")
+    list_filter = ("form_of_care", "age_band", "year")
+    search_fields = ("=case_id",)

@@ -51,7 +51,10 @@ def age_band_sql(event: str, birth: str) -> str:
 
 
 def dimension_sql(name: str, *, event: str, birth: str, extra: dict[str, str]) -> str:
-    """The SQL expression of a dimension for one indicator's source."""
+    """The SQL expression of a dimension for one indicator's source: the source's own column where
+    it has one (a snapshot may hold a dimension precomputed), else computed from the event date."""
+    if name in extra:
+        return extra[name]
     if name == "year":
         return f"EXTRACT(YEAR FROM {event})::int"
     if name == "quarter":
@@ -63,7 +66,7 @@ def dimension_sql(name: str, *, event: str, birth: str, extra: dict[str, str]) -
         return "c.region_id"
     if name == "sex":
         return "c.sex"
-    return extra[name]
+    raise KeyError(name)
 
 
 def category_values(name: str) -> list[str]:

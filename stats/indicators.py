@@ -115,10 +115,12 @@ class Indicator:
 
 COMMON = ("region", "year", "quarter", "sex", "age_band")
 
-# Every source reads the snapshot tables (stats.models.CaseFact / PlacementFact) under the alias
-# ``c``, so that region, sex and birth date are c.region_id, c.sex and c.birth_date everywhere.
+# Every source reads the snapshot tables (stats.models: CaseFact, PlacementFact, FirstPlacementFact)
+# under the alias ``c``, so that region and sex are c.region_id and c.sex everywhere, and the birth
+# date c.birth_date where a dimension is computed from it.
 CASES = "stats_casefact c"
 PLACEMENTS = "stats_placementfact c"
+FIRST_PLACEMENTS = "stats_firstplacementfact c"
 
 
 # --- sources -------------------------------------------------------------------------------------
@@ -226,13 +228,15 @@ def permanency_source(spec: QuerySpec) -> Source:
 
 
 def median_days_source(spec: QuerySpec) -> Source:
+    # The first placement of each case (registration to a family, not a re-placement after a
+    # return), from its own narrow snapshot with the days and the event's year, quarter and age band
+    # precomputed.
     return Source(
-        from_sql=PLACEMENTS,
-        # The first placement of each case: registration to a family, not a re-placement after a return.
-        where=["c.first_in_case", "c.started_on <= %(as_of)s"],
+        from_sql=FIRST_PLACEMENTS,
+        where=["c.started_on <= %(as_of)s"],
         event="c.started_on",
-        dimensions={"form_of_care": "c.form_of_care"},
-        values={"days": "(c.started_on - c.case_opened_on)"},
+        dimensions={"form_of_care": "c.form_of_care", "year": "c.year", "quarter": "c.quarter", "age_band": "c.age_band"},
+        values={"days": "c.days_from_registration"},
     )
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from stats.dimensions import age_band_sql
 from stats.models import FactsRefresh, PrivateRelease
 
 
@@ -55,6 +56,16 @@ SELECT p.id, p.case_id, c.region_id, c.sex, c.birth_date, p.form_of_care, p.star
 FROM cases_placement p JOIN cases_case k ON k.id = p.case_id JOIN children_child c ON c.id = p.child_id
 """
 
+# Copied from the placement facts just written, so that both agree on which placement came first.
+FIRST_PLACEMENT_FACTS_SQL = f"""
+INSERT INTO stats_firstplacementfact (case_id, region_id, sex, form_of_care, started_on, year, quarter, age_band,
+                                      days_from_registration)
+SELECT case_id, region_id, sex, form_of_care, started_on, EXTRACT(YEAR FROM started_on)::int,
+       EXTRACT(YEAR FROM started_on)::int * 10 + EXTRACT(QUARTER FROM started_on)::int,
+       {age_band_sql("started_on", "birth_date")}, started_on - case_opened_on
+FROM stats_placementfact WHERE first_in_case
+"""
+
 
 def refresh_statistics() -> FactsRefresh:
     """Copy every case and placement into the snapshot tables, in one transaction: readers see the
@@ -62,7 +73,7 @@ def refresh_statistics() -> FactsRefresh:
     started_at = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', '128MB', true)")
-        cursor.execute("TRUNCATE stats_casefact, stats_placementfact")
+        cursor.execute("TRUNCATE stats_casefact, stats_placementfact, stats_firstplacementfact")
         cursor.execute(
             CASE_FACTS_SQL,
             {
@@ -73,8 +84,9 @@ def refresh_statistics() -> FactsRefresh:
         cases = cursor.rowcount
         cursor.execute(PLACEMENT_FACTS_SQL)
         placements = cursor.rowcount
-        cursor.execute("ANALYZE stats_casefact")
-        cursor.execute("ANALYZE stats_placementfact")
+        cursor.execute(FIRST_PLACEMENT_FACTS_SQL)
+        for table in ("stats_casefact", "stats_placementfact", "stats_firstplacementfact"):
+            cursor.execute(f"ANALYZE {table}")
         refresh = FactsRefresh(started_at=started_at, finished_at=timezone.now(), cases=cases, placements=placements)
         refresh.full_clean()
         refresh.save()

@@ -252,6 +252,21 @@ def test_refresh_marks_the_first_placement_of_each_case(hand_cases):
     assert sorted(firsts) == [D(2022, 3, 1), D(2023, 5, 1), D(2024, 4, 10)]
 
 
+def test_refresh_copies_each_first_placement_with_its_days_period_and_age_band(hand_cases):
+    from stats.models import FirstPlacementFact
+
+    rows = FirstPlacementFact.objects.order_by("started_on").values_list(
+        "case_id", "form_of_care", "year", "quarter", "age_band", "days_from_registration")
+    assert list(rows) == [
+        # opened 2022-01-05, born 2012-12-12: 55 days, aged 9
+        (hand_cases["c5"].pk, "adoption", 2022, 20221, "7-10", 55),
+        # opened 2023-02-01, born 2015-03-01: 89 days, aged 8 (the re-placement in 2024 is not first)
+        (hand_cases["c1"].pk, "adoption", 2023, 20232, "7-10", 89),
+        # opened 2024-01-10, born 2010-07-07: 91 days, aged 13
+        (hand_cases["c3"].pk, "foster_family", 2024, 20242, "11-14", 91),
+    ]
+
+
 def test_refresh_command_reports_what_it_copied(hand_cases):
     import io
 

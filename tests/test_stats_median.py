@@ -1,5 +1,6 @@
 """The histogram median (stats.selectors.median_by_histogram_sql) gives exactly PostgreSQL's
-percentile_cont(0.5) for every cell and for the row, column and grand totals."""
+percentile_cont(0.5) for every cell and for the row, column and grand totals, whatever the width of
+its coarse buckets and wherever the middle falls (negative values, one bucket, many)."""
 
 import pytest
 from django.db import connection
@@ -12,25 +13,47 @@ from stats.selectors import median_by_histogram_sql
 pytestmark = pytest.mark.django_db
 
 rows = st.lists(
-    st.tuples(st.integers(1, 3), st.integers(2020, 2022), st.integers(0, 60)), min_size=1, max_size=40
+    st.tuples(st.integers(1, 3), st.integers(2020, 2022), st.integers(-40, 400)), min_size=1, max_size=60
 )
+widths = st.sampled_from([1, 3, 32, 1000])
+INDICATOR = INDICATORS["median_days_to_placement"]
 
 
 def run(sql: str) -> dict[tuple, tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return {(region, year): (count, median) for region, year, count, median in cursor.fetchall()}
+        return {tuple(row[:-2]): tuple(row[-2:]) for row in cursor.fetchall()}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows)
-def test_histogram_median_equals_percentile_cont(sample):
+def values_sql(sample: list[tuple[int, int, int]]) -> str:
     values = ", ".join(f"({r}, {y}, {d})" for r, y, d in sample)
-    inner = f"SELECT region, year, days FROM (VALUES {values}) v(region, year, days)"
-    indicator = INDICATORS["median_days_to_placement"]
-    ours = run(median_by_histogram_sql(indicator, ["region", "year"], inner))
+    return f"SELECT region, year, days FROM (VALUES {values}) v(region, year, days)"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows, widths)
+def test_histogram_median_equals_percentile_cont(sample, bucket):
+    inner = values_sql(sample)
+    ours = run(median_by_histogram_sql(INDICATOR, ["region", "year"], inner, bucket=bucket))
     reference = run(
         "SELECT region, year, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY days) "
         f"FROM ({inner}) t GROUP BY GROUPING SETS ((region, year), (region), (year), ())"
     )
     assert ours == reference
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows, widths)
+def test_one_breakdown_gives_cells_and_the_grand_total(sample, bucket):
+    inner = values_sql(sample)
+    ours = run(median_by_histogram_sql(INDICATOR, ["year"], inner, bucket=bucket))
+    reference = run(
+        "SELECT year, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY days) "
+        f"FROM ({inner}) t GROUP BY GROUPING SETS ((year), ())"
+    )
+    assert ours == reference
+
+
+def test_no_rows_gives_no_rows():
+    inner = "SELECT 1 AS region, 2020 AS year, 5 AS days WHERE false"
+    assert run(median_by_histogram_sql(INDICATOR, ["region", "year"], inner)) == {}
