@@ -6,7 +6,7 @@ Measures, over several runs (median, seconds):
     start (nothing ever sent: two weeks of overdue items and 30 days of expiring certificates at once);
   - the same sweep run again the same day, finding nothing new: as it runs (kinds done that day are
     skipped) and forced (every kind re-checked against the unique key);
-  - each kind of reminder on its own (cold start);
+  - the time of each step (kind) of the daily and of the cold-start sweep;
   - the raw-SQL reference, through psycopg without Django: the due and overdue visit reminders as one
     INSERT ... SELECT ... ON CONFLICT DO NOTHING, and the high-risk-without-a-visit anti-join;
   - the nightly horizon extension of open-ended visit schedules (visits.services.extend_visit_horizons).
@@ -15,12 +15,17 @@ the database is left as it was. The nightly risk recomputation (risk_placementri
 committed once if that table is empty, because the high-risk reminder reads it; its time is
 reported too (--risk-runs N re-measures it, rolled back).
 
-With --active-placements N (e.g. 1000000) the national data set is first topped up, inside a
-transaction rolled back at the end, with placements for children who have none active (their open
-case, a random family, a guardianship-type form of care), each with one visit done in the past and
-two planned, and a risk row in the seed's band proportions; the tables are analysed in the same
-transaction, then everything above is measured on that scale. The raw-SQL reference then runs on the
-same connection, so that it sees the same rows.
+With --active-placements N (e.g. 1000000) the national data set is first topped up with placements
+for children who have none active (their open case, a random family, a guardianship-type form of
+care), each with one visit done in the past and two planned, and a risk row in the seed's band
+proportions. Its rows are stamped as written when the placement started (and a visit when done), as
+the seed's are. The top-up is committed and vacuumed, as a live database's rows would be, and removed
+again at the end (its placements carry the decision number "bench-top-up"; a run that was killed
+leaves them, and the next run removes them first).
+
+Rolled-back inserts leave dead index entries behind, which later conflict checks on the same keys
+would have to step over: the notification tables are vacuumed after every run, so that each run
+starts from the same state.
 
 Usage:  .venv/bin/python bench/bench_sweep.py [--runs 5] [--risk-runs 0] [--active-placements N]
         (DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/otbasy_bench)
@@ -48,7 +53,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from notifications import services as notification_services  # noqa: E402
-from notifications.services import SWEEP_STEPS, run_reminder_sweep  # noqa: E402
+from notifications.services import run_reminder_sweep  # noqa: E402
 from risk.scoring import score_placements  # noqa: E402
 from risk.services import recompute_all_risks  # noqa: E402
 from visits.services import extend_visit_horizons  # noqa: E402
@@ -103,10 +108,11 @@ def scalar(sql: str) -> int:
 TOP_UP_PLACEMENTS = """
     INSERT INTO cases_placement (created_at, updated_at, form_of_care, started_on, end_reason, return_reason, end_notes,
                                  decision_document_number, siblings_separated, case_id, child_id, family_id)
-    SELECT now(), now(), (ARRAY['guardianship','foster_family','kinship','adoption'])[1 + c.id %% 4],
-           %(today)s::date - 30 - (c.id %% 1000)::int, '', '', '', '', false, c.id, c.child_id,
+    SELECT s.started_on, s.started_on, (ARRAY['guardianship','foster_family','kinship','adoption'])[1 + c.id %% 4],
+           s.started_on, '', '', '', %(tag)s, false, c.id, c.child_id,
            (SELECT min(id) FROM families_family) + (c.id * 7919) %% (SELECT count(*) FROM families_family)
     FROM (SELECT DISTINCT ON (child_id) id, child_id FROM cases_case ORDER BY child_id, id DESC) c
+    CROSS JOIN LATERAL (SELECT %(today)s::date - 30 - (c.id %% 1000)::int AS started_on) s
     WHERE NOT EXISTS (SELECT 1 FROM cases_placement p WHERE p.child_id = c.child_id AND p.ended_on IS NULL)
     ORDER BY c.child_id
     LIMIT %(missing)s
@@ -115,7 +121,8 @@ TOP_UP_PLACEMENTS = """
 TOP_UP_VISITS = """
     INSERT INTO visits_visit (created_at, updated_at, kind, planned_on, done_on, child_seen, seen_by, child_condition,
                               family_condition, checklist, concerns, placement_id, worker_id)
-    SELECT now(), now(), 'scheduled', v.planned_on, CASE WHEN v.done THEN v.planned_on END, v.done, '',
+    SELECT p.started_on, CASE WHEN v.done THEN v.planned_on ELSE p.started_on END, 'scheduled', v.planned_on,
+           CASE WHEN v.done THEN v.planned_on END, v.done, '',
            CASE WHEN v.done THEN 'good' ELSE '' END, CASE WHEN v.done THEN 'good' ELSE '' END, '{}'::jsonb, '',
            p.id, CASE WHEN v.done THEN c.assigned_worker_id END
     FROM cases_placement p JOIN cases_case c ON c.id = p.case_id
@@ -135,20 +142,48 @@ TOP_UP_RISKS = """
 """
 
 
+TOP_UP_TAG = "bench-top-up"
+
+
 def top_up_active_placements(target: int, today: dt.date) -> None:
-    """Bring the active placements up to ``target`` inside the caller's transaction (see the docstring)."""
+    """Bring the active placements up to ``target`` and commit (see the docstring)."""
     start = time.perf_counter()
     active = scalar("SELECT count(*) FROM cases_placement WHERE ended_on IS NULL")
     missing = max(0, target - active)
-    with connection.cursor() as cursor:
-        cursor.execute(TOP_UP_PLACEMENTS, {"today": today, "missing": missing})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(TOP_UP_PLACEMENTS, {"today": today, "missing": missing, "tag": TOP_UP_TAG})
         ids = [row[0] for row in cursor.fetchall()]
         cursor.execute(TOP_UP_VISITS, {"today": today, "ids": ids})
         visits = cursor.rowcount
         cursor.execute(TOP_UP_RISKS, {"today": today, "ids": ids})
-        cursor.execute("ANALYZE cases_placement, visits_visit, risk_placementrisk")
-    print(f"topped up (rolled back at the end): {len(ids)} placements, {visits} visits, {len(ids)} risk rows "
+    vacuum("cases_placement", "visits_visit", "risk_placementrisk")
+    print(f"topped up (committed, removed at the end): {len(ids)} placements, {visits} visits, {len(ids)} risk rows "
           f"in {time.perf_counter() - start:.1f} s")
+
+
+def remove_top_up() -> None:
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM cases_placement WHERE decision_document_number = %s", [TOP_UP_TAG])
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return
+        for table in ("notifications_notification", "risk_riskassessment", "risk_placementrisk", "visits_visit"):
+            cursor.execute(f"DELETE FROM {table} WHERE placement_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM cases_placement WHERE id = ANY(%s)", [ids])
+    vacuum("cases_placement", "visits_visit", "risk_placementrisk")
+    print(f"top-up removed: {len(ids)} placements in {time.perf_counter() - start:.1f} s")
+
+
+def vacuum(*tables: str) -> None:
+    """VACUUM (ANALYZE) outside any transaction (it cannot run inside one)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+
+
+def clean_notifications() -> None:
+    vacuum("notifications_notification", "notifications_sweepstep")
 
 
 def main() -> None:
@@ -156,15 +191,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--risk-runs", type=int, default=0)
     parser.add_argument("--active-placements", type=int, default=0,
-                        help="top the data set up to this many active placements first (rolled back)")
+                        help="top the data set up to this many active placements first (removed at the end)")
     args = parser.parse_args()
+    remove_top_up()  # left by a run that was killed
     if args.active_placements:
-        with transaction.atomic():
-            top_up_active_placements(args.active_placements, timezone.localdate())
-            measure(args)
-            transaction.set_rollback(True)
-    else:
+        top_up_active_placements(args.active_placements, timezone.localdate())
+    try:
         measure(args)
+    finally:
+        remove_top_up()
 
 
 def measure(args: argparse.Namespace) -> None:
@@ -191,9 +226,9 @@ def measure(args: argparse.Namespace) -> None:
     print("placement risks by band:", dict(connection.cursor().execute(
         "SELECT band, count(*) FROM risk_placementrisk GROUP BY band ORDER BY band").fetchall()))
 
-    def sweeps(days_before: list[int], label: str) -> tuple[float, float]:
+    def sweeps(days_before: list[int], label: str) -> tuple[float, float, dict[str, float]]:
         """The sweep of ``today`` after the sweeps of earlier days (none: a cold start)."""
-        first, rerun, forced, created = [], [], [], {}
+        first, rerun, forced, created, steps = [], [], [], {}, {}
         for _ in range(args.runs):
             with transaction.atomic():
                 immediate_constraints()
@@ -210,50 +245,40 @@ def measure(args: argparse.Namespace) -> None:
                 forced.append(time.perf_counter() - start)
                 assert again.total == 0 and checked.total == 0, (again.created, checked.created)
                 created = result.created
+                for name, seconds in result.seconds.items():
+                    steps.setdefault(name, []).append(seconds)
                 transaction.set_rollback(True)
+            clean_notifications()
         print(f"{label}: reminders created {created} (total {sum(created.values())})")
         print(f"  first run of the day: median {median(first)} s over {args.runs} runs {[round(t, 3) for t in first]}")
+        print("  its steps: " + ", ".join(f"{name} {median(times)} s" for name, times in steps.items()))
         print(f"  re-run the same day (kinds done are skipped): median {median(rerun)} s")
         print(f"  forced re-run (every kind re-checked, nothing new): median {median(forced)} s")
-        return median(first), median(forced)
+        return median(first), median(forced), {name: median(times) for name, times in steps.items()}
 
-    daily_first, daily_forced = sweeps([1], "daily sweep, yesterday's sweep done")
-    sweeps([], "cold start, no reminder ever sent (14 days of overdue items caught up)")
+    daily_first, daily_forced, _daily_steps = sweeps([1], "daily sweep, yesterday's sweep done")
+    _cold_first, _cold_forced, cold_steps = sweeps([], "cold start, no reminder ever sent (14 days of overdue items caught up)")
     # The two summary lines bench/run_all.py reads: the daily sweep and its re-run that re-checks every kind.
     print(f"sweep, first run: median {daily_first} s")
     print(f"sweep, re-run finding nothing new: median {daily_forced} s")
+    # Each kind at a cold start (the whole window inserted), beside the raw-SQL reference below.
+    for name, seconds in cold_steps.items():
+        print(f"  step {name}: median {seconds} s")
 
-    for name, step in SWEEP_STEPS:
-        statement = step(today)
-        if statement is None:
-            continue
-        times = []
-        for _ in range(args.runs):
-            def run(statement: tuple = statement) -> None:
-                with connection.cursor() as cursor:
-                    cursor.execute(*statement)
-            times.append(rolled_back(run)[0])
-        print(f"  step {name}: median {median(times)} s")
-
+    db = connection.settings_dict
     due, risk = [], []
-    if args.active_placements:
-        # Same connection (and so the same uncommitted top-up), each statement in a rolled-back savepoint.
+    with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]) as raw:
         for _ in range(args.runs):
-            due.append(rolled_back(lambda: connection.cursor().execute(REFERENCE_DUE_OVERDUE, {"today": today}))[0])
-            risk.append(rolled_back(lambda: connection.cursor().execute(REFERENCE_HIGH_RISK, {"today": today}))[0])
-    else:
-        db = connection.settings_dict
-        with psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]) as raw:
-            for _ in range(args.runs):
-                raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                start = time.perf_counter()
-                raw.execute(REFERENCE_DUE_OVERDUE, {"today": today})
-                due.append(time.perf_counter() - start)
-                raw.rollback()
-                start = time.perf_counter()
-                raw.execute(REFERENCE_HIGH_RISK, {"today": today}).fetchone()
-                risk.append(time.perf_counter() - start)
-                raw.rollback()
+            raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            start = time.perf_counter()
+            raw.execute(REFERENCE_DUE_OVERDUE, {"today": today})
+            due.append(time.perf_counter() - start)
+            raw.rollback()
+            start = time.perf_counter()
+            raw.execute(REFERENCE_HIGH_RISK, {"today": today}).fetchone()
+            risk.append(time.perf_counter() - start)
+            raw.rollback()
+            clean_notifications()
     # (cold start: both windows full, as in the steps above)
     print(f"raw SQL reference, due + overdue visits INSERT ... ON CONFLICT: median {median(due)} s")
     print(f"raw SQL reference, high-risk-without-visit anti-join: median {median(risk)} s")

@@ -93,6 +93,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["assigned_worker", "stage"]),
             models.Index(fields=["responsible_unit", "stage"]),
             models.Index(fields=["stage", "stage_entered_at"]),
+            # The reminder sweep looks at the cases written since its previous run (a new worker).
+            models.Index(fields=["updated_at"], name="case_updated_idx"),
         ]
 
     def __str__(self) -> str:

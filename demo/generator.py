@@ -673,8 +673,10 @@ def iter_tables(
     case_ids = ids.case + child_idx
     t = Table("cases_case", "cases.Case", N)
     t.add("id", "int", case_ids)
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
+    # Written when opened and last at the latest stage change, as a live register's would be (the
+    # reminder sweep looks at what was written since its previous run).
+    t.add("created_at", "ts", child_entry)
+    t.add("updated_at", "ts", np.maximum(unit_stage_day[u], child_entry))
     t.add("child_id", "int", ids.child + child_idx)
     t.add("stage", "code", case_stage, STAGES)
     t.add("stage_entered_at", "ts", unit_stage_day[u])
@@ -726,8 +728,8 @@ def iter_tables(
 
     t = Table("cases_placement", "cases.Placement", P)
     t.add("id", "int", ids.placement + np.arange(P))
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
+    t.add("created_at", "ts", pl_start)
+    t.add("updated_at", "ts", np.where(pl_end == NULL, pl_start, pl_end))
     t.add("case_id", "int", case_ids[c_of_p])
     t.add("child_id", "int", ids.child + c_of_p)
     t.add("family_id", "int", pl_family)
@@ -797,8 +799,9 @@ def iter_tables(
 
     t = Table("visits_visit", "visits.Visit", V)
     t.add("id", "int", ids.visit + np.arange(V))
-    t.add("created_at", "const", ts)
-    t.add("updated_at", "const", ts)
+    # Planned when the placement started, written again when done.
+    t.add("created_at", "ts", pl_start[v_p])
+    t.add("updated_at", "ts", np.where(done, v_done, pl_start[v_p]))
     t.add("placement_id", "int", ids.placement + v_p)
     t.add("kind", "code", v_kind, VISIT_KINDS)
     t.add("planned_on", "date", v_planned)

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 STEP_NAME = "document_expiring"
 
 
-def document_expiring_step(today: dt.date) -> tuple[str, dict]:
+def document_expiring_step(today: dt.date, previous: object = None) -> tuple[str, dict]:
+    """The whole warning window every day (``previous`` is not needed): documents with an expiry
+    are few."""
     from notifications.services import INSERT, SUPERVISORS_JOIN
 
     days = int(getattr(settings, "NOTIFICATION_EXPIRY_WARNING_DAYS", 30))

@@ -16,7 +16,8 @@ def daily_sweep() -> dict[str, int]:
 
     planned = extend_visit_horizons()
     result = run_reminder_sweep()
-    logger.info("Daily sweep: %s visits planned, reminders %s", planned, result.created)
+    logger.info("Daily sweep: %s visits planned, reminders %s, seconds per step %s", planned, result.created,
+                {name: round(seconds, 3) for name, seconds in result.seconds.items()})
     return {"visits_planned": planned, **dict(result.created)}
 
 

@@ -144,8 +144,9 @@ def test_the_sweep_runs_a_constant_number_of_queries(district, django_assert_max
         placement = PlacementFactory(case=case, child=case.child, started_on=day(-100))
         VisitFactory(placement=placement, planned_on=day(2))
         VisitFactory(placement=placement, planned_on=day(-2))
-    # Per kind: its savepoint, the day's claim, the insert and the tally; and one read of the stage limits.
-    with django_assert_max_num_queries(5 * len(SWEEP_STEPS) + 2):
+    # Per kind: its savepoint, the day's claim (with the previous run), the planner settings, the
+    # insert, the tally and the release; and one read of the stage limits.
+    with django_assert_max_num_queries(6 * len(SWEEP_STEPS) + 2):
         result = run_reminder_sweep(today=TODAY)
     assert result.created["visit_due"] == placements and result.created["visit_overdue"] == placements
 
@@ -178,3 +179,73 @@ def test_something_due_after_the_days_sweep_is_reminded_the_next_day(placement):
     assert not Notification.objects.filter(subject_key=f"visit:{late.pk}").exists()
     run_reminder_sweep(today=day(1))
     assert Notification.objects.filter(kind="visit_due", subject_key=f"visit:{late.pk}").count() == 1
+
+
+# --- The visits step after a previous run looks only at what can be new ---------------------------
+
+
+def written_days_ago(days: int) -> None:
+    """As if every case, placement and visit had last been written ``days`` ago."""
+    from cases.models import Case, Placement
+    from visits.models import Visit
+
+    then = timezone.now() - dt.timedelta(days=days)
+    for model in (Case, Placement, Visit):
+        model.objects.update(updated_at=then)
+
+
+def test_after_a_sweep_the_next_day_looks_at_new_days_only_and_a_forced_one_at_the_whole_window(placement):
+    visit = VisitFactory(placement=placement, planned_on=day(-3))
+    assert run_reminder_sweep(today=day(-1)).created["visit_overdue"] == 1
+    written_days_ago(3)
+    # Lost (say, deleted by hand): nothing about the visit changed and its day is not new, so the
+    # daily sweep does not look at it again; a forced one does.
+    Notification.objects.filter(subject_key=f"visit:{visit.pk}").delete()
+    assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 0
+    assert run_reminder_sweep(today=TODAY, force=True).created["visit_overdue"] == 1
+
+
+def test_a_visit_planned_after_the_sweep_for_a_day_already_swept_is_reminded_the_next_day(placement):
+    run_reminder_sweep(today=day(-1))
+    written_days_ago(3)
+    # Recorded late: planned three days ago, so overdue since a day the previous sweep covered.
+    late = VisitFactory(placement=placement, planned_on=day(-3))
+    assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
+    assert Notification.objects.filter(kind="visit_overdue", subject_key=f"visit:{late.pk}").count() == 1
+
+
+def test_a_case_handed_to_another_worker_reminds_the_new_worker_the_next_day(placement, district):
+    visit = VisitFactory(placement=placement, planned_on=day(-3))
+    first_worker = placement.case.assigned_worker
+    run_reminder_sweep(today=day(-1))
+    written_days_ago(3)
+    case = placement.case
+    case.assigned_worker = UserFactory(unit=district)
+    case.save()
+    assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
+    key = f"visit:{visit.pk}"
+    assert kinds_for(case.assigned_worker) == [("visit_overdue", key, day(-3))]
+    assert kinds_for(first_worker) == [("visit_overdue", key, day(-3))]
+
+
+def test_the_day_after_a_sweep_its_new_days_are_reminded_though_nothing_was_written(placement, supervisor, settings):
+    settings.NOTIFICATION_ESCALATE_AFTER_DAYS = 7
+    due = VisitFactory(placement=placement, planned_on=day(7))
+    overdue = VisitFactory(placement=placement, planned_on=day(-1))
+    escalated = VisitFactory(placement=placement, planned_on=day(-7))
+    run_reminder_sweep(today=day(-1))
+    written_days_ago(3)
+    result = run_reminder_sweep(today=TODAY)
+    assert (result.created["visit_due"], result.created["visit_overdue"], result.created["visit_escalation"]) == (1, 1, 1)
+    assert {key for _kind, key, _due in kinds_for(supervisor)} == {f"visit:{escalated.pk}"}
+    assert Notification.objects.filter(kind="visit_due", subject_key=f"visit:{due.pk}").exists()
+    assert Notification.objects.filter(kind="visit_overdue", subject_key=f"visit:{overdue.pk}").exists()
+
+
+def test_after_a_gap_longer_than_the_catch_up_window_the_whole_window_is_swept(placement, settings):
+    settings.NOTIFICATION_CATCH_UP_DAYS = 14
+    run_reminder_sweep(today=day(-20))
+    visit = VisitFactory(placement=placement, planned_on=day(-5))
+    written_days_ago(30)
+    assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
+    assert Notification.objects.filter(subject_key=f"visit:{visit.pk}").exists()
