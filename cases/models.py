@@ -198,6 +198,8 @@ class Placement(TimeStampedModel):
             models.Index(fields=["family"]),
             models.Index(fields=["case"]),
             models.Index(fields=["started_on"]),
+            # The reminder sweep looks at the active placements written since its previous run.
+            models.Index(fields=["updated_at"], condition=Q(ended_on__isnull=True), name="placement_active_updated_idx"),
             models.Index(fields=["end_reason", "ended_on"]),
         ]
 

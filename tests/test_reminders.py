@@ -249,3 +249,37 @@ def test_after_a_gap_longer_than_the_catch_up_window_the_whole_window_is_swept(p
     written_days_ago(30)
     assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
     assert Notification.objects.filter(subject_key=f"visit:{visit.pk}").exists()
+
+
+def high_risk(placement, *, last_visit_on: dt.date | None, computed_on: dt.date) -> PlacementRisk:
+    return PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[],
+                                        computed_on=computed_on, last_visit_on=last_visit_on)
+
+
+def test_high_risk_after_a_sweep_the_next_day_looks_at_new_due_days_only(placement):
+    high_risk(placement, last_visit_on=day(-40), computed_on=day(-30))
+    assert run_reminder_sweep(today=day(-1)).created["high_risk_no_visit"] == 1  # due since day(-10)
+    written_days_ago(3)
+    Notification.objects.filter(kind="high_risk_no_visit").delete()
+    assert run_reminder_sweep(today=TODAY).created["high_risk_no_visit"] == 0
+    assert run_reminder_sweep(today=TODAY, force=True).created["high_risk_no_visit"] == 1
+
+
+def test_high_risk_whose_gap_ends_today_is_reminded_though_nothing_was_written(placement):
+    high_risk(placement, last_visit_on=day(-30), computed_on=day(-20))
+    run_reminder_sweep(today=day(-1))
+    written_days_ago(3)
+    assert run_reminder_sweep(today=TODAY).created["high_risk_no_visit"] == 1
+    assert kinds_for(placement.case.assigned_worker) == [("high_risk_no_visit", f"placement:{placement.pk}", TODAY)]
+
+
+def test_a_placement_that_became_high_risk_today_is_reminded_though_its_gap_ended_long_ago(placement):
+    risk = high_risk(placement, last_visit_on=day(-60), computed_on=day(-20))
+    risk.band = "medium"
+    risk.save()
+    run_reminder_sweep(today=day(-1))
+    written_days_ago(3)
+    risk.band, risk.computed_on = "high", TODAY  # the nightly recomputation moved it into high
+    risk.save()
+    assert run_reminder_sweep(today=TODAY).created["high_risk_no_visit"] == 1
+    assert kinds_for(placement.case.assigned_worker) == [("high_risk_no_visit", f"placement:{placement.pk}", day(-30))]
