@@ -142,7 +142,7 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
                     OR n.planned_on >= %(new_overdue_from)s AND n.planned_on <= %(yesterday)s
                     OR n.planned_on > %(new_escalation_after)s AND n.planned_on <= %(escalate_last)s)
                 UNION
-                SELECT n.id FROM visits_visit n WHERE n.done_on IS NULL AND n.updated_at >= %(changed_since)s
+                SELECT n.id FROM visits_visit n WHERE n.updated_at >= %(changed_since)s AND n.done_on IS NULL
                 UNION
                 SELECT n.id FROM cases_case k
                 JOIN cases_placement q ON q.case_id = k.id AND q.ended_on IS NULL
@@ -242,10 +242,11 @@ def _high_risk_without_visit(today: dt.date, previous: PreviousSweep | None) -> 
     """A high-risk placement without a visit for ``gap`` days, to the case's worker.
 
     Due on the day the gap since the last visit done (or since the start) reached ``gap`` days; a
-    new visit moves that day, so the next gap is a new reminder. After a sweep on day L only the
-    placements whose due day came after L (last visit or start in (L-gap, T-gap]) or whose risk,
-    placement or case was written since are looked at (see _visits): ~2k a day instead of the 130k
-    high-risk placements."""
+    new visit moves that day, so the next gap is a new reminder. After a sweep on day L only these
+    placements are looked at (see _visits): those whose due day came after L (last visit or start in
+    (L-gap, T-gap]), those that became high since, and those whose placement, case or a visit was
+    written since (a visit recorded late moves the due day): a few thousand a day instead of the
+    130k high-risk placements."""
     gap = int(_setting("NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS", 30))
     params: dict[str, object] = {"today": today, "gap": gap,
                                  "title": _("Case %s: high risk of return and no visit for %s days")}
@@ -253,14 +254,16 @@ def _high_risk_without_visit(today: dt.date, previous: PreviousSweep | None) -> 
     if previous is not None:
         params |= {
             "new_after": previous.day - dt.timedelta(days=gap), "new_until": today - dt.timedelta(days=gap),
-            # computed_on is a day: the whole day of the previous run, and the one before for the margin.
-            "risk_written_from": previous.day - dt.timedelta(days=1), "changed_since": previous.changed_since(),
+            # high_since is a day: the whole day of the previous run, and the one before for the margin.
+            "high_from": previous.day - dt.timedelta(days=1), "changed_since": previous.changed_since(),
         }
         candidates = """
             AND r.placement_id IN (
                 SELECT x.placement_id FROM risk_placementrisk x
                 WHERE x.band = 'high' AND (x.last_visit_on > %(new_after)s AND x.last_visit_on <= %(new_until)s
-                                           OR x.computed_on >= %(risk_written_from)s)
+                                           OR x.high_since >= %(high_from)s)
+                UNION
+                SELECT n.placement_id FROM visits_visit n WHERE n.updated_at >= %(changed_since)s
                 UNION
                 SELECT q.id FROM cases_placement q
                 WHERE q.ended_on IS NULL AND q.started_on > %(new_after)s AND q.started_on <= %(new_until)s

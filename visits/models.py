@@ -133,8 +133,8 @@ class Visit(TimeStampedModel):
             models.Index(fields=["planned_on"], include=["placement"], condition=Q(done_on__isnull=True),
                          name="visit_pending_planned_idx"),
             models.Index(fields=["placement", "done_on"], condition=Q(done_on__isnull=False), name="visit_done_idx"),
-            # ... and the visits to do written since its previous run (added or moved).
-            models.Index(fields=["updated_at"], condition=Q(done_on__isnull=True), name="visit_pending_updated_idx"),
+            # ... and the visits written since its previous run (one added or moved, one recorded late).
+            models.Index(fields=["updated_at"], name="visit_updated_idx"),
         ]
 
     def __str__(self) -> str:
