@@ -252,8 +252,8 @@ def test_after_a_gap_longer_than_the_catch_up_window_the_whole_window_is_swept(p
 
 
 def high_risk(placement, *, last_visit_on: dt.date | None, computed_on: dt.date) -> PlacementRisk:
-    return PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[],
-                                        computed_on=computed_on, last_visit_on=last_visit_on)
+    return PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[], computed_on=computed_on,
+                                        high_since=computed_on, last_visit_on=last_visit_on)
 
 
 def test_high_risk_after_a_sweep_the_next_day_looks_at_new_due_days_only(placement):
@@ -275,11 +275,22 @@ def test_high_risk_whose_gap_ends_today_is_reminded_though_nothing_was_written(p
 
 def test_a_placement_that_became_high_risk_today_is_reminded_though_its_gap_ended_long_ago(placement):
     risk = high_risk(placement, last_visit_on=day(-60), computed_on=day(-20))
-    risk.band = "medium"
+    risk.band, risk.high_since = "medium", None
     risk.save()
     run_reminder_sweep(today=day(-1))
     written_days_ago(3)
-    risk.band, risk.computed_on = "high", TODAY  # the nightly recomputation moved it into high
+    risk.band, risk.computed_on, risk.high_since = "high", TODAY, TODAY  # the nightly recomputation moved it
     risk.save()
     assert run_reminder_sweep(today=TODAY).created["high_risk_no_visit"] == 1
     assert kinds_for(placement.case.assigned_worker) == [("high_risk_no_visit", f"placement:{placement.pk}", day(-30))]
+
+
+def test_a_visit_recorded_long_after_it_was_done_gives_the_new_gap_its_reminder(placement, worker):
+    high_risk(placement, last_visit_on=day(-70), computed_on=day(-60))
+    run_reminder_sweep(today=day(-1))  # due since day(-40)
+    written_days_ago(3)
+    # Done 45 days ago, recorded today: the gap since it ended 15 days ago, before the last sweep.
+    VisitFactory(placement=placement, planned_on=day(-45), done_on=day(-45), worker=worker)
+    PlacementRisk.objects.filter(placement=placement).update(last_visit_on=day(-45), computed_on=TODAY)
+    assert run_reminder_sweep(today=TODAY).created["high_risk_no_visit"] == 1
+    assert ("high_risk_no_visit", f"placement:{placement.pk}", day(-15)) in kinds_for(placement.case.assigned_worker)
