@@ -23,6 +23,8 @@ class DomainError(Exception):
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every rule broken by input answers 400 with field messages, the same shape everywhere."""
+    if isinstance(exc, DomainError) and exc.code == "unavailable":  # not the input: this installation can't
+        return Response({"detail": str(exc.message)}, status=503)
     if isinstance(exc, DomainError):
         exc = drf_exceptions.ValidationError(exc.as_detail())
     elif isinstance(exc, DjangoValidationError):
