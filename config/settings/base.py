@@ -216,6 +216,10 @@ NOTIFICATION_EXPIRY_WARNING_DAYS = 30
 NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS = 30
 NOTIFICATION_ESCALATE_AFTER_DAYS = env_int("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)
 NOTIFICATION_CATCH_UP_DAYS = 14
+# After a previous sweep, rows written since it began (less this margin, for writes committed after
+# its snapshot) are looked at again; see notifications.services.PreviousSweep.
+NOTIFICATION_CHANGE_MARGIN_MINUTES = env_int("NOTIFICATION_CHANGE_MARGIN_MINUTES", 24 * 60)
+NOTIFICATION_SWEEP_WORK_MEM = os.environ.get("NOTIFICATION_SWEEP_WORK_MEM", "64MB")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
