@@ -10,15 +10,13 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="notifications.daily_sweep", acks_late=True)
 def daily_sweep() -> dict[str, int]:
-    """Extend open-ended visit schedules, then insert the day's reminders."""
+    """Insert the day's reminders (the visits they are about were planned by visits.extend_horizons)."""
     from notifications.services import run_reminder_sweep
-    from visits.services import extend_visit_horizons
 
-    planned = extend_visit_horizons()
     result = run_reminder_sweep()
-    logger.info("Daily sweep: %s visits planned, reminders %s, seconds per step %s", planned, result.created,
+    logger.info("Daily sweep: reminders %s, seconds per step %s", result.created,
                 {name: round(seconds, 3) for name, seconds in result.seconds.items()})
-    return {"visits_planned": planned, **dict(result.created)}
+    return dict(result.created)
 
 
 @shared_task(name="notifications.nightly_risk", acks_late=True)

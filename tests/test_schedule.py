@@ -144,3 +144,19 @@ def test_a_policy_with_an_end_month_but_no_repeat_is_refused():
     policy = VisitPolicy(form_of_care="guest_family", first_visits_months=[1], repeat_until_months=12)
     with pytest.raises(Exception, match="repeat"):
         policy.full_clean()
+
+
+def test_the_extension_is_its_own_nightly_task_before_the_reminder_sweep(settings):
+    from celery.schedules import crontab
+
+    from visits.tasks import extend_horizons
+
+    beat = settings.CELERY_BEAT_SCHEDULE
+    assert beat["extend-visit-horizons"]["task"] == "visits.extend_horizons"
+    extension, sweep = beat["extend-visit-horizons"]["schedule"], beat["daily-sweep"]["schedule"]
+    assert isinstance(extension, crontab) and isinstance(sweep, crontab)
+    assert (min(extension.hour), min(extension.minute)) < (min(sweep.hour), min(sweep.minute))
+    today = timezone.localdate()  # the task plans for the real today
+    placement = place("foster_family", started_on=today)
+    schedule_visits_for_placement(placement=placement, today=today)
+    assert extend_horizons() == 0  # planned up to today's horizon at the start: nothing to add

@@ -57,6 +57,7 @@ PLANNED_VISITS_SQL = """
     ), offsets AS (
         SELECT pl.id, pl.started_on, 'scheduled' AS kind, m
         FROM placements pl, params, unnest(params.first) AS m
+        WHERE m BETWEEN pl.min_month AND pl.max_month  -- most placements are past their first visits
         UNION ALL
         -- the repeats from the first one inside the window (not from month one), so that a nightly
         -- run over a million placements computes a few rows each

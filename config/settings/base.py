@@ -202,6 +202,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = env_int("CELERY_UN
 # One beat, three periodic tasks; long waits are due dates in the database (notifications app).
 CELERY_BEAT_SCHEDULE = {
     "nightly-risk": {"task": "notifications.nightly_risk", "schedule": crontab(hour=1, minute=0)},
+    "extend-visit-horizons": {"task": "visits.extend_horizons", "schedule": crontab(hour=5, minute=30)},
     "daily-sweep": {"task": "notifications.daily_sweep", "schedule": crontab(hour=6, minute=0)},
     "send-emails": {"task": "notifications.send_emails", "schedule": 300.0},
 }
