@@ -148,3 +148,30 @@ def test_calibration_shows_returns_by_band_at_placement_start(client, supervisor
     rows = {r["band"]: r for r in client.get(reverse("web:dashboard")).context["calibration"]}
     assert (rows[band]["ended"], rows[band]["returned"], rows[band]["rate"]) == (1, 1, 100.0)
     assert all(r["ended"] == 0 for b, r in rows.items() if b != band)
+
+
+def test_oldest_overdue_visits_are_those_not_done_before_today_on_active_placements_in_sight(supervisor, worker):
+    from web.selectors import overdue_visits
+
+    today = timezone.localdate()
+
+    def placement(**case):
+        made = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED, **case)
+        return factories.PlacementFactory(case=made, child=made.child)
+
+    first, second = placement(), placement()
+    oldest = factories.VisitFactory(placement=second, planned_on=today - dt.timedelta(days=40))
+    older = factories.VisitFactory(placement=first, planned_on=today - dt.timedelta(days=20))
+    recent = factories.VisitFactory(placement=second, planned_on=today - dt.timedelta(days=1))
+    factories.VisitFactory(placement=first, planned_on=today)  # due today: not overdue yet
+    factories.VisitFactory(placement=first, planned_on=today - dt.timedelta(days=30), done_on=today, worker=worker)
+    ended = placement()
+    factories.VisitFactory(placement=ended, planned_on=today - dt.timedelta(days=90))
+    ended.ended_on, ended.end_reason = today, "permanency"
+    ended.save()
+    elsewhere = factories.PlacementFactory(case=factories.CaseFactory(
+        stage=Stage.PLACED, child__region=factories.region_by_code("astana")))
+    factories.VisitFactory(placement=elsewhere, planned_on=today - dt.timedelta(days=99))
+    assert overdue_visits(user=supervisor, limit=10, today=today) == [oldest, older, recent]
+    assert overdue_visits(user=supervisor, limit=2, today=today) == [oldest, older]
+    assert overdue_visits(user=worker, limit=10, today=today) == [oldest, older, recent]

@@ -3,6 +3,7 @@ access.selectors (through cases.selectors), so a page never shows a row its user
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -85,16 +86,31 @@ def placement_visits(placements: list[Placement]) -> dict[int, list[Visit]]:
 # ---- supervisor's unit ------------------------------------------------------------------------
 
 
-def overdue_visits(*, user: User, today: dt.date | None = None) -> QuerySet[Visit]:
+# The oldest overdue visits of the active placements in sight, found placement by placement (an
+# index probe each, OFFSET 0 keeps the planner from flattening the LATERAL). Walking the country's
+# pending visits in date order instead, until enough belonged to a region's active placements, took
+# 0.45 s for a regional supervisor at national scale (most old pending visits are of ended ones).
+OLDEST_OVERDUE_SQL = """
+    WITH mine AS MATERIALIZED ({placements})
+    SELECT v.id FROM mine
+    CROSS JOIN LATERAL (SELECT x.id, x.planned_on FROM visits_visit x
+                        WHERE x.placement_id = mine.id AND x.done_on IS NULL AND x.planned_on < %s OFFSET 0) v
+    ORDER BY v.planned_on, v.id LIMIT %s
+"""
+
+
+def overdue_visits(*, user: User, limit: int, today: dt.date | None = None) -> list[Visit]:
+    """The ``limit`` oldest visits not done and planned before today, on active placements the user sees."""
     today = today or timezone.localdate()
-    return (
-        Visit.objects.filter(
-            placement__in=placements_visible_to(user).filter(ended_on__isnull=True).values("pk"),
-            done_on__isnull=True, planned_on__lt=today,
-        )
-        .select_related("placement__child", "placement__case__assigned_worker")
-        .order_by("planned_on", "id")
-    )
+    related = ("placement__child", "placement__case__assigned_worker")
+    pending = Visit.objects.filter(done_on__isnull=True, planned_on__lt=today).select_related(*related).order_by("planned_on", "id")
+    if user.is_administrator:  # the whole country: overdue visits are dense in date order
+        return list(pending.filter(placement__ended_on__isnull=True)[:limit])
+    placements, params = placements_visible_to(user).filter(ended_on__isnull=True).values("id").order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(OLDEST_OVERDUE_SQL.format(placements=placements), [*params, today, limit])
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(pending.filter(pk__in=ids)) if ids else []
 
 
 def high_risk_placements(*, user: User) -> QuerySet[PlacementRisk]:

@@ -40,7 +40,6 @@ def _calibration(user: object) -> list[dict]:
 def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
     user = request.user
     today = timezone.localdate()
-    overdue = selectors.overdue_visits(user=user, today=today)
     high = selectors.high_risk_placements(user=user)
     waiting = list(selectors.decisions_waiting(user=user)[:LIST_LIMIT])
     forms = forms or {}
@@ -48,7 +47,7 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
     calibration = _calibration(user)
     # One row more than shown says "there are more" without counting a whole region (an exact
     # count scans every overdue visit of the region's placements: seconds at national scale).
-    overdue_rows = list(overdue[: LIST_LIMIT + 1])
+    overdue_rows = selectors.overdue_visits(user=user, today=today, limit=LIST_LIMIT + 1)
     high_rows = list(high[: LIST_LIMIT + 1])
     return {
         "today": today,
