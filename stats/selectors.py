@@ -69,7 +69,7 @@ def median_by_histogram_sql(indicator: Indicator, dims: list[str], inner: str, *
     steps: a coarse histogram of buckets ``bucket`` values wide tells which bucket holds the middle
     positions and how many come before it, and only the values in that bucket are put in order. The
     median is the mean of the values at 0-based positions floor((n-1)/2) and floor(n/2): at each, the
-    smallest value whose running count passes it. Sorting the whole fine histogram instead (130k
+    smallest value whose running count passes it. Sorting the whole fine histogram instead (115k
     rows here) cost more than counting the 800k rows."""
     medians = [m for m in indicator.measures if m.kind == "median"]
     counts = [m for m in indicator.measures if m.kind == "count"]
