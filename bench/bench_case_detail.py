@@ -15,10 +15,7 @@ Prints a final line ``BENCH_RESULT {json}`` for bench/run_all.py.
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,6 +31,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from bench.timing import measure  # noqa: E402
 from cases.models import Case  # noqa: E402
 
 RAW_CASE = """
@@ -55,20 +53,7 @@ VALUES (%(user)s, 'case', %(case)s, %(child)s, now(), %(path)s, '127.0.0.1', fal
 """
 
 
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 3)
 
-
-def measure(fn: Callable[[], object], runs: int, warmup: int = 10) -> tuple[float, float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return ms(statistics.median(times)), ms(times[min(len(times) - 1, int(len(times) * 0.95))])
 
 
 def typical_case() -> Case:
@@ -105,8 +90,8 @@ def main() -> None:
                 cursor.fetchall()
                 cursor.execute(RAW_LOG, params)
 
-        api_median, api_p95 = measure(api, args.runs)
-        raw_median, raw_p95 = measure(raw, args.runs)
+        api_median, api_p95 = measure(api, args.runs, warmup=10)
+        raw_median, raw_p95 = measure(raw, args.runs, warmup=10)
         transaction.set_rollback(True)  # leave otbasy_bench as it was (no access-log rows)
     print(f"database: {connection.settings_dict['NAME']}, nproc: {os.cpu_count()}, runs: {args.runs}, "
           f"case {case.pk} (stage history of {history})")

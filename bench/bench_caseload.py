@@ -40,27 +40,14 @@ from rest_framework.test import APIClient  # noqa: E402
 from access.models import CaseGroupObjectPermission, CaseUserObjectPermission  # noqa: E402
 from access.selectors import cases_visible_to, unit_ids_for  # noqa: E402
 from accounts.models import OrganisationalUnit, User  # noqa: E402
+from bench.timing import measure, ms  # noqa: E402
 from cases.models import Case  # noqa: E402
 
 PAGE = 50
 SHARED_WITH_WORKER = 20
 
 
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)
 
-
-def measure(fn: Callable[[], object], runs: int, warmup: int = 5) -> tuple[float, float]:
-    """Median and p95 in milliseconds."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return ms(statistics.median(times)), ms(times[min(len(times) - 1, int(len(times) * 0.95))])
 
 
 def api_page(client: APIClient) -> Callable[[], object]:
@@ -180,7 +167,7 @@ def main() -> None:
     few = max(10, runs // 10)  # the slow designs run fewer times
 
     def add(name: str, fn: Callable[[], object], n: int) -> None:
-        rows.append((name, *measure(fn, n)))
+        rows.append((name, *measure(fn, n, warmup=5)))
 
     def guardian(user: User) -> Callable[[], object]:
         return orm_page(lambda: get_objects_for_user(user, "cases.view_case", klass=Case, accept_global_perms=False))

@@ -43,6 +43,7 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.timing import measure, ms  # noqa: E402
 from cases.models import Case  # noqa: E402
 from documents.export import build_case_file_pdf  # noqa: E402
 from documents.models import Document  # noqa: E402
@@ -63,20 +64,7 @@ class Rows(list):
         print(f"- {row[0]}: {row[1]}", flush=True)
 
 
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)
 
-
-def measure(fn: Callable[[], object], runs: int, warmup: int = 3) -> tuple[float, float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return ms(statistics.median(times)), ms(times[min(len(times) - 1, int(len(times) * 0.95))])
 
 
 def seed_documents() -> dict[str, int]:

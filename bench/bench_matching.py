@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -60,6 +59,7 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import OrganisationalUnit, User  # noqa: E402
+from bench.timing import measure  # noqa: E402
 from cases.models import Case, Stage  # noqa: E402
 from children.models import Child, ChildrensHome  # noqa: E402
 from families.models import Family  # noqa: E402
@@ -167,16 +167,6 @@ def raw_reference(case: Case) -> Callable[[], list]:
     return run
 
 
-def measure(fn: Callable[[], object], runs: int, warmup: int = 3) -> tuple[float, float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return round(statistics.median(times) * 1000, 2), round(times[int(len(times) * 0.95) - 1] * 1000, 2)
 
 
 def main() -> None:

@@ -16,9 +16,7 @@ Usage:  .venv/bin/python bench/bench_web_pages.py [--runs 30]
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.timing import measure  # noqa: E402
 from cases.models import Case  # noqa: E402
 from web.selectors import my_cases  # noqa: E402
 
@@ -68,20 +67,7 @@ RAW_ORDER = {
 }
 
 
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
 
-
-def measure(fn: Callable[[], object], runs: int, warmup: int = 3) -> tuple[float, float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return ms(statistics.median(times)), ms(times[min(len(times) - 1, int(len(times) * 0.95))])
 
 
 def page(client: Client, url: str) -> Callable[[], object]:
