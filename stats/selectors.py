@@ -15,6 +15,19 @@ from stats.tables import Table
 BIRTH = "c.birth_date"
 
 
+def region_filters(spec: QuerySpec, params: dict[str, object]) -> list[str]:
+    """The regions asked for and the caller's own scope (a supervisor's region), as conditions on
+    the snapshot's c.region_id; their values go into ``params``."""
+    where = []
+    if spec.regions:
+        where.append("c.region_id = ANY(%(regions)s)")
+        params["regions"] = list(spec.regions)
+    if spec.scope_regions is not None:
+        where.append("c.region_id = ANY(%(scope_regions)s)")
+        params["scope_regions"] = list(spec.scope_regions)
+    return where
+
+
 def build_sql(indicator: Indicator, spec: QuerySpec) -> tuple[str, dict[str, object]]:
     """One SELECT ... GROUP BY for the indicator, the breakdowns and filters of ``spec``.
 
@@ -26,13 +39,7 @@ def build_sql(indicator: Indicator, spec: QuerySpec) -> tuple[str, dict[str, obj
     def dim(name: str) -> str:
         return dimension_sql(name, event=source.event, birth=BIRTH, extra=source.dimensions)
 
-    where = list(source.where)
-    if spec.regions:
-        where.append("c.region_id = ANY(%(regions)s)")
-        params["regions"] = list(spec.regions)
-    if spec.scope_regions is not None:
-        where.append("c.region_id = ANY(%(scope_regions)s)")
-        params["scope_regions"] = list(spec.scope_regions)
+    where = [*source.where, *region_filters(spec, params)]
     if spec.year_from is not None:
         where.append(f"{source.event} >= %(date_from)s")
         params["date_from"] = dt.date(spec.year_from, 1, 1)
@@ -124,14 +131,8 @@ def stock_by_period_sql(spec: QuerySpec) -> tuple[str, dict[str, object]] | None
     if spec.indicator != "children_in_care" or spec.uses("age_band") or spec.uses("form_of_care"):
         return None
     dims = [d for d in spec.breakdown if d not in ("year", "quarter")]
-    where = ["TRUE"]
     params: dict[str, object] = {"snapshots": spec.snapshot_dates()}
-    if spec.regions:
-        where.append("c.region_id = ANY(%(regions)s)")
-        params["regions"] = list(spec.regions)
-    if spec.scope_regions is not None:
-        where.append("c.region_id = ANY(%(scope_regions)s)")
-        params["scope_regions"] = list(spec.scope_regions)
+    where = ["TRUE", *region_filters(spec, params)]
     for name, values in sorted(spec.categories.items()):
         where.append(f"{dimension_sql(name, event='NULL', birth=BIRTH, extra={})} = ANY(%(filter_{name})s)")
         params[f"filter_{name}"] = list(values)
