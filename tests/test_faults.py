@@ -13,8 +13,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,20 +24,12 @@ from django.db import connection
 from django.utils import timezone
 
 from tests import processes
+from tests.processes import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 STRONG_KEY = "Fz3-production-key-for-fault-tests-0123456789-abcdefghij"
 HTTPS = {"X-Forwarded-Proto": "https"}  # what the load balancer adds
-
-
-def wait_until(condition: Callable[[], object], *, timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def production_env(database_url: str, broker_url: str, mail_dir: Path, **extra: str) -> dict[str, str]:
