@@ -9,14 +9,18 @@ the supervisors of the family's unit, like the family certificates on the family
 """
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from notifications.services import PreviousSweep
+
 STEP_NAME = "document_expiring"
 
 
-def document_expiring_step(today: dt.date, previous: object = None) -> tuple[str, dict]:
+def document_expiring_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
     """The whole warning window every day (``previous`` is not needed): documents with an expiry
     are few."""
     from notifications.services import INSERT, SUPERVISORS_JOIN

@@ -77,4 +77,5 @@ def test_on_a_database_other_than_postgresql_the_page_says_statistics_need_it(cl
     monkeypatch.setattr(connection, "vendor", "sqlite")
     client.force_login(analyst)
     response = client.get(reverse("web:statistics"), {"indicator": "placements_started", "breakdown": ["sex"]})
+    assert response.status_code == 503
     assert "computed by PostgreSQL" in response.content.decode()

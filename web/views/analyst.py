@@ -102,6 +102,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
     form = StatisticsForm(request.GET or None, initial={"indicator": "return_rate", "breakdown": ["year"]})
     result = chart = downloads = None
+    status = 200
     if form.is_bound and form.is_valid():
         indicator = INDICATORS[form.cleaned_data["indicator"]]
         query = form.api_query()
@@ -111,9 +112,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
                                           epsilon=options.epsilon)
         except DomainError as error:
             add_domain_error(form, error)
+            status = 503 if error.code == "unavailable" else 400  # this installation, not the input
         else:
             chart = _chart(result)
             api = reverse("stats:indicator", kwargs={"indicator": indicator.name})
             downloads = {fmt: f"{api}?{query.urlencode()}{'&' if query else ''}format={fmt}" for fmt in ("csv", "xlsx")}
     context = {"form": form, "result": result, "chart": chart, "downloads": downloads, "last_suppressed": settings.STATS_SUPPRESSION_K - 1}
-    return render(request, "web/analyst/statistics.html", context, status=400 if form.errors else 200)
+    if form.errors and status == 200:  # the form's own field errors
+        status = 400
+    return render(request, "web/analyst/statistics.html", context, status=status)
