@@ -124,7 +124,7 @@ def test_dashboard_runs_a_constant_number_of_queries(client, supervisor, worker)
 
 
 def test_dashboard_says_there_are_more_overdue_visits_than_listed(client, supervisor, worker, monkeypatch):
-    from web.views import supervisor as dashboard_view
+    from web.views import units as dashboard_view
 
     monkeypatch.setattr(dashboard_view, "LIST_LIMIT", 2)
     _unit_with_high_risk_overdue_placements(worker, 3, 0)

@@ -72,7 +72,7 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
 
 @roles_required("supervisor")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/supervisor/dashboard.html", _dashboard_context(request))
+    return render(request, "web/units/dashboard.html", _dashboard_context(request))
 
 
 @roles_required("supervisor")
@@ -94,4 +94,4 @@ def review_decision(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Decision on case № %(n)s rejected.") % {"n": case.pk})
             return redirect("web:dashboard")
-    return render(request, "web/supervisor/dashboard.html", _dashboard_context(request, {case.pk: form}), status=400)
+    return render(request, "web/units/dashboard.html", _dashboard_context(request, {case.pk: form}), status=400)

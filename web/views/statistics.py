@@ -120,4 +120,4 @@ def statistics(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "result": result, "chart": chart, "downloads": downloads, "last_suppressed": settings.STATS_SUPPRESSION_K - 1}
     if form.errors and status == 200:  # the form's own field errors
         status = 400
-    return render(request, "web/analyst/statistics.html", context, status=status)
+    return render(request, "web/statistics/statistics.html", context, status=status)

@@ -1,12 +1,11 @@
-"""The social worker's pages: my cases, the case page with its forms, matching and the inbox."""
+"""Case pages: the case list (a worker's own cases, a supervisor's unit), the case page with its stage,
+placement and matching forms."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,13 +17,10 @@ from cases.models import Case, Stage
 from cases.services import ALLOWED_TRANSITIONS, end_placement, place_child, transition_case
 from core.exceptions import DomainError
 from matching.selectors import rank_families
-from notifications import services as notification_services
-from notifications.selectors import inbox_of
 from risk.models import Factor
-from visits.models import CHECKLIST_ITEMS, Visit
-from visits.services import record_visit
+from visits.models import CHECKLIST_ITEMS
 from web import selectors
-from web.forms import EndPlacementForm, MoveStageForm, RecordVisitForm, add_domain_error
+from web.forms import EndPlacementForm, MoveStageForm, add_domain_error
 from web.sensitive import can_change, can_view_sensitive
 from web.views.common import paginate, query_without_page, roles_required
 
@@ -42,15 +38,15 @@ MATCH_FACTOR_LABELS = {
 }
 
 
-def _case_or_404(user: User, pk: int) -> Case:
+def case_or_404(user: User, pk: int) -> Case:
     case = selectors.visible_case_or_none(user=user, pk=pk)
     if case is None:
         raise Http404
     return case
 
 
-def _changeable_case_or_403(user: User, pk: int) -> Case:
-    case = _case_or_404(user, pk)
+def changeable_case_or_403(user: User, pk: int) -> Case:
+    case = case_or_404(user, pk)
     if not can_change(user, case):
         raise PermissionDenied
     return case
@@ -69,7 +65,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     page = paginate(request, cases)
     context = {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate()}
     # HTMX asks only for the table when a filter changes.
-    template = "web/worker/_case_table.html" if request.headers.get("HX-Request") else "web/worker/my_cases.html"
+    template = "web/cases/_case_table.html" if request.headers.get("HX-Request") else "web/cases/case_list.html"
     return render(request, template, context)
 
 
@@ -112,17 +108,17 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
 
 @roles_required(*CASE_ROLES)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     context = _case_context(request, case)
     # Every opening of a case's page is in the access log, as for the API's detail.
     log_access(user=request.user, case_id=case.pk, child_id=case.child_id, request=request, saw_sensitive=context["sensitive"])
-    return render(request, "web/worker/case_detail.html", context)
+    return render(request, "web/cases/case_detail.html", context)
 
 
 @roles_required(*CASE_ROLES)
 @require_POST
 def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _changeable_case_or_403(request.user, pk)
+    case = changeable_case_or_403(request.user, pk)
     allowed = sorted(ALLOWED_TRANSITIONS.get(case.stage, ()))
     form = MoveStageForm(request.POST, allowed=allowed)
     if form.is_valid():
@@ -146,40 +142,14 @@ def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The case moved to the new stage."))
             return redirect("web:case", pk=case.pk)
-    return render(request, "web/worker/case_detail.html", _case_context(request, case, move_form=form), status=400)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, move_form=form), status=400)
 
-
-@roles_required(*CASE_ROLES)
-def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse:
-    case = _changeable_case_or_403(request.user, pk)
-    visit = get_object_or_404(Visit.objects.select_related("placement"), pk=visit_pk, placement__case=case)
-    if visit.done_on is not None:
-        messages.info(request, _("This visit is already recorded."))
-        return redirect("web:case", pk=case.pk)
-    form = RecordVisitForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                record_visit(
-                    visit=visit, actor=request.user, done_on=data["done_on"], child_seen=data["child_seen"],
-                    seen_by=data["seen_by"], child_condition=data["child_condition"],
-                    family_condition=data["family_condition"], checklist=form.checklist(), concerns=data["concerns"],
-                )
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, _("The visit is recorded and the risk of return recomputed."))
-                return redirect(reverse("web:case", args=[case.pk]) + "#risk")
-        status = 400
-    return render(request, "web/worker/record_visit.html", {"case": case, "visit": visit, "form": form}, status=status)
 
 
 @roles_required(*CASE_ROLES)
 @require_POST
 def end_placement_view(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
-    case = _changeable_case_or_403(request.user, pk)
+    case = changeable_case_or_403(request.user, pk)
     placement = get_object_or_404(case.placements.all(), pk=placement_pk)
     form = EndPlacementForm(request.POST, region_id=case.child.region_id)
     if form.is_valid():
@@ -194,12 +164,12 @@ def end_placement_view(request: HttpRequest, pk: int, placement_pk: int) -> Http
         else:
             messages.success(request, _("The placement has ended."))
             return redirect("web:case", pk=case.pk)
-    return render(request, "web/worker/case_detail.html", _case_context(request, case, end_form=form), status=400)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, end_form=form), status=400)
 
 
 @roles_required(*CASE_ROLES)
 def matching(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     candidates, error = [], None
     if case.stage == Stage.MATCHING:
         try:
@@ -212,26 +182,4 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
                 factor["label"] = MATCH_FACTOR_LABELS.get(factor["factor"], factor["factor"])
     else:
         error = _("Families are ranked only for a case at the matching stage.")
-    return render(request, "web/worker/matching.html", {"case": case, "candidates": candidates, "error": error})
-
-
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    if request.user.is_analyst:
-        raise PermissionDenied
-    notes = inbox_of(request.user).select_related("case")
-    unread_only = request.GET.get("unread") == "1"
-    if unread_only:
-        notes = notes.filter(read_at__isnull=True)
-    page = paginate(request, notes.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
-    return render(request, "web/worker/inbox.html", {"page": page, "unread_only": unread_only, "query": query_without_page(request)})
-
-
-@login_required
-@require_POST
-def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_object_or_404(inbox_of(request.user), pk=pk)
-    notification_services.mark_read(notification=note, user=request.user)
-    if request.headers.get("HX-Request"):
-        return render(request, "web/worker/_notification.html", {"note": note})
-    return redirect("web:inbox")
+    return render(request, "web/cases/matching.html", {"case": case, "candidates": candidates, "error": error})

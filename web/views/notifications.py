@@ -1,0 +1,34 @@
+"""Notification pages: the inbox of reminders and alerts, and marking one read."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from notifications import services as notification_services
+from notifications.selectors import inbox_of
+from web.views.common import paginate, query_without_page
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if request.user.is_analyst:
+        raise PermissionDenied
+    notes = inbox_of(request.user).select_related("case")
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        notes = notes.filter(read_at__isnull=True)
+    page = paginate(request, notes.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
+    return render(request, "web/notifications/inbox.html", {"page": page, "unread_only": unread_only, "query": query_without_page(request)})
+
+
+@login_required
+@require_POST
+def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(inbox_of(request.user), pk=pk)
+    notification_services.mark_read(notification=note, user=request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "web/notifications/_notification.html", {"note": note})
+    return redirect("web:inbox")

@@ -1,0 +1,41 @@
+"""Visit pages: recording a follow-up visit of a case's placement."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.exceptions import DomainError
+from visits.models import Visit
+from visits.services import record_visit
+from web.forms import RecordVisitForm, add_domain_error
+from web.views.cases import CASE_ROLES, changeable_case_or_403
+from web.views.common import roles_required
+
+
+@roles_required(*CASE_ROLES)
+def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    visit = get_object_or_404(Visit.objects.select_related("placement"), pk=visit_pk, placement__case=case)
+    if visit.done_on is not None:
+        messages.info(request, _("This visit is already recorded."))
+        return redirect("web:case", pk=case.pk)
+    form = RecordVisitForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record_visit(
+                    visit=visit, actor=request.user, done_on=data["done_on"], child_seen=data["child_seen"],
+                    seen_by=data["seen_by"], child_condition=data["child_condition"],
+                    family_condition=data["family_condition"], checklist=form.checklist(), concerns=data["concerns"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("The visit is recorded and the risk of return recomputed."))
+                return redirect(reverse("web:case", args=[case.pk]) + "#risk")
+        status = 400
+    return render(request, "web/visits/record_visit.html", {"case": case, "visit": visit, "form": form}, status=status)
