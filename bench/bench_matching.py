@@ -67,9 +67,9 @@ from matching.policy import weights  # noqa: E402
 from matching.selectors import age_on, rank_families  # noqa: E402
 from regions.models import Region  # noqa: E402
 
-FORMS = ["adoption"] * 4 + ["guardianship", "trusteeship", "foster_family", "patronage", "kinship", "guest_family"]
+FORMS = ["adoption"] * 4 + ["guardianship", "trusteeship", "foster_family", "patronage", "professional_foster", "guest_family"]
 COLUMNS = (
-    "created_at, updated_at, region_id, responsible_unit_id, address, form_of_care, is_relative, applied_on, "
+    "created_at, updated_at, region_id, responsible_unit_id, address, form_of_care, applied_on, "
     "preferred_age_min, preferred_age_max, preferred_sex, max_siblings, max_health_needs, home_study_issued_on, "
     "home_study_expires_on, training_certificate_number, training_issued_on, training_expires_on, approval_status, "
     "approved_on, approval_expires_on"
@@ -97,7 +97,7 @@ def load_families(n: int) -> None:
         issued = expires - dt.timedelta(days=730)
         applied = today - dt.timedelta(days=rng.randint(0, 1500))
         fields = [
-            now, now, region, units[region], "", rng.choice(FORMS), "f", applied, lo, hi, rng.choice(["", "", "M", "F"]),
+            now, now, region, units[region], "", rng.choice(FORMS), applied, lo, hi, rng.choice(["", "", "M", "F"]),
             rng.randint(1, 4), rng.randint(0, 3), issued, expires, "SAP", issued, expires + dt.timedelta(days=rng.randint(-30, 60)),
             status, issued if approved else r"\N", expires if approved else r"\N",
         ]

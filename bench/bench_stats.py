@@ -101,7 +101,7 @@ RAW_SQL = {
              OR (k.outcome = 'reunified' AND k.closed_on <= k.opened_on + interval '12 months')) AS permanent_12m
         FROM cases_case k JOIN children_child c ON c.id = k.child_id
         LEFT JOIN (SELECT case_id, min(started_on) AS first_started_on FROM cases_placement
-                   WHERE form_of_care IN ('adoption', 'guardianship', 'trusteeship', 'kinship')
+                   WHERE form_of_care IN ('adoption', 'guardianship', 'trusteeship')
                      AND started_on <= %(as_of)s GROUP BY case_id) f ON f.case_id = k.id
         WHERE k.opened_on <= %(as_of)s::date - interval '12 months' GROUP BY 1, 2""",
     "median_days_to_placement": """

@@ -110,7 +110,7 @@ def scalar(sql: str) -> int:
 TOP_UP_PLACEMENTS = """
     INSERT INTO cases_placement (created_at, updated_at, form_of_care, started_on, end_reason, return_reason, end_notes,
                                  decision_document_number, siblings_separated, case_id, child_id, family_id)
-    SELECT s.started_on, s.started_on, (ARRAY['guardianship','foster_family','kinship','adoption'])[1 + c.id %% 4],
+    SELECT s.started_on, s.started_on, (ARRAY['guardianship','foster_family','trusteeship','adoption'])[1 + c.id %% 4],
            s.started_on, '', '', '', %(tag)s, false, c.id, c.child_id,
            (SELECT min(id) FROM families_family) + (c.id * 7919) %% (SELECT count(*) FROM families_family)
     FROM (SELECT DISTINCT ON (child_id) id, child_id FROM cases_case ORDER BY child_id, id DESC) c

@@ -6,7 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import FormOfCare
+from core.choices import CarerRelationship, FormOfCare
+from core.dates import date_range_constraints, validate_sane_date
 from core.models import TimeStampedModel
 
 
@@ -48,8 +49,8 @@ class Case(TimeStampedModel):
     responsible_unit = models.ForeignKey(
         "accounts.OrganisationalUnit", verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="cases"
     )
-    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate, validators=[validate_sane_date])
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, validators=[validate_sane_date])
     outcome = models.CharField(_("outcome"), max_length=20, choices=CaseOutcome.choices, blank=True)
     # The form of care being sought for the child, chosen when the case becomes available.
     form_of_care = models.CharField(_("form of care sought"), max_length=20, choices=FormOfCare.choices, blank=True)
@@ -88,6 +89,7 @@ class Case(TimeStampedModel):
             ),
             # One open path to a family per child.
             models.UniqueConstraint(fields=["child"], condition=~Q(stage="closed"), name="case_one_open_per_child"),
+            *date_range_constraints("case", ["opened_on", "closed_on"]),
         ]
         indexes = [
             models.Index(fields=["assigned_worker", "stage"]),
@@ -157,13 +159,22 @@ class Placement(TimeStampedModel):
     child = models.ForeignKey("children.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="placements")
     family = models.ForeignKey("families.Family", verbose_name=_("family"), on_delete=models.PROTECT, related_name="placements")
     form_of_care = models.CharField(_("form of care"), max_length=20, choices=FormOfCare.choices)
-    started_on = models.DateField(_("started on"))
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    # Whether the carer is a relative, and which: a fact about this placement, not a form of care.
+    carer_relationship = models.CharField(
+        _("carer's relationship to the child"), max_length=20, choices=CarerRelationship.choices,
+        default=CarerRelationship.NONE, db_default=CarerRelationship.NONE,
+    )
+    # A guardianship becomes a trusteeship at 14 without ending the placement: the day it was recorded.
+    converted_to_trusteeship_on = models.DateField(
+        _("converted to trusteeship on"), null=True, blank=True, validators=[validate_sane_date]
+    )
+    started_on = models.DateField(_("started on"), validators=[validate_sane_date])
+    ended_on = models.DateField(_("ended on"), null=True, blank=True, validators=[validate_sane_date])
     end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
     return_reason = models.CharField(_("reason for return"), max_length=30, choices=ReturnReason.choices, blank=True)
     end_notes = models.TextField(_("notes on the end"), blank=True)
     decision_document_number = models.CharField(_("court decision or act number"), max_length=60, blank=True)
-    decision_date = models.DateField(_("date of the decision"), null=True, blank=True)
+    decision_date = models.DateField(_("date of the decision"), null=True, blank=True, validators=[validate_sane_date])
     siblings_separated = models.BooleanField(_("placed apart from siblings"), default=False)
     # Where the child lived before the placement: a return sends the child back there by default.
     home_before = models.ForeignKey(
@@ -193,6 +204,16 @@ class Placement(TimeStampedModel):
                 | (~Q(end_reason="returned") & Q(return_reason="")),
                 name="placement_return_reason_iff_returned",
             ),
+            models.CheckConstraint(
+                condition=Q(carer_relationship__in=CarerRelationship.values), name="placement_carer_relationship_valid"
+            ),
+            # A conversion leaves a trusteeship that started before it.
+            models.CheckConstraint(
+                condition=Q(converted_to_trusteeship_on__isnull=True)
+                | (Q(form_of_care="trusteeship") & Q(converted_to_trusteeship_on__gte=F("started_on"))),
+                name="placement_conversion_is_to_trusteeship",
+            ),
+            *date_range_constraints("placement", ["started_on", "ended_on", "decision_date", "converted_to_trusteeship_on"]),
         ]
         indexes = [
             models.Index(fields=["family"]),
@@ -251,3 +272,40 @@ class StageTimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.max_days}"
+
+
+class FormOfCareRule(models.Model):
+    """Policy: the rules of one form of care that the law sets and may change again (ages, how many
+    children a family takes, the carer's training). Loaded by a data migration with Kazakhstan's
+    rules as amended in 2025 (``source`` says where each comes from); an administrator edits them.
+
+    Ages are whole years on the day of the placement or decision: ``min_age`` inclusive,
+    ``max_age`` exclusive ("under 14"). ``max_children`` counts the children in the family's active
+    placements, the new one included; with ``siblings_count_as_one`` a sibling group counts once.
+    """
+
+    form_of_care = models.CharField(_("form of care"), max_length=20, choices=FormOfCare.choices, unique=True)
+    min_age = models.PositiveSmallIntegerField(_("from age (years, inclusive)"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("under age (years, exclusive)"), null=True, blank=True)
+    max_children = models.PositiveSmallIntegerField(_("children at most in one family"), null=True, blank=True)
+    siblings_count_as_one = models.BooleanField(_("a sibling group counts as one child"), default=False)
+    requires_psychological_training = models.BooleanField(_("the carer needs psychological training"), default=False)
+    source = models.TextField(_("source of the rule"), blank=True)
+
+    class Meta:
+        ordering = ["form_of_care"]
+        verbose_name = _("form of care rule")
+        verbose_name_plural = _("form of care rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(form_of_care__in=FormOfCare.values), name="form_of_care_rule_form_valid"),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lt=F("max_age")),
+                name="form_of_care_rule_ages_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_children__isnull=True) | Q(max_children__gte=1), name="form_of_care_rule_capacity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_form_of_care_display())

@@ -8,6 +8,8 @@ showed the user an older version of the case refuse to act on it.
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,13 +21,14 @@ from cases.models import (
     CaseOutcome,
     DecisionStatus,
     EndReason,
+    FormOfCareRule,
     Placement,
     SiblingSeparationDecision,
     Stage,
     StageChange,
 )
 from children.models import Child, ChildrensHome
-from core.choices import FormOfCare
+from core.choices import CarerRelationship, FormOfCare
 from core.exceptions import DomainError
 from families.models import ApprovalStatus, Family
 
@@ -98,10 +101,84 @@ def check_adoption_permitted(*, child: Child, form_of_care: str, field: str = "f
         )
 
 
+def age_on(birth_date: dt.date, on: dt.date) -> int:
+    """Whole years of a person born on ``birth_date`` on the day ``on``."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def birthday(birth_date: dt.date, years: int) -> dt.date:
+    """The day a person born on ``birth_date`` turns ``years`` (born on 29 February: the 28th in a
+    common year, as PostgreSQL's ``date + interval`` counts it in the visit and reminder SQL)."""
+    return birth_date + relativedelta(years=years)
+
+
+def form_of_care_rule(form_of_care: str) -> FormOfCareRule | None:
+    """The policy row of a form of care (ages, capacity, training), or None when there is none."""
+    return FormOfCareRule.objects.filter(form_of_care=form_of_care).first()
+
+
+def check_age_for_form_of_care(*, child: Child, form_of_care: str, on: dt.date, field: str = "form_of_care") -> None:
+    """Refuse a form of care the child's age on ``on`` does not allow (FormOfCareRule: guardianship
+    only under 14, trusteeship from 14 to 18, no form of care from 18 on)."""
+    rule = form_of_care_rule(form_of_care)
+    age = age_on(child.birth_date, on)
+    majority = int(settings.AGE_OF_MAJORITY)
+    label = FormOfCare(form_of_care).label if form_of_care in FormOfCare.values else form_of_care
+    if age >= majority:
+        raise DomainError(
+            _("The child is %(age)s on %(date)s: an adult is not placed in family care.")
+            % {"age": age, "date": on.isoformat()}, field=field, code="age",
+        )
+    if rule is None:
+        return
+    if rule.max_age is not None and age >= rule.max_age:
+        raise DomainError(
+            _("%(form)s is only for children under %(max)s; the child is %(age)s on %(date)s.")
+            % {"form": label, "max": rule.max_age, "age": age, "date": on.isoformat()}, field=field, code="age",
+        )
+    if rule.min_age is not None and age < rule.min_age:
+        raise DomainError(
+            _("%(form)s is for children from %(min)s; the child is %(age)s on %(date)s.")
+            % {"form": label, "min": rule.min_age, "age": age, "date": on.isoformat()}, field=field, code="age",
+        )
+
+
+def check_family_capacity(*, family: Family, child: Child, field: str = "family") -> None:
+    """Refuse a child past the number of children the family's form of care allows (FormOfCareRule:
+    a professional foster family 4, siblings of one group counted as one; a foster family 10),
+    counting the children in the family's active placements and the new one."""
+    rule = form_of_care_rule(family.form_of_care)
+    if rule is None or rule.max_children is None:
+        return
+    placed = list(
+        Placement.objects.filter(family=family, ended_on__isnull=True).exclude(child_id=child.pk)
+        .values_list("child_id", "child__sibling_group_id")
+    )
+
+    def unit(child_id: int, group_id: int | None) -> tuple[str, int]:
+        return ("group", group_id) if rule.siblings_count_as_one and group_id else ("child", child_id)
+
+    units = {unit(child_id, group_id) for child_id, group_id in placed}
+    if len(units | {unit(child.pk, child.sibling_group_id)}) > rule.max_children:
+        if rule.siblings_count_as_one:
+            message = _("%(form)s takes at most %(max)s children, siblings of one group counted as one; this family "
+                        "already has %(n)s. Only a brother or sister of a child already there can join.")
+        else:
+            message = _("%(form)s takes at most %(max)s children; this family already has %(n)s.")
+        raise DomainError(message % {"form": family.get_form_of_care_display(), "max": rule.max_children,
+                                     "n": len(units)}, field=field, code="capacity")
+
+
 def check_family_can_take(*, family: Family, case: Case, on: dt.date, field: str = "family") -> None:
-    """The family is approved, its approval, home study and training are in date on ``on``, and it
-    seeks the case's form of care."""
+    """The family is approved (not suspended by a change in the family), its approval, home study and
+    training are in date on ``on``, it seeks the case's form of care, its carer has the training that
+    form requires, and it has room for the child (check_family_capacity)."""
     if family.approval_status != ApprovalStatus.APPROVED:
+        if family.approval_status == ApprovalStatus.SUSPENDED and family.suspension_reason:
+            raise DomainError(
+                _("The family's approval is suspended (%(reason)s) until a new home study.")
+                % {"reason": family.suspension_reason}, field=field,
+            )
         raise DomainError(
             _("The family is not approved (status: %(status)s).") % {"status": family.get_approval_status_display()},
             field=field,
@@ -124,6 +201,13 @@ def check_family_can_take(*, family: Family, case: Case, on: dt.date, field: str
             % {"family": family.get_form_of_care_display(), "case": case.get_form_of_care_display()},
             field=field,
         )
+    rule = form_of_care_rule(family.form_of_care)
+    if rule is not None and rule.requires_psychological_training and not family.psychological_training_issued_on:
+        raise DomainError(
+            _("A %(form)s needs the carer's psychological training certificate; record it on the family first.")
+            % {"form": family.get_form_of_care_display()}, field=field,
+        )
+    check_family_capacity(family=family, child=case.child, field=field)
 
 
 def siblings_apart(*, case: Case, family: Family) -> list[Child]:
@@ -205,6 +289,7 @@ def transition_case(
         if not case.form_of_care:
             raise DomainError(_("Choose the form of care sought before the case becomes available."), field="form_of_care")
         check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)
+        check_age_for_form_of_care(child=case.child, form_of_care=case.form_of_care, on=timezone.localdate())
 
     if to_stage == Stage.DECISION:
         family = family or case.decision_family
@@ -227,6 +312,8 @@ def transition_case(
         closed_on = closed_on or timezone.localdate()
         if closed_on > timezone.localdate() or closed_on < case.opened_on:
             raise DomainError(_("The closing date must fall between the case's opening and today."), field="closed_on")
+        if outcome == CaseOutcome.CAME_OF_AGE:
+            check_came_of_age(child=case.child, on=closed_on, field="outcome")
         case.outcome = outcome
         case.closed_on = closed_on
     elif case.stage == Stage.DECISION and not reason and to_stage in (Stage.ACQUAINTANCE, Stage.MATCHING):
@@ -234,6 +321,18 @@ def transition_case(
 
     _record_move(case=case, to_stage=to_stage, actor=actor, reason=reason)
     return case
+
+
+def check_came_of_age(*, child: Child, on: dt.date, field: str = "end_reason") -> None:
+    """Refuse "came of age" before the 18th birthday, except within the last
+    COMING_OF_AGE_EARLY_CLOSE_DAYS days before it (a setting)."""
+    comes_of_age = birthday(child.birth_date, int(settings.AGE_OF_MAJORITY))
+    earliest = comes_of_age - dt.timedelta(days=int(settings.COMING_OF_AGE_EARLY_CLOSE_DAYS))
+    if on < earliest:
+        raise DomainError(
+            _("The child comes of age on %(birthday)s; \"came of age\" can be recorded from %(earliest)s.")
+            % {"birthday": comes_of_age.isoformat(), "earliest": earliest.isoformat()}, field=field, code="age",
+        )
 
 
 def supervises(user: User, case: Case) -> bool:
@@ -286,9 +385,13 @@ def place_child(
     decision_date: dt.date | None = None,
     reason: str = "",
     expected_version: int | None = None,
+    carer_relationship: str = CarerRelationship.NONE,
 ) -> Placement:
     """Open the placement of the case's child with the approved family: the child leaves the
-    children's home, the case moves to placed and follow-up visits are scheduled."""
+    children's home (or comes straight from identification, without one), the case moves to placed
+    and follow-up visits are scheduled. ``carer_relationship`` says whether the carer is a relative
+    (CarerRelationship). Refused, with the reason, when the child's age on ``started_on`` does not
+    allow the form of care or the family has no room (FormOfCareRule)."""
     from visits.services import schedule_visits_for_placement
 
     case = _lock_case(case, expected_version)
@@ -308,10 +411,15 @@ def place_child(
     if started_on < case.child.entered_care_on:
         raise DomainError(_("A placement cannot start before the child entered care (%(date)s).")
                           % {"date": case.child.entered_care_on.isoformat()}, field="started_on")
+    if started_on < case.child.birth_date:
+        raise DomainError(_("A placement cannot start before the child's birth date."), field="started_on")
     if case.form_of_care not in PLACEMENT_FORMS_OF_CARE:
         raise DomainError(_("A guest family is not a placement; choose a form of family care."), field="form_of_care")
+    if carer_relationship not in CarerRelationship.values:
+        raise DomainError(_("Choose the carer's relationship to the child."), field="carer_relationship")
     check_family_can_take(family=family, case=case, on=started_on)
     check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)
+    check_age_for_form_of_care(child=case.child, form_of_care=case.form_of_care, on=started_on)
     separated = _check_siblings(case=case, family=family)
 
     child = Child.objects.select_for_update().get(pk=case.child_id)
@@ -320,6 +428,7 @@ def place_child(
         child=child,
         family=family,
         form_of_care=case.form_of_care,
+        carer_relationship=carer_relationship,
         started_on=started_on,
         decision_document_number=decision_document_number,
         decision_date=decision_date,
@@ -363,6 +472,8 @@ def end_placement(
         raise DomainError(_("A placement cannot end before it started."), field="ended_on")
     if ended_on > timezone.localdate():
         raise DomainError(_("A placement cannot end in the future."), field="ended_on")
+    if end_reason == EndReason.CAME_OF_AGE:
+        check_came_of_age(child=case.child, on=ended_on)
     returned = end_reason == EndReason.RETURNED
     if returned and not return_reason:
         raise DomainError(_("Say why the child was returned to an institution."), field="return_reason")
@@ -397,4 +508,40 @@ def end_placement(
         _record_move(case=case, to_stage=Stage.CLOSED, actor=actor,
                      reason=(_("Placement ended: %(reason)s. %(notes)s")
                              % {"reason": placement.get_end_reason_display(), "notes": notes}).strip())
+    return placement
+
+
+@transaction.atomic
+def convert_to_trusteeship(
+    *, placement: Placement, actor: User | None, on: dt.date | None = None, expected_version: int | None = None,
+) -> Placement:
+    """Record that an open guardianship became a trusteeship when the child turned 14 (the
+    trusteeship rule's ``min_age``), without ending the placement: the placement and the case now
+    read trusteeship and ``converted_to_trusteeship_on`` keeps the day.
+    Visits go on under the trusteeship policy. Refused before the 14th birthday or for another form."""
+    case = _lock_case(placement.case, expected_version)
+    placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    on = on or timezone.localdate()
+    if placement.ended_on is not None:
+        raise DomainError(_("This placement has ended."), field="non_field_errors")
+    if placement.form_of_care != FormOfCare.GUARDIANSHIP:
+        raise DomainError(_("Only a guardianship converts to a trusteeship (this placement is %(form)s).")
+                          % {"form": placement.get_form_of_care_display()}, field="non_field_errors")
+    if on > timezone.localdate() or on < placement.started_on:
+        raise DomainError(_("The conversion date must fall between the placement's start and today."), field="on")
+    rule = form_of_care_rule(FormOfCare.TRUSTEESHIP)
+    conversion_age = rule.min_age if rule is not None and rule.min_age is not None else 14
+    turns = birthday(case.child.birth_date, conversion_age)
+    if on < turns:
+        raise DomainError(_("The child turns %(age)s on %(date)s; the guardianship converts to a trusteeship from then.")
+                          % {"age": conversion_age, "date": turns.isoformat()}, field="on", code="age")
+    placement.form_of_care = FormOfCare.TRUSTEESHIP
+    placement.converted_to_trusteeship_on = on
+    placement.full_clean()
+    placement.save(update_fields=["form_of_care", "converted_to_trusteeship_on", "updated_at"])
+    case.form_of_care = FormOfCare.TRUSTEESHIP
+    case.version += 1
+    case.full_clean()
+    case.save(update_fields=["form_of_care", "version", "updated_at"])
+    # No stage change (the stage stays "placed"): the placement's and the case's history rows say who.
     return placement

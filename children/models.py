@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import HealthNeeds, Sex
+from core.dates import date_range_constraints, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
 from core.models import TimeStampedModel
 
@@ -91,7 +92,7 @@ class Child(TimeStampedModel):
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
     patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
-    birth_date = models.DateField(_("birth date"))
+    birth_date = models.DateField(_("birth date"), validators=[validate_sane_date, validate_not_future])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     iin = models.CharField(_("IIN"), max_length=12, null=True, blank=True, validators=[validate_iin])
     legal_status = models.CharField(_("legal status"), max_length=20, choices=LegalStatus.choices)
@@ -106,7 +107,7 @@ class Child(TimeStampedModel):
         SiblingGroup, verbose_name=_("sibling group"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="children",
     )
-    entered_care_on = models.DateField(_("entered care on"))
+    entered_care_on = models.DateField(_("entered care on"), validators=[validate_sane_date, validate_not_future])
     health_needs = models.PositiveSmallIntegerField(_("health needs"), choices=HealthNeeds.choices, default=HealthNeeds.NONE)
     # Sensitive: shown only with view_sensitive on the case.
     health_notes = models.TextField(_("health and disability notes"), blank=True)
@@ -131,6 +132,7 @@ class Child(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(sdq_total_difficulties__isnull=True) | Q(sdq_total_difficulties__lte=40), name="child_sdq_range"
             ),
+            *date_range_constraints("child", ["birth_date", "entered_care_on"]),
         ]
         indexes = [
             models.Index(fields=["region", "birth_date"]),
@@ -143,6 +145,8 @@ class Child(TimeStampedModel):
         return f"{self.last_name} {self.first_name}"
 
     def clean(self) -> None:
+        if self.birth_date and self.entered_care_on and self.entered_care_on < self.birth_date:
+            raise ValidationError({"entered_care_on": _("A child cannot enter care before their birth date.")})
         if self.iin == "":
             self.iin = None
         if self.iin:

@@ -31,8 +31,7 @@ def cross_field_errors(child: Child) -> dict[str, str]:
     """Rules the database enforces across fields, said in words the user can act on (the
     constraint's own message names only the constraint)."""
     errors = {}
-    if child.birth_date and child.entered_care_on and child.entered_care_on < child.birth_date:
-        errors["entered_care_on"] = _("A child cannot enter care before their birth date.")
+    # (A birth after the entry into care and dates out of range are the model's own rules: Child.clean.)
     if isinstance(child.sdq_total_difficulties, int) and child.sdq_total_difficulties > 40:
         errors["sdq_total_difficulties"] = _("The SDQ total difficulties score is between 0 and 40.")
     return errors

@@ -29,8 +29,14 @@ NULL = -(10**9)  # null id or null date in int columns (no real day number is th
 
 STAGES = ["registered", "available", "matching", "acquaintance", "decision", "placed", "closed", ""]
 REG, AVA, MAT, ACQ, DEC, PLA, CLO, NONE = range(8)
-FORMS = ["adoption", "guardianship", "trusteeship", "foster_family", "patronage", "kinship", "guest_family"]
-ADOPT, GUARD, TRUST, FOSTER, PATRON, KIN, GUEST = range(7)
+FORMS = ["adoption", "guardianship", "trusteeship", "foster_family", "patronage", "professional_foster", "guest_family"]
+ADOPT, GUARD, TRUST, FOSTER, PATRON, PROF, GUEST = range(7)
+# The carer's relationship to the child, on each placement (kinship is not a form of care).
+RELATIONSHIPS = ["none", "grandparent", "aunt_uncle", "sibling", "other_relative"]
+PROFESSIONAL_FOSTER_SINCE = 20270  # 2025-07-01 as a day number: the form exists from then on
+YEARS_14 = 5115  # days: on or after the 14th birthday whatever the leap years (14 years are 5113 or 5114 days)
+YEARS_15 = 5480  # days: on or after the 15th birthday
+YEARS_18 = 6574  # days: before the 18th birthday whatever the leap years
 END_REASONS = ["", "permanency", "came_of_age", "reunified", "transferred", "returned", "death"]
 E_NONE, E_PERM, E_AGE, E_REUN, E_TRANS, E_RET, E_DEATH = range(7)
 # Case outcomes share their codes with the end reasons that close a case.
@@ -337,9 +343,10 @@ def iter_tables(
 
     # Forms of care per placement: by legal status and the youngest child's age at the start.
     age_at_start = (start - unit_birth[:, None]) / 365.25
-    form = _choice(rng, U * 3, [0.30, 0.36, 0.0, 0.14, 0.10, 0.10]).reshape(U, 3).astype(np.int64)
+    form = _choice(rng, U * 3, [0.30, 0.43, 0.0, 0.14, 0.10, 0.03]).reshape(U, 3).astype(np.int64)
     form = np.where((form == ADOPT) & ~unit_adoptable[:, None], GUARD, form)
     form = np.where((form == GUARD) & (age_at_start >= 14), TRUST, form)
+    form = np.where((form == PROF) & (start < PROFESSIONAL_FOSTER_SINCE), FOSTER, form)
     # Why each return happened (only for placements that ended in a return).
     return_reason = np.where(end_reason == E_RET, 1 + _choice(rng, U * 3, RETURN_REASON_P).reshape(U, 3), 0)
 
@@ -356,12 +363,12 @@ def iter_tables(
     unit_unit = district_flat[unit_district]
 
     # --- Families ----------------------------------------------------------------------------
-    # One family per placement for adoption, guardianship and kinship; foster and patronage
-    # families take several children over the years.
+    # One family per placement for adoption and guardianship; foster and patronage families take
+    # several children over the years (a professional foster family few: at most 4 at once).
     pu, pj = np.nonzero(used)  # placement slots (per unit), unit-major then slot order
     p_form = form[pu, pj]
     p_region = unit_region[pu]
-    pool_factor = np.array([1.0, 0.9, 0.9, 0.4, 0.4, 1.0, 1.0])
+    pool_factor = np.array([1.0, 0.9, 0.9, 0.4, 0.4, 0.7, 1.0])
     fkey = p_form * n_regions + p_region
     n_keys = len(FORMS) * n_regions
     key_counts = np.bincount(fkey, minlength=n_keys)
@@ -429,7 +436,10 @@ def iter_tables(
     fam_max_sib = np.where(placed_f, np.maximum(1, unit_max_children), rng.integers(1, 4, size=F))
     fam_pref_sex = _choice(rng, F, [0.75, 0.10, 0.15])
     fam_health = _choice(rng, F, [0.35, 0.40, 0.15, 0.10])
-    fam_is_relative = (fam_form == KIN) | ((fam_form == GUARD) & (rng.random(F) < 0.2))
+    # Professional foster families: the carer's psychological training, before the first child.
+    fam_psy = (fam_form == PROF) & has_docs
+    psy_issued = np.where(fam_psy, np.minimum(T, np.maximum(tr_issued, PROFESSIONAL_FOSTER_SINCE - 60)), NULL)
+    psy_issued = np.where(fam_psy & placed_f, np.minimum(psy_issued, first_start - 1), psy_issued)
 
     # --- Children: per child columns ---------------------------------------------------------
     u = unit_of_child
@@ -540,7 +550,6 @@ def iter_tables(
     t.add("responsible_unit_id", "int", district_flat[fam_district])
     t.add("address", "const", "")
     t.add("form_of_care", "code", fam_form, FORMS)
-    t.add("is_relative", "bool", fam_is_relative)
     t.add("applied_on", "date", applied)
     t.add("preferred_age_min", "int", fam_age_min.astype(np.int64))
     t.add("preferred_age_max", "int", fam_age_max.astype(np.int64))
@@ -554,6 +563,10 @@ def iter_tables(
     ])
     t.add("training_issued_on", "date", tr_issued)
     t.add("training_expires_on", "date", tr_expires)
+    t.add("psychological_training_certificate_number", "str", [
+        f"ППС-{n:07d}" if d else "" for n, d in zip((ids.family + np.arange(F)).tolist(), fam_psy.tolist(), strict=True)
+    ])
+    t.add("psychological_training_issued_on", "date", psy_issued)
     t.add("approval_status", "code", status, APPROVAL)
     t.add("approved_on", "date", np.where(status == 2, approved_on, np.where(status == 3, approved_on, NULL)))
     t.add("approval_expires_on", "date", np.where(status == 2, approval_expires, np.where(status == 3, approval_expires, NULL)))
@@ -669,6 +682,14 @@ def iter_tables(
     sought = np.where((unit_stage == CLO) | (unit_stage == REG), -1, sought)
     forms_null = [*FORMS, ""]
     sought = np.where(sought < 0, len(FORMS), sought)
+    # Per child, as on the placements: guardianship only under 14; an open guardianship of a child
+    # now 15 or older was converted; one who turned 14 this last year is due for conversion.
+    case_sought = sought[u]
+    c_start = start[u, active_slot[u]]
+    c_placed = case_stage == PLA
+    to_trust = (case_sought == GUARD) & np.where(
+        c_placed, (c_start >= child_birth + YEARS_14) | (child_birth + YEARS_15 <= T), child_birth + YEARS_14 <= T)
+    case_sought = np.where(to_trust, TRUST, case_sought)
 
     case_ids = ids.case + child_idx
     t = Table("cases_case", "cases.Case", N)
@@ -685,7 +706,7 @@ def iter_tables(
     t.add("opened_on", "date", child_entry)
     t.add("closed_on", "date", closed_on)
     t.add("outcome", "code", outcome, OUTCOMES)
-    t.add("form_of_care", "code", sought[u], forms_null)
+    t.add("form_of_care", "code", case_sought, forms_null)
     t.add("decision_status", "code", unit_decision_status[u], DECISION)
     t.add("decision_family_id", "int", unit_decision_family[u])
     t.add("version", "int", unit_event_counts[u])
@@ -718,6 +739,17 @@ def iter_tables(
     pl_reason = end_reason[pl_unit, pl_j]
     pl_return = return_reason[pl_unit, pl_j]
     pl_form = form[pl_unit, pl_j]
+    pl_birth = child_birth[c_of_p]
+    # Guardianship only under 14: an older sibling in the same placement is under trusteeship.
+    pl_form = np.where((pl_form == GUARD) & (pl_start >= pl_birth + YEARS_14), TRUST, pl_form)
+    # An open guardianship of a child now 15 or older was converted soon after the 14th birthday;
+    # those who turned 14 this last year are left due for conversion (the reminder shows them).
+    pl_converted = np.where((pl_form == GUARD) & (pl_end == NULL) & (pl_birth + YEARS_15 <= T),
+                            np.maximum(pl_start, pl_birth + YEARS_14), NULL)
+    pl_form = np.where(pl_converted != NULL, TRUST, pl_form)
+    # Relatives: mostly guardians and trustees (grandparents first), rarely adoptive or foster parents.
+    kin_share = np.where((pl_form == GUARD) | (pl_form == TRUST), 0.45, np.where(pl_form == ADOPT, 0.05, 0.03))
+    pl_relationship = np.where(rng.random(P) < kin_share, 1 + _choice(rng, P, [0.5, 0.3, 0.08, 0.12]), 0)
     pl_family = ids.family + p_family[slot_p]
     pl_decision_date = pl_start - rng.integers(1, 25, size=P)
     pl_year = (pl_decision_date // 365.25 + 1970).astype(np.int64).tolist()
@@ -734,6 +766,8 @@ def iter_tables(
     t.add("child_id", "int", ids.child + c_of_p)
     t.add("family_id", "int", pl_family)
     t.add("form_of_care", "code", pl_form, FORMS)
+    t.add("carer_relationship", "code", pl_relationship, RELATIONSHIPS)
+    t.add("converted_to_trusteeship_on", "date", pl_converted)
     t.add("started_on", "date", pl_start)
     t.add("ended_on", "date", pl_end)
     t.add("end_reason", "code", pl_reason, END_REASONS)
@@ -772,6 +806,9 @@ def iter_tables(
     v_planned = np.concatenate([v_planned, v_planned[x_src] + rng.integers(3, 14, size=len(x_src))])
     v_kind = np.concatenate([v_kind, np.full(len(x_src), 1)])
     v_cond = np.concatenate([v_cond, _choice(rng, len(x_src), [0.0, 0.3, 0.45, 0.25]).astype(np.int64)])
+    # No visit on or after the 18th birthday: the placement ends "came of age".
+    before_18 = v_planned < pl_birth[v_p] + YEARS_18
+    v_p, v_planned, v_kind, v_cond = v_p[before_18], v_planned[before_18], v_kind[before_18], v_cond[before_18]
     order_v = np.lexsort((v_planned, v_p))
     v_p, v_planned, v_kind, v_cond = v_p[order_v], v_planned[order_v], v_kind[order_v], v_cond[order_v]
     V = len(v_p)

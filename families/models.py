@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import FormOfCare, HealthNeeds, Sex
+from core.dates import date_range_constraints, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
 from core.models import TimeStampedModel
 
@@ -19,6 +20,23 @@ class ApprovalStatus(models.TextChoices):
     SUSPENDED = "suspended", _("suspended")
     REJECTED = "rejected", _("rejected")
     WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class CarerCheckFailure(models.TextChoices):
+    """Why a carer may no longer care for a child (the rule in force since 4 February 2026)."""
+
+    CONVICTION = "conviction", _("conviction")
+    PSYCHIATRIC_REGISTRATION = "psychiatric", _("registered with a psychiatric service")
+    NARCOLOGICAL_REGISTRATION = "narcological", _("registered with a narcological service")
+    PROSECUTION = "prosecution", _("under criminal prosecution")
+
+
+class ApplicantLeaving(models.TextChoices):
+    """How an applicant left the family: each suspends the family's approval until a new home study."""
+
+    DEATH = "death", _("death")
+    DIVORCE = "divorce", _("divorce")
+    DEPARTURE = "departure", _("moved out of the family")
 
 
 class Family(TimeStampedModel):
@@ -37,8 +55,7 @@ class Family(TimeStampedModel):
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     form_of_care = models.CharField(_("form of care sought"), max_length=20, choices=FormOfCare.choices)
-    is_relative = models.BooleanField(_("relatives of a child (kinship)"), default=False)
-    applied_on = models.DateField(_("applied on"))
+    applied_on = models.DateField(_("applied on"), validators=[validate_sane_date, validate_not_future])
     # Preferences
     preferred_age_min = models.PositiveSmallIntegerField(_("youngest age accepted"), default=0)
     preferred_age_max = models.PositiveSmallIntegerField(_("oldest age accepted"), default=17)
@@ -48,16 +65,36 @@ class Family(TimeStampedModel):
         _("health needs accepted"), choices=HealthNeeds.choices, default=HealthNeeds.MINOR
     )
     # Certificates: the home study and the school-of-adoptive-parents training.
-    home_study_issued_on = models.DateField(_("home study issued on"), null=True, blank=True)
-    home_study_expires_on = models.DateField(_("home study expires on"), null=True, blank=True)
+    home_study_issued_on = models.DateField(_("home study issued on"), null=True, blank=True, validators=[validate_sane_date])
+    home_study_expires_on = models.DateField(_("home study expires on"), null=True, blank=True, validators=[validate_sane_date])
     training_certificate_number = models.CharField(_("training certificate number"), max_length=50, blank=True)
-    training_issued_on = models.DateField(_("training certificate issued on"), null=True, blank=True)
-    training_expires_on = models.DateField(_("training certificate expires on"), null=True, blank=True)
+    training_issued_on = models.DateField(_("training certificate issued on"), null=True, blank=True, validators=[validate_sane_date])
+    training_expires_on = models.DateField(_("training certificate expires on"), null=True, blank=True, validators=[validate_sane_date])
+    # The psychological training a professional foster family's carer needs (cases.FormOfCareRule).
+    psychological_training_certificate_number = models.CharField(
+        _("psychological training certificate number"), max_length=50, blank=True, default="", db_default=""
+    )
+    psychological_training_issued_on = models.DateField(
+        _("psychological training certificate issued on"), null=True, blank=True, validators=[validate_sane_date]
+    )
     approval_status = models.CharField(
         _("approval status"), max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.APPLIED
     )
-    approved_on = models.DateField(_("approved on"), null=True, blank=True)
-    approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True, validators=[validate_sane_date])
+    approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True, validators=[validate_sane_date])
+    # A change in the family (an applicant died, divorced or left) or a failed carer check suspends
+    # the approval until a new home study (families.services.record_home_study).
+    suspended_on = models.DateField(_("approval suspended on"), null=True, blank=True, validators=[validate_sane_date])
+    suspension_reason = models.CharField(_("why the approval is suspended"), max_length=200, blank=True, default="",
+                                         db_default="")
+    carer_check_failure = models.CharField(_("failed carer check"), max_length=20, choices=CarerCheckFailure.choices,
+                                           blank=True, default="", db_default="")
+    carer_check_failed_on = models.DateField(_("carer check failed on"), null=True, blank=True,
+                                             validators=[validate_sane_date])
+    # Carers' checks recur (setting CARER_RECHECK_INTERVAL_DAYS); the reminder sweep watches the due date.
+    carer_checked_on = models.DateField(_("carers last checked on"), null=True, blank=True, validators=[validate_sane_date])
+    carer_recheck_due_on = models.DateField(_("carers' next check due on"), null=True, blank=True,
+                                            validators=[validate_sane_date])
 
     class Meta:
         ordering = ["-applied_on", "id"]
@@ -86,6 +123,21 @@ class Family(TimeStampedModel):
                 condition=~Q(approval_status="approved") | Q(approved_on__isnull=False, approval_expires_on__isnull=False),
                 name="family_approved_has_dates",
             ),
+            models.CheckConstraint(
+                condition=Q(carer_check_failure="", carer_check_failed_on__isnull=True)
+                | (Q(carer_check_failure__in=CarerCheckFailure.values) & Q(carer_check_failed_on__isnull=False)),
+                name="family_carer_check_failure_has_date",
+            ),
+            # A family suspended by a change has the date; a family with that date is suspended.
+            models.CheckConstraint(
+                condition=Q(suspended_on__isnull=True) | Q(approval_status="suspended"),
+                name="family_suspended_on_only_when_suspended",
+            ),
+            *date_range_constraints("family", [
+                "applied_on", "home_study_issued_on", "home_study_expires_on", "training_issued_on",
+                "training_expires_on", "psychological_training_issued_on", "approved_on", "approval_expires_on",
+                "suspended_on", "carer_check_failed_on", "carer_checked_on", "carer_recheck_due_on",
+            ]),
         ]
         indexes = [
             models.Index(fields=["approval_status", "form_of_care", "region"]),
@@ -93,6 +145,7 @@ class Family(TimeStampedModel):
             models.Index(fields=["home_study_expires_on"]),
             models.Index(fields=["training_expires_on"]),
             models.Index(fields=["approval_expires_on"]),
+            models.Index(fields=["carer_recheck_due_on"], name="family_carer_recheck_idx"),
         ]
 
     def __str__(self) -> str:
@@ -130,9 +183,14 @@ class Applicant(TimeStampedModel):
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
     patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
-    birth_date = models.DateField(_("birth date"))
+    birth_date = models.DateField(_("birth date"), validators=[validate_sane_date, validate_not_future])
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     iin = models.CharField(_("IIN"), max_length=12, validators=[validate_iin])
+    # A change in the family: the applicant died, divorced or moved out (families.services).
+    left_family_reason = models.CharField(_("left the family"), max_length=20, choices=ApplicantLeaving.choices,
+                                          blank=True, default="", db_default="")
+    left_family_on = models.DateField(_("left the family on"), null=True, blank=True,
+                                      validators=[validate_sane_date, validate_not_future])
 
     class Meta:
         ordering = ["family", "position"]
@@ -145,6 +203,12 @@ class Applicant(TimeStampedModel):
             models.UniqueConstraint(fields=["family", "iin"], name="applicant_iin_unique_in_family"),
             models.CheckConstraint(condition=Q(iin__regex=r"^[0-9]{12}$"), name="applicant_iin_twelve_digits"),
             models.CheckConstraint(condition=Q(sex__in=["M", "F"]), name="applicant_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(left_family_reason="", left_family_on__isnull=True)
+                | (Q(left_family_reason__in=ApplicantLeaving.values) & Q(left_family_on__isnull=False)),
+                name="applicant_left_family_has_date",
+            ),
+            *date_range_constraints("applicant", ["birth_date", "left_family_on"]),
         ]
         indexes = [models.Index(fields=["iin"]), models.Index(fields=["birth_date", "last_name"])]
 
@@ -152,6 +216,8 @@ class Applicant(TimeStampedModel):
         return f"{self.last_name} {self.first_name}"
 
     def clean(self) -> None:
+        if self.left_family_on and self.birth_date and self.left_family_on < self.birth_date:
+            raise ValidationError({"left_family_on": _("An applicant cannot leave the family before their birth date.")})
         if self.iin:
             try:
                 validate_iin(self.iin)

@@ -12,9 +12,10 @@ from families.models import Applicant, Family
 from registry.duplicates import DuplicateWarning, applicant_duplicates
 
 FAMILY_FIELDS = (
-    "region", "address", "form_of_care", "is_relative", "applied_on", "preferred_age_min", "preferred_age_max",
+    "region", "address", "form_of_care", "applied_on", "preferred_age_min", "preferred_age_max",
     "preferred_sex", "max_siblings", "max_health_needs", "home_study_issued_on", "home_study_expires_on",
-    "training_certificate_number", "training_issued_on", "training_expires_on", "approval_status", "approved_on",
+    "training_certificate_number", "training_issued_on", "training_expires_on",
+    "psychological_training_certificate_number", "psychological_training_issued_on", "approval_status", "approved_on",
     "approval_expires_on",
 )
 APPLICANT_FIELDS = ("last_name", "first_name", "patronymic", "birth_date", "sex", "iin")

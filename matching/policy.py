@@ -20,12 +20,14 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 # Family forms of care that can serve a case seeking a given form, besides the same form.
+# (Relatives are not a form of care: a relative applies as guardian, trustee, adoptive or foster
+# parent, and the placement records the relationship.)
 COMPATIBLE_FORMS: dict[str, tuple[str, ...]] = {
-    FormOfCare.GUARDIANSHIP: (FormOfCare.TRUSTEESHIP, FormOfCare.KINSHIP),
-    FormOfCare.TRUSTEESHIP: (FormOfCare.GUARDIANSHIP, FormOfCare.KINSHIP),
-    FormOfCare.FOSTER_FAMILY: (FormOfCare.PATRONAGE,),
-    FormOfCare.PATRONAGE: (FormOfCare.FOSTER_FAMILY,),
-    FormOfCare.KINSHIP: (FormOfCare.GUARDIANSHIP, FormOfCare.TRUSTEESHIP),
+    FormOfCare.GUARDIANSHIP: (FormOfCare.TRUSTEESHIP,),
+    FormOfCare.TRUSTEESHIP: (FormOfCare.GUARDIANSHIP,),
+    FormOfCare.FOSTER_FAMILY: (FormOfCare.PROFESSIONAL_FOSTER_FAMILY, FormOfCare.PATRONAGE),
+    FormOfCare.PROFESSIONAL_FOSTER_FAMILY: (FormOfCare.FOSTER_FAMILY, FormOfCare.PATRONAGE),
+    FormOfCare.PATRONAGE: (FormOfCare.FOSTER_FAMILY, FormOfCare.PROFESSIONAL_FOSTER_FAMILY),
     FormOfCare.ADOPTION: (),
 }
 

@@ -56,18 +56,20 @@ def sibling_group_size(child: Child) -> int:
 
 
 def _eligible(*, case: Case, on: dt.date) -> QuerySet[Family]:
-    """Approved families, every certificate in date on ``on``, seeking a compatible form of care."""
+    """Approved families (a suspended one drops out), every certificate in date on ``on``, seeking a
+    compatible form of care, with the psychological training their form requires."""
+    from cases.models import FormOfCareRule
+
     forms = [case.form_of_care, *COMPATIBLE_FORMS.get(case.form_of_care, ())]
-    qs = Family.objects.filter(
+    # A subquery, not a query of its own: the ranking stays at a fixed number of queries.
+    needs_training = FormOfCareRule.objects.filter(requires_psychological_training=True).values("form_of_care")
+    return Family.objects.filter(
         approval_status=ApprovalStatus.APPROVED,
         approval_expires_on__gte=on,
         home_study_expires_on__gte=on,
         training_expires_on__gte=on,
         form_of_care__in=forms,
-    )
-    if case.form_of_care == "kinship":
-        qs = qs.filter(is_relative=True)
-    return qs
+    ).exclude(form_of_care__in=needs_training, psychological_training_issued_on__isnull=True)
 
 
 def _factor_expressions(*, case: Case, on: dt.date, siblings: int) -> dict:

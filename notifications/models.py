@@ -16,6 +16,10 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("overdue item escalated")
         DECISION_WAITING = "decision_waiting", _("decision waiting for approval")
         EMERGENCY_ACCESS = "emergency_access", _("emergency access opened to a case")
+        GUARDIANSHIP_CONVERSION = "guardianship_conversion", _("guardianship due to become a trusteeship (child turned 14)")
+        COMING_OF_AGE = "coming_of_age", _("placement due to end: the child comes of age")
+        CARER_RECHECK = "carer_recheck", _("carers' periodic check due")
+        FAMILY_SUSPENDED = "family_suspended", _("family's approval suspended by a change in the family")
 
     # No index of its own: the unique key and the inbox index both start with the recipient (every
     # index costs the daily sweep's bulk inserts).

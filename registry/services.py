@@ -32,17 +32,19 @@ CHILD_COLUMNS: dict[str, bool] = {
 }
 APPLICANT_COLUMNS = ("last_name", "first_name", "patronymic", "birth_date", "sex", "iin")
 FAMILY_COLUMNS: dict[str, bool] = {
-    "region": True, "responsible_unit": True, "form_of_care": True, "is_relative": False, "applied_on": True,
+    "region": True, "responsible_unit": True, "form_of_care": True, "applied_on": True,
     "address": False, "preferred_age_min": False, "preferred_age_max": False, "preferred_sex": False,
     "max_siblings": False, "max_health_needs": False, "home_study_issued_on": False, "home_study_expires_on": False,
     "training_certificate_number": False, "training_issued_on": False, "training_expires_on": False,
+    "psychological_training_certificate_number": False, "psychological_training_issued_on": False,
     "approval_status": False, "approved_on": False, "approval_expires_on": False,
     **{f"applicant1_{c}": c != "patronymic" for c in APPLICANT_COLUMNS},
     **{f"applicant2_{c}": False for c in APPLICANT_COLUMNS},
 }
 COLUMNS = {"children": CHILD_COLUMNS, "families": FAMILY_COLUMNS}
 DATE_FIELDS = {"birth_date", "entered_care_on", "applied_on", "home_study_issued_on", "home_study_expires_on",
-               "training_issued_on", "training_expires_on", "approved_on", "approval_expires_on"}
+               "training_issued_on", "training_expires_on", "approved_on", "approval_expires_on",
+               "psychological_training_issued_on"}
 INT_FIELDS = {"health_needs", "preferred_age_min", "preferred_age_max", "max_siblings", "max_health_needs"}
 
 
@@ -80,9 +82,8 @@ def _parse(row: dict[str, str], columns: Iterable[str], errors: dict[str, list[s
                 values[name] = int(raw)
             except ValueError:
                 errors.setdefault(prefix + column, []).append(_("Enter a whole number."))
-        elif name == "is_relative":
-            values[name] = raw.lower() in {"1", "true", "yes", "y"}
-        elif raw or name in {"patronymic", "iin", "address", "preferred_sex", "training_certificate_number"}:
+        elif raw or name in {"patronymic", "iin", "address", "preferred_sex", "training_certificate_number",
+                             "psychological_training_certificate_number"}:
             values[name] = raw
     return values
 

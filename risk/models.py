@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import date_range_constraints, validate_sane_date
 from core.models import TimeStampedModel
 
 
@@ -22,7 +23,8 @@ class Factor(models.TextChoices):
     LONG_IN_INSTITUTION = "long_in_institution", _("long time in institutions before placement")  # threshold: months
     ABUSE_OR_NEGLECT = "abuse_or_neglect", _("history of abuse or neglect")
     SIBLINGS_SEPARATED = "siblings_separated", _("placed apart from siblings")
-    NON_KIN = "non_kin", _("non-kin care")
+    NON_KIN = "non_kin", _("non-kin care")  # the placement's carer is not a relative
+    FAMILY_SUSPENDED = "family_suspended", _("family's approval suspended (a carer died, left or failed a check)")
     CARER_NOT_TRAINED = "carer_not_trained", _("carers without training certificate")
     FAMILY_EVENTS = "family_events", _("recent stressful family events")  # threshold: days back; per event, up to cap
     MISSED_VISITS = "missed_visits", _("missed follow-up visits")  # threshold: days overdue; per visit, up to cap
@@ -157,7 +159,7 @@ class FamilyEvent(TimeStampedModel):
 
     family = models.ForeignKey("families.Family", verbose_name=_("family"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    occurred_on = models.DateField(_("occurred on"))
+    occurred_on = models.DateField(_("occurred on"), validators=[validate_sane_date])
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
 
@@ -166,7 +168,8 @@ class FamilyEvent(TimeStampedModel):
         verbose_name = _("family event")
         verbose_name_plural = _("family events")
         constraints = [models.CheckConstraint(condition=Q(kind__in=["new_birth", "divorce", "illness", "job_loss", "conflict", "move"]),
-                                              name="family_event_kind_valid")]
+                                              name="family_event_kind_valid"),
+                       *date_range_constraints("family_event", ["occurred_on"])]
         indexes = [models.Index(fields=["family", "occurred_on"])]
 
     def __str__(self) -> str:

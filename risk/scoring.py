@@ -60,7 +60,8 @@ FACTOR_EXPRESSIONS = [
             "%(w_long_in_institution)s", "i.months_in_care"),
     _factor("abuse_or_neglect", "i.abuse", "%(w_abuse_or_neglect)s", "''"),
     _factor("siblings_separated", "i.siblings_separated", "%(w_siblings_separated)s", "''"),
-    _factor("non_kin", "i.form_of_care <> 'kinship' AND NOT i.is_relative", "%(w_non_kin)s", "i.form_of_care"),
+    _factor("non_kin", "i.carer_relationship = 'none'", "%(w_non_kin)s", "i.form_of_care"),
+    _factor("family_suspended", "i.family_suspended", "%(w_family_suspended)s", "i.suspended_on"),
     _factor("carer_not_trained", "i.untrained", "%(w_carer_not_trained)s", "''"),
     _factor("family_events", "i.events > 0", "%(w_family_events)s * least(i.events, %(c_family_events)s)", "i.events"),
     _factor("missed_visits", "i.missed > 0", "%(w_missed_visits)s * least(i.missed, %(c_missed_visits)s)", "i.missed"),
@@ -75,13 +76,14 @@ FACTOR_EXPRESSIONS = [
 SCORE_SQL = """
 -- MATERIALIZED: each input is computed once per placement, not once per reference in the CASEs.
 WITH inputs AS MATERIALIZED (
-    SELECT p.id, p.form_of_care, p.siblings_separated,
+    SELECT p.id, p.form_of_care, p.siblings_separated, p.carer_relationship,
            extract(year FROM age(p.started_on, c.birth_date))::int AS age_at_start,
            c.sdq_total_difficulties AS sdq,
            c.abuse_or_neglect_history AS abuse,
            (extract(year FROM age(p.started_on, c.entered_care_on)) * 12
              + extract(month FROM age(p.started_on, c.entered_care_on)))::int AS months_in_care,
-           f.is_relative,
+           -- a change in the family (a carer died, divorced, left or failed a check) until a new home study
+           (f.approval_status = 'suspended' AND f.suspended_on IS NOT NULL) AS family_suspended, f.suspended_on,
            (f.training_certificate_number = '' OR f.training_issued_on IS NULL) AS untrained,
            (SELECT count(*) FROM cases_placement e
              WHERE e.child_id = p.child_id AND e.id <> p.id AND e.end_reason = 'returned'

@@ -4,6 +4,7 @@ recording the family events that feed the score."""
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,11 +102,14 @@ def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
                                       child_condition, family_condition, checklist, concerns)
             SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
             FROM cases_placement p
+            JOIN children_child c ON c.id = p.child_id
             WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
+              -- no visit on or after the 18th birthday: the placement ends "came of age"
+              AND %(on)s < (c.birth_date + make_interval(years => %(majority)s))::date
               AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
                               AND v.done_on IS NULL AND v.planned_on <= %(on)s)
             """,
-            {"ids": placement_ids, "on": today + dt.timedelta(days=within)},
+            {"ids": placement_ids, "on": today + dt.timedelta(days=within), "majority": int(settings.AGE_OF_MAJORITY)},
         )
         notify_supervisors_of_placements(placement_ids=placement_ids, kind="high_risk", due_on=today)
 

@@ -355,7 +355,7 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "Of the children whose case opened in the period (and at least 12 months before the as_of date), the share "
                 "who within 12 months of entry started a placement in a permanent form of care (adoption, guardianship, "
-                "trusteeship, kinship care; setting STATS_PERMANENT_FORMS_OF_CARE, applied at each snapshot refresh) or were "
+                "trusteeship; setting STATS_PERMANENT_FORMS_OF_CARE, applied at each snapshot refresh) or were "
                 "reunified with their birth "
                 "family. Year, quarter and age band refer to the entry. Rate in per cent."
             ),

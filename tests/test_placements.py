@@ -118,8 +118,9 @@ def test_return_reason_only_for_a_return(placement, worker):
     assert err.value.field == "return_reason"
 
 
-@pytest.mark.parametrize(("end_reason", "outcome"), [("permanency", "permanency"), ("came_of_age", "came_of_age"),
-                                                     ("reunified", "reunified"), ("death", "death")])
+# ("came of age" has its age rule: tests/test_forms_of_care.py)
+@pytest.mark.parametrize(("end_reason", "outcome"), [("permanency", "permanency"), ("reunified", "reunified"),
+                                                     ("death", "death")])
 def test_other_ends_close_the_case_with_the_matching_outcome(placement, worker, end_reason, outcome):
     end_placement(placement=placement, ended_on=TODAY(), end_reason=end_reason, actor=worker)
     case = Case.objects.get(pk=placement.case_id)

@@ -26,13 +26,15 @@ STARTED = dt.date(2026, 1, 15)
 
 
 def placement_for(*, birth_date=dt.date(2023, 6, 1), entered_care_on=dt.date(2025, 6, 1), sdq=None, abuse=False,
-                  family=None, siblings_separated=False, started_on=STARTED, case=None, **child):
+                  family=None, siblings_separated=False, started_on=STARTED, case=None, relationship=None, **child):
     child = ChildFactory(birth_date=birth_date, entered_care_on=entered_care_on, sdq_total_difficulties=sdq,
                          abuse_or_neglect_history=abuse, **child)
     case = case or CaseFactory(child=child, stage="placed")
-    family = family or FamilyFactory(form_of_care="kinship", is_relative=True)
+    # By default the child's grandparents are guardians (kinship is the placement's carer relationship).
+    relationship = relationship or ("grandparent" if family is None else "none")
+    family = family or FamilyFactory(form_of_care="guardianship")
     return PlacementFactory(case=case, child=child, family=family, form_of_care=family.form_of_care,
-                            started_on=started_on, siblings_separated=siblings_separated)
+                            started_on=started_on, siblings_separated=siblings_separated, carer_relationship=relationship)
 
 
 def contributions(result) -> dict[str, int]:
@@ -69,9 +71,9 @@ def test_thirty_points_is_the_medium_band():
 
 
 def test_carers_without_training_certificate_add_their_weight():
-    family = FamilyFactory(form_of_care="kinship", is_relative=True, training_certificate_number="",
+    family = FamilyFactory(form_of_care="guardianship", training_certificate_number="",
                            training_issued_on=None, training_expires_on=None)
-    result = recompute_risk(placement=placement_for(family=family), reason="assessment", today=TODAY)
+    result = recompute_risk(placement=placement_for(family=family, relationship="aunt_uncle"), reason="assessment", today=TODAY)
     assert contributions(result) == {"carer_not_trained": 10}
 
 
@@ -82,7 +84,8 @@ def test_earlier_breakdowns_count_each_return_up_to_the_cap():
         PlacementFactory(case=CaseFactory(child=child, stage="closed", outcome="transferred", closed_on=end),
                          child=child, started_on=start, ended_on=end, end_reason="returned", return_reason="other")
     placement = PlacementFactory(case=CaseFactory(child=child, stage="placed"), child=child, started_on=STARTED,
-                                 family=FamilyFactory(form_of_care="kinship", is_relative=True), form_of_care="kinship")
+                                 family=FamilyFactory(form_of_care="guardianship"), form_of_care="guardianship",
+                                 carer_relationship="grandparent")
     result = recompute_risk(placement=placement, reason="assessment", today=TODAY)
     assert contributions(result) == {"earlier_breakdowns": 30}  # 3 returns, 15 each, counted twice at most
     assert result.factors[0]["detail"] == "3"

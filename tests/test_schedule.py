@@ -37,7 +37,7 @@ def test_adoption_is_visited_at_1_3_6_12_months_then_every_6_until_36():
     assert planned(placement, Visit.Kind.ANNUAL_REPORT) == []
 
 
-@pytest.mark.parametrize("form_of_care", ["guardianship", "trusteeship", "foster_family", "patronage", "kinship"])
+@pytest.mark.parametrize("form_of_care", ["guardianship", "trusteeship", "foster_family", "professional_foster", "patronage"])
 def test_guardianship_like_forms_are_visited_at_1_month_then_every_3_months_with_annual_report(form_of_care):
     placement = place(form_of_care)
     schedule_visits_for_placement(placement=placement, today=TODAY)
@@ -70,7 +70,7 @@ def test_scheduling_twice_does_not_double_visits():
 
 def test_the_sql_rule_plans_the_same_dates_as_the_python_rule():
     """Both implementations of the policy (one placement / all open placements) agree."""
-    for form, started in [("adoption", dt.date(2025, 3, 31)), ("foster_family", dt.date(2024, 8, 30)), ("kinship", TODAY)]:
+    for form, started in [("adoption", dt.date(2025, 3, 31)), ("foster_family", dt.date(2024, 8, 30)), ("professional_foster", TODAY)]:
         placement = place(form, started_on=started)
         schedule_visits_for_placement(placement=placement, today=TODAY)
         future = placement.visits.filter(planned_on__gte=TODAY).exclude(kind="extra")
@@ -130,7 +130,7 @@ def test_saving_a_policy_in_the_admin_replans_open_placements(admin_client):
     policy = VisitPolicy.objects.get(form_of_care="patronage")
     response = admin_client.post(f"/admin/visits/visitpolicy/{policy.pk}/change/", {
         "form_of_care": "patronage", "first_visits_months": "[1, 2]", "repeat_every_months": "2",
-        "repeat_until_months": "", "horizon_months": "36", "annual_report_every_months": "12",
+        "repeat_until_months": "", "horizon_months": "36", "annual_report_every_months": "12", "source": "local default",
     })
     assert response.status_code == 302
     assert VisitPolicy.objects.get(pk=policy.pk).repeat_every_months == 2

@@ -4,7 +4,7 @@ Almaty: child 1 (boy, born 2015-03-01), case opened 2023-02-01, still open: adop
   returned 2023-11-01; under guardianship since 2024-03-01.
 Almaty: child 2 (girl, born 2020-01-10), case opened 2023-06-15, closed 2024-05-01 reunified.
 Astana: child 3 (girl, born 2010-07-07), case opened 2024-01-10, still open: foster family
-  2024-04-10 to 2025-01-10 (transferred); kinship care since 2025-02-01.
+  2024-04-10 to 2025-01-10 (transferred); trusteeship (with her aunt) since 2025-02-01.
 Astana: child 4 (boy, born 2023-09-09), case opened 2024-10-01, still open, never placed.
 Almaty: child 5 (boy, born 2012-12-12), case opened 2022-01-05: adopted 2022-03-01, placement
   and case closed 2023-12-31 with permanency.
@@ -66,7 +66,7 @@ def hand_cases(db):
     c2 = make_case(region="almaty", sex="F", born=D(2020, 1, 10), opened=D(2023, 6, 15), closed=D(2024, 5, 1), outcome="reunified")
     c3 = make_case(region="astana", sex="F", born=D(2010, 7, 7), opened=D(2024, 1, 10))
     place(c3, "foster_family", D(2024, 4, 10), D(2025, 1, 10), "transferred")
-    place(c3, "kinship", D(2025, 2, 1))
+    place(c3, "trusteeship", D(2025, 2, 1))
     c4 = make_case(region="astana", sex="M", born=D(2023, 9, 9), opened=D(2024, 10, 1))
     c5 = make_case(region="almaty", sex="M", born=D(2012, 12, 12), opened=D(2022, 1, 5), closed=D(2023, 12, 31), outcome="permanency")
     place(c5, "adoption", D(2022, 3, 1), D(2023, 12, 31), "permanency")
@@ -94,7 +94,7 @@ def test_children_in_care_at_each_year_end(api_client, admin_user, hand_cases):
 def test_children_in_care_by_form_of_care_and_age_band(api_client, admin_user, hand_cases):
     by_form = stats(api_client, admin_user, "children_in_care", breakdown="form_of_care")
     assert cell(by_form, form_of_care="guardianship")["children"] == 1
-    assert cell(by_form, form_of_care="kinship")["children"] == 1
+    assert cell(by_form, form_of_care="trusteeship")["children"] == 1
     assert cell(by_form, form_of_care="none")["children"] == 1
     assert cell(by_form, form_of_care="adoption")["children"] == 0
     by_age = stats(api_client, admin_user, "children_in_care", breakdown="age_band")
@@ -134,7 +134,7 @@ def test_placements_started_by_form_of_care(api_client, admin_user, hand_cases):
     assert cell(data, form_of_care="adoption")["placements"] == 2
     assert cell(data, form_of_care="guardianship")["placements"] == 1
     assert cell(data, form_of_care="foster_family")["placements"] == 1
-    assert cell(data, form_of_care="kinship")["placements"] == 1
+    assert cell(data, form_of_care="trusteeship")["placements"] == 1
 
 
 def test_placements_ended_by_reason_and_year(api_client, admin_user, hand_cases):
@@ -158,8 +158,8 @@ def test_return_rate_by_form_of_care(api_client, admin_user, hand_cases):
     data = stats(api_client, admin_user, "return_rate", breakdown="form_of_care")
     adoption = cell(data, form_of_care="adoption")
     assert (adoption["placements_12m"], adoption["returned_12m"], adoption["return_rate_12m"]) == (2, 1, 50.0)
-    assert cell(data, form_of_care="kinship")["placements_12m"] == 0
-    assert cell(data, form_of_care="kinship")["return_rate_12m"] is None
+    assert cell(data, form_of_care="trusteeship")["placements_12m"] == 0
+    assert cell(data, form_of_care="trusteeship")["return_rate_12m"] is None
 
 
 def test_placement_stability_moves_per_1000_days(api_client, admin_user, hand_cases):

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import FormOfCare
+from core.dates import date_range_constraints, validate_sane_date
 from core.models import TimeStampedModel
 
 # The short checklist a worker answers at each visit: key -> question shown to the worker.
@@ -42,6 +43,8 @@ class VisitPolicy(TimeStampedModel):
     annual_report_every_months = models.PositiveSmallIntegerField(
         _("carer's report every (months)"), null=True, blank=True
     )
+    # Where the schedule comes from: a law or regulation, or "local default" (practice).
+    source = models.TextField(_("source of the schedule"), default="local default", db_default="local default")
 
     class Meta:
         ordering = ["form_of_care"]
@@ -93,8 +96,8 @@ class Visit(TimeStampedModel):
 
     placement = models.ForeignKey("cases.Placement", verbose_name=_("placement"), on_delete=models.CASCADE, related_name="visits")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SCHEDULED)
-    planned_on = models.DateField(_("planned on"))
-    done_on = models.DateField(_("done on"), null=True, blank=True)
+    planned_on = models.DateField(_("planned on"), validators=[validate_sane_date])
+    done_on = models.DateField(_("done on"), null=True, blank=True, validators=[validate_sane_date])
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("social worker"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="visits",
@@ -125,6 +128,7 @@ class Visit(TimeStampedModel):
                 fields=["placement", "kind", "planned_on"], condition=Q(kind__in=["scheduled", "annual_report"]),
                 name="visit_scheduled_once_per_date",
             ),
+            *date_range_constraints("visit", ["planned_on", "done_on"]),
         ]
         indexes = [
             models.Index(fields=["placement", "planned_on"]),

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 
 from visits.models import Visit, VisitPolicy
 
@@ -39,7 +40,8 @@ def plan_until(policy: VisitPolicy, *, started_on: dt.date, today: dt.date) -> d
 
 # The same rule in SQL for a set of open placements of one form of care. Month offsets come from
 # generate_series bounded per placement; the date filter keeps only the wanted window. Parameters:
-# first (int[]), every, until (NULL: open-ended), report_every, horizon_months, form, from_date, to_date.
+# first (int[]), every, until (NULL: open-ended), report_every, horizon_months, form, from_date, to_date,
+# majority (years: nothing is planned on or after the child's 18th birthday).
 PLANNED_VISITS_SQL = """
     WITH params AS (
         SELECT %(first)s::int[] AS first, %(every)s::int AS every, %(until)s::int AS until,
@@ -47,28 +49,30 @@ PLANNED_VISITS_SQL = """
                coalesce((SELECT max(f) FROM unnest(%(first)s::int[]) f), 0) + %(every)s::int AS repeat_from
     ), placements AS (
         SELECT p.id, p.started_on,
+               (ch.birth_date + make_interval(years => %(majority)s))::date AS comes_of_age_on,
                -- whole months from the start to each end of the window, widened by one
                greatest(0, (extract(year FROM age(%(from_date)s::date, p.started_on)) * 12
                  + extract(month FROM age(%(from_date)s::date, p.started_on)))::int - 1) AS min_month,
                ((extract(year FROM age(%(to_date)s::date, p.started_on)) * 12
                  + extract(month FROM age(%(to_date)s::date, p.started_on)))::int + 1) AS max_month
         FROM cases_placement p
+        JOIN children_child ch ON ch.id = p.child_id
         WHERE p.ended_on IS NULL AND p.form_of_care = %(form)s AND p.started_on <= %(to_date)s {placement_filter}
     ), offsets AS (
-        SELECT pl.id, pl.started_on, 'scheduled' AS kind, m
+        SELECT pl.id, pl.started_on, pl.comes_of_age_on, 'scheduled' AS kind, m
         FROM placements pl, params, unnest(params.first) AS m
         WHERE m BETWEEN pl.min_month AND pl.max_month  -- most placements are past their first visits
         UNION ALL
         -- the repeats from the first one inside the window (not from month one), so that a nightly
         -- run over a million placements computes a few rows each
-        SELECT pl.id, pl.started_on, 'scheduled', m
+        SELECT pl.id, pl.started_on, pl.comes_of_age_on, 'scheduled', m
         FROM placements pl, params,
              generate_series(params.repeat_from + params.every
                                  * greatest(0, ceil((pl.min_month - params.repeat_from)::numeric / params.every))::int,
                              least(pl.max_month, coalesce(params.until, pl.max_month)), params.every) AS m
         WHERE params.every IS NOT NULL
         UNION ALL
-        SELECT pl.id, pl.started_on, 'annual_report', m
+        SELECT pl.id, pl.started_on, pl.comes_of_age_on, 'annual_report', m
         FROM placements pl, params,
              generate_series(params.report_every
                                  * greatest(1, ceil(pl.min_month::numeric / params.report_every))::int,
@@ -80,7 +84,7 @@ PLANNED_VISITS_SQL = """
     SELECT now(), now(), o.id, o.kind, d.planned_on, false, '', '', '', '{{}}'::jsonb, ''
     FROM offsets o
     CROSS JOIN LATERAL (SELECT (o.started_on + make_interval(months => o.m))::date AS planned_on) d
-    WHERE d.planned_on >= %(from_date)s AND d.planned_on <= %(to_date)s
+    WHERE d.planned_on >= %(from_date)s AND d.planned_on <= %(to_date)s AND d.planned_on < o.comes_of_age_on
     ON CONFLICT DO NOTHING
 """
 
@@ -92,4 +96,5 @@ def policy_params(policy: VisitPolicy) -> dict[str, object]:
         "until": policy.repeat_until_months,
         "report_every": policy.annual_report_every_months,
         "form": policy.form_of_care,
+        "majority": int(settings.AGE_OF_MAJORITY),
     }

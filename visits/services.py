@@ -4,6 +4,8 @@ ends, recording a visit, and regenerating schedules when an official changes a p
 import datetime as dt
 import logging
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +32,10 @@ def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None
     created: list[Visit] = []
     with transaction.atomic():
         if policy is not None:
-            wanted = planned_dates(policy, started_on=placement.started_on, not_after=plan_until(
-                policy, started_on=placement.started_on, today=today))
+            # Nothing after the day before the 18th birthday: the placement ends "came of age" then.
+            last_day = comes_of_age_on(placement.child.birth_date) - dt.timedelta(days=1)
+            wanted = planned_dates(policy, started_on=placement.started_on, not_after=min(last_day, plan_until(
+                policy, started_on=placement.started_on, today=today)))
             existing = set(
                 Visit.objects.filter(placement=placement, kind__in=[Visit.Kind.SCHEDULED, Visit.Kind.ANNUAL_REPORT])
                 .values_list("kind", "planned_on")
@@ -41,6 +45,29 @@ def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None
             )
         _assess_risk(placement=placement, reason="placement_start", today=today)
     return created
+
+
+def comes_of_age_on(birth_date: dt.date) -> dt.date:
+    """The 18th birthday (setting AGE_OF_MAJORITY): no visit is planned on or after it."""
+    return birth_date + relativedelta(years=int(settings.AGE_OF_MAJORITY))
+
+
+def cancel_visits_after_coming_of_age(*, placement_ids: list[int] | None = None) -> int:
+    """Delete the visits not yet done of open placements that fall on or after the child's 18th
+    birthday (all open placements, or the given ones); returns how many. Planning never puts one
+    there; this clears those planned before the rule (and by the reminder sweep, those of children
+    about to come of age)."""
+    placement_filter = "AND p.id = ANY(%(ids)s)" if placement_ids is not None else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            DELETE FROM visits_visit v USING cases_placement p, children_child c
+            WHERE v.placement_id = p.id AND c.id = p.child_id AND p.ended_on IS NULL AND v.done_on IS NULL
+              AND v.planned_on >= (c.birth_date + make_interval(years => %(majority)s))::date {placement_filter}
+            """,
+            {"majority": int(settings.AGE_OF_MAJORITY), "ids": placement_ids},
+        )
+        return cursor.rowcount
 
 
 def cancel_pending_visits(*, placement: Placement) -> int:
@@ -133,7 +160,6 @@ def regenerate_planned_visits(*, policy: VisitPolicy, today: dt.date | None = No
     visits and reports not done yet from today on. Two statements whatever the number of placements.
     Returns the number of visits planned."""
     today = today or timezone.localdate()
-    from dateutil.relativedelta import relativedelta
 
     params = {**policy_params(policy), "from_date": today, "to_date": today + relativedelta(months=policy.horizon_months)}
     if connection.vendor != "postgresql":
@@ -158,7 +184,6 @@ def extend_visit_horizons(*, today: dt.date | None = None, window_days: int = 7)
     visit date makes a re-run plan nothing twice. One statement per open-ended policy.
     """
     today = today or timezone.localdate()
-    from dateutil.relativedelta import relativedelta
 
     planned = 0
     with transaction.atomic(), connection.cursor() as cursor:
@@ -177,13 +202,16 @@ def _replan_one_by_one(*, policy: VisitPolicy, from_date: dt.date, to_date: dt.d
     """The same as the set-based SQL, placement by placement: only for the SQLite quick start."""
     planned = 0
     with transaction.atomic():
-        open_placements = Placement.objects.filter(ended_on__isnull=True, form_of_care=policy.form_of_care, started_on__lte=to_date)
+        open_placements = Placement.objects.filter(
+            ended_on__isnull=True, form_of_care=policy.form_of_care, started_on__lte=to_date).select_related("child")
         for placement in open_placements:
             pending = Visit.objects.filter(placement=placement, kind__in=[Visit.Kind.SCHEDULED, Visit.Kind.ANNUAL_REPORT])
             if replace:
                 pending.filter(done_on__isnull=True, planned_on__gte=from_date).delete()
             existing = set(pending.values_list("kind", "planned_on"))
-            wanted = [(kind, day) for kind, day in planned_dates(policy, started_on=placement.started_on, not_after=to_date)
+            last_day = comes_of_age_on(placement.child.birth_date) - dt.timedelta(days=1)
+            wanted = [(kind, day) for kind, day in planned_dates(policy, started_on=placement.started_on,
+                                                                 not_after=min(to_date, last_day))
                       if day >= from_date and (kind, day) not in existing]
             planned += len(Visit.objects.bulk_create([Visit(placement=placement, kind=k, planned_on=d) for k, d in wanted]))
     return planned

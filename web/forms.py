@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseOutcome, EndReason, ReturnReason, Stage
 from children.models import ChildrensHome
-from core.choices import FormOfCare
+from core.choices import CarerRelationship, FormOfCare
 from core.exceptions import DomainError
 from families.models import Family
 from visits.models import CHECKLIST_ITEMS, Visit
@@ -77,11 +77,20 @@ class MoveStageForm(forms.Form):
     decision_document_number = forms.CharField(label=_("Court decision or act number (when placing)"), required=False,
                                                max_length=60)
     decision_date = forms.DateField(label=_("Date of the decision (when placing)"), required=False, widget=DateInput())
+    # Kinship is not a form of care: whether the carer is a relative is recorded on the placement.
+    carer_relationship = forms.ChoiceField(label=_("Carer's relationship to the child (when placing)"), required=False,
+                                           choices=BLANK + list(CarerRelationship.choices))
     expected_version = forms.IntegerField(widget=forms.HiddenInput())
 
     def __init__(self, *args: object, allowed: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].choices = BLANK + [(s, Stage(s).label) for s in Stage.values if s in allowed]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("to_stage") == Stage.PLACED and not data.get("carer_relationship"):
+            self.add_error("carer_relationship", _("Say whether the carer is a relative of the child, and which."))
+        return data
 
 
 class EndPlacementForm(forms.Form):
@@ -97,6 +106,15 @@ class EndPlacementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["home"].queryset = ChildrensHome.objects.filter(region_id=region_id).order_by("name")
         self.fields["ended_on"].initial = timezone.localdate()
+
+
+class ConvertToTrusteeshipForm(forms.Form):
+    on = forms.DateField(label=_("Converted on"), widget=DateInput())
+    expected_version = forms.IntegerField(widget=forms.HiddenInput(), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
 
 
 class DecisionReviewForm(forms.Form):

@@ -18,6 +18,8 @@ urlpatterns = [
     path("cases/<int:pk>/matching/", cases.matching, name="case-matching"),
     path("cases/<int:pk>/visits/<int:visit_pk>/record/", visits.record_visit_view, name="visit-record"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
+    path("cases/<int:pk>/placements/<int:placement_pk>/convert-to-trusteeship/", cases.convert_to_trusteeship_view,
+         name="placement-convert"),
     path("notifications/", notifications.inbox, name="inbox"),
     path("notifications/<int:pk>/read/", notifications.mark_notification_read, name="notification-read"),
     path("unit/", units.dashboard, name="dashboard"),

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from cases.models import Case, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
 from children.models import ChildrensHome
-from core.choices import FormOfCare
+from core.choices import CarerRelationship, FormOfCare
 from families.models import Family
 
 
@@ -100,8 +100,9 @@ class PlacementOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Placement
         fields = (
-            "id", "case", "child", "family", "form_of_care", "started_on", "ended_on", "end_reason", "return_reason",
-            "end_notes", "decision_document_number", "decision_date", "siblings_separated", "home_before",
+            "id", "case", "child", "family", "form_of_care", "carer_relationship", "converted_to_trusteeship_on",
+            "started_on", "ended_on", "end_reason", "return_reason", "end_notes", "decision_document_number",
+            "decision_date", "siblings_separated", "home_before",
         )
         read_only_fields = fields
 
@@ -113,11 +114,21 @@ class PlaceInputSerializer(serializers.Serializer):
     decision_date = serializers.DateField(required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    carer_relationship = serializers.ChoiceField(
+        choices=CarerRelationship.choices, required=False, default=CarerRelationship.NONE,
+        help_text="Whether the carer is a relative of the child, and which (default: not a relative).",
+    )
 
     def __init__(self, *args, cases=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if cases is not None:
             self.fields["case"].queryset = cases  # only cases the user may see can be placed
+
+
+class ConvertToTrusteeshipInputSerializer(serializers.Serializer):
+    on = serializers.DateField(required=False, allow_null=True, default=None,
+                               help_text="The day of the conversion (default today); from the 14th birthday on.")
+    expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class EndPlacementInputSerializer(serializers.Serializer):

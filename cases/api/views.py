@@ -17,6 +17,7 @@ from cases.api.serializers import (
     ApproveInputSerializer,
     CaseDetailSerializer,
     CaseOutputSerializer,
+    ConvertToTrusteeshipInputSerializer,
     EndPlacementInputSerializer,
     MatchPageSerializer,
     MatchSerializer,
@@ -27,7 +28,14 @@ from cases.api.serializers import (
     TransitionInputSerializer,
 )
 from cases.selectors import case_detail_queryset, case_list, placement_list
-from cases.services import approve_decision, end_placement, place_child, record_sibling_separation, transition_case
+from cases.services import (
+    approve_decision,
+    convert_to_trusteeship,
+    end_placement,
+    place_child,
+    record_sibling_separation,
+    transition_case,
+)
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
 
@@ -137,4 +145,14 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         data = EndPlacementInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         placement = end_placement(placement=placement, actor=request.user, **data.validated_data)
+        return Response(PlacementOutputSerializer(placement).data)
+
+    @extend_schema(summary="Record that the guardianship became a trusteeship (the child turned 14); the placement goes on",
+                   request=ConvertToTrusteeshipInputSerializer, responses={200: PlacementOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="convert-to-trusteeship")
+    def convert_to_trusteeship(self, request: Request, pk: str | None = None) -> Response:
+        placement = self.get_object()
+        data = ConvertToTrusteeshipInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        placement = convert_to_trusteeship(placement=placement, actor=request.user, **data.validated_data)
         return Response(PlacementOutputSerializer(placement).data)

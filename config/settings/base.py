@@ -168,6 +168,12 @@ DOCUMENTS_PDF_FONT = os.environ.get("DOCUMENTS_PDF_FONT", "/usr/share/fonts/true
 DOCUMENTS_PDF_FONT_BOLD = os.environ.get("DOCUMENTS_PDF_FONT_BOLD", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 # The child's own view is recorded from this age (Kazakhstan's family law: 10).
 CONSENT_CHILD_VIEW_MIN_AGE = 10
+
+# Forms of care and the family (cases.FormOfCareRule holds the ages and capacities of each form).
+AGE_OF_MAJORITY = 18  # a placement ends "came of age" on the 18th birthday; no visit is planned after it
+COMING_OF_AGE_EARLY_CLOSE_DAYS = env_int("COMING_OF_AGE_EARLY_CLOSE_DAYS", 31)  # "came of age" allowed this many days before
+CARER_RECHECK_INTERVAL_DAYS = env_int("CARER_RECHECK_INTERVAL_DAYS", 365)  # carers' checks recur (rule of 4 Feb 2026)
+FAMILY_CHANGE_VISIT_WITHIN_DAYS = env_int("FAMILY_CHANGE_VISIT_WITHIN_DAYS", 14)  # visit after a change in the family
 # Emergency access ("break the glass", emergency/): how long it lasts and how much reason it needs.
 EMERGENCY_ACCESS_HOURS = 24
 EMERGENCY_ACCESS_MIN_REASON_LENGTH = 10
@@ -175,7 +181,7 @@ EMERGENCY_ACCESS_MIN_REASON_LENGTH = 10
 # Anonymized statistics (stats/): counts from 1 to k-1 are never published to analysts; the forms of care
 # that count as a permanent family; the placement ends that count as a move; limits of a request.
 STATS_SUPPRESSION_K = env_int("STATS_SUPPRESSION_K", 10)
-STATS_PERMANENT_FORMS_OF_CARE = ["adoption", "guardianship", "trusteeship", "kinship"]
+STATS_PERMANENT_FORMS_OF_CARE = ["adoption", "guardianship", "trusteeship"]
 STATS_PLACEMENT_MOVE_END_REASONS = ["returned", "transferred"]
 STATS_MAX_CELLS = env_int("STATS_MAX_CELLS", 20000)
 STATS_MAX_EPSILON = 10.0

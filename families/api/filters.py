@@ -10,4 +10,4 @@ class FamilyFilter(django_filters.FilterSet):
 
     class Meta:
         model = Family
-        fields = ["form_of_care", "approval_status", "is_relative", "responsible_unit", "preferred_sex", "region"]
+        fields = ["form_of_care", "approval_status", "responsible_unit", "preferred_sex", "region"]

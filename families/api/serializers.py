@@ -11,7 +11,8 @@ from regions.models import Region
 class ApplicantOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Applicant
-        fields = ("id", "position", "last_name", "first_name", "patronymic", "birth_date", "sex", "iin")
+        fields = ("id", "position", "last_name", "first_name", "patronymic", "birth_date", "sex", "iin",
+                  "left_family_reason", "left_family_on")
         read_only_fields = fields
 
 
@@ -22,10 +23,13 @@ class FamilyOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Family
         fields = (
-            "id", "applicants", "region", "responsible_unit", "address", "form_of_care", "is_relative", "applied_on",
+            "id", "applicants", "region", "responsible_unit", "address", "form_of_care", "applied_on",
             "preferred_age_min", "preferred_age_max", "preferred_sex", "max_siblings", "max_health_needs",
             "home_study_issued_on", "home_study_expires_on", "training_certificate_number", "training_issued_on",
-            "training_expires_on", "approval_status", "approved_on", "approval_expires_on", "created_at", "updated_at",
+            "training_expires_on", "psychological_training_certificate_number", "psychological_training_issued_on",
+            "approval_status", "approved_on", "approval_expires_on", "suspended_on", "suspension_reason",
+            "carer_check_failure", "carer_check_failed_on", "carer_checked_on", "carer_recheck_due_on",
+            "created_at", "updated_at",
         )
         read_only_fields = fields
 
@@ -46,7 +50,6 @@ class FamilyInputSerializer(serializers.Serializer):
                                                           allow_null=True, default=None)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     form_of_care = serializers.ChoiceField(choices=Family._meta.get_field("form_of_care").choices)
-    is_relative = serializers.BooleanField(required=False, default=False)
     applied_on = serializers.DateField()
     preferred_age_min = serializers.IntegerField(min_value=0, max_value=17, required=False, default=0)
     preferred_age_max = serializers.IntegerField(min_value=0, max_value=17, required=False, default=17)
@@ -59,6 +62,9 @@ class FamilyInputSerializer(serializers.Serializer):
     training_certificate_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     training_issued_on = serializers.DateField(required=False, allow_null=True, default=None)
     training_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    psychological_training_certificate_number = serializers.CharField(max_length=50, required=False, allow_blank=True,
+                                                                      default="")
+    psychological_training_issued_on = serializers.DateField(required=False, allow_null=True, default=None)
     approval_status = serializers.ChoiceField(choices=Family._meta.get_field("approval_status").choices, required=False,
                                               default="applied")
     approved_on = serializers.DateField(required=False, allow_null=True, default=None)

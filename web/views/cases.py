@@ -14,13 +14,22 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case, Stage
-from cases.services import ALLOWED_TRANSITIONS, end_placement, place_child, transition_case
+from cases.services import (
+    ALLOWED_TRANSITIONS,
+    birthday,
+    convert_to_trusteeship,
+    end_placement,
+    form_of_care_rule,
+    place_child,
+    transition_case,
+)
+from core.choices import FormOfCare
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from risk.models import Factor
 from visits.models import CHECKLIST_ITEMS
 from web import selectors
-from web.forms import EndPlacementForm, MoveStageForm, add_domain_error
+from web.forms import ConvertToTrusteeshipForm, EndPlacementForm, MoveStageForm, add_domain_error
 from web.sensitive import can_change, can_view_sensitive
 from web.views.common import paginate, query_without_page, roles_required
 
@@ -83,6 +92,13 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     sensitive = can_view_sensitive(request.user, case)
     editable = can_change(request.user, case)
     next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None), None) if active else None
+    today = timezone.localdate()
+    # An open guardianship of a child who has turned 14 is due for conversion to a trusteeship.
+    convert_from = None
+    if active and editable and active.form_of_care == FormOfCare.GUARDIANSHIP:
+        rule = form_of_care_rule(FormOfCare.TRUSTEESHIP)
+        turns = birthday(case.child.birth_date, rule.min_age if rule and rule.min_age is not None else 14)
+        convert_from = turns if turns <= today else None
     context = {
         "case": case,
         "child": case.child,
@@ -102,6 +118,10 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
+        "convert_from": convert_from,
+        "convert_form": forms.get("convert_form") or (
+            ConvertToTrusteeshipForm(initial={"expected_version": case.version}) if convert_from else None
+        ),
     }
     return context
 
@@ -130,6 +150,7 @@ def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
                     case=case, family=data["family"], actor=request.user, started_on=data["started_on"],
                     decision_document_number=data["decision_document_number"], decision_date=data["decision_date"],
                     reason=data["reason"], expected_version=data["expected_version"],
+                    carer_relationship=data["carer_relationship"],
                 )
             else:
                 transition_case(
@@ -165,6 +186,24 @@ def end_placement_view(request: HttpRequest, pk: int, placement_pk: int) -> Http
             messages.success(request, _("The placement has ended."))
             return redirect("web:case", pk=case.pk)
     return render(request, "web/cases/case_detail.html", _case_context(request, case, end_form=form), status=400)
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def convert_to_trusteeship_view(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    placement = get_object_or_404(case.placements.all(), pk=placement_pk)
+    form = ConvertToTrusteeshipForm(request.POST)
+    if form.is_valid():
+        try:
+            convert_to_trusteeship(placement=placement, actor=request.user, on=form.cleaned_data["on"],
+                                   expected_version=form.cleaned_data["expected_version"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The guardianship is now a trusteeship; the placement goes on."))
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, convert_form=form), status=400)
 
 
 @roles_required(*CASE_ROLES)
