@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.models import Case, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
+from cases.models import Case, FormOfCareRule, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
 
 
 class StageChangeInline(admin.TabularInline):
@@ -38,8 +38,9 @@ class StageChangeAdmin(admin.ModelAdmin):
 
 @admin.register(Placement)
 class PlacementAdmin(admin.ModelAdmin):
-    list_display = ("id", "child", "family", "form_of_care", "started_on", "ended_on", "end_reason", "return_reason")
-    list_filter = ("form_of_care", "end_reason", "return_reason", "siblings_separated")
+    list_display = ("id", "child", "family", "form_of_care", "carer_relationship", "started_on", "ended_on", "end_reason",
+                    "return_reason")
+    list_filter = ("form_of_care", "carer_relationship", "end_reason", "return_reason", "siblings_separated")
     search_fields = ("=id", "child__last_name", "=child__iin", "family__applicants__last_name")
     list_select_related = ("child",)
     raw_id_fields = ("case", "child", "family")
@@ -62,3 +63,11 @@ class StageTimeLimitAdmin(admin.ModelAdmin):
     list_display = ("stage", "max_days")
     list_editable = ("max_days",)
     search_fields = ("stage",)
+
+
+@admin.register(FormOfCareRule)
+class FormOfCareRuleAdmin(admin.ModelAdmin):
+    """Policy data: the ages and capacities the law sets for each form of care, with their source."""
+
+    list_display = ("form_of_care", "min_age", "max_age", "max_children", "siblings_count_as_one",
+                    "requires_psychological_training")

@@ -295,6 +295,8 @@ def transition_case(
         family = family or case.decision_family
         if family is None:
             raise DomainError(_("Name the family the decision is about."), field="family")
+        # Read under a lock: a change in the family recorded meanwhile (a suspension) is seen.
+        family = Family.objects.select_for_update().get(pk=family.pk)
         check_family_can_take(family=family, case=case, on=timezone.localdate())
         case.decision_family = family
         case.decision_status = DecisionStatus.PENDING
@@ -406,6 +408,7 @@ def place_child(
     family = family or case.decision_family
     if family is None or family.pk != case.decision_family_id:
         raise DomainError(_("The placement must be with the family the supervisor approved."), field="family")
+    family = Family.objects.select_for_update().get(pk=family.pk)
     if started_on > timezone.localdate():
         raise DomainError(_("A placement cannot start in the future."), field="started_on")
     if started_on < case.child.entered_care_on:

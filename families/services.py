@@ -1,14 +1,22 @@
-"""Registering a prospective family with its one or two applicants, warning of likely duplicates."""
+"""Registering a prospective family with its one or two applicants, warning of likely duplicates;
+changes in the family (an applicant's death, divorce or departure, a failed carer check) that
+suspend its approval until a new home study; the carers' periodic check.
 
+The consequences of a suspension for the children placed with the family (risk, visit, alert) are
+the risk app's: risk.services.record_family_change calls these and then acts on them."""
+
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationalUnit, User
 from core.exceptions import DomainError
-from families.models import Applicant, Family
+from families.models import Applicant, ApplicantLeaving, ApprovalStatus, CarerCheckFailure, Family
 from registry.duplicates import DuplicateWarning, applicant_duplicates
 
 FAMILY_FIELDS = (
@@ -65,3 +73,95 @@ def create_family(
         person.family = family
         person.save()
     return family, list(warnings.values())
+
+
+def _lock_family(family: Family, actor: User | None) -> Family:
+    """The family row, locked; the actor must be a caseworker who may see it (checked under the lock)."""
+    from access.selectors import families_visible_to
+
+    locked = Family.objects.select_for_update().get(pk=family.pk)
+    if actor is not None and not (
+        (actor.is_social_worker or actor.is_supervisor) and families_visible_to(actor).filter(pk=locked.pk).exists()
+    ):
+        raise DomainError(_("You may not change this family."), field="non_field_errors", code="permission_denied")
+    return locked
+
+
+def _check_date(on: dt.date, field: str) -> None:
+    if on > timezone.localdate():
+        raise DomainError(_("This date is in the future: record what has already happened."), field=field)
+
+
+def _suspend(family: Family, *, on: dt.date, reason: str) -> None:
+    """Suspend the approval until a new home study (the family drops out of matching and cannot be
+    chosen in a decision: both require an approved family)."""
+    family.approval_status = ApprovalStatus.SUSPENDED
+    family.suspended_on = on
+    family.suspension_reason = reason[:200]
+
+
+@transaction.atomic
+def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, actor: User | None) -> Family:
+    """Record that an applicant died, divorced or moved out (ApplicantLeaving) on ``on``; suspends the
+    family's approval. Returns the family. Raises DomainError for an unknown reason, a future date,
+    an applicant already recorded as gone, or an actor who may not change the family."""
+    family = _lock_family(applicant.family, actor)
+    applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    if reason not in ApplicantLeaving.values:
+        raise DomainError(_("Say how the applicant left the family: death, divorce or departure."), field="kind")
+    _check_date(on, "on")
+    if applicant.left_family_reason:
+        raise DomainError(_("This applicant's leaving is already recorded (%(reason)s on %(date)s).")
+                          % {"reason": applicant.get_left_family_reason_display(), "date": applicant.left_family_on},
+                          field="applicant")
+    applicant.left_family_reason = reason
+    applicant.left_family_on = on
+    applicant.full_clean()
+    applicant.save(update_fields=["left_family_reason", "left_family_on", "updated_at"])
+    _suspend(family, on=on, reason=_("%(name)s: %(reason)s on %(date)s") % {
+        "name": str(applicant), "reason": applicant.get_left_family_reason_display(), "date": on.isoformat()})
+    family.full_clean()
+    family.save()
+    return family
+
+
+@transaction.atomic
+def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = "", actor: User | None) -> Family:
+    """Record the carers' check of ``checked_on`` (rule in force since 4 February 2026): the next
+    one falls CARER_RECHECK_INTERVAL_DAYS later. A failure (CarerCheckFailure: conviction,
+    registration with a psychiatric or narcological service, prosecution) is recorded on the
+    family and suspends its approval. Returns the family."""
+    family = _lock_family(family, actor)
+    if failure and failure not in CarerCheckFailure.values:
+        raise DomainError(_("Unknown result of the carer check."), field="kind")
+    _check_date(checked_on, "on")
+    family.carer_checked_on = checked_on
+    family.carer_recheck_due_on = checked_on + dt.timedelta(days=int(settings.CARER_RECHECK_INTERVAL_DAYS))
+    if failure:
+        family.carer_check_failure = failure
+        family.carer_check_failed_on = checked_on
+        _suspend(family, on=checked_on, reason=_("carer check failed: %(reason)s on %(date)s") % {
+            "reason": CarerCheckFailure(failure).label, "date": checked_on.isoformat()})
+    family.full_clean()
+    family.save()
+    return family
+
+
+@transaction.atomic
+def record_home_study(*, family: Family, issued_on: dt.date, expires_on: dt.date, actor: User | None) -> Family:
+    """Record a new home study. It lifts a suspension recorded before it (a change in the family):
+    the family is approved again if its approval is still in date, otherwise under assessment."""
+    family = _lock_family(family, actor)
+    _check_date(issued_on, "issued_on")
+    if expires_on <= issued_on:
+        raise DomainError(_("The expiry date must come after the issue date."), field="expires_on")
+    family.home_study_issued_on = issued_on
+    family.home_study_expires_on = expires_on
+    if family.suspended_on is not None and issued_on >= family.suspended_on:
+        in_date = family.approval_expires_on is not None and family.approval_expires_on >= timezone.localdate()
+        family.approval_status = ApprovalStatus.APPROVED if in_date and family.approved_on else ApprovalStatus.UNDER_ASSESSMENT
+        family.suspended_on = None
+        family.suspension_reason = ""
+    family.full_clean()
+    family.save()
+    return family

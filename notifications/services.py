@@ -375,6 +375,28 @@ def notify_supervisors_of_placements(*, placement_ids: list[int], kind: str, due
     return created
 
 
+def notify_supervisors_of_family(*, family_id: int, kind: str, due_on: dt.date) -> int:
+    """One alert per supervisor of the family's unit and of the units of the cases placed with it
+    (e.g. the family's approval suspended by a change in the family)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(INSERT.format(select=f"""
+            WITH {SUPERVISORS_CTE}, units AS (
+                SELECT f.responsible_unit_id AS unit_id FROM families_family f WHERE f.id = %(family)s
+                UNION
+                SELECT c.responsible_unit_id FROM cases_placement p JOIN cases_case c ON c.id = p.case_id
+                WHERE p.family_id = %(family)s AND p.ended_on IS NULL
+            )
+            SELECT DISTINCT s.user_id, %(kind)s, 'family:' || %(family)s, %(due_on)s::date,
+                   format(%(title)s, %(family)s), '', NULL::bigint, NULL::bigint, now()
+            FROM units JOIN supervisors s ON s.unit_id = units.unit_id
+        """), {"family": family_id, "kind": kind, "due_on": due_on,
+               "title": _("Family %s: approval suspended by a change in the family; its placed children need a visit")})
+        created = cursor.rowcount
+    if created:
+        publish_email_sending()
+    return created
+
+
 def mark_read(*, notification: Notification, user: User) -> Notification:
     """Mark one of the user's own notifications as read (reading it again changes nothing)."""
     if notification.recipient_id != user.pk:

@@ -17,9 +17,11 @@ from access.permissions import CaseworkerOnly
 from access.selectors import cases_editable_by, families_visible_to, placements_visible_to
 from cases.models import Placement
 from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from families.api.serializers import FamilyOutputSerializer
+from families.selectors import family_list
 from risk.models import Factor, FamilyEvent, RiskAssessment
 from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for
-from risk.services import record_family_event, record_sdq_assessment
+from risk.services import FAMILY_CHANGE_KINDS, record_family_change, record_family_event, record_sdq_assessment
 
 
 def labelled(factors: list[dict]) -> list[dict]:
@@ -133,6 +135,40 @@ class FamilyEventsView(generics.ListAPIView):
             return Response({"family": [_("No such family among those you may see.")]}, status=status.HTTP_400_BAD_REQUEST)
         event = record_family_event(family=family, actor=request.user, **values)
         return Response(FamilyEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class FamilyChangeInput(serializers.Serializer):
+    family = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=sorted(FAMILY_CHANGE_KINDS),
+        help_text="death, divorce, departure (of an applicant: give applicant) or conviction, psychiatric, narcological, "
+                  "prosecution (a failed carer check)",
+    )
+    on = serializers.DateField(default=timezone.localdate)
+    applicant = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class FamilyChangeView(APIView):
+    """Record a change in the family: it suspends the family's approval until a new home study, raises
+    the risk of its placements, plans a visit within 14 days and alerts the supervisors."""
+
+    permission_classes = [CaseworkerOnly]
+
+    @extend_schema(request=FamilyChangeInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS},
+                   summary="Record an applicant's death, divorce or departure, or a failed carer check")
+    def post(self, request: Request) -> Response:
+        data = FamilyChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        family = families_visible_to(request.user).filter(pk=values.pop("family")).first()
+        if family is None:
+            return Response({"family": [_("No such family among those you may see.")]}, status=status.HTTP_400_BAD_REQUEST)
+        applicant_id = values.pop("applicant")
+        applicant = family.applicants.filter(pk=applicant_id).first() if applicant_id else None
+        if applicant_id and applicant is None:
+            return Response({"applicant": [_("No such applicant in this family.")]}, status=status.HTTP_400_BAD_REQUEST)
+        family = record_family_change(family=family, applicant=applicant, actor=request.user, **values)
+        return Response(FamilyOutputSerializer(family_list(user=request.user).get(pk=family.pk)).data)
 
 
 class AssessmentInput(serializers.Serializer):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases.models import Placement
 from core.exceptions import DomainError
-from families.models import Family
+from families.models import Applicant, ApplicantLeaving, CarerCheckFailure, Family
 from risk.models import FamilyEvent, RiskAssessment, RiskPolicy
 from risk.scoring import ScoreChange, score_placements
 
@@ -89,12 +89,9 @@ def recompute_all_risks(*, today: dt.date | None = None) -> int:
     return len(moved)
 
 
-def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
-    """Plan an extra visit within the policy's days (unless one is already planned) and alert the
-    supervisors of each case's unit. Set-based: two statements for any number of placements."""
-    from notifications.services import notify_supervisors_of_placements
-
-    within = RiskPolicy.current().extra_visit_within_days
+def plan_extra_visits(*, placement_ids: list[int], on: dt.date) -> int:
+    """Plan an extra visit on ``on`` for each active placement without one pending by then, never on
+    or after the child's 18th birthday. One statement; returns how many were planned."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
@@ -109,9 +106,61 @@ def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
               AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
                               AND v.done_on IS NULL AND v.planned_on <= %(on)s)
             """,
-            {"ids": placement_ids, "on": today + dt.timedelta(days=within), "majority": int(settings.AGE_OF_MAJORITY)},
+            {"ids": placement_ids, "on": on, "majority": int(settings.AGE_OF_MAJORITY)},
         )
+        return cursor.rowcount
+
+
+def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
+    """Plan an extra visit within the policy's days (unless one is already planned) and alert the
+    supervisors of each case's unit. Set-based: two statements for any number of placements."""
+    from notifications.services import notify_supervisors_of_placements
+
+    within = RiskPolicy.current().extra_visit_within_days
+    with transaction.atomic():
+        plan_extra_visits(placement_ids=placement_ids, on=today + dt.timedelta(days=within))
         notify_supervisors_of_placements(placement_ids=placement_ids, kind="high_risk", due_on=today)
+
+
+FAMILY_CHANGE_KINDS = {
+    **{kind: "applicant" for kind in ApplicantLeaving.values},
+    **{kind: "carer_check" for kind in CarerCheckFailure.values},
+}
+
+
+def record_family_change(
+    *, family: Family, kind: str, on: dt.date, actor: User | None, applicant: Applicant | None = None,
+    today: dt.date | None = None,
+) -> Family:
+    """A change in the family: an applicant's death, divorce or departure (``applicant`` required),
+    or a failed carer check (conviction, psychiatric or narcological registration, prosecution).
+
+    Either suspends the family's approval until a new home study (families.services), so the family
+    drops out of matching and cannot be chosen in a decision; then, for each of its active
+    placements, raises the risk (factor "family_suspended"), plans a visit within
+    FAMILY_CHANGE_VISIT_WITHIN_DAYS (14) and alerts the supervisors of the family's and the cases'
+    units. One transaction. Returns the family. Raises DomainError with the field to fix."""
+    from families.services import record_applicant_leaving, record_carer_check
+    from notifications.services import notify_supervisors_of_family
+
+    today = today or timezone.localdate()
+    if kind not in FAMILY_CHANGE_KINDS:
+        raise DomainError(_("Choose what changed: an applicant's death, divorce or departure, or a failed carer check."),
+                          field="kind")
+    with transaction.atomic():
+        if FAMILY_CHANGE_KINDS[kind] == "applicant":
+            if applicant is None or applicant.family_id != family.pk:
+                raise DomainError(_("Name the applicant of this family who left."), field="applicant")
+            family = record_applicant_leaving(applicant=applicant, reason=kind, on=on, actor=actor)
+        else:
+            family = record_carer_check(family=family, checked_on=on, failure=kind, actor=actor)
+        ids = list(Placement.objects.filter(family=family, ended_on__isnull=True).values_list("pk", flat=True))
+        if ids:
+            within = int(settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS)
+            plan_extra_visits(placement_ids=ids, on=today + dt.timedelta(days=within))
+            recompute_risk_for_placements(placement_ids=ids, reason=RiskAssessment.Reason.FAMILY_EVENT, today=today)
+        notify_supervisors_of_family(family_id=family.pk, kind="family_suspended", due_on=on)
+    return family
 
 
 def record_family_event(*, family: Family, kind: str, occurred_on: dt.date, notes: str, actor: User) -> FamilyEvent:

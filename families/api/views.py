@@ -2,17 +2,27 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.permissions import IsCaseworker
 from core.exceptions import DomainError
-from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
+from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from families.api.filters import FamilyFilter
 from families.api.serializers import FamilyCreatedSerializer, FamilyInputSerializer, FamilyOutputSerializer
 from families.selectors import family_list
-from families.services import create_family
+from families.services import create_family, record_carer_check, record_home_study
+
+
+class CarerCheckInput(serializers.Serializer):
+    checked_on = serializers.DateField()
+
+
+class HomeStudyInput(serializers.Serializer):
+    issued_on = serializers.DateField()
+    expires_on = serializers.DateField()
 
 
 @extend_schema_view(
@@ -53,3 +63,24 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         family, warnings = create_family(actor=user, applicants=applicants, responsible_unit=unit, **fields)
         body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": [w.as_dict() for w in warnings]}
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Record a passed carers' check; the next one falls due a year later (a setting). A failed "
+                           "check is a change in the family: POST /api/v1/risk/family-changes/",
+                   request=CarerCheckInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="carer-check")
+    def carer_check(self, request: Request, pk: str | None = None) -> Response:
+        family = self.get_object()
+        data = CarerCheckInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record_carer_check(family=family, checked_on=data.validated_data["checked_on"], actor=request.user)
+        return Response(FamilyOutputSerializer(self.get_queryset().get(pk=family.pk)).data)
+
+    @extend_schema(summary="Record a new home study (it lifts a suspension by a change in the family)",
+                   request=HomeStudyInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="home-study")
+    def home_study(self, request: Request, pk: str | None = None) -> Response:
+        family = self.get_object()
+        data = HomeStudyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record_home_study(family=family, actor=request.user, **data.validated_data)
+        return Response(FamilyOutputSerializer(self.get_queryset().get(pk=family.pk)).data)

@@ -1,0 +1,45 @@
+"""The carers' periodic check as a reminder source for the daily sweep
+(notifications.services.run_reminder_sweep).
+
+Carers' checks recur (the rule in force since 4 February 2026: a carer is removed on conviction or on
+registration with a psychiatric or narcological service, and people under prosecution are barred).
+Each family's next check falls CARER_RECHECK_INTERVAL_DAYS after the last (families.services.
+record_carer_check). The supervisors of the family's unit are reminded from
+NOTIFICATION_EXPIRY_WARNING_DAYS before the due date, once per due date, while the family is approved
+or suspended, and for the catch-up window after it.
+"""
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from notifications.services import PreviousSweep
+
+STEP_NAME = "carer_recheck"
+
+
+def carer_recheck_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
+    from notifications.services import INSERT, SUPERVISORS_CTE
+
+    days = int(getattr(settings, "NOTIFICATION_EXPIRY_WARNING_DAYS", 30))
+    catch_up = int(getattr(settings, "NOTIFICATION_CATCH_UP_DAYS", 14))
+    return INSERT.format(select=f"""
+        WITH {SUPERVISORS_CTE}
+        SELECT s.user_id, 'carer_recheck', 'family:' || f.id, f.carer_recheck_due_on,
+               format(%(title)s, f.id, f.carer_recheck_due_on), '', NULL::bigint, NULL::bigint, now()
+        FROM families_family f JOIN supervisors s ON s.unit_id = f.responsible_unit_id
+        WHERE f.carer_recheck_due_on BETWEEN %(since)s AND %(until)s AND f.approval_status IN ('approved', 'suspended')
+    """), {"since": today - dt.timedelta(days=catch_up), "until": today + dt.timedelta(days=days),
+           "title": _("Family %s: the carers' periodic check is due on %s")}
+
+
+def register_sweep_step() -> None:
+    """Add the step to the sweep once (called from FamiliesConfig.ready)."""
+    from notifications import services
+
+    steps = getattr(services, "SWEEP_STEPS", None)
+    if steps is not None and all(name != STEP_NAME for name, _step in steps):
+        steps.append((STEP_NAME, carer_recheck_step))
