@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseOutcome, EndReason
-from core.choices import FormOfCare, Sex
+from core.choices import CarerRelationship, FormOfCare, Sex
 
 # Age bands of the published statistics (DOMAIN: 0–2, 3–6, 7–10, 11–14, 15–17). A child recorded
 # past 17 (a youth home) falls into "18+" rather than disappearing from the totals.
@@ -36,6 +36,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("year", _("calendar year of the event")),
         Dimension("quarter", _("calendar quarter of the event (YYYY-Qn)")),
         Dimension("form_of_care", _("form of care")),
+        Dimension("carer_relationship", _("carer's relationship to the child (not a relative, grandparent, ...)")),
         Dimension("age_band", _("age band at the event (0-2, 3-6, 7-10, 11-14, 15-17)")),
         Dimension("sex", _("sex")),
         Dimension("end_reason", _("why the placement ended")),
@@ -77,6 +78,8 @@ def category_values(name: str) -> list[str]:
         return [band[0] for band in AGE_BANDS]
     if name == "form_of_care":
         return list(FormOfCare.values)
+    if name == "carer_relationship":
+        return list(CarerRelationship.values)
     if name == "end_reason":
         return list(EndReason.values)
     if name == "outcome":
@@ -91,11 +94,12 @@ def value_label(name: str, value: object, region_names: dict[int, tuple[str, str
     choices = {
         "sex": Sex,
         "form_of_care": FormOfCare,
+        "carer_relationship": CarerRelationship,
         "end_reason": EndReason,
         "outcome": CaseOutcome,
     }.get(name)
     if choices is not None:
-        if value == NO_FAMILY_PLACEMENT:
+        if name == "form_of_care" and value == NO_FAMILY_PLACEMENT:
             return str(_("no family placement (in an institution)"))
         return str(dict(choices.choices).get(value, value))
     if name == "quarter":

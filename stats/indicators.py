@@ -161,7 +161,7 @@ def exits_source(spec: QuerySpec) -> Source:
 def placements_started_source(spec: QuerySpec) -> Source:
     return Source(
         from_sql=PLACEMENTS, where=["c.started_on <= %(as_of)s"], event="c.started_on",
-        dimensions={"form_of_care": "c.form_of_care"},
+        dimensions={"form_of_care": "c.form_of_care", "carer_relationship": "c.carer_relationship"},
     )
 
 
@@ -170,7 +170,8 @@ def placements_ended_source(spec: QuerySpec) -> Source:
         from_sql=PLACEMENTS,
         where=["c.ended_on IS NOT NULL", "c.ended_on <= %(as_of)s"],
         event="c.ended_on",
-        dimensions={"form_of_care": "c.form_of_care", "end_reason": "c.end_reason"},
+        dimensions={"form_of_care": "c.form_of_care", "end_reason": "c.end_reason",
+                    "carer_relationship": "c.carer_relationship"},
     )
 
 
@@ -185,7 +186,7 @@ def return_rate_source(spec: QuerySpec) -> Source:
         from_sql=PLACEMENTS,
         where=["c.started_on <= %(as_of)s"],
         event="c.started_on",
-        dimensions={"form_of_care": "c.form_of_care"},
+        dimensions={"form_of_care": "c.form_of_care", "carer_relationship": "c.carer_relationship"},
         values={
             "observed_12m": "(c.started_on <= %(as_of)s::date - interval '12 months')",
             "observed_24m": "(c.started_on <= %(as_of)s::date - interval '24 months')",
@@ -286,7 +287,7 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "Placements of a child in a family that started in the period, by form of care. Age at the start."
             ),
-            breakdowns=(*COMMON, "form_of_care"),
+            breakdowns=(*COMMON, "form_of_care", "carer_relationship"),
             measures=(Measure("placements", _("placements started"), "count", sql="count(*)"),),
             source=placements_started_source,
         ),
@@ -297,7 +298,7 @@ INDICATORS: dict[str, Indicator] = {
                 "Placements that ended in the period, by the reason they ended (permanency, came of age, reunified, "
                 "transferred, returned to an institution, death) and form of care. Age at the end."
             ),
-            breakdowns=(*COMMON, "form_of_care", "end_reason"),
+            breakdowns=(*COMMON, "form_of_care", "end_reason", "carer_relationship"),
             measures=(Measure("placements", _("placements ended"), "count", sql="count(*)"),),
             source=placements_ended_source,
         ),
@@ -310,7 +311,7 @@ INDICATORS: dict[str, Indicator] = {
                 "the as_of date are counted, so every placement counted was observed for the whole window. Year, quarter "
                 "and age band refer to the placement start. Rates in per cent."
             ),
-            breakdowns=(*COMMON, "form_of_care"),
+            breakdowns=(*COMMON, "form_of_care", "carer_relationship"),
             measures=(
                 Measure("placements_12m", _("placements observed 12 months"), "count", sql="count(*) FILTER (WHERE observed_12m)"),
                 Measure("returned_12m", _("returned within 12 months"), "count", sql="count(*) FILTER (WHERE returned_12m)"),

@@ -72,6 +72,9 @@ class PlacementFact(models.Model):
     sex = models.CharField(_("sex"), max_length=1)
     birth_date = models.DateField(_("birth date"))
     form_of_care = models.CharField(_("form of care"), max_length=20)
+    # Whether the carer is a relative (returns in Kazakhstan are mostly teenagers placed with relatives).
+    carer_relationship = models.CharField(_("carer's relationship to the child"), max_length=20, default="none",
+                                          db_default="none")
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True)
     end_reason = models.CharField(_("end reason"), max_length=20, blank=True)

@@ -160,7 +160,8 @@ def _epsilon(query: QueryDict) -> float | None:
 
 def _check_size(spec: QuerySpec, indicator: Indicator) -> None:
     # A rough upper bound of the cells, before running anything: 20 regions, 6 age bands, 10 years...
-    sizes = {"region": 20, "year": 15, "quarter": 60, "sex": 2, "age_band": 6, "form_of_care": 8, "end_reason": 6, "outcome": 5}
+    sizes = {"region": 20, "year": 15, "quarter": 60, "sex": 2, "age_band": 6, "form_of_care": 8, "carer_relationship": 5,
+             "end_reason": 6, "outcome": 5}
     cells = 1
     for name in spec.breakdown:
         cells *= len(spec.categories.get(name, ())) or (len(spec.regions) if name == "region" and spec.regions else sizes[name])

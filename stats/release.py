@@ -22,7 +22,7 @@ from stats.tables import Key, Table
 
 logger = logging.getLogger(__name__)
 
-LABELLED = ("region", "sex", "form_of_care", "end_reason", "outcome")
+LABELLED = ("region", "sex", "form_of_care", "carer_relationship", "end_reason", "outcome")
 
 
 def current_snapshot() -> FactsRefresh:

@@ -49,9 +49,10 @@ LEFT JOIN (
 """
 
 PLACEMENT_FACTS_SQL = """
-INSERT INTO stats_placementfact (placement_id, case_id, region_id, sex, birth_date, form_of_care, started_on, ended_on,
-                                 end_reason, case_opened_on, first_in_case)
-SELECT p.id, p.case_id, c.region_id, c.sex, c.birth_date, p.form_of_care, p.started_on, p.ended_on, p.end_reason,
+INSERT INTO stats_placementfact (placement_id, case_id, region_id, sex, birth_date, form_of_care, carer_relationship,
+                                 started_on, ended_on, end_reason, case_opened_on, first_in_case)
+SELECT p.id, p.case_id, c.region_id, c.sex, c.birth_date, p.form_of_care, p.carer_relationship, p.started_on, p.ended_on,
+       p.end_reason,
        k.opened_on, row_number() OVER (PARTITION BY p.case_id ORDER BY p.started_on, p.id) = 1
 FROM cases_placement p JOIN cases_case k ON k.id = p.case_id JOIN children_child c ON c.id = p.child_id
 """

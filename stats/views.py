@@ -82,7 +82,7 @@ class IndicatorListView(APIView):
         return paginator.get_paginated_response(page)
 
 
-CATEGORY_PARAMS = ("region", "sex", "age_band", "form_of_care", "end_reason", "outcome")
+CATEGORY_PARAMS = ("region", "sex", "age_band", "form_of_care", "carer_relationship", "end_reason", "outcome")
 
 
 class IndicatorView(APIView):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import CaseOutcome, EndReason
-from core.choices import FormOfCare, Sex
+from core.choices import CarerRelationship, FormOfCare, Sex
 from core.exceptions import DomainError
 from regions.models import Region
 from stats.dimensions import AGE_BANDS, DIMENSIONS
@@ -25,7 +25,8 @@ from web.forms import BLANK, add_domain_error
 from web.views.common import roles_required
 
 MAX_SERIES = 6
-FILTERS = ("region", "sex", "age_band", "form_of_care", "end_reason", "outcome", "year_from", "year_to", "as_of")
+FILTERS = ("region", "sex", "age_band", "form_of_care", "carer_relationship", "end_reason", "outcome", "year_from", "year_to",
+           "as_of")
 
 
 class StatisticsForm(forms.Form):
@@ -37,6 +38,8 @@ class StatisticsForm(forms.Form):
     age_band = forms.ChoiceField(label=gettext_lazy("Age band"), required=False,
                                  choices=BLANK + [(b[0], b[0]) for b in AGE_BANDS])
     form_of_care = forms.ChoiceField(label=gettext_lazy("Form of care"), required=False, choices=BLANK + list(FormOfCare.choices))
+    carer_relationship = forms.ChoiceField(label=gettext_lazy("Carer's relationship to the child"), required=False,
+                                           choices=BLANK + list(CarerRelationship.choices))
     end_reason = forms.ChoiceField(label=gettext_lazy("Why the placement ended"), required=False,
                                    choices=BLANK + list(EndReason.choices))
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False, choices=BLANK + list(CaseOutcome.choices))
