@@ -134,6 +134,40 @@ def test_rows_agree_with_the_rules_the_constraints_state():
     assert Placement.objects.filter(siblings_separated=False, child__sibling_group__isnull=False).exists()
 
 
+def test_seeded_placements_follow_the_2025_rules_of_the_forms_of_care():
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+    from django.utils import timezone
+
+    from cases.services import age_on
+
+    seed(2000, 3)
+    today = timezone.localdate()
+    placements = list(Placement.objects.select_related("child", "family"))
+    assert not [p for p in placements if p.form_of_care == "kinship" or p.family.form_of_care == "kinship"]
+    # Guardianship only under 14 at the start; an open one of a child of 15 or more has been converted.
+    assert all(age_on(p.child.birth_date, p.started_on) < 14 for p in placements if p.form_of_care == "guardianship")
+    assert not [p for p in placements if p.form_of_care == "guardianship" and p.ended_on is None
+                and age_on(p.child.birth_date, today) >= 15]
+    assert all(age_on(p.child.birth_date, p.started_on) >= 14 or p.converted_to_trusteeship_on
+               for p in placements if p.form_of_care == "trusteeship")
+    assert {"none", "grandparent"} <= {p.carer_relationship for p in placements}
+    # Professional foster families exist only since 1 July 2025, with trained carers and at most 4 children
+    # at once (a sibling group counted once).
+    professional = [p for p in placements if p.form_of_care == "professional_foster"]
+    assert professional and all(p.started_on >= dt.date(2025, 7, 1) for p in professional)
+    assert all(p.family.psychological_training_issued_on for p in professional)
+    units: dict[int, set] = {}
+    for p in professional:
+        if p.ended_on is None:
+            units.setdefault(p.family_id, set()).add(p.child.sibling_group_id or -p.child_id)
+    assert all(len(u) <= 4 for u in units.values())
+    # No visit still planned on or after a child's 18th birthday.
+    assert not [v for v in Visit.objects.filter(done_on__isnull=True).select_related("placement__child")
+                if v.planned_on >= v.placement.child.birth_date + relativedelta(years=18)]
+
+
 def test_secondary_indexes_and_constraints_are_rebuilt_after_the_load():
     before = index_names()
     seed()
