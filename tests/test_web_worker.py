@@ -334,7 +334,7 @@ def test_placing_from_the_case_page_records_the_decision_number(client, worker):
     case = approve_decision(case=case, actor=supervisor, approve=True)
     response = signed_in(client, worker).post(reverse("web:case-move", args=[case.pk]), {
         "to_stage": "placed", "expected_version": case.version, "decision_document_number": "2-1234/2026",
-        "decision_date": timezone.localdate().isoformat(),
+        "decision_date": timezone.localdate().isoformat(), "carer_relationship": "none",
     })
     assert response.status_code == 302
     placement = case.placements.get()
@@ -350,6 +350,7 @@ def test_placing_before_approval_is_refused_above_the_form(client, worker):
     case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
     response = signed_in(client, worker).post(reverse("web:case-move", args=[case.pk]), {
         "to_stage": "placed", "expected_version": case.version, "decision_document_number": "typed-number",
+        "carer_relationship": "none",
     })
     assert response.status_code == 400
     assert b"The decision needs a supervisor&#x27;s approval before placement." in response.content
