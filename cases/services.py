@@ -258,6 +258,7 @@ def transition_case(
     family: Family | None = None,
     outcome: str | None = None,
     closed_on: dt.date | None = None,
+    carer_relationship: str = CarerRelationship.NONE,
 ) -> Case:
     """Move a case to another stage, writing the stage history. ``form_of_care`` is chosen on the way
     to available (or later); ``family`` is the family in the decision; ``outcome`` closes the case.
@@ -277,7 +278,8 @@ def transition_case(
         )
     if to_stage == Stage.PLACED:
         # Delegated so that the placement row is written by its one service, under the same lock.
-        place_child(case=case, family=family or case.decision_family, actor=actor, reason=reason)
+        place_child(case=case, family=family or case.decision_family, actor=actor, reason=reason,
+                    carer_relationship=carer_relationship)
         case.refresh_from_db()
         return case
 

@@ -140,6 +140,16 @@ def test_the_api_places_with_the_relationship_and_shows_it(api_client, worker):
     assert bad.status_code == 400 and "carer_relationship" in bad.json()
 
 
+def test_the_api_transition_to_placed_takes_the_relationship(api_client, worker):
+    family = factories.FamilyFactory(form_of_care="guardianship", region=worker.unit.region, responsible_unit=worker.unit)
+    case = decision(worker, family)
+    api_client.force_authenticate(worker)
+    response = api_client.post(f"/api/v1/cases/{case.pk}/transition/", {"to_stage": "placed", "carer_relationship": "sibling"},
+                               format="json")
+    assert response.status_code == 200, response.json()
+    assert Placement.objects.get(case=case).carer_relationship == "sibling"
+
+
 def test_the_case_page_asks_for_the_carers_relationship_when_placing(client, worker):
     family = factories.FamilyFactory(form_of_care="guardianship", region=worker.unit.region, responsible_unit=worker.unit)
     case = decision(worker, family)

@@ -63,6 +63,10 @@ class TransitionInputSerializer(serializers.Serializer):
     family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.all(), required=False, allow_null=True, default=None)
     outcome = serializers.ChoiceField(choices=CaseOutcome.choices, required=False, allow_null=True, default=None)
     closed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    carer_relationship = serializers.ChoiceField(
+        choices=CarerRelationship.choices, required=False, default=CarerRelationship.NONE,
+        help_text="When moving to placed: whether the carer is a relative of the child, and which.",
+    )
 
 
 class ApproveInputSerializer(serializers.Serializer):
