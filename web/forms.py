@@ -4,14 +4,17 @@ DomainError is put back on the form next to the field it names."""
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseOutcome, EndReason, ReturnReason, Stage
-from children.models import ChildrensHome
+from children.models import Child, ChildrensHome
 from core.choices import FormOfCare
 from core.exceptions import DomainError
+from core.iin import validate_iin_matches
 from families.models import Family
+from regions.models import Region
 from visits.models import CHECKLIST_ITEMS, Visit
 
 BLANK = [("", "—")]
@@ -107,3 +110,76 @@ class DecisionReviewForm(forms.Form):
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def add_validation_error(form: forms.Form, error: ValidationError) -> None:
+    """A model's full_clean() refusal, each message beside its field (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+# ---- children ------------------------------------------------------------------------------------
+
+CHILD_FORM_FIELDS = (
+    "last_name", "first_name", "patronymic", "birth_date", "sex", "iin", "legal_status", "region", "current_home",
+    "entered_care_on", "health_needs", "sdq_total_difficulties",
+    "health_notes", "birth_family_notes", "abuse_or_neglect_history", "abuse_history_notes",
+)
+
+
+class ChildForm(forms.Form):
+    """A child's record as the registration and edit pages show it. The sensitive fields are left
+    out for a user who may not see them. The IIN is checked as typed (htmx, web:iin-check) and again
+    here against the birth date and sex, each disagreement beside its own field."""
+
+    def __init__(self, *args: object, sensitive: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        names = [f for f in CHILD_FORM_FIELDS if sensitive or f not in Child.SENSITIVE_FIELDS]
+        self.fields.update(forms.fields_for_model(Child, fields=names))
+        for name in ("birth_date", "entered_care_on"):
+            self.fields[name].widget = DateInput()
+        self.fields["region"].queryset = Region.objects.order_by("name_en")
+        self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
+        # The children's home picker: the homes of the chosen region, by name (htmx reloads them
+        # when the region changes: web:home-options).
+        region = self.data.get(self.add_prefix("region")) or self.initial.get("region")
+        region_id = getattr(region, "pk", region)
+        self.fields["current_home"].queryset = (
+            ChildrensHome.objects.filter(region_id=region_id).order_by("name", "id") if str(region_id or "").isdigit()
+            else ChildrensHome.objects.none()
+        )
+        self.fields["current_home"].empty_label = _("— not in a children's home —")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        iin = data.get("iin")
+        if iin and not self.has_error("iin"):
+            for name, message in validate_iin_matches(iin, birth_date=data.get("birth_date"), sex=data.get("sex")).items():
+                if not self.has_error(name):
+                    self.add_error(name, message)
+        return data
+
+
+class ChildRegisterForm(ChildForm):
+    """Registration adds the answer to the duplicate warning: confirm that the child is new, and why."""
+
+    confirm_new = forms.BooleanField(label=_("This is a different child: register a new record"), required=False)
+    duplicate_reason = forms.CharField(label=_("Why this is not the same child"), required=False, max_length=100)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("confirm_new") and not (data.get("duplicate_reason") or "").strip():
+            self.add_error("duplicate_reason", _("Say why this is a different child."))
+        return data
+
+
+class ChildEditForm(ChildForm):
+    reason = forms.CharField(label=_("Why the record changes"), required=False, max_length=100,
+                             help_text=_("Kept in the history with your name and the time."))
+
+
+class AddSiblingForm(forms.Form):
+    sibling = forms.CharField(label=_("Child number or IIN of the brother or sister"), max_length=12)

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import cases, common, notifications, statistics, units, visits
+from web.views import cases, children, common, notifications, statistics, units, visits
 
 app_name = "web"
 
@@ -18,6 +18,14 @@ urlpatterns = [
     path("cases/<int:pk>/matching/", cases.matching, name="case-matching"),
     path("cases/<int:pk>/visits/<int:visit_pk>/record/", visits.record_visit_view, name="visit-record"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
+    path("children/", children.children, name="children"),
+    path("children/new/", children.register_child, name="child-new"),
+    path("children/iin-check/", children.iin_check, name="iin-check"),
+    path("children/home-options/", children.home_options, name="home-options"),
+    path("children/<int:pk>/", children.child_detail, name="child"),
+    path("children/<int:pk>/edit/", children.edit_child, name="child-edit"),
+    path("children/<int:pk>/siblings/add/", children.add_sibling_view, name="child-sibling-add"),
+    path("children/<int:pk>/siblings/leave/", children.leave_sibling_group, name="child-sibling-leave"),
     path("notifications/", notifications.inbox, name="inbox"),
     path("notifications/<int:pk>/read/", notifications.mark_notification_read, name="notification-read"),
     path("unit/", units.dashboard, name="dashboard"),

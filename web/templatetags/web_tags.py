@@ -40,3 +40,11 @@ def cell_label(row: dict, dimension: str) -> str:
 @register.simple_tag
 def cell_value(row: dict, measure: str) -> object:
     return row.get(measure)
+
+
+@register.filter
+def person(user: object) -> str:
+    """A user's name, written the same way on every page: first and last name, else the username."""
+    if user is None or not getattr(user, "pk", None):
+        return "—"
+    return user.get_full_name() or user.username
