@@ -171,6 +171,16 @@ def children_editable_by(user: User) -> QuerySet[Child]:
     return Child.objects.filter(pk__in=case_ids)
 
 
+def families_editable_by(user: User) -> QuerySet[Family]:
+    """Families whose record this user may change: those of their unit and the units below it
+    (the unit that registered and assesses them); an administrator any family."""
+    if not sees_personal_data(user):
+        return Family.objects.none()
+    if user.is_administrator:
+        return Family.objects.all()
+    return Family.objects.filter(responsible_unit_id__in=unit_ids_for(user))
+
+
 def cases_supervised_by(user: User) -> QuerySet[Case]:
     """Cases whose history, access log, shares and assignment this supervisor manages: their unit
     and the units below it (grants do not count: a share lets one see a case, not manage it)."""

@@ -183,3 +183,83 @@ class ChildEditForm(ChildForm):
 
 class AddSiblingForm(forms.Form):
     sibling = forms.CharField(label=_("Child number or IIN of the brother or sister"), max_length=12)
+
+
+# ---- families ------------------------------------------------------------------------------------
+
+FAMILY_FORM_FIELDS = (
+    "region", "address", "form_of_care", "is_relative", "applied_on", "preferred_age_min", "preferred_age_max",
+    "preferred_sex", "max_siblings", "max_health_needs", "home_study_issued_on", "home_study_expires_on",
+    "training_certificate_number", "training_issued_on", "training_expires_on",
+)
+APPLICANT_FORM_FIELDS = ("last_name", "first_name", "patronymic", "birth_date", "sex", "iin")
+
+
+class FamilyForm(forms.Form):
+    """A family's own record (preferences and certificates); its applicants are ApplicantForms."""
+
+    reason = forms.CharField(label=_("Why the record changes"), required=False, max_length=100)
+
+    def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        fields = forms.fields_for_model(Family, fields=FAMILY_FORM_FIELDS)
+        self.fields = {**fields, **({"reason": self.fields["reason"]} if editing else {})}
+        for name in ("applied_on", "home_study_issued_on", "home_study_expires_on", "training_issued_on", "training_expires_on"):
+            self.fields[name].widget = DateInput()
+        self.fields["region"].queryset = Region.objects.order_by("name_en")
+        self.fields["applied_on"].initial = timezone.localdate()
+
+
+class ApplicantForm(forms.Form):
+    """One applicant; the second one of a couple is optional (``optional``: blank means none)."""
+
+    def __init__(self, *args: object, optional: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from families.models import Applicant
+
+        self.optional = optional
+        self.fields.update(forms.fields_for_model(Applicant, fields=APPLICANT_FORM_FIELDS))
+        self.fields["birth_date"].widget = DateInput()
+        self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
+        if optional:
+            for field in self.fields.values():
+                field.required = False
+
+    def is_blank(self) -> bool:
+        return self.optional and not any((self.data.get(self.add_prefix(n)) or "").strip() for n in APPLICANT_FORM_FIELDS)
+
+    def full_clean(self) -> None:
+        if self.is_bound and self.is_blank():
+            self._errors, self.cleaned_data = forms.utils.ErrorDict(), {}
+            return
+        if self.optional and self.is_bound:
+            for name in ("last_name", "first_name", "birth_date", "sex", "iin"):
+                self.fields[name].required = True
+        super().full_clean()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        iin = data.get("iin")
+        if iin and not self.has_error("iin"):
+            for name, message in validate_iin_matches(iin, birth_date=data.get("birth_date"), sex=data.get("sex")).items():
+                if not self.has_error(name):
+                    self.add_error(name, message)
+        return data
+
+
+def applicant_forms(data: object = None, initial: list[dict] | None = None) -> list[ApplicantForm]:
+    initial = initial or []
+    return [ApplicantForm(data, prefix=f"a{i}", optional=i == 2, initial=initial[i - 1] if len(initial) >= i else None)
+            for i in (1, 2)]
+
+
+def add_family_error(family_form: forms.Form, people: list[ApplicantForm], field: str | None, message: object) -> None:
+    """Put a families.services refusal beside its field: ``applicants.<i>.<name>`` on applicant i+1."""
+    if field and field.startswith("applicants."):
+        parts = field.split(".")
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(people) and parts[2] in people[int(parts[1])].fields:
+            people[int(parts[1])].add_error(parts[2], message)
+            return
+        family_form.add_error(None, message)
+        return
+    family_form.add_error(field if field in family_form.fields else None, message)

@@ -5,6 +5,7 @@ type), digits as part of an IIN or a record number."""
 from django.db.models import Q, QuerySet
 
 from children.models import Child
+from families.models import Applicant, Family
 
 
 def _name_condition(word: str, prefix: str = "") -> Q:
@@ -24,4 +25,18 @@ def search_children(rows: QuerySet[Child], q: str, prefix: str = "") -> QuerySet
             rows = rows.filter(condition)
         else:
             rows = rows.filter(_name_condition(word, prefix))
+    return rows
+
+
+def search_families(rows: QuerySet[Family], q: str) -> QuerySet[Family]:
+    """Families with an applicant matching every word of ``q`` (names or part of an IIN; a whole
+    number alone is also the family's number)."""
+    for word in q.split():
+        applicants = Applicant.objects.filter(
+            Q(iin__contains=word) if word.isdigit() else _name_condition(word)
+        ).values("family_id")
+        condition = Q(pk__in=applicants)
+        if word.isdigit() and len(word) < 12:
+            condition |= Q(pk=int(word))
+        rows = rows.filter(condition)
     return rows

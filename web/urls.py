@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import cases, children, common, notifications, statistics, units, visits
+from web.views import cases, children, common, families, notifications, statistics, units, visits
 
 app_name = "web"
 
@@ -26,6 +26,10 @@ urlpatterns = [
     path("children/<int:pk>/edit/", children.edit_child, name="child-edit"),
     path("children/<int:pk>/siblings/add/", children.add_sibling_view, name="child-sibling-add"),
     path("children/<int:pk>/siblings/leave/", children.leave_sibling_group, name="child-sibling-leave"),
+    path("families/", families.families, name="families"),
+    path("families/new/", families.register_family, name="family-new"),
+    path("families/<int:pk>/", families.family_detail, name="family"),
+    path("families/<int:pk>/edit/", families.edit_family, name="family-edit"),
     path("notifications/", notifications.inbox, name="inbox"),
     path("notifications/<int:pk>/read/", notifications.mark_notification_read, name="notification-read"),
     path("unit/", units.dashboard, name="dashboard"),
