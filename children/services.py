@@ -6,6 +6,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
@@ -85,7 +86,7 @@ def create_child(
     case.full_clean()
     case.save()
     StageChange.objects.create(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor,
-                               reason=_("Child registered."), changed_at=case.stage_entered_at)
+                               reason=gettext_noop("Child registered."), changed_at=case.stage_entered_at)
     return child, warnings
 
 

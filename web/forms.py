@@ -263,3 +263,88 @@ def add_family_error(family_form: forms.Form, people: list[ApplicantForm], field
         family_form.add_error(None, message)
         return
     family_form.add_error(field if field in family_form.fields else None, message)
+
+
+# ---- documents -----------------------------------------------------------------------------------
+
+
+class DocumentForm(forms.Form):
+    """A document for a child's, family's or case's file. The file's size and type are checked by
+    documents.services (by its content, as for the API); the refusal shows beside the file field."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from documents.models import Document
+
+        self.fields.update(forms.fields_for_model(Document, fields=("doc_type", "title", "number", "document_date", "expires_on")))
+        self.fields["document_date"].widget = DateInput()
+        self.fields["expires_on"].widget = DateInput()
+        self.fields["document_date"].initial = timezone.localdate()
+        self.fields["file"] = forms.FileField(label=_("File (PDF, PNG, JPEG or DOCX)"), allow_empty_file=True)
+
+
+# ---- case notes ----------------------------------------------------------------------------------
+
+
+class CaseNoteForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    written_on = forms.DateField(label=_("Date"), widget=DateInput())
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+    sensitive = forms.BooleanField(label=_("Sensitive: only for those who may see the case's sensitive fields"), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from cases.models import CaseNote
+
+        self.fields["kind"].choices = BLANK + list(CaseNote.Kind.choices)
+        self.fields["written_on"].initial = timezone.localdate()
+
+
+# ---- consents, shares, emergency access ----------------------------------------------------------
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    given_by = forms.CharField(label=_("Given by (name)"), max_length=200)
+    given_on = forms.DateField(label=_("Given on"), widget=DateInput())
+    agrees = forms.TypedChoiceField(label=_("Answer"), choices=[("1", _("agrees")), ("0", _("refuses"))],
+                                    coerce=lambda v: v == "1", initial="1")
+    scope = forms.CharField(label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    region = forms.ModelChoiceField(label=_("Region covered (consent to share data only)"), required=False,
+                                    queryset=Region.objects.order_by("name_en"), empty_label=_("any region"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from consents.models import ConsentKind
+
+        self.fields["kind"].choices = BLANK + list(ConsentKind.choices)
+        self.fields["given_on"].initial = timezone.localdate()
+
+
+class RevokeConsentForm(forms.Form):
+    reason = forms.CharField(label=_("Why the consent is revoked"), widget=forms.Textarea(attrs={"rows": 2}))
+    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput(), required=False)
+
+
+class ShareCaseForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
+    expires_on = forms.DateField(label=_("Until (inclusive; empty: until revoked)"), required=False, widget=DateInput())
+    include_sensitive = forms.BooleanField(label=_("Include the sensitive fields"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: object, colleagues: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = colleagues
+        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} · {u.get_role_display()}"
+
+    def clean_expires_on(self) -> dt.date | None:
+        value = self.cleaned_data.get("expires_on")
+        if value is not None and value < timezone.localdate():
+            raise ValidationError(_("The expiry must be today or later."))
+        return value
+
+
+class EmergencyAccessForm(forms.Form):
+    case = forms.IntegerField(label=_("Case number"), min_value=1)
+    reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"),
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -9,6 +9,7 @@ from django.forms import DateField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,6 +33,7 @@ from web.forms import (
 )
 from web.search import search_children
 from web.views.common import paginate, query_without_page, roles_required
+from web.views.documents import documents_context
 
 CHILD_ROLES = ("social_worker", "supervisor")
 
@@ -157,6 +159,7 @@ def _child_context(request: HttpRequest, child: Child, sibling_form: AddSiblingF
         "child": child, "sensitive": sensitive, "cases": cases, "siblings": siblings, "hidden_siblings": hidden_siblings,
         "history": child_history(child, sensitive=sensitive), "editable": editable,
         "sibling_form": sibling_form or (AddSiblingForm() if editable else None),
+        "today": timezone.localdate(), **documents_context(request.user, "child", child.pk),
     }
 
 

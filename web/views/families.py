@@ -17,6 +17,7 @@ from families.services import create_family, update_family
 from web.forms import APPLICANT_FORM_FIELDS, FAMILY_FORM_FIELDS, FamilyForm, add_family_error, applicant_forms
 from web.search import search_families
 from web.views.common import paginate, query_without_page, roles_required
+from web.views.documents import documents_context
 
 FAMILY_ROLES = ("social_worker", "supervisor")
 
@@ -92,6 +93,7 @@ def family_context(request: HttpRequest, family: Family) -> dict:
         "family": family, "today": today, "expired": set(family.expired_documents(today)),
         "applicants": list(family.applicants.all()), "history": family_history(family),
         "editable": families_editable_by(request.user).filter(pk=family.pk).exists(),
+        **documents_context(request.user, "family", family.pk),
     }
 
 
