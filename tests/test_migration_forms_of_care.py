@@ -1,4 +1,4 @@
-"""The data migration of the 2025 forms of care on rows of the old shape (cases 0006, visits 0007):
+"""The data migration of the 2025 forms of care on rows of the old shape (cases 0007, visits 0007):
 "kinship" leaves the forms of care and becomes the carer's relationship on the placement."""
 
 import datetime as dt
@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [
-    ("cases", "0005_placement_active_updated_idx"),
+    ("cases", "0006_casenote"),
     ("families", "0001_initial"),
     ("visits", "0005_visit_updated_idx"),
     ("audit", "0003_emergency_flag_and_kind"),

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('families', '0002_family_changes_and_dates'),
-        ('cases', '0006_forms_of_care_2025'),
+        ('cases', '0007_forms_of_care_2025'),
     ]
 
     operations = [

@@ -41,7 +41,7 @@ RULES = [
     ("guest_family", None, 18, None, False, False,
      "Code on Marriage and Family, Article 137-1: a guest family is a step, not a placement."),
 ]
-REASON = "2025 forms of care: kinship is now the carer's relationship on the placement (cases 0006)"
+REASON = "2025 forms of care: kinship is now the carer's relationship on the placement (cases 0007)"
 
 
 def _write_history(apps, cursor, app_label: str, model_name: str, ids: list[int]) -> None:
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_ministry_and_regional_departments'),
-        ('cases', '0005_placement_active_updated_idx'),
+        ('cases', '0006_casenote'),
         ('children', '0001_initial'),
         ('families', '0002_family_changes_and_dates'),
         ('audit', '0004_forms_of_care_and_family_changes'),
