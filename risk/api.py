@@ -21,7 +21,7 @@ from families.api.serializers import FamilyOutputSerializer
 from families.selectors import family_list
 from risk.models import Factor, FamilyEvent, RiskAssessment
 from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for
-from risk.services import FAMILY_CHANGE_KINDS, record_family_change, record_family_event, record_sdq_assessment
+from risk.services import FAMILY_CHANGE_KIND_CHOICES, record_family_change, record_family_event, record_sdq_assessment
 
 
 def labelled(factors: list[dict]) -> list[dict]:
@@ -140,7 +140,7 @@ class FamilyEventsView(generics.ListAPIView):
 class FamilyChangeInput(serializers.Serializer):
     family = serializers.IntegerField()
     kind = serializers.ChoiceField(
-        choices=sorted(FAMILY_CHANGE_KINDS),
+        choices=FAMILY_CHANGE_KIND_CHOICES,
         help_text="death, divorce, departure (of an applicant: give applicant) or conviction, psychiatric, narcological, "
                   "prosecution (a failed carer check)",
     )

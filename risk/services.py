@@ -119,6 +119,7 @@ FAMILY_CHANGE_KINDS = {
     **{kind: "applicant" for kind in ApplicantLeaving.values},
     **{kind: "carer_check" for kind in CarerCheckFailure.values},
 }
+FAMILY_CHANGE_KIND_CHOICES = sorted(FAMILY_CHANGE_KINDS)
 
 
 def record_family_change(

@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         "VisitConditionEnum": "visits.models.Visit.Condition",
         "NotificationKindEnum": "notifications.models.Notification.Kind",
         "ConsentKindEnum": "consents.models.ConsentKind",
+        "FamilyChangeKindEnum": "risk.services.FAMILY_CHANGE_KIND_CHOICES",
+        "CaseNoteKindEnum": "cases.models.CaseNote.Kind",
     },
 }
 
