@@ -143,7 +143,7 @@ def caseload(*, user: User) -> list[dict]:
             placed=Count("id", filter=Q(stage=Stage.PLACED)),
             waiting=Count("id", filter=Q(stage=Stage.DECISION)),
         )
-        .order_by("-open_cases", "assigned_worker__last_name")
+        .order_by("-open_cases", "assigned_worker__last_name", "assigned_worker_id")
     )
 
 

@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from core.ordering import with_total_order
+
 PAGE_SIZE = 50
 
 # Where each role lands after signing in.
@@ -48,7 +50,9 @@ def roles_required(*roles: str) -> Callable:
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """One page of ``queryset`` in a total order (its own, then the primary key): with ties, pages
+    of a LIMIT/OFFSET query would repeat some rows and lose others."""
+    return Paginator(with_total_order(queryset), per_page).get_page(request.GET.get("page"))
 
 
 def query_without_page(request: HttpRequest) -> str:
