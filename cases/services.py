@@ -375,7 +375,7 @@ def end_placement(
     placement.end_notes = notes
     placement.full_clean()
     placement.save()
-    cancel_pending_visits(placement=placement)
+    cancel_pending_visits(placement=placement, actor=actor)
 
     if returned:
         child = Child.objects.select_for_update().get(pk=placement.child_id)

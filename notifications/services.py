@@ -4,9 +4,11 @@ e-mails.
 Exactly one reminder per event: every reminder is inserted by one set-based
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` against the unique key (recipient, kind, subject,
 due date), so re-running the sweep, or a worker dying half-way and its message being redelivered,
-never doubles a row. Each kind commits on its own; a kind that did not commit is simply done by
-the next run. Windows reach ``NOTIFICATION_CATCH_UP_DAYS`` back, so a sweep that did not run for a
-few days catches up. E-mails are sent by a separate task from the rows with ``emailed_at IS NULL``.
+never doubles a row. The subject is the real-world thing, not a row id that a re-plan or re-import
+could renew: a visit's reminders are about "visit:<placement>:<visit kind>" on the planned date.
+Each kind commits on its own; a kind that did not commit is simply done by the next run. Windows
+reach ``NOTIFICATION_CATCH_UP_DAYS`` back, so a sweep that did not run for a few days catches up.
+E-mails are sent by a separate task from the rows with ``emailed_at IS NULL``.
 """
 
 import datetime as dt
@@ -163,7 +165,8 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
             )"""
     return INSERT_COUNTED.format(select=f"""
         WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, pending AS MATERIALIZED (
-            SELECT v.id, v.planned_on, p.id AS placement_id, c.id AS case_id, c.assigned_worker_id, c.responsible_unit_id
+            SELECT v.id, v.kind AS visit_kind, v.planned_on, p.id AS placement_id, c.id AS case_id, c.assigned_worker_id,
+                   c.responsible_unit_id
             FROM visits_visit v
             JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
             JOIN cases_case c ON c.id = p.case_id
@@ -176,17 +179,17 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
             SELECT i.*, s.user_id FROM pending i
             JOIN inactive x ON x.id = i.assigned_worker_id JOIN supervisors s ON s.unit_id = i.responsible_unit_id
         )
-        SELECT i.recipient_id, 'visit_due', 'visit:' || i.id, i.planned_on,
+        SELECT i.recipient_id, 'visit_due', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
                format(%(due_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
         FROM to_worker i
         WHERE i.planned_on BETWEEN %(today)s AND %(until)s
         UNION ALL
-        SELECT i.recipient_id, 'visit_overdue', 'visit:' || i.id, i.planned_on,
+        SELECT i.recipient_id, 'visit_overdue', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
                format(%(overdue_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
         FROM to_worker i
         WHERE i.planned_on BETWEEN %(overdue_since)s AND %(yesterday)s
         UNION ALL
-        SELECT s.user_id, 'escalation', 'visit:' || i.id, i.planned_on,
+        SELECT s.user_id, 'escalation', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
                format(%(escalation_title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now()
         FROM pending i JOIN supervisors s ON s.unit_id = i.responsible_unit_id
         WHERE i.planned_on BETWEEN %(escalate_since)s AND %(escalate_last)s

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases.models import Placement
 from core.exceptions import DomainError
+from core.history import history_params, history_rows_sql
 from families.models import Family
 from risk.models import FamilyEvent, RiskAssessment, RiskPolicy
 from risk.scoring import ScoreChange, score_placements
+from visits.models import Visit
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +97,23 @@ def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
 
     within = RiskPolicy.current().extra_visit_within_days
     with transaction.atomic(), connection.cursor() as cursor:
+        # The extra visits and their history rows (who: the current change's user, or none for the
+        # nightly run), in one statement.
         cursor.execute(
             """
-            INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
-                                      child_condition, family_condition, checklist, concerns)
-            SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
-            FROM cases_placement p
-            WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
-              AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
-                              AND v.done_on IS NULL AND v.planned_on <= %(on)s)
-            """,
-            {"ids": placement_ids, "on": today + dt.timedelta(days=within)},
+            WITH planned AS (
+                INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
+                                          child_condition, family_condition, checklist, concerns)
+                SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
+                FROM cases_placement p
+                WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
+                                  AND v.done_on IS NULL AND v.planned_on <= %(on)s)
+                RETURNING *
+            )
+            """ + history_rows_sql(Visit, source="planned", history_type="+"),
+            {"ids": placement_ids, "on": today + dt.timedelta(days=within),
+             **history_params(reason=_("Extra visit: the placement moved into high risk of return."))},
         )
         notify_supervisors_of_placements(placement_ids=placement_ids, kind="high_risk", due_on=today)
 

@@ -7,14 +7,31 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
 from cases.models import Placement
 from core.exceptions import DomainError
+from core.history import history_kwargs, history_params, history_rows_sql
 from visits.models import CHECKLIST_ITEMS, Visit, VisitPolicy
-from visits.schedule import PLANNED_VISITS_SQL, plan_until, planned_dates, policy_params
+from visits.schedule import PLANNED_VISITS_SQL, UNWANTED_VISITS_SQL, plan_until, planned_dates, policy_params
 
 logger = logging.getLogger(__name__)
+
+# Why a visit was planned or removed, in its history (history_change_reason, 100 characters).
+REASON_PLACED = gettext_lazy("Planned from the visit policy when the child was placed.")
+REASON_POLICY = gettext_lazy("Re-planned after the visit policy was changed.")
+REASON_HORIZON = gettext_lazy("Planned by the nightly extension of the schedule.")
+REASON_ENDED = gettext_lazy("Cancelled: the placement ended.")
+
+
+def _planned_sql() -> str:
+    return PLANNED_VISITS_SQL.format(placement_filter="", history=history_rows_sql(Visit, source="planned", history_type="+"))
+
+
+def _unwanted_sql() -> str:
+    return UNWANTED_VISITS_SQL.format(placement_filter="", history=history_rows_sql(Visit, source="moved", history_type="-"))
 
 
 def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None = None) -> list[Visit]:
@@ -36,21 +53,30 @@ def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None
                 Visit.objects.filter(placement=placement, kind__in=[Visit.Kind.SCHEDULED, Visit.Kind.ANNUAL_REPORT])
                 .values_list("kind", "planned_on")
             )
-            created = Visit.objects.bulk_create(
-                [Visit(placement=placement, kind=kind, planned_on=day) for kind, day in wanted if (kind, day) not in existing]
+            created = bulk_create_with_history(
+                [Visit(placement=placement, kind=kind, planned_on=day) for kind, day in wanted if (kind, day) not in existing],
+                Visit, **history_kwargs(reason=str(REASON_PLACED)),
             )
         _assess_risk(placement=placement, reason="placement_start", today=today)
     return created
 
 
-def cancel_pending_visits(*, placement: Placement) -> int:
+def cancel_pending_visits(*, placement: Placement, actor: User | None = None) -> int:
     """Delete the visits not yet done that fall on or after the placement's end; returns how many.
 
-    Visits missed before the end stay, as the record of what did not happen.
+    Visits missed before the end stay, as the record of what did not happen. Each deletion leaves a
+    history row naming ``actor`` (else the current change's user) and the reason.
     """
     end = placement.ended_on or timezone.localdate()
+    deleted = 0
     with transaction.atomic():
-        deleted, _by_model = Visit.objects.filter(placement=placement, done_on__isnull=True, planned_on__gte=end).delete()
+        # One placement's few pending visits, deleted one by one so that each writes its history row.
+        for visit in Visit.objects.filter(placement=placement, done_on__isnull=True, planned_on__gte=end):
+            if actor is not None:
+                visit._history_user = actor
+            visit._change_reason = str(REASON_ENDED)
+            visit.delete()
+            deleted += 1
     return deleted
 
 
@@ -119,35 +145,33 @@ def _assess_risk(**kwargs: object) -> None:
     recompute_risk(**kwargs)
 
 
-def save_visit_policy(*, policy: VisitPolicy, today: dt.date | None = None) -> int:
+def save_visit_policy(*, policy: VisitPolicy, today: dt.date | None = None, actor: User | None = None) -> int:
     """Save an edited policy and re-plan the open placements' visits from it, in one transaction.
-    Returns the number of visits planned."""
+    Returns the number of visits planned (those that did not exist yet)."""
     with transaction.atomic():
         policy.full_clean()
         policy.save()
-        return regenerate_planned_visits(policy=policy, today=today)
+        return regenerate_planned_visits(policy=policy, today=today, actor=actor)
 
 
-def regenerate_planned_visits(*, policy: VisitPolicy, today: dt.date | None = None) -> int:
+def regenerate_planned_visits(*, policy: VisitPolicy, today: dt.date | None = None, actor: User | None = None) -> int:
     """After a policy change: re-plan, for every open placement of its form of care, the scheduled
     visits and reports not done yet from today on. Two statements whatever the number of placements.
-    Returns the number of visits planned."""
+
+    A visit the new policy still plans keeps its row (its id, and so its reminders and any link to
+    it); only those it no longer plans are deleted, and only the new dates are inserted. Every row
+    deleted or inserted leaves a history row with ``actor`` and the reason. Returns the number of
+    visits planned (inserted)."""
     today = today or timezone.localdate()
     from dateutil.relativedelta import relativedelta
 
-    params = {**policy_params(policy), "from_date": today, "to_date": today + relativedelta(months=policy.horizon_months)}
+    params = {**policy_params(policy), "from_date": today, "to_date": today + relativedelta(months=policy.horizon_months),
+              **history_params(user=actor, reason=str(REASON_POLICY))}
     if connection.vendor != "postgresql":
-        return _replan_one_by_one(policy=policy, from_date=today, to_date=params["to_date"], replace=True)
+        return _replan_one_by_one(policy=policy, from_date=today, to_date=params["to_date"], replace=True, actor=actor)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            """
-            DELETE FROM visits_visit v USING cases_placement p
-            WHERE v.placement_id = p.id AND p.ended_on IS NULL AND p.form_of_care = %(form)s
-              AND v.done_on IS NULL AND v.kind IN ('scheduled', 'annual_report') AND v.planned_on >= %(from_date)s
-            """,
-            params,
-        )
-        cursor.execute(PLANNED_VISITS_SQL.format(placement_filter=""), params)
+        cursor.execute(_unwanted_sql(), params)
+        cursor.execute(_planned_sql(), params)
         return cursor.rowcount
 
 
@@ -164,26 +188,35 @@ def extend_visit_horizons(*, today: dt.date | None = None, window_days: int = 7)
     with transaction.atomic(), connection.cursor() as cursor:
         for policy in VisitPolicy.objects.filter(repeat_every_months__isnull=False, repeat_until_months__isnull=True):
             to_date = today + relativedelta(months=policy.horizon_months)
-            params = {**policy_params(policy), "from_date": to_date - dt.timedelta(days=window_days), "to_date": to_date}
+            params = {**policy_params(policy), "from_date": to_date - dt.timedelta(days=window_days), "to_date": to_date,
+                      **history_params(reason=str(REASON_HORIZON))}
             if connection.vendor != "postgresql":
                 planned += _replan_one_by_one(policy=policy, from_date=params["from_date"], to_date=to_date, replace=False)
                 continue
-            cursor.execute(PLANNED_VISITS_SQL.format(placement_filter=""), params)
+            cursor.execute(_planned_sql(), params)
             planned += cursor.rowcount
     return planned
 
 
-def _replan_one_by_one(*, policy: VisitPolicy, from_date: dt.date, to_date: dt.date, replace: bool) -> int:
+def _replan_one_by_one(*, policy: VisitPolicy, from_date: dt.date, to_date: dt.date, replace: bool,
+                       actor: User | None = None) -> int:
     """The same as the set-based SQL, placement by placement: only for the SQLite quick start."""
     planned = 0
+    reason = str(REASON_POLICY if replace else REASON_HORIZON)
     with transaction.atomic():
         open_placements = Placement.objects.filter(ended_on__isnull=True, form_of_care=policy.form_of_care, started_on__lte=to_date)
         for placement in open_placements:
             pending = Visit.objects.filter(placement=placement, kind__in=[Visit.Kind.SCHEDULED, Visit.Kind.ANNUAL_REPORT])
+            wanted = {(kind, day) for kind, day in planned_dates(policy, started_on=placement.started_on, not_after=to_date)
+                      if day >= from_date}
             if replace:
-                pending.filter(done_on__isnull=True, planned_on__gte=from_date).delete()
+                for visit in pending.filter(done_on__isnull=True, planned_on__gte=from_date):
+                    if (visit.kind, visit.planned_on) not in wanted:
+                        visit._change_reason = reason
+                        if actor is not None:
+                            visit._history_user = actor
+                        visit.delete()
             existing = set(pending.values_list("kind", "planned_on"))
-            wanted = [(kind, day) for kind, day in planned_dates(policy, started_on=placement.started_on, not_after=to_date)
-                      if day >= from_date and (kind, day) not in existing]
-            planned += len(Visit.objects.bulk_create([Visit(placement=placement, kind=k, planned_on=d) for k, d in wanted]))
+            new = [Visit(placement=placement, kind=k, planned_on=d) for k, d in sorted(wanted - existing)]
+            planned += len(bulk_create_with_history(new, Visit, **history_kwargs(user=actor, reason=reason)))
     return planned
