@@ -333,7 +333,7 @@ def place_child(
     child.save(update_fields=["current_home", "updated_at"])
     case.child = child
     _record_move(case=case, to_stage=Stage.PLACED, actor=actor, reason=reason or _("Placed with the family."))
-    schedule_visits_for_placement(placement=placement)
+    schedule_visits_for_placement(placement=placement, actor=actor)
     return placement
 
 

@@ -48,13 +48,26 @@ def current_change() -> ChangeContext | None:
     return _current.get()
 
 
+def _request() -> Any:
+    """The request simple-history's middleware is serving, if any."""
+    from simple_history.models import HistoricalRecords
+
+    return getattr(HistoricalRecords.context, "request", None)
+
+
 def history_kwargs(*, user: Any = None, reason: str = "") -> dict[str, Any]:
-    """Arguments for simple-history's bulk helpers: the given user and reason, else the context's."""
+    """Arguments for simple-history's bulk helpers: the given user and reason, else the context's,
+    else the current request's user and its method and path."""
     context = _current.get()
+    request = _request()
     user_id = getattr(user, "pk", user)
     if user_id is None and context is not None:
         user_id = context.user_id
+    if user_id is None and request is not None and getattr(request.user, "is_authenticated", False):
+        user_id = request.user.pk
     reason = reason or (context.reason if context is not None else "")
+    if not reason and request is not None:
+        reason = f"{request.method} {request.path}"
     kwargs: dict[str, Any] = {"default_change_reason": str(reason)[:REASON_MAX_LENGTH]}
     if user_id is not None:
         from django.contrib.auth import get_user_model

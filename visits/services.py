@@ -34,13 +34,15 @@ def _unwanted_sql() -> str:
     return UNWANTED_VISITS_SQL.format(placement_filter="", history=history_rows_sql(Visit, source="moved", history_type="-"))
 
 
-def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None = None) -> list[Visit]:
+def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None = None,
+                                  actor: User | None = None) -> list[Visit]:
     """Plan the follow-up visits of a new placement from its form of care's policy.
 
     Called by the workflow inside the transaction that places the child. A form of care without a
     policy (a guest family is not a placement) plans nothing. Dates already planned are kept, so
     calling it twice does not double a visit. Also records the placement's first risk assessment,
-    so calibration knows the band at placement start.
+    so calibration knows the band at placement start. Each visit planned leaves a history row with
+    ``actor`` and the reason.
     """
     today = today or timezone.localdate()
     policy = VisitPolicy.objects.filter(form_of_care=placement.form_of_care).first()
@@ -55,7 +57,7 @@ def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None
             )
             created = bulk_create_with_history(
                 [Visit(placement=placement, kind=kind, planned_on=day) for kind, day in wanted if (kind, day) not in existing],
-                Visit, **history_kwargs(reason=str(REASON_PLACED)),
+                Visit, **history_kwargs(user=actor, reason=str(REASON_PLACED)),
             )
         _assess_risk(placement=placement, reason="placement_start", today=today)
     return created
