@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import OrganisationalUnit, User
@@ -452,7 +453,7 @@ def _write(batch: list[tuple[int, Any]], kind: str, actor: User | None) -> None:
 
 def _history(actor: User | None) -> dict[str, Any]:
     """Who and why of the history rows of an import (simple-history's bulk helpers)."""
-    return history_kwargs(user=actor, reason=_("Imported from the registry file."))
+    return history_kwargs(user=actor, reason=gettext_noop("Imported from the registry file."))
 
 
 def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
@@ -466,7 +467,7 @@ def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
     )
     StageChange.objects.bulk_create(
         [StageChange(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor, changed_at=now,
-                     reason=_("Imported from the registry file.")) for case in cases],
+                     reason=gettext_noop("Imported from the registry file.")) for case in cases],
         batch_size=1000,
     )
     return len(children)

@@ -7,6 +7,7 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from cases.models import Placement
@@ -37,10 +38,6 @@ def recompute_risk_for_placements(
     today = today or timezone.localdate()
     if reason not in RiskAssessment.Reason.values:
         raise ValueError(reason)
-    if connection.vendor != "postgresql":
-        # The score is PostgreSQL SQL; the SQLite quick start runs without it.
-        logger.info("Risk of return not computed: it needs PostgreSQL.")
-        return []
     with transaction.atomic():
         changes = score_placements(today=today, reason=reason, placement_ids=placement_ids, visit_id=visit_id)
         moved = [c.placement_id for c in changes if c.band == "high" and c.previous_band != "high"]
@@ -79,9 +76,6 @@ def record_sdq_assessment(*, placement: Placement, sdq_total_difficulties: int, 
 def recompute_all_risks(*, today: dt.date | None = None) -> int:
     """Nightly: recompute every active placement in one statement; returns the moves into high."""
     today = today or timezone.localdate()
-    if connection.vendor != "postgresql":
-        logger.info("Risk of return not computed: it needs PostgreSQL.")
-        return 0
     with transaction.atomic():
         changes = score_placements(today=today, reason=RiskAssessment.Reason.SWEEP)
         moved = [c.placement_id for c in changes]
@@ -113,7 +107,7 @@ def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
             )
             """ + history_rows_sql(Visit, source="planned", history_type="+"),
             {"ids": placement_ids, "on": today + dt.timedelta(days=within),
-             **history_params(reason=_("Extra visit: the placement moved into high risk of return."))},
+             **history_params(reason=gettext_noop("Extra visit: the placement moved into high risk of return."))},
         )
         notify_supervisors_of_placements(placement_ids=placement_ids, kind="high_risk", due_on=today)
 

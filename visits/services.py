@@ -7,7 +7,7 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
@@ -19,11 +19,12 @@ from visits.schedule import PLANNED_VISITS_SQL, UNWANTED_VISITS_SQL, plan_until,
 
 logger = logging.getLogger(__name__)
 
-# Why a visit was planned or removed, in its history (history_change_reason, 100 characters).
-REASON_PLACED = gettext_lazy("Planned from the visit policy when the child was placed.")
-REASON_POLICY = gettext_lazy("Re-planned after the visit policy was changed.")
-REASON_HORIZON = gettext_lazy("Planned by the nightly extension of the schedule.")
-REASON_ENDED = gettext_lazy("Cancelled: the placement ended.")
+# Why a visit was planned or removed, in its history (history_change_reason, 100 characters): stored
+# in English like the stage history's reasons, translatable where shown.
+REASON_PLACED = gettext_noop("Planned from the visit policy when the child was placed.")
+REASON_POLICY = gettext_noop("Re-planned after the visit policy was changed.")
+REASON_HORIZON = gettext_noop("Planned by the nightly extension of the schedule.")
+REASON_ENDED = gettext_noop("Cancelled: the placement ended.")
 
 
 def _planned_sql() -> str:
@@ -57,7 +58,7 @@ def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None
             )
             created = bulk_create_with_history(
                 [Visit(placement=placement, kind=kind, planned_on=day) for kind, day in wanted if (kind, day) not in existing],
-                Visit, **history_kwargs(user=actor, reason=str(REASON_PLACED)),
+                Visit, **history_kwargs(user=actor, reason=REASON_PLACED),
             )
         _assess_risk(placement=placement, reason="placement_start", today=today)
     return created
@@ -76,7 +77,7 @@ def cancel_pending_visits(*, placement: Placement, actor: User | None = None) ->
         for visit in Visit.objects.filter(placement=placement, done_on__isnull=True, planned_on__gte=end):
             if actor is not None:
                 visit._history_user = actor
-            visit._change_reason = str(REASON_ENDED)
+            visit._change_reason = REASON_ENDED
             visit.delete()
             deleted += 1
     return deleted
@@ -168,9 +169,7 @@ def regenerate_planned_visits(*, policy: VisitPolicy, today: dt.date | None = No
     from dateutil.relativedelta import relativedelta
 
     params = {**policy_params(policy), "from_date": today, "to_date": today + relativedelta(months=policy.horizon_months),
-              **history_params(user=actor, reason=str(REASON_POLICY))}
-    if connection.vendor != "postgresql":
-        return _replan_one_by_one(policy=policy, from_date=today, to_date=params["to_date"], replace=True, actor=actor)
+              **history_params(user=actor, reason=REASON_POLICY)}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_unwanted_sql(), params)
         cursor.execute(_planned_sql(), params)
@@ -191,34 +190,7 @@ def extend_visit_horizons(*, today: dt.date | None = None, window_days: int = 7)
         for policy in VisitPolicy.objects.filter(repeat_every_months__isnull=False, repeat_until_months__isnull=True):
             to_date = today + relativedelta(months=policy.horizon_months)
             params = {**policy_params(policy), "from_date": to_date - dt.timedelta(days=window_days), "to_date": to_date,
-                      **history_params(reason=str(REASON_HORIZON))}
-            if connection.vendor != "postgresql":
-                planned += _replan_one_by_one(policy=policy, from_date=params["from_date"], to_date=to_date, replace=False)
-                continue
+                      **history_params(reason=REASON_HORIZON)}
             cursor.execute(_planned_sql(), params)
             planned += cursor.rowcount
-    return planned
-
-
-def _replan_one_by_one(*, policy: VisitPolicy, from_date: dt.date, to_date: dt.date, replace: bool,
-                       actor: User | None = None) -> int:
-    """The same as the set-based SQL, placement by placement: only for the SQLite quick start."""
-    planned = 0
-    reason = str(REASON_POLICY if replace else REASON_HORIZON)
-    with transaction.atomic():
-        open_placements = Placement.objects.filter(ended_on__isnull=True, form_of_care=policy.form_of_care, started_on__lte=to_date)
-        for placement in open_placements:
-            pending = Visit.objects.filter(placement=placement, kind__in=[Visit.Kind.SCHEDULED, Visit.Kind.ANNUAL_REPORT])
-            wanted = {(kind, day) for kind, day in planned_dates(policy, started_on=placement.started_on, not_after=to_date)
-                      if day >= from_date}
-            if replace:
-                for visit in pending.filter(done_on__isnull=True, planned_on__gte=from_date):
-                    if (visit.kind, visit.planned_on) not in wanted:
-                        visit._change_reason = reason
-                        if actor is not None:
-                            visit._history_user = actor
-                        visit.delete()
-            existing = set(pending.values_list("kind", "planned_on"))
-            new = [Visit(placement=placement, kind=k, planned_on=d) for k, d in sorted(wanted - existing)]
-            planned += len(bulk_create_with_history(new, Visit, **history_kwargs(user=actor, reason=reason)))
     return planned
