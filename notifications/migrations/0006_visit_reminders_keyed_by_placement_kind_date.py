@@ -25,8 +25,6 @@ REKEY = r"""
 
 
 def rekey(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return  # the SQLite quick start starts empty
     schema_editor.execute(REKEY)
 
 
