@@ -86,7 +86,9 @@ class MoveStageForm(forms.Form):
 
 class EndPlacementForm(forms.Form):
     ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
-    end_reason = forms.ChoiceField(label=_("Why the placement ends"), choices=BLANK + list(EndReason.choices), required=False)
+    # A move to another family is its own action (cases.services.move_child), not an end.
+    end_reason = forms.ChoiceField(label=_("Why the placement ends"), required=False,
+                                   choices=BLANK + [c for c in EndReason.choices if c[0] != EndReason.MOVED])
     return_reason = forms.ChoiceField(label=_("Reason for return"), choices=BLANK + list(ReturnReason.choices), required=False)
     home = forms.ModelChoiceField(label=_("Children's home the child returns to"), required=False,
                                   queryset=ChildrensHome.objects.none(),

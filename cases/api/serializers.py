@@ -122,7 +122,7 @@ class PlaceInputSerializer(serializers.Serializer):
 
 class EndPlacementInputSerializer(serializers.Serializer):
     ended_on = serializers.DateField()
-    end_reason = serializers.ChoiceField(choices=EndReason.choices)
+    end_reason = serializers.ChoiceField(choices=[c for c in EndReason.choices if c[0] != EndReason.MOVED])
     return_reason = serializers.ChoiceField(choices=ReturnReason.choices, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     home = serializers.PrimaryKeyRelatedField(queryset=ChildrensHome.objects.all(), required=False, allow_null=True,

@@ -176,9 +176,25 @@ EMERGENCY_ACCESS_MIN_REASON_LENGTH = 10
 # that count as a permanent family; the placement ends that count as a move; limits of a request.
 STATS_SUPPRESSION_K = env_int("STATS_SUPPRESSION_K", 10)
 STATS_PERMANENT_FORMS_OF_CARE = ["adoption", "guardianship", "trusteeship", "kinship"]
-STATS_PLACEMENT_MOVE_END_REASONS = ["returned", "transferred"]
+# Placement ends that move the child back into an institution (a placement move in the stability
+# measure; the moves into a family are the starts of placements in non-permanent forms of care).
+STATS_PLACEMENT_MOVE_END_REASONS = ["returned"]
+# Ends of a permanent placement that are not a breakdown: it "still holds" for permanency in 12 months.
+STATS_PLACEMENT_HOLDING_END_REASONS = ["permanency", "came_of_age", "reunified"]
+# Exits counted by CFSR re-entry besides reunification: a case closed from a placement in these forms
+# (guardianship and living with a relative; CFSR leaves adoption out).
+STATS_REENTRY_EXIT_FORMS_OF_CARE = ["guardianship", "trusteeship", "kinship"]
 STATS_MAX_CELLS = env_int("STATS_MAX_CELLS", 20000)
-STATS_MAX_EPSILON = 10.0
+# Differential privacy (docs/statistics.md): the epsilons a release may use (a request's epsilon is
+# rounded down to one of them, so that a nudged epsilon is the same release); the largest is 1
+# because above it the discrete Laplace noise is 0 in most cells and the release is nearly exact.
+STATS_EPSILONS = [0.1, 0.25, 0.5, 1.0]
+STATS_MAX_EPSILON = max(STATS_EPSILONS)
+# Each analyst's privacy budget per calendar quarter: the sum of the epsilons of the new noisy
+# releases they may ask for (a release already published costs nothing).
+STATS_PRIVACY_BUDGET = float(os.environ.get("STATS_PRIVACY_BUDGET", "4.0"))
+# At most this many records (cases, placements) of one child count in a noisy flow table.
+STATS_DP_RECORDS_PER_CHILD = 2
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
