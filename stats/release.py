@@ -229,6 +229,17 @@ def _method(k: int, *, perturbed: bool) -> str:
     return text
 
 
+def _layout(table: Table) -> str:
+    if table.two_dimensional:
+        published = set(table.total_keys())
+        if len(published) == len(table._all_total_keys()):
+            return "2-D (cells, row totals, column totals, grand total)"
+        return "2-D (cells and the totals on each date; a stock has no total across dates)"
+    if table.total_keys():
+        return "1-D (cells and grand total)"
+    return "1-D (cells; a stock has no total across dates)"
+
+
 def _disclosure_statement(table: Table, suppress: bool, k: int, *, perturbed: bool) -> dict[str, object]:
     if not suppress:
         return {"applied": False}
@@ -236,8 +247,7 @@ def _disclosure_statement(table: Table, suppress: bool, k: int, *, perturbed: bo
         "applied": True,
         "k": k,
         "method": _method(k, perturbed=perturbed),
-        "table_layout": "2-D (cells, row totals, column totals, grand total)" if table.two_dimensional
-        else "1-D (cells and grand total)",
+        "table_layout": _layout(table),
     }
     if perturbed:
         statement["cell_key"] = cellkey.describe()
