@@ -105,9 +105,11 @@ RAW_SQL = {
         SELECT region_id, year, count(*) AS children, sum(moves)::bigint AS moves, sum(window_end - opened_on)::bigint AS days_in_care
         FROM (
           SELECT c.region_id, EXTRACT(YEAR FROM k.opened_on)::int AS year, k.opened_on, w.window_end,
-            (SELECT count(*) FROM cases_placement p WHERE p.case_id = k.id AND (
-                (p.form_of_care NOT IN ('adoption', 'guardianship', 'trusteeship', 'kinship') AND p.started_on <= w.window_end)
-                OR (p.end_reason = 'returned' AND p.ended_on <= w.window_end))) AS moves
+            -- a start in a non-permanent form and a return are two moves, even of one placement
+            (SELECT count(*) FILTER (WHERE p.form_of_care NOT IN ('adoption', 'guardianship', 'trusteeship', 'kinship')
+                                       AND p.started_on <= w.window_end)
+                    + count(*) FILTER (WHERE p.end_reason = 'returned' AND p.ended_on <= w.window_end)
+             FROM cases_placement p WHERE p.case_id = k.id) AS moves
           FROM cases_case k JOIN children_child c ON c.id = k.child_id
           CROSS JOIN LATERAL (SELECT LEAST((k.opened_on + interval '12 months')::date, COALESCE(k.closed_on, 'infinity'),
               COALESCE((SELECT min(started_on) FROM cases_placement p WHERE p.case_id = k.id
