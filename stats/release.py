@@ -8,11 +8,9 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.exceptions import DomainError
 from regions.models import Region
 from stats import cellkey
 from stats.dimensions import DIMENSIONS, format_quarter, value_label
@@ -38,17 +36,6 @@ def current_snapshot() -> FactsRefresh:
     return latest
 
 
-def ensure_statistics_available() -> None:
-    """The indicators are PostgreSQL SQL (grouping sets, date arithmetic, percentiles): say so on the
-    SQLite quick start instead of failing."""
-    if connection.vendor != "postgresql":
-        raise DomainError(
-            _("Statistics are computed by PostgreSQL; the quick start on SQLite does not compute them. "
-              "Run Otbasy on PostgreSQL (DATABASE_URL) to see them."),
-            code="unavailable",
-        )
-
-
 def published_statistics(
     *, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None, user: User | None = None
 ) -> dict:
@@ -57,7 +44,6 @@ def published_statistics(
     published once per canonical request (stats.release.canonical_spec) and served unchanged to every
     equivalent request, whoever asks, in any language and after any refresh; a new one is paid for
     from ``user``'s privacy budget (DomainError on the epsilon field when it is used up)."""
-    ensure_statistics_available()
     snapshot = current_snapshot()
     if epsilon is None:
         return _build(spec=spec, suppress=suppress, k=k, epsilon=None, snapshot=snapshot)
