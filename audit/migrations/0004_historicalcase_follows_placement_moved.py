@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audit', '0003_emergency_flag_and_kind'),
-        ('cases', '0006_case_follows_placement_moved'),
+        ('cases', '0007_case_follows_placement_moved'),
     ]
 
     operations = [

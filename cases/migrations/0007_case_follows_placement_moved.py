@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_ministry_and_regional_departments'),
-        ('cases', '0005_placement_active_updated_idx'),
+        ('cases', '0006_casenote'),
         ('children', '0001_initial'),
         ('families', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
