@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from kombu import Queue
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A user's own write pins their next requests' reads to the primary (core/replica.py).
+    "core.replica.PinAfterWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -107,6 +110,29 @@ DATABASES = {
 }
 # A kept connection is checked before reuse, so a web process recovers by itself after PostgreSQL restarts.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
+
+
+def replica_database() -> dict | None:
+    """The ``replica`` alias from DATABASE_REPLICA_URL (a streaming hot standby of the primary), or
+    None: absent, every read goes to the primary. Which reads may go there: core/replica.py."""
+    url = os.environ.get("DATABASE_REPLICA_URL")
+    if not url:
+        return None
+    replica = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    replica["CONN_HEALTH_CHECKS"] = True
+    # A dead replica must cost seconds, not the client's patience: the reads then fall back to the primary.
+    replica.setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
+
+
+if replica := replica_database():
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# After a write, the user's requests read the primary for this long (the pinning cookie).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+# After the replica failed to answer, each process reads the primary for this long before trying again.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -194,6 +220,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Queues per purpose, so a long statistics refresh or import never delays a reminder or an e-mail.
+# Run at least one worker per queue (README, "Production"); a task not listed goes to "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "notifications.nightly_risk": {"queue": "risk"},
+    "risk.*": {"queue": "risk"},
+    "notifications.*": {"queue": "reminders"},
+    "visits.*": {"queue": "reminders"},
+    "stats.*": {"queue": "statistics"},
+    "registry.*": {"queue": "bulk"},
+    "documents.*": {"queue": "bulk"},
+    "access.*": {"queue": "default"},
+}
+# A worker started without -Q consumes every queue (the quick start, small deployments).
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "reminders", "risk", "statistics", "bulk")]
 # Kombu's Redis transport redelivers a message not acknowledged within this time (a worker died
 # mid-task); our tasks are idempotent and short, so a small value only speeds up recovery.
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
