@@ -232,6 +232,7 @@ CELERY_TASK_ROUTES = {
     "registry.*": {"queue": "bulk"},
     "documents.*": {"queue": "bulk"},
     "access.*": {"queue": "default"},
+    "audit.*": {"queue": "default"},
 }
 # A worker started without -Q consumes every queue (the quick start, small deployments).
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "reminders", "risk", "statistics", "bulk")]
@@ -250,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
 # The statistics snapshot (stats/) is rebuilt nightly, after the day's records are in.
 CELERY_BEAT_SCHEDULE["refresh-statistics"] = {"task": "stats.refresh_statistics", "schedule": crontab(hour=2, minute=30)}
 # Expired case grants give no access already; this only deletes them (access/tasks.py).
+# The audit tables' monthly partitions, created three months ahead (audit/partitions.py).
+CELERY_BEAT_SCHEDULE["ensure-audit-partitions"] = {"task": "audit.ensure_partitions", "schedule": crontab(hour=0, minute=30)}
+# How many whole months of access log and change history stay in the database; older months are
+# exported and detached by `manage.py audit_partitions --detach` (run it monthly).
+AUDIT_RETENTION_MONTHS = env_int("AUDIT_RETENTION_MONTHS", 84)
+AUDIT_EXPORT_DIR = os.environ.get("AUDIT_EXPORT_DIR", str(BASE_DIR / "audit-exports"))
 CELERY_BEAT_SCHEDULE["delete-expired-grants"] = {"task": "access.delete_expired_grants", "schedule": crontab(hour=3, minute=15)}
 # Reminders (notifications/services.py). Stage limits for "case stuck" are the cases app's
 # StageTimeLimit policy table.
