@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.slow]
     ("notifications.daily_sweep", "reminders"),
     ("notifications.send_emails", "reminders"),
     ("visits.extend_horizons", "reminders"),
-    ("notifications.nightly_risk", "risk"),
+    ("risk.nightly_scoring", "risk"),
     ("stats.refresh_statistics", "statistics"),
     ("access.delete_expired_grants", "default"),
     ("some.unlisted_task", "default"),
@@ -38,8 +38,11 @@ def test_each_task_is_routed_to_the_queue_of_its_purpose(task, queue):
     assert route["queue"].name == queue
 
 
-def test_a_worker_started_without_queues_consumes_every_queue():
-    assert {q.name for q in app.amqp.queues.values()} == {"default", "reminders", "risk", "statistics", "bulk"}
+def test_a_worker_started_without_queues_consumes_every_queue_each_bound_by_its_own_key():
+    queues = app.amqp.queues.values()
+    assert {q.name for q in queues} == {"default", "reminders", "risk", "statistics", "bulk"}
+    # A queue bound by another's key would receive that queue's messages too.
+    assert {q.name: q.routing_key for q in queues} == {q.name: q.name for q in queues}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -226,7 +226,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # Run at least one worker per queue (README, "Production"); a task not listed goes to "default".
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "notifications.nightly_risk": {"queue": "risk"},
     "risk.*": {"queue": "risk"},
     "notifications.*": {"queue": "reminders"},
     "visits.*": {"queue": "reminders"},
@@ -237,7 +236,13 @@ CELERY_TASK_ROUTES = {
     "audit.*": {"queue": "default"},
 }
 # A worker started without -Q consumes every queue (the quick start, small deployments).
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "reminders", "risk", "statistics", "bulk")]
+# Each queue has its own exchange and routing key: a queue bound by the default key would receive
+# every other queue's messages too.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("default", "reminders", "risk", "statistics", "bulk")
+]
+CELERY_TASK_DEFAULT_EXCHANGE = "default"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
 # Kombu's Redis transport redelivers a message not acknowledged within this time (a worker died
 # mid-task); our tasks are idempotent and short, so a small value only speeds up recovery.
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
