@@ -116,7 +116,7 @@ def test_social_worker_records_a_visit_and_sees_the_risk_change(page, shoot, uni
     shoot("04-record-visit-error")
     page.fill("#id_seen_by", "A. Nurpeisova")
     page.click("main button[type=submit]")
-    page.wait_for_selector("text=The visit is recorded and the risk of return recomputed.")
+    page.wait_for_selector("text=The visit is recorded; the risk of return, recomputed, is")
     after = page.locator("#risk .badge").first.inner_text()
     assert after != before
     assert "High" in after or "Medium" in after
