@@ -1,4 +1,4 @@
-"""Tests run against the real parts: PostgreSQL and Redis, never SQLite."""
+"""Tests run against the real parts: PostgreSQL (the server on DATABASE_URL, not the embedded one) and Redis."""
 
 import os
 
