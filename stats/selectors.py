@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 
+from core.replica import replica_reads
 from regions.models import Region
 from stats.dimensions import NO_FAMILY_PLACEMENT, OVER_AGE_BAND, category_values, dimension_sql, format_quarter
 from stats.indicators import DEFAULT_YEARS, INDICATORS, Indicator, QuerySpec
@@ -199,7 +200,8 @@ def fetch_rows(indicator: Indicator, spec: QuerySpec) -> list[dict]:
         return []  # a year after the as_of date: nothing to count (zeros)
     stock = stock_by_period_sql(spec)
     sql, params = stock or build_sql(indicator, spec)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The snapshot tables are read on the replica when one is configured (docs/replica.md).
+    with replica_reads() as alias, transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         # For this query only: hash aggregates and sorts over a million rows stay in memory instead
         # of spilling to disk, and JIT compilation (tens of ms) does not pay off for one scan.
         cursor.execute(

@@ -170,8 +170,22 @@ def test_recording_a_visit_marks_it_done_and_recomputes_the_risk(client, worker,
     assert response.status_code == 200
     visit.refresh_from_db()
     assert visit.done_on == timezone.localdate()
-    assert b"The visit is recorded and the risk of return recomputed." in response.content
-    assert b"serious concerns at the last visit" in response.content
+    assert b"The visit is recorded; the risk of return, recomputed, is high (" in response.content
+    assert b"serious concerns about both the child and the family at the last visit" in response.content
+
+
+def test_recording_a_visit_of_an_ended_placement_does_not_claim_a_recomputation(client, worker, placed_case):
+    placement = placed_case.placements.get()
+    visit = placement.visits.order_by("planned_on").first()
+    placement.ended_on, placement.end_reason = max(visit.planned_on, timezone.localdate() - dt.timedelta(days=1)), "permanency"
+    placement.save()
+    url = reverse("web:visit-record", args=[placed_case.pk, visit.pk])
+    response = signed_in(client, worker).post(url, _visit_form(done_on=visit.planned_on.isoformat()), follow=True)
+    assert response.status_code == 200, response.content
+    visit.refresh_from_db()
+    assert visit.done_on == visit.planned_on
+    assert b"The visit is recorded." in response.content
+    assert b"recomputed" not in response.content
 
 
 def test_visit_form_shows_the_error_next_to_the_field_and_keeps_the_input(client, worker, placed_case):

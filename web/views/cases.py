@@ -71,7 +71,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         overdue=filters.get("overdue", False), order=filters.get("order") or "recent",
     )
     page = paginate(request, cases)
-    context = {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate()}
+    # A supervisor sees the cases of the units they supervise, not cases of their own.
+    heading = _("Cases of the unit") if request.user.is_supervisor else _("My cases")
+    context = {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate(),
+               "heading": heading}
     # HTMX asks only for the table when a filter changes.
     template = "web/cases/_case_table.html" if request.headers.get("HX-Request") else "web/cases/case_list.html"
     return render(request, template, context)
