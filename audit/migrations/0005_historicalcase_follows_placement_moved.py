@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_emergency_flag_and_kind'),
+        ('audit', '0004_partition_audit_tables_by_month'),
         ('cases', '0007_case_follows_placement_moved'),
     ]
 
