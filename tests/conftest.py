@@ -46,6 +46,14 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts without the previous one's cached figures (the dashboards')."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def region(db):
     from regions.models import Region
