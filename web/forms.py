@@ -127,14 +127,19 @@ def today() -> dt.date:
 # ---- a supervisor's work: caseloads, reassignment, transfer, family approval -------------------
 
 
+def worker_label(user: User) -> str:
+    """A worker as a supervisor picks them: the name and the district (a region has several)."""
+    return f"{user.get_full_name() or user.username} ({user.unit.name})" if user.unit_id else user.get_full_name()
+
+
 class WorkerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.get_full_name() or obj.username} — {obj.unit}"
+        return worker_label(obj)
 
 
 class WorkersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.get_full_name() or obj.username} — {obj.unit}"
+        return worker_label(obj)
 
 
 class CaseIdsField(forms.Field):
@@ -155,7 +160,7 @@ class ReassignCasesForm(forms.Form):
     """The cases ticked on the list (or every open case of one worker) and who takes them."""
 
     case = CaseIdsField(label=_("Cases"), required=False)
-    all_of_worker = forms.ModelChoiceField(label=_("Every open case of"), required=False, queryset=User.objects.none())
+    all_of_worker = WorkerChoiceField(label=_("Every open case of"), required=False, queryset=User.objects.none(), empty_label="—")
     workers = WorkersChoiceField(
         label=_("Hand the cases to"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 4}),
         help_text=_("Several colleagues take the cases in turn (round-robin), each within the case's own unit."),

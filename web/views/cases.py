@@ -76,8 +76,7 @@ def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | 
     )
     page = paginate(request, cases)
     if supervising and reassign_form is None:
-        chosen = filters.get("worker")
-        reassign_form = ReassignCasesForm(workers=workers, initial={"all_of_worker": None if chosen is None else chosen.pk})
+        reassign_form = ReassignCasesForm(workers=workers)
     return {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate(),
             "reassign_form": reassign_form, "filtered_worker": filters.get("worker")}
 

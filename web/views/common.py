@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -71,7 +71,7 @@ def forget_dashboard(user: Any) -> None:
     """Drop a supervisor's cached dashboard figures after they changed something they show
     (a reassignment, a transfer, a decision); others' entries expire after DASHBOARD_CACHE_SECONDS."""
     with contextlib.suppress(Exception):
-        cache.delete(dashboard_cache_key(user))
+        caches["dashboard"].delete(dashboard_cache_key(user))
 
 
 DASHBOARD_CACHE_SECONDS: int = settings.DASHBOARD_CACHE_SECONDS

@@ -5,7 +5,7 @@ import contextlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,7 +50,7 @@ def _figures(user: object, today: object) -> dict:
     dropped when the user reassigns, transfers or reviews (forget_dashboard)."""
     key = dashboard_cache_key(user)
     try:
-        cached = cache.get(key)
+        cached = caches["dashboard"].get(key)
     except Exception:
         cached = None
     if cached is not None and cached["today"] == today:
@@ -69,7 +69,7 @@ def _figures(user: object, today: object) -> dict:
         "calibration": _calibration(user),
     }
     with contextlib.suppress(Exception):
-        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+        caches["dashboard"].set(key, figures, DASHBOARD_CACHE_SECONDS)
     return figures
 
 
