@@ -138,3 +138,57 @@ def test_the_supervisors_own_reassignment_drops_the_cached_figures(client, super
     client.post(reverse("web:cases-reassign"), {"case": [case.pk], "workers": [colleague.pk]})
     after = {r["worker"]: r["open_cases"] for r in client.get(reverse("web:dashboard")).context["caseload"]}
     assert after == {colleague: 1}
+
+
+def test_dashboard_says_there_are_more_overdue_visits_than_listed(client, supervisor, worker, monkeypatch):
+    from web.views import units as dashboard_view
+
+    monkeypatch.setattr(dashboard_view, "LIST_LIMIT", 2)
+    _unit_with_high_risk_overdue_placements(worker, 3, 0)
+    client.force_login(supervisor)
+    html = client.get(reverse("web:dashboard")).content.decode()
+    assert '<div class="n">2+</div>' in html
+    assert "The 2 oldest; there are more." in html
+
+
+def test_calibration_shows_returns_by_band_at_placement_start(client, supervisor, worker):
+    from cases.services import end_placement
+    from risk.services import recompute_risk
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED)
+    placement = factories.PlacementFactory(case=case, started_on=timezone.localdate() - dt.timedelta(days=100))
+    recompute_risk(placement=placement, reason="placement_start")
+    band = placement.risk_assessments.get().band
+    end_placement(placement=placement, ended_on=timezone.localdate(), end_reason="returned", return_reason="family_conflict",
+                  actor=worker, home=case.child.current_home)
+    client.force_login(supervisor)
+    rows = {r["band"]: r for r in client.get(reverse("web:dashboard")).context["calibration"]}
+    assert (rows[band]["ended"], rows[band]["returned"], rows[band]["rate"]) == (1, 1, 100.0)
+    assert all(r["ended"] == 0 for b, r in rows.items() if b != band)
+
+
+def test_oldest_overdue_visits_are_those_not_done_before_today_on_active_placements_in_sight(supervisor, worker):
+    from web.selectors import overdue_visits
+
+    today = timezone.localdate()
+
+    def placement(**case):
+        made = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED, **case)
+        return factories.PlacementFactory(case=made, child=made.child)
+
+    first, second = placement(), placement()
+    oldest = factories.VisitFactory(placement=second, planned_on=today - dt.timedelta(days=40))
+    older = factories.VisitFactory(placement=first, planned_on=today - dt.timedelta(days=20))
+    recent = factories.VisitFactory(placement=second, planned_on=today - dt.timedelta(days=1))
+    factories.VisitFactory(placement=first, planned_on=today)  # due today: not overdue yet
+    factories.VisitFactory(placement=first, planned_on=today - dt.timedelta(days=30), done_on=today, worker=worker)
+    ended = placement()
+    factories.VisitFactory(placement=ended, planned_on=today - dt.timedelta(days=90))
+    ended.ended_on, ended.end_reason = today, "permanency"
+    ended.save()
+    elsewhere = factories.PlacementFactory(case=factories.CaseFactory(
+        stage=Stage.PLACED, child__region=factories.region_by_code("astana")))
+    factories.VisitFactory(placement=elsewhere, planned_on=today - dt.timedelta(days=99))
+    assert overdue_visits(user=supervisor, limit=10, today=today) == [oldest, older, recent]
+    assert overdue_visits(user=supervisor, limit=2, today=today) == [oldest, older]
+    assert overdue_visits(user=worker, limit=10, today=today) == [oldest, older, recent]

@@ -2,7 +2,7 @@
 its own region, a regional department under the ministry. Rows that break the rule are repaired
 first where the right parent is evident (the department of the unit's region, the ministry); a
 row that cannot be repaired stops the migration with its code. Then a trigger makes the database
-refuse any new break (PostgreSQL and SQLite)."""
+refuse any new break."""
 
 from django.db import migrations
 
@@ -44,25 +44,6 @@ DROP TRIGGER IF EXISTS accounts_unit_parent_one_level_up ON accounts_organisatio
 DROP FUNCTION IF EXISTS accounts_unit_parent_one_level_up();
 """
 
-# SQLite (the quick start): the same rule, one trigger per statement kind.
-SQLITE_CHECK = """
-SELECT RAISE(ABORT, 'a unit belongs directly under the unit one level up (district under its region''s department, department under the ministry)')
-WHERE (NEW.kind = 'ministry' AND NEW.parent_id IS NOT NULL)
-   OR (NEW.kind = 'region' AND COALESCE((SELECT kind FROM accounts_organisationalunit WHERE id = NEW.parent_id), '') <> 'ministry')
-   OR (NEW.kind = 'district' AND NOT EXISTS (SELECT 1 FROM accounts_organisationalunit p
-                                             WHERE p.id = NEW.parent_id AND p.kind = 'region' AND p.region_id = NEW.region_id));
-"""
-SQLITE = [
-    f"CREATE TRIGGER accounts_unit_parent_insert BEFORE INSERT ON accounts_organisationalunit BEGIN {SQLITE_CHECK} END;",
-    f"CREATE TRIGGER accounts_unit_parent_update BEFORE UPDATE OF parent_id, kind, region_id ON accounts_organisationalunit "
-    f"BEGIN {SQLITE_CHECK} "
-    "SELECT RAISE(ABORT, 'the unit has units under it; move them first') "
-    "WHERE (NEW.kind <> OLD.kind OR NEW.region_id IS NOT OLD.region_id) "
-    "AND EXISTS (SELECT 1 FROM accounts_organisationalunit c WHERE c.parent_id = NEW.id); END;",
-]
-SQLITE_BACKWARD = ["DROP TRIGGER IF EXISTS accounts_unit_parent_insert;", "DROP TRIGGER IF EXISTS accounts_unit_parent_update;"]
-
-
 def repair(apps, schema_editor):
     """Re-parent units whose parent is not one level up, where the right parent is evident."""
     Unit = apps.get_model("accounts", "OrganisationalUnit")
@@ -88,21 +69,11 @@ def repair(apps, schema_editor):
 
 
 def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE:
-            schema_editor.execute(statement)
+    schema_editor.execute(POSTGRES, params=None)  # params=None: the '%' of RAISE are not placeholders
 
 
 def backward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_BACKWARD)
-    elif vendor == "sqlite":
-        for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
+    schema_editor.execute(POSTGRES_BACKWARD)
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,8 @@
 """Case pages: the case list (a worker's own cases, a supervisor's unit), the case page with its stage,
 placement and matching forms."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
@@ -17,7 +19,8 @@ from access.services import assign_case, reassign_case, reassign_cases, transfer
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case, Stage
-from cases.services import ALLOWED_TRANSITIONS, end_placement, moves_offered, place_child, transition_case
+from cases.selectors import case_notes
+from cases.services import ALLOWED_TRANSITIONS, add_case_note, end_placement, moves_offered, place_child, transition_case
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from risk.models import Factor
@@ -26,6 +29,7 @@ from web import selectors
 from web.forms import (
     BLANK,
     CaseFilterForm,
+    CaseNoteForm,
     EndPlacementForm,
     MoveStageForm,
     ReassignCaseForm,
@@ -34,7 +38,10 @@ from web.forms import (
     add_domain_error,
 )
 from web.sensitive import can_change, can_view_sensitive
+from web.views.access import access_context
 from web.views.common import forget_dashboard, paginate, query_without_page, roles_required
+from web.views.consents import consents_context
+from web.views.documents import documents_context
 
 CASE_ROLES = ("social_worker", "supervisor")
 
@@ -119,6 +126,33 @@ def _risk_factors(risk: object) -> list[dict]:
     return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in (getattr(risk, "factors", None) or [])]
 
 
+def case_timeline(case: Case, *, placements: list, visits: dict, sensitive: bool) -> list[dict]:
+    """The case's stage changes, decision reviews, recorded visits and notes in one list, newest
+    first: ``{"at": datetime or date, "kind", "title", "text", "who", "sensitive"}``."""
+    local = timezone.localtime
+    items = [{"at": local(c.changed_at), "kind": "stage", "title": c.get_to_stage_display(), "text": c.reason, "who": c.actor}
+             for c in case.stage_changes.all()]
+    # Every review of a decision (cases.DecisionReview), not only the last one on the case row.
+    for review in case.decision_reviews.all():
+        items.append({"at": local(review.reviewed_at), "kind": "decision",
+                      "title": _("Decision approved") if review.approved else _("Decision rejected"),
+                      "text": review.reason, "who": review.actor})
+    for placement in placements:
+        for visit in visits.get(placement.pk, []):
+            if visit.done_on:
+                items.append({"at": visit.done_on, "kind": "visit", "title": visit.get_kind_display(),
+                              "text": visit.concerns if sensitive else "", "who": visit.worker})
+    for note in case_notes(case=case, sensitive=sensitive):
+        items.append({"at": note.written_on, "kind": "note", "title": note.get_kind_display(), "text": note.text,
+                      "who": note.author, "sensitive": note.sensitive})
+
+    def key(item: dict) -> dt.datetime:
+        at = item["at"]
+        return at.replace(tzinfo=None) if isinstance(at, dt.datetime) else dt.datetime.combine(at, dt.time.max)
+
+    return sorted(items, key=key, reverse=True)
+
+
 def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     placements = selectors.case_placements(case)
     visits = selectors.placement_visits(placements)
@@ -141,13 +175,17 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "today": timezone.localdate(),
         "checklist_items": CHECKLIST_ITEMS,
         "stage_changes": list(case.stage_changes.all()),
-        "timeline": _timeline(case),
+        "timeline": case_timeline(case, placements=placements, visits=visits, sensitive=sensitive),
+        "note_form": forms.get("note_form") or (CaseNoteForm() if editable else None),
         "move_form": forms.get("move_form") or (
             # ?family= comes from the matching page's "choose" link and fills in the family.
             MoveStageForm(allowed=allowed, initial={"expected_version": case.version, "family": request.GET.get("family")})
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
+        **documents_context(request.user, "case", case.pk),
+        **consents_context(request.user, case, editable=editable, **forms),
+        **access_context(request.user, case, **forms),
     }
     if request.user.is_supervisor and case.responsible_unit_id in unit_ids_for(request.user) and case.stage != Stage.CLOSED:
         workers = selectors.unit_workers(user=request.user).filter(unit_id=case.responsible_unit_id)
@@ -156,11 +194,9 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     return context
 
 
-def _timeline(case: Case) -> list[dict]:
-    """The stage changes and the supervisor's decision reviews of a case, oldest first."""
-    entries = [{"at": c.changed_at, "kind": "stage", "change": c} for c in case.stage_changes.all()]
-    entries += [{"at": r.reviewed_at, "kind": "review", "review": r} for r in case.decision_reviews.all()]
-    return sorted(entries, key=lambda e: (e["at"], e["kind"] == "stage"))
+def render_case_page(request: HttpRequest, case: Case, status: int = 200, **forms: object) -> HttpResponse:
+    """The case page again, with the forms given (a refused form shows its errors beside its fields)."""
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, **forms), status=status)
 
 
 @roles_required(*CASE_ROLES)
@@ -244,6 +280,20 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/cases/matching.html", {"case": case, "candidates": candidates, "error": error})
 
 
+@roles_required(*CASE_ROLES)
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    form = CaseNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            add_case_note(case=case, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The note is written."))
+            return redirect(reverse("web:case", args=[case.pk]) + "#timeline")
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, note_form=form), status=400)
 def _supervised_case_or_404(user: User, pk: int) -> Case:
     case = case_or_404(user, pk)
     if case.responsible_unit_id not in unit_ids_for(user):
