@@ -384,12 +384,15 @@ def test_a_decision_review_is_an_entry_of_the_case_timeline(client, worker, supe
 
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
                                  form_of_care="adoption")
-    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
+    family = factories.FamilyFactory(form_of_care="adoption")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
     approve_decision(case=case, actor=supervisor, approve=False, reason="The home study is too old.")
+    case = transition_case(case=case, to_stage=Stage.ACQUAINTANCE, actor=worker, reason="The family renews its home study")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
+    approve_decision(case=case, actor=supervisor, approve=True)
     timeline = signed_in(client, worker).get(reverse("web:case", args=[case.pk])).context["timeline"]
-    assert [e["kind"] for e in timeline] == ["stage", "review"]
-    review = timeline[-1]["review"]
-    assert (review.approved, review.reason, review.actor, review.family_id) == (False, "The home study is too old.", supervisor,
-                                                                                 case.decision_family_id)
+    reviews = [(e["title"], e["text"], e["who"]) for e in timeline if e["kind"] == "decision"]
+    # Newest first, each review kept (not only the last one on the case row).
+    assert reviews == [("Decision approved", "", supervisor), ("Decision rejected", "The home study is too old.", supervisor)]
     html = client.get(reverse("web:case", args=[case.pk])).content.decode()
     assert "Decision rejected" in html and "The home study is too old." in html and supervisor.get_full_name() in html

@@ -90,7 +90,7 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     decision.get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Decision on case № {unit['deciding'].pk} approved.")
     page.goto(f"/cases/{unit['deciding'].pk}/")
-    entry = page.locator("ol.timeline li.review")
+    entry = page.locator("ol.timeline li.tl-decision")
     assert "Decision approved" in entry.inner_text()
     assert "Gulnara Bekova" in entry.inner_text() and "The family's conditions are good." in entry.inner_text()
     shoot("14-case-timeline-decision")
