@@ -67,6 +67,12 @@ class Case(TimeStampedModel):
     )
     decision_reviewed_at = models.DateTimeField(_("decision reviewed at"), null=True, blank=True)
     decision_review_reason = models.TextField(_("reason given by the supervisor"), blank=True, default="", db_default="")
+    # The child's previous case, closed, that this one follows: a re-entry into care after an exit
+    # (CFSR re-entry is measured through this link). Set by cases.services.open_next_case.
+    follows = models.OneToOneField(
+        "self", verbose_name=_("follows the case"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="followed_by",
+    )
 
     class Meta:
         ordering = ["-stage_entered_at", "id"]
@@ -88,6 +94,7 @@ class Case(TimeStampedModel):
             ),
             # One open path to a family per child.
             models.UniqueConstraint(fields=["child"], condition=~Q(stage="closed"), name="case_one_open_per_child"),
+            models.CheckConstraint(condition=~Q(follows=F("id")), name="case_does_not_follow_itself"),
         ]
         indexes = [
             models.Index(fields=["assigned_worker", "stage"]),
@@ -160,6 +167,8 @@ class EndReason(models.TextChoices):
     CAME_OF_AGE = "came_of_age", _("child came of age")
     REUNIFIED = "reunified", _("reunified with birth family")
     TRANSFERRED = "transferred", _("transferred to another placement or region")
+    # A family-to-family move inside one case (cases.services.move_child): the case stays open.
+    MOVED = "moved", _("moved to another family (the case continues)")
     RETURNED = "returned", _("returned to institution")
     DEATH = "death", _("death")
 

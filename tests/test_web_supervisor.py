@@ -192,3 +192,11 @@ def test_oldest_overdue_visits_are_those_not_done_before_today_on_active_placeme
     assert overdue_visits(user=supervisor, limit=10, today=today) == [oldest, older, recent]
     assert overdue_visits(user=supervisor, limit=2, today=today) == [oldest, older]
     assert overdue_visits(user=worker, limit=10, today=today) == [oldest, older, recent]
+
+
+def test_the_supervisors_case_list_is_titled_for_the_unit_not_as_their_own(client, supervisor):
+    client.force_login(supervisor)
+    html = client.get(reverse("web:my-cases")).content.decode()
+    assert "<title>Cases of the unit · Otbasy</title>" in html
+    assert "<h1>Cases of the unit" in html
+    assert "My cases" not in html

@@ -104,7 +104,9 @@ class MoveStageForm(forms.Form):
 
 class EndPlacementForm(forms.Form):
     ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
-    end_reason = forms.ChoiceField(label=_("Why the placement ends"), choices=BLANK + list(EndReason.choices), required=False)
+    # A move to another family is its own action (cases.services.move_child), not an end.
+    end_reason = forms.ChoiceField(label=_("Why the placement ends"), required=False,
+                                   choices=BLANK + [c for c in EndReason.choices if c[0] != EndReason.MOVED])
     return_reason = forms.ChoiceField(label=_("Reason for return"), choices=BLANK + list(ReturnReason.choices), required=False)
     home = forms.ModelChoiceField(label=_("Children's home the child returns to"), required=False,
                                   queryset=ChildrensHome.objects.none(),
@@ -115,6 +117,35 @@ class EndPlacementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["home"].queryset = ChildrensHome.objects.filter(region_id=region_id).order_by("name")
         self.fields["ended_on"].initial = timezone.localdate()
+
+
+class MoveFamilyForm(forms.Form):
+    """A move of the placed child to another family inside the same case (cases.services.move_child)."""
+
+    family = forms.ModelChoiceField(label=_("Number of the new family"), queryset=Family.objects.none(),
+                                    widget=forms.NumberInput())
+    moved_on = forms.DateField(label=_("Moved on"), widget=DateInput())
+    form_of_care = forms.ChoiceField(label=_("Form of care in the new family (if it changes)"), required=False,
+                                     choices=BLANK + [c for c in FormOfCare.choices if c[0] != FormOfCare.GUEST_FAMILY])
+    decision_document_number = forms.CharField(label=_("Court decision or act number"), required=False, max_length=60)
+    decision_date = forms.DateField(label=_("Date of the decision"), required=False, widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: object, families: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["family"].queryset = families  # only families the user may see
+        self.fields["moved_on"].initial = timezone.localdate()
+
+
+class ReentryForm(forms.Form):
+    """The child is back in care after a closed case: a new case that follows it."""
+
+    opened_on = forms.DateField(label=_("Back in care on"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["opened_on"].initial = timezone.localdate()
 
 
 class DecisionReviewForm(forms.Form):

@@ -14,13 +14,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from access.selectors import cases_supervised_by, unit_ids_for
+from access.selectors import cases_supervised_by, families_visible_to, unit_ids_for
 from access.services import assign_case, reassign_case, reassign_cases, transfer_case
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case, Stage
 from cases.selectors import case_notes
-from cases.services import ALLOWED_TRANSITIONS, add_case_note, end_placement, moves_offered, place_child, transition_case
+from cases.services import (
+    ALLOWED_TRANSITIONS,
+    add_case_note,
+    end_placement,
+    move_child,
+    moves_offered,
+    open_next_case,
+    place_child,
+    transition_case,
+)
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from risk.models import Factor
@@ -31,9 +40,11 @@ from web.forms import (
     CaseFilterForm,
     CaseNoteForm,
     EndPlacementForm,
+    MoveFamilyForm,
     MoveStageForm,
     ReassignCaseForm,
     ReassignCasesForm,
+    ReentryForm,
     TransferCaseForm,
     add_domain_error,
 )
@@ -84,8 +95,10 @@ def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | 
     page = paginate(request, cases)
     if supervising and reassign_form is None:
         reassign_form = ReassignCasesForm(workers=workers)
+    # A supervisor sees the cases of the units they supervise, not cases of their own.
+    heading = _("Cases of the unit") if request.user.is_supervisor else _("My cases")
     return {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate(),
-            "reassign_form": reassign_form, "filtered_worker": filters.get("worker")}
+            "reassign_form": reassign_form, "filtered_worker": filters.get("worker"), "heading": heading}
 
 
 @roles_required(*CASE_ROLES)
@@ -183,6 +196,13 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
+        "move_family_form": forms.get("move_family_form") or (
+            MoveFamilyForm(families=families_visible_to(request.user)) if active and editable else None
+        ),
+        # A closed case not yet followed by another: the child may come back into care.
+        "reentry_form": forms.get("reentry_form") or (
+            ReentryForm() if editable and case.stage == Stage.CLOSED and not Case.objects.filter(follows=case).exists() else None
+        ),
         **documents_context(request.user, "case", case.pk),
         **consents_context(request.user, case, editable=editable, **forms),
         **access_context(request.user, case, **forms),
@@ -260,6 +280,41 @@ def end_placement_view(request: HttpRequest, pk: int, placement_pk: int) -> Http
             messages.success(request, _("The placement has ended."))
             return redirect("web:case", pk=case.pk)
     return render(request, "web/cases/case_detail.html", _case_context(request, case, end_form=form), status=400)
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def move_family_view(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    placement = get_object_or_404(case.placements.all(), pk=placement_pk)
+    form = MoveFamilyForm(request.POST, families=families_visible_to(request.user))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            move_child(placement=placement, actor=request.user, **data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The child moved to the new family; the case continues."))
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, move_family_form=form), status=400)
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def reentry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    form = ReentryForm(request.POST)
+    if form.is_valid():
+        try:
+            new = open_next_case(child=case.child, actor=request.user, responsible_unit=case.responsible_unit,
+                                 **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("A new case is open; it follows the closed one."))
+            return redirect("web:case", pk=new.pk)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, reentry_form=form), status=400)
 
 
 @roles_required(*CASE_ROLES)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_emergency_flag_and_kind'),
+        ('audit', '0005_historicalcase_follows_placement_moved'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_casenote'),
+        ('cases', '0007_case_follows_placement_moved'),
         ('families', '0002_approval_request_and_decisions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
