@@ -134,6 +134,34 @@ class StageChange(models.Model):
         return f"{self.from_stage or '∅'} → {self.to_stage}"
 
 
+class DecisionReview(models.Model):
+    """A supervisor's approval or rejection of a case's decision, with who, when and why: an entry
+    of the case's timeline beside its stage changes. Never edited."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="decision_reviews")
+    family = models.ForeignKey(
+        "families.Family", verbose_name=_("family in the decision"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved = models.BooleanField(_("approved"))
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "reviewed_at", "id"]
+        verbose_name = _("decision review")
+        verbose_name_plural = _("decision reviews")
+        constraints = [
+            # A rejection always says why (cases.services.approve_decision asks for it).
+            models.CheckConstraint(condition=Q(approved=True) | ~Q(reason=""), name="decision_rejection_has_reason"),
+        ]
+        indexes = [models.Index(fields=["case", "reviewed_at"])]
+
+    def __str__(self) -> str:
+        return _("Decision review of case %(id)s") % {"id": self.case_id}
+
+
 class EndReason(models.TextChoices):
     PERMANENCY = "permanency", _("permanency achieved (monitoring period over)")
     CAME_OF_AGE = "came_of_age", _("child came of age")

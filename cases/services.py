@@ -19,6 +19,7 @@ from cases.models import (
     Case,
     CaseNote,
     CaseOutcome,
+    DecisionReview,
     DecisionStatus,
     EndReason,
     Placement,
@@ -244,7 +245,8 @@ def supervises(user: User, case: Case) -> bool:
 
 @transaction.atomic
 def approve_decision(*, case: Case, actor: User, approve: bool, reason: str = "", expected_version: int | None = None) -> Case:
-    """The supervisor of the case's unit approves or rejects the decision; only then can it be placed."""
+    """The supervisor of the case's unit approves or rejects the decision; only then can it be placed.
+    Writes a DecisionReview row (who, when, why) for the case's timeline; a rejection needs a reason."""
     case = _lock_case(case, expected_version)
     if not supervises(actor, case):
         raise DomainError(_("Only a supervisor of the case's unit can approve or reject a decision."), field="non_field_errors",
@@ -260,7 +262,23 @@ def approve_decision(*, case: Case, actor: User, approve: bool, reason: str = ""
     case.version += 1
     case.full_clean()
     case.save()
+    # The case's timeline keeps every review, not only the last one on the case row.
+    review = DecisionReview(case=case, family_id=case.decision_family_id, approved=approve, reason=reason.strip(), actor=actor,
+                            reviewed_at=case.decision_reviewed_at)
+    review.full_clean()
+    review.save()
     return case
+
+
+def moves_offered(case: Case) -> list[str]:
+    """The stages a case's menu offers: ALLOWED_TRANSITIONS less the moves its guards refuse now
+    (placing before the supervisor approved the decision, e.g. after a rejection). Stage values,
+    in workflow order."""
+    allowed = ALLOWED_TRANSITIONS.get(case.stage, frozenset())
+    refused = set()
+    if case.stage == Stage.DECISION and case.decision_status != DecisionStatus.APPROVED:
+        refused.add(Stage.PLACED)
+    return [s for s in Stage.values if s in allowed and s not in refused]
 
 
 @transaction.atomic

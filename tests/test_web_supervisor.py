@@ -4,6 +4,7 @@ caseload and the charts."""
 import datetime as dt
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,11 +117,27 @@ def test_dashboard_runs_a_constant_number_of_queries(client, supervisor, worker)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("web:dashboard"))
     _unit_with_high_risk_overdue_placements(worker, 8, 10)
+    caches["dashboard"].clear()  # the figures are cached for a few minutes; count a first opening again
     with CaptureQueriesContext(connection) as large:
         response = client.get(reverse("web:dashboard"))
     assert len(response.context["overdue"]) == 10
     assert len(response.context["high"]) == 10
     assert len(large) == len(small)
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get(reverse("web:dashboard"))
+    assert len(cached) < len(large)
+    assert [v.pk for v in again.context["overdue"]] == [v.pk for v in response.context["overdue"]]
+
+
+def test_the_supervisors_own_reassignment_drops_the_cached_figures(client, supervisor, worker):
+    colleague = factories.UserFactory(unit=worker.unit, last_name="Seitkali")
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.AVAILABLE)
+    client.force_login(supervisor)
+    before = {r["worker"]: r["open_cases"] for r in client.get(reverse("web:dashboard")).context["caseload"]}
+    assert before == {worker: 1}
+    client.post(reverse("web:cases-reassign"), {"case": [case.pk], "workers": [colleague.pk]})
+    after = {r["worker"]: r["open_cases"] for r in client.get(reverse("web:dashboard")).context["caseload"]}
+    assert after == {colleague: 1}
 
 
 def test_dashboard_says_there_are_more_overdue_visits_than_listed(client, supervisor, worker, monkeypatch):

@@ -371,6 +371,45 @@ def test_placing_before_approval_is_refused_above_the_form(client, worker):
     assert not case.placements.exists()
 
 
+def test_before_approval_and_after_a_rejection_the_menu_offers_no_placement(client, worker, supervisor):
+    from cases.services import approve_decision, transition_case
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
+    signed_in(client, worker)
+    offered = [c[0] for c in client.get(reverse("web:case", args=[case.pk])).context["move_form"].fields["to_stage"].choices]
+    assert offered == ["", "matching", "acquaintance", "closed"]
+    approve_decision(case=case, actor=supervisor, approve=False, reason="The home study is too old.")
+    page = client.get(reverse("web:case", args=[case.pk]))
+    offered = [c[0] for c in page.context["move_form"].fields["to_stage"].choices]
+    assert offered == ["", "matching", "acquaintance", "closed"]
+    approve_case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                         form_of_care="adoption")
+    approve_case = transition_case(case=approve_case, to_stage=Stage.DECISION, actor=worker,
+                                   family=factories.FamilyFactory(form_of_care="adoption"))
+    approve_decision(case=approve_case, actor=supervisor, approve=True)
+    offered = [c[0] for c in client.get(reverse("web:case", args=[approve_case.pk])).context["move_form"].fields["to_stage"].choices]
+    assert "placed" in offered
+
+
+def test_a_decision_review_is_an_entry_of_the_case_timeline(client, worker, supervisor):
+    from cases.services import approve_decision, transition_case
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption")
+    family = factories.FamilyFactory(form_of_care="adoption")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
+    approve_decision(case=case, actor=supervisor, approve=False, reason="The home study is too old.")
+    case = transition_case(case=case, to_stage=Stage.ACQUAINTANCE, actor=worker, reason="The family renews its home study")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
+    approve_decision(case=case, actor=supervisor, approve=True)
+    timeline = signed_in(client, worker).get(reverse("web:case", args=[case.pk])).context["timeline"]
+    reviews = [(e["title"], e["text"], e["who"]) for e in timeline if e["kind"] == "decision"]
+    # Newest first, each review kept (not only the last one on the case row).
+    assert reviews == [("Decision approved", "", supervisor), ("Decision rejected", "The home study is too old.", supervisor)]
+    html = client.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert "Decision rejected" in html and "The home study is too old." in html and supervisor.get_full_name() in html
 def test_moving_the_child_to_another_family_keeps_the_case_placed(client, worker, placed_case):
     placement = placed_case.placements.get()
     other = factories.FamilyFactory(form_of_care=placement.form_of_care, responsible_unit=worker.unit)

@@ -285,6 +285,18 @@ CELERY_BEAT_SCHEDULE["delete-expired-grants"] = {"task": "access.delete_expired_
 # StageTimeLimit policy table.
 NOTIFICATION_VISIT_DUE_DAYS = 7
 NOTIFICATION_EXPIRY_WARNING_DAYS = 30
+# How long a supervisor's approval of a family lasts unless the decision names another expiry (policy).
+FAMILY_APPROVAL_VALID_DAYS = env_int("FAMILY_APPROVAL_VALID_DAYS", 730)
+# How long a supervisor's dashboard keeps its region-wide figures (overdue visits, high risks,
+# caseload, charts) before computing them again; the supervisor's own changes drop them at once.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
+# "default" holds per-process counters (DRF throttling); "dashboard" the supervisors' dashboard
+# figures (Redis in production, shared by the web processes).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard",
+                  "TIMEOUT": DASHBOARD_CACHE_SECONDS},
+}
 NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS = 30
 NOTIFICATION_ESCALATE_AFTER_DAYS = env_int("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)
 NOTIFICATION_CATCH_UP_DAYS = 14
