@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from cases.models import Case, FormOfCareRule, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
+from cases.models import (
+    Case,
+    DecisionReview,
+    FormOfCareRule,
+    Placement,
+    SiblingSeparationDecision,
+    StageChange,
+    StageTimeLimit,
+)
 
 
 class StageChangeInline(admin.TabularInline):
@@ -71,3 +79,21 @@ class FormOfCareRuleAdmin(admin.ModelAdmin):
 
     list_display = ("form_of_care", "min_age", "max_age", "max_children", "siblings_count_as_one",
                     "requires_psychological_training")
+
+
+@admin.register(DecisionReview)
+class DecisionReviewAdmin(admin.ModelAdmin):
+    """Read-only: a review is part of the case's history."""
+
+    list_display = ("case", "approved", "actor", "reviewed_at")
+    list_filter = ("approved",)
+    search_fields = ("=case__id", "reason")
+    raw_id_fields = ("case", "family", "actor")
+    date_hierarchy = "reviewed_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -8,13 +8,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from cases.models import Placement
 from core.exceptions import DomainError
+from core.history import history_params, history_rows_sql
 from families.models import Applicant, ApplicantLeaving, CarerCheckFailure, Family
 from risk.models import FamilyEvent, RiskAssessment, RiskPolicy
-from risk.scoring import ScoreChange, score_placements
+from risk.scoring import ScoreChange, score_history, score_placements
+from visits.models import Visit
 
 logger = logging.getLogger(__name__)
 
@@ -82,24 +85,37 @@ def recompute_all_risks(*, today: dt.date | None = None) -> int:
     return len(moved)
 
 
-def plan_extra_visits(*, placement_ids: list[int], on: dt.date) -> int:
+def record_risk_history() -> int:
+    """Assess every placement at its start and at each visit done, where no assessment exists yet
+    (data loaded without its history). One statement; returns the assessments written."""
+    with transaction.atomic():
+        return score_history()
+
+
+def plan_extra_visits(*, placement_ids: list[int], on: dt.date, reason: str) -> int:
     """Plan an extra visit on ``on`` for each active placement without one pending by then, never on
-    or after the child's 18th birthday. One statement; returns how many were planned."""
+    or after the child's 18th birthday, with its history row (``reason``, untranslated). One
+    statement; returns how many were planned."""
     with transaction.atomic(), connection.cursor() as cursor:
+        # The extra visits and their history rows (who: the current change's user, or none for the
+        # nightly run), in one statement.
         cursor.execute(
             """
-            INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
-                                      child_condition, family_condition, checklist, concerns)
-            SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
-            FROM cases_placement p
-            JOIN children_child c ON c.id = p.child_id
-            WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
-              -- no visit on or after the 18th birthday: the placement ends "came of age"
-              AND %(on)s < (c.birth_date + make_interval(years => %(majority)s))::date
-              AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
-                              AND v.done_on IS NULL AND v.planned_on <= %(on)s)
-            """,
-            {"ids": placement_ids, "on": on, "majority": int(settings.AGE_OF_MAJORITY)},
+            WITH planned AS (
+                INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
+                                          child_condition, family_condition, checklist, concerns)
+                SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
+                FROM cases_placement p
+                JOIN children_child c ON c.id = p.child_id
+                WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
+                  -- no visit on or after the 18th birthday: the placement ends "came of age"
+                  AND %(on)s < (c.birth_date + make_interval(years => %(majority)s))::date
+                  AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
+                                  AND v.done_on IS NULL AND v.planned_on <= %(on)s)
+                RETURNING *
+            )
+            """ + history_rows_sql(Visit, source="planned", history_type="+"),
+            {"ids": placement_ids, "on": on, "majority": int(settings.AGE_OF_MAJORITY), **history_params(reason=reason)},
         )
         return cursor.rowcount
 
@@ -111,7 +127,8 @@ def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
 
     within = RiskPolicy.current().extra_visit_within_days
     with transaction.atomic():
-        plan_extra_visits(placement_ids=placement_ids, on=today + dt.timedelta(days=within))
+        plan_extra_visits(placement_ids=placement_ids, on=today + dt.timedelta(days=within),
+                          reason=gettext_noop("Extra visit: the placement moved into high risk of return."))
         notify_supervisors_of_placements(placement_ids=placement_ids, kind="high_risk", due_on=today)
 
 
@@ -151,7 +168,8 @@ def record_family_change(
         ids = list(Placement.objects.filter(family=family, ended_on__isnull=True).values_list("pk", flat=True))
         if ids:
             within = int(settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS)
-            plan_extra_visits(placement_ids=ids, on=today + dt.timedelta(days=within))
+            plan_extra_visits(placement_ids=ids, on=today + dt.timedelta(days=within),
+                              reason=gettext_noop("Extra visit: the family's approval was suspended by a change in the family."))
             recompute_risk_for_placements(placement_ids=ids, reason=RiskAssessment.Reason.FAMILY_EVENT, today=today)
         notify_supervisors_of_family(family_id=family.pk, kind="family_suspended", due_on=on)
     return family

@@ -1,4 +1,4 @@
-"""The data migration of the 2025 forms of care on rows of the old shape (cases 0007, visits 0007):
+"""The data migration of the 2025 forms of care on rows of the old shape (cases 0009, visits 0007):
 "kinship" leaves the forms of care and becomes the carer's relationship on the placement."""
 
 import datetime as dt
@@ -10,11 +10,11 @@ from django.db.migrations.executor import MigrationExecutor
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [
-    ("cases", "0006_casenote"),
-    ("families", "0001_initial"),
+    ("cases", "0008_decision_review"),
+    ("families", "0002_approval_request_and_decisions"),
     ("visits", "0005_visit_updated_idx"),
-    ("audit", "0003_emergency_flag_and_kind"),
-    ("risk", "0003_placement_risk_last_visit"),
+    ("audit", "0006_historicalfamily_approval_requested_at"),
+    ("risk", "0004_safeguarding_findings"),
     ("children", "0001_initial"),
 ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_forms_of_care_2025'),
+        ('cases', '0009_forms_of_care_2025'),
         ('visits', '0005_visit_updated_idx'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,6 +1,6 @@
 """Visit policies for the 2025 forms of care, each with its source.
 
-Kinship is no longer a form of care (cases 0007 moved its placements to guardianship or
+Kinship is no longer a form of care (cases 0009 moved its placements to guardianship or
 trusteeship), so its policy goes; the professional foster family gets the foster family's schedule. Visits still planned on or after
 a child's 18th birthday are cancelled (no visit after coming of age).
 Every default row says where it comes from; "local default" means practice chosen for this system,
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("visits", "0006_visit_policy_source_and_dates"),
-        ("cases", "0007_forms_of_care_2025"),
+        ("cases", "0009_forms_of_care_2025"),
     ]
 
     operations = [

@@ -41,7 +41,7 @@ RULES = [
     ("guest_family", None, 18, None, False, False,
      "Code on Marriage and Family, Article 137-1: a guest family is a step, not a placement."),
 ]
-REASON = "2025 forms of care: kinship is now the carer's relationship on the placement (cases 0007)"
+REASON = "2025 forms of care: kinship is now the carer's relationship on the placement (cases 0009)"
 
 
 def _write_history(apps, cursor, app_label: str, model_name: str, ids: list[int]) -> None:
@@ -101,10 +101,10 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_ministry_and_regional_departments'),
-        ('cases', '0006_casenote'),
+        ('cases', '0008_decision_review'),
         ('children', '0001_initial'),
-        ('families', '0002_family_changes_and_dates'),
-        ('audit', '0004_forms_of_care_and_family_changes'),
+        ('families', '0003_family_changes_and_dates'),
+        ('audit', '0007_forms_of_care_and_family_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

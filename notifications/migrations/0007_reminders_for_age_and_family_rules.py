@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0005_emergency_flag_and_kind'),
+        ('notifications', '0006_visit_reminders_keyed_by_placement_kind_date'),
     ]
 
     operations = [

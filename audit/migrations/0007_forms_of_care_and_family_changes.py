@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0003_emergency_flag_and_kind'),
+        ('audit', '0006_historicalfamily_approval_requested_at'),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('families', '0002_family_changes_and_dates'),
-        ('cases', '0007_forms_of_care_2025'),
+        ('families', '0003_family_changes_and_dates'),
+        ('cases', '0009_forms_of_care_2025'),
     ]
 
     operations = [

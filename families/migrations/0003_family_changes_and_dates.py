@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_ministry_and_regional_departments'),
-        ('families', '0001_initial'),
+        ('families', '0002_approval_request_and_decisions'),
         ('regions', '0002_load_regions'),
     ]
 

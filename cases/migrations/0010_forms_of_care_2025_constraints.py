@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_forms_of_care_2025'),
+        ('cases', '0009_forms_of_care_2025'),
     ]
 
     operations = [

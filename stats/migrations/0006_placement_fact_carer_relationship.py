@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0004_firstplacementfact'),
+        ('stats', '0005_record_keys_reentry_privacy_budget'),
     ]
 
     operations = [
