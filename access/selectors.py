@@ -194,3 +194,28 @@ def _sensitive(user: User, ids: list[int], field: str) -> set[int]:
         | Q(pk__in=group_grants.values("content_object_id").order_by())
     )
     return set(rows.values_list(field, flat=True))
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    """The users whose names this user may see in a choice or a filter: themselves and the people
+    of their unit and the units below it (a worker: their district's colleagues). Administrators
+    see everyone (they manage the accounts); analysts see only themselves."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    if user.is_administrator:
+        return User.objects.all()
+    if not sees_personal_data(user):
+        return User.objects.filter(pk=user.pk)
+    return User.objects.filter(Q(unit_id__in=unit_ids_for(user)) | Q(pk=user.pk))
+
+
+def sibling_groups_visible_to(user: User) -> QuerySet:
+    """Sibling groups with at least one child this user sees."""
+    from children.models import SiblingGroup
+
+    if not sees_personal_data(user):
+        return SiblingGroup.objects.none()
+    if user.is_administrator:
+        return SiblingGroup.objects.all()
+    return SiblingGroup.objects.filter(pk__in=children_visible_to(user).filter(sibling_group__isnull=False)
+                                       .values("sibling_group_id").order_by())

@@ -1,9 +1,10 @@
 import django_filters
 
+from access.filters import VisibleChoices
 from children.models import Child, ChildrensHome
 
 
-class ChildFilter(django_filters.FilterSet):
+class ChildFilter(VisibleChoices, django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="region__code")
     born_after = django_filters.DateFilter(field_name="birth_date", lookup_expr="gte")
     born_before = django_filters.DateFilter(field_name="birth_date", lookup_expr="lte")
@@ -13,7 +14,7 @@ class ChildFilter(django_filters.FilterSet):
         fields = ["sex", "legal_status", "current_home", "sibling_group", "health_needs", "region"]
 
 
-class HomeFilter(django_filters.FilterSet):
+class HomeFilter(VisibleChoices, django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="region__code")
 
     class Meta:

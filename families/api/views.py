@@ -13,6 +13,7 @@ from families.api.filters import FamilyFilter
 from families.api.serializers import FamilyCreatedSerializer, FamilyInputSerializer, FamilyOutputSerializer
 from families.selectors import family_list
 from families.services import create_family
+from registry.duplicates import warnings_for
 
 
 @extend_schema_view(
@@ -51,5 +52,5 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             raise DomainError(_("You can register families only for your own unit or the units below it."),
                               field="responsible_unit")
         family, warnings = create_family(actor=user, applicants=applicants, responsible_unit=unit, **fields)
-        body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": [w.as_dict() for w in warnings]}
+        body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": warnings_for(request.user, warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
