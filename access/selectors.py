@@ -219,3 +219,16 @@ def sibling_groups_visible_to(user: User) -> QuerySet:
         return SiblingGroup.objects.all()
     return SiblingGroup.objects.filter(pk__in=children_visible_to(user).filter(sibling_group__isnull=False)
                                        .values("sibling_group_id").order_by())
+
+
+def children_with_sensitive_access(user: User) -> QuerySet:
+    """Ids of the children whose sensitive fields this user may see (``child_id`` values, for an
+    ``IN``): the children of their own cases (worker: assigned, supervisor: their units) and of
+    cases granted with view_sensitive. For filters on a sensitive field, so that filtering cannot
+    reveal what the field would not (issue 14). Administrators and analysts: none."""
+    if not sees_personal_data(user) or user.is_administrator:
+        return Case.objects.none().values("child_id")
+    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
+    granted = granted_case_ids(user, VIEW_SENSITIVE)
+    condition = own | Q(pk__in=granted) if granted else own
+    return Case.objects.filter(condition).values("child_id").order_by()

@@ -18,6 +18,7 @@ from cases.services import ALLOWED_TRANSITIONS, end_placement, place_child, tran
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from risk.models import Factor
+from risk.selectors import risk_as_seen
 from visits.models import CHECKLIST_ITEMS
 from web import selectors
 from web.forms import EndPlacementForm, MoveStageForm, add_domain_error
@@ -69,9 +70,9 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _risk_factors(risk: object) -> list[dict]:
+def _risk_factors(factors: list[dict]) -> list[dict]:
     labels = dict(Factor.choices)
-    return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in (getattr(risk, "factors", None) or [])]
+    return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in factors]
 
 
 def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
@@ -81,6 +82,9 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     risk = getattr(active, "risk", None) if active else None
     allowed = sorted(ALLOWED_TRANSITIONS.get(case.stage, ()))
     sensitive = can_view_sensitive(request.user, case)
+    # Without view_sensitive, the factors from sensitive fields and their points are left out.
+    risk_seen = risk_as_seen(score=getattr(risk, "score", None), band=getattr(risk, "band", None),
+                             factors=getattr(risk, "factors", None), sensitive=sensitive)
     editable = can_change(request.user, case)
     next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None), None) if active else None
     context = {
@@ -89,7 +93,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "placements": [{"placement": p, "visits": visits[p.pk]} for p in placements],
         "active": active,
         "risk": risk,
-        "risk_factors": _risk_factors(risk),
+        "risk_seen": risk_seen,
+        "risk_factors": _risk_factors(risk_seen.factors),
         "next_visit": next_visit,
         "sensitive": sensitive,
         "editable": editable,
