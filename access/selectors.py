@@ -232,3 +232,21 @@ def children_with_sensitive_access(user: User) -> QuerySet:
     granted = granted_case_ids(user, VIEW_SENSITIVE)
     condition = own | Q(pk__in=granted) if granted else own
     return Case.objects.filter(condition).values("child_id").order_by()
+
+
+def require_change(user: User | None, case: Case) -> None:
+    """Raise DomainError (code ``permission_denied``, answered 403) unless ``user`` may change the
+    case now. Services call it right after locking the case row, so the answer holds until they
+    commit: a transfer or reassignment committed meanwhile is seen (READ COMMITTED re-reads), and
+    one started after waits for the lock. ``user`` None is the system itself (sweeps, import)."""
+    from django.utils.translation import gettext as _
+
+    from core.exceptions import DomainError
+
+    if user is None:
+        return
+    if not cases_editable_by(user).filter(pk=case.pk).exists():
+        raise DomainError(
+            _("You may not change this case (any more): it may have been transferred, reassigned or its share ended."),
+            code="permission_denied",
+        )

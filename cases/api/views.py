@@ -26,7 +26,7 @@ from cases.api.serializers import (
     SiblingSeparationOutputSerializer,
     TransitionInputSerializer,
 )
-from cases.selectors import case_detail_queryset, case_list, placement_list
+from cases.selectors import case_as_written, case_detail_queryset, case_list, placement_list
 from cases.services import approve_decision, end_placement, place_child, record_sibling_separation, transition_case
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
@@ -56,7 +56,10 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return CaseOutputSerializer if self.action == "list" else CaseDetailSerializer
 
     def _fresh(self, pk: int) -> Response:
-        return Response(CaseDetailSerializer(self.get_queryset().get(pk=pk)).data)
+        # The write committed while the user could change the case; a transfer committed right
+        # after it may already hide the case: answer 200 with the case as written, not a 500.
+        case = self.get_queryset().filter(pk=pk).first() or case_as_written(pk)
+        return Response(CaseDetailSerializer(case).data)
 
     @extend_schema(summary="Move the case to another stage", request=TransitionInputSerializer,
                    responses={200: CaseDetailSerializer, **WRITE_ERRORS})
