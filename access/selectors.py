@@ -132,8 +132,11 @@ def visits_visible_to(user: User) -> QuerySet[Visit]:
 
 
 def families_visible_to(user: User) -> QuerySet[Family]:
-    """The families of the user's unit (and units below), the families on the cases they see, and
-    families granted to them."""
+    """The families of the user's unit (and units below), the families on the cases they see
+    (placed, in a decision, or chosen for acquaintance: matching.models.Acquaintance), and families
+    granted to them. Any other family is an anonymous profile to them (matching.selectors)."""
+    from matching.models import Acquaintance
+
     if not sees_personal_data(user):
         return Family.objects.none()
     if user.is_administrator:
@@ -145,6 +148,7 @@ def families_visible_to(user: User) -> QuerySet[Family]:
         .union(
             Placement.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
             Case.objects.filter(condition, decision_family__isnull=False).values("decision_family_id").order_by(),
+            Acquaintance.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
             _grants(user, FamilyUserObjectPermission, FamilyGroupObjectPermission, "view_family"),
             all=True,
         )

@@ -16,6 +16,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("overdue item escalated")
         DECISION_WAITING = "decision_waiting", _("decision waiting for approval")
         EMERGENCY_ACCESS = "emergency_access", _("emergency access opened to a case")
+        FAMILY_CHOSEN = "family_chosen", _("family of your unit chosen for acquaintance")
 
     # No index of its own: the unique key and the inbox index both start with the recipient (every
     # index costs the daily sweep's bulk inserts).

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/move/", cases.move_stage, name="case-move"),
     path("cases/<int:pk>/matching/", cases.matching, name="case-matching"),
+    path("cases/<int:pk>/acquaintances/", cases.choose_for_acquaintance_view, name="case-acquaintance"),
     path("cases/<int:pk>/visits/<int:visit_pk>/record/", visits.record_visit_view, name="visit-record"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
     path("notifications/", notifications.inbox, name="inbox"),

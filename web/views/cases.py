@@ -3,7 +3,6 @@ placement and matching forms."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from cases.models import Case, Stage
 from cases.services import ALLOWED_TRANSITIONS, end_placement, place_child, transition_case
 from core.exceptions import DomainError
 from matching.selectors import rank_families
+from matching.services import choose_for_acquaintance
 from risk.models import Factor
 from risk.selectors import risk_as_seen
 from visits.models import CHECKLIST_ITEMS
@@ -103,7 +103,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "stage_changes": list(case.stage_changes.all()),
         "move_form": forms.get("move_form") or (
             # ?family= comes from the matching page's "choose" link and fills in the family.
-            MoveStageForm(allowed=allowed, initial={"expected_version": case.version, "family": request.GET.get("family")})
+            MoveStageForm(allowed=allowed, user=request.user,
+                          initial={"expected_version": case.version, "family": request.GET.get("family")})
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
@@ -125,7 +126,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
     case = changeable_case_or_403(request.user, pk)
     allowed = sorted(ALLOWED_TRANSITIONS.get(case.stage, ()))
-    form = MoveStageForm(request.POST, allowed=allowed)
+    form = MoveStageForm(request.POST, allowed=allowed, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -174,17 +175,44 @@ def end_placement_view(request: HttpRequest, pk: int, placement_pk: int) -> Http
 
 @roles_required(*CASE_ROLES)
 def matching(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranked families. A family outside the user's visibility is an anonymous profile (number,
+    region, form of care, date) until chosen for acquaintance: matching.selectors' one policy,
+    the same as the API's matches."""
     case = case_or_404(request.user, pk)
     candidates, error = [], None
-    if case.stage == Stage.MATCHING:
+    if case.stage in (Stage.MATCHING, Stage.ACQUAINTANCE):
         try:
-            candidates = rank_families(case=case, limit=20)
+            if case.stage == Stage.MATCHING:
+                candidates = rank_families(case=case, limit=20, user=request.user)
         except DomainError as exc:
             error = exc.message
-        prefetch_related_objects([c.family for c in candidates], "applicants")
         for candidate in candidates:
             for factor in candidate.factors:
                 factor["label"] = MATCH_FACTOR_LABELS.get(factor["factor"], factor["factor"])
-    else:
+    if case.stage != Stage.MATCHING:
         error = _("Families are ranked only for a case at the matching stage.")
-    return render(request, "web/cases/matching.html", {"case": case, "candidates": candidates, "error": error})
+    chosen = list(case.acquaintances.select_related("family", "chosen_by").prefetch_related("family__applicants"))
+    return render(request, "web/cases/matching.html", {
+        "case": case, "candidates": candidates, "error": error, "chosen": chosen,
+        "editable": can_change(request.user, case),
+    })
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def choose_for_acquaintance_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    try:
+        family_id = int(request.POST.get("family", ""))
+    except ValueError:
+        family_id = 0
+    try:
+        acquaintance = choose_for_acquaintance(case=case, family_id=family_id, actor=request.user)
+    except DomainError as error:
+        if error.code == "permission_denied":
+            raise PermissionDenied from error
+        messages.error(request, str(error.message))
+        return redirect("web:case-matching", pk=case.pk)
+    messages.success(request, _("Family № %(n)s is chosen for acquaintance; its unit has been told.")
+                     % {"n": acquaintance.family_id})
+    return redirect("web:case-matching", pk=case.pk)
