@@ -1,6 +1,8 @@
 """Top-level URLs: the admin, the REST API under /api/v1/, and its schema and docs."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -24,8 +26,16 @@ api_v1 = [
     path("risk/", include("risk.urls")),
 ]
 
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on pages without an icon link (admin, API docs): the site's icon."""
+    return HttpResponseRedirect(static("web/favicon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

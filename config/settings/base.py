@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files served from the project: /api/docs/ works without internet.
+    "drf_spectacular_sidecar",
     "guardian",
     "simple_history",
     "axes",
@@ -101,7 +103,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otbasy"),
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
@@ -201,7 +203,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env_int("CELERY_UN
 CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10)
 # One beat, three periodic tasks; long waits are due dates in the database (notifications app).
 CELERY_BEAT_SCHEDULE = {
-    "nightly-risk": {"task": "notifications.nightly_risk", "schedule": crontab(hour=1, minute=0)},
+    "nightly-risk": {"task": "risk.nightly_scoring", "schedule": crontab(hour=1, minute=0)},
     "extend-visit-horizons": {"task": "visits.extend_horizons", "schedule": crontab(hour=5, minute=30)},
     "daily-sweep": {"task": "notifications.daily_sweep", "schedule": crontab(hour=6, minute=0)},
     "send-emails": {"task": "notifications.send_emails", "schedule": 300.0},
@@ -257,6 +259,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case tracking for placing children without parental care into families.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # One schema name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "cases.models.Stage",
