@@ -256,7 +256,8 @@ def supervises(user: User, case: Case) -> bool:
 @transaction.atomic
 def approve_decision(*, case: Case, actor: User, approve: bool, reason: str = "", expected_version: int | None = None) -> Case:
     """The supervisor of the case's unit approves or rejects the decision; only then can it be placed."""
-    case = _lock_case(case, expected_version, actor)
+    # The right to approve is the supervisor's, checked here on the locked row.
+    case = _lock_case(case, expected_version, None)
     if not supervises(actor, case):
         raise DomainError(_("Only a supervisor of the case's unit can approve or reject a decision."), field="non_field_errors",
                           code="not_supervisor")
