@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from access.selectors import cases_visible_to, placements_visible_to
 from accounts.models import User
-from cases.models import Case, Placement, StageChange
+from cases.models import Case, CaseNote, DecisionReview, Placement, StageChange
 
 
 def case_list(*, user: User) -> QuerySet[Case]:
@@ -15,6 +15,7 @@ def case_detail_queryset(*, user: User) -> QuerySet[Case]:
     return case_list(user=user).prefetch_related(
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id")),
         "sibling_separation_decisions",
+        Prefetch("decision_reviews", queryset=DecisionReview.objects.select_related("actor").order_by("reviewed_at", "id")),
     )
 
 
@@ -34,3 +35,10 @@ def case_as_written(pk: int) -> Case:
         )
         .get(pk=pk)
     )
+
+
+def case_notes(*, case: Case, sensitive: bool) -> QuerySet[CaseNote]:
+    """The notes of a case the caller has shown to the user, newest first; the sensitive ones only
+    when the user holds view_sensitive on the case (``sensitive``)."""
+    notes = CaseNote.objects.filter(case=case).select_related("author").order_by("-written_on", "-id")
+    return notes if sensitive else notes.filter(sensitive=False)

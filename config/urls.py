@@ -44,3 +44,7 @@ urlpatterns = [
     # The server-rendered pages (sign-in, cases, dashboard, statistics), last so that they catch the root.
     path("", include("web.urls")),
 ]
+
+# Refused pages (403/404) in the site's layout and language, not Django's bare text.
+handler403 = "web.views.common.permission_denied"
+handler404 = "web.views.common.page_not_found"

@@ -1,14 +1,18 @@
-"""Registering a prospective family with its one or two applicants, warning of likely duplicates."""
+"""Registering a prospective family with its one or two applicants (warning of likely duplicates), and its
+approval: the social worker asks for it, a supervisor of the family's unit approves or refuses it."""
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationalUnit, User
 from core.exceptions import DomainError
-from families.models import Applicant, Family
+from families.models import Applicant, ApprovalDecision, ApprovalStatus, Family
 from registry.duplicates import DuplicateWarning, applicant_duplicates
 
 FAMILY_FIELDS = (
@@ -30,10 +34,13 @@ def create_family(
     actor: User | None,
     applicants: list[dict[str, Any]],
     responsible_unit: OrganisationalUnit | None = None,
+    require_current_certificates: bool = False,
     **fields: Any,
 ) -> tuple[Family, list[DuplicateWarning]]:
     """Register a family (one person or a couple). Returns the family and the families already
-    registered with an applicant who is likely the same person."""
+    registered with an applicant who is likely the same person. With ``require_current_certificates``
+    (the pages, where certificates are recorded as the family hands them in) a home study or
+    training certificate already expired is refused beside its field; an import may carry history."""
     unknown = set(fields) - set(FAMILY_FIELDS)
     if unknown:
         raise DomainError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}, field="non_field_errors")
@@ -43,6 +50,9 @@ def create_family(
     if unit is None:
         raise DomainError(_("Name the unit responsible for the family."), field="responsible_unit")
     family = Family(responsible_unit=unit, **fields)
+    if require_current_certificates:
+        for field, message in expired_certificate_errors(fields, timezone.localdate()).items():
+            raise DomainError(message, field=field)
     family.full_clean()
     people = []
     for position, data in enumerate(applicants, start=1):
@@ -59,8 +69,169 @@ def create_family(
         for warning in applicant_duplicates(last_name=person.last_name, first_name=person.first_name,
                                             patronymic=person.patronymic, birth_date=person.birth_date, iin=person.iin):
             warnings.setdefault(warning.id, warning)
+    family._history_user = actor
     family.save()
     for person in people:
         person.family = family
+        person._history_user = actor
         person.save()
     return family, list(warnings.values())
+
+
+# Fields of a family the pages edit; the approval (status and dates) changes only through the
+# approval request and the supervisor's decision.
+EDITABLE_FAMILY_FIELDS = tuple(f for f in FAMILY_FIELDS if f not in ("approval_status", "approved_on", "approval_expires_on"))
+CERTIFICATE_EXPIRIES = ("home_study_expires_on", "training_expires_on")
+
+
+def expired_certificate_errors(fields: dict[str, Any], on: dt.date) -> dict[str, str]:
+    """A home study or training certificate recorded with an expiry already past: each beside its
+    own field (an expired certificate cannot support an approval; the family brings a new one)."""
+    messages = {
+        "home_study_expires_on": _("This home study expired on %(date)s; record the current one."),
+        "training_expires_on": _("This training certificate expired on %(date)s; record the current one."),
+    }
+    return {name: messages[name] % {"date": formats.date_format(fields[name], "DATE_FORMAT")}
+            for name in CERTIFICATE_EXPIRIES if fields.get(name) and fields[name] < on}
+
+
+def _check_applicants(applicants: list[dict[str, Any]], family: Family) -> list[Applicant]:
+    if not 1 <= len(applicants) <= 2:
+        raise DomainError(_("A family is one applicant or a couple: give one or two applicants."), field="applicants")
+    people = []
+    for position, data in enumerate(applicants, start=1):
+        applicant = Applicant(family=family, position=position, **{k: v for k, v in data.items() if k in APPLICANT_FIELDS})
+        try:
+            applicant.full_clean(exclude=["family"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            raise _prefixed(exc, f"applicants.{position - 1}") from exc
+        people.append(applicant)
+    if len(people) == 2 and people[0].iin == people[1].iin:
+        raise DomainError(_("The two applicants cannot have the same IIN."), field="applicants")
+    return people
+
+
+@transaction.atomic
+def update_family(
+    *, family: Family, actor: User, applicants: list[dict[str, Any]] | None = None, reason: str = "", **changes: Any
+) -> Family:
+    """Change a family's record and its applicants under the family's row lock. Only a user of the
+    family's unit (or a unit above it) or an administrator may (``access.selectors.families_editable_by``).
+    ``changes`` maps ``EDITABLE_FAMILY_FIELDS`` to new values; ``applicants`` (one or two dicts of
+    ``APPLICANT_FIELDS``, in order) replaces the applicants' data; a certificate whose expiry
+    changes to a date already past is refused. Every version is kept in the audit history with the
+    actor and ``reason`` (100 characters). Raises DomainError / ValidationError naming the field."""
+    from access.selectors import families_editable_by
+
+    unknown = set(changes) - set(EDITABLE_FAMILY_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}, field="non_field_errors")
+    locked = Family.objects.select_for_update().get(pk=family.pk)
+    if not families_editable_by(actor).filter(pk=locked.pk).exists():
+        raise DomainError(_("You may not change this family's record."), field="non_field_errors", code="permission_denied")
+    changed_expiries = {k: v for k, v in changes.items() if k in CERTIFICATE_EXPIRIES and v != getattr(locked, k)}
+    for field, message in expired_certificate_errors(changed_expiries, timezone.localdate()).items():
+        raise DomainError(message, field=field)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    people = _check_applicants(applicants, locked) if applicants is not None else None
+    locked._history_user = actor
+    locked._change_reason = reason[:100] or None
+    locked.save()
+    if people is not None:
+        current = {a.position: a for a in locked.applicants.select_for_update()}
+        for person in people:
+            row = current.pop(person.position, None) or Applicant(family=locked, position=person.position)
+            for name in APPLICANT_FIELDS:
+                setattr(row, name, getattr(person, name))
+            row._history_user = actor
+            row._change_reason = reason[:100] or None
+            row.save()
+        for gone in current.values():  # a couple became one applicant
+            gone._history_user = actor
+            gone.delete()
+    return locked
+def _supervises_family(user: User, family: Family) -> bool:
+    return bool(user.is_supervisor and user.unit_id and family.responsible_unit_id in user.unit.descendant_ids())
+
+
+def _missing_certificates(family: Family, on: dt.date) -> list[str]:
+    labels = {"home_study_expires_on": _("home study"), "training_expires_on": _("training certificate")}
+    return [str(labels[name]) for name in family.expired_documents(on) if name in labels]
+
+
+@transaction.atomic
+def request_approval(*, family: Family, actor: User) -> Family:
+    """The social worker asks the supervisors of the family's unit to approve its registration.
+
+    Raises DomainError when the family is already approved or waiting, or when its home study or
+    training certificate is missing or expired (an approval rests on both; Kazakhstan's rules).
+    """
+    family = Family.objects.select_for_update().get(pk=family.pk)
+    if not (actor.is_social_worker or actor.is_supervisor) or family.pk not in _visible_family_ids(actor, family):
+        raise DomainError(_("Only a social worker or supervisor who sees the family may ask for its approval."),
+                          field="non_field_errors", code="permission_denied")
+    if family.approval_requested_at is not None:
+        raise DomainError(_("The family is already waiting for approval."), field="non_field_errors")
+    if family.approval_status not in (ApprovalStatus.APPLIED, ApprovalStatus.UNDER_ASSESSMENT, ApprovalStatus.SUSPENDED):
+        raise DomainError(_("A family with the status \"%(status)s\" cannot be sent for approval.")
+                          % {"status": family.get_approval_status_display()}, field="non_field_errors")
+    missing = _missing_certificates(family, timezone.localdate())
+    if missing:
+        raise DomainError(_("Record a valid %(documents)s before asking for approval.") % {"documents": ", ".join(missing)},
+                          field="non_field_errors")
+    family.approval_status = ApprovalStatus.UNDER_ASSESSMENT
+    family.approval_requested_at = timezone.now()
+    family.full_clean()
+    family.save(update_fields=["approval_status", "approval_requested_at", "updated_at"])
+    return family
+
+
+def _visible_family_ids(user: User, family: Family) -> set[int]:
+    from access.selectors import families_visible_to
+
+    return set(families_visible_to(user).filter(pk=family.pk).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def decide_approval(
+    *, family: Family, actor: User, approve: bool, reason: str = "", expires_on: dt.date | None = None
+) -> ApprovalDecision:
+    """A supervisor of the family's unit (or a unit above it) approves or refuses a family waiting
+    for approval. An approval lasts ``expires_on`` or settings.FAMILY_APPROVAL_VALID_DAYS; a
+    refusal needs a reason. Writes one ApprovalDecision row (who, when, why) and the family's new
+    status in the same transaction. Raises DomainError naming the field at fault."""
+    family = Family.objects.select_for_update().get(pk=family.pk)
+    if not _supervises_family(actor, family):
+        raise DomainError(_("Only a supervisor of the family's unit can approve or refuse it."), field="non_field_errors",
+                          code="permission_denied")
+    if family.approval_requested_at is None:
+        raise DomainError(_("This family is not waiting for approval."), field="non_field_errors")
+    reason = reason.strip()
+    today = timezone.localdate()
+    now = timezone.now()
+    if approve:
+        missing = _missing_certificates(family, today)
+        if missing:
+            raise DomainError(_("The family's %(documents)s is missing or expired; it cannot be approved.")
+                              % {"documents": ", ".join(missing)}, field="non_field_errors")
+        expires_on = expires_on or today + dt.timedelta(days=settings.FAMILY_APPROVAL_VALID_DAYS)
+        if expires_on <= today:
+            raise DomainError(_("The approval must expire after today."), field="expires_on")
+        family.approval_status = ApprovalStatus.APPROVED
+        family.approved_on = today
+        family.approval_expires_on = expires_on
+    else:
+        if not reason:
+            raise DomainError(_("Say why the family is refused."), field="reason")
+        family.approval_status = ApprovalStatus.REJECTED
+        expires_on = None
+    family.approval_requested_at = None
+    family.full_clean()
+    family.save()
+    decision = ApprovalDecision(family=family, approved=approve, reason=reason, decided_by=actor, decided_at=now,
+                                approval_expires_on=expires_on)
+    decision.full_clean()
+    decision.save()
+    return decision

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from access.serializers import VisibleRelatedFieldsMixin
-from cases.models import Case, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
+from cases.models import Case, CaseNote, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
 from children.models import ChildrensHome
 from core.choices import FormOfCare
 from families.models import Family
@@ -140,10 +140,49 @@ class PlaceInputSerializer(serializers.Serializer):
             self.fields["case"].queryset = cases  # only cases the user may see can be placed
 
 
+class MoveInputSerializer(serializers.Serializer):
+    """A move of a placed child to another family inside the same case (cases.services.move_child)."""
+
+    family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.none())
+    moved_on = serializers.DateField()
+    form_of_care = serializers.ChoiceField(choices=FormOfCare.choices, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    decision_document_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    decision_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def __init__(self, *args, families=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if families is not None:
+            self.fields["family"].queryset = families  # only families the user may see
+
+
+class ReentryInputSerializer(serializers.Serializer):
+    """A child back in care after this closed case: a new case that follows it (cases.services.open_next_case)."""
+
+    opened_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class EndPlacementInputSerializer(serializers.Serializer):
     ended_on = serializers.DateField()
-    end_reason = serializers.ChoiceField(choices=EndReason.choices)
+    end_reason = serializers.ChoiceField(choices=[c for c in EndReason.choices if c[0] != EndReason.MOVED])
     return_reason = serializers.ChoiceField(choices=ReturnReason.choices, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     home = serializers.PrimaryKeyRelatedField(queryset=ChildrensHome.objects.all(), required=False, allow_null=True,
                                               default=None)
+
+
+class CaseNoteSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = CaseNote
+        fields = ("id", "case", "kind", "written_on", "text", "sensitive", "author", "created_at")
+        read_only_fields = fields
+
+
+class CaseNoteInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CaseNote.Kind.choices)
+    written_on = serializers.DateField()
+    text = serializers.CharField()
+    sensitive = serializers.BooleanField(required=False, default=False)
