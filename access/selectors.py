@@ -132,8 +132,11 @@ def visits_visible_to(user: User) -> QuerySet[Visit]:
 
 
 def families_visible_to(user: User) -> QuerySet[Family]:
-    """The families of the user's unit (and units below), the families on the cases they see, and
-    families granted to them."""
+    """The families of the user's unit (and units below), the families on the cases they see
+    (placed, in a decision, or chosen for acquaintance: matching.models.Acquaintance), and families
+    granted to them. Any other family is an anonymous profile to them (matching.selectors)."""
+    from matching.models import Acquaintance
+
     if not sees_personal_data(user):
         return Family.objects.none()
     if user.is_administrator:
@@ -145,6 +148,7 @@ def families_visible_to(user: User) -> QuerySet[Family]:
         .union(
             Placement.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
             Case.objects.filter(condition, decision_family__isnull=False).values("decision_family_id").order_by(),
+            Acquaintance.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
             _grants(user, FamilyUserObjectPermission, FamilyGroupObjectPermission, "view_family"),
             all=True,
         )
@@ -215,3 +219,59 @@ def _sensitive(user: User, ids: list[int], field: str) -> set[int]:
         | Q(pk__in=group_grants.values("content_object_id").order_by())
     )
     return set(rows.values_list(field, flat=True))
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    """The users whose names this user may see in a choice or a filter: themselves and the people
+    of their unit and the units below it (a worker: their district's colleagues). Administrators
+    see everyone (they manage the accounts); analysts see only themselves."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    if user.is_administrator:
+        return User.objects.all()
+    if not sees_personal_data(user):
+        return User.objects.filter(pk=user.pk)
+    return User.objects.filter(Q(unit_id__in=unit_ids_for(user)) | Q(pk=user.pk))
+
+
+def sibling_groups_visible_to(user: User) -> QuerySet:
+    """Sibling groups with at least one child this user sees."""
+    from children.models import SiblingGroup
+
+    if not sees_personal_data(user):
+        return SiblingGroup.objects.none()
+    if user.is_administrator:
+        return SiblingGroup.objects.all()
+    return SiblingGroup.objects.filter(pk__in=children_visible_to(user).filter(sibling_group__isnull=False)
+                                       .values("sibling_group_id").order_by())
+
+
+def children_with_sensitive_access(user: User) -> QuerySet:
+    """Ids of the children whose sensitive fields this user may see (``child_id`` values, for an
+    ``IN``): the children of their own cases (worker: assigned, supervisor: their units) and of
+    cases granted with view_sensitive. For filters on a sensitive field, so that filtering cannot
+    reveal what the field would not (issue 14). Administrators and analysts: none."""
+    if not sees_personal_data(user) or user.is_administrator:
+        return Case.objects.none().values("child_id")
+    own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
+    granted = granted_case_ids(user, VIEW_SENSITIVE)
+    condition = own | Q(pk__in=granted) if granted else own
+    return Case.objects.filter(condition).values("child_id").order_by()
+
+
+def require_change(user: User | None, case: Case) -> None:
+    """Raise DomainError (code ``permission_denied``, answered 403) unless ``user`` may change the
+    case now. Services call it right after locking the case row, so the answer holds until they
+    commit: a transfer or reassignment committed meanwhile is seen (READ COMMITTED re-reads), and
+    one started after waits for the lock. ``user`` None is the system itself (sweeps, import)."""
+    from django.utils.translation import gettext as _
+
+    from core.exceptions import DomainError
+
+    if user is None:
+        return
+    if not cases_editable_by(user).filter(pk=case.pk).exists():
+        raise DomainError(
+            _("You may not change this case (any more): it may have been transferred, reassigned or its share ended."),
+            code="permission_denied",
+        )

@@ -89,3 +89,22 @@ class SensitiveFieldsMixin:
             for name in fields:
                 data.pop(name, None)
         return data
+
+
+class VisibleRelatedFieldsMixin:
+    """For input serializers: every related field naming a person record (case, child, family,
+    placement, visit, user, document, sibling group) accepts only the rows the request's user may
+    see (``access.filters.VISIBLE_ROWS``), so naming a foreign record answers exactly as naming one
+    that does not exist ("Invalid pk ... object does not exist"). Needs ``context={"request": ...}``;
+    without a request (schema generation) such fields accept nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from access.filters import VISIBLE_ROWS, visible_rows
+
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if field.read_only or queryset is None or queryset.model._meta.label_lower not in VISIBLE_ROWS:
+                continue
+            field.queryset = visible_rows(queryset.model)(request)

@@ -23,6 +23,20 @@ def placement_list(*, user: User) -> QuerySet[Placement]:
     return placements_visible_to(user).select_related("case", "child", "family", "home_before")
 
 
+def case_as_written(pk: int) -> Case:
+    """The case with what its detail shows, whoever sees it now: for answering a write that
+    committed while its author could change the case (a transfer right after may hide it). The
+    serializer, given no request, leaves the sensitive fields out."""
+    return (
+        Case.objects.select_related("child", "responsible_unit", "assigned_worker", "decision_family")
+        .prefetch_related(
+            Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id")),
+            "sibling_separation_decisions",
+        )
+        .get(pk=pk)
+    )
+
+
 def case_notes(*, case: Case, sensitive: bool) -> QuerySet[CaseNote]:
     """The notes of a case the caller has shown to the user, newest first; the sensitive ones only
     when the user holds view_sensitive on the case (``sensitive``)."""

@@ -2,8 +2,11 @@
 
 Every write here is one transaction that locks the case row first (``select_for_update``), so two
 users acting on the same case at once are served one after the other; the second sees the first's
-result and its guards refuse what no longer makes sense. ``expected_version`` lets a client that
-showed the user an older version of the case refuse to act on it.
+result and its guards refuse what no longer makes sense. The actor's right to change the case is
+checked on the locked row (``lock_case``), not before: a supervisor's transfer committed a moment
+earlier is seen. Rows are always locked in one order, case, then placement, then visit (and the
+child after the case), so that two services never wait on each other. ``expected_version`` lets a
+client that showed the user an older version of the case refuse to act on it.
 """
 
 import datetime as dt
@@ -16,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from access.selectors import require_change
 from accounts.models import User
 from cases.models import (
     Case,
@@ -60,8 +64,13 @@ OUTCOME_BY_END_REASON = {
 }
 
 
-def _lock_case(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().select_related("child").get(pk=case.pk)
+def lock_case(case_id: int, *, actor: User | None, expected_version: int | None = None) -> Case:
+    """Lock the case row (always the first lock of a write: case, then placement, then visit), then
+    check on the locked row that ``actor`` may still change it (access.selectors.require_change;
+    ``actor`` None: the system). Raises DomainError: ``permission_denied`` (answered 403) or
+    ``stale`` when ``expected_version`` is not the case's version."""
+    locked = Case.objects.select_for_update().select_related("child").get(pk=case_id)
+    require_change(actor, locked)
     if expected_version is not None and locked.version != expected_version:
         raise DomainError(
             _("This case was changed by someone else (now version %(now)s, you had %(had)s). Reload it and try again.")
@@ -70,6 +79,10 @@ def _lock_case(case: Case, expected_version: int | None) -> Case:
             code="stale",
         )
     return locked
+
+
+def _lock_case(case: Case, expected_version: int | None, actor: User | None) -> Case:
+    return lock_case(case.pk, actor=actor, expected_version=expected_version)
 
 
 def _record_move(*, case: Case, to_stage: str, actor: User | None, reason: str, at: dt.datetime | None = None) -> StageChange:
@@ -266,7 +279,7 @@ def transition_case(
     """Move a case to another stage, writing the stage history. ``form_of_care`` is chosen on the way
     to available (or later); ``family`` is the family in the decision; ``outcome`` closes the case.
     Placing goes through place_child and ending a placement through end_placement."""
-    case = _lock_case(case, expected_version)
+    case = _lock_case(case, expected_version, actor)
     if to_stage not in Stage.values:
         raise DomainError(_("Unknown stage \"%(stage)s\".") % {"stage": to_stage}, field="to_stage")
     if to_stage == case.stage:
@@ -350,7 +363,8 @@ def supervises(user: User, case: Case) -> bool:
 def approve_decision(*, case: Case, actor: User, approve: bool, reason: str = "", expected_version: int | None = None) -> Case:
     """The supervisor of the case's unit approves or rejects the decision; only then can it be placed.
     Writes a DecisionReview row (who, when, why) for the case's timeline; a rejection needs a reason."""
-    case = _lock_case(case, expected_version)
+    # The right to approve is the supervisor's, checked here on the locked row.
+    case = _lock_case(case, expected_version, None)
     if not supervises(actor, case):
         raise DomainError(_("Only a supervisor of the case's unit can approve or reject a decision."), field="non_field_errors",
                           code="not_supervisor")
@@ -386,7 +400,7 @@ def moves_offered(case: Case) -> list[str]:
 
 @transaction.atomic
 def record_sibling_separation(*, case: Case, actor: User, reason: str) -> SiblingSeparationDecision:
-    case = _lock_case(case, None)
+    case = _lock_case(case, None, actor)
     if not case.child.sibling_group_id:
         raise DomainError(_("This child has no sibling group."), field="non_field_errors")
     decision = SiblingSeparationDecision(case=case, reason=reason.strip(), decided_by=actor)
@@ -418,7 +432,7 @@ def place_child(
     allow the form of care or the family has no room (FormOfCareRule)."""
     from visits.services import schedule_visits_for_placement
 
-    case = _lock_case(case, expected_version)
+    case = _lock_case(case, expected_version, actor)
     started_on = started_on or timezone.localdate()
     if case.stage != Stage.DECISION:
         raise DomainError(
@@ -487,7 +501,7 @@ def end_placement(
     other end reasons close the case with the matching outcome."""
     from visits.services import cancel_pending_visits
 
-    case = _lock_case(placement.case, None)
+    case = _lock_case(placement.case, None, actor)
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
     if placement.ended_on is not None:
         raise DomainError(_("This placement has already ended."), field="non_field_errors")
@@ -597,7 +611,7 @@ def move_child(
     is not active, the date is outside it or in the future, or the family cannot take the child."""
     from visits.services import cancel_pending_visits, schedule_visits_for_placement
 
-    case = _lock_case(placement.case, None)
+    case = _lock_case(placement.case, None, actor)
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
     if placement.ended_on is not None or case.stage != Stage.PLACED:
         raise DomainError(_("Only a child in an active placement can be moved to another family."), field="non_field_errors")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from access.admin import HidesSensitiveFields
 from children.models import Child, ChildrensHome, SiblingGroup
 
 
@@ -28,7 +29,8 @@ class SiblingGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(HidesSensitiveFields, admin.ModelAdmin):
+    # Child.SENSITIVE_FIELDS are not in the form, the list, the filters or the search (HidesSensitiveFields).
     list_display = ("last_name", "first_name", "birth_date", "sex", "iin", "legal_status", "region", "current_home")
     list_filter = ("legal_status", "sex", "health_needs", "region", "current_home__home_type")
     search_fields = ("last_name", "first_name", "patronymic", "=iin")

@@ -86,8 +86,12 @@ ADOPTABLE_LEGAL_STATUSES = frozenset(
 
 
 class Child(TimeStampedModel):
-    # Fields a user sees only with the view_sensitive permission on the child's case.
-    SENSITIVE_FIELDS = ("health_notes", "birth_family_notes", "abuse_history_notes", "abuse_or_neglect_history")
+    # Fields a user sees only with the view_sensitive permission on the child's case. The health
+    # needs category and the SDQ score (a behavioural screening result) are health data like the
+    # notes (issue 14). Values derived from these (risk factors, matching explanations, filters,
+    # the admin) carry the same sensitivity.
+    SENSITIVE_FIELDS = ("health_notes", "birth_family_notes", "abuse_history_notes", "abuse_or_neglect_history",
+                        "health_needs", "sdq_total_difficulties")
 
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from access.selectors import unit_ids_for
 from accounts.models import User
 from cases.models import Case
+from cases.services import lock_case
 from consents.models import Consent, ConsentKind, TransferOverride
 from core.exceptions import DomainError
 from documents.models import Document
@@ -26,6 +27,8 @@ def record_consent(
     *, case: Case, actor: User, kind: str, given_by: str, given_on: dt.date, agrees: bool = True, scope: str = "",
     region: Region | None = None, document: Document | None = None,
 ) -> Consent:
+    # The case row first, and the actor's right checked on it (cases.services.lock_case).
+    case = lock_case(case.pk, actor=actor)
     child = case.child
     if given_on > timezone.localdate():
         raise DomainError(_("A consent cannot be dated in the future."), field="given_on")
@@ -53,6 +56,7 @@ def record_consent(
 
 @transaction.atomic
 def revoke_consent(*, consent: Consent, actor: User, reason: str, revoked_on: dt.date | None = None) -> Consent:
+    lock_case(consent.case_id, actor=actor)  # case first, then the consent; the right checked on the locked case
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     revoked_on = revoked_on or timezone.localdate()
     if consent.revoked_on is not None:

@@ -25,6 +25,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """Every rule broken by input answers 400 with field messages, the same shape everywhere."""
     if isinstance(exc, DomainError) and exc.code == "unavailable":  # not the input: this installation can't
         return Response({"detail": str(exc.message)}, status=503)
+    if isinstance(exc, DomainError) and exc.code == "permission_denied":
+        # Found by a service on the locked row (e.g. the case was transferred meanwhile): nothing was written.
+        exc = drf_exceptions.PermissionDenied(str(exc.message))
+        return exception_handler(exc, context)
     if isinstance(exc, DomainError):
         exc = drf_exceptions.ValidationError(exc.as_detail())
     elif isinstance(exc, DjangoValidationError):

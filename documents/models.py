@@ -83,7 +83,11 @@ class Document(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or f"{self.get_doc_type_display()} {self.document_date}"
+        # A sensitive type's title is health data (a medical report's diagnosis): never in a label
+        # that lists, breadcrumbs or logs show to whoever sees the record exists.
+        if self.doc_type in settings.DOCUMENTS_SENSITIVE_TYPES or not self.title:
+            return f"{self.get_doc_type_display()} {self.document_date}"
+        return self.title
 
 
 class DocumentDownload(models.Model):

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.selectors import cases_editable_by
 from accounts.models import User
 from cases.models import Case
 from children.models import Child
@@ -56,6 +57,24 @@ def _checksum(file: UploadedFile) -> str:
     return digest.hexdigest()
 
 
+def _lock_record(*, actor: User, child: Child | None, family: Family | None, case: Case | None) -> None:
+    """Lock the record the document joins and check on the locked row that ``actor`` may still add
+    to it: a case (or the child's cases) must be the actor's to change, a family theirs to see."""
+    from access.selectors import families_visible_to
+    from cases.services import lock_case
+
+    if case is not None:
+        lock_case(case.pk, actor=actor)
+    elif child is not None:
+        case_ids = list(Case.objects.select_for_update().filter(child_id=child.pk).order_by("pk").values_list("pk", flat=True))
+        if actor is not None and not cases_editable_by(actor).filter(pk__in=case_ids).exists():
+            raise DomainError(_("You may view this record but not add documents to it."), code="permission_denied")
+    elif family is not None:
+        Family.objects.select_for_update().filter(pk=family.pk).first()
+        if actor is not None and not families_visible_to(actor).filter(pk=family.pk).exists():
+            raise DomainError(_("You may not add documents to this family."), code="permission_denied")
+
+
 def upload_document(
     *, actor: User, file: UploadedFile, doc_type: str, document_date: dt.date, child: Child | None = None,
     family: Family | None = None, case: Case | None = None, expires_on: dt.date | None = None, title: str = "",
@@ -82,6 +101,7 @@ def upload_document(
     document.full_clean(exclude=["file"])
     try:
         with transaction.atomic():
+            _lock_record(actor=actor, child=child, family=family, case=case)
             document.save()
     except Exception:
         # Never a file without its row: remove what the storage already holds.

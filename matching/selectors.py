@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Case as When_Case
-from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, Value, When, prefetch_related_objects
 from django.db.models.functions import Cast, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,9 @@ class Candidate:
     family: Family
     score: float
     factors: list[dict] = field(default_factory=list)
+    # The applicants' names when the viewer may know the family (identified_family_ids); None for an
+    # anonymous profile: the id, region, form of care and date of application only.
+    name: str | None = None
 
 
 class _DaysBetween(Func):
@@ -55,7 +58,7 @@ def sibling_group_size(child: Child) -> int:
     )
 
 
-def _eligible(*, case: Case, on: dt.date) -> QuerySet[Family]:
+def eligible_families(*, case: Case, on: dt.date) -> QuerySet[Family]:
     """Approved families (a suspended one drops out), every certificate in date on ``on``, seeking a
     compatible form of care, with the psychological training their form requires."""
     from cases.models import FormOfCareRule
@@ -115,25 +118,51 @@ def _factor_expressions(*, case: Case, on: dt.date, siblings: int) -> dict:
     }
 
 
-def scored_families(*, case: Case, on: dt.date | None = None, siblings: int | None = None) -> QuerySet[Family]:
-    """Eligible families with ``match_score``, best first (ties: the longest wait, then id). The
-    factors are aliases, so the database computes only their sum for every family."""
+def scored_families(
+    *, case: Case, on: dt.date | None = None, siblings: int | None = None, factors: tuple[str, ...] = FACTORS
+) -> QuerySet[Family]:
+    """Eligible families with ``match_score`` (the sum of ``factors``), best first (ties: the
+    longest wait, then id). The factors are aliases, so the database computes only their sum."""
     on = on or timezone.localdate()
     siblings = sibling_group_size(case.child) if siblings is None else siblings
-    factors = _factor_expressions(case=case, on=on, siblings=siblings)
+    expressions = _factor_expressions(case=case, on=on, siblings=siblings)
     return (
-        _eligible(case=case, on=on)
-        .alias(**factors)
-        .annotate(match_score=sum((F(f"f_{name}") for name in FACTORS[1:]), F("f_form_of_care")))
+        eligible_families(case=case, on=on)
+        .alias(**expressions)
+        .annotate(match_score=sum((F(f"f_{name}") for name in factors[1:]), F(f"f_{factors[0]}")))
         .order_by("-match_score", "applied_on", "id")
     )
+
+
+# Factors computed from a sensitive field of the child (Child.SENSITIVE_FIELDS): the health factor
+# compares the child's health needs with what the family accepts. Without view_sensitive on the
+# case the ranking leaves it out altogether (score and order), so nothing recovers it (issue 14).
+SENSITIVE_SOURCES = {"health": "health_needs"}
+
+
+def factors_for(*, sensitive: bool) -> tuple[str, ...]:
+    if sensitive:
+        return FACTORS
+    return tuple(f for f in FACTORS if SENSITIVE_SOURCES.get(f) not in Child.SENSITIVE_FIELDS)
+
+
+def identified_family_ids(*, user: object, family_ids: list[int]) -> set[int]:
+    """The one policy for the ranking in the API and on the pages: a family is named to the user
+    only when they see it (access.selectors.families_visible_to: their unit's families, those on
+    their cases, those chosen for acquaintance on a case they see). Every other candidate is an
+    anonymous profile. One query."""
+    from access.selectors import families_visible_to
+
+    if not family_ids or user is None:
+        return set()
+    return set(families_visible_to(user).filter(pk__in=family_ids).values_list("pk", flat=True))
 
 
 class _Explainer:
     """Explanations for one ranking: the translated phrases and labels looked up once, not per family."""
 
-    def __init__(self, *, case: Case, age: int, siblings: int) -> None:
-        self.case, self.age, self.siblings = case, age, siblings
+    def __init__(self, *, case: Case, age: int, siblings: int, factors: tuple[str, ...] = FACTORS) -> None:
+        self.case, self.age, self.siblings, self.factors = case, age, siblings, factors
         self.forms = {value: str(label) for value, label in FormOfCare.choices}
         self.health = {value: str(label) for value, label in HealthNeeds.choices}
         self.same_form = str(_("seeks %(form)s, the form of care needed"))
@@ -158,11 +187,21 @@ class _Explainer:
             "region": self.same_region if family.region_id == child.region_id else self.other_region,
             "waiting": self.waiting_text % {"days": family.waited_days},
         }
-        return [{"factor": name, "points": round(getattr(family, f"f_{name}"), 2), "explanation": texts[name]} for name in FACTORS]
+        return [{"factor": name, "points": round(getattr(family, f"f_{name}"), 2), "explanation": texts[name]}
+                for name in self.factors]
 
 
-def rank_families(*, case: Case, limit: int = 20, offset: int = 0, on: dt.date | None = None) -> list[Candidate]:
-    """The best ``limit`` families for a case at the matching stage, each with its explanation."""
+def rank_families(
+    *, case: Case, limit: int = 20, offset: int = 0, on: dt.date | None = None, user: object | None = None
+) -> list[Candidate]:
+    """The best ``limit`` families for a case at the matching stage, each with its explanation.
+    With ``user``: only the factors that user may see (factors_for; without view_sensitive on the
+    case the health factor is left out of score, order and explanations), and each candidate's
+    ``name`` set when the user may know the family (identified_family_ids), else None."""
+    from access.selectors import sensitive_case_ids
+
+    sensitive = user is None or bool(sensitive_case_ids(user, [case.pk]))
+    factors = factors_for(sensitive=sensitive)
     if case.stage != Stage.MATCHING:
         raise DomainError(_("Families are ranked only for a case at the matching stage."), field="non_field_errors")
     if not case.form_of_care:
@@ -172,12 +211,19 @@ def rank_families(*, case: Case, limit: int = 20, offset: int = 0, on: dt.date |
     siblings = sibling_group_size(case.child)
     # First the page of ids by total score (one pass over the eligible families), then the factor
     # columns for that page only: the per-factor points are computed for 20 rows, not 100,000.
-    ranked = list(scored_families(case=case, on=on, siblings=siblings).values_list("id", "match_score")[offset : offset + limit])
+    ranked = list(scored_families(case=case, on=on, siblings=siblings, factors=factors)
+                  .values_list("id", "match_score")[offset : offset + limit])
     rows = (
         Family.objects.filter(pk__in=[pk for pk, _score in ranked])
         .annotate(**_factor_expressions(case=case, on=on, siblings=siblings), waited_days=_DaysBetween(Value(on), F("applied_on")))
         .select_related("region")
         .in_bulk()
     )
-    explain = _Explainer(case=case, age=age, siblings=siblings)
-    return [Candidate(family=rows[pk], score=round(score, 2), factors=explain(rows[pk])) for pk, score in ranked]
+    explain = _Explainer(case=case, age=age, siblings=siblings, factors=factors)
+    candidates = [Candidate(family=rows[pk], score=round(score, 2), factors=explain(rows[pk])) for pk, score in ranked]
+    if user is not None:
+        named = identified_family_ids(user=user, family_ids=[c.family.pk for c in candidates])
+        prefetch_related_objects([c.family for c in candidates if c.family.pk in named], "applicants")
+        for candidate in candidates:
+            candidate.name = str(candidate.family) if candidate.family.pk in named else None
+    return candidates

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.filters import VisibleChoices
 from access.permissions import CaseworkerOnly
 from notifications.models import Notification
 from notifications.selectors import inbox_of
@@ -29,7 +30,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification.read_at is not None
 
 
-class NotificationFilter(filters.FilterSet):
+class NotificationFilter(VisibleChoices, filters.FilterSet):
     unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:

@@ -9,8 +9,12 @@ import re
 from dataclasses import asdict, dataclass
 
 from anyascii import anyascii
+from django.db.models import F, OuterRef, Subquery
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
+from accounts.models import OrganisationalUnit, User
+from cases.models import Case
 from children.models import Child
 from families.models import Applicant
 
@@ -91,6 +95,7 @@ class DuplicateWarning:
     id: int
     reason: str  # "same_iin" or "same_birth_date_similar_name"
     similarity: float
+    unit_id: int | None = None  # the unit responsible for the child's latest case, or for the family
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -101,13 +106,46 @@ def _warn(kind: str, rows, iin: str | None, names: NameParts, birth_date: dt.dat
     for row in rows:
         row_id = getattr(row, id_attr)
         if iin and row.iin == iin:
-            warnings[row_id] = DuplicateWarning(kind, row_id, "same_iin", 100.0)
+            warnings[row_id] = DuplicateWarning(kind, row_id, "same_iin", 100.0, row.unit_id)
             continue
         if birth_date and row.birth_date == birth_date:
             score = name_similarity(names, NameParts.of(row.last_name, row.first_name, row.patronymic))
             if score >= NAME_SIMILARITY_THRESHOLD and row_id not in warnings:
-                warnings[row_id] = DuplicateWarning(kind, row_id, "same_birth_date_similar_name", round(score, 1))
+                warnings[row_id] = DuplicateWarning(kind, row_id, "same_birth_date_similar_name", round(score, 1), row.unit_id)
     return list(warnings.values())
+
+
+def warnings_for(user: User, warnings: list[DuplicateWarning]) -> list[dict]:
+    """The warnings as this user may read them. A child or family the user sees is named by its id;
+    one outside their visibility is only "a possible duplicate is registered in unit X; ask its
+    supervisor" (no id, no similarity that would confirm a name). Two queries at most.
+
+    Returns dicts with kind, id (None when foreign), reason, similarity (None when foreign), unit
+    (the unit's name, or "") and message."""
+    from access.selectors import children_visible_to, families_visible_to
+
+    child_ids = [w.id for w in warnings if w.kind == "child"]
+    family_ids = [w.id for w in warnings if w.kind == "family"]
+    visible: set[tuple[str, int]] = set()
+    if child_ids:
+        visible |= {("child", pk) for pk in children_visible_to(user).filter(pk__in=child_ids).values_list("pk", flat=True)}
+    if family_ids:
+        visible |= {("family", pk) for pk in families_visible_to(user).filter(pk__in=family_ids).values_list("pk", flat=True)}
+    units = OrganisationalUnit.objects.in_bulk({w.unit_id for w in warnings if w.unit_id})
+    shown = []
+    for warning in warnings:
+        unit = str(units[warning.unit_id]) if warning.unit_id in units else ""
+        if (warning.kind, warning.id) in visible:
+            message = (_("A possible duplicate: child № %(id)s.") if warning.kind == "child"
+                       else _("A possible duplicate: family № %(id)s.")) % {"id": warning.id}
+            shown.append({"kind": warning.kind, "id": warning.id, "reason": warning.reason, "similarity": warning.similarity,
+                          "unit": unit, "message": message})
+            continue
+        message = (_("A possible duplicate is registered in unit %(unit)s; ask its supervisor.") % {"unit": unit} if unit
+                   else _("A possible duplicate is registered in another unit; ask its supervisor."))
+        shown.append({"kind": warning.kind, "id": None, "reason": warning.reason, "similarity": None, "unit": unit,
+                      "message": message})
+    return shown
 
 
 def child_duplicates(
@@ -119,7 +157,9 @@ def child_duplicates(
     condition = Q(birth_date=birth_date) if birth_date else Q(pk__in=[])
     if iin:
         condition |= Q(iin=iin)
-    rows = Child.objects.filter(condition).only("id", "iin", "birth_date", "last_name", "first_name", "patronymic")
+    latest_unit = Case.objects.filter(child_id=OuterRef("pk")).order_by("-opened_on", "-id").values("responsible_unit_id")[:1]
+    rows = (Child.objects.filter(condition).only("id", "iin", "birth_date", "last_name", "first_name", "patronymic")
+            .annotate(unit_id=Subquery(latest_unit)))
     if exclude_id:
         rows = rows.exclude(pk=exclude_id)
     return _warn("child", rows, iin, NameParts.of(last_name, first_name, patronymic), birth_date, "id")
@@ -135,7 +175,8 @@ def applicant_duplicates(
     condition = Q(birth_date=birth_date) if birth_date else Q(pk__in=[])
     if iin:
         condition |= Q(iin=iin)
-    rows = Applicant.objects.filter(condition).only("family_id", "iin", "birth_date", "last_name", "first_name", "patronymic")
+    rows = (Applicant.objects.filter(condition).only("family_id", "iin", "birth_date", "last_name", "first_name", "patronymic")
+            .annotate(unit_id=F("family__responsible_unit_id")))
     if exclude_family_id:
         rows = rows.exclude(family_id=exclude_family_id)
     return _warn("family", rows, iin, NameParts.of(last_name, first_name, patronymic), birth_date, "family_id")

@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from risk.models import FamilyEvent, PlacementRisk, RiskAssessment, RiskFactorWeight, RiskPolicy
+from risk.selectors import risk_as_seen
 
 
 @admin.register(RiskFactorWeight)
@@ -22,21 +26,41 @@ class RiskPolicyAdmin(admin.ModelAdmin):
         return False
 
 
+class RiskWithoutSensitiveFactors:
+    """The administrator never holds view_sensitive: score, band and factors are shown as
+    risk.selectors.risk_as_seen gives them without it (factors from sensitive fields and their
+    points left out), and the stored band is not offered as a filter."""
+
+    @admin.display(description=_("score (without sensitive factors)"))
+    def score_seen(self, obj: Any) -> Any:
+        return self._seen(obj).score
+
+    @admin.display(description=_("band (without sensitive factors)"))
+    def band_seen(self, obj: Any) -> Any:
+        return self._seen(obj).band
+
+    @admin.display(description=_("factors (without sensitive factors)"))
+    def factors_seen(self, obj: Any) -> Any:
+        return ", ".join(f"{f.get('factor')} +{f.get('contribution')}" for f in self._seen(obj).factors)
+
+    def _seen(self, obj: Any) -> Any:
+        return risk_as_seen(score=obj.score, band=obj.band, factors=obj.factors, sensitive=False)
+
+
 @admin.register(PlacementRisk)
-class PlacementRiskAdmin(admin.ModelAdmin):
-    list_display = ("placement", "score", "band", "computed_on", "high_since")
-    list_filter = ("band",)
+class PlacementRiskAdmin(RiskWithoutSensitiveFactors, admin.ModelAdmin):
+    list_display = ("placement", "score_seen", "band_seen", "computed_on")
     raw_id_fields = ("placement",)
-    readonly_fields = ("placement", "score", "band", "factors", "computed_on", "high_since")
+    fields = readonly_fields = ("placement", "score_seen", "band_seen", "factors_seen", "computed_on")
     show_full_result_count = False
 
 
 @admin.register(RiskAssessment)
-class RiskAssessmentAdmin(admin.ModelAdmin):
-    list_display = ("placement", "assessed_on", "reason", "score", "band")
-    list_filter = ("reason", "band")
+class RiskAssessmentAdmin(RiskWithoutSensitiveFactors, admin.ModelAdmin):
+    list_display = ("placement", "assessed_on", "reason", "score_seen", "band_seen")
+    list_filter = ("reason",)
     raw_id_fields = ("placement", "visit")
-    readonly_fields = ("placement", "assessed_on", "reason", "visit", "score", "band", "factors")
+    fields = readonly_fields = ("placement", "assessed_on", "reason", "visit", "score_seen", "band_seen", "factors_seen")
     show_full_result_count = False
 
 

@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.permissions import CaseworkerOnly
-from access.selectors import cases_editable_by, families_visible_to, placements_visible_to
+from access.selectors import cases_editable_by, families_visible_to, placements_visible_to, sensitive_case_ids
 from cases.models import Placement
 from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from families.api.serializers import FamilyOutputSerializer
 from families.selectors import family_list
-from risk.models import Factor, FamilyEvent, RiskAssessment
-from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for
+from risk.models import Factor, FamilyEvent, RiskAssessment, RiskPolicy
+from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for, risk_as_seen
 from risk.services import FAMILY_CHANGE_KIND_CHOICES, record_family_change, record_family_event, record_sdq_assessment
 
 
@@ -58,6 +58,9 @@ class PlacementRiskSerializer(serializers.Serializer):
     computed_on = serializers.DateField(allow_null=True)
     high_since = serializers.DateField(allow_null=True)
     factors = RiskFactorSerializer(many=True)
+    complete = serializers.BooleanField(help_text="false when factors computed from sensitive fields were left out "
+                                                  "(no view_sensitive on the case); score and band are then those of "
+                                                  "the factors shown")
     history = AssessmentSerializer(many=True)
 
 
@@ -86,14 +89,27 @@ class PlacementRiskView(APIView):
         except Placement.DoesNotExist:
             raise NotFound() from None
         risk = getattr(placement, "risk", None)
+        # Factors from sensitive fields (and their points) only with view_sensitive on the case.
+        sensitive = bool(sensitive_case_ids(request.user, [placement.case_id]))
+        policy = RiskPolicy.objects.filter(pk=1).first()
+        current = risk_as_seen(score=risk.score if risk else None, band=risk.band if risk else None,
+                               factors=risk.factors if risk else [], sensitive=sensitive, policy=policy)
+        history = []
+        for assessment in placement.risk_assessments.all():
+            seen = risk_as_seen(score=assessment.score, band=assessment.band, factors=assessment.factors,
+                                sensitive=sensitive, policy=policy)
+            history.append({"assessed_on": assessment.assessed_on, "reason": assessment.reason,
+                            "visit": assessment.visit_id, "score": seen.score, "band": seen.band,
+                            "factors": labelled(seen.factors)})
         return Response({
             "placement": placement.pk,
-            "score": risk.score if risk else None,
-            "band": risk.band if risk else None,
+            "score": current.score,
+            "band": current.band,
             "computed_on": risk.computed_on if risk else None,
-            "high_since": risk.high_since if risk else None,
-            "factors": labelled(risk.factors) if risk else [],
-            "history": AssessmentSerializer(placement.risk_assessments.all(), many=True).data,
+            "high_since": risk.high_since if risk and current.band == risk.band else None,
+            "factors": labelled(current.factors),
+            "complete": current.complete,
+            "history": history,
         })
 
 

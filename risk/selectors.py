@@ -9,7 +9,54 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from access.selectors import cases_supervised_by, families_visible_to, placements_visible_to
 from accounts.models import User
 from cases.models import Placement
-from risk.models import Band, FamilyEvent, RiskAssessment
+from children.models import Child
+from risk.models import Band, Factor, FamilyEvent, RiskAssessment, RiskPolicy
+
+# The child's field each factor is computed from, where it is one field. A factor computed from a
+# sensitive field (Child.SENSITIVE_FIELDS) carries its sensitivity: without view_sensitive on the
+# case it is left out, and so is its share of the score (issue 14).
+FACTOR_SOURCES = {
+    Factor.ABUSE_OR_NEGLECT: "abuse_or_neglect_history",
+    Factor.SDQ_RAISED: "sdq_total_difficulties",
+    Factor.SDQ_HIGH: "sdq_total_difficulties",
+}
+SENSITIVE_FACTORS = frozenset(factor for factor, source in FACTOR_SOURCES.items() if source in Child.SENSITIVE_FIELDS)
+
+
+@dataclass(frozen=True)
+class RiskAsSeen:
+    """A risk (current or an assessment) as one user may see it."""
+
+    score: float | None
+    band: str | None
+    factors: list[dict]
+    complete: bool  # False when factors from sensitive fields were left out
+
+
+def band_of(score: float, policy: RiskPolicy | None) -> str:
+    """The band of a score under the policy's thresholds (the same rule as risk.scoring's SQL)."""
+    policy = policy or RiskPolicy(pk=1)
+    if score >= policy.high_from:
+        return Band.HIGH
+    return Band.MEDIUM if score >= policy.medium_from else Band.LOW
+
+
+def risk_as_seen(*, score: float | None, band: str | None, factors: list[dict] | None, sensitive: bool,
+                 policy: RiskPolicy | None = None) -> RiskAsSeen:
+    """With ``sensitive`` (view_sensitive on the case) the stored risk as it is; without, the risk
+    of the factors the user may see: sensitive factors dropped, the score less their points and
+    the band of that score, so that nothing recovers them by subtraction. ``policy``: pass the
+    RiskPolicy row when showing several risks (None reads it once per call)."""
+    factors = list(factors or [])
+    if sensitive or score is None:
+        return RiskAsSeen(score=score, band=band, factors=factors, complete=True)
+    hidden = [f for f in factors if f.get("factor") in SENSITIVE_FACTORS]
+    if not hidden:
+        return RiskAsSeen(score=score, band=band, factors=factors, complete=True)
+    shown_score = round(score - sum(float(f.get("contribution") or 0) for f in hidden), 2)
+    policy = policy or RiskPolicy.objects.filter(pk=1).first()
+    return RiskAsSeen(score=shown_score, band=band_of(shown_score, policy),
+                      factors=[f for f in factors if f.get("factor") not in SENSITIVE_FACTORS], complete=False)
 
 
 def placement_risk_for(*, user: User, placement_id: int) -> Placement:

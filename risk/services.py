@@ -65,7 +65,14 @@ def record_sdq_assessment(*, placement: Placement, sdq_total_difficulties: int, 
         raise DomainError(_("The SDQ total difficulties score is between 0 and 40."), field="sdq_total_difficulties")
     if placement.ended_on is not None:
         raise DomainError(_("This placement has ended; record the assessment on the child's current placement."))
+    from cases.services import lock_case
+
     with transaction.atomic():
+        # Case, then placement, then child: the order every write follows; the right checked on the locked case.
+        lock_case(placement.case_id, actor=actor)
+        placement = Placement.objects.select_for_update().get(pk=placement.pk)
+        if placement.ended_on is not None:
+            raise DomainError(_("This placement has ended; record the assessment on the child's current placement."))
         child = Child.objects.select_for_update().get(pk=placement.child_id)
         child.sdq_total_difficulties = sdq_total_difficulties
         child.full_clean()
@@ -180,7 +187,13 @@ def record_family_event(*, family: Family, kind: str, occurred_on: dt.date, note
     today = timezone.localdate()
     if occurred_on > today:
         raise DomainError(_("A family event cannot be recorded before it happens."), field="occurred_on")
+    from access.selectors import families_visible_to
+
     with transaction.atomic():
+        # The family row locked, then the actor's right to it checked on the locked row.
+        Family.objects.select_for_update().filter(pk=family.pk).first()
+        if actor is not None and not families_visible_to(actor).filter(pk=family.pk).exists():
+            raise DomainError(_("You may not record events of this family."), code="permission_denied")
         event = FamilyEvent(family=family, kind=kind, occurred_on=occurred_on, notes=notes, recorded_by=actor)
         event.full_clean()
         event.save()

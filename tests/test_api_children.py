@@ -81,12 +81,32 @@ def test_create_registers_the_child_with_a_case(client, worker):
     assert client.get(f"/api/v1/cases/{body['case_id']}/").json()["stage"] == "registered"
 
 
-def test_create_warns_of_a_likely_duplicate(client, worker):
-    existing = factories.ChildFactory(last_name="Nurlanov", first_name="Arman", birth_date=dt.date(2016, 5, 17))
+def test_create_warns_of_a_likely_duplicate_the_worker_sees_by_its_id(client, worker):
+    existing = factories.CaseFactory(
+        assigned_worker=worker, responsible_unit=worker.unit,
+        child__last_name="Nurlanov", child__first_name="Arman", child__birth_date=dt.date(2016, 5, 17),
+    ).child
     response = client.post(URL, payload(iin=""), format="json")
     assert response.status_code == 201
     assert response.json()["duplicate_warnings"] == [
-        {"kind": "child", "id": existing.pk, "reason": "same_birth_date_similar_name", "similarity": 100.0}]
+        {"kind": "child", "id": existing.pk, "reason": "same_birth_date_similar_name", "similarity": 100.0,
+         "unit": str(worker.unit), "message": f"A possible duplicate: child № {existing.pk}."}]
+
+
+def test_a_duplicate_in_another_unit_is_named_by_its_unit_only(client, worker):
+    """Issue 14 item 6: another unit's child is neither named nor numbered; ask its supervisor."""
+    astana = factories.DistrictFactory(region=factories.region_by_code("astana"))
+    existing = factories.CaseFactory(
+        responsible_unit=astana, child__region=astana.region,
+        child__last_name="Nurlanov", child__first_name="Arman", child__birth_date=dt.date(2016, 5, 17),
+    ).child
+    response = client.post(URL, payload(iin=""), format="json")
+    assert response.status_code == 201
+    assert response.json()["duplicate_warnings"] == [
+        {"kind": "child", "id": None, "reason": "same_birth_date_similar_name", "similarity": None, "unit": str(astana),
+         "message": f"A possible duplicate is registered in unit {astana}; ask its supervisor."}]
+    assert existing.pk not in [w["id"] for w in response.json()["duplicate_warnings"]]
+    assert "Nurlanov" not in response.content.decode()
 
 
 def test_create_with_a_wrong_iin_answers_400_field_by_field(client):

@@ -68,7 +68,8 @@ def applicant(**kwargs):
 
 
 def test_create_family_with_duplicate_warning(client, worker):
-    existing = factories.ApplicantFactory(last_name="Akhmetova", first_name="Zhanna", birth_date=dt.date(1985, 2, 1))
+    existing = factories.ApplicantFactory(last_name="Akhmetova", first_name="Zhanna", birth_date=dt.date(1985, 2, 1),
+                                          family__responsible_unit=worker.unit)
     response = client.post(URL, {"applicants": [applicant()], "region": "almaty", "form_of_care": "adoption",
                                  "applied_on": "2026-02-01"}, format="json")
     assert response.status_code == 201
@@ -76,6 +77,21 @@ def test_create_family_with_duplicate_warning(client, worker):
     assert body["family"]["responsible_unit"] == worker.unit_id
     assert body["family"]["applicants"][0]["last_name"] == "Ахметова"
     assert [(w["id"], w["reason"]) for w in body["duplicate_warnings"]] == [(existing.family_id, "same_birth_date_similar_name")]
+
+
+def test_a_duplicate_family_of_another_unit_is_named_by_its_unit_only(client, worker):
+    """Issue 14 item 6: no id, no name, no similarity; the unit to ask."""
+    astana = factories.DistrictFactory(region=factories.region_by_code("astana"))
+    existing = factories.ApplicantFactory(last_name="Akhmetova", first_name="Zhanna", birth_date=dt.date(1985, 2, 1),
+                                          family__responsible_unit=astana, family__region=astana.region)
+    response = client.post(URL, {"applicants": [applicant()], "region": "almaty", "form_of_care": "adoption",
+                                 "applied_on": "2026-02-01"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["duplicate_warnings"] == [
+        {"kind": "family", "id": None, "reason": "same_birth_date_similar_name", "similarity": None, "unit": str(astana),
+         "message": f"A possible duplicate is registered in unit {astana}; ask its supervisor."}]
+    assert "Akhmetova" not in response.content.decode()
+    assert f'"id":{existing.family_id}' not in response.content.decode().replace(" ", "")
 
 
 def test_create_without_applicants_is_400(client):

@@ -341,20 +341,22 @@ def test_the_documents_of_one_case(api_client, worker, case, media_root, django_
     stored_document(other_case, uploaded_by=worker)
     api_client.force_authenticate(worker)
 
-    with django_assert_max_num_queries(8):
+    # 9: one more than the whole list, for checking that ?case= names a case the user sees (issue 14).
+    with django_assert_max_num_queries(9):
         response = api_client.get(f"/api/v1/documents/?case={case.pk}")
 
     assert [row["id"] for row in response.data["results"]] == [mine.pk]
 
 
-def test_the_documents_of_a_case_not_visible_are_an_empty_list(api_client, other_worker, worker, case, media_root):
+def test_the_documents_of_a_case_not_visible_answer_as_an_unknown_case(api_client, other_worker, worker, case, media_root):
     stored_document(case, uploaded_by=worker)
     api_client.force_authenticate(other_worker)
 
-    response = api_client.get(f"/api/v1/documents/?case={case.pk}")
+    foreign = api_client.get(f"/api/v1/documents/?case={case.pk}")
+    unknown = api_client.get("/api/v1/documents/?case=999999999")
 
-    assert response.status_code == 200
-    assert response.data["count"] == 0
+    assert foreign.status_code == unknown.status_code == 400
+    assert foreign.json() == unknown.json()
 
 
 def test_detail_of_a_document_not_visible_is_not_found(api_client, other_worker, worker, case, media_root):

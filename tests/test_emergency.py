@@ -50,9 +50,14 @@ def test_emergency_access_does_not_show_the_sensitive_fields(worker, case):
 
 def test_the_case_detail_opens_after_breaking_the_glass(api_client, worker, case):
     api_client.force_authenticate(worker)
-    assert api_client.get(f"/api/v1/emergency-access/?case={case.pk}").data["count"] == 0
+    # Before: the case is outside the worker's visibility, so naming it answers as an unknown id.
+    before = api_client.get(f"/api/v1/emergency-access/?case={case.pk}")
+    assert before.status_code == 400
+    assert before.json() == api_client.get("/api/v1/emergency-access/?case=999999999").json()
 
     open_via_api(api_client, worker, case)
+
+    assert api_client.get(f"/api/v1/emergency-access/?case={case.pk}").data["count"] == 1
 
     listed = api_client.get("/api/v1/emergency-access/").data["results"]
     assert [row["case"] for row in listed] == [case.pk]

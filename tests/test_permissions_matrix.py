@@ -343,3 +343,159 @@ def test_registering_a_family_in_the_own_unit(api_client, world, role, expected)
     applicant = {**CREATE_FAMILY["applicants"][0], "iin": valid_iin(dt.date(1985, 2, 11), "F", 77)}
     body = {**CREATE_FAMILY, "applicants": [applicant], "responsible_unit": world.users["worker"].unit_id}
     assert call(api_client, world.users[role], "post", "/api/v1/families/", body) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14: a marker planted in every sensitive field must never reach a user who may not see it,
+# through any endpoint of the API (every GET path of the OpenAPI schema), any page, or the admin.
+
+MARKER = "MARKER-7Q14"
+
+
+@pytest.fixture
+def marked(world):
+    """The worker's own placed child and visit carry the marker in every sensitive text field, a
+    medical report carries it in its title and file name; an emergency access is open on the case;
+    the risk is computed (the abuse factor is on)."""
+    import datetime as dt
+
+    from documents.models import Document
+    from emergency.services import open_emergency_access
+    from notifications.models import Notification
+    from risk.services import recompute_risk
+
+    placement = world.own["placement"]
+    child = placement.child
+    child.health_notes = f"{MARKER} health"
+    child.birth_family_notes = f"{MARKER} birth family"
+    child.abuse_history_notes = f"{MARKER} abuse"
+    child.abuse_or_neglect_history = True
+    child.sdq_total_difficulties = 31
+    child.save()
+    visit = world.own["visit"]
+    visit.concerns = f"{MARKER} concerns"
+    visit.save()
+    for user in world.users.values():
+        Notification.objects.create(recipient=user, kind="visit_due", subject_key=f"m:{user.pk}", title="Visit due",
+                                    case=placement.case)
+    report = Document.objects.create(
+        child=child, doc_type="medical_report", title=f"{MARKER} report", original_name=f"{MARKER}.pdf",
+        document_date=dt.date(2025, 1, 1), content_type="application/pdf", size=1, sha256="2" * 64,
+        uploaded_by=world.users["worker"], file="m.pdf",
+    )
+    recompute_risk(placement=placement, reason="assessment")
+    stranger = factories.UserFactory(unit=world.foreign["case"].responsible_unit)
+    access = open_emergency_access(case=placement.case, actor=stranger, reason="the child ran away tonight, police called")
+    users = {**world.users, "emergency": stranger, "other_region": stranger}
+    return {"users": users, "placement": placement, "child": child, "visit": visit, "report": report, "access": access}
+
+
+def api_urls(marked) -> dict[str, str]:
+    """Every GET path of the API schema, filled in with the marked records."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    placement, child = marked["placement"], marked["child"]
+    ids = {
+        "/api/v1/access/cases/": placement.case_id, "/api/v1/cases/": placement.case_id, "/api/v1/children/": child.pk,
+        "/api/v1/consents/": None, "/api/v1/documents/": marked["report"].pk, "/api/v1/emergency-access/": marked["access"].pk,
+        "/api/v1/exports/children/": child.pk, "/api/v1/families/": placement.family_id,
+        "/api/v1/homes/": child.current_home_id or placement.home_before_id, "/api/v1/notifications/": None,
+        "/api/v1/placements/": placement.pk, "/api/v1/risk/placements/": placement.pk, "/api/v1/visits/": marked["visit"].pk,
+    }
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    urls = {}
+    for path, operations in schema["paths"].items():
+        if "get" not in operations:
+            continue
+        if "{indicator}" in path:
+            urls[path] = path.replace("{indicator}", "children_in_care")
+            continue
+        if "{id}" not in path:
+            urls[path] = path
+            continue
+        prefix = next((p for p in ids if path.startswith(p)), None)
+        assert prefix is not None, f"{path}: add its record to api_urls() so the matrix covers it"
+        if ids[prefix] is not None:
+            urls[path] = path.replace("{id}", str(ids[prefix]))
+    return urls
+
+
+def web_urls(marked) -> list[str]:
+    from django.urls import reverse
+
+    case = marked["placement"].case
+    return [
+        reverse("web:home"), reverse("web:my-cases"), reverse("web:case", args=[case.pk]),
+        reverse("web:case-matching", args=[case.pk]), reverse("web:visit-record", args=[case.pk, marked["visit"].pk]),
+        reverse("web:inbox"), reverse("web:dashboard"), reverse("web:statistics"),
+    ]
+
+
+def admin_urls(marked) -> list[str]:
+    from django.contrib import admin
+    from django.urls import reverse
+
+    urls = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        for obj in model_admin.get_queryset(None).order_by("-pk")[:3] if hasattr(model_admin, "get_queryset") else []:
+            urls.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+    return urls
+
+
+# Who may not see the marked child's sensitive fields: a view-only share, an emergency access, the
+# administrator, an analyst, a worker of another region (the same user as the emergency one before
+# it breaks the glass is covered by test_detail's 404s).
+BLIND = ["shared", "emergency", "administrator", "analyst"]
+# Words of values derived from the sensitive fields (item 3): the abuse and SDQ risk factors.
+DERIVED = ["abuse_or_neglect", "history of abuse or neglect", "sdq_high", "sdq_raised"]
+
+
+def test_the_marker_reaches_the_worker(api_client, client, marked):
+    """The control: the marker is planted where the worker sees it."""
+    api_client.force_authenticate(marked["users"]["worker"])
+    assert MARKER in api_client.get(f"/api/v1/children/{marked['child'].pk}/").content.decode()
+    client.force_login(marked["users"]["worker"])
+    assert MARKER in client.get(f"/cases/{marked['placement'].case_id}/").content.decode()
+
+
+@pytest.mark.parametrize("role", BLIND)
+def test_no_api_answer_carries_a_sensitive_value(api_client, marked, role):
+    user = marked["users"][role]
+    api_client.force_authenticate(user)
+    urls = api_urls(marked)
+    assert len(urls) >= 25  # every GET path of the schema
+    for url in urls.values():
+        response = api_client.get(url)
+        assert response.status_code < 500, (url, response.status_code)
+        body = response.content.decode(errors="replace")
+        assert MARKER not in body, (role, url)
+        assert not any(word in body for word in DERIVED), (role, url)
+
+
+@pytest.mark.parametrize("role", BLIND)
+def test_no_page_carries_a_sensitive_value(client, marked, role):
+    client.force_login(marked["users"][role])
+    for url in web_urls(marked):
+        response = client.get(url)
+        assert response.status_code < 500, (url, response.status_code)
+        body = response.content.decode()
+        assert MARKER not in body, (role, url)
+        assert "history of abuse or neglect" not in body.lower() and "difficulties (SDQ)" not in body, (role, url)
+
+
+def test_no_admin_page_carries_a_sensitive_value(client, marked):
+    administrator = marked["users"]["administrator"]
+    administrator.is_staff = administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    urls = admin_urls(marked)
+    assert len(urls) > 40
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert MARKER not in body, url
+        if "/riskfactorweight/" not in url:  # the policy table names the factor, not a child's value
+            assert "history of abuse or neglect" not in body.lower(), url

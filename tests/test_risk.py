@@ -118,7 +118,9 @@ def test_an_ended_placement_is_not_scored():
 
 def test_a_family_event_raises_the_score_of_the_familys_placements(worker):
     placement = placement_for()
-    event = record_family_event(family=placement.family, kind="divorce", occurred_on=timezone.localdate(), notes="", actor=worker)
+    colleague = UserFactory(unit=placement.family.responsible_unit)  # the family's own unit sees it
+    event = record_family_event(family=placement.family, kind="divorce", occurred_on=timezone.localdate(), notes="",
+                                actor=colleague)
     assert event.pk
     risk = PlacementRisk.objects.get(placement=placement)
     assert [f["factor"] for f in risk.factors] == ["family_events"]

@@ -265,7 +265,7 @@ def test_a_return_without_its_reason_is_refused_next_to_the_field(client, worker
 def test_matching_page_ranks_families_with_explanations(client, worker):
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.MATCHING,
                                  form_of_care="adoption")
-    family = factories.FamilyFactory(form_of_care="adoption")
+    family = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
     factories.ApplicantFactory(family=family, last_name="Kassymova")
     response = signed_in(client, worker).get(reverse("web:case-matching", args=[case.pk]))
     assert response.status_code == 200
@@ -330,6 +330,12 @@ def test_choosing_a_family_on_the_matching_page_fills_in_the_move_form(client, w
                                  form_of_care="adoption")
     family = factories.FamilyFactory(form_of_care="adoption")
     signed_in(client, worker)
+    matching = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
+    assert f'name="family" value="{family.pk}"' in matching
+    chosen = client.post(reverse("web:case-acquaintance", args=[case.pk]), {"family": family.pk})
+    assert chosen.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.ACQUAINTANCE
     matching = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
     link = f"{reverse('web:case', args=[case.pk])}?family={family.pk}#move"
     assert link in matching

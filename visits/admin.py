@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
+from access.admin import HidesSensitiveFields
 from visits.models import Visit, VisitPolicy
 from visits.services import save_visit_policy
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(HidesSensitiveFields, admin.ModelAdmin):
+    # Visit.SENSITIVE_FIELDS (the concerns) are never shown here.
     list_display = ("id", "placement", "kind", "planned_on", "done_on", "worker", "child_condition", "family_condition")
     list_filter = ("kind", "child_condition", "family_condition", "child_seen")
     search_fields = ("=placement__id", "placement__child__last_name", "worker__username")

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.filters import VisibleChoices
 from access.permissions import CanChangeCase, CaseworkerOnly
 from risk.models import PlacementRisk
 from visits.models import CHECKLIST_ITEMS, Visit
@@ -48,7 +49,7 @@ class RecordVisitInput(serializers.Serializer):
     concerns = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class VisitFilter(filters.FilterSet):
+class VisitFilter(VisibleChoices, filters.FilterSet):
     done = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True)
     planned_from = filters.DateFilter(field_name="planned_on", lookup_expr="gte")
     planned_to = filters.DateFilter(field_name="planned_on", lookup_expr="lte")

@@ -118,10 +118,23 @@ def record_visit(
 ) -> Visit:
     """Record a planned visit as done; the risk app recomputes the placement's risk of return in the
     same transaction (``visits.signals.visit_recorded``)."""
+    from cases.services import lock_case
+
     today = timezone.localdate()
     with transaction.atomic():
-        visit = Visit.objects.select_for_update().select_related("placement").get(pk=visit.pk)
-        placement = visit.placement
+        # The lock order of every write: case, then placement, then visit (end_placement takes the
+        # same three; locking the visit first deadlocked against it). The actor's right is checked
+        # on the locked case.
+        placement_id = Visit.objects.filter(pk=visit.pk).values_list("placement_id", flat=True).first()
+        case_id = Placement.objects.filter(pk=placement_id).values_list("case_id", flat=True).first()
+        if case_id is None:
+            raise DomainError(_("This visit no longer exists: it was cancelled when the placement ended."), field="non_field_errors")
+        lock_case(case_id, actor=actor)
+        placement = Placement.objects.select_for_update().get(pk=placement_id)
+        visit = Visit.objects.select_for_update().filter(pk=visit.pk).first()
+        if visit is None:
+            raise DomainError(_("This visit no longer exists: it was cancelled when the placement ended."), field="non_field_errors")
+        visit.placement = placement
         if visit.done_on is not None:
             raise DomainError(_("This visit was already recorded on %(date)s.") % {"date": visit.done_on}, field="done_on")
         if done_on > today:

@@ -100,9 +100,14 @@ class MoveStageForm(forms.Form):
                                            choices=BLANK + list(CarerRelationship.choices))
     expected_version = forms.IntegerField(widget=forms.HiddenInput())
 
-    def __init__(self, *args: object, allowed: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: object, allowed: list[str], user: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].choices = BLANK + [(s, Stage(s).label) for s in Stage.values if s in allowed]
+        # Only a family the user sees (their unit's, or chosen for acquaintance on the case): another
+        # number answers "Select a valid choice" whether it exists or not.
+        from access.selectors import families_visible_to
+
+        self.fields["family"].queryset = families_visible_to(user) if user is not None else Family.objects.none()
 
     def clean(self) -> dict:
         data = super().clean()

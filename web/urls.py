@@ -35,6 +35,7 @@ urlpatterns = [
     path("cases/<int:pk>/shares/<int:user_pk>/revoke/", access.revoke, name="case-share-revoke"),
     path("cases/emergency-access/", access.emergency_access, name="emergency-access"),
     path("cases/<int:pk>/matching/", cases.matching, name="case-matching"),
+    path("cases/<int:pk>/acquaintances/", cases.choose_for_acquaintance_view, name="case-acquaintance"),
     path("cases/<int:pk>/visits/<int:visit_pk>/record/", visits.record_visit_view, name="visit-record"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
     path("cases/<int:pk>/placements/<int:placement_pk>/convert-to-trusteeship/", cases.convert_to_trusteeship_view,

@@ -1,9 +1,10 @@
 import django_filters
 
+from access.filters import VisibleChoices
 from cases.models import Case, Placement
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(VisibleChoices, django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="child__region__code")
     in_stage_since_before = django_filters.IsoDateTimeFilter(field_name="stage_entered_at", lookup_expr="lte")
 
@@ -13,7 +14,7 @@ class CaseFilter(django_filters.FilterSet):
                   "region"]
 
 
-class PlacementFilter(django_filters.FilterSet):
+class PlacementFilter(VisibleChoices, django_filters.FilterSet):
     active = django_filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull")
     started_after = django_filters.DateFilter(field_name="started_on", lookup_expr="gte")
     started_before = django_filters.DateFilter(field_name="started_on", lookup_expr="lte")

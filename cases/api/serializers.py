@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from access.serializers import VisibleRelatedFieldsMixin
 from cases.models import Case, CaseNote, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
 from children.models import ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
@@ -55,7 +56,8 @@ class CaseDetailSerializer(CaseOutputSerializer):
         read_only_fields = fields
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(VisibleRelatedFieldsMixin, serializers.Serializer):
+    # family: only a family the user sees (their unit's, or one chosen for acquaintance on the case).
     to_stage = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -86,12 +88,30 @@ class MatchFactorSerializer(serializers.Serializer):
 
 
 class MatchSerializer(serializers.Serializer):
+    """A ranked family: outside the user's visibility an anonymous profile (id, region, form of
+    care, date of application; ``name`` null) until it is chosen for acquaintance on the case
+    (matching.selectors.identified_family_ids, the same policy as the matching page)."""
+
     family = serializers.IntegerField(source="family.id")
+    name = serializers.CharField(allow_null=True, help_text="the applicants' names; null for an anonymous profile")
     region = serializers.CharField(source="family.region.code")
     form_of_care = serializers.CharField(source="family.form_of_care")
     applied_on = serializers.DateField(source="family.applied_on")
     score = serializers.FloatField()
     factors = MatchFactorSerializer(many=True)
+
+
+class AcquaintanceInputSerializer(serializers.Serializer):
+    family = serializers.IntegerField(help_text="a family ranked for the case (GET .../matches/)")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AcquaintanceOutputSerializer(serializers.Serializer):
+    case = serializers.IntegerField(source="case_id")
+    family = serializers.IntegerField(source="family_id")
+    name = serializers.CharField(source="family.__str__")
+    chosen_by = serializers.IntegerField(source="chosen_by_id")
+    chosen_at = serializers.DateTimeField()
 
 
 class MatchPageSerializer(serializers.Serializer):

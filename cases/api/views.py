@@ -14,6 +14,8 @@ from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
 from cases.api.serializers import (
+    AcquaintanceInputSerializer,
+    AcquaintanceOutputSerializer,
     ApproveInputSerializer,
     CaseDetailSerializer,
     CaseNoteInputSerializer,
@@ -31,7 +33,7 @@ from cases.api.serializers import (
     SiblingSeparationOutputSerializer,
     TransitionInputSerializer,
 )
-from cases.selectors import case_detail_queryset, case_list, case_notes, placement_list
+from cases.selectors import case_as_written, case_detail_queryset, case_list, case_notes, placement_list
 from cases.services import (
     add_case_note,
     approve_decision,
@@ -45,6 +47,7 @@ from cases.services import (
 )
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
+from matching.services import choose_for_acquaintance
 
 MATCHES_PER_PAGE = 20
 MAX_MATCH_PAGE = 1000  # nobody reads 20,000 candidates; keeps OFFSET within the database's range
@@ -71,14 +74,17 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return CaseOutputSerializer if self.action == "list" else CaseDetailSerializer
 
     def _fresh(self, pk: int) -> Response:
-        return Response(CaseDetailSerializer(self.get_queryset().get(pk=pk)).data)
+        # The write committed while the user could change the case; a transfer committed right
+        # after it may already hide the case: answer 200 with the case as written, not a 500.
+        case = self.get_queryset().filter(pk=pk).first() or case_as_written(pk)
+        return Response(CaseDetailSerializer(case).data)
 
     @extend_schema(summary="Move the case to another stage", request=TransitionInputSerializer,
                    responses={200: CaseDetailSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        data = TransitionInputSerializer(data=request.data)
+        data = TransitionInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         transition_case(case=case, actor=request.user, **data.validated_data)
         return self._fresh(case.pk)
@@ -143,9 +149,22 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         except ValueError:
             page = 1
         # One row more than the page tells whether another page exists without counting 100k families.
-        candidates = rank_families(case=case, limit=MATCHES_PER_PAGE + 1, offset=(page - 1) * MATCHES_PER_PAGE)
+        candidates = rank_families(case=case, limit=MATCHES_PER_PAGE + 1, offset=(page - 1) * MATCHES_PER_PAGE,
+                                   user=request.user)
         return Response({"page": page, "has_next": len(candidates) > MATCHES_PER_PAGE,
                          "results": MatchSerializer(candidates[:MATCHES_PER_PAGE], many=True).data})
+
+    @extend_schema(summary="Choose a ranked family for acquaintance (the case moves to acquaintance; the family's unit "
+                           "is told)", request=AcquaintanceInputSerializer,
+                   responses={201: AcquaintanceOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def acquaintances(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = AcquaintanceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        acquaintance = choose_for_acquaintance(case=case, family_id=data.validated_data["family"], actor=request.user,
+                                               reason=data.validated_data["reason"])
+        return Response(AcquaintanceOutputSerializer(acquaintance).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

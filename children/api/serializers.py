@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from access.serializers import SensitiveFieldsMixin
+from access.serializers import SensitiveFieldsMixin, VisibleRelatedFieldsMixin
 from accounts.models import OrganisationalUnit, User
 from children.models import Child, ChildrensHome, SiblingGroup
 from regions.models import Region
@@ -35,13 +35,18 @@ class ChildOutputSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
 
 
 class DuplicateWarningSerializer(serializers.Serializer):
+    """A likely duplicate (registry.duplicates.warnings_for): named only when the user sees it."""
+
     kind = serializers.ChoiceField(choices=["child", "family"])
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="null when the record is outside your visibility")
     reason = serializers.ChoiceField(choices=["same_iin", "same_birth_date_similar_name"])
-    similarity = serializers.FloatField()
+    similarity = serializers.FloatField(allow_null=True)
+    unit = serializers.CharField(help_text="the unit the record belongs to: ask its supervisor")
+    message = serializers.CharField()
 
 
-class ChildInputSerializer(serializers.Serializer):
+class ChildInputSerializer(VisibleRelatedFieldsMixin, serializers.Serializer):
+    # sibling_group and assigned_worker accept only what the user sees (VisibleRelatedFieldsMixin).
     last_name = serializers.CharField(max_length=100)
     first_name = serializers.CharField(max_length=100)
     patronymic = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

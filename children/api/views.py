@@ -19,6 +19,7 @@ from children.selectors import child_list, home_list
 from children.services import create_child
 from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
+from registry.duplicates import warnings_for
 
 
 @extend_schema_view(
@@ -63,7 +64,7 @@ class ChildViewSet(
         responses={201: ChildCreatedSerializer, **CREATE_ERRORS},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = ChildInputSerializer(data=request.data)
+        data = ChildInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         unit = fields.pop("responsible_unit")
@@ -74,5 +75,5 @@ class ChildViewSet(
                               field="responsible_unit")
         child, warnings = create_child(actor=user, responsible_unit=unit, assigned_worker=worker, **fields)
         body = {"child": ChildOutputSerializer(child, context=self.get_serializer_context()).data, "case_id": child.cases.get().pk,
-                "duplicate_warnings": [w.as_dict() for w in warnings]}
+                "duplicate_warnings": warnings_for(request.user, warnings)}
         return Response(body, status=status.HTTP_201_CREATED)

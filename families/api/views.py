@@ -14,6 +14,7 @@ from families.api.filters import FamilyFilter
 from families.api.serializers import FamilyCreatedSerializer, FamilyInputSerializer, FamilyOutputSerializer
 from families.selectors import family_list
 from families.services import create_family, record_carer_check, record_home_study
+from registry.duplicates import warnings_for
 
 
 class CarerCheckInput(serializers.Serializer):
@@ -61,7 +62,7 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             raise DomainError(_("You can register families only for your own unit or the units below it."),
                               field="responsible_unit")
         family, warnings = create_family(actor=user, applicants=applicants, responsible_unit=unit, **fields)
-        body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": [w.as_dict() for w in warnings]}
+        body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": warnings_for(request.user, warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Record a passed carers' check; the next one falls due a year later (a setting). A failed "

@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +35,9 @@ from cases.services import (
 from core.choices import FormOfCare
 from core.exceptions import DomainError
 from matching.selectors import rank_families
+from matching.services import choose_for_acquaintance
 from risk.models import Factor
+from risk.selectors import risk_as_seen
 from visits.models import CHECKLIST_ITEMS
 from web import selectors
 from web.forms import (
@@ -139,9 +140,9 @@ def reassign_cases_view(request: HttpRequest) -> HttpResponse:
     return render(request, "web/cases/case_list.html", _case_list_context(request, reassign_form=form), status=400)
 
 
-def _risk_factors(risk: object) -> list[dict]:
+def _risk_factors(factors: list[dict]) -> list[dict]:
     labels = dict(Factor.choices)
-    return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in (getattr(risk, "factors", None) or [])]
+    return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in factors]
 
 
 def case_timeline(case: Case, *, placements: list, visits: dict, sensitive: bool) -> list[dict]:
@@ -178,6 +179,9 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     risk = getattr(active, "risk", None) if active else None
     allowed = moves_offered(case)
     sensitive = can_view_sensitive(request.user, case)
+    # Without view_sensitive, the factors from sensitive fields and their points are left out.
+    risk_seen = risk_as_seen(score=getattr(risk, "score", None), band=getattr(risk, "band", None),
+                             factors=getattr(risk, "factors", None), sensitive=sensitive)
     editable = can_change(request.user, case)
     next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None), None) if active else None
     today = timezone.localdate()
@@ -193,7 +197,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "placements": [{"placement": p, "visits": visits[p.pk]} for p in placements],
         "active": active,
         "risk": risk,
-        "risk_factors": _risk_factors(risk),
+        "risk_seen": risk_seen,
+        "risk_factors": _risk_factors(risk_seen.factors),
         "next_visit": next_visit,
         "sensitive": sensitive,
         "editable": editable,
@@ -204,7 +209,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "note_form": forms.get("note_form") or (CaseNoteForm() if editable else None),
         "move_form": forms.get("move_form") or (
             # ?family= comes from the matching page's "choose" link and fills in the family.
-            MoveStageForm(allowed=allowed, initial={"expected_version": case.version, "family": request.GET.get("family")})
+            MoveStageForm(allowed=allowed, user=request.user,
+                          initial={"expected_version": case.version, "family": request.GET.get("family")})
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
@@ -251,7 +257,7 @@ def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
     case = changeable_case_or_403(request.user, pk)
     # Validated against every move of the stage, so that a move the guards refuse gets the service's
     # own message; the menu shown again offers only the moves the guards accept now.
-    form = MoveStageForm(request.POST, allowed=sorted(ALLOWED_TRANSITIONS.get(case.stage, ())))
+    form = MoveStageForm(request.POST, allowed=sorted(ALLOWED_TRANSITIONS.get(case.stage, ())), user=request.user)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -355,20 +361,47 @@ def reentry_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @roles_required(*CASE_ROLES)
 def matching(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranked families. A family outside the user's visibility is an anonymous profile (number,
+    region, form of care, date) until chosen for acquaintance: matching.selectors' one policy,
+    the same as the API's matches."""
     case = case_or_404(request.user, pk)
     candidates, error = [], None
-    if case.stage == Stage.MATCHING:
+    if case.stage in (Stage.MATCHING, Stage.ACQUAINTANCE):
         try:
-            candidates = rank_families(case=case, limit=20)
+            if case.stage == Stage.MATCHING:
+                candidates = rank_families(case=case, limit=20, user=request.user)
         except DomainError as exc:
             error = exc.message
-        prefetch_related_objects([c.family for c in candidates], "applicants")
         for candidate in candidates:
             for factor in candidate.factors:
                 factor["label"] = MATCH_FACTOR_LABELS.get(factor["factor"], factor["factor"])
-    else:
+    if case.stage != Stage.MATCHING:
         error = _("Families are ranked only for a case at the matching stage.")
-    return render(request, "web/cases/matching.html", {"case": case, "candidates": candidates, "error": error})
+    chosen = list(case.acquaintances.select_related("family", "chosen_by").prefetch_related("family__applicants"))
+    return render(request, "web/cases/matching.html", {
+        "case": case, "candidates": candidates, "error": error, "chosen": chosen,
+        "editable": can_change(request.user, case),
+    })
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def choose_for_acquaintance_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    try:
+        family_id = int(request.POST.get("family", ""))
+    except ValueError:
+        family_id = 0
+    try:
+        acquaintance = choose_for_acquaintance(case=case, family_id=family_id, actor=request.user)
+    except DomainError as error:
+        if error.code == "permission_denied":
+            raise PermissionDenied from error
+        messages.error(request, str(error.message))
+        return redirect("web:case-matching", pk=case.pk)
+    messages.success(request, _("Family № %(n)s is chosen for acquaintance; its unit has been told.")
+                     % {"n": acquaintance.family_id})
+    return redirect("web:case-matching", pk=case.pk)
 
 
 @roles_required(*CASE_ROLES)
