@@ -1,10 +1,13 @@
-"""Clean answers while the database is unreachable (a restart, a failover)."""
+"""Clean answers while the database is unreachable (a restart, a failover), and the privacy headers of
+every dynamic response."""
 
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
@@ -30,4 +33,24 @@ class DatabaseUnavailableMiddleware:
         logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exception.__class__.__name__)
         response = JsonResponse({"detail": gettext("The service is briefly unavailable. Try again in a moment.")}, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class PrivacyHeadersMiddleware:
+    """Headers every dynamic response carries (static files are answered by WhiteNoise before this):
+
+    - ``Cache-Control: no-store, private``: pages and JSON show children's and families' personal
+      data, which no browser cache, shared proxy or back button may keep. Static files stay cacheable.
+    - ``Permissions-Policy`` (settings.PERMISSIONS_POLICY): the browser features the site never uses
+      (camera, microphone, geolocation, payment, ...) are refused to it and anything it embeds.
+    The Content-Security-Policy is django-csp's (settings.CONTENT_SECURITY_POLICY).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
