@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 
@@ -53,4 +54,57 @@ class PrivacyHeadersMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, no_store=True, private=True)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+# Room for the other fields and the multipart boundaries beside the file itself.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def request_body_limit(view_func: Callable) -> tuple[int, int]:
+    """(the largest body in bytes that the view may be sent, the limit to tell the user): for an upload
+    view, the setting its class names in ``request_body_limit_setting`` (the file's limit, plus
+    MULTIPART_OVERHEAD_BYTES for the body); for any other, settings.REQUEST_BODY_MAX_BYTES."""
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    setting = getattr(view_class, "request_body_limit_setting", None)
+    if setting:
+        file_limit = int(getattr(settings, setting))
+        return file_limit + MULTIPART_OVERHEAD_BYTES, file_limit
+    return settings.REQUEST_BODY_MAX_BYTES, settings.REQUEST_BODY_MAX_BYTES
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request whose declared Content-Length is over the limit of the view it is for, with
+    413 and a message saying the size and the limit, before anything reads the body: Django's own
+    limit (DATA_UPLOAD_MAX_MEMORY_SIZE) leaves out files, which it streams to a temporary file on disk
+    first, and DRF reads a JSON body past it. Django reads no more than Content-Length, and a body
+    without one (chunked) as empty, so the declared length bounds what is read.
+
+    Runs in ``process_view`` (the view is known there) and is listed before CsrfViewMiddleware, whose
+    ``process_view`` reads a form's body.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict) -> HttpResponse | None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # as Django reads it: no body
+        limit, shown_limit = request_body_limit(view_func)
+        if length <= limit:
+            return None
+        message = gettext("The request is %(size)s; the limit here is %(limit)s. Send a smaller file.") % {
+            "size": filesizeformat(length), "limit": filesizeformat(shown_limit)}
+        logger.info("Refused a body of %s bytes for %s %s (limit %s)", length, request.method, request.path, limit)
+        if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+            response: HttpResponse = JsonResponse({"detail": message}, status=413)
+        else:
+            response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        # The unread body must not be taken for the next request on a kept-alive connection.
+        response["Connection"] = "close"
         return response

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A body over its view's limit is refused from Content-Length, before CSRF reads a form's body.
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -212,6 +214,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Documents (documents/): stored through the storage API (MEDIA_ROOT, never served by URL; an S3-compatible
 # store by adding a "documents" entry to STORAGES, see docs/documents.md), limited in size and in type by content.
 DOCUMENTS_MAX_UPLOAD_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# A registry CSV sent to /api/v1/registry/import/ (larger files: the import_registry command).
+REGISTRY_MAX_UPLOAD_BYTES = env_int("REGISTRY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# Any other request body (JSON, forms); an upload view names its own limit (config.middleware).
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 DOCUMENTS_ALLOWED_TYPES = ["pdf", "png", "jpeg", "docx"]
 # Shown only with view_sensitive on the case (health data).
 DOCUMENTS_SENSITIVE_TYPES = ["medical_report"]
