@@ -1,15 +1,17 @@
-"""Clean answers while the database is unreachable (a restart, a failover), and the privacy headers of
-every dynamic response."""
+"""Clean answers while the database is unreachable (a restart, a failover); the privacy headers of every
+dynamic response; bodies over their view's limit and unstorable text refused before they are read or used."""
 
 import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
+
+from core.input import is_storable_text, unstorable_text_message
 
 logger = logging.getLogger(__name__)
 
@@ -108,3 +110,39 @@ class RequestBodyLimitMiddleware:
         # The unread body must not be taken for the next request on a kept-alive connection.
         response["Connection"] = "close"
         return response
+
+
+class UnstorableInputMiddleware:
+    """Refuses, with 400 and the names of the parameters, a query string (any view: filters, search,
+    the admin's) or a page's form (views that are not DRF's: the API's parsers check their own bodies,
+    core.parsers) holding a NUL or a lone surrogate, which PostgreSQL cannot take (core.input)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict) -> HttpResponse | None:
+        names = bad_parameters(request.GET)
+        is_api_view = getattr(view_func, "cls", None) is not None
+        if not names and not is_api_view and request.method == "POST" and request.content_type in FORM_TYPES:
+            names = bad_parameters(request.POST)
+        if not names:
+            return None
+        message = unstorable_text_message()
+        if is_api_view or request.path.startswith("/api/"):
+            return JsonResponse({name: [message] for name in names}, status=400)
+        return HttpResponse(f"{message} ({', '.join(names)})", status=400, content_type="text/plain; charset=utf-8")
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def bad_parameters(params: QueryDict) -> list[str]:
+    """The names of the parameters whose name or any value has a NUL or a lone surrogate."""
+    bad = []
+    for key in params:
+        if not is_storable_text(key) or not all(is_storable_text(v) for v in params.getlist(key)):
+            bad.append(key if is_storable_text(key) else "?")
+    return bad

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from cases.models import Case, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
 from children.models import ChildrensHome
 from core.choices import FormOfCare
+from core.serializers import DateTimeField
 from families.models import Family
 
 
@@ -43,7 +44,7 @@ class SiblingSeparationOutputSerializer(serializers.Serializer):
     case = serializers.IntegerField(source="case_id")
     reason = serializers.CharField()
     decided_by = serializers.IntegerField(source="decided_by_id")
-    decided_at = serializers.DateTimeField()
+    decided_at = DateTimeField()
 
 
 class CaseDetailSerializer(CaseOutputSerializer):

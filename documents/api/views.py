@@ -8,13 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.selectors import cases_editable_by
 from core.filenames import clean_file_name
+from core.parsers import FormParser, JSONParser, MultiPartParser
 from documents import services
 from documents.api.permissions import CaseworkersOnly
 from documents.api.renderers import AnyFileRenderer

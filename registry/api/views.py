@@ -5,12 +5,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.permissions import IsCaseworker
+from core.parsers import MultiPartParser
 from core.schema import FORBIDDEN, VALIDATION_ERROR
 from registry.services import ImportFileError, import_uploaded_file
 
