@@ -113,3 +113,16 @@ def test_the_reset_e_mail_is_in_the_users_language(client, worker_with_email):
     client.post("/accounts/password/reset/", {"email": "aigerim@example.kz"})
     assert mail.outbox[0].subject == "Otbasy: задайте новый пароль"
     assert "Ссылка действует один раз" in mail.outbox[0].body
+
+
+def test_the_password_rules_are_in_kazakh_too(client, worker):
+    """Django's Kazakh catalogue lacks the password rules; the project's catalogue has them."""
+    client.force_login(worker)
+    client.cookies["django_language"] = "kk"
+    page = client.get("/accounts/password/change/").content.decode()
+    assert "Құпиясөз тек сандардан тұрмауы керек." in page
+    assert "Тексеру үшін жоғарыдағы құпиясөзді қайта енгізіңіз." in page
+    assert "Пароль" not in page  # no Russian fallback
+    response = client.post("/accounts/password/change/", {"old_password": PASSWORD, "new_password1": "1234",
+                                                         "new_password2": "1234"})
+    assert "Бұл құпиясөз тым қысқа. Онда кемінде 8 таңба болуы керек." in response.content.decode()
