@@ -44,3 +44,18 @@ def test_schema_can_be_made_public_by_the_setting(client, settings):
     settings.API_DOCS_REQUIRE_SIGN_IN = False
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_every_operation_lists_the_errors_any_endpoint_can_give(client, worker):
+    client.force_login(worker)
+    schema = client.get("/api/schema/?format=json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            assert {"403", "429", "503"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if operation.get("requestBody"):
+                assert {"400", "413"} <= codes, (method, path)
+    cases = schema["paths"]["/api/v1/cases/"]["get"]["responses"]
+    assert "400" in cases  # its filters can be wrong

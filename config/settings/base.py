@@ -320,6 +320,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from this site (drf-spectacular-sidecar), never a CDN: the CSP allows 'self' only.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The answers every endpoint can give (403, 429, 503, 400, 404, 413) are listed on each operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_common_error_responses"],
     # One schema name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "cases.models.Stage",
