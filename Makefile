@@ -7,35 +7,41 @@ MANAGE := $(PY) manage.py
 
 .PHONY: run test lint bench venv fuzz
 
+PORT ?= 8000
+
+# Runtime only for `make run`; `make test` adds the development tools (requirements-dev.txt).
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
 
-# SQLite, tasks in-process, about 2,000 demo children loaded once, demo logins printed.
+# PostgreSQL embedded in the virtualenv (data in .quickstart/pgdata) unless DATABASE_URL is set,
+# the demo loaded once and brought up to today, a Celery worker with beat on a database broker,
+# the site on 127.0.0.1:$(PORT). See demo/management/commands/quickstart.py.
 run: $(VENV)/.installed
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) migrate --noinput
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) demo_setup
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) runserver 127.0.0.1:8000
+	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) quickstart --port $(PORT)
 
 # The whole suite against PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); fails loudly if either
 # is unreachable.
-test: $(VENV)/.installed
+test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest
 
 # Schema fuzzing of the whole API as every role: 30 examples per operation (OTBASY_FUZZ_EXAMPLES), the
 # responses checked against the schema, and stateful runs along the inferred links. Long: tens of minutes.
-fuzz: $(VENV)/.installed
+fuzz: $(VENV)/.installed-dev
 	OTBASY_FUZZ_FULL=1 $(PY) -m pytest -p no:cacheprovider tests/test_schema_fuzz.py
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(PY) bench/run_all.py

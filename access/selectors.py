@@ -160,6 +160,27 @@ def cases_editable_by(user: User) -> QuerySet[Case]:
     return Case.objects.filter(_case_condition(user, "change_case"))
 
 
+def children_editable_by(user: User) -> QuerySet[Child]:
+    """Children whose record this user may change: those with a case the user may change. An
+    administrator corrects any child's record (never the sensitive fields: see children.services)."""
+    if not sees_personal_data(user):
+        return Child.objects.none()
+    if user.is_administrator:
+        return Child.objects.all()
+    case_ids = Case.objects.filter(_case_condition(user, "change_case")).values_list("child_id", flat=True).order_by()
+    return Child.objects.filter(pk__in=case_ids)
+
+
+def families_editable_by(user: User) -> QuerySet[Family]:
+    """Families whose record this user may change: those of their unit and the units below it
+    (the unit that registered and assesses them); an administrator any family."""
+    if not sees_personal_data(user):
+        return Family.objects.none()
+    if user.is_administrator:
+        return Family.objects.all()
+    return Family.objects.filter(responsible_unit_id__in=unit_ids_for(user))
+
+
 def cases_supervised_by(user: User) -> QuerySet[Case]:
     """Cases whose history, access log, shares and assignment this supervisor manages: their unit
     and the units below it (grants do not count: a share lets one see a case, not manage it)."""

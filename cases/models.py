@@ -251,3 +251,38 @@ class StageTimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.max_days}"
+
+
+class CaseNote(models.Model):
+    """A dated note of the work on a case between its stages and visits: a contact, a meeting of
+    the child with a family, a phone call, a home visit outside the schedule. A sensitive note is
+    shown only to users holding view_sensitive on the case. Kept, never edited."""
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("contact")
+        ACQUAINTANCE_MEETING = "acquaintance_meeting", _("acquaintance meeting")
+        PHONE_CALL = "phone_call", _("phone call")
+        HOME_VISIT = "home_visit", _("home visit outside the schedule")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    written_on = models.DateField(_("date"))
+    text = models.TextField(_("note"))
+    sensitive = models.BooleanField(_("sensitive"), default=False,
+                                    help_text=_("Shown only to those who may see the case's sensitive fields."))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-written_on", "-id"]
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["contact", "acquaintance_meeting", "phone_call", "home_visit"]),
+                                   name="case_note_kind_valid"),
+            models.CheckConstraint(condition=~Q(text=""), name="case_note_text_not_empty"),
+        ]
+        indexes = [models.Index(fields=["case", "written_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.written_on}"

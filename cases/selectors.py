@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from access.selectors import cases_visible_to, placements_visible_to
 from accounts.models import User
-from cases.models import Case, Placement, StageChange
+from cases.models import Case, CaseNote, Placement, StageChange
 
 
 def case_list(*, user: User) -> QuerySet[Case]:
@@ -20,3 +20,10 @@ def case_detail_queryset(*, user: User) -> QuerySet[Case]:
 
 def placement_list(*, user: User) -> QuerySet[Placement]:
     return placements_visible_to(user).select_related("case", "child", "family", "home_before")
+
+
+def case_notes(*, case: Case, sensitive: bool) -> QuerySet[CaseNote]:
+    """The notes of a case the caller has shown to the user, newest first; the sensitive ones only
+    when the user holds view_sensitive on the case (``sensitive``)."""
+    notes = CaseNote.objects.filter(case=case).select_related("author").order_by("-written_on", "-id")
+    return notes if sensitive else notes.filter(sensitive=False)

@@ -10,12 +10,14 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from cases.models import (
     Case,
+    CaseNote,
     CaseOutcome,
     DecisionStatus,
     EndReason,
@@ -332,7 +334,7 @@ def place_child(
     child.full_clean()
     child.save(update_fields=["current_home", "updated_at"])
     case.child = child
-    _record_move(case=case, to_stage=Stage.PLACED, actor=actor, reason=reason or _("Placed with the family."))
+    _record_move(case=case, to_stage=Stage.PLACED, actor=actor, reason=reason or gettext_noop("Placed with the family."))
     schedule_visits_for_placement(placement=placement)
     return placement
 
@@ -386,15 +388,36 @@ def end_placement(
         child.full_clean()
         child.save(update_fields=["current_home", "updated_at"])
         _reset_decision(case)
-        _record_move(
-            case=case, to_stage=Stage.AVAILABLE, actor=actor,
-            reason=(_("Returned to institution (%(reason)s). %(notes)s")
-            % {"reason": placement.get_return_reason_display(), "notes": notes}).strip(),
-        )
+        # Stage-history reasons are stored in English and translated when shown (web_tags.stage_reason).
+        with translation.override("en"):
+            reason = (_("Returned to institution (%(reason)s). %(notes)s")
+                      % {"reason": placement.get_return_reason_display(), "notes": notes}).strip()
+        _record_move(case=case, to_stage=Stage.AVAILABLE, actor=actor, reason=reason)
     else:
         case.outcome = OUTCOME_BY_END_REASON[end_reason]
         case.closed_on = ended_on
-        _record_move(case=case, to_stage=Stage.CLOSED, actor=actor,
-                     reason=(_("Placement ended: %(reason)s. %(notes)s")
-                             % {"reason": placement.get_end_reason_display(), "notes": notes}).strip())
+        with translation.override("en"):
+            reason = (_("Placement ended: %(reason)s. %(notes)s")
+                      % {"reason": placement.get_end_reason_display(), "notes": notes}).strip()
+        _record_move(case=case, to_stage=Stage.CLOSED, actor=actor, reason=reason)
     return placement
+
+
+@transaction.atomic
+def add_case_note(*, case: Case, actor: User, kind: str, written_on: dt.date, text: str, sensitive: bool = False) -> CaseNote:
+    """Write a dated note on a case (``CaseNote.Kind``), under the case's row lock. Only a user who
+    may change the case may (its worker, its supervisors, a change grant such as an emergency
+    access); the date may not be in the future. Raises DomainError naming the field."""
+    from access.selectors import cases_editable_by
+
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not cases_editable_by(actor).filter(pk=locked.pk).exists():
+        raise DomainError(_("You may not write notes on this case."), field="non_field_errors", code="permission_denied")
+    if written_on > timezone.localdate():
+        raise DomainError(_("A note cannot be dated in the future."), field="written_on")
+    if not (text or "").strip():
+        raise DomainError(_("Write the note."), field="text")
+    note = CaseNote(case=locked, kind=kind, written_on=written_on, text=text.strip(), sensitive=sensitive, author=actor)
+    note.full_clean()
+    note.save()
+    return note

@@ -6,10 +6,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
-from children.models import Child
+from children.models import Child, SiblingGroup
 from core.exceptions import DomainError
 from registry.duplicates import DuplicateWarning, child_duplicates
 
@@ -44,10 +45,13 @@ def create_child(
     actor: User | None,
     responsible_unit: OrganisationalUnit | None = None,
     assigned_worker: User | None = None,
+    history_reason: str = "",
     **fields: Any,
 ) -> tuple[Child, list[DuplicateWarning]]:
     """Register a child and open their case at the registered stage. Returns the child and the
-    likely duplicates already in the registry (a warning, not a refusal: twins share a birth date)."""
+    likely duplicates already in the registry (a warning, not a refusal: twins share a birth date).
+    ``history_reason`` (at most 100 characters, e.g. why a possible duplicate is a new child) is
+    kept with the first version in the child's history."""
     unknown = set(fields) - set(CHILD_FIELDS)
     if unknown:
         raise DomainError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}, field="non_field_errors")
@@ -70,6 +74,8 @@ def create_child(
     ):
         raise DomainError(_("The assigned worker must be a social worker of the responsible unit."), field="assigned_worker")
     child.full_clean()
+    child._history_user = actor
+    child._change_reason = history_reason[:100] or None
     try:
         with transaction.atomic():
             child.save()
@@ -80,7 +86,7 @@ def create_child(
     case.full_clean()
     case.save()
     StageChange.objects.create(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor,
-                               reason=_("Child registered."), changed_at=case.stage_entered_at)
+                               reason=gettext_noop("Child registered."), changed_at=case.stage_entered_at)
     return child, warnings
 
 
@@ -89,3 +95,103 @@ def child_age(child: Child, on: dt.date | None = None) -> int:
     return on.year - child.birth_date.year - ((on.month, on.day) < (child.birth_date.month, child.birth_date.day))
 
 
+# Fields the user may change only with view_sensitive on the child's case (Child.SENSITIVE_FIELDS).
+EDITABLE_FIELDS = tuple(f for f in CHILD_FIELDS if f != "sibling_group")
+
+
+def _require_editable(child: Child, actor: User) -> None:
+    from access.selectors import children_editable_by
+
+    if not children_editable_by(actor).filter(pk=child.pk).exists():
+        raise DomainError(_("You may not change this child's record."), field="non_field_errors", code="permission_denied")
+
+
+@transaction.atomic
+def update_child(*, child: Child, actor: User, reason: str = "", **changes: Any) -> Child:
+    """Change a child's record under its row lock. Only a user who may change one of the child's
+    cases may (``access.selectors.children_editable_by``), and only one who also sees the sensitive
+    fields may change those. Every saved version is kept by the audit history with the actor and
+    ``reason``. Raises DomainError naming the field on a broken rule; nothing is saved then.
+
+    ``changes`` maps field names of ``EDITABLE_FIELDS`` to new values; fields left out keep theirs."""
+    from access.selectors import sensitive_child_ids
+
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}, field="non_field_errors")
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    _require_editable(locked, actor)
+    sensitive = set(Child.SENSITIVE_FIELDS) & {k for k, v in changes.items() if v != getattr(locked, k)}
+    if sensitive and locked.pk not in sensitive_child_ids(actor, [locked.pk]):
+        raise DomainError(_("You may not change the sensitive fields of this child."), field=sorted(sensitive)[0],
+                          code="permission_denied")
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    if locked.iin == "":
+        locked.iin = None
+    if locked.iin and Child.objects.filter(iin=locked.iin).exclude(pk=locked.pk).exists():
+        raise DomainError(_("A child with this IIN is already registered."), field="iin")
+    for field, message in cross_field_errors(locked).items():
+        raise DomainError(message, field=field)
+    locked.full_clean(exclude=["sibling_group"])
+    locked._history_user = actor
+    locked._change_reason = reason[:100]
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError as exc:
+        raise DomainError(_("A child with this IIN is already registered."), field="iin") from exc
+    return locked
+
+
+def _save_group_change(child: Child, actor: User, group: SiblingGroup | None, reason: str) -> None:
+    child.sibling_group = group
+    child._history_user = actor
+    child._change_reason = reason[:100]
+    child.save(update_fields=["sibling_group", "updated_at"])
+
+
+@transaction.atomic
+def add_sibling(*, child: Child, sibling: Child, actor: User) -> SiblingGroup:
+    """Record that ``sibling`` is a brother or sister of ``child``: both end in one sibling group
+    (a new one, or one of theirs; when both had groups, the sibling's group joins the child's).
+    The actor must be able to change both children's records. Raises DomainError on ``sibling``."""
+    if child.pk == sibling.pk:
+        raise DomainError(_("A child cannot be their own sibling."), field="sibling")
+    rows = {c.pk: c for c in Child.objects.select_for_update().filter(pk__in=[child.pk, sibling.pk]).order_by("pk")}
+    child, sibling = rows[child.pk], rows[sibling.pk]
+    _require_editable(child, actor)
+    try:
+        _require_editable(sibling, actor)
+    except DomainError as exc:
+        raise DomainError(_("You may not change the record of that child."), field="sibling", code="permission_denied") from exc
+    if child.sibling_group_id and child.sibling_group_id == sibling.sibling_group_id:
+        raise DomainError(_("These children are already in one sibling group."), field="sibling")
+    group = child.sibling_group or sibling.sibling_group or SiblingGroup.objects.create()
+    reason = _("Sibling group %(id)s") % {"id": group.pk}
+    if sibling.sibling_group_id and sibling.sibling_group_id != group.pk:
+        # Merge: every member of the sibling's old group joins this one (each version in the history).
+        old_group = sibling.sibling_group_id
+        for member in Child.objects.select_for_update().filter(sibling_group_id=old_group).order_by("pk"):
+            _save_group_change(member, actor, group, reason)
+        SiblingGroup.objects.filter(pk=old_group, children__isnull=True).delete()
+    for member in (child, sibling):
+        if member.sibling_group_id != group.pk:
+            _save_group_change(member, actor, group, reason)
+    return group
+
+
+@transaction.atomic
+def remove_from_sibling_group(*, child: Child, actor: User) -> None:
+    """Take ``child`` out of their sibling group; a group left with one child is dissolved."""
+    locked = Child.objects.select_for_update().get(pk=child.pk)
+    _require_editable(locked, actor)
+    group_id = locked.sibling_group_id
+    if group_id is None:
+        raise DomainError(_("This child is in no sibling group."), field="non_field_errors")
+    _save_group_change(locked, actor, None, _("Removed from sibling group %(id)s") % {"id": group_id})
+    rest = list(Child.objects.select_for_update().filter(sibling_group_id=group_id))
+    if len(rest) == 1:
+        _save_group_change(rest[0], actor, None, _("Removed from sibling group %(id)s") % {"id": group_id})
+    if len(rest) <= 1:
+        SiblingGroup.objects.filter(pk=group_id).delete()

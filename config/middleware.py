@@ -68,7 +68,8 @@ def request_body_limit(view_func: Callable) -> tuple[int, int]:
     view, the setting its class names in ``request_body_limit_setting`` (the file's limit, plus
     MULTIPART_OVERHEAD_BYTES for the body); for any other, settings.REQUEST_BODY_MAX_BYTES."""
     view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-    setting = getattr(view_class, "request_body_limit_setting", None)
+    # On the class of a DRF or class-based view, or on a function view itself.
+    setting = getattr(view_class, "request_body_limit_setting", None) or getattr(view_func, "request_body_limit_setting", None)
     if setting:
         file_limit = int(getattr(settings, setting))
         return file_limit + MULTIPART_OVERHEAD_BYTES, file_limit

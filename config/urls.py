@@ -1,6 +1,8 @@
 """Top-level URLs: the admin, the REST API under /api/v1/, and its schema and docs."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts.api import obtain_token, sign_out, sign_out_everywhere
@@ -26,8 +28,16 @@ api_v1 = [
     path("risk/", include("risk.urls")),
 ]
 
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on pages without an icon link (admin, API docs): the site's icon."""
+    return HttpResponseRedirect(static("web/favicon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", schema_view, name="schema"),
@@ -36,3 +46,7 @@ urlpatterns = [
     # The server-rendered pages (sign-in, cases, dashboard, statistics), last so that they catch the root.
     path("", include("web.urls")),
 ]
+
+# Refused pages (403/404) in the site's layout and language, not Django's bare text.
+handler403 = "web.views.common.permission_denied"
+handler404 = "web.views.common.page_not_found"

@@ -1,7 +1,7 @@
-"""Writing generated tables into the database: PostgreSQL COPY, or executemany on SQLite.
+"""Writing generated tables into the database with PostgreSQL COPY.
 
-Both writers insert only the columns the generator names (explicit column lists), so columns other
-apps add later keep their defaults. On PostgreSQL the secondary indexes, unique and foreign-key
+The writer inserts only the columns the generator names (explicit column lists), so columns other
+apps add later keep their defaults. The secondary indexes, unique and foreign-key
 constraints of the loaded tables are dropped before the COPY and rebuilt after it, in the same
 transaction: building an index once is far cheaper than maintaining it row by row, and re-adding
 a constraint checks every loaded row against it.
@@ -37,15 +37,14 @@ _DATES = _date_strings()
 
 
 class _Encoder:
-    """Turns a column slice into Python values: COPY text for PostgreSQL, parameters for SQLite."""
+    """Turns a column slice into COPY text values."""
 
-    def __init__(self, *, copy_text: bool) -> None:
-        self.copy_text = copy_text
-        self.null = "\\N" if copy_text else None
+    def __init__(self) -> None:
+        self.null = "\\N"
         # Index 0 is NULL; day d is at d - base + 1.
         self.dates = np.concatenate([np.array([self.null], dtype=object), _DATES])
-        # Noon in Almaty, written as an instant (the column is timestamptz; SQLite keeps naive UTC).
-        suffix = " 12:00:00+05" if copy_text else " 07:00:00"
+        # Noon in Almaty, written as an instant (the column is timestamptz).
+        suffix = " 12:00:00+05"
         self.stamps = np.concatenate([np.array([self.null], dtype=object), np.array([d + suffix for d in _DATES], dtype=object)])
 
     def encode(self, column: Column, start: int, stop: int) -> list:
@@ -61,9 +60,7 @@ class _Encoder:
             vocab = np.array([self._scalar(v) for v in column.vocab or []], dtype=object)
             return vocab[part].tolist()
         if kind == "bool":
-            if self.copy_text:
-                return np.array(["f", "t"], dtype=object)[part.astype(np.int8)].tolist()
-            return part.astype(np.int8).tolist()
+            return np.array(["f", "t"], dtype=object)[part.astype(np.int8)].tolist()
         if kind in ("date", "ts"):
             table = self.dates if kind == "date" else self.stamps
             return table[np.where(part == NULL, 0, part - _DATE_BASE + 1)].tolist()
@@ -72,7 +69,7 @@ class _Encoder:
         raise ValueError(f"unknown column kind {kind}")
 
     def encode_together(self, columns: list[Column], start: int, stop: int) -> list[str]:
-        """Code and bool columns as one tab-joined piece per row (COPY text only)."""
+        """Code and bool columns as one tab-joined piece per row."""
         vocabs = [
             ["f", "t"] if c.kind == "bool" else [self._scalar(v) for v in c.vocab or []] for c in columns
         ]
@@ -99,9 +96,9 @@ class _Encoder:
             # A table of the values in range, indexed: far cheaper than formatting each number.
             table = np.empty(high - low + 2, dtype=object)
             table[0] = self.null
-            table[1:] = [str(v) for v in range(low, high + 1)] if self.copy_text else list(range(low, high + 1))
+            table[1:] = [str(v) for v in range(low, high + 1)]
             return table[np.where(nulls, 0, part - low + 1)].tolist()
-        values = list(map(str, part.tolist())) if self.copy_text else part.tolist()
+        values = list(map(str, part.tolist()))
         if nulls.any():
             for i in np.flatnonzero(nulls).tolist():
                 values[i] = self.null
@@ -110,7 +107,7 @@ class _Encoder:
     def _scalar(self, value: object) -> object:
         if value is None:
             return self.null
-        if self.copy_text and isinstance(value, str):
+        if isinstance(value, str):
             return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
         return value
 
@@ -137,7 +134,7 @@ def encode_table(table: Table) -> tuple[TableText, Iterator[tuple[bytes, int]]]:
     duration of the load. Columns drawn from small vocabularies are encoded together, one text
     piece per distinct combination, so a row is joined from a few pieces, not one per column.
     """
-    encoder = _Encoder(copy_text=True)
+    encoder = _Encoder()
     constants = [c for c in table.columns if c.kind == "const"]
     grouped = _groups([c for c in table.columns if c.kind in ("code", "bool")])
     plain = [c for c in table.columns if c.kind not in ("const", "code", "bool")]
@@ -259,20 +256,6 @@ def _set_constant_defaults(cursor, table: str, constants: list[tuple[str, object
         else:
             restore.append(f'ALTER TABLE {table} ALTER COLUMN "{name}" SET DEFAULT {previous}')
     return restore
-
-
-def insert_tables(connection: BaseDatabaseWrapper, tables: list[Table], progress: Callable[[int], None]) -> None:
-    """Bulk INSERT (executemany) for databases without COPY: the SQLite quick start."""
-    encoder = _Encoder(copy_text=False)
-    with connection.cursor() as cursor:
-        for table in tables:
-            columns = ", ".join(c.name for c in table.columns)
-            marks = ", ".join(["%s"] * len(table.columns))
-            sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
-            for start, stop in _chunks(table.n):
-                cols = [encoder.encode(c, start, stop) for c in table.columns]
-                cursor.executemany(sql, list(zip(*cols, strict=True)))
-                progress(stop - start)
 
 
 @dataclass

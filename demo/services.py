@@ -1,7 +1,6 @@
 """Loading synthetic demo data (``seed_demo``) and the demo users of the quick start (``demo_setup``).
 
-The seed runs in one transaction: it either loads every row or none. On PostgreSQL rows go in
-with COPY; elsewhere (the SQLite quick start) with bulk INSERTs.
+The seed runs in one transaction: it either loads every row or none; rows go in with COPY.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from visits.models import Visit
 
 MAX_CHILDREN = 2_000_000
 MAX_SEED = 2**63 - 1
-ROWS_PER_CHILD = 24.5
 # Insertion order (parents first); flushing goes the other way.
 SEEDED_MODELS = [ChildrensHome, SiblingGroup, Child, Family, Applicant, Case, StageChange, Placement, Visit]
 
@@ -69,7 +67,6 @@ def seed_demo(
         raise DomainError(_("Unknown seed mode %(mode)s.") % {"mode": mode}, field="mode")
     began = time.perf_counter()
     today = today or timezone.localdate()
-    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
         if mode == SeedMode.REFUSE and Child.objects.exists():
             raise DomainError(
@@ -81,13 +78,13 @@ def seed_demo(
                 field="children",
             )
         if mode == SeedMode.FLUSH:
-            _flush(postgres=postgres)
+            _flush()
         structure = ensure_structure(n_children=children)
         ids = _next_ids()
         # Appending: IINs already taken are looked up now (the generator may run in another process).
         taken = _taken_iins() if mode == SeedMode.APPEND and ids.child > 1 else set()
         timings: dict[str, float] = {"prepare": time.perf_counter() - began}
-        now_ts = timezone.now().strftime("%Y-%m-%d %H:%M:%S+00" if postgres else "%Y-%m-%d %H:%M:%S")
+        now_ts = timezone.now().strftime("%Y-%m-%d %H:%M:%S+00")
 
         def make_tables() -> Iterator[generator.Table]:
             for table in generator.iter_tables(
@@ -97,20 +94,13 @@ def seed_demo(
                     _drop_clashing_iins(table, taken)
                 yield table
 
-        # The exact total is known only at the end; about 24.5 rows per child at every scale.
-        bar = tqdm(
-            total=int(children * ROWS_PER_CHILD), unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr,
-            disable=not progress, mininterval=0.5,
-        )
+        # A counter of the rows written, without a total: the generator draws each table's size as it
+        # goes, so any total given up front is an estimate that the bar would have to correct at the
+        # end (a jump back and a second 100%). The last line shows the true number of rows.
+        bar = tqdm(unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr, disable=not progress, mininterval=0.5)
         with bar:
-            if postgres:
-                counts = _load_postgres(make_tables, bar, timings)
-            else:
-                tables = list(make_tables())
-                counts = {t.name: t.n for t in tables}
-                loader.insert_tables(connection, tables, bar.update)
-            bar.total = bar.n
-            bar.refresh()
+            counts = _load_postgres(make_tables, bar, timings)
+            bar.set_postfix_str("indexes built", refresh=False)
         _reset_sequences()
     return SeedResult(counts=counts, seconds=time.perf_counter() - began, timings=timings)
 
@@ -136,16 +126,12 @@ def _load_postgres(make_tables: Callable[[], Iterator[generator.Table]], bar: tq
     return counts
 
 
-def _flush(*, postgres: bool) -> None:
+def _flush() -> None:
     """Delete seeded data (units and users stay: the next seed reuses them)."""
-    if postgres:
-        tables = ", ".join(m._meta.db_table for m in reversed(SEEDED_MODELS))
-        with connection.cursor() as cursor:
-            # CASCADE also empties rows of other apps that point at these (notifications, shares...).
-            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        return
-    for model in reversed(SEEDED_MODELS):
-        model.objects.all().delete()
+    tables = ", ".join(m._meta.db_table for m in reversed(SEEDED_MODELS))
+    with connection.cursor() as cursor:
+        # CASCADE also empties rows of other apps that point at these (notifications, shares...).
+        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 def _next_ids() -> generator.IdStarts:
@@ -271,13 +257,24 @@ DEMO_USERS = [
 ]
 
 
-def demo_setup(*, stderr: TextIO | None = None, progress: bool = True) -> tuple[bool, list[DemoLogin]]:
-    """Seed the demo data set once (when there are no children yet) and make sure one user of each
-    role exists with a known password; the social worker gets real cases of its district.
-    Returns whether data was seeded and the logins."""
+@dataclass
+class DemoSetup:
+    seeded: bool
+    logins: list[DemoLogin]
+    summary: list[str]  # one line per step that brought the demo up to today
+
+
+def demo_setup(
+    *, children: int = DEMO_CHILDREN, stderr: TextIO | None = None, progress: bool = True, today: dt.date | None = None
+) -> DemoSetup:
+    """Seed the demo data set once (when there are no children yet), make sure one user of each role
+    exists with a known password (the social worker gets real cases of its district), and bring
+    the demo up to today as the periodic jobs would: every risk score, today's reminders, the
+    statistics snapshot. Safe to run again: each step is idempotent."""
+    today = today or timezone.localdate()
     seeded = False
     if not Child.objects.exists():
-        seed_demo(children=DEMO_CHILDREN, seed=DEMO_SEED, mode=SeedMode.REFUSE, stderr=stderr, progress=progress)
+        seed_demo(children=children, seed=DEMO_SEED, mode=SeedMode.REFUSE, stderr=stderr, progress=progress, today=today)
         seeded = True
     with transaction.atomic():
         ministry = OrganisationalUnit.objects.get(kind=OrganisationalUnit.Kind.MINISTRY)
@@ -305,7 +302,31 @@ def demo_setup(*, stderr: TextIO | None = None, progress: bool = True) -> tuple[
             logins.append(DemoLogin(username, password, role, str(user.unit)))
             if role == User.Role.SOCIAL_WORKER:
                 _give_cases(user, district)
-    return seeded, logins
+    summary = bring_up_to_today(today=today)
+    return DemoSetup(seeded=seeded, logins=logins, summary=summary)
+
+
+def bring_up_to_today(*, today: dt.date) -> list[str]:
+    """What the nightly and daily jobs would have done by today, so the demo opens with work to see.
+    The demo app sits above the apps it calls, so it may call their services."""
+    from notifications.services import run_reminder_sweep
+    from risk.services import recompute_all_risks
+    from stats.services import refresh_statistics
+
+    began = time.perf_counter()
+    moved = recompute_all_risks(today=today)
+    risk_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    sweep = run_reminder_sweep(today=today)
+    sweep_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    refresh_statistics()
+    stats_seconds = time.perf_counter() - began
+    return [
+        f"Risk of return scored: {moved} placements moved into high ({risk_seconds:.1f} s).",
+        f"Reminder sweep for {today.isoformat()}: {sum(sweep.created.values())} new reminders ({sweep_seconds:.1f} s).",
+        f"Statistics snapshot refreshed ({stats_seconds:.1f} s).",
+    ]
 
 
 def _give_cases(worker: User, district: OrganisationalUnit) -> None:

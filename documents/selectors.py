@@ -124,3 +124,20 @@ def documents_expiring(within_days: int, *, today: dt.date | None = None) -> Que
         .select_related("child", "family", "case")
         .order_by("expires_on", "id")
     )
+
+
+def may_add_document(user: User, *, case_id: int | None = None, child_id: int | None = None, family_id: int | None = None) -> bool:
+    """Whether the user may add a document to this record: to a case's or a child's file only if
+    they may change the case (a view-only share or an administrator may not); to a family's if they
+    see the family and work on cases (not an administrator or analyst)."""
+    from access.selectors import cases_editable_by, families_visible_to
+
+    if not user.is_authenticated or user.is_analyst or user.is_administrator:
+        return False
+    if case_id is not None:
+        return cases_editable_by(user).filter(pk=case_id).exists()
+    if child_id is not None:
+        return cases_editable_by(user).filter(child_id=child_id).exists()
+    if family_id is not None:
+        return families_visible_to(user).filter(pk=family_id).exists()
+    return False

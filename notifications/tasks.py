@@ -19,14 +19,6 @@ def daily_sweep() -> dict[str, int]:
     return dict(result.created)
 
 
-@shared_task(name="notifications.nightly_risk", acks_late=True)
-def nightly_risk() -> int:
-    """Recompute the risk of every active placement (missed visits and time change it)."""
-    from risk.services import recompute_all_risks
-
-    return recompute_all_risks()
-
-
 @shared_task(name="notifications.send_emails", acks_late=True)
 def send_notification_emails() -> int:
     from notifications.services import send_pending_emails

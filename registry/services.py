@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
@@ -335,7 +336,7 @@ def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
     )
     StageChange.objects.bulk_create(
         [StageChange(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor, changed_at=now,
-                     reason=_("Imported from the registry file.")) for case in cases],
+                     reason=gettext_noop("Imported from the registry file.")) for case in cases],
         batch_size=1000,
     )
     return len(children)

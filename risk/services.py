@@ -35,10 +35,6 @@ def recompute_risk_for_placements(
     today = today or timezone.localdate()
     if reason not in RiskAssessment.Reason.values:
         raise ValueError(reason)
-    if connection.vendor != "postgresql":
-        # The score is PostgreSQL SQL; the SQLite quick start runs without it.
-        logger.info("Risk of return not computed: it needs PostgreSQL.")
-        return []
     with transaction.atomic():
         changes = score_placements(today=today, reason=reason, placement_ids=placement_ids, visit_id=visit_id)
         moved = [c.placement_id for c in changes if c.band == "high" and c.previous_band != "high"]
@@ -77,9 +73,6 @@ def record_sdq_assessment(*, placement: Placement, sdq_total_difficulties: int, 
 def recompute_all_risks(*, today: dt.date | None = None) -> int:
     """Nightly: recompute every active placement in one statement; returns the moves into high."""
     today = today or timezone.localdate()
-    if connection.vendor != "postgresql":
-        logger.info("Risk of return not computed: it needs PostgreSQL.")
-        return 0
     with transaction.atomic():
         changes = score_placements(today=today, reason=RiskAssessment.Reason.SWEEP)
         moved = [c.placement_id for c in changes]

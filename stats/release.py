@@ -7,11 +7,9 @@ import hashlib
 import json
 import logging
 
-from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.exceptions import DomainError
 from stats.dimensions import DIMENSIONS, format_quarter, value_label
 from stats.indicators import INDICATORS, QuerySpec
 from stats.models import FactsRefresh
@@ -34,19 +32,7 @@ def current_snapshot() -> FactsRefresh:
     return latest
 
 
-def ensure_statistics_available() -> None:
-    """The indicators are PostgreSQL SQL (grouping sets, date arithmetic, percentiles): say so on the
-    SQLite quick start instead of failing."""
-    if connection.vendor != "postgresql":
-        raise DomainError(
-            _("Statistics are computed by PostgreSQL; the quick start on SQLite does not compute them. "
-              "Run Otbasy on PostgreSQL (DATABASE_URL) to see them."),
-            code="unavailable",
-        )
-
-
 def published_statistics(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None) -> dict:
-    ensure_statistics_available()
     snapshot = current_snapshot()
     if epsilon is None:
         return _build(spec=spec, suppress=suppress, k=k, epsilon=None, snapshot=snapshot)

@@ -313,13 +313,3 @@ def test_schema_carries_the_definitions(api_client, admin_user):
     schema = json.dumps(response.json())
     assert "/api/v1/stats/{indicator}/" in schema
     assert "moves per 1,000 days" in schema
-
-
-def test_on_a_database_other_than_postgresql_the_api_says_statistics_need_it(api_client, analyst, monkeypatch):
-    from django.db import connection
-
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    api_client.force_authenticate(analyst)
-    response = api_client.get(url("entries"))
-    assert response.status_code == 503
-    assert "PostgreSQL" in response.json()["detail"]

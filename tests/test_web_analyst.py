@@ -69,13 +69,3 @@ def test_analyst_gets_403_on_a_childs_case_page(client, analyst):
 def test_social_worker_cannot_open_the_statistics_page(client, worker):
     client.force_login(worker)
     assert client.get(reverse("web:statistics")).status_code == 403
-
-
-def test_on_a_database_other_than_postgresql_the_page_says_statistics_need_it(client, analyst, monkeypatch):
-    from django.db import connection
-
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    client.force_login(analyst)
-    response = client.get(reverse("web:statistics"), {"indicator": "placements_started", "breakdown": ["sex"]})
-    assert response.status_code == 503
-    assert "computed by PostgreSQL" in response.content.decode()

@@ -150,13 +150,8 @@ def test_calibration_shows_returns_by_band_at_placement_start(client, supervisor
     assert all(r["ended"] == 0 for b, r in rows.items() if b != band)
 
 
-@pytest.mark.parametrize("lateral", [True, False])  # placement by placement (PostgreSQL), or the plain query (SQLite)
-def test_oldest_overdue_visits_are_those_not_done_before_today_on_active_placements_in_sight(
-        supervisor, worker, lateral, monkeypatch):
-    from web import selectors
+def test_oldest_overdue_visits_are_those_not_done_before_today_on_active_placements_in_sight(supervisor, worker):
     from web.selectors import overdue_visits
-
-    monkeypatch.setattr(selectors, "_supports_lateral", lambda: lateral)
 
     today = timezone.localdate()
 

@@ -136,8 +136,6 @@ def regenerate_planned_visits(*, policy: VisitPolicy, today: dt.date | None = No
     from dateutil.relativedelta import relativedelta
 
     params = {**policy_params(policy), "from_date": today, "to_date": today + relativedelta(months=policy.horizon_months)}
-    if connection.vendor != "postgresql":
-        return _replan_one_by_one(policy=policy, from_date=today, to_date=params["to_date"], replace=True)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
@@ -165,25 +163,6 @@ def extend_visit_horizons(*, today: dt.date | None = None, window_days: int = 7)
         for policy in VisitPolicy.objects.filter(repeat_every_months__isnull=False, repeat_until_months__isnull=True):
             to_date = today + relativedelta(months=policy.horizon_months)
             params = {**policy_params(policy), "from_date": to_date - dt.timedelta(days=window_days), "to_date": to_date}
-            if connection.vendor != "postgresql":
-                planned += _replan_one_by_one(policy=policy, from_date=params["from_date"], to_date=to_date, replace=False)
-                continue
             cursor.execute(PLANNED_VISITS_SQL.format(placement_filter=""), params)
             planned += cursor.rowcount
-    return planned
-
-
-def _replan_one_by_one(*, policy: VisitPolicy, from_date: dt.date, to_date: dt.date, replace: bool) -> int:
-    """The same as the set-based SQL, placement by placement: only for the SQLite quick start."""
-    planned = 0
-    with transaction.atomic():
-        open_placements = Placement.objects.filter(ended_on__isnull=True, form_of_care=policy.form_of_care, started_on__lte=to_date)
-        for placement in open_placements:
-            pending = Visit.objects.filter(placement=placement, kind__in=[Visit.Kind.SCHEDULED, Visit.Kind.ANNUAL_REPORT])
-            if replace:
-                pending.filter(done_on__isnull=True, planned_on__gte=from_date).delete()
-            existing = set(pending.values_list("kind", "planned_on"))
-            wanted = [(kind, day) for kind, day in planned_dates(policy, started_on=placement.started_on, not_after=to_date)
-                      if day >= from_date and (kind, day) not in existing]
-            planned += len(Visit.objects.bulk_create([Visit(placement=placement, kind=k, planned_on=d) for k, d in wanted]))
     return planned

@@ -4,14 +4,17 @@ DomainError is put back on the form next to the field it names."""
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CaseOutcome, EndReason, ReturnReason, Stage
-from children.models import ChildrensHome
+from children.models import Child, ChildrensHome
 from core.choices import FormOfCare
 from core.exceptions import DomainError
+from core.iin import validate_iin_matches
 from families.models import Family
+from regions.models import Region
 from visits.models import CHECKLIST_ITEMS, Visit
 
 BLANK = [("", "—")]
@@ -107,3 +110,241 @@ class DecisionReviewForm(forms.Form):
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def add_validation_error(form: forms.Form, error: ValidationError) -> None:
+    """A model's full_clean() refusal, each message beside its field (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+# ---- children ------------------------------------------------------------------------------------
+
+CHILD_FORM_FIELDS = (
+    "last_name", "first_name", "patronymic", "birth_date", "sex", "iin", "legal_status", "region", "current_home",
+    "entered_care_on", "health_needs", "sdq_total_difficulties",
+    "health_notes", "birth_family_notes", "abuse_or_neglect_history", "abuse_history_notes",
+)
+
+
+class ChildForm(forms.Form):
+    """A child's record as the registration and edit pages show it. The sensitive fields are left
+    out for a user who may not see them. The IIN is checked as typed (htmx, web:iin-check) and again
+    here against the birth date and sex, each disagreement beside its own field."""
+
+    def __init__(self, *args: object, sensitive: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        names = [f for f in CHILD_FORM_FIELDS if sensitive or f not in Child.SENSITIVE_FIELDS]
+        self.fields.update(forms.fields_for_model(Child, fields=names))
+        for name in ("birth_date", "entered_care_on"):
+            self.fields[name].widget = DateInput()
+        self.fields["region"].queryset = Region.objects.order_by("name_en")
+        self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
+        # The children's home picker: the homes of the chosen region, by name (htmx reloads them
+        # when the region changes: web:home-options).
+        region = self.data.get(self.add_prefix("region")) or self.initial.get("region")
+        region_id = getattr(region, "pk", region)
+        self.fields["current_home"].queryset = (
+            ChildrensHome.objects.filter(region_id=region_id).order_by("name", "id") if str(region_id or "").isdigit()
+            else ChildrensHome.objects.none()
+        )
+        self.fields["current_home"].empty_label = _("— not in a children's home —")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        iin = data.get("iin")
+        if iin and not self.has_error("iin"):
+            for name, message in validate_iin_matches(iin, birth_date=data.get("birth_date"), sex=data.get("sex")).items():
+                if not self.has_error(name):
+                    self.add_error(name, message)
+        return data
+
+
+class ChildRegisterForm(ChildForm):
+    """Registration adds the answer to the duplicate warning: confirm that the child is new, and why."""
+
+    confirm_new = forms.BooleanField(label=_("This is a different child: register a new record"), required=False)
+    duplicate_reason = forms.CharField(label=_("Why this is not the same child"), required=False, max_length=100)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("confirm_new") and not (data.get("duplicate_reason") or "").strip():
+            self.add_error("duplicate_reason", _("Say why this is a different child."))
+        return data
+
+
+class ChildEditForm(ChildForm):
+    reason = forms.CharField(label=_("Why the record changes"), required=False, max_length=100,
+                             help_text=_("Kept in the history with your name and the time."))
+
+
+class AddSiblingForm(forms.Form):
+    sibling = forms.CharField(label=_("Child number or IIN of the brother or sister"), max_length=12)
+
+
+# ---- families ------------------------------------------------------------------------------------
+
+FAMILY_FORM_FIELDS = (
+    "region", "address", "form_of_care", "is_relative", "applied_on", "preferred_age_min", "preferred_age_max",
+    "preferred_sex", "max_siblings", "max_health_needs", "home_study_issued_on", "home_study_expires_on",
+    "training_certificate_number", "training_issued_on", "training_expires_on",
+)
+APPLICANT_FORM_FIELDS = ("last_name", "first_name", "patronymic", "birth_date", "sex", "iin")
+
+
+class FamilyForm(forms.Form):
+    """A family's own record (preferences and certificates); its applicants are ApplicantForms."""
+
+    reason = forms.CharField(label=_("Why the record changes"), required=False, max_length=100)
+
+    def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        fields = forms.fields_for_model(Family, fields=FAMILY_FORM_FIELDS)
+        self.fields = {**fields, **({"reason": self.fields["reason"]} if editing else {})}
+        for name in ("applied_on", "home_study_issued_on", "home_study_expires_on", "training_issued_on", "training_expires_on"):
+            self.fields[name].widget = DateInput()
+        self.fields["region"].queryset = Region.objects.order_by("name_en")
+        self.fields["applied_on"].initial = timezone.localdate()
+
+
+class ApplicantForm(forms.Form):
+    """One applicant; the second one of a couple is optional (``optional``: blank means none)."""
+
+    def __init__(self, *args: object, optional: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from families.models import Applicant
+
+        self.optional = optional
+        self.fields.update(forms.fields_for_model(Applicant, fields=APPLICANT_FORM_FIELDS))
+        self.fields["birth_date"].widget = DateInput()
+        self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
+        if optional:
+            for field in self.fields.values():
+                field.required = False
+
+    def is_blank(self) -> bool:
+        return self.optional and not any((self.data.get(self.add_prefix(n)) or "").strip() for n in APPLICANT_FORM_FIELDS)
+
+    def full_clean(self) -> None:
+        if self.is_bound and self.is_blank():
+            self._errors, self.cleaned_data = forms.utils.ErrorDict(), {}
+            return
+        if self.optional and self.is_bound:
+            for name in ("last_name", "first_name", "birth_date", "sex", "iin"):
+                self.fields[name].required = True
+        super().full_clean()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        iin = data.get("iin")
+        if iin and not self.has_error("iin"):
+            for name, message in validate_iin_matches(iin, birth_date=data.get("birth_date"), sex=data.get("sex")).items():
+                if not self.has_error(name):
+                    self.add_error(name, message)
+        return data
+
+
+def applicant_forms(data: object = None, initial: list[dict] | None = None) -> list[ApplicantForm]:
+    initial = initial or []
+    return [ApplicantForm(data, prefix=f"a{i}", optional=i == 2, initial=initial[i - 1] if len(initial) >= i else None)
+            for i in (1, 2)]
+
+
+def add_family_error(family_form: forms.Form, people: list[ApplicantForm], field: str | None, message: object) -> None:
+    """Put a families.services refusal beside its field: ``applicants.<i>.<name>`` on applicant i+1."""
+    if field and field.startswith("applicants."):
+        parts = field.split(".")
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(people) and parts[2] in people[int(parts[1])].fields:
+            people[int(parts[1])].add_error(parts[2], message)
+            return
+        family_form.add_error(None, message)
+        return
+    family_form.add_error(field if field in family_form.fields else None, message)
+
+
+# ---- documents -----------------------------------------------------------------------------------
+
+
+class DocumentForm(forms.Form):
+    """A document for a child's, family's or case's file. The file's size and type are checked by
+    documents.services (by its content, as for the API); the refusal shows beside the file field."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from documents.models import Document
+
+        self.fields.update(forms.fields_for_model(Document, fields=("doc_type", "title", "number", "document_date", "expires_on")))
+        self.fields["document_date"].widget = DateInput()
+        self.fields["expires_on"].widget = DateInput()
+        self.fields["document_date"].initial = timezone.localdate()
+        self.fields["file"] = forms.FileField(label=_("File (PDF, PNG, JPEG or DOCX)"), allow_empty_file=True)
+
+
+# ---- case notes ----------------------------------------------------------------------------------
+
+
+class CaseNoteForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    written_on = forms.DateField(label=_("Date"), widget=DateInput())
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+    sensitive = forms.BooleanField(label=_("Sensitive: only for those who may see the case's sensitive fields"), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from cases.models import CaseNote
+
+        self.fields["kind"].choices = BLANK + list(CaseNote.Kind.choices)
+        self.fields["written_on"].initial = timezone.localdate()
+
+
+# ---- consents, shares, emergency access ----------------------------------------------------------
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    given_by = forms.CharField(label=_("Given by (name)"), max_length=200)
+    given_on = forms.DateField(label=_("Given on"), widget=DateInput())
+    agrees = forms.TypedChoiceField(label=_("Answer"), choices=[("1", _("agrees")), ("0", _("refuses"))],
+                                    coerce=lambda v: v == "1", initial="1")
+    scope = forms.CharField(label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    region = forms.ModelChoiceField(label=_("Region covered (consent to share data only)"), required=False,
+                                    queryset=Region.objects.order_by("name_en"), empty_label=_("any region"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        from consents.models import ConsentKind
+
+        self.fields["kind"].choices = BLANK + list(ConsentKind.choices)
+        self.fields["given_on"].initial = timezone.localdate()
+
+
+class RevokeConsentForm(forms.Form):
+    reason = forms.CharField(label=_("Why the consent is revoked"), widget=forms.Textarea(attrs={"rows": 2}))
+    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput(), required=False)
+
+
+class ShareCaseForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
+    expires_on = forms.DateField(label=_("Until (inclusive; empty: until revoked)"), required=False, widget=DateInput())
+    include_sensitive = forms.BooleanField(label=_("Include the sensitive fields"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: object, colleagues: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = colleagues
+        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} · {u.get_role_display()}"
+
+    def clean_expires_on(self) -> dt.date | None:
+        value = self.cleaned_data.get("expires_on")
+        if value is not None and value < timezone.localdate():
+            raise ValidationError(_("The expiry must be today or later."))
+        return value
+
+
+class EmergencyAccessForm(forms.Form):
+    case = forms.IntegerField(label=_("Case number"), min_value=1)
+    reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"),
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -99,18 +99,14 @@ OLDEST_OVERDUE_SQL = """
 """
 
 
-def _supports_lateral() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def overdue_visits(*, user: User, limit: int, today: dt.date | None = None) -> list[Visit]:
     """The ``limit`` oldest visits not done and planned before today, on active placements the user sees."""
     today = today or timezone.localdate()
     related = ("placement__child", "placement__case__assigned_worker")
     pending = Visit.objects.filter(done_on__isnull=True, planned_on__lt=today).select_related(*related).order_by("planned_on", "id")
     visible = placements_visible_to(user).filter(ended_on__isnull=True)
-    # The whole country (overdue visits are dense in date order), or SQLite (no LATERAL): the plain query.
-    if user.is_administrator or not _supports_lateral():
+    # The whole country: overdue visits are dense in date order, the plain query finds them at once.
+    if user.is_administrator:
         return list(pending.filter(placement__in=visible.values("pk"))[:limit])
     placements, params = visible.values("id").order_by().query.sql_with_params()
     with connection.cursor() as cursor:

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from cases.models import Case, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
+from cases.models import Case, CaseNote, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
 from children.models import ChildrensHome
 from core.choices import FormOfCare
 from core.serializers import DateTimeField
@@ -128,3 +128,19 @@ class EndPlacementInputSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     home = serializers.PrimaryKeyRelatedField(queryset=ChildrensHome.objects.all(), required=False, allow_null=True,
                                               default=None)
+
+
+class CaseNoteSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = CaseNote
+        fields = ("id", "case", "kind", "written_on", "text", "sensitive", "author", "created_at")
+        read_only_fields = fields
+
+
+class CaseNoteInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CaseNote.Kind.choices)
+    written_on = serializers.DateField()
+    text = serializers.CharField()
+    sensitive = serializers.BooleanField(required=False, default=False)

@@ -9,13 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.permissions import CanChangeCase
-from access.selectors import cases_editable_by
+from access.selectors import cases_editable_by, sensitive_case_ids
 from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
 from cases.api.serializers import (
     ApproveInputSerializer,
     CaseDetailSerializer,
+    CaseNoteInputSerializer,
+    CaseNoteSerializer,
     CaseOutputSerializer,
     EndPlacementInputSerializer,
     MatchPageSerializer,
@@ -26,8 +28,8 @@ from cases.api.serializers import (
     SiblingSeparationOutputSerializer,
     TransitionInputSerializer,
 )
-from cases.selectors import case_detail_queryset, case_list, placement_list
-from cases.services import approve_decision, end_placement, place_child, record_sibling_separation, transition_case
+from cases.selectors import case_detail_queryset, case_list, case_notes, placement_list
+from cases.services import add_case_note, approve_decision, end_placement, place_child, record_sibling_separation, transition_case
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
 
@@ -87,6 +89,22 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         data.is_valid(raise_exception=True)
         decision = record_sibling_separation(case=case, actor=request.user, reason=data.validated_data["reason"])
         return Response(SiblingSeparationOutputSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], summary="The case's notes (sensitive ones only with view_sensitive on the case)",
+                   responses={200: CaseNoteSerializer(many=True), **READ_ERRORS})
+    @extend_schema(methods=["POST"], summary="Write a dated note on the case (contact, acquaintance meeting, phone call, "
+                   "home visit outside the schedule)", request=CaseNoteInputSerializer,
+                   responses={201: CaseNoteSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        if request.method == "POST":
+            data = CaseNoteInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            note = add_case_note(case=case, actor=request.user, **data.validated_data)
+            return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        sensitive = case.pk in sensitive_case_ids(request.user, [case.pk])
+        return Response(CaseNoteSerializer(case_notes(case=case, sensitive=sensitive), many=True).data)
 
     @extend_schema(
         summary="Approved families ranked for this case, each score explained factor by factor",

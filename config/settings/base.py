@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's files served from the project: /api/docs/ works without internet.
     "drf_spectacular_sidecar",
     "csp",
     "guardian",
@@ -110,7 +111,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otbasy"),
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
@@ -261,7 +262,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env_int("CELERY_UN
 CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10)
 # One beat, three periodic tasks; long waits are due dates in the database (notifications app).
 CELERY_BEAT_SCHEDULE = {
-    "nightly-risk": {"task": "notifications.nightly_risk", "schedule": crontab(hour=1, minute=0)},
+    "nightly-risk": {"task": "risk.nightly_scoring", "schedule": crontab(hour=1, minute=0)},
     "extend-visit-horizons": {"task": "visits.extend_horizons", "schedule": crontab(hour=5, minute=30)},
     "daily-sweep": {"task": "notifications.daily_sweep", "schedule": crontab(hour=6, minute=0)},
     "send-emails": {"task": "notifications.send_emails", "schedule": 300.0},
@@ -320,6 +321,7 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from this site (drf-spectacular-sidecar), never a CDN: the CSP allows 'self' only.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # The answers every endpoint can give (403, 429, 503, 400, 404, 413) are listed on each operation.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_common_error_responses"],
     # One schema name per choice set shared by several fields.

@@ -1,10 +1,28 @@
-"""The embedded quick start: SQLite, tasks run in-process, debug on. Never for production."""
+"""The quick start (``make run``): PostgreSQL embedded in the virtualenv unless DATABASE_URL is set,
+a Celery worker with beat on that same PostgreSQL (no Redis), debug on. Never for production."""
 
+import os
+
+import dj_database_url
+
+from config.quickstart_db import sqlalchemy_broker_url, start_embedded_postgres
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env_bool
+from config.settings.base import LOGGING, env_bool, env_int
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = SECRET_KEY or "local-only-insecure-key-do-not-use-in-production"  # noqa: F405
-# No broker is needed to try the system: tasks run where they are called.
-CELERY_TASK_ALWAYS_EAGER = True
-CELERY_TASK_EAGER_PROPAGATES = True
+
+if not os.environ.get("DATABASE_URL"):
+    # Exported, so the worker and any other child process use this server without starting one.
+    os.environ["DATABASE_URL"] = start_embedded_postgres()
+DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=env_int("CONN_MAX_AGE", 60))}
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Tasks go through a broker, as in production, so the quick start shows the same behaviour
+# (publishing after commit, a worker that runs them, beat's schedule); the broker is the database.
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or sqlalchemy_broker_url(DATABASES["default"])
+# Kombu's SQLAlchemy transport hands its options to create_engine(); the Redis ones mean nothing there.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+
+LOGGING = {**LOGGING, "loggers": {"embedded_postgres": {"level": "WARNING"}}}

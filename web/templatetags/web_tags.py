@@ -40,3 +40,44 @@ def cell_label(row: dict, dimension: str) -> str:
 @register.simple_tag
 def cell_value(row: dict, measure: str) -> object:
     return row.get(measure)
+
+
+@register.filter
+def person(user: object) -> str:
+    """A user's name, written the same way on every page: first and last name, else the username."""
+    if user is None or not getattr(user, "pk", None):
+        return "—"
+    return user.get_full_name() or user.username
+
+
+def _english_labels(choices: type) -> dict[str, str]:
+    from django.utils import translation
+
+    with translation.override("en"):
+        return {str(label): value for value, label in choices.choices}
+
+
+@register.filter
+def stage_reason(text: str) -> str:
+    """A stage change's reason in the reader's language. The services store the reasons they write
+    themselves in English (the message ids); a reason a user typed is shown as typed."""
+    import re
+
+    from cases.models import EndReason, ReturnReason
+
+    if not text:
+        return ""
+    translated = _(text)
+    if translated != text:
+        return translated
+    patterns = (
+        (r"^Returned to institution \((?P<label>[^)]*)\)\.\s*(?P<notes>.*)$", ReturnReason,
+         "Returned to institution (%(reason)s). %(notes)s"),
+        (r"^Placement ended: (?P<label>.*?)\.\s*(?P<notes>.*)$", EndReason, "Placement ended: %(reason)s. %(notes)s"),
+    )
+    for pattern, choices, message in patterns:
+        match = re.match(pattern, text, re.S)
+        if match and match["label"] in _english_labels(choices):
+            label = dict(choices.choices)[_english_labels(choices)[match["label"]]]
+            return (_(message) % {"reason": label, "notes": match["notes"]}).strip()
+    return text

@@ -1,11 +1,14 @@
 """Case pages: the case list (a worker's own cases, a supervisor's unit), the case page with its stage,
 placement and matching forms."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,15 +17,19 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case, Stage
-from cases.services import ALLOWED_TRANSITIONS, end_placement, place_child, transition_case
+from cases.selectors import case_notes
+from cases.services import ALLOWED_TRANSITIONS, add_case_note, end_placement, place_child, transition_case
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from risk.models import Factor
 from visits.models import CHECKLIST_ITEMS
 from web import selectors
-from web.forms import EndPlacementForm, MoveStageForm, add_domain_error
+from web.forms import CaseNoteForm, EndPlacementForm, MoveStageForm, add_domain_error
 from web.sensitive import can_change, can_view_sensitive
+from web.views.access import access_context
 from web.views.common import paginate, query_without_page, roles_required
+from web.views.consents import consents_context
+from web.views.documents import documents_context
 
 CASE_ROLES = ("social_worker", "supervisor")
 
@@ -74,6 +81,31 @@ def _risk_factors(risk: object) -> list[dict]:
     return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in (getattr(risk, "factors", None) or [])]
 
 
+def case_timeline(case: Case, *, placements: list, visits: dict, sensitive: bool) -> list[dict]:
+    """The case's stage changes, decision reviews, recorded visits and notes in one list, newest
+    first: ``{"at": datetime or date, "kind", "title", "text", "who", "sensitive"}``."""
+    local = timezone.localtime
+    items = [{"at": local(c.changed_at), "kind": "stage", "title": c.get_to_stage_display(), "text": c.reason, "who": c.actor}
+             for c in case.stage_changes.all()]
+    if case.decision_reviewed_at:
+        items.append({"at": local(case.decision_reviewed_at), "kind": "decision", "title": case.get_decision_status_display(),
+                      "text": case.decision_review_reason, "who": case.decision_reviewed_by})
+    for placement in placements:
+        for visit in visits.get(placement.pk, []):
+            if visit.done_on:
+                items.append({"at": visit.done_on, "kind": "visit", "title": visit.get_kind_display(),
+                              "text": visit.concerns if sensitive else "", "who": visit.worker})
+    for note in case_notes(case=case, sensitive=sensitive):
+        items.append({"at": note.written_on, "kind": "note", "title": note.get_kind_display(), "text": note.text,
+                      "who": note.author, "sensitive": note.sensitive})
+
+    def key(item: dict) -> dt.datetime:
+        at = item["at"]
+        return at.replace(tzinfo=None) if isinstance(at, dt.datetime) else dt.datetime.combine(at, dt.time.max)
+
+    return sorted(items, key=key, reverse=True)
+
+
 def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     placements = selectors.case_placements(case)
     visits = selectors.placement_visits(placements)
@@ -96,14 +128,24 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "today": timezone.localdate(),
         "checklist_items": CHECKLIST_ITEMS,
         "stage_changes": list(case.stage_changes.all()),
+        "timeline": case_timeline(case, placements=placements, visits=visits, sensitive=sensitive),
+        "note_form": forms.get("note_form") or (CaseNoteForm() if editable else None),
         "move_form": forms.get("move_form") or (
             # ?family= comes from the matching page's "choose" link and fills in the family.
             MoveStageForm(allowed=allowed, initial={"expected_version": case.version, "family": request.GET.get("family")})
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
+        **documents_context(request.user, "case", case.pk),
+        **consents_context(request.user, case, editable=editable, **forms),
+        **access_context(request.user, case, **forms),
     }
     return context
+
+
+def render_case_page(request: HttpRequest, case: Case, status: int = 200, **forms: object) -> HttpResponse:
+    """The case page again, with the forms given (a refused form shows its errors beside its fields)."""
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, **forms), status=status)
 
 
 @roles_required(*CASE_ROLES)
@@ -183,3 +225,19 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         error = _("Families are ranked only for a case at the matching stage.")
     return render(request, "web/cases/matching.html", {"case": case, "candidates": candidates, "error": error})
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    form = CaseNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            add_case_note(case=case, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The note is written."))
+            return redirect(reverse("web:case", args=[case.pk]) + "#timeline")
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, note_form=form), status=400)

@@ -56,3 +56,23 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def _refused(request: HttpRequest, template: str, status: int, context: dict) -> HttpResponse:
+    from django.shortcuts import render
+
+    return render(request, template, context, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A 404 in the site's layout and language. A case page one may not see answers the same as a
+    case that does not exist (its existence is not revealed); it offers emergency access by number."""
+    import re
+
+    match = re.match(r"^/cases/(\d+)/", request.path)
+    return _refused(request, "web/errors/404.html", 404, {"case_number": match.group(1) if match else None})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A 403 in the site's layout and language, saying what the user's role cannot do here."""
+    return _refused(request, "web/errors/403.html", 403, {})

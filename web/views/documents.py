@@ -1,0 +1,84 @@
+"""Document pages: the documents of a child, family or case (listed on that record's page), uploading
+one with its type and expiry, and downloading it. The same services and checks as the API: the
+file's size and type by content, visibility of the record, the download's log rows."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cases.models import Case
+from children.models import Child
+from core.exceptions import DomainError
+from core.filenames import clean_file_name
+from documents import services
+from documents.selectors import document_for, documents_of_record, may_add_document, record_visible_to
+from families.models import Family
+from web.forms import DocumentForm, add_domain_error, add_validation_error
+from web.views.common import roles_required
+
+DOCUMENT_ROLES = ("social_worker", "supervisor")
+RECORDS = {"child": (Child, "web:child"), "family": (Family, "web:family"), "case": (Case, "web:case")}
+
+
+def documents_context(user: User, kind: str, pk: int) -> dict:
+    """The documents part of a record's page: its documents and, if the user may add one, the form."""
+    key = {f"{kind}_id": pk}
+    return {
+        "documents": list(documents_of_record(user, **key).order_by("-document_date", "-id")),
+        "document_form": DocumentForm() if may_add_document(user, **key) else None,
+        "document_upload_url": reverse(f"web:{kind}-document-upload", args=[pk]),
+    }
+
+
+@roles_required(*DOCUMENT_ROLES)
+def upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    if kind not in RECORDS:
+        raise Http404
+    model, page = RECORDS[kind]
+    key = {f"{kind}_id": pk}
+    if not record_visible_to(request.user, **key):
+        raise Http404
+    if not may_add_document(request.user, **key):
+        raise PermissionDenied
+    record = model.objects.get(pk=pk)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.upload_document(actor=request.user, **{kind: record}, **data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            except ValidationError as error:
+                add_validation_error(form, error)
+            else:
+                messages.success(request, _("The document is attached."))
+                return redirect(reverse(page, args=[pk]) + "#documents")
+        status = 400
+    return render(request, "web/documents/upload.html", {"form": form, "kind": kind, "record": record,
+                                                         "back": reverse(page, args=[pk])}, status=status)
+
+
+# A file over the documents' limit is refused from its Content-Length, before it is read (config.middleware).
+upload.request_body_limit_setting = "DOCUMENTS_MAX_UPLOAD_BYTES"  # type: ignore[attr-defined]
+
+
+@roles_required(*DOCUMENT_ROLES)
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    document = document_for(request.user, pk)  # None unless its record is visible (and its type to this user)
+    if document is None:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404(_("The file of this document is missing from the storage.")) from None
+    services.record_download(document=document, user=request.user, request=request)
+    response = FileResponse(handle, as_attachment=True, filename=clean_file_name(document.original_name),
+                            content_type=document.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response

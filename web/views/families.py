@@ -1,0 +1,130 @@
+"""Family pages: the list and search, registering a prospective family with one or two applicants,
+the family's page (applicants, preferences, certificates, approval, history), editing it."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.selectors import families_editable_by
+from accounts.models import User
+from core.exceptions import DomainError
+from families.models import Family
+from families.selectors import family_history, family_list
+from families.services import create_family, update_family
+from web.forms import APPLICANT_FORM_FIELDS, FAMILY_FORM_FIELDS, FamilyForm, add_family_error, applicant_forms
+from web.search import search_families
+from web.views.common import paginate, query_without_page, roles_required
+from web.views.documents import documents_context
+
+FAMILY_ROLES = ("social_worker", "supervisor")
+
+
+def family_or_404(user: User, pk: int) -> Family:
+    family = family_list(user=user).filter(pk=pk).first()
+    if family is None:
+        raise Http404
+    return family
+
+
+@roles_required(*FAMILY_ROLES)
+def families(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    rows = search_families(family_list(user=request.user), q).order_by("-applied_on", "-id")
+    page = paginate(request, rows)
+    context = {"page": page, "q": q, "query": query_without_page(request), "today": timezone.localdate()}
+    template = "web/families/_family_table.html" if request.headers.get("HX-Request") else "web/families/family_list.html"
+    return render(request, template, context)
+
+
+def _valid(family_form: FamilyForm, people: list) -> bool:
+    # Every form is validated, so each shows its own errors at once.
+    return all([family_form.is_valid(), *[p.is_valid() for p in people]])
+
+
+def _applicants(people: list) -> list[dict]:
+    return [{k: p.cleaned_data[k] for k in APPLICANT_FORM_FIELDS} for p in people if not p.is_blank()]
+
+
+def _apply_error(family_form: FamilyForm, people: list, error: Exception) -> None:
+    if isinstance(error, DomainError):
+        add_family_error(family_form, people, error.field, str(error.message))
+    elif hasattr(error, "error_dict"):
+        for field, texts in error.message_dict.items():
+            for text in texts:
+                add_family_error(family_form, people, field, text)
+    else:
+        family_form.add_error(None, error.messages)
+
+
+@roles_required(*FAMILY_ROLES)
+def register_family(request: HttpRequest) -> HttpResponse:
+    region = getattr(request.user.unit, "region", None)
+    family_form = FamilyForm(request.POST or None, initial={"region": region.pk if region else None})
+    people = applicant_forms(request.POST or None)
+    if request.method == "POST":
+        if _valid(family_form, people):
+            try:
+                family, warnings = create_family(actor=request.user, applicants=_applicants(people),
+                                                 require_current_certificates=True, **family_form.cleaned_data)
+            except (DomainError, ValidationError) as error:
+                _apply_error(family_form, people, error)
+            else:
+                messages.success(request, _("The family is registered."))
+                visible = set(family_list(user=request.user).filter(pk__in=[w.id for w in warnings]).values_list("pk", flat=True))
+                for warning in warnings:
+                    if warning.id in visible:
+                        messages.warning(request, _("Possible duplicate: family № %(n)s has an applicant who may be the same "
+                                                    "person.") % {"n": warning.id})
+                if len(visible) < len(warnings):
+                    messages.warning(request, _("An applicant may already be registered with a family of another unit; "
+                                                "ask your supervisor."))
+                return redirect("web:family", pk=family.pk)
+        return render(request, "web/families/register.html", {"form": family_form, "people": people}, status=400)
+    return render(request, "web/families/register.html", {"form": family_form, "people": people})
+
+
+def family_context(request: HttpRequest, family: Family) -> dict:
+    """What the family page shows; the approval request and decisions add their own parts."""
+    today = timezone.localdate()
+    return {
+        "family": family, "today": today, "expired": set(family.expired_documents(today)),
+        "applicants": list(family.applicants.all()), "history": family_history(family),
+        "editable": families_editable_by(request.user).filter(pk=family.pk).exists(),
+        **documents_context(request.user, "family", family.pk),
+    }
+
+
+@roles_required(*FAMILY_ROLES)
+def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    family = family_or_404(request.user, pk)
+    return render(request, "web/families/family_detail.html", family_context(request, family))
+
+
+@roles_required(*FAMILY_ROLES)
+def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
+    family = family_or_404(request.user, pk)
+    if not families_editable_by(request.user).filter(pk=family.pk).exists():
+        raise PermissionDenied
+    initial = {name: getattr(family, name) for name in FAMILY_FORM_FIELDS}
+    initial["region"] = family.region_id
+    family_form = FamilyForm(request.POST or None, initial=initial, editing=True)
+    people = applicant_forms(request.POST or None, initial=[{k: getattr(a, k) for k in APPLICANT_FORM_FIELDS}
+                                                           for a in family.applicants.all()])
+    if request.method == "POST":
+        if _valid(family_form, people):
+            changes = dict(family_form.cleaned_data)
+            reason = changes.pop("reason", "")
+            try:
+                update_family(family=family, actor=request.user, applicants=_applicants(people), reason=reason, **changes)
+            except (DomainError, ValidationError) as error:
+                if isinstance(error, DomainError) and error.code == "permission_denied":
+                    raise PermissionDenied from error
+                _apply_error(family_form, people, error)
+            else:
+                messages.success(request, _("The family's record is saved; the change is in its history."))
+                return redirect("web:family", pk=family.pk)
+        return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people}, status=400)
+    return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people})
