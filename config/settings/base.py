@@ -334,6 +334,7 @@ SPECTACULAR_SETTINGS = {
         "VisitConditionEnum": "visits.models.Visit.Condition",
         "NotificationKindEnum": "notifications.models.Notification.Kind",
         "ConsentKindEnum": "consents.models.ConsentKind",
+        "CaseNoteKindEnum": "cases.models.CaseNote.Kind",
     },
 }
 
