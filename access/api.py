@@ -131,6 +131,7 @@ class CaseSharesView(generics.ListAPIView):
     permission_classes = [CaseworkerOnly, SupervisorOnly]
     serializer_class = CaseShareSerializer
     queryset = CaseShare.objects.none()  # for the schema; requests use get_queryset
+    ordering_fields = ["granted_at", "expires_at", "revoked_at", "id"]
 
     @extend_schema(responses={200: CaseShareSerializer(many=True), **READ_ERRORS}, summary="Shares of a case")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -10,14 +10,44 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
+from simple_history.models import HistoricalRecords
 
 from cases.models import Case, Placement
 from children.models import Child
+from core.history import REASON_MAX_LENGTH, current_change
 from families.models import Applicant, Family
 from visits.models import Visit
 
+
+class AuditedHistoricalRecords(HistoricalRecords):
+    """simple-history with who and why from ``core.history.recorded_as`` when the instance does not
+    carry them; in a request without a stated reason, the reason names the request (method and
+    path: which page, API action or admin form wrote the row)."""
+
+    def get_history_user(self, instance: models.Model) -> object:
+        if not hasattr(instance, "_history_user"):
+            context = current_change()
+            if context is not None and context.user_id is not None:
+                from accounts.models import User
+
+                return User(pk=context.user_id)
+        return super().get_history_user(instance)
+
+    def get_change_reason_for_object(self, instance: models.Model, history_type: str, using: str) -> str | None:
+        reason = super().get_change_reason_for_object(instance, history_type, using)
+        if reason:
+            return reason
+        context = current_change()
+        if context is not None and context.reason:
+            return context.reason
+        request = getattr(self.context, "request", None)
+        if request is not None:
+            return f"{request.method} {request.path}"[:REASON_MAX_LENGTH]
+        return None
+
+
 for _model in (Child, Family, Applicant, Case, Placement, Visit):
-    register(_model, app="audit")
+    register(_model, app="audit", records_class=AuditedHistoricalRecords)
 
 
 class AccessLog(models.Model):

@@ -64,7 +64,7 @@ REFERENCE_DUE_OVERDUE = """
     INSERT INTO notifications_notification
         (recipient_id, kind, subject_key, due_on, title, body, case_id, placement_id, created_at)
     SELECT c.assigned_worker_id, CASE WHEN v.planned_on >= %(today)s THEN 'visit_due' ELSE 'visit_overdue' END,
-           'visit:' || v.id, v.planned_on, 'Visit ' || v.planned_on, '', c.id, p.id, now()
+           'visit:' || p.id || ':' || v.kind, v.planned_on, 'Visit ' || v.planned_on, '', c.id, p.id, now()
     FROM visits_visit v
     JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
     JOIN cases_case c ON c.id = p.case_id

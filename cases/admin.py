@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.models import Case, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
+from cases.models import Case, DecisionReview, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
 
 
 class StageChangeInline(admin.TabularInline):
@@ -62,3 +62,21 @@ class StageTimeLimitAdmin(admin.ModelAdmin):
     list_display = ("stage", "max_days")
     list_editable = ("max_days",)
     search_fields = ("stage",)
+
+
+@admin.register(DecisionReview)
+class DecisionReviewAdmin(admin.ModelAdmin):
+    """Read-only: a review is part of the case's history."""
+
+    list_display = ("case", "approved", "actor", "reviewed_at")
+    list_filter = ("approved",)
+    search_fields = ("=case__id", "reason")
+    raw_id_fields = ("case", "family", "actor")
+    date_hierarchy = "reviewed_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

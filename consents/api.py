@@ -63,6 +63,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     permission_classes = [CaseworkersOnly]
     serializer_class = ConsentSerializer
     filterset_fields = ["case", "kind"]
+    ordering_fields = ["given_on", "recorded_at", "revoked_on", "kind", "id"]
 
     def get_queryset(self) -> QuerySet[Consent]:
         return Consent.objects.filter(case__in=cases_visible_to(self.request.user).values("pk").order_by())

@@ -38,6 +38,7 @@ class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     permission_classes = [CaseworkersOnly]
     serializer_class = EmergencyAccessSerializer
     filterset_fields = ["case", "user"]
+    ordering_fields = ["opened_at", "expires_at", "id"]
 
     def get_queryset(self) -> QuerySet[EmergencyAccess]:
         return emergency_accesses_visible_to(self.request.user)

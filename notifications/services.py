@@ -4,9 +4,11 @@ e-mails.
 Exactly one reminder per event: every reminder is inserted by one set-based
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` against the unique key (recipient, kind, subject,
 due date), so re-running the sweep, or a worker dying half-way and its message being redelivered,
-never doubles a row. Each kind commits on its own; a kind that did not commit is simply done by
-the next run. Windows reach ``NOTIFICATION_CATCH_UP_DAYS`` back, so a sweep that did not run for a
-few days catches up. E-mails are sent by a separate task from the rows with ``emailed_at IS NULL``.
+never doubles a row. The subject is the real-world thing, not a row id that a re-plan or re-import
+could renew: a visit's reminders are about "visit:<placement>:<visit kind>" on the planned date.
+Each kind commits on its own; a kind that did not commit is simply done by the next run. Windows
+reach ``NOTIFICATION_CATCH_UP_DAYS`` back, so a sweep that did not run for a few days catches up.
+E-mails are sent by a separate task from the rows with ``emailed_at IS NULL``.
 """
 
 import datetime as dt
@@ -56,6 +58,12 @@ SUPERVISORS_CTE = """
         FROM accounts_user u JOIN accounts_organisationalunit ou ON ou.parent_id = u.unit_id AND ou.kind = 'district'
         WHERE u.role = 'supervisor' AND u.is_active
     )
+"""
+# Accounts that were deactivated (a worker who left): never a recipient. A worker's reminder about a
+# case whose assigned worker is inactive goes to the supervisors of the case's unit instead (the
+# people who reassign the case), under the same kind; the unique key still makes it once per event.
+INACTIVE_CTE = """
+    inactive AS MATERIALIZED (SELECT u.id FROM accounts_user u WHERE NOT u.is_active)
 """
 
 
@@ -148,26 +156,40 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
                 JOIN cases_placement q ON q.case_id = k.id AND q.ended_on IS NULL
                 JOIN visits_visit n ON n.placement_id = q.id AND n.done_on IS NULL
                 WHERE k.updated_at >= %(changed_since)s
+                UNION
+                -- a worker deactivated since: the supervisors stand in for what is still open
+                SELECT n.id FROM inactive x
+                JOIN cases_case k ON k.assigned_worker_id = x.id
+                JOIN cases_placement q ON q.case_id = k.id AND q.ended_on IS NULL
+                JOIN visits_visit n ON n.placement_id = q.id AND n.done_on IS NULL
             )"""
     return INSERT_COUNTED.format(select=f"""
-        WITH {SUPERVISORS_CTE}, pending AS MATERIALIZED (
-            SELECT v.id, v.planned_on, p.id AS placement_id, c.id AS case_id, c.assigned_worker_id, c.responsible_unit_id
+        WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, pending AS MATERIALIZED (
+            SELECT v.id, v.kind AS visit_kind, v.planned_on, p.id AS placement_id, c.id AS case_id, c.assigned_worker_id,
+                   c.responsible_unit_id
             FROM visits_visit v
             JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
             JOIN cases_case c ON c.id = p.case_id
             WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(scan_from)s AND %(until)s{candidates}
+        ), to_worker AS (
+            -- the case's worker, or the supervisors of its unit when the worker's account is inactive
+            SELECT i.*, i.assigned_worker_id AS recipient_id FROM pending i
+            WHERE i.assigned_worker_id IS NOT NULL AND i.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
+            UNION ALL
+            SELECT i.*, s.user_id FROM pending i
+            JOIN inactive x ON x.id = i.assigned_worker_id JOIN supervisors s ON s.unit_id = i.responsible_unit_id
         )
-        SELECT i.assigned_worker_id, 'visit_due', 'visit:' || i.id, i.planned_on,
+        SELECT i.recipient_id, 'visit_due', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
                format(%(due_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
-        FROM pending i
-        WHERE i.planned_on BETWEEN %(today)s AND %(until)s AND i.assigned_worker_id IS NOT NULL
+        FROM to_worker i
+        WHERE i.planned_on BETWEEN %(today)s AND %(until)s
         UNION ALL
-        SELECT i.assigned_worker_id, 'visit_overdue', 'visit:' || i.id, i.planned_on,
+        SELECT i.recipient_id, 'visit_overdue', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
                format(%(overdue_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
-        FROM pending i
-        WHERE i.planned_on BETWEEN %(overdue_since)s AND %(yesterday)s AND i.assigned_worker_id IS NOT NULL
+        FROM to_worker i
+        WHERE i.planned_on BETWEEN %(overdue_since)s AND %(yesterday)s
         UNION ALL
-        SELECT s.user_id, 'escalation', 'visit:' || i.id, i.planned_on,
+        SELECT s.user_id, 'escalation', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
                format(%(escalation_title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now()
         FROM pending i JOIN supervisors s ON s.unit_id = i.responsible_unit_id
         WHERE i.planned_on BETWEEN %(escalate_since)s AND %(escalate_last)s
@@ -225,11 +247,18 @@ def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] |
             WHERE c.stage = %(stage{i})s AND c.stage_entered_at >= %(from{i})s AND c.stage_entered_at < %(to{i})s
         """)
     return INSERT_COUNTED.format(select=f"""
-        WITH {SUPERVISORS_CTE}, stuck AS MATERIALIZED ({" UNION ALL ".join(branches)})
+        WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, stuck AS MATERIALIZED ({" UNION ALL ".join(branches)})
         SELECT s.assigned_worker_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
                format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
         FROM stuck s
-        WHERE s.assigned_worker_id IS NOT NULL AND s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
+        WHERE s.assigned_worker_id IS NOT NULL AND s.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
+          AND s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
+        UNION ALL
+        -- the worker's account is inactive: the supervisors of the case's unit stand in
+        SELECT sup.user_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
+               format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+        FROM stuck s JOIN inactive x ON x.id = s.assigned_worker_id JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
+        WHERE s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
         UNION ALL
         SELECT sup.user_id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
                format(%(escalation_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
@@ -272,16 +301,29 @@ def _high_risk_without_visit(today: dt.date, previous: PreviousSweep | None) -> 
                 UNION
                 SELECT q.id FROM cases_case k JOIN cases_placement q ON q.case_id = k.id AND q.ended_on IS NULL
                 WHERE k.updated_at >= %(changed_since)s
+                UNION
+                SELECT q.id FROM inactive x JOIN cases_case k ON k.assigned_worker_id = x.id
+                JOIN cases_placement q ON q.case_id = k.id AND q.ended_on IS NULL
             )"""
     return INSERT.format(select=f"""
-        SELECT c.assigned_worker_id, 'high_risk_no_visit', 'placement:' || p.id, g.due_on,
-               format(%(title)s, c.id, %(gap)s), '', c.id, p.id, now()
-        FROM risk_placementrisk r
-        JOIN cases_placement p ON p.id = r.placement_id AND p.ended_on IS NULL AND p.started_on <= %(today)s::date - %(gap)s
-        -- the last visit done as of the risk's last computation (every recorded visit recomputes it)
-        CROSS JOIN LATERAL (SELECT greatest(p.started_on, r.last_visit_on) + %(gap)s AS due_on) g
-        JOIN cases_case c ON c.id = p.case_id
-        WHERE r.band = 'high' AND g.due_on <= %(today)s AND c.assigned_worker_id IS NOT NULL{candidates}
+        WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, due AS MATERIALIZED (
+            SELECT p.id AS placement_id, c.id AS case_id, c.assigned_worker_id, c.responsible_unit_id, g.due_on
+            FROM risk_placementrisk r
+            JOIN cases_placement p ON p.id = r.placement_id AND p.ended_on IS NULL
+             AND p.started_on <= %(today)s::date - %(gap)s
+            -- the last visit done as of the risk's last computation (every recorded visit recomputes it)
+            CROSS JOIN LATERAL (SELECT greatest(p.started_on, r.last_visit_on) + %(gap)s AS due_on) g
+            JOIN cases_case c ON c.id = p.case_id
+            WHERE r.band = 'high' AND g.due_on <= %(today)s AND c.assigned_worker_id IS NOT NULL{candidates}
+        )
+        SELECT d.assigned_worker_id, 'high_risk_no_visit', 'placement:' || d.placement_id, d.due_on,
+               format(%(title)s, d.case_id, %(gap)s), '', d.case_id, d.placement_id, now()
+        FROM due d WHERE d.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
+        UNION ALL
+        -- the worker's account is inactive: the supervisors of the case's unit stand in
+        SELECT s.user_id, 'high_risk_no_visit', 'placement:' || d.placement_id, d.due_on,
+               format(%(title)s, d.case_id, %(gap)s), '', d.case_id, d.placement_id, now()
+        FROM due d JOIN inactive x ON x.id = d.assigned_worker_id JOIN supervisors s ON s.unit_id = d.responsible_unit_id
     """), params
 
 
@@ -396,9 +438,11 @@ def send_pending_emails(*, batch_size: int = 200) -> int:
     mail = get_connection()
     while True:
         with transaction.atomic():
+            # Never to an inactive account: its rows wait (the sweep addressed the reminders due
+            # since to the stand-ins); a reactivated account gets them then.
             rows = list(
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(emailed_at__isnull=True)
+                .filter(emailed_at__isnull=True, recipient__is_active=True)
                 .select_related("recipient")
                 .order_by("id")[:batch_size]
             )

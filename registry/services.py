@@ -1,6 +1,12 @@
 """Import of an existing registry from CSV: every row validated like a form, then all accepted rows
 written in one transaction (or none at all when a row is bad and ``partial`` is off).
 
+A row that is possibly a person already registered, or one on an earlier line of the file (the
+duplicate detection of the API and pages: same IIN, or same birth date and a similar name, see
+registry.duplicates), is refused with the possible duplicates named, unless its ``new_record``
+column says yes (the person is confirmed to be new). Every record written leaves a history row with
+the importing user and the reason (simple-history's bulk helpers).
+
 Columns (UTF-8, comma-separated, header row first; dates as YYYY-MM-DD) are listed in
 docs/import.md and in CHILD_COLUMNS / FAMILY_COLUMNS below.
 """
@@ -14,22 +20,26 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
 from children.models import Child, ChildrensHome
 from children.services import cross_field_errors
+from core.history import history_kwargs
 from families.models import Applicant, Family
 from regions.models import Region
+from registry.duplicates import NAME_SIMILARITY_THRESHOLD, NameParts, name_similarity
 
 # column -> required?
 CHILD_COLUMNS: dict[str, bool] = {
     "last_name": True, "first_name": True, "patronymic": False, "birth_date": True, "sex": True, "iin": False,
     "legal_status": True, "region": True, "home": False, "entered_care_on": True, "health_needs": False,
-    "responsible_unit": True,
+    "responsible_unit": True, "new_record": False,
 }
 APPLICANT_COLUMNS = ("last_name", "first_name", "patronymic", "birth_date", "sex", "iin")
 FAMILY_COLUMNS: dict[str, bool] = {
@@ -40,6 +50,7 @@ FAMILY_COLUMNS: dict[str, bool] = {
     "approval_status": False, "approved_on": False, "approval_expires_on": False,
     **{f"applicant1_{c}": c != "patronymic" for c in APPLICANT_COLUMNS},
     **{f"applicant2_{c}": False for c in APPLICANT_COLUMNS},
+    "new_record": False,
 }
 COLUMNS = {"children": CHILD_COLUMNS, "families": FAMILY_COLUMNS}
 DATE_FIELDS = {"birth_date", "entered_care_on", "applied_on", "home_study_issued_on", "home_study_expires_on",
@@ -57,10 +68,98 @@ class ImportReport:
     accepted: list[int] = field(default_factory=list)  # line numbers
     rejected: list[dict[str, Any]] = field(default_factory=list)  # {"line": n, "errors": {field: [messages]}}
     imported: int = 0
+    # {"line": n, "duplicates": [{"kind": "child"|"family", "id": id, "reason": ..., "similarity": s}
+    #  or {"line": m, "reason": ..., "similarity": s} for an earlier line of the file]}
+    possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "accepted_rows": len(self.accepted), "accepted_lines": self.accepted,
-                "rejected_rows": len(self.rejected), "rejected": self.rejected, "imported": self.imported}
+                "rejected_rows": len(self.rejected), "rejected": self.rejected, "imported": self.imported,
+                "possible_duplicates": self.possible_duplicates}
+
+
+@dataclass(frozen=True)
+class _Person:
+    """A person of one line, as the duplicate detection compares them."""
+
+    line: int
+    birth_date: dt.date | None
+    iin: str | None
+    name: NameParts
+
+
+class _Duplicates:
+    """Possible duplicates of the file's people: among earlier lines (kept in memory by birth date
+    and IIN) and in the registry (one query per batch, by the batch's birth dates and IINs)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.by_birth_date: dict[dt.date, list[_Person]] = {}
+        self.by_iin: dict[str, int] = {}
+
+    @staticmethod
+    def people(line: int, result: Any, kind: str) -> list[_Person]:
+        records = [result[0]] if kind == "children" else result[1]
+        return [_Person(line, r.birth_date, r.iin or None, NameParts.of(r.last_name, r.first_name, r.patronymic))
+                for r in records]
+
+    def in_file(self, people: list[_Person]) -> list[dict[str, Any]]:
+        """Earlier lines with the same person; then remembers these people."""
+        found: dict[int, dict[str, Any]] = {}
+        for person in people:
+            if person.iin and person.iin in self.by_iin:
+                found[self.by_iin[person.iin]] = {"line": self.by_iin[person.iin], "reason": "same_iin", "similarity": 100.0}
+            for other in self.by_birth_date.get(person.birth_date, []) if person.birth_date else []:
+                score = name_similarity(person.name, other.name)
+                if score >= NAME_SIMILARITY_THRESHOLD and other.line not in found:
+                    found[other.line] = {"line": other.line, "reason": "same_birth_date_similar_name",
+                                         "similarity": round(score, 1)}
+        for person in people:
+            if person.birth_date:
+                self.by_birth_date.setdefault(person.birth_date, []).append(person)
+            if person.iin:
+                self.by_iin.setdefault(person.iin, person.line)
+        return sorted(found.values(), key=lambda d: d["line"])
+
+    def in_registry(self, batch: list[tuple[int, Any]]) -> dict[int, list[dict[str, Any]]]:
+        """line -> the registered people who are possibly that line's person."""
+        people = {line: self.people(line, result, self.kind) for line, result in batch}
+        dates = {p.birth_date for ps in people.values() for p in ps if p.birth_date}
+        iins = {p.iin for ps in people.values() for p in ps if p.iin}
+        model, owner = (Child, "id") if self.kind == "children" else (Applicant, "family_id")
+        condition = Q(birth_date__in=dates) | Q(iin__in=iins) if iins else Q(birth_date__in=dates)
+        rows = list(model.objects.filter(condition).only(owner, "iin", "birth_date", "last_name", "first_name", "patronymic"))
+        registered_by_date: dict[dt.date, list[Any]] = {}
+        registered_by_iin: dict[str, Any] = {}
+        for row in rows:
+            registered_by_date.setdefault(row.birth_date, []).append(row)
+            if row.iin:
+                registered_by_iin[row.iin] = row
+        kind = "child" if self.kind == "children" else "family"
+        found: dict[int, list[dict[str, Any]]] = {}
+        for line, persons in people.items():
+            seen: dict[int, dict[str, Any]] = {}
+            for person in persons:
+                same = registered_by_iin.get(person.iin) if person.iin else None
+                if same is not None:
+                    seen[getattr(same, owner)] = {"kind": kind, "id": getattr(same, owner), "reason": "same_iin",
+                                                  "similarity": 100.0}
+                for row in registered_by_date.get(person.birth_date, []):
+                    score = name_similarity(person.name, NameParts.of(row.last_name, row.first_name, row.patronymic))
+                    if score >= NAME_SIMILARITY_THRESHOLD and getattr(row, owner) not in seen:
+                        seen[getattr(row, owner)] = {"kind": kind, "id": getattr(row, owner),
+                                                     "reason": "same_birth_date_similar_name", "similarity": round(score, 1)}
+            if seen:
+                found[line] = sorted(seen.values(), key=lambda d: d["id"])
+        return found
+
+
+def _duplicate_message(duplicates: list[dict[str, Any]]) -> str:
+    names = [(_("line %(line)s of this file") % {"line": d["line"]}) if "line" in d
+             else (_("child %(id)s") if d["kind"] == "child" else _("family %(id)s")) % {"id": d["id"]}
+             for d in duplicates]
+    return _("Possibly already registered: %(records)s. If this is a new person, put yes in the new_record column.") % {
+        "records": ", ".join(names)}
 
 
 def _parse(row: dict[str, str], columns: Iterable[str], errors: dict[str, list[str]], prefix: str = "") -> dict[str, Any]:
@@ -81,7 +180,7 @@ def _parse(row: dict[str, str], columns: Iterable[str], errors: dict[str, list[s
                 values[name] = int(raw)
             except ValueError:
                 errors.setdefault(prefix + column, []).append(_("Enter a whole number."))
-        elif name == "is_relative":
+        elif name in ("is_relative", "new_record"):
             values[name] = raw.lower() in {"1", "true", "yes", "y"}
         elif raw or name in {"patronymic", "iin", "address", "preferred_sex", "training_certificate_number"}:
             values[name] = raw
@@ -138,6 +237,7 @@ def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_i
     enforces. The IIN against the registry is checked per batch (one query), the remaining database
     constraints only if a batch fails to write (see _write_batch)."""
     unit_id = values.pop("responsible_unit_id", None)
+    values.pop("new_record", None)
     home = values.pop("home", None)
     if home:
         if not home.isdigit() or int(home) not in lookups.homes:
@@ -165,6 +265,7 @@ def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_i
 
 def _validate_family(values: dict[str, Any], row: dict[str, str], errors: dict[str, list[str]],
                      seen_iins: set[str]) -> tuple[Family, list[Applicant]] | None:
+    values.pop("new_record", None)
     family = Family(**values)
     exclude = {"region", "responsible_unit"}  # resolved from the preloaded lookups
     for key in exclude:
@@ -252,34 +353,58 @@ def import_registry(
     report = ImportReport(kind=kind)
     lookups = _Lookups(actor)
     seen_iins: set[str] = set()
+    duplicates = _Duplicates(kind)
+    confirmed: set[int] = set()  # lines whose new_record column confirms a new person
     columns = [c for c in COLUMNS[kind] if not c.startswith("applicant")]
     with transaction.atomic():
         batch: list[tuple[int, Any]] = []
         for line, row in rows:
             errors: dict[str, list[str]] = {}
             values = _parse(row, columns, errors)
+            if values.get("new_record"):
+                confirmed.add(line)
             lookups.resolve(values, errors)
             result = (_validate_child(values, errors, seen_iins, lookups) if kind == "children"
                       else _validate_family(values, row, errors, seen_iins))
             if result is None:
                 report.rejected.append({"line": line, "errors": errors})
-            else:
-                batch.append((line, result))
+                continue
+            earlier = duplicates.in_file(_Duplicates.people(line, result, kind))
+            if earlier and line not in confirmed:
+                report.possible_duplicates.append({"line": line, "duplicates": earlier})
+                report.rejected.append({"line": line, "errors": {"new_record": [_duplicate_message(earlier)]}})
+                continue
+            batch.append((line, result))
             if len(batch) >= BATCH_SIZE:
-                _write_batch(batch, kind, report, actor, write=partial or not report.rejected)
+                _write_batch(batch, kind, report, actor, write=partial or not report.rejected, duplicates=duplicates,
+                             confirmed=confirmed)
                 batch = []
-        _write_batch(batch, kind, report, actor, write=partial or not report.rejected)
+        _write_batch(batch, kind, report, actor, write=partial or not report.rejected, duplicates=duplicates,
+                     confirmed=confirmed)
         if report.rejected and not partial:
             transaction.set_rollback(True)  # all or nothing: the batches already written go too
             report.imported = 0
     report.accepted.sort()
     report.rejected.sort(key=lambda r: r["line"])
+    report.possible_duplicates.sort(key=lambda r: r["line"])
     return report
 
 
-def _write_batch(batch: list[tuple[int, Any]], kind: str, report: ImportReport, actor: User | None, *, write: bool) -> None:
+def _write_batch(batch: list[tuple[int, Any]], kind: str, report: ImportReport, actor: User | None, *, write: bool,
+                 duplicates: "_Duplicates", confirmed: set[int]) -> None:
     if not batch:
         return
+    # Possible duplicates in the registry (one query for the batch): refused unless confirmed new.
+    refused: set[int] = set()
+    for line, found in duplicates.in_registry(batch).items():
+        if kind == "children":
+            found = [d for d in found if d["reason"] != "same_iin"]  # a child's IIN is unique: refused below
+        if not found or line in confirmed:
+            continue
+        report.possible_duplicates.append({"line": line, "duplicates": found})
+        report.rejected.append({"line": line, "errors": {"new_record": [_duplicate_message(found)]}})
+        refused.add(line)
+    batch = [(line, result) for line, result in batch if line not in refused]
     if kind == "children":
         # One query per batch for the IINs already in the registry.
         iins = [child.iin for _line, (child, _unit) in batch if child.iin]
@@ -323,16 +448,22 @@ def _write(batch: list[tuple[int, Any]], kind: str, actor: User | None) -> None:
     if kind == "children":
         _write_children([result for _line, result in batch], actor)
     else:
-        _write_families([result for _line, result in batch])
+        _write_families([result for _line, result in batch], actor)
+
+
+def _history(actor: User | None) -> dict[str, Any]:
+    """Who and why of the history rows of an import (simple-history's bulk helpers)."""
+    return history_kwargs(user=actor, reason=gettext_noop("Imported from the registry file."))
 
 
 def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
-    children = Child.objects.bulk_create([child for child, _unit in valid], batch_size=1000)
+    # With history: bulk_create sends no signal, so a plain bulk_create left no history row.
+    children = bulk_create_with_history([child for child, _unit in valid], Child, batch_size=1000, **_history(actor))
     now = timezone.now()
-    cases = Case.objects.bulk_create(
+    cases = bulk_create_with_history(
         [Case(child=child, responsible_unit_id=unit_id, stage=Stage.REGISTERED, stage_entered_at=now,
               opened_on=timezone.localdate()) for child, (_child, unit_id) in zip(children, valid, strict=True)],
-        batch_size=1000,
+        Case, batch_size=1000, **_history(actor),
     )
     StageChange.objects.bulk_create(
         [StageChange(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor, changed_at=now,
@@ -342,14 +473,14 @@ def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
     return len(children)
 
 
-def _write_families(valid: list[tuple[Family, list[Applicant]]]) -> int:
-    families = Family.objects.bulk_create([family for family, _people in valid], batch_size=1000)
+def _write_families(valid: list[tuple[Family, list[Applicant]]], actor: User | None) -> int:
+    families = bulk_create_with_history([family for family, _people in valid], Family, batch_size=1000, **_history(actor))
     applicants = []
     for family, (_family, people) in zip(families, valid, strict=True):
         for person in people:
             person.family = family
             applicants.append(person)
-    Applicant.objects.bulk_create(applicants, batch_size=1000)
+    bulk_create_with_history(applicants, Applicant, batch_size=1000, **_history(actor))
     return len(families)
 
 

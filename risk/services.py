@@ -7,13 +7,16 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from cases.models import Placement
 from core.exceptions import DomainError
+from core.history import history_params, history_rows_sql
 from families.models import Family
 from risk.models import FamilyEvent, RiskAssessment, RiskPolicy
-from risk.scoring import ScoreChange, score_placements
+from risk.scoring import ScoreChange, score_history, score_placements
+from visits.models import Visit
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,13 @@ def recompute_all_risks(*, today: dt.date | None = None) -> int:
     return len(moved)
 
 
+def record_risk_history() -> int:
+    """Assess every placement at its start and at each visit done, where no assessment exists yet
+    (data loaded without its history). One statement; returns the assessments written."""
+    with transaction.atomic():
+        return score_history()
+
+
 def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
     """Plan an extra visit within the policy's days (unless one is already planned) and alert the
     supervisors of each case's unit. Set-based: two statements for any number of placements."""
@@ -88,17 +98,23 @@ def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:
 
     within = RiskPolicy.current().extra_visit_within_days
     with transaction.atomic(), connection.cursor() as cursor:
+        # The extra visits and their history rows (who: the current change's user, or none for the
+        # nightly run), in one statement.
         cursor.execute(
             """
-            INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
-                                      child_condition, family_condition, checklist, concerns)
-            SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
-            FROM cases_placement p
-            WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
-              AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
-                              AND v.done_on IS NULL AND v.planned_on <= %(on)s)
-            """,
-            {"ids": placement_ids, "on": today + dt.timedelta(days=within)},
+            WITH planned AS (
+                INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
+                                          child_condition, family_condition, checklist, concerns)
+                SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
+                FROM cases_placement p
+                WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
+                                  AND v.done_on IS NULL AND v.planned_on <= %(on)s)
+                RETURNING *
+            )
+            """ + history_rows_sql(Visit, source="planned", history_type="+"),
+            {"ids": placement_ids, "on": today + dt.timedelta(days=within),
+             **history_params(reason=gettext_noop("Extra visit: the placement moved into high risk of return."))},
         )
         notify_supervisors_of_placements(placement_ids=placement_ids, kind="high_risk", due_on=today)
 

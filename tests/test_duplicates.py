@@ -83,3 +83,61 @@ def test_couple_registered_with_both_applicants(worker):
     family, warnings = create_family(actor=worker, applicants=[applicant(), husband], **family_fields())
     assert [a.position for a in family.applicants.all()] == [1, 2]
     assert warnings == []
+
+
+# ---- names compared by their parts (issue 15, item 3) -----------------------------------------
+
+@pytest.mark.parametrize(("existing", "new"), [
+    # the reported input: a name written without its patronymic (75.7 against 85 as one string)
+    (("Нұрланов", "Арман", "Серікұлы"), ("Нурланов", "Арман", "")),
+    (("Нурланов", "Арман", ""), ("Нұрланов", "Арман", "Серікұлы")),
+    # one patronymic in its Kazakh and Russian forms, written together or apart, in either script
+    (("Нұрланов", "Арман", "Серікұлы"), ("Нурланов", "Арман", "Серикович")),
+    (("Нұрланов", "Арман", "Серік ұлы"), ("Nurlanov", "Arman", "Serikovich")),
+    (("Ахметова", "Жанар", "Серікқызы"), ("Ахметова", "Жанар", "Сериковна")),
+    (("Ахметова", "Жанар", "Serikkyzy"), ("Akhmetova", "Zhanar", "")),
+    # surname and given name swapped between two records
+    (("Арман", "Нұрланов", ""), ("Нурланов", "Арман", "Серикович")),
+    # double and hyphenated surnames against one of their parts
+    (("Иванова-Петрова", "Мария", "Ивановна"), ("Петрова", "Мария", "")),
+    (("Сейітова Ахметова", "Дана", ""), ("Seitova", "Dana", "")),
+])
+def test_the_same_child_written_differently_warns(worker, existing, new):
+    last, first, patronymic = existing
+    child = factories.ChildFactory(last_name=last, first_name=first, patronymic=patronymic, birth_date=dt.date(2016, 5, 17))
+    last, first, patronymic = new
+    _child, warnings = create_child(actor=worker, **child_fields(last_name=last, first_name=first, patronymic=patronymic))
+    assert [(w.id, w.reason) for w in warnings] == [(child.pk, "same_birth_date_similar_name")]
+    assert warnings[0].similarity >= 85
+
+
+@pytest.mark.parametrize(("existing", "new"), [
+    (("Нұрланов", "Арман", "Серікұлы"), ("Нұрланов", "Айдос", "Серікұлы")),  # twins: another given name
+    (("Нұрланов", "Арман", "Серікұлы"), ("Нұрланов", "Арман", "Бауыржанұлы")),  # another father
+    (("Петрова", "Мария", ""), ("Нұрланов", "Арман", "")),
+])
+def test_other_children_of_the_same_birth_date_do_not_warn(worker, existing, new):
+    last, first, patronymic = existing
+    factories.ChildFactory(last_name=last, first_name=first, patronymic=patronymic, birth_date=dt.date(2016, 5, 17))
+    last, first, patronymic = new
+    _child, warnings = create_child(actor=worker, **child_fields(last_name=last, first_name=first, patronymic=patronymic))
+    assert warnings == []
+
+
+def test_an_applicant_without_the_patronymic_warns_of_the_family(worker):
+    existing = factories.ApplicantFactory(last_name="Ахметова", first_name="Жанна", patronymic="Серікқызы",
+                                          birth_date=dt.date(1985, 2, 1))
+    person = applicant(iin=valid_iin(dt.date(1985, 2, 1), "F", 8000), patronymic="")
+    _family, warnings = create_family(actor=worker, applicants=[person], **family_fields())
+    assert [(w.id, w.reason) for w in warnings] == [(existing.family_id, "same_birth_date_similar_name")]
+
+
+def test_the_api_warns_of_a_child_registered_without_the_patronymic(api_client, worker):
+    existing = factories.ChildFactory(last_name="Нұрланов", first_name="Арман", patronymic="Серікұлы",
+                                      birth_date=dt.date(2016, 5, 17), iin=None)
+    api_client.force_authenticate(worker)
+    response = api_client.post("/api/v1/children/", {
+        "last_name": "Нурланов", "first_name": "Арман", "birth_date": "2016-05-17", "sex": "M", "legal_status": "orphan",
+        "region": "almaty", "entered_care_on": "2023-01-10"}, format="json")
+    assert response.status_code == 201, response.content
+    assert [w["id"] for w in response.json()["duplicate_warnings"]] == [existing.pk]

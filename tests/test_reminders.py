@@ -23,6 +23,11 @@ def day(offset: int) -> dt.date:
     return TODAY + dt.timedelta(days=offset)
 
 
+def visit_key(visit) -> str:
+    """A visit's reminders are about the placement's visit of that kind on that date, not the row."""
+    return f"visit:{visit.placement_id}:{visit.kind}"
+
+
 def kinds_for(user) -> list[tuple[str, str, dt.date]]:
     return sorted(Notification.objects.filter(recipient=user).values_list("kind", "subject_key", "due_on"))
 
@@ -40,7 +45,7 @@ def test_visit_due_fires_seven_days_ahead_once(placement):
     assert run_reminder_sweep(today=TODAY).created["visit_due"] == 1
     assert run_reminder_sweep(today=TODAY).total == 0
     assert run_reminder_sweep(today=day(1)).total == 0  # the next day: still the same reminder
-    assert kinds_for(worker) == [("visit_due", f"visit:{visit.pk}", day(7))]
+    assert kinds_for(worker) == [("visit_due", visit_key(visit), day(7))]
 
 
 def test_a_visit_done_is_not_reminded(placement, worker):
@@ -56,7 +61,7 @@ def test_visit_overdue_fires_the_day_after_once(placement):
     run_reminder_sweep(today=TODAY)
     run_reminder_sweep(today=day(2))
     overdue = Notification.objects.filter(recipient=worker, kind="visit_overdue")
-    assert list(overdue.values_list("subject_key", "due_on")) == [(f"visit:{visit.pk}", day(-1))]
+    assert list(overdue.values_list("subject_key", "due_on")) == [(visit_key(visit), day(-1))]
 
 
 def test_an_overdue_visit_escalates_to_the_supervisor_after_the_set_days(placement, supervisor, settings):
@@ -66,7 +71,7 @@ def test_an_overdue_visit_escalates_to_the_supervisor_after_the_set_days(placeme
     assert kinds_for(supervisor) == []
     run_reminder_sweep(today=TODAY)
     run_reminder_sweep(today=TODAY)
-    assert kinds_for(supervisor) == [("escalation", f"visit:{visit.pk}", day(-5))]
+    assert kinds_for(supervisor) == [("escalation", visit_key(visit), day(-5))]
     assert Notification.objects.filter(kind="escalation").count() == 1
 
 
@@ -169,16 +174,16 @@ def test_a_rerun_the_same_day_skips_the_kinds_done_and_a_forced_one_adds_nothing
     assert run_reminder_sweep(today=TODAY).total == 0
     assert run_reminder_sweep(today=TODAY, force=True).created["visit_due"] == 1  # only the new one
     assert run_reminder_sweep(today=TODAY, force=True).total == 0
-    assert Notification.objects.filter(kind="visit_due", subject_key=f"visit:{with_new.pk}").count() == 1
+    assert Notification.objects.filter(kind="visit_due", subject_key=visit_key(with_new), due_on=day(4)).count() == 1
 
 
 def test_something_due_after_the_days_sweep_is_reminded_the_next_day(placement):
     run_reminder_sweep(today=TODAY)
     late = VisitFactory(placement=placement, planned_on=day(5))
     run_reminder_sweep(today=TODAY)
-    assert not Notification.objects.filter(subject_key=f"visit:{late.pk}").exists()
+    assert not Notification.objects.filter(subject_key=visit_key(late), due_on=day(5)).exists()
     run_reminder_sweep(today=day(1))
-    assert Notification.objects.filter(kind="visit_due", subject_key=f"visit:{late.pk}").count() == 1
+    assert Notification.objects.filter(kind="visit_due", subject_key=visit_key(late), due_on=day(5)).count() == 1
 
 
 # --- The visits step after a previous run looks only at what can be new ---------------------------
@@ -200,7 +205,7 @@ def test_after_a_sweep_the_next_day_looks_at_new_days_only_and_a_forced_one_at_t
     written_days_ago(3)
     # Lost (say, deleted by hand): nothing about the visit changed and its day is not new, so the
     # daily sweep does not look at it again; a forced one does.
-    Notification.objects.filter(subject_key=f"visit:{visit.pk}").delete()
+    Notification.objects.filter(subject_key=visit_key(visit)).delete()
     assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 0
     assert run_reminder_sweep(today=TODAY, force=True).created["visit_overdue"] == 1
 
@@ -211,7 +216,7 @@ def test_a_visit_planned_after_the_sweep_for_a_day_already_swept_is_reminded_the
     # Recorded late: planned three days ago, so overdue since a day the previous sweep covered.
     late = VisitFactory(placement=placement, planned_on=day(-3))
     assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
-    assert Notification.objects.filter(kind="visit_overdue", subject_key=f"visit:{late.pk}").count() == 1
+    assert Notification.objects.filter(kind="visit_overdue", subject_key=visit_key(late)).count() == 1
 
 
 def test_a_case_handed_to_another_worker_reminds_the_new_worker_the_next_day(placement, district):
@@ -223,7 +228,7 @@ def test_a_case_handed_to_another_worker_reminds_the_new_worker_the_next_day(pla
     case.assigned_worker = UserFactory(unit=district)
     case.save()
     assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
-    key = f"visit:{visit.pk}"
+    key = visit_key(visit)
     assert kinds_for(case.assigned_worker) == [("visit_overdue", key, day(-3))]
     assert kinds_for(first_worker) == [("visit_overdue", key, day(-3))]
 
@@ -237,9 +242,9 @@ def test_the_day_after_a_sweep_its_new_days_are_reminded_though_nothing_was_writ
     written_days_ago(3)
     result = run_reminder_sweep(today=TODAY)
     assert (result.created["visit_due"], result.created["visit_overdue"], result.created["visit_escalation"]) == (1, 1, 1)
-    assert {key for _kind, key, _due in kinds_for(supervisor)} == {f"visit:{escalated.pk}"}
-    assert Notification.objects.filter(kind="visit_due", subject_key=f"visit:{due.pk}").exists()
-    assert Notification.objects.filter(kind="visit_overdue", subject_key=f"visit:{overdue.pk}").exists()
+    assert {key for _kind, key, _due in kinds_for(supervisor)} == {visit_key(escalated)}
+    assert Notification.objects.filter(kind="visit_due", subject_key=visit_key(due)).exists()
+    assert Notification.objects.filter(kind="visit_overdue", subject_key=visit_key(overdue)).exists()
 
 
 def test_after_a_gap_longer_than_the_catch_up_window_the_whole_window_is_swept(placement, settings):
@@ -248,7 +253,7 @@ def test_after_a_gap_longer_than_the_catch_up_window_the_whole_window_is_swept(p
     visit = VisitFactory(placement=placement, planned_on=day(-5))
     written_days_ago(30)
     assert run_reminder_sweep(today=TODAY).created["visit_overdue"] == 1
-    assert Notification.objects.filter(subject_key=f"visit:{visit.pk}").exists()
+    assert Notification.objects.filter(subject_key=visit_key(visit)).exists()
 
 
 def high_risk(placement, *, last_visit_on: dt.date | None, computed_on: dt.date) -> PlacementRisk:

@@ -24,5 +24,5 @@ class VisitPolicyAdmin(admin.ModelAdmin):
                     "annual_report_every_months", "updated_at")
 
     def save_model(self, request, obj, form, change) -> None:
-        planned = save_visit_policy(policy=obj)
+        planned = save_visit_policy(policy=obj, actor=request.user)
         messages.info(request, _("%(n)s visits re-planned for open placements.") % {"n": planned})

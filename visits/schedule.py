@@ -37,11 +37,13 @@ def plan_until(policy: VisitPolicy, *, started_on: dt.date, today: dt.date) -> d
     return max(today, started_on) + relativedelta(months=policy.horizon_months)
 
 
-# The same rule in SQL for a set of open placements of one form of care. Month offsets come from
-# generate_series bounded per placement; the date filter keeps only the wanted window. Parameters:
-# first (int[]), every, until (NULL: open-ended), report_every, horizon_months, form, from_date, to_date.
-PLANNED_VISITS_SQL = """
-    WITH params AS (
+# The same rule in SQL for a set of open placements of one form of care: a CTE ``wanted``
+# (placement_id, kind, planned_on) of the visits the policy plans within the window. Month offsets
+# come from generate_series bounded per placement; the date filter keeps only the wanted window.
+# Parameters: first (int[]), every, until (NULL: open-ended), report_every, horizon_months, form,
+# from_date, to_date.
+WANTED_VISITS_CTE = """
+    params AS (
         SELECT %(first)s::int[] AS first, %(every)s::int AS every, %(until)s::int AS until,
                %(report_every)s::int AS report_every,
                coalesce((SELECT max(f) FROM unnest(%(first)s::int[]) f), 0) + %(every)s::int AS repeat_from
@@ -74,14 +76,43 @@ PLANNED_VISITS_SQL = """
                                  * greatest(1, ceil(pl.min_month::numeric / params.report_every))::int,
                              least(pl.max_month, coalesce(params.until, pl.max_month)), params.report_every) AS m
         WHERE params.report_every IS NOT NULL
+    ), wanted AS (
+        SELECT o.id AS placement_id, o.kind, d.planned_on
+        FROM offsets o
+        CROSS JOIN LATERAL (SELECT (o.started_on + make_interval(months => o.m))::date AS planned_on) d
+        WHERE d.planned_on >= %(from_date)s AND d.planned_on <= %(to_date)s
     )
-    INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
-                              child_condition, family_condition, checklist, concerns)
-    SELECT now(), now(), o.id, o.kind, d.planned_on, false, '', '', '', '{{}}'::jsonb, ''
-    FROM offsets o
-    CROSS JOIN LATERAL (SELECT (o.started_on + make_interval(months => o.m))::date AS planned_on) d
-    WHERE d.planned_on >= %(from_date)s AND d.planned_on <= %(to_date)s
-    ON CONFLICT DO NOTHING
+"""
+
+# Plans the wanted visits that do not exist yet (an existing one keeps its id: the unique key makes
+# this an INSERT ... ON CONFLICT DO NOTHING) and writes a history row for each visit planned.
+# ``{history}`` is core.history.history_rows_sql(Visit, source="planned", history_type="+").
+PLANNED_VISITS_SQL = """
+    WITH """ + WANTED_VISITS_CTE + """, planned AS (
+        INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
+                                  child_condition, family_condition, checklist, concerns)
+        SELECT now(), now(), w.placement_id, w.kind, w.planned_on, false, '', '', '', '{{}}'::jsonb, ''
+        FROM wanted w
+        ON CONFLICT DO NOTHING
+        RETURNING *
+    )
+    {history}
+"""
+
+# After a policy change: the pending visits (scheduled or reports, not done, from the window's first
+# day on) of the form's open placements that the policy no longer plans, deleted with a history row
+# each. Those it still plans are left alone, ids and all, so their reminders stay theirs.
+# ``{history}`` is core.history.history_rows_sql(Visit, source="moved", history_type="-").
+UNWANTED_VISITS_SQL = """
+    WITH """ + WANTED_VISITS_CTE + """, moved AS (
+        DELETE FROM visits_visit v USING cases_placement p
+        WHERE v.placement_id = p.id AND p.ended_on IS NULL AND p.form_of_care = %(form)s
+          AND v.done_on IS NULL AND v.kind IN ('scheduled', 'annual_report') AND v.planned_on >= %(from_date)s
+          AND NOT EXISTS (SELECT 1 FROM wanted w
+                          WHERE w.placement_id = v.placement_id AND w.kind = v.kind AND w.planned_on = v.planned_on)
+        RETURNING v.*
+    )
+    {history}
 """
 
 

@@ -7,23 +7,44 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
 from cases.models import Placement
 from core.exceptions import DomainError
+from core.history import history_kwargs, history_params, history_rows_sql
 from visits.models import CHECKLIST_ITEMS, Visit, VisitPolicy
-from visits.schedule import PLANNED_VISITS_SQL, plan_until, planned_dates, policy_params
+from visits.schedule import PLANNED_VISITS_SQL, UNWANTED_VISITS_SQL, plan_until, planned_dates, policy_params
+from visits.signals import visit_recorded, visits_scheduled
 
 logger = logging.getLogger(__name__)
 
+# Why a visit was planned or removed, in its history (history_change_reason, 100 characters): stored
+# in English like the stage history's reasons, translatable where shown.
+REASON_PLACED = gettext_noop("Planned from the visit policy when the child was placed.")
+REASON_POLICY = gettext_noop("Re-planned after the visit policy was changed.")
+REASON_HORIZON = gettext_noop("Planned by the nightly extension of the schedule.")
+REASON_ENDED = gettext_noop("Cancelled: the placement ended.")
 
-def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None = None) -> list[Visit]:
+
+def _planned_sql() -> str:
+    return PLANNED_VISITS_SQL.format(placement_filter="", history=history_rows_sql(Visit, source="planned", history_type="+"))
+
+
+def _unwanted_sql() -> str:
+    return UNWANTED_VISITS_SQL.format(placement_filter="", history=history_rows_sql(Visit, source="moved", history_type="-"))
+
+
+def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None = None,
+                                  actor: User | None = None) -> list[Visit]:
     """Plan the follow-up visits of a new placement from its form of care's policy.
 
     Called by the workflow inside the transaction that places the child. A form of care without a
     policy (a guest family is not a placement) plans nothing. Dates already planned are kept, so
     calling it twice does not double a visit. Also records the placement's first risk assessment,
-    so calibration knows the band at placement start.
+    so calibration knows the band at placement start. Each visit planned leaves a history row with
+    ``actor`` and the reason.
     """
     today = today or timezone.localdate()
     policy = VisitPolicy.objects.filter(form_of_care=placement.form_of_care).first()
@@ -36,21 +57,30 @@ def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None
                 Visit.objects.filter(placement=placement, kind__in=[Visit.Kind.SCHEDULED, Visit.Kind.ANNUAL_REPORT])
                 .values_list("kind", "planned_on")
             )
-            created = Visit.objects.bulk_create(
-                [Visit(placement=placement, kind=kind, planned_on=day) for kind, day in wanted if (kind, day) not in existing]
+            created = bulk_create_with_history(
+                [Visit(placement=placement, kind=kind, planned_on=day) for kind, day in wanted if (kind, day) not in existing],
+                Visit, **history_kwargs(user=actor, reason=REASON_PLACED),
             )
-        _assess_risk(placement=placement, reason="placement_start", today=today)
+        visits_scheduled.send(sender=Placement, placement=placement, today=today)
     return created
 
 
-def cancel_pending_visits(*, placement: Placement) -> int:
+def cancel_pending_visits(*, placement: Placement, actor: User | None = None) -> int:
     """Delete the visits not yet done that fall on or after the placement's end; returns how many.
 
-    Visits missed before the end stay, as the record of what did not happen.
+    Visits missed before the end stay, as the record of what did not happen. Each deletion leaves a
+    history row naming ``actor`` (else the current change's user) and the reason.
     """
     end = placement.ended_on or timezone.localdate()
+    deleted = 0
     with transaction.atomic():
-        deleted, _by_model = Visit.objects.filter(placement=placement, done_on__isnull=True, planned_on__gte=end).delete()
+        # One placement's few pending visits, deleted one by one so that each writes its history row.
+        for visit in Visit.objects.filter(placement=placement, done_on__isnull=True, planned_on__gte=end):
+            if actor is not None:
+                visit._history_user = actor
+            visit._change_reason = REASON_ENDED
+            visit.delete()
+            deleted += 1
     return deleted
 
 
@@ -77,7 +107,8 @@ def record_visit(
     checklist: dict[str, bool],
     concerns: str = "",
 ) -> Visit:
-    """Record a planned visit as done, then recompute the placement's risk of return."""
+    """Record a planned visit as done; the risk app recomputes the placement's risk of return in the
+    same transaction (``visits.signals.visit_recorded``)."""
     today = timezone.localdate()
     with transaction.atomic():
         visit = Visit.objects.select_for_update().select_related("placement").get(pk=visit.pk)
@@ -108,44 +139,35 @@ def record_visit(
             raise DomainError(_("Give the family's condition."), field="family_condition")
         visit.full_clean()
         visit.save()
-        _assess_risk(placement=placement, reason="visit", visit=visit, today=today)
+        visit_recorded.send(sender=Visit, visit=visit, placement=placement, today=today)
     return visit
 
 
-def _assess_risk(**kwargs: object) -> None:
-    # Imported here: the risk score reads visits, and visits trigger the score.
-    from risk.services import recompute_risk
-
-    recompute_risk(**kwargs)
-
-
-def save_visit_policy(*, policy: VisitPolicy, today: dt.date | None = None) -> int:
+def save_visit_policy(*, policy: VisitPolicy, today: dt.date | None = None, actor: User | None = None) -> int:
     """Save an edited policy and re-plan the open placements' visits from it, in one transaction.
-    Returns the number of visits planned."""
+    Returns the number of visits planned (those that did not exist yet)."""
     with transaction.atomic():
         policy.full_clean()
         policy.save()
-        return regenerate_planned_visits(policy=policy, today=today)
+        return regenerate_planned_visits(policy=policy, today=today, actor=actor)
 
 
-def regenerate_planned_visits(*, policy: VisitPolicy, today: dt.date | None = None) -> int:
+def regenerate_planned_visits(*, policy: VisitPolicy, today: dt.date | None = None, actor: User | None = None) -> int:
     """After a policy change: re-plan, for every open placement of its form of care, the scheduled
     visits and reports not done yet from today on. Two statements whatever the number of placements.
-    Returns the number of visits planned."""
+
+    A visit the new policy still plans keeps its row (its id, and so its reminders and any link to
+    it); only those it no longer plans are deleted, and only the new dates are inserted. Every row
+    deleted or inserted leaves a history row with ``actor`` and the reason. Returns the number of
+    visits planned (inserted)."""
     today = today or timezone.localdate()
     from dateutil.relativedelta import relativedelta
 
-    params = {**policy_params(policy), "from_date": today, "to_date": today + relativedelta(months=policy.horizon_months)}
+    params = {**policy_params(policy), "from_date": today, "to_date": today + relativedelta(months=policy.horizon_months),
+              **history_params(user=actor, reason=REASON_POLICY)}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            """
-            DELETE FROM visits_visit v USING cases_placement p
-            WHERE v.placement_id = p.id AND p.ended_on IS NULL AND p.form_of_care = %(form)s
-              AND v.done_on IS NULL AND v.kind IN ('scheduled', 'annual_report') AND v.planned_on >= %(from_date)s
-            """,
-            params,
-        )
-        cursor.execute(PLANNED_VISITS_SQL.format(placement_filter=""), params)
+        cursor.execute(_unwanted_sql(), params)
+        cursor.execute(_planned_sql(), params)
         return cursor.rowcount
 
 
@@ -162,7 +184,8 @@ def extend_visit_horizons(*, today: dt.date | None = None, window_days: int = 7)
     with transaction.atomic(), connection.cursor() as cursor:
         for policy in VisitPolicy.objects.filter(repeat_every_months__isnull=False, repeat_until_months__isnull=True):
             to_date = today + relativedelta(months=policy.horizon_months)
-            params = {**policy_params(policy), "from_date": to_date - dt.timedelta(days=window_days), "to_date": to_date}
-            cursor.execute(PLANNED_VISITS_SQL.format(placement_filter=""), params)
+            params = {**policy_params(policy), "from_date": to_date - dt.timedelta(days=window_days), "to_date": to_date,
+                      **history_params(reason=REASON_HORIZON)}
+            cursor.execute(_planned_sql(), params)
             planned += cursor.rowcount
     return planned

@@ -16,6 +16,9 @@ from registry.services import ImportFileError, import_uploaded_file
 
 
 class ImportInputSerializer(serializers.Serializer):
+    """A row that is possibly a person already registered (or on an earlier line) is refused unless
+    its new_record column says yes; see docs/import.md."""
+
     file = serializers.FileField()
     kind = serializers.ChoiceField(choices=[("children", "children"), ("families", "families")])
     partial = serializers.BooleanField(required=False, default=False)
@@ -28,6 +31,7 @@ ReportSerializer = inline_serializer("ImportReport", fields={
     "rejected_rows": serializers.IntegerField(),
     "rejected": serializers.ListField(child=serializers.DictField()),
     "imported": serializers.IntegerField(),
+    "possible_duplicates": serializers.ListField(child=serializers.DictField()),
 })
 
 

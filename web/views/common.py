@@ -1,15 +1,20 @@
 """What every page shares: the start page per role and the role guard."""
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+
+from core.ordering import with_total_order
 
 PAGE_SIZE = 50
 
@@ -18,7 +23,7 @@ START_PAGE = {
     "social_worker": "web:my-cases",
     "supervisor": "web:dashboard",
     "analyst": "web:statistics",
-    "administrator": "web:my-cases",
+    "administrator": "web:units",
 }
 
 
@@ -48,7 +53,9 @@ def roles_required(*roles: str) -> Callable:
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """One page of ``queryset`` in a total order (its own, then the primary key): with ties, pages
+    of a LIMIT/OFFSET query would repeat some rows and lose others."""
+    return Paginator(with_total_order(queryset), per_page).get_page(request.GET.get("page"))
 
 
 def query_without_page(request: HttpRequest) -> str:
@@ -58,6 +65,20 @@ def query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def dashboard_cache_key(user: Any) -> str:
+    """The cache key of a supervisor's dashboard figures: per user (the figures follow what this user
+    sees, grants included, so two supervisors never share an entry)."""
+    return f"web:dashboard:{user.pk}"
+
+
+def forget_dashboard(user: Any) -> None:
+    """Drop a supervisor's cached dashboard figures after they changed something they show
+    (a reassignment, a transfer, a decision); others' entries expire after DASHBOARD_CACHE_SECONDS."""
+    with contextlib.suppress(Exception):
+        caches["dashboard"].delete(dashboard_cache_key(user))
+
+
+DASHBOARD_CACHE_SECONDS: int = settings.DASHBOARD_CACHE_SECONDS
 def _refused(request: HttpRequest, template: str, status: int, context: dict) -> HttpResponse:
     from django.shortcuts import render
 
