@@ -118,7 +118,7 @@ def test_an_inactive_user_gets_no_token(api_client, worker):
 
 
 def test_the_migration_drops_the_old_clear_text_tokens(worker):
-    migration = importlib.import_module("accounts.migrations.0003_drop_drf_authtoken_tokens").Migration
+    migration = importlib.import_module("accounts.migrations.0004_drop_drf_authtoken_tokens").Migration
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz, user_id bigint)")
         cursor.execute("INSERT INTO authtoken_token VALUES ('0123456789abcdef', now(), %s)", [worker.pk])

@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0002_ministry_and_regional_departments"), ("knox", "0009_extend_authtoken_field")]
+    dependencies = [("accounts", "0003_unit_parent_one_level_up"), ("knox", "0009_extend_authtoken_field")]
 
     operations = [
         migrations.RunSQL(
