@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test lint bench venv
+.PHONY: run test lint bench venv fuzz
 
 PORT ?= 8000
 
@@ -34,6 +34,11 @@ test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# Schema fuzzing of the whole API as every role: 30 examples per operation (OTBASY_FUZZ_EXAMPLES), the
+# responses checked against the schema, and stateful runs along the inferred links. Long: tens of minutes.
+fuzz: $(VENV)/.installed-dev
+	OTBASY_FUZZ_FULL=1 $(PY) -m pytest -p no:cacheprovider tests/test_schema_fuzz.py
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

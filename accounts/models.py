@@ -106,6 +106,18 @@ class User(AbstractUser):
         ]
         indexes = [models.Index(fields=["unit", "role"])]
 
+    def save(self, *args, **kwargs) -> None:
+        """Saves the user; when the password was changed (``set_password`` since the last save: a
+        password change or reset page, the admin, ``changepassword``), every API token of the user
+        is revoked, as a stolen token must not outlive the password it was obtained with. Signed-in
+        sessions end by Django's session hash; the page that changed it keeps its own session."""
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from knox.models import AuthToken  # knox's table refers to this model
+
+            AuthToken.objects.filter(user=self).delete()
+
     @property
     def is_social_worker(self) -> bool:
         return self.role == self.Role.SOCIAL_WORKER

@@ -7,12 +7,12 @@ from django.http import HttpRequest
 from accounts.models import User
 from audit.models import AccessLog
 from children.models import Child
+from core.client_address import client_address
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    # The client's address, not the balancer's (X-Forwarded-For only from TRUSTED_PROXIES).
+    return client_address(request) if request is not None else None
 
 
 def log_access(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -154,11 +155,12 @@ def main() -> None:
         case_id, worker_id = db.execute(
             "SELECT id, assigned_worker_id FROM cases_case WHERE stage = 'placed' AND assigned_worker_id IS NOT NULL "
             "ORDER BY id OFFSET 1000 LIMIT 1").fetchone()
-        token = db.execute("SELECT key FROM authtoken_token WHERE user_id = %s", [worker_id]).fetchone()
-        made_token = token is None
-        key = token[0] if token else secrets.token_hex(20)
-        if made_token:
-            db.execute("INSERT INTO authtoken_token (key, created, user_id) VALUES (%s, now(), %s)", [key, worker_id])
+        # A knox token of our own (only its SHA-512 digest is stored; see accounts/authentication.py),
+        # expiring in an hour and deleted after the run.
+        key = secrets.token_hex(32)
+        digest = hashlib.sha512(key.encode()).hexdigest()
+        db.execute("INSERT INTO knox_authtoken (digest, token_key, created, expiry, user_id) "
+                   "VALUES (%s, %s, now(), now() + interval '1 hour', %s)", [digest, key[:15], worker_id])
         try:
             with gunicorn("config.urls", args.workers, "throughput-api") as base:
                 api = load(f"{base}/api/v1/cases/{case_id}/", {"Authorization": f"Token {key}"}, args)
@@ -170,8 +172,7 @@ def main() -> None:
             db.execute("SET session_replication_role = replica")
             db.execute("DELETE FROM audit_accesslog WHERE user_id = %s AND viewed_at >= %s", [worker_id, started])
             db.execute("SET session_replication_role = DEFAULT")
-            if made_token:
-                db.execute("DELETE FROM authtoken_token WHERE key = %s", [key])
+            db.execute("DELETE FROM knox_authtoken WHERE digest = %s", [digest])
 
     generator = "wrk" if shutil.which("wrk") else "python threads"
     print(f"nproc: {os.cpu_count()}, gunicorn workers: {args.workers}, load generator: {generator} "

@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import obtain_token
+from accounts.api import obtain_token, sign_out, sign_out_everywhere
+from config.api_docs import docs_view, schema_view
 from core.health import healthz
 
 api_v1 = [
@@ -16,6 +16,8 @@ api_v1 = [
     path("", include("cases.api.urls")),
     path("", include("registry.api.urls")),
     path("auth/token/", obtain_token, name="api-token"),
+    path("auth/logout/", sign_out, name="api-logout"),
+    path("auth/logout-all/", sign_out_everywhere, name="api-logout-all"),
     path("access/", include("access.urls")),
     path("stats/", include("stats.urls")),
     path("", include("documents.urls")),
@@ -38,8 +40,8 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", schema_view, name="schema"),
+    path("api/docs/", docs_view, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The server-rendered pages (sign-in, cases, dashboard, statistics), last so that they catch the root.
     path("", include("web.urls")),

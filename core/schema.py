@@ -17,3 +17,34 @@ READ_ERRORS = {403: FORBIDDEN, 404: NOT_FOUND}
 LIST_ERRORS = {400: VALIDATION_ERROR, 403: FORBIDDEN}
 WRITE_ERRORS = {400: VALIDATION_ERROR, 403: FORBIDDEN, 404: NOT_FOUND}
 CREATE_ERRORS = {400: VALIDATION_ERROR, 403: FORBIDDEN}
+
+
+ERROR_BODY = {"application/json": {"schema": {"type": "object", "additionalProperties": True}}}
+COMMON_ERRORS = {
+    "401": "Not signed in: the token is missing, malformed, expired or revoked (sign-out endpoints).",
+    "403": "Not signed in, or not allowed to do this.",
+    "429": "Too many requests: wait for the number of seconds in Retry-After.",
+    "503": "The service is briefly unavailable (the database); retry after Retry-After seconds.",
+}
+
+
+def add_common_error_responses(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular post-processing hook: every operation lists the answers any endpoint can give
+    besides its own (403 and 401, 429 from the throttles, 503 from the database middleware; 400 when
+    it takes parameters or a body, 404 when its path names a record, 413 when it takes a body), so a
+    client, and schemathesis' conformance checks, know them. Documented answers are kept as they are."""
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            extra = dict(COMMON_ERRORS)
+            if operation.get("parameters") or operation.get("requestBody"):
+                extra["400"] = "Bad input: an object mapping each field (or non_field_errors / detail) to its messages."
+            if "{" in path:
+                extra["404"] = "No such record among those you may see."
+            if operation.get("requestBody"):
+                extra["413"] = "The body is larger than this endpoint accepts (see the message for the limit)."
+            for code, description in extra.items():
+                responses.setdefault(code, {"content": ERROR_BODY, "description": description})
+    return result

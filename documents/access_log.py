@@ -4,10 +4,11 @@ delegating to the audit app's service."""
 from django.http import HttpRequest
 
 from accounts.models import User
+from core.client_address import client_address
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    return (request.META.get("REMOTE_ADDR") or None) if request is not None else None
+    return client_address(request) if request is not None else None
 
 
 def log_record_access(

@@ -15,6 +15,7 @@ from accounts.models import User
 from cases.models import Case
 from children.models import Child
 from core.exceptions import DomainError
+from core.filenames import clean_file_name
 from documents.access_log import client_ip, log_record_access
 from documents.filetypes import KNOWN_TYPES, detect_file_type
 from documents.models import Document, DocumentDownload
@@ -88,8 +89,8 @@ def upload_document(
     if expires_on is not None and expires_on <= document_date:
         raise DomainError(_("The expiry date must come after the date of the document."), field="expires_on")
     extension, content_type = check_file(file)
-    # PostgreSQL text refuses NUL; a browser's file name may carry a path on old systems.
-    original_name = ((file.name or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1] or "document")[:200]
+    # No path, control, invisible or direction-override character (U+202E ...) in the name shown and sent back.
+    original_name = clean_file_name(file.name)
     document = Document(
         child=child, family=family, case=case, doc_type=doc_type, title=title, number=number,
         document_date=document_date, expires_on=expires_on, original_name=original_name, content_type=content_type,

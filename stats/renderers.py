@@ -9,6 +9,8 @@ import io
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
+from core.spreadsheet import spreadsheet_row
+
 SUPPRESSED = "x"
 
 
@@ -73,8 +75,9 @@ class CSVRenderer(BaseRenderer):
         writer = csv.writer(out)
         for line in notes(data):
             out.write(f"# {line}\n")
-        writer.writerow(table_columns(data))
-        writer.writerows(table_lines(data))
+        # Every cell, header included, escaped against formula injection (core.spreadsheet).
+        writer.writerow(spreadsheet_row(table_columns(data)))
+        writer.writerows(spreadsheet_row(line) for line in table_lines(data))
         # A byte-order mark so that spreadsheet programs read Kazakh and Russian labels correctly.
         return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -91,12 +94,12 @@ class XLSXRenderer(BaseRenderer):
         book = Workbook()
         sheet = book.active
         sheet.title = data["indicator"][:31]
-        sheet.append(table_columns(data))
+        sheet.append(spreadsheet_row(table_columns(data)))
         for line in table_lines(data):
-            sheet.append(line)
+            sheet.append(spreadsheet_row(line))
         about = book.create_sheet(_("About")[:31])
         for line in notes(data):
-            about.append([line])
+            about.append(spreadsheet_row([line]))
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

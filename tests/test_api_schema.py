@@ -14,6 +14,48 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
         assert path in text
 
 
-def test_schema_and_docs_are_served(client, django_user_model):
+def test_schema_and_docs_are_served_to_a_signed_in_user(client, worker):
+    client.force_login(worker)
+    assert client.get("/api/schema/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    # The Swagger UI comes from this site (no CDN), its start-up script as a file of its own.
+    assert b"cdn.jsdelivr" not in docs.content
+    assert b"<script>" not in docs.content and b"<style>" not in docs.content
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/schema/?format=json", "/api/docs/", "/api/docs/?script="])
+def test_schema_and_docs_need_sign_in(client, url, settings):
+    assert settings.API_DOCS_REQUIRE_SIGN_IN is True  # the default, in production too
+    response = client.get(url)
+    assert response.status_code == 403
+    assert b"/api/v1/cases/" not in response.content
+
+
+def test_schema_and_docs_need_sign_in_with_a_bad_token_too(client):
+    response = client.get("/api/schema/", HTTP_AUTHORIZATION="Token " + "0" * 64)
+    assert response.status_code == 403
+
+
+def test_schema_can_be_made_public_by_the_setting(client, settings):
+    settings.API_DOCS_REQUIRE_SIGN_IN = False
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_every_operation_lists_the_errors_any_endpoint_can_give(client, worker):
+    client.force_login(worker)
+    schema = client.get("/api/schema/?format=json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            assert {"403", "429", "503"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if operation.get("requestBody"):
+                assert {"400", "413"} <= codes, (method, path)
+    cases = schema["paths"]["/api/v1/cases/"]["get"]["responses"]
+    assert "400" in cases  # its filters can be wrong

@@ -68,7 +68,8 @@ def low_rates(monkeypatch):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "3/minute")
 
 
-def test_anonymous_api_requests_are_throttled(api_client, low_rates):
+def test_anonymous_api_requests_are_throttled(api_client, low_rates, settings):
+    settings.API_DOCS_REQUIRE_SIGN_IN = False  # an endpoint open to anonymous clients
     statuses = [api_client.get("/api/schema/").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
 
@@ -116,7 +117,8 @@ def test_production_cookies_are_secure_http_only_and_same_site():
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps({k: getattr(s, k) for k in "
-        "['SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SESSION_COOKIE_SAMESITE', 'CSRF_COOKIE_SECURE', 'CSRF_COOKIE_SAMESITE']}))"
+        "['SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SESSION_COOKIE_SAMESITE', 'CSRF_COOKIE_SECURE', "
+        "'CSRF_COOKIE_SAMESITE', 'API_DOCS_REQUIRE_SIGN_IN']}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
@@ -126,7 +128,8 @@ def test_production_cookies_are_secure_http_only_and_same_site():
     assert result.returncode == 0, result.stderr
     flags = json.loads(result.stdout.strip().splitlines()[-1])
     assert flags == {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
-                     "CSRF_COOKIE_SECURE": True, "CSRF_COOKIE_SAMESITE": "Lax"}
+                     "CSRF_COOKIE_SECURE": True, "CSRF_COOKIE_SAMESITE": "Lax",
+                     "API_DOCS_REQUIRE_SIGN_IN": True}
 
 
 # Patterns are split so that this file does not match itself.

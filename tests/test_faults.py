@@ -47,7 +47,7 @@ import datetime as dt, json
 import django
 django.setup()
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from tests import factories
 today = timezone.localdate()
 district = factories.DistrictFactory()
@@ -70,7 +70,7 @@ if {risky}:
     placement = factories.PlacementFactory(case=risky, child=risky.child, started_on=today - dt.timedelta(days=40),
                                            family=factories.FamilyFactory(form_of_care="foster_family", responsible_unit=district))
     risky_visit = factories.VisitFactory(placement=placement, planned_on=today).pk
-print(json.dumps({{"token": Token.objects.create(user=worker).key, "case": case.pk, "visits": visits,
+print(json.dumps({{"token": AuthToken.objects.create(user=worker)[1], "case": case.pk, "visits": visits,
                   "risky_visit": risky_visit, "worker": worker.pk, "supervisor": supervisor.pk}}))
 """
 

@@ -1,7 +1,7 @@
 """The server-rendered pages, mounted at the site root."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from web.views import (
     access,
@@ -25,6 +25,24 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(template_name="web/accounts/login.html",
                                                          redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password change and reset by e-mail: Django's own views, in the site's layout. A changed password
+    # ends the user's other sessions and revokes their API tokens (accounts.models.User.save).
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(
+        template_name="web/accounts/password_change.html", success_url=reverse_lazy("web:password-change-done"),
+    ), name="password-change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="web/accounts/password_change_done.html"), name="password-change-done"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(
+        template_name="web/accounts/password_reset.html", email_template_name="web/accounts/password_reset_email.txt",
+        subject_template_name="web/accounts/password_reset_subject.txt", success_url=reverse_lazy("web:password-reset-done"),
+    ), name="password-reset"),
+    path("accounts/password/reset/done/", auth_views.PasswordResetDoneView.as_view(
+        template_name="web/accounts/password_reset_done.html"), name="password-reset-done"),
+    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="web/accounts/password_reset_confirm.html", success_url=reverse_lazy("web:password-reset-complete"),
+    ), name="password-reset-confirm"),
+    path("accounts/password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="web/accounts/password_reset_complete.html"), name="password-reset-complete"),
     path("cases/", cases.my_cases, name="my-cases"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/move/", cases.move_stage, name="case-move"),

@@ -2,11 +2,12 @@ import django_filters
 
 from access.filters import VisibleChoices
 from cases.models import Case, Placement
+from core.filters import IsoDateTimeFilter
 
 
 class CaseFilter(VisibleChoices, django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="child__region__code")
-    in_stage_since_before = django_filters.IsoDateTimeFilter(field_name="stage_entered_at", lookup_expr="lte")
+    in_stage_since_before = IsoDateTimeFilter(field_name="stage_entered_at", lookup_expr="lte")
 
     class Meta:
         model = Case

@@ -6,6 +6,7 @@ from access.serializers import VisibleRelatedFieldsMixin
 from cases.models import Case, CaseNote, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
 from children.models import ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
+from core.serializers import DateTimeField
 from families.models import Family
 
 
@@ -44,7 +45,7 @@ class SiblingSeparationOutputSerializer(serializers.Serializer):
     case = serializers.IntegerField(source="case_id")
     reason = serializers.CharField()
     decided_by = serializers.IntegerField(source="decided_by_id")
-    decided_at = serializers.DateTimeField()
+    decided_at = DateTimeField()
 
 
 class CaseDetailSerializer(CaseOutputSerializer):

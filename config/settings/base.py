@@ -36,11 +36,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     # Swagger UI's files served from the project: /api/docs/ works without internet.
     "drf_spectacular_sidecar",
+    "csp",
     "guardian",
     "simple_history",
     "axes",
@@ -69,11 +70,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy (django-csp), and no-store + Permissions-Policy on every dynamic response.
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PrivacyHeadersMiddleware",
     # A database outage answers 503 + Retry-After instead of a 500 page.
     "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A body over its view's limit is refused from Content-Length, before CSRF reads a form's body.
+    "config.middleware.RequestBodyLimitMiddleware",
+    # NUL or a lone surrogate in a query string or a page's form: 400, never a database error.
+    "config.middleware.UnstorableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A user's own write pins their next requests' reads to the primary (core/replica.py).
@@ -164,8 +172,54 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "config.signin.username_for_lockout"
+# Password spraying (one password tried on many usernames) is stopped per address: failures of every
+# username from one client address lock that address out too, at a higher limit (config.signin).
+AXES_HANDLER = "config.signin.SignInLockoutHandler"
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30)
+AXES_CLIENT_IP_CALLABLE = "core.client_address.axes_client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+
+# The load balancers / reverse proxies in front of the web processes (addresses or networks, comma
+# separated). X-Forwarded-For is believed only from them (core.client_address); empty: never.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+# API tokens (django-rest-knox): only a hash is stored, each token expires, and a client signs out
+# with /api/v1/auth/logout/ (this token) or /api/v1/auth/logout-all/ (every token of the user). A
+# password change revokes every token of the user (accounts.models.User.save).
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 8)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only, no
+# inline script or style (the pages keep theirs in web/static), no framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Charts are inline SVG elements; Swagger UI draws its icons from data: URIs.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Browser features the site never uses, refused to it and to anything it could embed.
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer", "microphone",
+    "midi", "payment", "usb", "serial", "bluetooth", "hid", "interest-cohort", "browsing-topics",
+))
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# /api/schema/ and /api/docs/ (config/api_docs.py) for signed-in users only; off for a public API.
+API_DOCS_REQUIRE_SIGN_IN = env_bool("API_DOCS_REQUIRE_SIGN_IN", True)
 
 # Sessions live in the database (Django's default engine), so web processes stay stateless.
 SESSION_COOKIE_HTTPONLY = True
@@ -189,6 +243,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Documents (documents/): stored through the storage API (MEDIA_ROOT, never served by URL; an S3-compatible
 # store by adding a "documents" entry to STORAGES, see docs/documents.md), limited in size and in type by content.
 DOCUMENTS_MAX_UPLOAD_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# A registry CSV sent to /api/v1/registry/import/ (larger files: the import_registry command).
+REGISTRY_MAX_UPLOAD_BYTES = env_int("REGISTRY_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# Any other request body (JSON, forms); an upload view names its own limit (config.middleware).
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 DOCUMENTS_ALLOWED_TYPES = ["pdf", "png", "jpeg", "docx"]
 # Shown only with view_sensitive on the case (health data).
 DOCUMENTS_SENSITIVE_TYPES = ["medical_report"]
@@ -314,9 +373,11 @@ NOTIFICATION_SWEEP_WORK_MEM = os.environ.get("NOTIFICATION_SWEEP_WORK_MEM", "64M
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, refusing NUL, lone surrogates and deep nesting with 400 (core.input).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -329,11 +390,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
-    # Counted in each web process's local cache: a Redis outage must not fail every API call.
+    # Counted in each web process's local cache: a Redis outage must not fail every API call. Keyed on
+    # the client address of core.client_address (X-Forwarded-For only from TRUSTED_PROXIES).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "core.throttling.AnonAddressRateThrottle",
+        "core.throttling.UserAddressRateThrottle",
+        "core.throttling.ScopedAddressRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "60/minute"),
@@ -346,9 +408,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case tracking for placing children without parental care into families.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from this site (drf-spectacular-sidecar), never a CDN: the CSP allows 'self' only.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The answers every endpoint can give (403, 429, 503, 400, 404, 413) are listed on each operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_common_error_responses"],
     # One schema name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "cases.models.Stage",

@@ -8,12 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.selectors import cases_editable_by
+from core.filenames import clean_file_name
+from core.parsers import FormParser, JSONParser, MultiPartParser
 from documents import services
 from documents.api.permissions import CaseworkersOnly
 from documents.api.renderers import AnyFileRenderer
@@ -28,6 +29,8 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     permission_classes = [CaseworkersOnly]
     serializer_class = DocumentSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # An upload over this is refused from its Content-Length, before it is read (config.middleware).
+    request_body_limit_setting = "DOCUMENTS_MAX_UPLOAD_BYTES"
     filterset_fields = ["child", "family", "case", "doc_type"]
     ordering_fields = ["uploaded_at", "document_date", "expires_on"]
     search_fields = ["title", "number", "original_name"]
@@ -79,6 +82,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         except (FileNotFoundError, OSError):
             raise Http404(_("The file of this document is missing from the storage.")) from None
         services.record_download(document=document, user=request.user, request=request._request)
-        response = FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
+        response = FileResponse(handle, as_attachment=True, filename=clean_file_name(document.original_name),
+                                content_type=document.content_type)
         response["Cache-Control"] = "private, no-store"
         return response

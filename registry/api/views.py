@@ -1,18 +1,18 @@
 """Upload of a registry CSV file: the same import as the import_registry command."""
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.permissions import IsCaseworker
+from core.parsers import MultiPartParser
 from core.schema import FORBIDDEN, VALIDATION_ERROR
 from registry.services import ImportFileError, import_uploaded_file
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class ImportInputSerializer(serializers.Serializer):
@@ -38,6 +38,8 @@ ReportSerializer = inline_serializer("ImportReport", fields={
 class RegistryImportView(APIView):
     permission_classes = [IsCaseworker]
     parser_classes = [MultiPartParser]
+    # An upload over this is refused from its Content-Length, before it is read (config.middleware).
+    request_body_limit_setting = "REGISTRY_MAX_UPLOAD_BYTES"
 
     @extend_schema(
         summary="Import children or families from a CSV file (see docs/import.md for the columns)",
@@ -48,8 +50,9 @@ class RegistryImportView(APIView):
         data = ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            return Response({"file": [_("The file is larger than 50 MB; use the import_registry command.")]},
+        if upload.size > settings.REGISTRY_MAX_UPLOAD_BYTES:
+            return Response({"file": [_("The file is larger than %(limit)s; use the import_registry command.")
+                                      % {"limit": filesizeformat(settings.REGISTRY_MAX_UPLOAD_BYTES)}]},
                             status=status.HTTP_400_BAD_REQUEST)
         try:
             report = import_uploaded_file(data=upload.read(), kind=data.validated_data["kind"],

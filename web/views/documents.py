@@ -13,6 +13,7 @@ from accounts.models import User
 from cases.models import Case
 from children.models import Child
 from core.exceptions import DomainError
+from core.filenames import clean_file_name
 from documents import services
 from documents.selectors import document_for, documents_of_record, may_add_document, record_visible_to
 from families.models import Family
@@ -63,6 +64,10 @@ def upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                                                          "back": reverse(page, args=[pk])}, status=status)
 
 
+# A file over the documents' limit is refused from its Content-Length, before it is read (config.middleware).
+upload.request_body_limit_setting = "DOCUMENTS_MAX_UPLOAD_BYTES"  # type: ignore[attr-defined]
+
+
 @roles_required(*DOCUMENT_ROLES)
 def download(request: HttpRequest, pk: int) -> FileResponse:
     document = document_for(request.user, pk)  # None unless its record is visible (and its type to this user)
@@ -73,6 +78,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     except (FileNotFoundError, OSError):
         raise Http404(_("The file of this document is missing from the storage.")) from None
     services.record_download(document=document, user=request.user, request=request)
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name, content_type=document.content_type)
+    response = FileResponse(handle, as_attachment=True, filename=clean_file_name(document.original_name),
+                            content_type=document.content_type)
     response["Cache-Control"] = "private, no-store"
     return response
