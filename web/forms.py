@@ -348,3 +348,10 @@ class EmergencyAccessForm(forms.Form):
     case = forms.IntegerField(label=_("Case number"), min_value=1)
     reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"),
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class UnscheduledVisitForm(RecordVisitForm):
+    """A visit outside the schedule: urgent or extra; the rest as for a planned visit."""
+
+    kind = forms.ChoiceField(label=_("Kind of visit"), choices=[("urgent", _("urgent visit (unscheduled)")),
+                                                                  ("unscheduled", _("extra visit (unscheduled)"))])

@@ -23,6 +23,8 @@ urlpatterns = [
     path("cases/emergency-access/", access.emergency_access, name="emergency-access"),
     path("cases/<int:pk>/matching/", cases.matching, name="case-matching"),
     path("cases/<int:pk>/visits/<int:visit_pk>/record/", visits.record_visit_view, name="visit-record"),
+    path("cases/<int:pk>/placements/<int:placement_pk>/visits/new/", visits.record_unscheduled_visit_view,
+         name="visit-unscheduled"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
     path("children/", children.children, name="children"),
     path("children/new/", children.register_child, name="child-new"),

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
 from visits.models import Visit
-from visits.services import record_visit
-from web.forms import RecordVisitForm, add_domain_error
+from visits.services import record_unscheduled_visit, record_visit
+from web.forms import RecordVisitForm, UnscheduledVisitForm, add_domain_error
 from web.views.cases import CASE_ROLES, changeable_case_or_403
 from web.views.common import roles_required
 
@@ -39,3 +39,29 @@ def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpRespo
                 return redirect(reverse("web:case", args=[case.pk]) + "#risk")
         status = 400
     return render(request, "web/visits/record_visit.html", {"case": case, "visit": visit, "form": form}, status=status)
+
+
+@roles_required(*CASE_ROLES)
+def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
+    """An urgent or extra visit outside the schedule: the next planned visit stays to do."""
+    case = changeable_case_or_403(request.user, pk)
+    placement = get_object_or_404(case.placements.filter(ended_on__isnull=True), pk=placement_pk)
+    form = UnscheduledVisitForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record_unscheduled_visit(
+                    placement=placement, actor=request.user, kind=data["kind"], done_on=data["done_on"],
+                    child_seen=data["child_seen"], seen_by=data["seen_by"], child_condition=data["child_condition"],
+                    family_condition=data["family_condition"], checklist=form.checklist(), concerns=data["concerns"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("The visit is recorded and the risk of return recomputed."))
+                return redirect(reverse("web:case", args=[case.pk]) + "#risk")
+        status = 400
+    return render(request, "web/visits/record_visit.html", {"case": case, "visit": None, "form": form, "unscheduled": True},
+                  status=status)
