@@ -132,7 +132,11 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "note_form": forms.get("note_form") or (CaseNoteForm() if editable else None),
         "move_form": forms.get("move_form") or (
             # ?family= comes from the matching page's "choose" link and fills in the family.
-            MoveStageForm(allowed=allowed, initial={"expected_version": case.version, "family": request.GET.get("family")})
+            MoveStageForm(allowed=allowed, initial={
+                "expected_version": case.version,
+                "family": request.GET.get("family") or case.decision_family_id,
+                "to_stage": request.GET.get("to_stage") or (Stage.DECISION if case.stage == Stage.ACQUAINTANCE else None),
+            })
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
@@ -224,7 +228,12 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
                 factor["label"] = MATCH_FACTOR_LABELS.get(factor["factor"], factor["factor"])
     else:
         error = _("Families are ranked only for a case at the matching stage.")
-    return render(request, "web/cases/matching.html", {"case": case, "candidates": candidates, "error": error})
+    factor_names = [(name, MATCH_FACTOR_LABELS[name]) for name in MATCH_FACTOR_LABELS]
+    rows = [{"candidate": c, "points": {f["factor"]: f for f in c.factors}} for c in candidates]
+    for row in rows:
+        row["cells"] = [row["points"].get(name) for name, _label in factor_names]
+    return render(request, "web/cases/matching.html",
+                  {"case": case, "rows": rows, "factor_names": factor_names, "error": error, "candidates": candidates})
 
 
 @roles_required(*CASE_ROLES)
