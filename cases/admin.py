@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.models import Case, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
+from cases.models import Case, CaseNote, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
 
 
 class StageChangeInline(admin.TabularInline):
@@ -62,3 +62,23 @@ class StageTimeLimitAdmin(admin.ModelAdmin):
     list_display = ("stage", "max_days")
     list_editable = ("max_days",)
     search_fields = ("stage",)
+
+
+@admin.register(CaseNote)
+class CaseNoteAdmin(admin.ModelAdmin):
+    """Read only: notes are written on the case page or through the API, never edited."""
+
+    list_display = ("case", "kind", "written_on", "author", "sensitive")
+    list_filter = ("kind", "sensitive")
+    raw_id_fields = ("case",)
+    readonly_fields = ("case", "kind", "written_on", "text", "sensitive", "author", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        # Administrators never see sensitive fields; a sensitive note is one (docs/permissions.md).
+        return super().get_queryset(request).filter(sensitive=False)

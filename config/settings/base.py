@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "VisitConditionEnum": "visits.models.Visit.Condition",
         "NotificationKindEnum": "notifications.models.Notification.Kind",
         "ConsentKindEnum": "consents.models.ConsentKind",
+        "CaseNoteKindEnum": "cases.models.CaseNote.Kind",
     },
 }
 
