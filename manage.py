@@ -6,8 +6,8 @@ import sys
 
 
 def main() -> None:
-    # The embedded quick start (SQLite, in-process tasks) is the default; production and tests
-    # choose their own module through DJANGO_SETTINGS_MODULE.
+    # The quick start (PostgreSQL embedded in the venv unless DATABASE_URL is set) is the default;
+    # production and tests choose their own module through DJANGO_SETTINGS_MODULE.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     from django.core.management import execute_from_command_line
 

@@ -178,3 +178,77 @@ def delete_expired_grants() -> int:
     keeps the table small. Safe to run at any time."""
     deleted, _details = CaseUserObjectPermission.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+# One request may reassign at most this many cases (a leaving worker's whole caseload fits).
+MAX_BULK_REASSIGN = 5000
+
+
+@transaction.atomic
+def reassign_cases(*, case_ids: Sequence[int], workers: Sequence[User], actor: User, reason: str = "") -> dict[int, int]:
+    """Hand many cases to one or several social workers at once, round-robin per unit: each case goes
+    to the next chosen worker of its own unit other than its present one (a case already with the
+    only chosen worker of its unit stays). The previous workers lose every share and grant on the
+    cases they gave up, and each changed case gets one history row (who, when, ``reason``), all in
+    this one transaction with the case rows locked.
+
+    Set-based: one UPDATE per receiving worker, one per previous worker for shares and grants, one
+    bulk INSERT of history rows (bench/bench_reassign.py: 1,000 cases).
+    Returns {case id: new worker id} for the cases that changed hands.
+    Raises DomainError (field ``cases`` or ``workers``) when a case is missing or not supervised by
+    the actor, or a chosen worker is not an active social worker, or a case's unit has none of them.
+    """
+    ids = sorted(set(case_ids))
+    if not ids:
+        raise DomainError(_("Choose at least one case."), field="cases")
+    if len(ids) > MAX_BULK_REASSIGN:
+        raise DomainError(_("At most %(n)s cases can be reassigned at once.") % {"n": MAX_BULK_REASSIGN}, field="cases")
+    chosen = {w.pk: w for w in workers}
+    if not chosen:
+        raise DomainError(_("Choose the social worker (or workers) who take the cases."), field="workers")
+    for worker in chosen.values():
+        if not worker.is_active or not worker.is_social_worker:
+            raise DomainError(_("Cases are assigned to active social workers only."), field="workers")
+    rows = list(
+        Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "responsible_unit_id", "assigned_worker_id")
+    )
+    supervised = set(unit_ids_for(actor)) if actor.is_supervisor else set()
+    if len(rows) != len(ids) or any(unit not in supervised for _pk, unit, _prev in rows):
+        raise DomainError(_("Only a supervisor of the case's unit may do this."), field="cases", code="permission_denied")
+    by_unit: dict[int, list[int]] = {}
+    for worker in sorted(chosen.values(), key=lambda w: w.pk):
+        by_unit.setdefault(worker.unit_id, []).append(worker.pk)
+    turn: dict[int, int] = {}
+    plan: dict[int, int] = {}
+    previous: dict[int, list[int]] = {}
+    for pk, unit, prev in rows:
+        candidates = [w for w in by_unit.get(unit, []) if w != prev]
+        if not candidates:
+            if by_unit.get(unit):  # the only chosen worker of this unit has it already
+                continue
+            raise DomainError(
+                _("None of the chosen social workers works in the unit of case № %(n)s; choose one who does, "
+                  "or transfer the case.") % {"n": pk},
+                field="workers",
+            )
+        new = candidates[turn.get(unit, 0) % len(candidates)]
+        turn[unit] = turn.get(unit, 0) + 1
+        plan[pk] = new
+        if prev is not None:
+            previous.setdefault(prev, []).append(pk)
+    now = timezone.now()
+    by_worker: dict[int, list[int]] = {}
+    for pk, new in plan.items():
+        by_worker.setdefault(new, []).append(pk)
+    for new, pks in by_worker.items():
+        Case.objects.filter(pk__in=pks).update(assigned_worker_id=new, updated_at=now)
+    for prev, pks in previous.items():
+        CaseShare.objects.filter(case_id__in=pks, user_id=prev, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor)
+        CaseUserObjectPermission.objects.filter(content_object_id__in=pks, user_id=prev).delete()
+    if plan:
+        # .update() sends no signals, so the history rows are written here, in bulk.
+        Case.history.bulk_history_create(
+            list(Case.objects.filter(pk__in=list(plan)).order_by("pk")), update=True, default_user=actor,
+            default_change_reason=(reason or _("reassigned by the supervisor"))[:100], default_date=now,
+        )
+    return plan

@@ -6,6 +6,7 @@ unit and of the units below it.
 """
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,30 @@ class OrganisationalUnit(MultilingualNameMixin):
             models.UniqueConstraint(fields=["region"], condition=Q(kind="region"), name="unit_one_department_per_region"),
         ]
         indexes = [models.Index(fields=["region", "kind"])]
+
+    # The kind a unit's parent must have: exactly one level up. The database holds the same rule
+    # (trigger of migration accounts/0003), so no path around the forms can break the tree.
+    PARENT_KIND = {Kind.REGION: Kind.MINISTRY, Kind.DISTRICT: Kind.REGION}
+
+    def __str__(self) -> str:
+        """The full path below the ministry: "region department → district authority", so twenty
+        districts with similar names can be told apart. Select ``parent`` with the unit in lists."""
+        if self.kind == self.Kind.DISTRICT and self.parent_id:
+            return f"{self.parent.name} → {self.name}"
+        return self.name
+
+    def clean(self) -> None:
+        expected = self.PARENT_KIND.get(self.kind)
+        if expected is None:
+            return
+        parent = self.parent if self.parent_id else None
+        if parent is None or parent.kind != expected:
+            raise ValidationError({"parent": _("A %(kind)s belongs directly under a %(parent)s.")
+                                   % {"kind": self.get_kind_display(), "parent": self.Kind(expected).label}})
+        if self.kind == self.Kind.DISTRICT and self.region_id != parent.region_id:
+            raise ValidationError({"region": _("A district authority lies in the region of its regional department.")})
+        if self.kind == self.Kind.REGION and self.pk and self.children.exclude(kind=self.Kind.DISTRICT).exists():
+            raise ValidationError({"kind": _("Only district authorities may sit under a regional department.")})
 
     def descendant_ids(self) -> list[int]:
         """This unit's id and those of every unit below it (the tree is at most three levels)."""

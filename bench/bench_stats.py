@@ -61,9 +61,12 @@ RAW_SQL = {
         WHERE k.opened_on <= s.d AND (k.closed_on IS NULL OR k.closed_on > s.d)
         GROUP BY 1, 2""",
     "entries": """
-        SELECT c.region_id, EXTRACT(YEAR FROM k.opened_on)::int AS year, count(*) AS entries
-        FROM cases_case k JOIN children_child c ON c.id = k.child_id
-        WHERE k.opened_on <= %(as_of)s GROUP BY 1, 2""",
+        SELECT region_id, EXTRACT(YEAR FROM d)::int AS year, count(*) AS entries, count(*) FILTER (WHERE r) AS returns
+        FROM (SELECT c.region_id, k.opened_on AS d, false AS r FROM cases_case k JOIN children_child c ON c.id = k.child_id
+              UNION ALL
+              SELECT c.region_id, p.ended_on, true FROM cases_placement p JOIN children_child c ON c.id = p.child_id
+              WHERE p.end_reason = 'returned') e
+        WHERE d <= %(as_of)s GROUP BY 1, 2""",
     "exits": """
         SELECT c.region_id, EXTRACT(YEAR FROM k.closed_on)::int AS year, count(*) AS exits
         FROM cases_case k JOIN children_child c ON c.id = k.child_id
@@ -78,32 +81,64 @@ RAW_SQL = {
         WHERE p.ended_on <= %(as_of)s GROUP BY 1, 2""",
     "return_rate": """
         SELECT c.region_id, EXTRACT(YEAR FROM p.started_on)::int AS year,
-          count(*) FILTER (WHERE p.started_on <= %(as_of)s::date - interval '12 months') AS placements_12m,
-          count(*) FILTER (WHERE p.started_on <= %(as_of)s::date - interval '12 months' AND p.end_reason = 'returned'
-                           AND p.ended_on <= %(as_of)s AND p.ended_on <= p.started_on + interval '12 months') AS returned_12m,
-          count(*) FILTER (WHERE p.started_on <= %(as_of)s::date - interval '24 months') AS placements_24m,
-          count(*) FILTER (WHERE p.started_on <= %(as_of)s::date - interval '24 months' AND p.end_reason = 'returned'
-                           AND p.ended_on <= %(as_of)s AND p.ended_on <= p.started_on + interval '24 months') AS returned_24m
+          count(*) FILTER (WHERE (p.started_on + interval '12 months')::date <= %(as_of)s) AS placements_12m,
+          count(*) FILTER (WHERE (p.started_on + interval '12 months')::date <= %(as_of)s AND p.end_reason = 'returned'
+                           AND p.ended_on <= (p.started_on + interval '12 months')::date) AS returned_12m,
+          count(*) FILTER (WHERE (p.started_on + interval '24 months')::date <= %(as_of)s) AS placements_24m,
+          count(*) FILTER (WHERE (p.started_on + interval '24 months')::date <= %(as_of)s AND p.end_reason = 'returned'
+                           AND p.ended_on <= (p.started_on + interval '24 months')::date) AS returned_24m
         FROM cases_placement p JOIN children_child c ON c.id = p.child_id
         WHERE p.started_on <= %(as_of)s GROUP BY 1, 2""",
-    "placement_stability": """
-        SELECT c.region_id, EXTRACT(YEAR FROM k.opened_on)::int AS year, count(*) AS children,
-          sum(COALESCE(m.moves, 0))::bigint AS moves,
-          sum(LEAST(COALESCE(k.closed_on, %(as_of)s), %(as_of)s) - k.opened_on)::bigint AS days_in_care
+    "reentry_12m": """
+        SELECT c.region_id, EXTRACT(YEAR FROM k.opened_on)::int AS year,
+          count(*) AS exits_12m, count(*) FILTER (WHERE n.opened_on <= (k.closed_on + interval '12 months')::date) AS reentered_12m
         FROM cases_case k JOIN children_child c ON c.id = k.child_id
-        LEFT JOIN (SELECT case_id, count(*) AS moves FROM cases_placement
-                   WHERE end_reason IN ('returned', 'transferred') AND ended_on <= %(as_of)s GROUP BY case_id) m
-          ON m.case_id = k.id
-        WHERE k.opened_on <= %(as_of)s GROUP BY 1, 2""",
+        LEFT JOIN cases_case n ON n.follows_id = k.id
+        WHERE k.opened_on <= %(as_of)s AND k.closed_on <= (k.opened_on + interval '12 months')::date
+          AND (k.closed_on + interval '12 months')::date <= %(as_of)s AND k.closed_on - k.opened_on >= 8
+          AND c.birth_date + interval '18 years' > k.opened_on
+          AND (k.outcome = 'reunified' OR k.outcome = 'permanency' AND (
+               SELECT p.form_of_care FROM cases_placement p WHERE p.case_id = k.id ORDER BY p.started_on DESC, p.id DESC LIMIT 1
+               ) IN ('guardianship', 'trusteeship', 'kinship'))
+        GROUP BY 1, 2""",
+    "placement_stability": """
+        SELECT region_id, year, count(*) AS children, sum(moves)::bigint AS moves, sum(window_end - opened_on)::bigint AS days_in_care
+        FROM (
+          SELECT c.region_id, EXTRACT(YEAR FROM k.opened_on)::int AS year, k.opened_on, w.window_end,
+            -- a start in a non-permanent form and a return are two moves, even of one placement
+            (SELECT count(*) FILTER (WHERE p.form_of_care NOT IN ('adoption', 'guardianship', 'trusteeship', 'kinship')
+                                       AND p.started_on <= w.window_end)
+                    + count(*) FILTER (WHERE p.end_reason = 'returned' AND p.ended_on <= w.window_end)
+             FROM cases_placement p WHERE p.case_id = k.id) AS moves
+          FROM cases_case k JOIN children_child c ON c.id = k.child_id
+          CROSS JOIN LATERAL (SELECT LEAST((k.opened_on + interval '12 months')::date, COALESCE(k.closed_on, 'infinity'),
+              COALESCE((SELECT min(started_on) FROM cases_placement p WHERE p.case_id = k.id
+                        AND p.form_of_care IN ('adoption', 'guardianship', 'trusteeship', 'kinship')), 'infinity'),
+              %(as_of)s::date) AS window_end) w
+          WHERE k.opened_on <= %(as_of)s) t
+        GROUP BY 1, 2""",
     "permanency_12m": """
         SELECT c.region_id, EXTRACT(YEAR FROM k.opened_on)::int AS year, count(*) AS children,
-          count(*) FILTER (WHERE f.first_started_on <= k.opened_on + interval '12 months'
-             OR (k.outcome = 'reunified' AND k.closed_on <= k.opened_on + interval '12 months')) AS permanent_12m
+          count(*) FILTER (WHERE EXISTS (
+              SELECT 1 FROM cases_placement p WHERE p.case_id = k.id
+                AND p.form_of_care IN ('adoption', 'guardianship', 'trusteeship', 'kinship')
+                AND p.started_on <= (k.opened_on + interval '12 months')::date
+                AND (p.ended_on IS NULL OR p.ended_on > (k.opened_on + interval '12 months')::date
+                     OR p.end_reason IN ('permanency', 'came_of_age', 'reunified')))
+             OR (k.outcome = 'reunified' AND k.closed_on <= (k.opened_on + interval '12 months')::date)) AS permanent_12m
         FROM cases_case k JOIN children_child c ON c.id = k.child_id
-        LEFT JOIN (SELECT case_id, min(started_on) AS first_started_on FROM cases_placement
-                   WHERE form_of_care IN ('adoption', 'guardianship', 'trusteeship', 'kinship')
-                     AND started_on <= %(as_of)s GROUP BY case_id) f ON f.case_id = k.id
-        WHERE k.opened_on <= %(as_of)s::date - interval '12 months' GROUP BY 1, 2""",
+        WHERE (k.opened_on + interval '12 months')::date <= %(as_of)s AND c.birth_date + interval '18 years' > k.opened_on
+          AND (k.closed_on IS NULL OR k.closed_on - k.opened_on >= 8)
+        GROUP BY 1, 2""",
+    "time_to_placement": """
+        SELECT c.region_id, EXTRACT(YEAR FROM k.opened_on)::int AS year, count(*) AS children,
+          count(*) FILTER (WHERE (f.first IS NULL OR f.first > %(as_of)s) AND (k.closed_on IS NULL OR k.closed_on > %(as_of)s)) AS waiting,
+          count(*) FILTER (WHERE (k.opened_on + interval '12 months')::date <= %(as_of)s) AS entered_12m,
+          count(*) FILTER (WHERE (k.opened_on + interval '12 months')::date <= %(as_of)s
+                           AND f.first <= (k.opened_on + interval '12 months')::date) AS placed_12m
+        FROM cases_case k JOIN children_child c ON c.id = k.child_id
+        LEFT JOIN (SELECT case_id, min(started_on) AS first FROM cases_placement GROUP BY case_id) f ON f.case_id = k.id
+        WHERE k.opened_on <= %(as_of)s GROUP BY 1, 2""",
     "median_days_to_placement": """
         SELECT c.region_id, EXTRACT(YEAR FROM p.started_on)::int AS year, count(*) AS placements,
           percentile_cont(0.5) WITHIN GROUP (ORDER BY p.started_on - k.opened_on) AS median_days
@@ -168,7 +203,8 @@ def main() -> None:
         admin_client.force_authenticate(admin)
         analyst_client.force_authenticate(analyst)
         for name in names:
-            query = {"breakdown": "region,year"}
+            # The API's default window for a table by year (the as_of year and the nine before).
+            query = {"breakdown": "region,year", "year_from": str(as_of.year - 9)}
 
             def call(client: APIClient, query=query, name=name) -> dict:
                 response = client.get(f"/api/v1/stats/{name}/", query)
@@ -178,7 +214,7 @@ def main() -> None:
             api_admin = median_ms(lambda: call(admin_client), args.runs)
             api_analyst = median_ms(lambda: call(analyst_client), args.runs)
             raw_ms = median_ms(lambda name=name: raw(name, as_of), args.runs)
-            spec = QuerySpec(indicator=name, breakdown=("region", "year"), as_of=as_of)
+            spec = QuerySpec(indicator=name, breakdown=("region", "year"), as_of=as_of, year_from=as_of.year - 9)
             api_sql = median_ms(lambda name=name, spec=spec: fetch_rows(INDICATORS[name], spec), args.runs)
             reference = raw(name, as_of)
             data = call(admin_client)

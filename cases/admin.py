@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.models import Case, CaseNote, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
+from cases.models import Case, CaseNote, DecisionReview, Placement, SiblingSeparationDecision, StageChange, StageTimeLimit
 
 
 class StageChangeInline(admin.TabularInline):
@@ -82,3 +82,20 @@ class CaseNoteAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Administrators never see sensitive fields; a sensitive note is one (docs/permissions.md).
         return super().get_queryset(request).filter(sensitive=False)
+
+@admin.register(DecisionReview)
+class DecisionReviewAdmin(admin.ModelAdmin):
+    """Read-only: a review is part of the case's history."""
+
+    list_display = ("case", "approved", "actor", "reviewed_at")
+    list_filter = ("approved",)
+    search_fields = ("=case__id", "reason")
+    raw_id_fields = ("case", "family", "actor")
+    date_hierarchy = "reviewed_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -67,6 +67,12 @@ class Case(TimeStampedModel):
     )
     decision_reviewed_at = models.DateTimeField(_("decision reviewed at"), null=True, blank=True)
     decision_review_reason = models.TextField(_("reason given by the supervisor"), blank=True, default="", db_default="")
+    # The child's previous case, closed, that this one follows: a re-entry into care after an exit
+    # (CFSR re-entry is measured through this link). Set by cases.services.open_next_case.
+    follows = models.OneToOneField(
+        "self", verbose_name=_("follows the case"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="followed_by",
+    )
 
     class Meta:
         ordering = ["-stage_entered_at", "id"]
@@ -88,6 +94,7 @@ class Case(TimeStampedModel):
             ),
             # One open path to a family per child.
             models.UniqueConstraint(fields=["child"], condition=~Q(stage="closed"), name="case_one_open_per_child"),
+            models.CheckConstraint(condition=~Q(follows=F("id")), name="case_does_not_follow_itself"),
         ]
         indexes = [
             models.Index(fields=["assigned_worker", "stage"]),
@@ -127,11 +134,41 @@ class StageChange(models.Model):
         return f"{self.from_stage or '∅'} → {self.to_stage}"
 
 
+class DecisionReview(models.Model):
+    """A supervisor's approval or rejection of a case's decision, with who, when and why: an entry
+    of the case's timeline beside its stage changes. Never edited."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="decision_reviews")
+    family = models.ForeignKey(
+        "families.Family", verbose_name=_("family in the decision"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved = models.BooleanField(_("approved"))
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "reviewed_at", "id"]
+        verbose_name = _("decision review")
+        verbose_name_plural = _("decision reviews")
+        constraints = [
+            # A rejection always says why (cases.services.approve_decision asks for it).
+            models.CheckConstraint(condition=Q(approved=True) | ~Q(reason=""), name="decision_rejection_has_reason"),
+        ]
+        indexes = [models.Index(fields=["case", "reviewed_at"])]
+
+    def __str__(self) -> str:
+        return _("Decision review of case %(id)s") % {"id": self.case_id}
+
+
 class EndReason(models.TextChoices):
     PERMANENCY = "permanency", _("permanency achieved (monitoring period over)")
     CAME_OF_AGE = "came_of_age", _("child came of age")
     REUNIFIED = "reunified", _("reunified with birth family")
     TRANSFERRED = "transferred", _("transferred to another placement or region")
+    # A family-to-family move inside one case (cases.services.move_child): the case stays open.
+    MOVED = "moved", _("moved to another family (the case continues)")
     RETURNED = "returned", _("returned to institution")
     DEATH = "death", _("death")
 

@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from access.selectors import cases_visible_to, placements_visible_to
 from accounts.models import User
-from cases.models import Case, CaseNote, Placement, StageChange
+from cases.models import Case, CaseNote, DecisionReview, Placement, StageChange
 
 
 def case_list(*, user: User) -> QuerySet[Case]:
@@ -15,6 +15,7 @@ def case_detail_queryset(*, user: User) -> QuerySet[Case]:
     return case_list(user=user).prefetch_related(
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id")),
         "sibling_separation_decisions",
+        Prefetch("decision_reviews", queryset=DecisionReview.objects.select_related("actor").order_by("reviewed_at", "id")),
     )
 
 

@@ -19,6 +19,7 @@ from cases.models import (
     Case,
     CaseNote,
     CaseOutcome,
+    DecisionReview,
     DecisionStatus,
     EndReason,
     Placement,
@@ -252,7 +253,8 @@ def supervises(user: User, case: Case) -> bool:
 
 @transaction.atomic
 def approve_decision(*, case: Case, actor: User, approve: bool, reason: str = "", expected_version: int | None = None) -> Case:
-    """The supervisor of the case's unit approves or rejects the decision; only then can it be placed."""
+    """The supervisor of the case's unit approves or rejects the decision; only then can it be placed.
+    Writes a DecisionReview row (who, when, why) for the case's timeline; a rejection needs a reason."""
     case = _lock_case(case, expected_version)
     if not supervises(actor, case):
         raise DomainError(_("Only a supervisor of the case's unit can approve or reject a decision."), field="non_field_errors",
@@ -268,7 +270,23 @@ def approve_decision(*, case: Case, actor: User, approve: bool, reason: str = ""
     case.version += 1
     case.full_clean()
     case.save()
+    # The case's timeline keeps every review, not only the last one on the case row.
+    review = DecisionReview(case=case, family_id=case.decision_family_id, approved=approve, reason=reason.strip(), actor=actor,
+                            reviewed_at=case.decision_reviewed_at)
+    review.full_clean()
+    review.save()
     return case
+
+
+def moves_offered(case: Case) -> list[str]:
+    """The stages a case's menu offers: ALLOWED_TRANSITIONS less the moves its guards refuse now
+    (placing before the supervisor approved the decision, e.g. after a rejection). Stage values,
+    in workflow order."""
+    allowed = ALLOWED_TRANSITIONS.get(case.stage, frozenset())
+    refused = set()
+    if case.stage == Stage.DECISION and case.decision_status != DecisionStatus.APPROVED:
+        refused.add(Stage.PLACED)
+    return [s for s in Stage.values if s in allowed and s not in refused]
 
 
 @transaction.atomic
@@ -373,6 +391,9 @@ def end_placement(
         raise DomainError(_("A placement cannot end before it started."), field="ended_on")
     if ended_on > timezone.localdate():
         raise DomainError(_("A placement cannot end in the future."), field="ended_on")
+    if end_reason == EndReason.MOVED:
+        raise DomainError(_("A move to another family is recorded as a move (with the new family), not as an end."),
+                          field="end_reason")
     returned = end_reason == EndReason.RETURNED
     if returned and not return_reason:
         raise DomainError(_("Say why the child was returned to an institution."), field="return_reason")
@@ -409,6 +430,106 @@ def end_placement(
                       % {"reason": placement.get_end_reason_display(), "notes": notes}).strip()
         _record_move(case=case, to_stage=Stage.CLOSED, actor=actor, reason=reason)
     return placement
+
+
+@transaction.atomic
+def move_child(
+    *,
+    placement: Placement,
+    family: Family,
+    moved_on: dt.date,
+    actor: User | None,
+    form_of_care: str | None = None,
+    reason: str = "",
+    decision_document_number: str = "",
+    decision_date: dt.date | None = None,
+) -> Placement:
+    """Move a placed child from one family to another without closing the case: the current
+    placement ends on ``moved_on`` (end reason ``moved``) and a new one starts that day with
+    ``family`` under ``form_of_care`` (default: the case's form of care). The case stays placed;
+    visits of the old placement are cancelled and the new one's scheduled. A placement move in
+    CFSR's placement-stability measure (docs/statistics.md). Raises DomainError when the placement
+    is not active, the date is outside it or in the future, or the family cannot take the child."""
+    from visits.services import cancel_pending_visits, schedule_visits_for_placement
+
+    case = _lock_case(placement.case, None)
+    placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    if placement.ended_on is not None or case.stage != Stage.PLACED:
+        raise DomainError(_("Only a child in an active placement can be moved to another family."), field="non_field_errors")
+    if moved_on < placement.started_on:
+        raise DomainError(_("A move cannot be dated before the current placement started."), field="moved_on")
+    if moved_on > timezone.localdate():
+        raise DomainError(_("A move cannot be dated in the future."), field="moved_on")
+    if family.pk == placement.family_id:
+        raise DomainError(_("The child already lives with this family; choose another family."), field="family")
+    if form_of_care:
+        if form_of_care not in PLACEMENT_FORMS_OF_CARE:
+            raise DomainError(_("Choose a form of care that places the child in a family."), field="form_of_care")
+        case.form_of_care = form_of_care
+    check_family_can_take(family=family, case=case, on=moved_on)
+    check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)
+    separated = _check_siblings(case=case, family=family)
+
+    placement.ended_on = moved_on
+    placement.end_reason = EndReason.MOVED
+    placement.end_notes = reason
+    placement.full_clean()
+    placement.save()
+    cancel_pending_visits(placement=placement)
+    child = Child.objects.select_for_update().get(pk=case.child_id)
+    new = Placement(
+        case=case, child=child, family=family, form_of_care=case.form_of_care, started_on=moved_on,
+        decision_document_number=decision_document_number, decision_date=decision_date,
+        siblings_separated=separated, home_before_id=placement.home_before_id,
+    )
+    new.full_clean()
+    new.save()
+    case.decision_family = family
+    case.version += 1
+    case.full_clean()
+    case.save()
+    StageChange.objects.create(
+        case=case, from_stage=Stage.PLACED, to_stage=Stage.PLACED, actor=actor,
+        reason=(_("Moved to another family. %(reason)s") % {"reason": reason}).strip(),
+    )
+    schedule_visits_for_placement(placement=new)
+    return new
+
+
+@transaction.atomic
+def open_next_case(
+    *,
+    child: Child,
+    actor: User | None,
+    responsible_unit=None,
+    opened_on: dt.date | None = None,
+    reason: str = "",
+) -> Case:
+    """Open a new case for a child whose earlier case is closed (the child came back into care),
+    linked to the case it follows: the link is what CFSR's re-entry measure counts. Raises
+    DomainError when the child still has an open case or the date is in the future or before the
+    previous case closed."""
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    if Case.objects.filter(child=child).exclude(stage=Stage.CLOSED).exists():
+        raise DomainError(_("This child already has an open case."), field="non_field_errors")
+    previous = Case.objects.filter(child=child, stage=Stage.CLOSED).order_by("-closed_on", "-id").first()
+    opened_on = opened_on or timezone.localdate()
+    if opened_on > timezone.localdate():
+        raise DomainError(_("A case cannot be opened in the future."), field="opened_on")
+    if previous is not None and opened_on < previous.closed_on:
+        raise DomainError(_("The new case cannot open before the previous one closed (%(date)s).")
+                          % {"date": previous.closed_on.isoformat()}, field="opened_on")
+    unit = responsible_unit or (previous.responsible_unit if previous else None) or (actor.unit if actor else None)
+    if unit is None:
+        raise DomainError(_("Name the unit responsible for the child's case."), field="responsible_unit")
+    case = Case(child=child, responsible_unit=unit, stage=Stage.REGISTERED, opened_on=opened_on, follows=previous,
+                assigned_worker=actor if actor is not None and actor.is_social_worker else None)
+    case.full_clean()
+    case.save()
+    StageChange.objects.create(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor,
+                               reason=reason or _("Back in care: a new case follows the closed one."),
+                               changed_at=case.stage_entered_at)
+    return case
 
 
 @transaction.atomic

@@ -23,8 +23,19 @@ def _check_database() -> str:
 def _check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process"
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        # The quick start's broker is its database (kombu's SQLAlchemy transport).
+        from kombu import Connection
+
+        try:
+            with Connection(url, connect_timeout=1) as broker:
+                broker.ensure_connection(max_retries=1)
+        except Exception as exc:  # reported, never raised
+            return f"error: {exc.__class__.__name__}"
+        return "ok"
     try:
-        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
     except redis.RedisError as exc:
         return f"error: {exc.__class__.__name__}"
     return "ok"

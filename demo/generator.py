@@ -316,7 +316,13 @@ def iter_tables(
     # Birth dates: the youngest sibling's age at entry; older ones 1-3 years apart.
     in_care_days = T - entry
     cap = np.maximum(0, 17 * 365 - in_care_days - 3 * 365 * (unit_size - 1))
-    age_at_entry = np.floor(rng.beta(1.3, 1.6, size=U) * cap).astype(np.int64)
+    # The history relates DOMAIN's risk factors to returns, so the demo's risk score has something to
+    # find: children of a path with a return came into care older (and so were placed older), were
+    # abused or neglected more often, have more behavioural difficulties (SDQ), and their placements
+    # that broke down had more concerns and missed visits in their last months (see the visits).
+    unit_returned = ((end_reason == E_RET) & used).any(axis=1)
+    age_share = np.where(unit_returned, rng.beta(2.6, 1.2, size=U), rng.beta(1.3, 1.6, size=U))
+    age_at_entry = np.floor(age_share * cap).astype(np.int64)
     unit_birth = entry - age_at_entry
     last_end = np.where(k > 0, end[np.arange(U), np.maximum(k - 1, 0)], NULL)
     came_of_age = (k > 0) & (final == 2) & (closing_reason == E_AGE)
@@ -461,8 +467,10 @@ def iter_tables(
 
     health = _choice(rng, N, [0.60, 0.24, 0.10, 0.06]).astype(np.int64)
     health_note = np.where(health == 0, 0, rng.integers(1, len(names.HEALTH_NOTES), size=N))
-    abuse = rng.random(N) < 0.30
-    sdq = np.where(rng.random(N) < 0.25, NULL, np.minimum(40, rng.gamma(3.0, 4.0, size=N).astype(np.int64) + 3 * abuse))
+    child_returned = unit_returned[unit_of_child]
+    abuse = rng.random(N) < np.where(child_returned, 0.55, 0.25)
+    sdq = np.where(rng.random(N) < 0.25, NULL, np.minimum(
+        40, rng.gamma(3.0, 4.0, size=N).astype(np.int64) + 3 * abuse + 6 * child_returned))
     has_iin = (rng.random(N) >= 0.035) & ~((child_status == 4) & (rng.random(N) < 0.5))
     serials = _unique_serials(rng, child_birth, child_sex)
     iins = make_iins(child_birth, child_sex, serials)
@@ -761,9 +769,11 @@ def iter_tables(
     v_kind = np.where((pl_form[v_p] != ADOPT) & (v_pos > 0) & (v_pos % 4 == 0), 2, 0)
     # Extra visits after a serious finding: within 14 days.
     returned_p = pl_reason[v_p] == E_RET
+    # The last eight months of a placement that broke down: where the concerns gather.
+    before_return = returned_p & (v_planned >= pl_end[v_p] - 240)
     cond_roll = rng.random(V1)
-    serious_p = np.where(returned_p, 0.16, 0.035)
-    some_p = np.where(returned_p, 0.35, 0.15)
+    serious_p = np.where(before_return, 0.40, np.where(returned_p, 0.05, 0.012))
+    some_p = np.where(before_return, 0.35, np.where(returned_p, 0.25, 0.12))
     v_cond = np.where(cond_roll < serious_p, 3, np.where(cond_roll < serious_p + some_p, 2, 1))
     placement_last_day = np.where(pl_end == NULL, T, pl_end)
     extra = (v_cond == 3) & (v_planned + 14 <= placement_last_day[v_p])
@@ -776,7 +786,11 @@ def iter_tables(
     v_p, v_planned, v_kind, v_cond = v_p[order_v], v_planned[order_v], v_kind[order_v], v_cond[order_v]
     V = len(v_p)
     past = v_planned <= T
-    missed = past & (rng.random(V) < 0.04)
+    v_before_return = (pl_reason[v_p] == E_RET) & (v_planned >= pl_end[v_p] - 240)
+    # Visits of the last two weeks are often not written up yet (due and overdue in the demo's inbox);
+    # visits before a return were missed far more often.
+    missed_p = np.where(v_planned > T - 14, 0.35, np.where(v_before_return, 0.30, 0.03))
+    missed = past & (rng.random(V) < missed_p)
     done = past & ~missed
     v_done = np.where(done, np.minimum(T, v_planned + rng.integers(0, 8, size=V)), NULL)
     v_child = c_of_p[v_p]
@@ -784,16 +798,21 @@ def iter_tables(
     v_cond = np.where(done, v_cond, 0)
     v_family_cond = np.where(done, np.where(v_cond >= 2, v_cond - (rng.random(V) < 0.5), 1), 0)
     item_keys = _checklist_keys()
+    # "signs_of_harm" is the one item where yes is the worrying answer: only the last variant says yes.
+    worrying = {"signs_of_harm"}
     checklists = [
         "{}",
-        json.dumps(dict.fromkeys(item_keys, True), ensure_ascii=False),
-        json.dumps({key: i % 3 != 1 for i, key in enumerate(item_keys)}, ensure_ascii=False),
-        json.dumps({key: i % 2 == 0 for i, key in enumerate(item_keys)}, ensure_ascii=False),
+        json.dumps({key: key not in worrying for key in item_keys}, ensure_ascii=False),
+        json.dumps({key: i % 3 != 1 and key not in worrying for i, key in enumerate(item_keys)}, ensure_ascii=False),
+        json.dumps({key: i % 2 == 0 and key not in worrying for i, key in enumerate(item_keys)}, ensure_ascii=False),
+        json.dumps({key: key in worrying or i % 2 == 0 for i, key in enumerate(item_keys)}, ensure_ascii=False),
     ]
     concern_code = np.where(v_cond == 3, 1 + rng.integers(0, len(names.CONCERNS), size=V), 0)
     # Checklist answers exist for visits of the last two years (older reports were on paper);
     # it also spares the national load millions of JSON documents to parse.
     v_checklist = np.where(v_done >= T - CHECKLIST_YEARS * 365, v_cond, 0)
+    # A third of the serious findings before a return noted signs of harm.
+    v_checklist = np.where((v_checklist == 3) & v_before_return & (rng.random(V) < 0.33), 4, v_checklist)
     seen_by_vocab = ["", *structure.worker_labels]
     v_seen_by = np.where(done, 1 + unit_worker_pos[u[v_child]], 0)
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from families.models import Applicant, Family
+from families.models import Applicant, ApprovalDecision, Family
 
 
 class ApplicantInline(admin.TabularInline):
@@ -30,3 +30,20 @@ class ApplicantAdmin(admin.ModelAdmin):
     list_filter = ("sex",)
     search_fields = ("last_name", "first_name", "=iin")
     raw_id_fields = ("family",)
+
+
+@admin.register(ApprovalDecision)
+class ApprovalDecisionAdmin(admin.ModelAdmin):
+    """Read-only: a supervisor's decision on a family is kept as it was made."""
+
+    list_display = ("family", "approved", "decided_by", "decided_at", "approval_expires_on")
+    list_filter = ("approved",)
+    search_fields = ("=family__id", "reason")
+    raw_id_fields = ("family", "decided_by")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -58,6 +59,9 @@ class Family(TimeStampedModel):
     )
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True)
+    # Set when the social worker asks the supervisor to approve the family, cleared by the decision
+    # (families.services.request_approval / decide_approval).
+    approval_requested_at = models.DateTimeField(_("approval requested at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-applied_on", "id"]
@@ -93,6 +97,9 @@ class Family(TimeStampedModel):
             models.Index(fields=["home_study_expires_on"]),
             models.Index(fields=["training_expires_on"]),
             models.Index(fields=["approval_expires_on"]),
+            # The supervisor's page of families waiting for approval.
+            models.Index(fields=["responsible_unit", "approval_requested_at"], condition=Q(approval_requested_at__isnull=False),
+                         name="family_waiting_approval_idx"),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +127,35 @@ class Family(TimeStampedModel):
             ("training_expires_on", self.training_expires_on),
         )
         return [name for name, expires in checks if expires is None or expires < on]
+
+
+class ApprovalDecision(models.Model):
+    """A supervisor's approval or refusal of a family's registration, with the reason. Never edited."""
+
+    family = models.ForeignKey(Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="approval_decisions")
+    approved = models.BooleanField(_("approved"))
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+    # The approval's expiry when approved (the family row keeps the current one).
+    approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["family", "-decided_at", "-id"]
+        verbose_name = _("family approval decision")
+        verbose_name_plural = _("family approval decisions")
+        constraints = [
+            # A refusal always says why.
+            models.CheckConstraint(condition=Q(approved=True) | ~Q(reason=""), name="approval_refusal_has_reason"),
+            models.CheckConstraint(condition=Q(approved=False) | Q(approval_expires_on__isnull=False),
+                                   name="approval_decision_approved_has_expiry"),
+        ]
+        indexes = [models.Index(fields=["family", "decided_at"]), models.Index(fields=["decided_at"])]
+
+    def __str__(self) -> str:
+        return _("Approval decision on family %(id)s") % {"id": self.family_id}
 
 
 class Applicant(TimeStampedModel):

@@ -1,8 +1,10 @@
-"""Registering a prospective family with its one or two applicants, warning of likely duplicates."""
+"""Registering a prospective family with its one or two applicants (warning of likely duplicates), and its
+approval: the social worker asks for it, a supervisor of the family's unit approves or refuses it."""
 
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationalUnit, User
 from core.exceptions import DomainError
-from families.models import Applicant, Family
+from families.models import Applicant, ApprovalDecision, ApprovalStatus, Family
 from registry.duplicates import DuplicateWarning, applicant_duplicates
 
 FAMILY_FIELDS = (
@@ -150,3 +152,86 @@ def update_family(
             gone._history_user = actor
             gone.delete()
     return locked
+def _supervises_family(user: User, family: Family) -> bool:
+    return bool(user.is_supervisor and user.unit_id and family.responsible_unit_id in user.unit.descendant_ids())
+
+
+def _missing_certificates(family: Family, on: dt.date) -> list[str]:
+    labels = {"home_study_expires_on": _("home study"), "training_expires_on": _("training certificate")}
+    return [str(labels[name]) for name in family.expired_documents(on) if name in labels]
+
+
+@transaction.atomic
+def request_approval(*, family: Family, actor: User) -> Family:
+    """The social worker asks the supervisors of the family's unit to approve its registration.
+
+    Raises DomainError when the family is already approved or waiting, or when its home study or
+    training certificate is missing or expired (an approval rests on both; Kazakhstan's rules).
+    """
+    family = Family.objects.select_for_update().get(pk=family.pk)
+    if not (actor.is_social_worker or actor.is_supervisor) or family.pk not in _visible_family_ids(actor, family):
+        raise DomainError(_("Only a social worker or supervisor who sees the family may ask for its approval."),
+                          field="non_field_errors", code="permission_denied")
+    if family.approval_requested_at is not None:
+        raise DomainError(_("The family is already waiting for approval."), field="non_field_errors")
+    if family.approval_status not in (ApprovalStatus.APPLIED, ApprovalStatus.UNDER_ASSESSMENT, ApprovalStatus.SUSPENDED):
+        raise DomainError(_("A family with the status \"%(status)s\" cannot be sent for approval.")
+                          % {"status": family.get_approval_status_display()}, field="non_field_errors")
+    missing = _missing_certificates(family, timezone.localdate())
+    if missing:
+        raise DomainError(_("Record a valid %(documents)s before asking for approval.") % {"documents": ", ".join(missing)},
+                          field="non_field_errors")
+    family.approval_status = ApprovalStatus.UNDER_ASSESSMENT
+    family.approval_requested_at = timezone.now()
+    family.full_clean()
+    family.save(update_fields=["approval_status", "approval_requested_at", "updated_at"])
+    return family
+
+
+def _visible_family_ids(user: User, family: Family) -> set[int]:
+    from access.selectors import families_visible_to
+
+    return set(families_visible_to(user).filter(pk=family.pk).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def decide_approval(
+    *, family: Family, actor: User, approve: bool, reason: str = "", expires_on: dt.date | None = None
+) -> ApprovalDecision:
+    """A supervisor of the family's unit (or a unit above it) approves or refuses a family waiting
+    for approval. An approval lasts ``expires_on`` or settings.FAMILY_APPROVAL_VALID_DAYS; a
+    refusal needs a reason. Writes one ApprovalDecision row (who, when, why) and the family's new
+    status in the same transaction. Raises DomainError naming the field at fault."""
+    family = Family.objects.select_for_update().get(pk=family.pk)
+    if not _supervises_family(actor, family):
+        raise DomainError(_("Only a supervisor of the family's unit can approve or refuse it."), field="non_field_errors",
+                          code="permission_denied")
+    if family.approval_requested_at is None:
+        raise DomainError(_("This family is not waiting for approval."), field="non_field_errors")
+    reason = reason.strip()
+    today = timezone.localdate()
+    now = timezone.now()
+    if approve:
+        missing = _missing_certificates(family, today)
+        if missing:
+            raise DomainError(_("The family's %(documents)s is missing or expired; it cannot be approved.")
+                              % {"documents": ", ".join(missing)}, field="non_field_errors")
+        expires_on = expires_on or today + dt.timedelta(days=settings.FAMILY_APPROVAL_VALID_DAYS)
+        if expires_on <= today:
+            raise DomainError(_("The approval must expire after today."), field="expires_on")
+        family.approval_status = ApprovalStatus.APPROVED
+        family.approved_on = today
+        family.approval_expires_on = expires_on
+    else:
+        if not reason:
+            raise DomainError(_("Say why the family is refused."), field="reason")
+        family.approval_status = ApprovalStatus.REJECTED
+        expires_on = None
+    family.approval_requested_at = None
+    family.full_clean()
+    family.save()
+    decision = ApprovalDecision(family=family, approved=approve, reason=reason, decided_by=actor, decided_at=now,
+                                approval_expires_on=expires_on)
+    decision.full_clean()
+    decision.save()
+    return decision

@@ -28,6 +28,12 @@ class Factor(models.TextChoices):
     MISSED_VISITS = "missed_visits", _("missed follow-up visits")  # threshold: days overdue; per visit, up to cap
     LAST_VISIT_SOME_CONCERNS = "last_visit_some_concerns", _("concerns at the last visit")
     LAST_VISIT_SERIOUS_CONCERNS = "last_visit_serious_concerns", _("serious concerns at the last visit")
+    # Safeguarding findings of the last visit: each sets the band to high by itself (``sets_high``).
+    LAST_VISIT_SERIOUS_CONCERNS_BOTH = (
+        "last_visit_serious_concerns_both", _("serious concerns about both the child and the family at the last visit")
+    )
+    LAST_VISIT_CHILD_NOT_SEEN = "last_visit_child_not_seen", _("child not seen at the last visit")
+    LAST_VISIT_SIGNS_OF_HARM = "last_visit_signs_of_harm", _("signs of harm at the last visit")
 
 
 class Band(models.TextChoices):
@@ -46,6 +52,10 @@ class RiskFactorWeight(TimeStampedModel):
     )
     cap = models.PositiveSmallIntegerField(_("counted at most"), default=1, help_text=_("For counted factors: how many count."))
     enabled = models.BooleanField(_("enabled"), default=True)
+    sets_high = models.BooleanField(
+        _("sets the band to high"), default=False,
+        help_text=_("A safeguarding finding: when present, the placement is high risk whatever its score."),
+    )
 
     class Meta:
         ordering = ["factor"]

@@ -34,6 +34,7 @@ def _weights() -> dict[str, object]:
         params[f"w_{factor}"] = row.weight if row and row.enabled else 0
         params[f"t_{factor}"] = row.threshold if row and row.threshold is not None else 0
         params[f"c_{factor}"] = row.cap if row else 1
+    params["sets_high"] = [f for f, row in rows.items() if row.enabled and row.weight > 0 and row.sets_high]
     return params
 
 
@@ -64,18 +65,28 @@ FACTOR_EXPRESSIONS = [
     _factor("carer_not_trained", "i.untrained", "%(w_carer_not_trained)s", "''"),
     _factor("family_events", "i.events > 0", "%(w_family_events)s * least(i.events, %(c_family_events)s)", "i.events"),
     _factor("missed_visits", "i.missed > 0", "%(w_missed_visits)s * least(i.missed, %(c_missed_visits)s)", "i.missed"),
-    _factor("last_visit_serious_concerns", "'serious_concerns' IN (i.child_condition, i.family_condition)",
+    _factor("last_visit_serious_concerns_both",
+            "i.child_condition = 'serious_concerns' AND i.family_condition = 'serious_concerns'",
+            "%(w_last_visit_serious_concerns_both)s", "i.last_visit_on"),
+    _factor("last_visit_serious_concerns",
+            "'serious_concerns' IN (i.child_condition, i.family_condition) AND NOT (%(w_last_visit_serious_concerns_both)s > 0 "
+            "AND i.child_condition = 'serious_concerns' AND i.family_condition = 'serious_concerns')",
             "%(w_last_visit_serious_concerns)s", "i.last_visit_on"),
+    _factor("last_visit_child_not_seen", "i.last_visit_on IS NOT NULL AND NOT i.child_seen",
+            "%(w_last_visit_child_not_seen)s", "i.last_visit_on"),
+    _factor("last_visit_signs_of_harm", "coalesce((i.checklist ->> 'signs_of_harm')::boolean, false)",
+            "%(w_last_visit_signs_of_harm)s", "i.last_visit_on"),
     _factor("last_visit_some_concerns",
             "'some_concerns' IN (i.child_condition, i.family_condition) AND NOT "
             "(%(w_last_visit_serious_concerns)s > 0 AND 'serious_concerns' IN (i.child_condition, i.family_condition))",
             "%(w_last_visit_some_concerns)s", "i.last_visit_on"),
 ]
 
-SCORE_SQL = """
--- MATERIALIZED: each input is computed once per placement, not once per reference in the CASEs.
-WITH inputs AS MATERIALIZED (
-    SELECT p.id, p.form_of_care, p.siblings_separated,
+# The inputs of every factor for placements at a date: ``{as_of}`` is that date (a parameter, or a
+# column of the history's points), ``{source}`` the rows scored, ``{extra}`` columns carried along. Used by the current score and by the
+# history (score_history), so the two read the same facts the same way.
+INPUTS_SQL = """
+    SELECT {extra} p.id, p.form_of_care, p.siblings_separated,
            extract(year FROM age(p.started_on, c.birth_date))::int AS age_at_start,
            c.sdq_total_difficulties AS sdq,
            c.abuse_or_neglect_history AS abuse,
@@ -87,32 +98,44 @@ WITH inputs AS MATERIALIZED (
              WHERE e.child_id = p.child_id AND e.id <> p.id AND e.end_reason = 'returned'
                AND e.ended_on <= p.started_on)::int AS breakdowns,
            (SELECT count(*) FROM risk_familyevent fe
-             WHERE fe.family_id = p.family_id AND fe.occurred_on <= %(today)s
-               AND fe.occurred_on > %(today)s::date - %(t_family_events)s)::int AS events,
+             WHERE fe.family_id = p.family_id AND fe.occurred_on <= {as_of}
+               AND fe.occurred_on > {as_of} - %(t_family_events)s)::int AS events,
            (SELECT count(*) FROM visits_visit mv
-             WHERE mv.placement_id = p.id AND mv.done_on IS NULL
-               AND mv.planned_on < %(today)s::date - %(t_missed_visits)s)::int AS missed,
-           lv.child_condition, lv.family_condition, lv.done_on AS last_visit_on
-    FROM cases_placement p
+             WHERE mv.placement_id = p.id AND (mv.done_on IS NULL OR mv.done_on > {as_of})
+               AND mv.planned_on < {as_of} - %(t_missed_visits)s)::int AS missed,
+           lv.child_condition, lv.family_condition, lv.child_seen, lv.checklist, lv.done_on AS last_visit_on
+    FROM {source}
     JOIN children_child c ON c.id = p.child_id
     JOIN families_family f ON f.id = p.family_id
     LEFT JOIN LATERAL (
-        SELECT v.child_condition, v.family_condition, v.done_on FROM visits_visit v
-        WHERE v.placement_id = p.id AND v.done_on IS NOT NULL
+        SELECT v.child_condition, v.family_condition, v.child_seen, v.checklist, v.done_on FROM visits_visit v
+        WHERE v.placement_id = p.id AND v.done_on IS NOT NULL AND v.done_on <= {as_of}
         ORDER BY v.done_on DESC, v.id DESC LIMIT 1
     ) lv ON true
-    WHERE p.ended_on IS NULL {placement_filter}
-), scored AS MATERIALIZED (
-    SELECT i.id, i.last_visit_on, f.factors,
-           (SELECT coalesce(sum((x ->> 'contribution')::int), 0) FROM jsonb_array_elements(f.factors) x)::int AS score
+"""
+
+# Sum of the contributions, and whether a factor that sets the band to high is present.
+SCORED_SQL = """
+    SELECT i.*, f.factors,
+           (SELECT coalesce(sum((x ->> 'contribution')::int), 0) FROM jsonb_array_elements(f.factors) x)::int AS score,
+           EXISTS (SELECT 1 FROM jsonb_array_elements(f.factors) x WHERE x ->> 'factor' = ANY(%(sets_high)s::text[])) AS forced
     FROM inputs i
     CROSS JOIN LATERAL (
         SELECT coalesce(jsonb_agg(x ORDER BY (x ->> 'contribution')::int DESC, x ->> 'factor'), '[]'::jsonb) AS factors
         FROM unnest(ARRAY[{factor_expressions}]::jsonb[]) AS x WHERE x IS NOT NULL
     ) f
-), banded AS (
-    SELECT s.id, s.score, s.factors, s.last_visit_on,
-           CASE WHEN s.score >= %(high_from)s THEN 'high' WHEN s.score >= %(medium_from)s THEN 'medium' ELSE 'low' END AS band
+"""
+
+BAND_SQL = "CASE WHEN s.forced OR s.score >= %(high_from)s THEN 'high' WHEN s.score >= %(medium_from)s THEN 'medium' ELSE 'low' END"
+
+SCORE_SQL = """
+-- MATERIALIZED: each input is computed once per placement, not once per reference in the CASEs.
+WITH inputs AS MATERIALIZED (
+""" + INPUTS_SQL.format(extra="", as_of="%(today)s::date", source="cases_placement p") + """
+    WHERE p.ended_on IS NULL {placement_filter}
+), scored AS MATERIALIZED (
+""" + SCORED_SQL + """), banded AS (
+    SELECT s.id, s.score, s.factors, s.last_visit_on, """ + BAND_SQL + """ AS band
     FROM scored s
 ), previous AS (
     SELECT r.placement_id, r.band, r.score FROM risk_placementrisk r WHERE r.placement_id IN (SELECT id FROM banded)
@@ -168,3 +191,44 @@ def score_placements(
         # Django's connection hands jsonb back as text (JSONField parses it itself).
         return [ScoreChange(pid, score, band, previous, json.loads(factors) if isinstance(factors, str) else factors)
                 for pid, score, band, previous, factors in cursor.fetchall()]
+
+
+HISTORY_SQL = """
+-- The points of a placement's history not assessed yet: its start, and each visit done.
+WITH points AS MATERIALIZED (
+    SELECT p.id AS placement_id, p.started_on AS as_of, 'placement_start' AS reason, NULL::bigint AS visit_id
+    FROM cases_placement p
+    WHERE NOT EXISTS (SELECT 1 FROM risk_riskassessment r WHERE r.placement_id = p.id AND r.reason = 'placement_start')
+    UNION ALL
+    SELECT v.placement_id, v.done_on, 'visit', v.id
+    FROM visits_visit v
+    WHERE v.done_on IS NOT NULL AND NOT EXISTS (SELECT 1 FROM risk_riskassessment r WHERE r.visit_id = v.id)
+), inputs AS MATERIALIZED (
+""" + INPUTS_SQL.format(extra="pt.as_of, pt.reason, pt.visit_id,", as_of="pt.as_of",
+                        source="points pt JOIN cases_placement p ON p.id = pt.placement_id") + """
+), scored AS MATERIALIZED (
+""" + SCORED_SQL + """
+)
+INSERT INTO risk_riskassessment (placement_id, assessed_on, reason, visit_id, score, band, factors, created_at)
+SELECT s.id, s.as_of, s.reason, s.visit_id, s.score, """ + BAND_SQL + """, s.factors, now()
+FROM scored s
+"""
+
+
+def score_history() -> int:
+    """Assess every placement, ended ones too, at the points of its history not assessed yet: its
+    start and each visit done, with the facts as they stood that day (visits done by then, visits
+    missed by then, family events by then; the child's and family's recorded attributes as they are
+    now). Writes RiskAssessment rows only (the current score is ``score_placements``'). Returns the
+    number of rows written.
+
+    For data loaded without its history (the demo, a registry import), so that the calibration
+    report and ``evaluate_risk`` have something to compare with what happened.
+    """
+    policy = RiskPolicy.current()
+    params = {**_weights(), "high_from": policy.high_from, "medium_from": policy.medium_from}
+    sql = HISTORY_SQL.format(factor_expressions=",\n".join(FACTOR_EXPRESSIONS))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+

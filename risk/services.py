@@ -13,7 +13,7 @@ from cases.models import Placement
 from core.exceptions import DomainError
 from families.models import Family
 from risk.models import FamilyEvent, RiskAssessment, RiskPolicy
-from risk.scoring import ScoreChange, score_placements
+from risk.scoring import ScoreChange, score_history, score_placements
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,13 @@ def recompute_all_risks(*, today: dt.date | None = None) -> int:
         if moved:
             act_on_moves_into_high(placement_ids=moved, today=today)
     return len(moved)
+
+
+def record_risk_history() -> int:
+    """Assess every placement at its start and at each visit done, where no assessment exists yet
+    (data loaded without its history). One statement; returns the assessments written."""
+    with transaction.atomic():
+        return score_history()
 
 
 def act_on_moves_into_high(*, placement_ids: list[int], today: dt.date) -> None:

@@ -3,7 +3,7 @@ and by the first release of a noisy table, never by hand."""
 
 from django.contrib import admin
 
-from stats.models import CaseFact, FactsRefresh, FirstPlacementFact, PlacementFact, PrivateRelease
+from stats.models import CaseFact, FactsRefresh, FirstPlacementFact, PlacementFact, PrivacySpend, PrivateRelease, RecordKey
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,3 +50,19 @@ class FirstPlacementFactAdmin(ReadOnlyAdmin):
     list_display = ("case_id", "region_id", "form_of_care", "started_on", "age_band", "days_from_registration")
     list_filter = ("form_of_care", "age_band", "year")
     search_fields = ("=case_id",)
+
+
+@admin.register(PrivacySpend)
+class PrivacySpendAdmin(ReadOnlyAdmin):
+    list_display = ("user", "period", "epsilon", "spent_at")
+    list_filter = ("period",)
+    search_fields = ("user__username",)
+
+
+@admin.register(RecordKey)
+class RecordKeyAdmin(ReadOnlyAdmin):
+    # The keys themselves are not shown: knowing a child's key would let one undo the perturbation
+    # of the cells that child is in (stats.cellkey).
+    list_display = ("child_id",)
+    fields = ("child_id",)
+    search_fields = ("=child_id",)

@@ -29,10 +29,13 @@ def is_sensitive(value: int, k: int) -> bool:
     return 0 < value < k
 
 
-def suppress_line(values: Sequence[int], total: int, k: int) -> tuple[list[bool], bool]:
-    """1-D table: the cells and their published total. Returns (hidden cells, hidden total)."""
-    hidden = [is_sensitive(v, k) for v in values]
-    total_hidden = is_sensitive(total, k)
+def suppress_line(
+    values: Sequence[int], total: int, k: int, *, primary: Sequence[bool] | None = None, total_primary: bool | None = None
+) -> tuple[list[bool], bool]:
+    """1-D table: the cells and their published total. Returns (hidden cells, hidden total).
+    ``primary``/``total_primary``: the cells hidden on their own, when not simply 1..k-1."""
+    hidden = list(primary) if primary is not None else [is_sensitive(v, k) for v in values]
+    total_hidden = total_primary if total_primary is not None else is_sensitive(total, k)
     while sum(hidden) + total_hidden == 1:
         # Exactly one unknown in "cells = total": hide the smallest other term as its complement.
         candidates = [(v == 0, v, i) for i, v in enumerate(values) if not hidden[i]]
@@ -50,12 +53,13 @@ def extend(cells: Grid) -> Grid:
     return [*rows, columns]
 
 
-def suppress_table(cells: Grid, k: int) -> Mask:
+def suppress_table(cells: Grid, k: int, *, primary: Mask | None = None) -> Mask:
     """2-D table with margins. Returns the hidden mask of the extended table (see ``extend``):
     ``mask[i][j]`` for cells, ``mask[i][-1]`` row totals, ``mask[-1][j]`` column totals,
-    ``mask[-1][-1]`` the grand total."""
+    ``mask[-1][-1]`` the grand total. ``primary``: the extended table's cells hidden on their own,
+    when not simply 1..k-1."""
     table = extend(cells)
-    mask = [[is_sensitive(v, k) for v in row] for row in table]
+    mask = [list(row) for row in primary] if primary is not None else [[is_sensitive(v, k) for v in row] for row in table]
     while True:
         changed = _fill_single_lines(table, mask)
         for i, j in find_bridges(mask):

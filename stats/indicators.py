@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from stats.dimensions import NO_FAMILY_PLACEMENT
@@ -39,6 +40,24 @@ class Measure:
     # For a median: the per-row whole-number value (a Source value) it is the median of. With a
     # breakdown the database computes it from a histogram of that value per group (see build_sql).
     median_of: str = ""
+    # A count's cell key: the sum of its records' keys (stats.cellkey), weighted like the count.
+    # Derived from ``sql`` when it is a count(*).
+    key_sql: str = ""
+    # Under differential privacy: the SQL with each record's value clamped, and that bound.
+    dp_sql: str = ""
+    max_per_record: int = 1
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}__key"
+
+    @property
+    def key_expression(self) -> str:
+        if self.key_sql:
+            return self.key_sql
+        if self.sql.startswith("count(*)"):
+            return "sum(rk)" + self.sql[len("count(*)"):]
+        raise ValueError(f"{self.name}: a count measure needs key_sql")
 
 
 @dataclass(frozen=True)
@@ -67,15 +86,27 @@ class QuerySpec:
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Filled from the caller's role, never from the query string.
     scope_regions: tuple[int, ...] | None = None
+    # Differential privacy: at most this many records of one child are counted (None: all).
+    records_per_child: int | None = None
 
     def uses(self, dimension: str) -> bool:
         return dimension in self.breakdown or dimension in self.categories
 
+    @property
+    def by_period(self) -> bool:
+        return "year" in self.breakdown or "quarter" in self.breakdown
+
     def snapshot_dates(self) -> list[dt.date]:
-        """Dates of a stock indicator: the as-of date, or the end of each year/quarter up to it."""
-        if "year" not in self.breakdown and "quarter" not in self.breakdown:
-            return [self.as_of]
-        first = self.year_from if self.year_from is not None else self.as_of.year - 9
+        """Dates of a stock indicator. Broken down by year or quarter: the last day of each year or
+        quarter from year_from to year_to (the as_of date for the current one). Otherwise one date:
+        31 December of the year asked for (year_from or year_to; stats.params refuses two different
+        years), else the as_of date. A year after as_of has no date (an empty table, zeros)."""
+        if not self.by_period:
+            year = self.year_to if self.year_to is not None else self.year_from
+            if year is None:
+                return [self.as_of]
+            return [min(dt.date(year, 12, 31), self.as_of)] if year <= self.as_of.year else []
+        first = self.year_from if self.year_from is not None else self.as_of.year - DEFAULT_YEARS + 1
         last = self.year_to if self.year_to is not None else self.as_of.year
         starts_per_year = (1, 4, 7, 10) if "quarter" in self.breakdown else (1,)
         dates = []
@@ -90,6 +121,11 @@ class QuerySpec:
         return dates
 
 
+# Years a table broken down by year or quarter shows when the request names no year_from: a fixed
+# window ending at the as_of year, so that the table's shape never depends on the data.
+DEFAULT_YEARS = 10
+
+
 @dataclass(frozen=True)
 class Indicator:
     name: str
@@ -98,6 +134,8 @@ class Indicator:
     breakdowns: tuple[str, ...]
     measures: tuple[Measure, ...]
     source: Callable[[QuerySpec], Source]
+    # A stock (children on a date) is not added up across dates: no total over years or quarters.
+    stock: bool = False
 
     @property
     def filters(self) -> tuple[str, ...]:
@@ -126,6 +164,23 @@ FIRST_PLACEMENTS = "stats_firstplacementfact c"
 # --- sources -------------------------------------------------------------------------------------
 
 
+def within(months: int, start: str, end: str) -> str:
+    """``end`` falls no later than ``months`` calendar months after ``start`` (PostgreSQL month
+    arithmetic: 2024-02-29 + 12 months = 2025-02-28). The one rule for every window, so that "observed
+    for N months" and "happened within N months" agree on leap days and month ends."""
+    return f"({end} <= ({start} + interval '{months} months')::date)"
+
+
+def observed(months: int, start: str) -> str:
+    """``start`` + N months is on or before the as_of date: the whole window has been observed."""
+    return f"(({start} + interval '{months} months')::date <= %(as_of)s)"
+
+
+# CFSR's exclusions for the entry cohorts: children entering at 18 or older, stays under 8 days.
+ENTRY_AGE_UNDER_18 = "(c.birth_date + interval '18 years' > c.opened_on)"
+STAY_8_DAYS = "(c.closed_on IS NULL OR c.closed_on - c.opened_on >= 8)"
+
+
 def children_in_care_source(spec: QuerySpec) -> Source:
     from_sql = f"{CASES} CROSS JOIN unnest(%(snapshots)s::date[]) AS s(d)"
     dimensions = {}
@@ -146,7 +201,18 @@ def children_in_care_source(spec: QuerySpec) -> Source:
 
 
 def entries_source(spec: QuerySpec) -> Source:
-    return Source(from_sql=CASES, where=["c.opened_on <= %(as_of)s"], event="c.opened_on")
+    # A case opened, or a child returned from a family to an institution: both bring a child into
+    # institutional care on that date.
+    from_sql = (
+        "(SELECT case_id, child_id, record_key, region_id, sex, birth_date, opened_on AS entered_on, false AS is_return"
+        " FROM stats_casefact UNION ALL"
+        " SELECT case_id, child_id, record_key, region_id, sex, birth_date, ended_on, true FROM stats_placementfact"
+        " WHERE end_reason = 'returned') c"
+    )
+    return Source(
+        from_sql=from_sql, where=["c.entered_on <= %(as_of)s"], event="c.entered_on",
+        values={"is_return": "c.is_return"},
+    )
 
 
 def exits_source(spec: QuerySpec) -> Source:
@@ -176,10 +242,7 @@ def placements_ended_source(spec: QuerySpec) -> Source:
 
 def return_rate_source(spec: QuerySpec) -> Source:
     def returned_within(months: int) -> str:
-        return (
-            f"(c.started_on <= %(as_of)s::date - interval '{months} months' AND c.end_reason = 'returned'"
-            f" AND c.ended_on <= %(as_of)s AND c.ended_on <= c.started_on + interval '{months} months')"
-        )
+        return f"({observed(months, 'c.started_on')} AND c.end_reason = 'returned' AND {within(months, 'c.started_on', 'c.ended_on')})"
 
     return Source(
         from_sql=PLACEMENTS,
@@ -187,26 +250,50 @@ def return_rate_source(spec: QuerySpec) -> Source:
         event="c.started_on",
         dimensions={"form_of_care": "c.form_of_care"},
         values={
-            "observed_12m": "(c.started_on <= %(as_of)s::date - interval '12 months')",
-            "observed_24m": "(c.started_on <= %(as_of)s::date - interval '24 months')",
+            "observed_12m": observed(12, "c.started_on"),
+            "observed_24m": observed(24, "c.started_on"),
             "returned_12m": returned_within(12),
             "returned_24m": returned_within(24),
         },
     )
 
 
+def reentry_source(spec: QuerySpec) -> Source:
+    exited = (
+        f"(({within(12, 'c.opened_on', 'c.closed_on')}"
+        " AND (c.outcome = 'reunified' OR c.outcome = 'permanency' AND c.last_form_of_care = ANY(%(reentry_forms)s)))"
+        f" AND {observed(12, 'c.closed_on')} AND {STAY_8_DAYS} AND {ENTRY_AGE_UNDER_18})"
+    )
+    return Source(
+        from_sql=CASES,
+        where=["c.opened_on <= %(as_of)s", "c.closed_on IS NOT NULL"],
+        event="c.opened_on",
+        values={"exited": exited, "reentered": f"({exited} AND {within(12, 'c.closed_on', 'c.reentered_on')})"},
+        params={"reentry_forms": list(settings.STATS_REENTRY_EXIT_FORMS_OF_CARE)},
+    )
+
+
+# The end of a case's 12-month stability window: 12 months after entry, or earlier when the case
+# closed, the child reached a permanent placement, or the as_of date came first.
+STABILITY_WINDOW_END = (
+    "LEAST((c.opened_on + interval '12 months')::date, COALESCE(c.closed_on, 'infinity'::date),"
+    " COALESCE(c.first_permanent_on, 'infinity'::date), %(as_of)s::date)"
+)
+
+
 def placement_stability_source(spec: QuerySpec) -> Source:
+    end = STABILITY_WINDOW_END
     return Source(
         from_sql=CASES,
         where=["c.opened_on <= %(as_of)s"],
         event="c.opened_on",
         values={
-            # Moves up to the as_of date: all of them unless the last one is later (a past as_of).
+            # All the case's moves unless the last one falls after the window (then count them).
             "moves": (
-                "(CASE WHEN c.last_move_on IS NULL OR c.last_move_on <= %(as_of)s THEN c.moves"
-                " ELSE (SELECT count(*) FROM unnest(c.move_dates) AS m(d) WHERE m.d <= %(as_of)s) END)"
+                f"(CASE WHEN c.moves = 0 OR c.last_move_on <= {end} THEN c.moves"
+                f" ELSE (SELECT count(*) FROM unnest(c.move_dates) AS m(d) WHERE m.d <= {end}) END)"
             ),
-            "days": "(LEAST(COALESCE(c.closed_on, %(as_of)s), %(as_of)s) - c.opened_on)",
+            "days": f"({end} - c.opened_on)",
         },
     )
 
@@ -214,17 +301,32 @@ def placement_stability_source(spec: QuerySpec) -> Source:
 def permanency_source(spec: QuerySpec) -> Source:
     return Source(
         from_sql=CASES,
-        # Only children observed for a full 12 months since entry (so a start within 12 months of
-        # entry is also on or before as_of).
-        where=["c.opened_on <= %(as_of)s::date - interval '12 months'"],
+        # Children observed for the full 12 months since entry, with CFSR's exclusions.
+        where=["c.opened_on <= %(as_of)s", observed(12, "c.opened_on"), ENTRY_AGE_UNDER_18, STAY_8_DAYS],
         event="c.opened_on",
         values={
             "permanent": (
-                "(c.first_permanent_on <= c.opened_on + interval '12 months'"
-                " OR (c.outcome = 'reunified' AND c.closed_on <= c.opened_on + interval '12 months'))"
+                f"(c.permanent_12m OR (c.outcome = 'reunified' AND {within(12, 'c.opened_on', 'c.closed_on')}))"
             ),
         },
     )
+
+
+def time_to_placement_source(spec: QuerySpec) -> Source:
+    placed_by = "c.first_placement_on IS NOT NULL AND " + "{}"
+    values = {
+        "waiting": (
+            "((c.first_placement_on IS NULL OR c.first_placement_on > %(as_of)s)"
+            " AND (c.closed_on IS NULL OR c.closed_on > %(as_of)s))"
+        ),
+    }
+    for months in (3, 6, 12):
+        values[f"entered_{months}m"] = observed(months, "c.opened_on")
+        values[f"placed_{months}m"] = (
+            f"({observed(months, 'c.opened_on')} AND "
+            + placed_by.format(within(months, "c.opened_on", "c.first_placement_on")) + ")"
+        )
+    return Source(from_sql=CASES, where=["c.opened_on <= %(as_of)s"], event="c.opened_on", values=values)
 
 
 def median_days_source(spec: QuerySpec) -> Source:
@@ -240,6 +342,14 @@ def median_days_source(spec: QuerySpec) -> Source:
     )
 
 
+def _count(name: str, label, where: str = "") -> Measure:
+    return Measure(name, label, "count", sql="count(*)" + (f" FILTER (WHERE {where})" if where else ""))
+
+
+def _rate(name: str, label, numerator: str, denominator: str, per: int = 100) -> Measure:
+    return Measure(name, label, "rate", numerator=numerator, denominator=denominator, per=per)
+
+
 # --- the registry --------------------------------------------------------------------------------
 
 INDICATORS: dict[str, Indicator] = {
@@ -250,23 +360,30 @@ INDICATORS: dict[str, Indicator] = {
             title=_("Children in care at a date"),
             definition=_(
                 "Children whose case is open on the date (opened on or before it and not closed by it): living in a "
-                "children's home or in a family placement still under follow-up. Counted on the as_of date, or, when "
-                "broken down by year or quarter, on the last day of each year or quarter (the as_of date for the current "
-                "one). Form of care is the family placement the child lived in on that date, or 'none'. Age at that date."
+                "children's home or in a family placement still under follow-up. Counted on the as_of date; with a year "
+                "filter, on 31 December of that year; broken down by year or quarter, on the last day of each year or "
+                "quarter (the as_of date for the current one), with no total across dates (a child in care for several "
+                "years would be counted once a year). Form of care is the family placement the child lived in on that "
+                "date, or 'none'. Age at that date."
             ),
             breakdowns=(*COMMON, "form_of_care"),
-            measures=(Measure("children", _("children in care"), "count", sql="count(*)"),),
+            measures=(_count("children", _("children in care")),),
             source=children_in_care_source,
+            stock=True,
         ),
         Indicator(
             name="entries",
             title=_("Entries into care"),
             definition=_(
-                "Cases opened in the period: a child registered as without parental care, or a child's path re-opened. "
-                "Year, quarter and age band refer to the date the case was opened."
+                "Children coming into institutional care in the period: a case opened (a child registered as without "
+                "parental care, or back in care after an earlier case closed) or a child returned from a family to an "
+                "institution. Year, quarter and age band refer to the date of entry."
             ),
             breakdowns=COMMON,
-            measures=(Measure("entries", _("entries into care"), "count", sql="count(*)"),),
+            measures=(
+                _count("entries", _("entries into care")),
+                _count("returns", _("of which returns from a family"), "is_return"),
+            ),
             source=entries_source,
         ),
         Indicator(
@@ -277,17 +394,18 @@ INDICATORS: dict[str, Indicator] = {
                 "death). Year, quarter and age band refer to the closing date."
             ),
             breakdowns=(*COMMON, "outcome"),
-            measures=(Measure("exits", _("exits from care"), "count", sql="count(*)"),),
+            measures=(_count("exits", _("exits from care")),),
             source=exits_source,
         ),
         Indicator(
             name="placements_started",
             title=_("Placements started"),
             definition=_(
-                "Placements of a child in a family that started in the period, by form of care. Age at the start."
+                "Placements of a child in a family that started in the period, by form of care (a move to another "
+                "family is a new placement). Age at the start."
             ),
             breakdowns=(*COMMON, "form_of_care"),
-            measures=(Measure("placements", _("placements started"), "count", sql="count(*)"),),
+            measures=(_count("placements", _("placements started")),),
             source=placements_started_source,
         ),
         Indicator(
@@ -295,57 +413,74 @@ INDICATORS: dict[str, Indicator] = {
             title=_("Placements ended, by reason"),
             definition=_(
                 "Placements that ended in the period, by the reason they ended (permanency, came of age, reunified, "
-                "transferred, returned to an institution, death) and form of care. Age at the end."
+                "transferred, moved to another family, returned to an institution, death) and form of care. Age at the "
+                "end."
             ),
             breakdowns=(*COMMON, "form_of_care", "end_reason"),
-            measures=(Measure("placements", _("placements ended"), "count", sql="count(*)"),),
+            measures=(_count("placements", _("placements ended")),),
             source=placements_ended_source,
         ),
         Indicator(
             name="return_rate",
-            title=_("Returns to an institution (secondary orphanhood) within 12 and 24 months"),
+            title=_("Placements ended by a return within 12/24 months (secondary orphanhood)"),
             definition=_(
-                "Of the placements that started in the period, the share that ended with the child returned to an "
-                "institution within 12 (24) months of the start. Only placements started at least 12 (24) months before "
-                "the as_of date are counted, so every placement counted was observed for the whole window. Year, quarter "
-                "and age band refer to the placement start. Rates in per cent."
+                "This project's placement-breakdown measure, not CFSR re-entry: of the placements that started in the "
+                "period, the share that ended with the child returned to an institution within 12 (24) months of the "
+                "start. Only placements whose start plus 12 (24) months is on or before the as_of date are counted, so "
+                "every placement counted was observed for the whole window. Year, quarter and age band refer to the "
+                "placement start. Rates in per cent."
             ),
             breakdowns=(*COMMON, "form_of_care"),
             measures=(
-                Measure("placements_12m", _("placements observed 12 months"), "count", sql="count(*) FILTER (WHERE observed_12m)"),
-                Measure("returned_12m", _("returned within 12 months"), "count", sql="count(*) FILTER (WHERE returned_12m)"),
-                Measure(
-                    "return_rate_12m", _("return rate within 12 months, %"), "rate",
-                    numerator="returned_12m", denominator="placements_12m", per=100,
-                ),
-                Measure("placements_24m", _("placements observed 24 months"), "count", sql="count(*) FILTER (WHERE observed_24m)"),
-                Measure("returned_24m", _("returned within 24 months"), "count", sql="count(*) FILTER (WHERE returned_24m)"),
-                Measure(
-                    "return_rate_24m", _("return rate within 24 months, %"), "rate",
-                    numerator="returned_24m", denominator="placements_24m", per=100,
-                ),
+                _count("placements_12m", _("placements observed 12 months"), "observed_12m"),
+                _count("returned_12m", _("ended by a return within 12 months"), "returned_12m"),
+                _rate("return_rate_12m", _("placements ended by a return within 12 months, %"), "returned_12m", "placements_12m"),
+                _count("placements_24m", _("placements observed 24 months"), "observed_24m"),
+                _count("returned_24m", _("ended by a return within 24 months"), "returned_24m"),
+                _rate("return_rate_24m", _("placements ended by a return within 24 months, %"), "returned_24m", "placements_24m"),
             ),
             source=return_rate_source,
+        ),
+        Indicator(
+            name="reentry_12m",
+            title=_("Re-entry into care within 12 months (CFSR)"),
+            definition=_(
+                "Of the children whose case opened in the period and closed within 12 months of entry with the child "
+                "reunified with the birth family or from a placement in guardianship, trusteeship or kinship care "
+                "(setting STATS_REENTRY_EXIT_FORMS_OF_CARE; adoption is not counted, as in CFSR), the share who came back "
+                "into care (a new case following the closed one) within 12 months of the exit. Only exits whose 12 "
+                "months are over by the as_of date; children entering at 18 or older and stays under 8 days are left "
+                "out. Year, quarter and age band refer to the entry. Rate in per cent."
+            ),
+            breakdowns=COMMON,
+            measures=(
+                _count("exits_12m", _("exits within 12 months of entry"), "exited"),
+                _count("reentered_12m", _("re-entered within 12 months of the exit"), "reentered"),
+                _rate("reentry_rate_12m", _("re-entry within 12 months, %"), "reentered_12m", "exits_12m"),
+            ),
+            source=reentry_source,
         ),
         Indicator(
             name="placement_stability",
             title=_("Placement stability: moves per 1,000 days in care"),
             definition=_(
-                "For children whose case opened in the period: placement moves per 1,000 days in care. A move is a "
-                "placement that ended with a return to an institution or a transfer to another placement (setting "
-                "STATS_PLACEMENT_MOVE_END_REASONS, applied at each snapshot refresh) up to the as_of date; days in care "
-                "run from the case opening to its "
-                "closing or the as_of date. Year, quarter and age band refer to the case opening."
+                "For children whose case opened in the period: placement moves per 1,000 days in care during the 12 "
+                "months after entry (CFSR). Days in care run from entry to the earliest of 12 months later, the case's "
+                "closing, the start of the first placement in a permanent form of care (setting "
+                "STATS_PERMANENT_FORMS_OF_CARE: follow-up in a permanent family is not care) and the as_of date. A move "
+                "is a start of a placement in another form of care (the move into the first family counts; so does a "
+                "move from one family to another) or a return from a family to an institution, within those days. Year, "
+                "quarter and age band refer to the entry."
             ),
             breakdowns=COMMON,
             measures=(
-                Measure("children", _("children who entered care"), "count", sql="count(*)"),
-                Measure("moves", _("placement moves"), "count", sql="sum(moves)::bigint"),
-                Measure("days_in_care", _("days in care"), "sum", sql="sum(days)::bigint", base="children"),
+                _count("children", _("children who entered care")),
                 Measure(
-                    "moves_per_1000_days", _("moves per 1,000 days in care"), "rate",
-                    numerator="moves", denominator="days_in_care", per=1000,
+                    "moves", _("placement moves"), "count", sql="sum(moves)::bigint", key_sql="sum(rk * moves)::bigint",
+                    dp_sql="sum(LEAST(moves, 3))::bigint", max_per_record=3,
                 ),
+                Measure("days_in_care", _("days in care"), "sum", sql="sum(days)::bigint", base="children"),
+                _rate("moves_per_1000_days", _("moves per 1,000 days in care"), "moves", "days_in_care", per=1000),
             ),
             source=placement_stability_source,
         ),
@@ -354,21 +489,45 @@ INDICATORS: dict[str, Indicator] = {
             title=_("Permanency within 12 months of entry"),
             definition=_(
                 "Of the children whose case opened in the period (and at least 12 months before the as_of date), the share "
-                "who within 12 months of entry started a placement in a permanent form of care (adoption, guardianship, "
-                "trusteeship, kinship care; setting STATS_PERMANENT_FORMS_OF_CARE, applied at each snapshot refresh) or were "
-                "reunified with their birth "
-                "family. Year, quarter and age band refer to the entry. Rate in per cent."
+                "who within 12 months of entry were reunified with their birth family or started a placement in a "
+                "permanent form of care (adoption, guardianship, trusteeship, kinship care; setting "
+                "STATS_PERMANENT_FORMS_OF_CARE) that still held 12 months after entry (not ended by then, or ended by "
+                "permanency, coming of age or reunification). As in CFSR, children entering at 18 or older and stays "
+                "under 8 days are left out. Year, quarter and age band refer to the entry. Rate in per cent."
             ),
             breakdowns=COMMON,
             measures=(
-                Measure("children", _("children who entered care"), "count", sql="count(*)"),
-                Measure("permanent_12m", _("in a permanent family within 12 months"), "count", sql="count(*) FILTER (WHERE permanent)"),
-                Measure(
-                    "permanency_rate_12m", _("permanency within 12 months, %"), "rate",
-                    numerator="permanent_12m", denominator="children", per=100,
-                ),
+                _count("children", _("children who entered care")),
+                _count("permanent_12m", _("in a permanent family at 12 months"), "permanent"),
+                _rate("permanency_rate_12m", _("permanency within 12 months, %"), "permanent_12m", "children"),
             ),
             source=permanency_source,
+        ),
+        Indicator(
+            name="time_to_placement",
+            title=_("Time to placement by entry cohort"),
+            definition=_(
+                "Of the children whose case opened in the period, the share placed in a family within 3, 6 and 12 months "
+                "of entry, counting the children still waiting (and those who left care without a family placement) as "
+                "not placed. Each share counts only the children whose 3, 6 or 12 months are over by the as_of date. "
+                "'Still waiting' are the children of the cohort in care and never placed on the as_of date. Year, "
+                "quarter and age band refer to the entry."
+            ),
+            breakdowns=COMMON,
+            measures=(
+                _count("children", _("children who entered care")),
+                _count("waiting", _("still waiting for a family"), "waiting"),
+                _count("entered_3m", _("entered at least 3 months before"), "entered_3m"),
+                _count("placed_3m", _("placed within 3 months"), "placed_3m"),
+                _rate("placed_rate_3m", _("placed within 3 months, %"), "placed_3m", "entered_3m"),
+                _count("entered_6m", _("entered at least 6 months before"), "entered_6m"),
+                _count("placed_6m", _("placed within 6 months"), "placed_6m"),
+                _rate("placed_rate_6m", _("placed within 6 months, %"), "placed_6m", "entered_6m"),
+                _count("entered_12m", _("entered at least 12 months before"), "entered_12m"),
+                _count("placed_12m", _("placed within 12 months"), "placed_12m"),
+                _rate("placed_rate_12m", _("placed within 12 months, %"), "placed_12m", "entered_12m"),
+            ),
+            source=time_to_placement_source,
         ),
         Indicator(
             name="median_days_to_placement",
@@ -376,11 +535,12 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "For the first placement of each case that started in the period: the median number of days from the "
                 "case's opening (registration) to the placement start (PostgreSQL percentile_cont(0.5)). Year, quarter, "
-                "age band and form of care refer to that placement."
+                "age band and form of care refer to that placement. Children still waiting are not in it: see time to "
+                "placement by entry cohort."
             ),
             breakdowns=(*COMMON, "form_of_care"),
             measures=(
-                Measure("placements", _("first placements"), "count", sql="count(*)"),
+                _count("placements", _("first placements")),
                 Measure(
                     "median_days", _("median days from registration to placement"), "median",
                     sql="percentile_cont(0.5) WITHIN GROUP (ORDER BY days)", base="placements", median_of="days",

@@ -4,6 +4,7 @@ A noisy table is stored when first released and served unchanged to every later 
 asking again must not draw fresh noise, or averaging the answers would wash the noise out.
 """
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -28,6 +29,45 @@ class PrivateRelease(models.Model):
         return f"{self.indicator} ε={self.epsilon}"
 
 
+class PrivacySpend(models.Model):
+    """One noisy release paid for from an analyst's privacy budget of a period (a calendar quarter,
+    ``period`` its first day). A release served again from PrivateRelease costs nothing: the noise
+    it carries was drawn once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    period = models.DateField(_("first day of the budget period"))
+    epsilon = models.FloatField(_("epsilon spent"))
+    release = models.OneToOneField(PrivateRelease, verbose_name=_("release"), on_delete=models.CASCADE, related_name="spend")
+    spent_at = models.DateTimeField(_("spent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("privacy budget spend")
+        verbose_name_plural = _("privacy budget spends")
+        constraints = [models.CheckConstraint(condition=Q(epsilon__gt=0), name="stats_spend_epsilon_positive")]
+        indexes = [models.Index(fields=["user", "period"], name="stats_spend_user_period")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.period} ε={self.epsilon}"
+
+
+class RecordKey(models.Model):
+    """The cell key method's record key of each child: a random whole number in [0, KEY_RANGE) drawn
+    once, the first time the child is copied into the snapshot, and never redrawn (a fresh key would
+    give a cell a fresh perturbation, and averaging would wash it out). Copied into the snapshot
+    tables as ``record_key``; see stats.cellkey."""
+
+    child_id = models.BigIntegerField(_("child"), primary_key=True)
+    key = models.SmallIntegerField(_("record key"))
+
+    class Meta:
+        verbose_name = _("record key (cell key method)")
+        verbose_name_plural = _("record keys (cell key method)")
+        constraints = [models.CheckConstraint(condition=Q(key__gte=0, key__lt=256), name="stats_recordkey_in_range")]
+
+    def __str__(self) -> str:
+        return f"child {self.child_id}"
+
+
 # --- Snapshot tables the indicators are computed from --------------------------------------------
 # One narrow row per case and per placement, with the child's region, sex and birth date copied in,
 # so that a national indicator is one scan of a small table instead of a join of three wide ones
@@ -38,6 +78,8 @@ class PrivateRelease(models.Model):
 
 class CaseFact(models.Model):
     case_id = models.BigIntegerField(_("case"), primary_key=True)
+    child_id = models.BigIntegerField(_("child"), db_default=0)
+    record_key = models.SmallIntegerField(_("record key"), db_default=0)
     region_id = models.BigIntegerField(_("region of registration"))
     sex = models.CharField(_("sex"), max_length=1)
     birth_date = models.DateField(_("birth date"))
@@ -46,8 +88,18 @@ class CaseFact(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, blank=True)
     # Per-case facts about its placements, so that the case indicators need no second scan:
     # the first start in a permanent form of care (STATS_PERMANENT_FORMS_OF_CARE at refresh time) and
-    # the placement moves (ends in STATS_PLACEMENT_MOVE_END_REASONS) with their dates.
+    # the placement moves with their dates: each start of a placement in another form of care (a
+    # move from the institution or another family into it) and each end in
+    # STATS_PLACEMENT_MOVE_END_REASONS (a move back to an institution); see docs/statistics.md.
+    first_placement_on = models.DateField(_("first placement started on"), null=True)
     first_permanent_on = models.DateField(_("first permanent placement started on"), null=True)
+    # A permanent placement started within 12 months of entry and had not broken down (return,
+    # move, transfer) by then: CFSR permanency in 12 months.
+    permanent_12m = models.BooleanField(_("in a permanent family that holds at 12 months"), db_default=False)
+    # The form of care of the case's last placement (its exit route when the case closed from it).
+    last_form_of_care = models.CharField(_("form of care of the last placement"), max_length=20, blank=True, db_default="")
+    # The opening of the case that follows this one (the child came back into care): CFSR re-entry.
+    reentered_on = models.DateField(_("re-entered care on"), null=True)
     moves = models.PositiveIntegerField(_("placement moves"), db_default=0)
     last_move_on = models.DateField(_("last move on"), null=True)
     move_dates = ArrayField(models.DateField(), verbose_name=_("move dates"), null=True)
@@ -68,6 +120,8 @@ class CaseFact(models.Model):
 class PlacementFact(models.Model):
     placement_id = models.BigIntegerField(_("placement"), primary_key=True)
     case_id = models.BigIntegerField(_("case"))
+    child_id = models.BigIntegerField(_("child"), db_default=0)
+    record_key = models.SmallIntegerField(_("record key"), db_default=0)
     region_id = models.BigIntegerField(_("region of registration"))
     sex = models.CharField(_("sex"), max_length=1)
     birth_date = models.DateField(_("birth date"))
@@ -103,6 +157,8 @@ class FirstPlacementFact(models.Model):
     scan of a narrow table with no date arithmetic per row (see bench/README.md, issue 6)."""
 
     case_id = models.BigIntegerField(_("case"), primary_key=True)
+    child_id = models.BigIntegerField(_("child"), db_default=0)
+    record_key = models.SmallIntegerField(_("record key"), db_default=0)
     region_id = models.BigIntegerField(_("region of registration"))
     sex = models.CharField(_("sex"), max_length=1)
     form_of_care = models.CharField(_("form of care"), max_length=20)

@@ -15,7 +15,7 @@ from accounts.models import User
 from core.exceptions import DomainError
 from regions.models import Region
 from stats.dimensions import NO_FAMILY_PLACEMENT, OVER_AGE_BAND, category_values
-from stats.indicators import INDICATORS, Indicator, QuerySpec
+from stats.indicators import DEFAULT_YEARS, INDICATORS, Indicator, QuerySpec
 
 OPTIONS = ("breakdown", "epsilon", "suppress", "format")
 
@@ -92,7 +92,10 @@ def parse_request(indicator: Indicator, query: QueryDict, user: User) -> tuple[Q
         raise DomainError(_("year_from must not be after year_to."), field="year_from")
 
     today = timezone.localdate()
-    as_of = today
+    # Analysts see statistics as of published dates only (quarter ends): two answers a day apart
+    # would tell what happened that day.
+    published_only = user.is_analyst and not user.is_administrator
+    as_of = last_quarter_end(today) if published_only else today
     if query.get("as_of"):
         try:
             as_of = dt.date.fromisoformat(query["as_of"])
@@ -100,6 +103,22 @@ def parse_request(indicator: Indicator, query: QueryDict, user: User) -> tuple[Q
             raise DomainError(_("Give the date as YYYY-MM-DD."), field="as_of") from None
         if as_of > today:
             raise DomainError(_("The as_of date cannot be in the future."), field="as_of")
+        if published_only and not is_quarter_end(as_of):
+            raise DomainError(
+                _("Statistics are published as of quarter ends (31 March, 30 June, 30 September, 31 December); "
+                  "the latest is %(date)s.") % {"date": last_quarter_end(today).isoformat()},
+                field="as_of",
+            )
+
+    if indicator.stock and not ("year" in breakdown or "quarter" in breakdown):
+        if year_from is not None and year_to is not None and year_from != year_to:
+            raise DomainError(
+                _("Children in care are counted on one date: give one year (its 31 December) or break down by year."),
+                field="year_from",
+            )
+    elif ("year" in breakdown or "quarter" in breakdown) and year_from is None:
+        # A fixed window of years, so that the table's rows never depend on where the data start.
+        year_from = min(year_to if year_to is not None else as_of.year, as_of.year) - DEFAULT_YEARS + 1
 
     scope = scope_for(user)
     if scope is not None and region_ids and not set(region_ids) <= set(scope):
@@ -112,6 +131,16 @@ def parse_request(indicator: Indicator, query: QueryDict, user: User) -> tuple[Q
     )
     _check_size(spec, indicator)
     return spec, options
+
+
+def is_quarter_end(day: dt.date) -> bool:
+    return (day.month, day.day) in ((3, 31), (6, 30), (9, 30), (12, 31))
+
+
+def last_quarter_end(today: dt.date) -> dt.date:
+    """The latest quarter end on or before ``today``."""
+    first_of_quarter = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    return today if is_quarter_end(today) else first_of_quarter - dt.timedelta(days=1)
 
 
 def allowed_values(indicator: Indicator, name: str) -> list[str]:
@@ -144,6 +173,9 @@ def _suppress(query: QueryDict, user: User) -> bool:
 
 
 def _epsilon(query: QueryDict) -> float | None:
+    """The epsilon of a noisy release, one of STATS_EPSILONS: a value in between is rounded down
+    (never more privacy spent than asked), one within a millionth of a step is that step, so that a
+    nudged epsilon is the same release."""
     raw = query.get("epsilon")
     if raw in (None, ""):
         return None
@@ -151,11 +183,14 @@ def _epsilon(query: QueryDict) -> float | None:
         epsilon = float(raw)
     except ValueError:
         epsilon = -1.0
-    if not 0 < epsilon <= settings.STATS_MAX_EPSILON:
+    steps = sorted(settings.STATS_EPSILONS)
+    if not (epsilon == epsilon and steps[0] * (1 - 1e-6) <= epsilon <= steps[-1] * (1 + 1e-6)):
         raise DomainError(
-            _("epsilon is a number above 0 and at most %(max)s.") % {"max": settings.STATS_MAX_EPSILON}, field="epsilon"
+            _("epsilon is a number from %(min)s to %(max)s (releases use %(steps)s; a value in between is rounded down).")
+            % {"min": steps[0], "max": steps[-1], "steps": ", ".join(str(e) for e in steps)},
+            field="epsilon",
         )
-    return epsilon
+    return max(step for step in steps if step <= epsilon * (1 + 1e-6))
 
 
 def _check_size(spec: QuerySpec, indicator: Indicator) -> None:

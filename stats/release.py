@@ -7,16 +7,20 @@ import hashlib
 import json
 import logging
 
-from django.utils import translation
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from regions.models import Region
+from stats import cellkey
 from stats.dimensions import DIMENSIONS, format_quarter, value_label
 from stats.indicators import INDICATORS, QuerySpec
 from stats.models import FactsRefresh
+from stats.params import allowed_values
 from stats.privacy import NoisePlan
-from stats.selectors import compute_table
+from stats.selectors import compute_table, region_names
 from stats.services import refresh_statistics, release_private_table
-from stats.tables import Key, Table
+from stats.tables import Key, Table, collapse
 
 logger = logging.getLogger(__name__)
 
@@ -32,37 +36,107 @@ def current_snapshot() -> FactsRefresh:
     return latest
 
 
-def published_statistics(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None) -> dict:
+def published_statistics(
+    *, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None, user: User | None = None
+) -> dict:
+    """The published table for ``spec``: exact, or with the cell key method and suppression
+    (``suppress``), or a differentially private release at ``epsilon``. A private release is
+    published once per canonical request (stats.release.canonical_spec) and served unchanged to every
+    equivalent request, whoever asks, in any language and after any refresh; a new one is paid for
+    from ``user``'s privacy budget (DomainError on the epsilon field when it is used up)."""
     snapshot = current_snapshot()
     if epsilon is None:
         return _build(spec=spec, suppress=suppress, k=k, epsilon=None, snapshot=snapshot)
+    canonical = canonical_spec(spec)
     request = {
-        "snapshot": snapshot.pk,
         "spec": {
-            "indicator": spec.indicator, "breakdown": spec.breakdown, "as_of": spec.as_of.isoformat(),
-            "regions": spec.regions, "year_from": spec.year_from, "year_to": spec.year_to,
-            "categories": {name: list(v) for name, v in sorted(spec.categories.items())}, "scope": spec.scope_regions,
+            "indicator": canonical.indicator, "breakdown": canonical.breakdown, "as_of": canonical.as_of.isoformat(),
+            "regions": canonical.regions, "year_from": canonical.year_from, "year_to": canonical.year_to,
+            "categories": {name: list(v) for name, v in sorted(canonical.categories.items())},
+            "scope": canonical.scope_regions, "records_per_child": canonical.records_per_child,
         },
-        "suppress": suppress, "k": k, "epsilon": epsilon, "language": translation.get_language(),
+        "answer": {"breakdown": spec.breakdown},
+        "suppress": suppress, "k": k, "epsilon": epsilon,
     }
     key = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
-    return release_private_table(
-        key=key, indicator=spec.indicator, epsilon=epsilon, request=request,
-        build=lambda: _build(spec=spec, suppress=suppress, k=k, epsilon=epsilon, snapshot=snapshot),
+    table = release_private_table(
+        key=key, indicator=spec.indicator, epsilon=epsilon, request=request, user=user,
+        build=lambda: _build(spec=spec, suppress=suppress, k=k, epsilon=epsilon, snapshot=snapshot, canonical=canonical),
+    )
+    return localise(table)
+
+
+def canonical_spec(spec: QuerySpec) -> QuerySpec:
+    """The one form of every request that asks for the same cells, so that equivalent requests
+    share one noisy release: filters that keep every value are dropped (sex=M,F is no filter), values
+    sorted, the breakdown in a fixed order, and a year range always computed by year (a range and its
+    years are the same cells, and the range's answer is the sum of the noisy years). Flows count at
+    most STATS_DP_RECORDS_PER_CHILD records of a child; stocks count each child once per date."""
+    indicator = INDICATORS[spec.indicator]
+    categories = {}
+    for name, values in spec.categories.items():
+        allowed = allowed_values(indicator, name)
+        if set(values) != set(allowed):
+            categories[name] = tuple(sorted(values))
+    regions = tuple(sorted(spec.regions))
+    if regions and set(regions) == set(Region.objects.values_list("pk", flat=True)):
+        regions = ()
+    breakdown = [d for d in indicator.breakdowns if d in spec.breakdown]
+    year_from, year_to = spec.year_from, spec.year_to
+    if not spec.by_period and (year_from is not None or year_to is not None):
+        if indicator.stock:
+            year_from = year_to = year_to if year_to is not None else year_from
+        year_from = year_from if year_from is not None else DP_FIRST_YEAR
+        year_to = year_to if year_to is not None else spec.as_of.year
+        breakdown.insert(0, "year")
+    return QuerySpec(
+        indicator=spec.indicator, breakdown=tuple(breakdown), as_of=spec.as_of, regions=regions, year_from=year_from,
+        year_to=year_to, categories=categories, scope_regions=spec.scope_regions,
+        records_per_child=None if indicator.stock else settings.STATS_DP_RECORDS_PER_CHILD,
     )
 
 
-def _build(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None, snapshot: FactsRefresh) -> dict:
+# The first year a noisy release with year_to alone starts from (a fixed shape, not the data's).
+DP_FIRST_YEAR = 2000
+
+
+def noise_plan(indicator, spec: QuerySpec, epsilon: float) -> NoisePlan:
+    """Each count's l1 sensitivity under the canonical spec: one child changes a stock table by at
+    most one per date, and a flow table by at most records_per_child × max_per_record."""
+    counts = [m for m in indicator.measures if m.kind == "count"]
+    if indicator.stock:
+        per_child = max(1, len(spec.snapshot_dates()))
+        unit = "one child (counted once on each of the table's dates)"
+    else:
+        per_child = spec.records_per_child or 1
+        unit = f"one child (at most {per_child} records of a child counted)"
+    return NoisePlan(epsilon=epsilon, sensitivities={m.name: per_child * m.max_per_record for m in counts}, unit=unit)
+
+
+def _build(
+    *, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None, snapshot: FactsRefresh,
+    canonical: QuerySpec | None = None,
+) -> dict:
     indicator = INDICATORS[spec.indicator]
-    table, regions = compute_table(spec)
     plan = None
-    if epsilon is not None:
-        plan = NoisePlan(epsilon=epsilon, measures=sum(1 for m in indicator.measures if m.kind == "count"))
-        table.add_noise(plan)
+    if epsilon is not None and canonical is not None:
+        full, regions = compute_table(canonical)
+        plan = noise_plan(indicator, canonical, epsilon)
+        full.add_noise(plan)
+        if full.dims == spec.breakdown:
+            table = full
+        else:
+            levels = [full.levels[full.dims.index(d)] for d in spec.breakdown]
+            table = collapse(full, spec.breakdown, levels)
+    else:
+        table, regions = compute_table(spec)
     table.add_totals()
     if plan is not None:
         for values in table.values.values():
             values.update({m.name: None for m in indicator.measures if m.kind in ("sum", "median")})
+    perturbed = suppress and plan is None
+    if perturbed:
+        table.perturb()
     if suppress:
         table.suppress(k)
     table.add_rates()
@@ -82,34 +156,85 @@ def _build(*, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None, sn
                 out[f"{name}_label"] = _("Total") if value is None else value_label(name, value, regions)
         return out | table.published(key)
 
+    shown = canonical or spec
     return {
         "indicator": indicator.name,
         "title": str(indicator.title),
         "definition": str(indicator.definition),
         "as_of": spec.as_of.isoformat(),
+        "year_from": shown.year_from,
+        "year_to": shown.year_to,
         # The records as they stood at the last refresh of the snapshot tables.
         "data_as_of": snapshot.finished_at.isoformat(timespec="seconds"),
         "breakdown": list(spec.breakdown),
         "dimensions": {d: str(DIMENSIONS[d].label) for d in spec.breakdown},
         "measures": [{"name": m.name, "label": str(m.label), "kind": m.kind} for m in indicator.measures],
-        "disclosure_control": _disclosure_statement(table, suppress, k),
+        "disclosure_control": _disclosure_statement(table, suppress, k, perturbed=perturbed),
         "differential_privacy": plan.describe() if plan else None,
         "rows": [describe(key) for key in table.cell_keys()],
         "totals": [describe(key) for key in table.total_keys()],
     }
 
 
-def _disclosure_statement(table: Table, suppress: bool, k: int) -> dict[str, object]:
+def localise(data: dict) -> dict:
+    """A stored release's words in the language of this request (its numbers never change)."""
+    indicator = INDICATORS[data["indicator"]]
+    data = json.loads(json.dumps(data))
+    data["title"], data["definition"] = str(indicator.title), str(indicator.definition)
+    data["dimensions"] = {d: str(DIMENSIONS[d].label) for d in data["breakdown"]}
+    data["measures"] = [{"name": m.name, "label": str(m.label), "kind": m.kind} for m in indicator.measures]
+    control = data["disclosure_control"]
+    if control.get("applied"):
+        control["method"] = _method(control["k"], perturbed=bool(control.get("cell_key")))
+    by_code = {r.code: r.pk for r in Region.objects.all()}
+    names = region_names()
+    for row in [*data["rows"], *data["totals"]]:
+        for name in LABELLED:
+            if f"{name}_label" not in row:
+                continue
+            value = row[name]
+            if value is None:
+                row[f"{name}_label"] = _("Total")
+            else:
+                row[f"{name}_label"] = value_label(name, by_code.get(value) if name == "region" else value, names)
+    return data
+
+
+def _method(k: int, *, perturbed: bool) -> str:
+    text = _(
+        "Counts from 1 to %(last)s are suppressed (shown as null), with complementary suppression so that no "
+        "suppressed count can be recovered from the published row and column totals; rates are suppressed "
+        "when their numerator or denominator is; day sums and medians when their count is."
+    ) % {"last": k - 1}
+    if perturbed:
+        text += " " + _(
+            "Every count and total is perturbed by the cell key method (by at most ±%(max)s; a cell of the same records "
+            "always gets the same value), so published numbers need not add up and differences between them are "
+            "estimates, not counts; a count shown is 0 or at least %(k)s."
+        ) % {"max": cellkey.MAX_PERTURBATION, "k": k}
+    return text
+
+
+def _layout(table: Table) -> str:
+    if table.two_dimensional:
+        published = set(table.total_keys())
+        if len(published) == len(table._all_total_keys()):
+            return "2-D (cells, row totals, column totals, grand total)"
+        return "2-D (cells and the totals on each date; a stock has no total across dates)"
+    if table.total_keys():
+        return "1-D (cells and grand total)"
+    return "1-D (cells; a stock has no total across dates)"
+
+
+def _disclosure_statement(table: Table, suppress: bool, k: int, *, perturbed: bool) -> dict[str, object]:
     if not suppress:
         return {"applied": False}
-    return {
+    statement: dict[str, object] = {
         "applied": True,
         "k": k,
-        "method": _(
-            "Counts from 1 to %(last)s are suppressed (shown as null), with complementary suppression so that no "
-            "suppressed count can be recovered from the published row and column totals; rates are suppressed "
-            "when their numerator or denominator is; day sums and medians when their count is."
-        ) % {"last": k - 1},
-        "table_layout": "2-D (cells, row totals, column totals, grand total)" if table.two_dimensional
-        else "1-D (cells and grand total)",
+        "method": _method(k, perturbed=perturbed),
+        "table_layout": _layout(table),
     }
+    if perturbed:
+        statement["cell_key"] = cellkey.describe()
+    return statement

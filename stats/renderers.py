@@ -43,12 +43,23 @@ def notes(data: dict) -> list[str]:
     control = data["disclosure_control"]
     if control.get("applied"):
         lines.append(f"{_('Disclosure control')}: k={control['k']}. {control['method']} ({SUPPRESSED} = {_('suppressed')})")
+        cell_key = control.get("cell_key")
+        if cell_key:
+            lines.append(
+                f"{_('Cell key method')}: {cell_key['method']}; key range {cell_key['key_range']}; "
+                f"perturbation at most ±{cell_key['max_perturbation']}, probabilities {cell_key['perturbation_probabilities']}, "
+                f"variance {cell_key['perturbation_variance']}; {cell_key['record_key']}; {cell_key['cell_key']}; "
+                f"totals {cell_key['totals']}; day sums {cell_key['day_sums']}"
+            )
     privacy = data.get("differential_privacy")
     if privacy:
         lines.append(
             f"{_('Differential privacy')}: epsilon={privacy['epsilon']} "
-            f"({privacy['epsilon_per_count_measure']} per count), {privacy['mechanism']}, scale {privacy['noise_scale']}"
+            f"({privacy['epsilon_per_count_measure']} per count), {privacy['mechanism']}, sensitivity {privacy['sensitivity']}, "
+            f"scale {privacy['noise_scale']}, unit of privacy: {privacy['unit_of_privacy']}"
         )
+    if data.get("year_from") is not None or data.get("year_to") is not None:
+        lines.append(f"{_('Years')}: {data.get('year_from') or ''}–{data.get('year_to') or ''}")
     return lines
 
 

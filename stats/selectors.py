@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 
+from core.replica import replica_reads
 from regions.models import Region
 from stats.dimensions import NO_FAMILY_PLACEMENT, OVER_AGE_BAND, category_values, dimension_sql, format_quarter
-from stats.indicators import INDICATORS, Indicator, QuerySpec
+from stats.indicators import DEFAULT_YEARS, INDICATORS, Indicator, QuerySpec
 from stats.tables import Table
 
 BIRTH = "c.birth_date"
@@ -52,8 +53,15 @@ def build_sql(indicator: Indicator, spec: QuerySpec) -> tuple[str, dict[str, obj
 
     inner_columns = [f"{dim(d)} AS {d}" for d in spec.breakdown]
     inner_columns += [f"{expr} AS {name}" for name, expr in source.values.items()]
-    inner = f"SELECT {', '.join(inner_columns) or '1 AS one'} FROM {source.from_sql} WHERE {' AND '.join(where)}"
-    measures = ", ".join(f"{m.sql} AS {m.name}" for m in indicator.measures if m.sql)
+    inner_columns.append("c.record_key AS rk")
+    inner = f"SELECT {', '.join(inner_columns)} FROM {source.from_sql} WHERE {' AND '.join(where)}"
+    if spec.records_per_child is not None:
+        # Differential privacy: at most this many of one child's records count (earliest first),
+        # which bounds the sensitivity of each count (stats.privacy).
+        ranked = f"SELECT {', '.join(inner_columns)}, row_number() OVER (PARTITION BY c.child_id ORDER BY {source.event}) AS child_rank"
+        inner = f"SELECT * FROM ({ranked} FROM {source.from_sql} WHERE {' AND '.join(where)}) r WHERE child_rank <= %(records_per_child)s"
+        params["records_per_child"] = spec.records_per_child
+    measures = ", ".join(measure_columns(indicator, dp=spec.records_per_child is not None))
     dims = list(spec.breakdown)
     if dims and indicator.has_median:
         return median_by_histogram_sql(indicator, dims, inner), params
@@ -61,6 +69,18 @@ def build_sql(indicator: Indicator, spec: QuerySpec) -> tuple[str, dict[str, obj
     if dims:
         sql += f" GROUP BY {', '.join(dims)}"
     return sql, params
+
+
+def measure_columns(indicator: Indicator, *, dp: bool = False) -> list[str]:
+    """Each measure's aggregate and, for a count, its cell key sum (``<name>__key``)."""
+    columns = []
+    for m in indicator.measures:
+        if not m.sql:
+            continue
+        columns.append(f"{m.dp_sql if dp and m.dp_sql else m.sql} AS {m.name}")
+        if m.kind == "count":
+            columns.append(f"{m.key_expression} AS {m.key}")
+    return columns
 
 
 # Width of the coarse histogram's buckets (in the median's unit, days), see median_by_histogram_sql.
@@ -86,7 +106,12 @@ def median_by_histogram_sql(indicator: Indicator, dims: list[str], inner: str, *
     # Cells, row totals, column totals and the grand total; with one breakdown the cells are the rows.
     groupings = [tuple(dims), (dims[0],), tuple(dims[1:]), ()]
     groupings = list(dict.fromkeys(groupings))
-    ctes = [f"f AS MATERIALIZED (SELECT {', '.join(dims)}, {value}, count(*) AS n FROM ({inner}) t GROUP BY {', '.join(dims)}, {value})"]
+    ctes = [
+        f"f AS MATERIALIZED (SELECT {', '.join(dims)}, {value}, count(*) AS n, sum(rk) AS ks FROM ({inner}) t"
+        f" GROUP BY {', '.join(dims)}, {value})",
+        # The cells' cell-key sums (totals add them up in Python, stats.tables).
+        f"kc AS (SELECT {', '.join(dims)}, sum(ks) AS ks FROM f GROUP BY {', '.join(dims)})",
+    ]
     selects = []
     for i, grouping in enumerate(groupings):
         cols = "".join(f"{d}, " for d in grouping)
@@ -114,6 +139,11 @@ def median_by_histogram_sql(indicator: Indicator, dims: list[str], inner: str, *
         )
         columns = [d if d in grouping else f"NULL AS {d}" for d in dims]
         columns += [f"max(total)::bigint AS {m.name}" for m in counts]
+        cell_key = " AND ".join(f"kc.{d} = m{i}.{d}" for d in dims)
+        columns += [
+            f"(SELECT kc.ks FROM kc WHERE {cell_key})::bigint AS {m.key}" if grouping == tuple(dims) else f"NULL::bigint AS {m.key}"
+            for m in counts
+        ]
         columns += [
             f"((min({value}) FILTER (WHERE cum > (total - 1) / 2) + min({value}) FILTER (WHERE cum > total / 2)) / 2.0)::float8"
             f" AS {m.name}"
@@ -144,6 +174,7 @@ def stock_by_period_sql(spec: QuerySpec) -> tuple[str, dict[str, object]] | None
         "CASE WHEN c.closed_on IS NULL THEN cardinality(%(snapshots)s::date[])"
         " ELSE width_bucket(c.closed_on - 1, %(snapshots)s::date[]) END AS closed_bucket",
         "count(*) AS children",
+        "sum(c.record_key) AS children__key",
     ]
     group = ", ".join([*dims, "opened_bucket", "closed_bucket"])
     return f"SELECT {', '.join(columns)} FROM stats_casefact c WHERE {' AND '.join(where)} GROUP BY {group}", params
@@ -151,21 +182,26 @@ def stock_by_period_sql(spec: QuerySpec) -> tuple[str, dict[str, object]] | None
 
 def expand_stock(spec: QuerySpec, rows: list[dict]) -> list[dict]:
     dates = spec.snapshot_dates()
-    out: dict[tuple, int] = {}
+    out: dict[tuple, list[int]] = {}
     dims = list(spec.breakdown)
     for row in rows:
         for index in range(row["opened_bucket"] + 1, row["closed_bucket"] + 1):
             date = dates[index - 1]
             period = {"year": date.year, "quarter": date.year * 10 + (date.month - 1) // 3 + 1}
             key = tuple(period[d] if d in period else row[d] for d in dims)
-            out[key] = out.get(key, 0) + row["children"]
-    return [dict(zip(dims, key, strict=True)) | {"children": count} for key, count in out.items()]
+            sums = out.setdefault(key, [0, 0])
+            sums[0] += row["children"]
+            sums[1] += row["children__key"]
+    return [dict(zip(dims, key, strict=True)) | {"children": n, "children__key": k} for key, (n, k) in out.items()]
 
 
 def fetch_rows(indicator: Indicator, spec: QuerySpec) -> list[dict]:
+    if indicator.stock and not spec.snapshot_dates():
+        return []  # a year after the as_of date: nothing to count (zeros)
     stock = stock_by_period_sql(spec)
     sql, params = stock or build_sql(indicator, spec)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The snapshot tables are read on the replica when one is configured (docs/replica.md).
+    with replica_reads() as alias, transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         # For this query only: hash aggregates and sorts over a million rows stay in memory instead
         # of spilling to disk, and JIT compilation (tens of ms) does not pay off for one scan.
         cursor.execute(
@@ -205,16 +241,16 @@ def levels_for(name: str, spec: QuerySpec, rows: list[dict], regions: dict[int, 
         values = list(spec.categories.get(name) or category_values(name))
         if name == "form_of_care" and spec.indicator == "children_in_care" and name not in spec.categories:
             values.append(NO_FAMILY_PLACEMENT)
-        if name == "age_band" and OVER_AGE_BAND in observed and name not in spec.categories:
-            values.append(OVER_AGE_BAND)
+        if name == "age_band" and name not in spec.categories:
+            values.append(OVER_AGE_BAND)  # always: the shape must not tell whether anyone is 18 or older
     return values + sorted(observed - set(values), key=str)
 
 
 def _period_range(name: str, spec: QuerySpec, observed: set) -> list[int]:
-    years = {v if name == "year" else v // 10 for v in observed}
-    first = spec.year_from if spec.year_from is not None else min(years, default=spec.as_of.year)
-    last = spec.year_to if spec.year_to is not None else max(years, default=spec.as_of.year)
-    last = min(last, spec.as_of.year)
+    """Every year (quarter) from year_from to year_to or the as_of date: fixed by the request, never
+    by the years that happen to hold data."""
+    first = spec.year_from if spec.year_from is not None else spec.as_of.year - DEFAULT_YEARS + 1
+    last = min(spec.year_to if spec.year_to is not None else spec.as_of.year, spec.as_of.year)
     if name == "year":
         return list(range(first, last + 1))
     return [

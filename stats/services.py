@@ -2,65 +2,120 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
+from core.exceptions import DomainError
+from stats.cellkey import KEY_RANGE
 from stats.dimensions import age_band_sql
-from stats.models import FactsRefresh, PrivateRelease
+from stats.models import FactsRefresh, PrivacySpend, PrivateRelease
+
+
+def budget_period(today: dt.date | None = None) -> dt.date:
+    """The privacy budget's period: the calendar quarter, by its first day."""
+    today = today or timezone.localdate()
+    return dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+
+
+def budget_spent(user: User, period: dt.date | None = None) -> float:
+    total = PrivacySpend.objects.filter(user=user, period=period or budget_period()).aggregate(total=Sum("epsilon"))["total"]
+    return float(total or 0.0)
 
 
 def release_private_table(
-    *, key: str, indicator: str, epsilon: float, request: dict, build: Callable[[], dict]
+    *, key: str, indicator: str, epsilon: float, request: dict, build: Callable[[], dict], user: User | None = None
 ) -> dict:
-    """The stored release for this request, or a new one built (with fresh noise) and stored.
+    """The stored release for this canonical request, or a new one built (with fresh noise), stored
+    and paid for from ``user``'s privacy budget of this quarter (STATS_PRIVACY_BUDGET).
 
-    Two first requests at once: the loser of the unique key reads the winner's table."""
+    Raises DomainError (field ``epsilon``) when the new release would overspend the budget. Two
+    first requests at once: the loser of the unique key reads the winner's table and pays nothing."""
     existing = PrivateRelease.objects.filter(key=key).values_list("table", flat=True).first()
     if existing is not None:
         return existing
-    table = build()
-    release = PrivateRelease(key=key, indicator=indicator, epsilon=epsilon, request=request, table=table)
-    release.full_clean()
-    try:
-        with transaction.atomic():
-            release.save()
-    except IntegrityError:
-        return PrivateRelease.objects.get(key=key).table
+    with transaction.atomic():
+        if user is not None:
+            # One budget check at a time per user: two releases asked at once cannot both fit.
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            period = budget_period()
+            spent = budget_spent(user, period)
+            budget = settings.STATS_PRIVACY_BUDGET
+            if spent + epsilon > budget + 1e-9:
+                raise DomainError(
+                    _("Your privacy budget for the quarter starting %(period)s is used up: %(spent)s of %(budget)s spent, "
+                      "and this new release needs %(epsilon)s. Releases already published stay available at no cost; "
+                      "ask without epsilon for the suppressed table, or wait for the next quarter.")
+                    % {"period": period.isoformat(), "spent": round(spent, 4), "budget": budget, "epsilon": epsilon},
+                    field="epsilon",
+                )
+        table = build()
+        release = PrivateRelease(key=key, indicator=indicator, epsilon=epsilon, request=request, table=table)
+        release.full_clean()
+        try:
+            with transaction.atomic():
+                release.save()
+        except IntegrityError:
+            return PrivateRelease.objects.get(key=key).table
+        if user is not None:
+            PrivacySpend.objects.create(user=user, period=budget_period(), epsilon=epsilon, release=release)
     return table
 
 
+# Each child's cell-key record key, drawn once: children already holding one keep it.
+RECORD_KEYS_SQL = """
+INSERT INTO stats_recordkey (child_id, key)
+SELECT c.id, floor(random() * %(key_range)s)::int FROM children_child c
+WHERE NOT EXISTS (SELECT 1 FROM stats_recordkey r WHERE r.child_id = c.id)
+"""
+
 CASE_FACTS_SQL = """
-INSERT INTO stats_casefact (case_id, region_id, sex, birth_date, opened_on, closed_on, outcome,
-                            first_permanent_on, moves, last_move_on, move_dates)
-SELECT k.id, c.region_id, c.sex, c.birth_date, k.opened_on, k.closed_on, k.outcome,
-       pl.first_permanent_on, COALESCE(pl.moves, 0), pl.last_move_on, pl.move_dates
-FROM cases_case k JOIN children_child c ON c.id = k.child_id
+INSERT INTO stats_casefact (case_id, child_id, record_key, region_id, sex, birth_date, opened_on, closed_on, outcome,
+                            first_placement_on, first_permanent_on, permanent_12m, last_form_of_care, reentered_on,
+                            moves, last_move_on, move_dates)
+SELECT k.id, c.id, r.key, c.region_id, c.sex, c.birth_date, k.opened_on, k.closed_on, k.outcome,
+       pl.first_placement_on, pl.first_permanent_on, COALESCE(pl.permanent_12m, false), COALESCE(pl.last_form_of_care, ''),
+       nxt.opened_on, COALESCE(cardinality(pl.move_dates), 0), pl.move_dates[cardinality(pl.move_dates)], pl.move_dates
+FROM cases_case k JOIN children_child c ON c.id = k.child_id JOIN stats_recordkey r ON r.child_id = c.id
+LEFT JOIN cases_case nxt ON nxt.follows_id = k.id
 LEFT JOIN (
-    SELECT case_id,
-           min(started_on) FILTER (WHERE form_of_care = ANY(%(permanent_forms)s)) AS first_permanent_on,
-           count(*) FILTER (WHERE end_reason = ANY(%(move_reasons)s)) AS moves,
-           max(ended_on) FILTER (WHERE end_reason = ANY(%(move_reasons)s)) AS last_move_on,
-           array_agg(ended_on ORDER BY ended_on) FILTER (WHERE end_reason = ANY(%(move_reasons)s)) AS move_dates
-    FROM cases_placement GROUP BY case_id
+    SELECT p.case_id,
+           min(p.started_on) AS first_placement_on,
+           min(p.started_on) FILTER (WHERE p.form_of_care = ANY(%(permanent_forms)s)) AS first_permanent_on,
+           -- started within 12 months of entry and not broken down (ended otherwise) by then
+           bool_or(p.form_of_care = ANY(%(permanent_forms)s) AND p.started_on <= kk.opened_on + interval '12 months'
+                   AND (p.ended_on IS NULL OR p.ended_on > kk.opened_on + interval '12 months'
+                        OR p.end_reason = ANY(%(holding_reasons)s))) AS permanent_12m,
+           (array_agg(p.form_of_care ORDER BY p.started_on DESC, p.id DESC))[1] AS last_form_of_care,
+           -- moves: into a placement of a non-permanent form, and back to an institution
+           (SELECT array_agg(m ORDER BY m) FROM unnest(
+                array_agg(p.started_on) FILTER (WHERE NOT p.form_of_care = ANY(%(permanent_forms)s))
+                || array_agg(p.ended_on) FILTER (WHERE p.end_reason = ANY(%(move_reasons)s))) AS u(m)
+            WHERE m IS NOT NULL) AS move_dates
+    FROM cases_placement p JOIN cases_case kk ON kk.id = p.case_id GROUP BY p.case_id
 ) pl ON pl.case_id = k.id
 """
 
 PLACEMENT_FACTS_SQL = """
-INSERT INTO stats_placementfact (placement_id, case_id, region_id, sex, birth_date, form_of_care, started_on, ended_on,
-                                 end_reason, case_opened_on, first_in_case)
-SELECT p.id, p.case_id, c.region_id, c.sex, c.birth_date, p.form_of_care, p.started_on, p.ended_on, p.end_reason,
-       k.opened_on, row_number() OVER (PARTITION BY p.case_id ORDER BY p.started_on, p.id) = 1
+INSERT INTO stats_placementfact (placement_id, case_id, child_id, record_key, region_id, sex, birth_date, form_of_care,
+                                 started_on, ended_on, end_reason, case_opened_on, first_in_case)
+SELECT p.id, p.case_id, c.id, r.key, c.region_id, c.sex, c.birth_date, p.form_of_care, p.started_on, p.ended_on,
+       p.end_reason, k.opened_on, row_number() OVER (PARTITION BY p.case_id ORDER BY p.started_on, p.id) = 1
 FROM cases_placement p JOIN cases_case k ON k.id = p.case_id JOIN children_child c ON c.id = p.child_id
+JOIN stats_recordkey r ON r.child_id = c.id
 """
 
 # Copied from the placement facts just written, so that both agree on which placement came first.
 FIRST_PLACEMENT_FACTS_SQL = f"""
-INSERT INTO stats_firstplacementfact (case_id, region_id, sex, form_of_care, started_on, year, quarter, age_band,
-                                      days_from_registration)
-SELECT case_id, region_id, sex, form_of_care, started_on, EXTRACT(YEAR FROM started_on)::int,
+INSERT INTO stats_firstplacementfact (case_id, child_id, record_key, region_id, sex, form_of_care, started_on, year, quarter,
+                                      age_band, days_from_registration)
+SELECT case_id, child_id, record_key, region_id, sex, form_of_care, started_on, EXTRACT(YEAR FROM started_on)::int,
        EXTRACT(YEAR FROM started_on)::int * 10 + EXTRACT(QUARTER FROM started_on)::int,
        {age_band_sql("started_on", "birth_date")}, started_on - case_opened_on
 FROM stats_placementfact WHERE first_in_case
@@ -74,11 +129,13 @@ def refresh_statistics() -> FactsRefresh:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', '128MB', true)")
         cursor.execute("TRUNCATE stats_casefact, stats_placementfact, stats_firstplacementfact")
+        cursor.execute(RECORD_KEYS_SQL, {"key_range": KEY_RANGE})
         cursor.execute(
             CASE_FACTS_SQL,
             {
                 "permanent_forms": list(settings.STATS_PERMANENT_FORMS_OF_CARE),
                 "move_reasons": list(settings.STATS_PLACEMENT_MOVE_END_REASONS),
+                "holding_reasons": list(settings.STATS_PLACEMENT_HOLDING_END_REASONS),
             },
         )
         cases = cursor.rowcount

@@ -41,8 +41,9 @@ def describe_indicator(indicator: Indicator, request: Request | None = None) -> 
 def _schema_description() -> str:
     parts = [
         "Anonymized statistics. Analysts always receive output with small-cell and complementary suppression "
-        f"(k = STATS_SUPPRESSION_K, default {settings.STATS_SUPPRESSION_K}); supervisors their region; administrators "
-        "everything. ?epsilon= adds differentially private noise (OpenDP). Formats: ?format=json|csv|xlsx or Accept.",
+        f"(k = STATS_SUPPRESSION_K, default {settings.STATS_SUPPRESSION_K}) and the cell key method (every count perturbed "
+        "consistently), as of quarter ends; supervisors their region; administrators everything. ?epsilon= gives a "
+        "differentially private release (OpenDP) instead. Formats: ?format=json|csv|xlsx or Accept.",
         "",
     ]
     for indicator in INDICATORS.values():
@@ -103,8 +104,10 @@ class IndicatorView(APIView):
             *[OpenApiParameter(name, str, description="Comma-separated values to keep.") for name in CATEGORY_PARAMS],
             OpenApiParameter("year_from", int),
             OpenApiParameter("year_to", int),
-            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Count up to this date (default today)."),
-            OpenApiParameter("epsilon", float, description="Add differentially private noise to the counts at this epsilon."),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="Count up to this date (default today; for analysts "
+                             "a quarter end only, default the latest one)."),
+            OpenApiParameter("epsilon", float, description="A differentially private release at this epsilon (one of "
+                             "STATS_EPSILONS, rounded down), paid from the caller's quarterly privacy budget."),
             OpenApiParameter("suppress", bool, description="Apply disclosure control (always on for analysts)."),
             OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
         ],
@@ -114,7 +117,7 @@ class IndicatorView(APIView):
         definition = indicator_named(indicator)
         spec, options = parse_request(definition, request.query_params, request.user)
         data = published_statistics(
-            spec=spec, suppress=options.suppress, k=settings.STATS_SUPPRESSION_K, epsilon=options.epsilon
+            spec=spec, suppress=options.suppress, k=settings.STATS_SUPPRESSION_K, epsilon=options.epsilon, user=request.user
         )
         response = Response(data)
         if request.accepted_renderer.format in ("csv", "xlsx"):

@@ -46,6 +46,15 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts without the previous one's cached figures (the dashboards')."""
+    from django.core.cache import caches
+
+    for alias in ("default", "dashboard"):
+        caches[alias].clear()
+
+
 @pytest.fixture
 def region(db):
     from regions.models import Region
@@ -87,9 +96,10 @@ def api_client():
 def _no_throttle_counts_carried_over():
     """API throttle counts live in the process's local cache; each test starts with none, as if
     after a quiet minute, so a long suite is never throttled by requests of earlier tests."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "dashboard"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -179,12 +179,15 @@ def get(url: str, **kwargs) -> requests.Response:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, log_path: Path, pool: str = "solo", concurrency: int = 1) -> Iterator[subprocess.Popen]:
-    """``celery -A config worker`` as production runs it, logging to a file; stopped on exit."""
+def celery_worker(env: dict[str, str], *, log_path: Path, pool: str = "solo", concurrency: int = 1,
+                  queues: tuple[str, ...] = ()) -> Iterator[subprocess.Popen]:
+    """``celery -A config worker`` as production runs it (on ``queues``, or every queue), logging to a
+    file; stopped on exit."""
     with open(log_path, "a") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", f"--concurrency={concurrency}",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             *(["-Q", ",".join(queues)] if queues else [])],
             cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:

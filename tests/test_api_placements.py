@@ -97,3 +97,38 @@ def test_list_query_count_stays_constant(client, worker, django_assert_max_num_q
 def test_analyst_is_refused(api_client, analyst):
     api_client.force_authenticate(analyst)
     assert api_client.get(URL).status_code == 403
+
+
+def test_move_to_another_family_through_the_api_keeps_the_case_open(client, worker):
+    case = approved_case(worker)
+    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=60)).isoformat()},
+                               format="json").json()["id"]
+    other = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
+    response = client.post(f"{URL}{placement_id}/move/", {"family": other.pk, "moved_on": TODAY().isoformat(),
+                                                          "reason": "The first family moved abroad."}, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["family"], response.json()["ended_on"]) == (other.pk, None)
+    assert client.get(f"{URL}{placement_id}/").json()["end_reason"] == "moved"
+    assert client.get(f"/api/v1/cases/{case.pk}/").json()["stage"] == "placed"
+
+
+def test_move_to_a_family_the_worker_cannot_see_is_400(client, worker):
+    case = approved_case(worker)
+    placement_id = client.post(URL, {"case": case.pk}, format="json").json()["id"]
+    hidden = factories.FamilyFactory(form_of_care="adoption", region=factories.region_by_code("astana"))
+    response = client.post(f"{URL}{placement_id}/move/", {"family": hidden.pk, "moved_on": TODAY().isoformat()},
+                           format="json")
+    assert response.status_code == 400
+    assert "family" in response.json()
+
+
+def test_reentry_through_the_api_opens_a_case_that_follows_the_closed_one(client, worker):
+    closed = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.CLOSED,
+                                   outcome="reunified", closed_on=TODAY() - dt.timedelta(days=100),
+                                   opened_on=TODAY() - dt.timedelta(days=300))
+    response = client.post(f"/api/v1/cases/{closed.pk}/reentry/", {"opened_on": TODAY().isoformat()}, format="json")
+    assert response.status_code == 201, response.content
+    new = Case.objects.get(pk=response.json()["id"])
+    assert (new.follows_id, new.child_id, new.stage) == (closed.pk, closed.child_id, Stage.REGISTERED)
+    again = client.post(f"/api/v1/cases/{closed.pk}/reentry/", {}, format="json")
+    assert again.status_code == 400  # the child now has an open case

@@ -138,3 +138,35 @@ def test_units_other_than_the_ministry_belong_to_a_region():
 def test_users_other_than_a_bootstrap_superuser_belong_to_a_unit():
     refused_by_database(lambda: User.objects.create(username="nobody", role="social_worker"))
     assert User.objects.create_superuser("root-admin", "root@example.kz", "pw-12345-long").pk
+
+
+def test_a_units_parent_is_exactly_one_level_up():
+    """A district under a district, a district under the ministry or another region's department,
+    a department under a department: the database refuses each (trigger of accounts/0003)."""
+    almaty = factories.region_by_code("almaty")
+    astana = factories.region_by_code("astana")
+    ministry = OrganisationalUnit.objects.get(kind="ministry")
+    department = OrganisationalUnit.objects.get(kind="region", region=almaty)
+    district = factories.DistrictFactory(region=almaty)
+
+    def unit(code, **fields):
+        return lambda: OrganisationalUnit.objects.create(code=code, name_en=code, name_ru=code, name_kk=code, **fields)
+
+    refused_by_database(unit("district-under-district", kind="district", region=almaty, parent=district))
+    refused_by_database(unit("district-under-ministry", kind="district", region=almaty, parent=ministry))
+    refused_by_database(unit("district-of-another-region", kind="district", region=astana, parent=department))
+    refused_by_database(lambda: OrganisationalUnit.objects.filter(kind="region", region=astana).update(parent=department))
+    # A unit with districts under it cannot change level under them.
+    refused_by_database(lambda: OrganisationalUnit.objects.filter(pk=department.pk).update(kind="district"))
+    assert unit("district-ok", kind="district", region=almaty, parent=department)().parent == department
+
+
+def test_a_unit_reads_as_its_full_path_and_the_form_explains_a_wrong_parent():
+    almaty = factories.region_by_code("almaty")
+    department = OrganisationalUnit.objects.get(kind="region", region=almaty)
+    district = factories.DistrictFactory(region=almaty, name_en="Medeu district guardianship authority")
+    assert str(district) == f"{department.name_en} → Medeu district guardianship authority"
+    wrong = OrganisationalUnit(code="x", kind="district", region=almaty, parent=district, name_en="x", name_ru="x", name_kk="x")
+    with pytest.raises(ValidationError) as error:
+        wrong.full_clean()
+    assert "parent" in error.value.message_dict

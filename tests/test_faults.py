@@ -213,7 +213,9 @@ def test_postgresql_restarted_under_requests_gives_clean_errors_then_recovers_wi
 def send_task(broker_url: str, name: str) -> None:
     """Publish a task as beat does, to the private broker."""
     # Not the current app: tasks published later in this process must still go to the project broker.
-    sender = Celery(broker=broker_url, set_as_current=False)
+    sender = Celery(set_as_current=False)
+    sender.config_from_object("django.conf:settings", namespace="CELERY")  # the project's queues and routes
+    sender.conf.broker_url = broker_url
     try:
         sender.send_task(name)
     finally:

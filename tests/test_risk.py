@@ -168,3 +168,80 @@ def test_the_nightly_recomputation_finds_moves_into_high_and_a_rerun_changes_not
     assert PlacementRisk.objects.get(placement=placement).band == "high"  # 30 + 25 + 5
     assert recompute_all_risks(today=TODAY) == 0
     assert RiskAssessment.objects.filter(placement=placement, reason="sweep").count() == 1
+
+
+def _medium_placement(today: dt.date):
+    """Older child (10) + raised SDQ (10) + placed apart from siblings (5) + non-kin (5) = 30, medium."""
+    placement = placement_for(birth_date=today - dt.timedelta(days=365 * 9), entered_care_on=today - dt.timedelta(days=200),
+                              sdq=15, siblings_separated=True, started_on=today - dt.timedelta(days=40),
+                              family=FamilyFactory(form_of_care="foster_family"))
+    before = recompute_risk(placement=placement, reason="assessment")
+    assert (before.score, before.band) == (30, "medium")
+    return placement
+
+
+def _record(placement, **answers):
+    today = timezone.localdate()
+    visit = VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=1))
+    defaults = {"child_seen": True, "seen_by": "A. Worker", "child_condition": "good", "family_condition": "good",
+                "checklist": {}, "concerns": ""}
+    record_visit(visit=visit, actor=placement.case.assigned_worker, done_on=today, **{**defaults, **answers})
+    return PlacementRisk.objects.get(placement=placement)
+
+
+def test_a_visit_with_serious_concerns_for_child_and_family_moves_a_medium_placement_to_high():
+    placement = _medium_placement(timezone.localdate())
+    risk = _record(placement, child_condition="serious_concerns", family_condition="serious_concerns",
+                   concerns="The carers no longer want the child.")
+    assert risk.band == "high"
+    assert {f["factor"] for f in risk.factors} >= {"last_visit_serious_concerns_both"}
+    assert "last_visit_serious_concerns" not in {f["factor"] for f in risk.factors}  # counted once, as "both"
+    assert placement.visits.filter(kind="extra", done_on__isnull=True).exists()
+
+
+@pytest.mark.parametrize("answers, factor", [
+    ({"child_seen": False, "seen_by": "", "concerns": "Nobody opened the door."}, "last_visit_child_not_seen"),
+    ({"checklist": {"signs_of_harm": True}, "concerns": "Bruises on the arms."}, "last_visit_signs_of_harm"),
+])
+def test_a_child_not_seen_or_signs_of_harm_set_the_band_to_high_whatever_the_score(answers, factor):
+    placement = placement_for(family=FamilyFactory(form_of_care="kinship", is_relative=True),
+                              started_on=timezone.localdate() - dt.timedelta(days=40))
+    risk = _record(placement, **answers)
+    assert [f["factor"] for f in risk.factors] == [factor]
+    assert risk.score < 55 and risk.band == "high"
+
+
+def test_one_serious_concern_alone_adds_its_weight_without_forcing_high():
+    placement = _medium_placement(timezone.localdate())
+    risk = _record(placement, child_condition="serious_concerns", family_condition="good", concerns="Withdrawn.")
+    assert (risk.score, risk.band) == (55, "high")  # 30 + 25: reaches high by points, not by a finding
+    placement2 = placement_for(family=FamilyFactory(form_of_care="kinship", is_relative=True),
+                               started_on=timezone.localdate() - dt.timedelta(days=40))
+    risk2 = _record(placement2, child_condition="serious_concerns", family_condition="good", concerns="Withdrawn.")
+    assert (risk2.score, risk2.band) == (25, "low")
+
+
+def test_the_history_assesses_every_placement_at_its_start_and_at_each_visit_with_the_facts_of_that_day():
+    from risk.services import record_risk_history
+
+    today = timezone.localdate()
+    placement = placement_for(family=FamilyFactory(form_of_care="kinship", is_relative=True),
+                              started_on=today - dt.timedelta(days=300))
+    worker = placement.case.assigned_worker
+    good = VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=270),
+                        done_on=today - dt.timedelta(days=270), worker=worker, child_seen=True, seen_by="W",
+                        child_condition="good", family_condition="good")
+    bad = VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=100),
+                       done_on=today - dt.timedelta(days=100), worker=worker, child_seen=True, seen_by="W",
+                       child_condition="serious_concerns", family_condition="serious_concerns")
+    placement.ended_on, placement.end_reason, placement.return_reason = today - dt.timedelta(days=20), "returned", "family_conflict"
+    placement.save()
+
+    assert record_risk_history() == 3
+    rows = {(r.reason, r.visit_id): (r.assessed_on, r.band) for r in RiskAssessment.objects.filter(placement=placement)}
+    assert rows == {
+        ("placement_start", None): (placement.started_on, "low"),
+        ("visit", good.pk): (good.done_on, "low"),
+        ("visit", bad.pk): (bad.done_on, "high"),
+    }
+    assert record_risk_history() == 0  # each point once

@@ -100,18 +100,19 @@ def test_children_in_care_by_form_of_care_and_age_band(api_client, admin_user, h
     by_age = stats(api_client, admin_user, "children_in_care", breakdown="age_band")
     # Ages on 30 June 2025: 10, 14 (birthday in July), 1.
     assert {row["age_band"]: row["children"] for row in by_age["rows"]} == {
-        "0-2": 1, "3-6": 0, "7-10": 1, "11-14": 1, "15-17": 0,
+        "0-2": 1, "3-6": 0, "7-10": 1, "11-14": 1, "15-17": 0, "18+": 0,
     }
 
 
 def test_entries_by_year_and_sex(api_client, admin_user, hand_cases):
+    """Five cases opened, and child 1 (a boy) returned to an institution on 2023-11-01: a new entry."""
     data = stats(api_client, admin_user, "entries", breakdown="year,sex")
     assert cell(data, year=2022, sex="M")["entries"] == 1
-    assert cell(data, year=2023, sex="M")["entries"] == 1
+    assert (cell(data, year=2023, sex="M")["entries"], cell(data, year=2023, sex="M")["returns"]) == (2, 1)
     assert cell(data, year=2023, sex="F")["entries"] == 1
     assert cell(data, year=2024, sex="F")["entries"] == 1
     assert cell(data, year=2024, sex="M")["entries"] == 1
-    assert data["totals"][-1]["entries"] == 5
+    assert (data["totals"][-1]["entries"], data["totals"][-1]["returns"]) == (6, 1)
 
 
 def test_exits_by_outcome(api_client, admin_user, hand_cases):
@@ -163,42 +164,55 @@ def test_return_rate_by_form_of_care(api_client, admin_user, hand_cases):
 
 
 def test_placement_stability_moves_per_1000_days(api_client, admin_user, hand_cases):
+    """Days in care stop at the first permanent placement (adoption, guardianship, kinship...), 12
+    months after entry, the closing or the as_of date, whichever comes first; a move is a start in a
+    non-permanent form or a return to an institution within those days.
+
+    child 1: 2023-02-01 to the adoption on 2023-05-01: 89 days, no move (the return came later);
+    child 2: 2023-06-15 to the reunification on 2024-05-01: 321 days;
+    child 3: 2024-01-10 to 2025-01-10 (12 months; kinship only on 2025-02-01): 366 days, one move
+             (into the foster family on 2024-04-10);
+    child 4: 2024-10-01 to the as_of date 2025-06-30: 272 days;
+    child 5: 2022-01-05 to the adoption on 2022-03-01: 55 days.
+    1 move in 1,103 days."""
     data = stats(api_client, admin_user, "placement_stability")
     total = data["rows"][0]
-    days = (
-        (AS_OF - D(2023, 2, 1)).days + (D(2024, 5, 1) - D(2023, 6, 15)).days + (AS_OF - D(2024, 1, 10)).days
-        + (AS_OF - D(2024, 10, 1)).days + (D(2023, 12, 31) - D(2022, 1, 5)).days
-    )
-    assert (total["children"], total["moves"], total["days_in_care"]) == (5, 2, days)
-    assert total["moves_per_1000_days"] == round(2 * 1000 / days, 2)
+    days = 89 + 321 + 366 + 272 + 55
+    assert (total["children"], total["moves"], total["days_in_care"]) == (5, 1, days)
+    assert total["moves_per_1000_days"] == round(1 * 1000 / days, 2)
 
 
 def test_placement_stability_counts_only_moves_up_to_a_past_as_of_date(api_client, admin_user, hand_cases):
+    """As of 2024-06-30: cases opened by then are children 5, 1, 2, 3; child 3's move into the foster
+    family (2024-04-10) is inside the window, which ends on the as_of date (174 days of 2024)."""
     data = get_stats(api_client, admin_user, "placement_stability", as_of="2024-06-30")
     total = data["rows"][0]
-    # Cases opened by then: children 5, 1, 2, 3. Child 1's return (2023-11-01) counts; child 3's
-    # transfer (2025-01-10) had not happened yet.
     assert (total["children"], total["moves"]) == (4, 1)
+    assert total["days_in_care"] == 55 + 89 + 321 + (D(2024, 6, 30) - D(2024, 1, 10)).days
 
 
 def test_placement_stability_by_region(api_client, admin_user, hand_cases):
     data = stats(api_client, admin_user, "placement_stability", breakdown="region")
     astana = cell(data, region="astana")
     assert (astana["children"], astana["moves"]) == (2, 1)
-    assert astana["days_in_care"] == (AS_OF - D(2024, 1, 10)).days + (AS_OF - D(2024, 10, 1)).days
+    assert astana["days_in_care"] == 366 + 272
 
 
 def test_permanency_within_12_months(api_client, admin_user, hand_cases):
+    """Entered at least 12 months before 2025-06-30: children 1, 2, 3, 5.
+    child 5: adopted 2022-03-01, the adoption held past 2023-01-05 -> permanent;
+    child 1: adopted 2023-05-01 but returned 2023-11-01, before 2024-02-01 (guardianship only from
+             2024-03-01) -> not permanent at 12 months;
+    child 2: reunified 2024-05-01, within 12 months -> permanent;
+    child 3: only in a foster family in the first year -> not. 2 of 4."""
     data = stats(api_client, admin_user, "permanency_12m")
     total = data["rows"][0]
-    # Entered by 2024-06-30: children 1, 2, 3, 5. Adopted within a year: 1 and 5; reunified: 2;
-    # child 3 only in a foster family in the first year.
-    assert (total["children"], total["permanent_12m"], total["permanency_rate_12m"]) == (4, 3, 75.0)
+    assert (total["children"], total["permanent_12m"], total["permanency_rate_12m"]) == (4, 2, 50.0)
 
 
 def test_permanency_by_region(api_client, admin_user, hand_cases):
     data = stats(api_client, admin_user, "permanency_12m", breakdown="region")
-    assert (cell(data, region="almaty")["children"], cell(data, region="almaty")["permanent_12m"]) == (3, 3)
+    assert (cell(data, region="almaty")["children"], cell(data, region="almaty")["permanent_12m"]) == (3, 2)
     assert (cell(data, region="astana")["children"], cell(data, region="astana")["permanent_12m"]) == (1, 0)
 
 
@@ -228,10 +242,10 @@ def test_two_way_table_publishes_row_and_column_totals(api_client, admin_user, h
 def test_statistics_reflect_the_last_snapshot_and_say_when_it_was_taken(api_client, admin_user, hand_cases):
     make_case(region="astana", sex="M", born=D(2019, 1, 1), opened=D(2025, 1, 15))
     before = stats(api_client, admin_user, "entries")
-    assert before["rows"][0]["entries"] == 5
+    assert before["rows"][0]["entries"] == 6  # five cases opened and one return
     snapshot = refresh_statistics()
     after = stats(api_client, admin_user, "entries")
-    assert after["rows"][0]["entries"] == 6
+    assert after["rows"][0]["entries"] == 7
     assert after["data_as_of"] == snapshot.finished_at.isoformat(timespec="seconds")
 
 

@@ -88,3 +88,17 @@ def test_bad_visit_records_answer_400_and_change_nothing(api_client, worker, my_
 def test_analysts_are_refused(api_client, analyst):
     api_client.force_authenticate(analyst)
     assert api_client.get("/api/v1/visits/").status_code == 403
+
+
+def test_a_visit_left_undone_on_a_placement_that_has_ended_is_not_overdue(api_client, worker, my_placement):
+    today = timezone.localdate()
+    open_late = VisitFactory(placement=my_placement, planned_on=today - dt.timedelta(days=5))
+    ended = PlacementFactory(case=CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage="placed"),
+                             started_on=today - dt.timedelta(days=200))
+    missed = VisitFactory(placement=ended, planned_on=today - dt.timedelta(days=50))
+    ended.ended_on, ended.end_reason = today - dt.timedelta(days=10), "permanency"
+    ended.save()
+    api_client.force_authenticate(worker)
+    overdue = {v["id"]: v["overdue"] for v in api_client.get("/api/v1/visits/").data["results"]}
+    assert overdue[open_late.pk] is True
+    assert overdue[missed.pk] is False

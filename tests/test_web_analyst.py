@@ -1,10 +1,13 @@
 """The analyst's statistics page, its downloads, and what analysts may not open."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Stage
+from stats.params import last_quarter_end
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -12,9 +15,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def three_placements(db):
+    # Analysts see statistics as of the latest quarter end: the placements started before it.
+    started = last_quarter_end(timezone.localdate()) - dt.timedelta(days=20)
     for i in range(3):
         case = factories.CaseFactory(stage=Stage.PLACED, child__birth_date=timezone.localdate().replace(year=2015, day=1 + i))
-        factories.PlacementFactory(case=case, started_on=timezone.localdate())
+        factories.PlacementFactory(case=case, started_on=started)
 
 
 def test_analyst_lands_on_the_statistics_page(client, analyst):
@@ -22,7 +27,7 @@ def test_analyst_lands_on_the_statistics_page(client, analyst):
     assert client.get(reverse("web:home"))["Location"] == reverse("web:statistics")
     response = client.get(reverse("web:statistics"))
     assert response.status_code == 200
-    assert b"Returns to an institution" in response.content
+    assert b"Placements ended by a return within 12/24 months" in response.content
 
 
 def test_statistics_table_marks_small_cells_as_suppressed(client, analyst, three_placements):
@@ -34,6 +39,14 @@ def test_statistics_table_marks_small_cells_as_suppressed(client, analyst, three
     assert 'class="suppressed" title="suppressed"' in html
     assert ">3<" not in html  # the small count itself is never shown
     assert "<svg" in html
+    assert 'id="cell-key"' in html  # the perturbation's parameters are stated
+
+
+def test_analyst_page_refuses_an_as_of_date_that_is_not_a_quarter_end(client, analyst):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"), {"indicator": "entries", "as_of": "2025-06-29"})
+    assert response.status_code == 400
+    assert "quarter ends" in response.content.decode()
 
 
 def test_statistics_download_links_give_csv_and_xlsx_of_the_same_table(client, analyst, three_placements):

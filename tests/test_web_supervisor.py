@@ -4,6 +4,7 @@ caseload and the charts."""
 import datetime as dt
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,11 +117,27 @@ def test_dashboard_runs_a_constant_number_of_queries(client, supervisor, worker)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("web:dashboard"))
     _unit_with_high_risk_overdue_placements(worker, 8, 10)
+    caches["dashboard"].clear()  # the figures are cached for a few minutes; count a first opening again
     with CaptureQueriesContext(connection) as large:
         response = client.get(reverse("web:dashboard"))
     assert len(response.context["overdue"]) == 10
     assert len(response.context["high"]) == 10
     assert len(large) == len(small)
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get(reverse("web:dashboard"))
+    assert len(cached) < len(large)
+    assert [v.pk for v in again.context["overdue"]] == [v.pk for v in response.context["overdue"]]
+
+
+def test_the_supervisors_own_reassignment_drops_the_cached_figures(client, supervisor, worker):
+    colleague = factories.UserFactory(unit=worker.unit, last_name="Seitkali")
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.AVAILABLE)
+    client.force_login(supervisor)
+    before = {r["worker"]: r["open_cases"] for r in client.get(reverse("web:dashboard")).context["caseload"]}
+    assert before == {worker: 1}
+    client.post(reverse("web:cases-reassign"), {"case": [case.pk], "workers": [colleague.pk]})
+    after = {r["worker"]: r["open_cases"] for r in client.get(reverse("web:dashboard")).context["caseload"]}
+    assert after == {colleague: 1}
 
 
 def test_dashboard_says_there_are_more_overdue_visits_than_listed(client, supervisor, worker, monkeypatch):
@@ -175,3 +192,11 @@ def test_oldest_overdue_visits_are_those_not_done_before_today_on_active_placeme
     assert overdue_visits(user=supervisor, limit=10, today=today) == [oldest, older, recent]
     assert overdue_visits(user=supervisor, limit=2, today=today) == [oldest, older]
     assert overdue_visits(user=worker, limit=10, today=today) == [oldest, older, recent]
+
+
+def test_the_supervisors_case_list_is_titled_for_the_unit_not_as_their_own(client, supervisor):
+    client.force_login(supervisor)
+    html = client.get(reverse("web:my-cases")).content.decode()
+    assert "<title>Cases of the unit · Otbasy</title>" in html
+    assert "<h1>Cases of the unit" in html
+    assert "My cases" not in html

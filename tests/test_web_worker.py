@@ -170,8 +170,22 @@ def test_recording_a_visit_marks_it_done_and_recomputes_the_risk(client, worker,
     assert response.status_code == 200
     visit.refresh_from_db()
     assert visit.done_on == timezone.localdate()
-    assert b"The visit is recorded and the risk of return recomputed." in response.content
-    assert b"serious concerns at the last visit" in response.content
+    assert b"The visit is recorded; the risk of return, recomputed, is high (" in response.content
+    assert b"serious concerns about both the child and the family at the last visit" in response.content
+
+
+def test_recording_a_visit_of_an_ended_placement_does_not_claim_a_recomputation(client, worker, placed_case):
+    placement = placed_case.placements.get()
+    visit = placement.visits.order_by("planned_on").first()
+    placement.ended_on, placement.end_reason = max(visit.planned_on, timezone.localdate() - dt.timedelta(days=1)), "permanency"
+    placement.save()
+    url = reverse("web:visit-record", args=[placed_case.pk, visit.pk])
+    response = signed_in(client, worker).post(url, _visit_form(done_on=visit.planned_on.isoformat()), follow=True)
+    assert response.status_code == 200, response.content
+    visit.refresh_from_db()
+    assert visit.done_on == visit.planned_on
+    assert b"The visit is recorded." in response.content
+    assert b"recomputed" not in response.content
 
 
 def test_visit_form_shows_the_error_next_to_the_field_and_keeps_the_input(client, worker, placed_case):
@@ -356,3 +370,77 @@ def test_placing_before_approval_is_refused_above_the_form(client, worker):
     assert b"The decision needs a supervisor&#x27;s approval before placement." in response.content
     assert b'value="typed-number"' in response.content
     assert not case.placements.exists()
+
+
+def test_before_approval_and_after_a_rejection_the_menu_offers_no_placement(client, worker, supervisor):
+    from cases.services import approve_decision, transition_case
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
+    signed_in(client, worker)
+    offered = [c[0] for c in client.get(reverse("web:case", args=[case.pk])).context["move_form"].fields["to_stage"].choices]
+    assert offered == ["", "matching", "acquaintance", "closed"]
+    approve_decision(case=case, actor=supervisor, approve=False, reason="The home study is too old.")
+    page = client.get(reverse("web:case", args=[case.pk]))
+    offered = [c[0] for c in page.context["move_form"].fields["to_stage"].choices]
+    assert offered == ["", "matching", "acquaintance", "closed"]
+    approve_case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                         form_of_care="adoption")
+    approve_case = transition_case(case=approve_case, to_stage=Stage.DECISION, actor=worker,
+                                   family=factories.FamilyFactory(form_of_care="adoption"))
+    approve_decision(case=approve_case, actor=supervisor, approve=True)
+    offered = [c[0] for c in client.get(reverse("web:case", args=[approve_case.pk])).context["move_form"].fields["to_stage"].choices]
+    assert "placed" in offered
+
+
+def test_a_decision_review_is_an_entry_of_the_case_timeline(client, worker, supervisor):
+    from cases.services import approve_decision, transition_case
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption")
+    family = factories.FamilyFactory(form_of_care="adoption")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
+    approve_decision(case=case, actor=supervisor, approve=False, reason="The home study is too old.")
+    case = transition_case(case=case, to_stage=Stage.ACQUAINTANCE, actor=worker, reason="The family renews its home study")
+    case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=family)
+    approve_decision(case=case, actor=supervisor, approve=True)
+    timeline = signed_in(client, worker).get(reverse("web:case", args=[case.pk])).context["timeline"]
+    reviews = [(e["title"], e["text"], e["who"]) for e in timeline if e["kind"] == "decision"]
+    # Newest first, each review kept (not only the last one on the case row).
+    assert reviews == [("Decision approved", "", supervisor), ("Decision rejected", "The home study is too old.", supervisor)]
+    html = client.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert "Decision rejected" in html and "The home study is too old." in html and supervisor.get_full_name() in html
+def test_moving_the_child_to_another_family_keeps_the_case_placed(client, worker, placed_case):
+    placement = placed_case.placements.get()
+    other = factories.FamilyFactory(form_of_care=placement.form_of_care, responsible_unit=worker.unit)
+    page = signed_in(client, worker).get(reverse("web:case", args=[placed_case.pk]))
+    assert 'id="move-family"' in page.content.decode()
+    response = client.post(reverse("web:placement-move", args=[placed_case.pk, placement.pk]),
+                           {"family": other.pk, "moved_on": timezone.localdate().isoformat(), "reason": "Carer ill"})
+    assert response.status_code == 302
+    placement.refresh_from_db()
+    placed_case.refresh_from_db()
+    assert placement.end_reason == "moved" and placed_case.stage == Stage.PLACED
+    assert placed_case.placements.get(ended_on__isnull=True).family == other
+
+
+def test_a_move_to_the_same_family_is_refused_next_to_the_field(client, worker, placed_case):
+    placement = placed_case.placements.get()
+    response = signed_in(client, worker).post(reverse("web:placement-move", args=[placed_case.pk, placement.pk]),
+                                              {"family": placement.family_id, "moved_on": timezone.localdate().isoformat()})
+    assert response.status_code == 400
+    assert "choose another family" in response.content.decode()
+
+
+def test_a_child_back_in_care_gets_a_new_case_following_the_closed_one(client, worker):
+    closed = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.CLOSED,
+                                   outcome="reunified", closed_on=timezone.localdate() - dt.timedelta(days=30),
+                                   opened_on=timezone.localdate() - dt.timedelta(days=200))
+    page = signed_in(client, worker).get(reverse("web:case", args=[closed.pk]))
+    assert 'id="reentry"' in page.content.decode()
+    response = client.post(reverse("web:case-reentry", args=[closed.pk]), {"opened_on": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    new = closed.child.cases.get(follows=closed)
+    assert response["Location"] == reverse("web:case", args=[new.pk])
+    assert "follows case" in client.get(response["Location"]).content.decode()

@@ -30,7 +30,7 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, visit: Visit) -> bool:
-        return visit.done_on is None and visit.planned_on < timezone.localdate()
+        return visit.is_overdue(timezone.localdate())
 
     def get_concerns(self, visit: Visit) -> str | None:
         """Concerns are sensitive: null without view_sensitive on the case."""

@@ -1,5 +1,7 @@
 """Follow-up visits to a child in a placement: planned, then done; and the policy that plans them."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,6 +19,8 @@ CHECKLIST_ITEMS = {
     "attached_to_carers": _("The child is attached to the carers"),
     "carers_coping": _("The carers are coping and have support"),
     "child_wishes_heard": _("The child was heard alone and says they want to stay"),
+    # The one item where "yes" is the worrying answer; it sets the risk of return to high.
+    "signs_of_harm": _("Signs of harm: injuries, neglect, or the child afraid of the carers"),
 }
 
 
@@ -147,3 +151,9 @@ class Visit(TimeStampedModel):
     @property
     def is_done(self) -> bool:
         return self.done_on is not None
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Not done, planned before today, on a placement still open: a visit planned on a placement
+        that has since ended is a missed visit of the record, not work overdue (the sweep, the
+        dashboards and the case list use the same rule in SQL). Reads ``placement`` (select it)."""
+        return self.done_on is None and self.planned_on < today and self.placement.ended_on is None

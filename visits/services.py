@@ -13,6 +13,7 @@ from cases.models import Placement
 from core.exceptions import DomainError
 from visits.models import CHECKLIST_ITEMS, Visit, VisitPolicy
 from visits.schedule import PLANNED_VISITS_SQL, plan_until, planned_dates, policy_params
+from visits.signals import visit_recorded, visits_scheduled
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def schedule_visits_for_placement(*, placement: Placement, today: dt.date | None
             created = Visit.objects.bulk_create(
                 [Visit(placement=placement, kind=kind, planned_on=day) for kind, day in wanted if (kind, day) not in existing]
             )
-        _assess_risk(placement=placement, reason="placement_start", today=today)
+        visits_scheduled.send(sender=Placement, placement=placement, today=today)
     return created
 
 
@@ -77,7 +78,8 @@ def record_visit(
     checklist: dict[str, bool],
     concerns: str = "",
 ) -> Visit:
-    """Record a planned visit as done, then recompute the placement's risk of return."""
+    """Record a planned visit as done; the risk app recomputes the placement's risk of return in the
+    same transaction (``visits.signals.visit_recorded``)."""
     today = timezone.localdate()
     with transaction.atomic():
         visit = Visit.objects.select_for_update().select_related("placement").get(pk=visit.pk)
@@ -108,15 +110,8 @@ def record_visit(
             raise DomainError(_("Give the family's condition."), field="family_condition")
         visit.full_clean()
         visit.save()
-        _assess_risk(placement=placement, reason="visit", visit=visit, today=today)
+        visit_recorded.send(sender=Visit, visit=visit, placement=placement, today=today)
     return visit
-
-
-def _assess_risk(**kwargs: object) -> None:
-    # Imported here: the risk score reads visits, and visits trigger the score.
-    from risk.services import recompute_risk
-
-    recompute_risk(**kwargs)
 
 
 def save_visit_policy(*, policy: VisitPolicy, today: dt.date | None = None) -> int:

@@ -3,15 +3,18 @@ access.selectors (through cases.selectors), so a page never shows a row its user
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from access.selectors import cases_visible_to, placements_visible_to
+from access.selectors import cases_supervised_by, cases_visible_to, placements_visible_to, unit_ids_for
 from accounts.models import User
 from cases.models import Case, DecisionStatus, EndReason, Placement, Stage
 from cases.selectors import case_list
+from families.models import ApprovalDecision, ApprovalStatus, Family
 from risk.models import PlacementRisk
 from visits.models import Visit
 
@@ -31,9 +34,12 @@ ORDERINGS = {
 
 
 def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdue: bool = False, order: str = "recent",
-             today: dt.date | None = None) -> QuerySet[Case]:
+             today: dt.date | None = None, worker: User | None = None, open_only: bool = False,
+             needs_worker: bool = False) -> QuerySet[Case]:
     """The user's visible cases with the next visit date, an overdue flag and the risk band of the
-    active placement, all as subqueries of one statement (a page costs one query plus the count)."""
+    active placement, all as subqueries of one statement (a page costs one query plus the count).
+    ``worker`` narrows them to one worker's caseload, ``open_only`` to cases not closed and
+    ``needs_worker`` to open cases without an active worker (see cases_needing_a_worker)."""
     today = today or timezone.localdate()
     active_risk = PlacementRisk.objects.filter(placement__case=OuterRef("pk"), placement__ended_on__isnull=True)
     qs = case_list(user=user).annotate(
@@ -59,6 +65,13 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
         qs = qs.filter(risk_band=risk)
     if overdue:
         qs = qs.filter(next_visit_on__lt=today)
+    if worker is not None:
+        qs = qs.filter(assigned_worker_id=worker.pk)
+    if open_only or needs_worker:
+        qs = qs.exclude(stage=Stage.CLOSED)
+    if needs_worker:
+        inactive = list(User.objects.filter(unit_id__in=unit_ids_for(user), is_active=False).values_list("pk", flat=True))
+        qs = qs.filter(Q(assigned_worker_id__in=inactive) | Q(assigned_worker__isnull=True))
     return qs.order_by(*ORDERINGS.get(order, ORDERINGS["recent"]))
 
 
@@ -129,25 +142,108 @@ def decisions_waiting(*, user: User) -> QuerySet[Case]:
     return case_list(user=user).filter(stage=Stage.DECISION, decision_status=DecisionStatus.PENDING).order_by("stage_entered_at", "id")
 
 
-def caseload(*, user: User) -> list[dict]:
-    """Open cases per assigned worker, busiest first."""
-    return list(
-        cases_visible_to(user).exclude(stage=Stage.CLOSED)
-        .values("assigned_worker_id", "assigned_worker__first_name", "assigned_worker__last_name", "assigned_worker__username")
+def caseload(*, user: User, today: dt.date | None = None) -> list[dict]:
+    """Per assigned worker of the open cases the user sees, busiest first: open cases, placed, at
+    decision, overdue visits (not done, planned before today, of an active placement: a visit of an
+    ended placement is cancelled, not overdue) and active placements at high risk. Rows are dicts with
+    ``worker`` (a User or None for unassigned cases) and the counts. Three grouped queries and one
+    for the workers, whatever the number of cases."""
+    today = today or timezone.localdate()
+    visible = cases_visible_to(user).exclude(stage=Stage.CLOSED)
+    rows = list(
+        visible.values("assigned_worker_id")
         .annotate(
             open_cases=Count("id"),
             placed=Count("id", filter=Q(stage=Stage.PLACED)),
             waiting=Count("id", filter=Q(stage=Stage.DECISION)),
         )
-        .order_by("-open_cases", "assigned_worker__last_name")
+        .order_by()
     )
+    active = Placement.objects.filter(ended_on__isnull=True, case__in=visible.values("pk").order_by())
+    overdue = dict(
+        Visit.objects.filter(done_on__isnull=True, planned_on__lt=today, placement__in=active.values("pk"))
+        .values("placement__case__assigned_worker_id").annotate(n=Count("id")).order_by()
+        .values_list("placement__case__assigned_worker_id", "n")
+    )
+    high = dict(
+        PlacementRisk.objects.filter(band="high", placement__in=active.values("pk"))
+        .values("placement__case__assigned_worker_id").annotate(n=Count("placement_id")).order_by()
+        .values_list("placement__case__assigned_worker_id", "n")
+    )
+    workers = User.objects.in_bulk([r["assigned_worker_id"] for r in rows if r["assigned_worker_id"]])
+    for row in rows:
+        row["worker"] = workers.get(row["assigned_worker_id"])
+        row["overdue"] = overdue.get(row["assigned_worker_id"], 0)
+        row["high"] = high.get(row["assigned_worker_id"], 0)
+    rows.sort(key=lambda r: (-r["open_cases"], r["worker"].last_name if r["worker"] else "", r["assigned_worker_id"] or 0))
+    return rows
+
+
+def unit_workers(*, user: User) -> QuerySet[User]:
+    """The social workers of the supervisor's unit and the units below it (active or not), by name."""
+    return (
+        User.objects.filter(role=User.Role.SOCIAL_WORKER, unit_id__in=unit_ids_for(user))
+        .select_related("unit__parent").order_by("last_name", "first_name", "id")
+    )
+
+
+def cases_needing_a_worker(*, user: User) -> QuerySet[Case]:
+    """Open cases of the supervisor's unit whose worker's account is deactivated, or with no worker:
+    "needs a new worker". The inactive accounts are looked up first (few), so the case query is an
+    index lookup on the assigned worker."""
+    inactive = list(User.objects.filter(unit_id__in=unit_ids_for(user), is_active=False).values_list("pk", flat=True))
+    return (
+        cases_supervised_by(user).exclude(stage=Stage.CLOSED)
+        .filter(Q(assigned_worker_id__in=inactive) | Q(assigned_worker__isnull=True))
+        .select_related("child", "assigned_worker").order_by("stage_entered_at", "id")
+    )
+
+
+def families_waiting_for_approval(*, user: User) -> QuerySet[Family]:
+    """Families of the supervisor's unit (and below) whose approval was asked for, oldest request first."""
+    return (
+        Family.objects.filter(responsible_unit_id__in=unit_ids_for(user), approval_requested_at__isnull=False)
+        .select_related("region", "responsible_unit__parent").prefetch_related("applicants")
+        .order_by("approval_requested_at", "id")
+    )
+
+
+def recent_family_decisions(*, user: User, limit: int = 20) -> list[ApprovalDecision]:
+    return list(
+        ApprovalDecision.objects.filter(family__responsible_unit_id__in=unit_ids_for(user))
+        .select_related("family", "decided_by").prefetch_related("family__applicants")
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
+def families_with_expiring_certificates(*, user: User, today: dt.date | None = None, limit: int = 50) -> list[dict]:
+    """Approved families of the supervisor's unit whose approval, home study or training certificate
+    expires within settings.NOTIFICATION_EXPIRY_WARNING_DAYS (or has expired), soonest first. Rows:
+    ``{"family", "document", "expires_on"}``, one per expiring document."""
+    today = today or timezone.localdate()
+    until = today + dt.timedelta(days=settings.NOTIFICATION_EXPIRY_WARNING_DAYS)
+    labels = {"approval_expires_on": _("approval"), "home_study_expires_on": _("home study"),
+              "training_expires_on": _("training certificate")}
+    families = list(
+        Family.objects.filter(responsible_unit_id__in=unit_ids_for(user), approval_status=ApprovalStatus.APPROVED)
+        .filter(Q(approval_expires_on__lte=until) | Q(home_study_expires_on__lte=until) | Q(training_expires_on__lte=until))
+        .prefetch_related("applicants").order_by("id")[:limit]
+    )
+    rows = []
+    for family in families:
+        for name, label in labels.items():
+            expires = getattr(family, name)
+            if expires is not None and expires <= until:
+                rows.append({"family": family, "document": label, "expires_on": expires, "expired": expires < today})
+    rows.sort(key=lambda r: (r["expires_on"], r["family"].pk))
+    return rows
 
 
 def months_back(today: dt.date, n: int) -> list[dt.date]:
     """First days of the last ``n`` months, oldest first, ending with today's month."""
     months = []
     year, month = today.year, today.month
-    for _ in range(n):
+    for _i in range(n):
         months.append(dt.date(year, month, 1))
         month -= 1
         if month == 0:

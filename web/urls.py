@@ -3,7 +3,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from web.views import access, cases, children, common, consents, documents, families, notifications, statistics, units, visits
+from web.views import (
+    access,
+    accounts,
+    cases,
+    children,
+    common,
+    consents,
+    documents,
+    families,
+    notifications,
+    statistics,
+    units,
+    visits,
+)
 
 app_name = "web"
 
@@ -26,6 +39,8 @@ urlpatterns = [
     path("cases/<int:pk>/placements/<int:placement_pk>/visits/new/", visits.record_unscheduled_visit_view,
          name="visit-unscheduled"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
+    path("cases/<int:pk>/placements/<int:placement_pk>/move/", cases.move_family_view, name="placement-move"),
+    path("cases/<int:pk>/reentry/", cases.reentry_view, name="case-reentry"),
     path("children/", children.children, name="children"),
     path("children/new/", children.register_child, name="child-new"),
     path("children/iin-check/", children.iin_check, name="iin-check"),
@@ -47,4 +62,17 @@ urlpatterns = [
     path("unit/", units.dashboard, name="dashboard"),
     path("unit/cases/<int:pk>/decision/", units.review_decision, name="decision-review"),
     path("statistics/", statistics.statistics, name="statistics"),
+    # A supervisor's work: reassignment, transfer, family approval.
+    path("cases/reassign/", cases.reassign_cases_view, name="cases-reassign"),
+    path("cases/<int:pk>/reassign/", cases.reassign_case_view, name="case-reassign"),
+    path("cases/<int:pk>/transfer/", cases.transfer_case_view, name="case-transfer"),
+    path("families/approvals/", families.family_approvals, name="family-approvals"),
+    path("families/<int:pk>/approval/", families.decide_family_approval, name="family-approval-decide"),
+    path("families/<int:pk>/approval/request/", families.request_family_approval, name="family-approval-request"),
+    # An administrator's work: the units and the users.
+    path("units/", units.unit_tree, name="units"),
+    path("users/", accounts.user_list, name="users"),
+    path("users/new/", accounts.user_create, name="user-create"),
+    path("users/<int:pk>/", accounts.user_detail, name="user"),
+    path("users/<int:pk>/<slug:action>/", accounts.user_action, name="user-action"),
 ]

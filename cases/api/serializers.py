@@ -120,9 +120,32 @@ class PlaceInputSerializer(serializers.Serializer):
             self.fields["case"].queryset = cases  # only cases the user may see can be placed
 
 
+class MoveInputSerializer(serializers.Serializer):
+    """A move of a placed child to another family inside the same case (cases.services.move_child)."""
+
+    family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.none())
+    moved_on = serializers.DateField()
+    form_of_care = serializers.ChoiceField(choices=FormOfCare.choices, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    decision_document_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    decision_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def __init__(self, *args, families=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if families is not None:
+            self.fields["family"].queryset = families  # only families the user may see
+
+
+class ReentryInputSerializer(serializers.Serializer):
+    """A child back in care after this closed case: a new case that follows it (cases.services.open_next_case)."""
+
+    opened_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class EndPlacementInputSerializer(serializers.Serializer):
     ended_on = serializers.DateField()
-    end_reason = serializers.ChoiceField(choices=EndReason.choices)
+    end_reason = serializers.ChoiceField(choices=[c for c in EndReason.choices if c[0] != EndReason.MOVED])
     return_reason = serializers.ChoiceField(choices=ReturnReason.choices, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     home = serializers.PrimaryKeyRelatedField(queryset=ChildrensHome.objects.all(), required=False, allow_null=True,

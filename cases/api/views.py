@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.permissions import CanChangeCase
-from access.selectors import cases_editable_by, sensitive_case_ids
+from access.selectors import cases_editable_by, families_visible_to, sensitive_case_ids
 from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
@@ -22,14 +22,25 @@ from cases.api.serializers import (
     EndPlacementInputSerializer,
     MatchPageSerializer,
     MatchSerializer,
+    MoveInputSerializer,
     PlaceInputSerializer,
     PlacementOutputSerializer,
+    ReentryInputSerializer,
     SiblingSeparationInputSerializer,
     SiblingSeparationOutputSerializer,
     TransitionInputSerializer,
 )
 from cases.selectors import case_detail_queryset, case_list, case_notes, placement_list
-from cases.services import add_case_note, approve_decision, end_placement, place_child, record_sibling_separation, transition_case
+from cases.services import (
+    add_case_note,
+    approve_decision,
+    end_placement,
+    move_child,
+    open_next_case,
+    place_child,
+    record_sibling_separation,
+    transition_case,
+)
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
 
@@ -89,6 +100,17 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
         data.is_valid(raise_exception=True)
         decision = record_sibling_separation(case=case, actor=request.user, reason=data.validated_data["reason"])
         return Response(SiblingSeparationOutputSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The child is back in care after this closed case: open a new case that follows it",
+                   request=ReentryInputSerializer, responses={201: CaseDetailSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def reentry(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = ReentryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = open_next_case(child=case.child, actor=request.user, responsible_unit=case.responsible_unit,
+                             **data.validated_data)
+        return Response(CaseDetailSerializer(self.get_queryset().get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], summary="The case's notes (sensitive ones only with view_sensitive on the case)",
                    responses={200: CaseNoteSerializer(many=True), **READ_ERRORS})
@@ -156,3 +178,13 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         data.is_valid(raise_exception=True)
         placement = end_placement(placement=placement, actor=request.user, **data.validated_data)
         return Response(PlacementOutputSerializer(placement).data)
+
+    @extend_schema(summary="Move the child to another family without closing the case (the new placement)",
+                   request=MoveInputSerializer, responses={201: PlacementOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        placement = self.get_object()
+        data = MoveInputSerializer(data=request.data, families=families_visible_to(request.user))
+        data.is_valid(raise_exception=True)
+        new = move_child(placement=placement, actor=request.user, **data.validated_data)
+        return Response(PlacementOutputSerializer(new).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A user's own write pins their next requests' reads to the primary (core/replica.py).
+    "core.replica.PinAfterWriteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -109,6 +112,29 @@ DATABASES = {
 }
 # A kept connection is checked before reuse, so a web process recovers by itself after PostgreSQL restarts.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
+
+
+def replica_database() -> dict | None:
+    """The ``replica`` alias from DATABASE_REPLICA_URL (a streaming hot standby of the primary), or
+    None: absent, every read goes to the primary. Which reads may go there: core/replica.py."""
+    url = os.environ.get("DATABASE_REPLICA_URL")
+    if not url:
+        return None
+    replica = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    replica["CONN_HEALTH_CHECKS"] = True
+    # A dead replica must cost seconds, not the client's patience: the reads then fall back to the primary.
+    replica.setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
+
+
+if replica := replica_database():
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# After a write, the user's requests read the primary for this long (the pinning cookie).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+# After the replica failed to answer, each process reads the primary for this long before trying again.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -178,9 +204,25 @@ EMERGENCY_ACCESS_MIN_REASON_LENGTH = 10
 # that count as a permanent family; the placement ends that count as a move; limits of a request.
 STATS_SUPPRESSION_K = env_int("STATS_SUPPRESSION_K", 10)
 STATS_PERMANENT_FORMS_OF_CARE = ["adoption", "guardianship", "trusteeship", "kinship"]
-STATS_PLACEMENT_MOVE_END_REASONS = ["returned", "transferred"]
+# Placement ends that move the child back into an institution (a placement move in the stability
+# measure; the moves into a family are the starts of placements in non-permanent forms of care).
+STATS_PLACEMENT_MOVE_END_REASONS = ["returned"]
+# Ends of a permanent placement that are not a breakdown: it "still holds" for permanency in 12 months.
+STATS_PLACEMENT_HOLDING_END_REASONS = ["permanency", "came_of_age", "reunified"]
+# Exits counted by CFSR re-entry besides reunification: a case closed from a placement in these forms
+# (guardianship and living with a relative; CFSR leaves adoption out).
+STATS_REENTRY_EXIT_FORMS_OF_CARE = ["guardianship", "trusteeship", "kinship"]
 STATS_MAX_CELLS = env_int("STATS_MAX_CELLS", 20000)
-STATS_MAX_EPSILON = 10.0
+# Differential privacy (docs/statistics.md): the epsilons a release may use (a request's epsilon is
+# rounded down to one of them, so that a nudged epsilon is the same release); the largest is 1
+# because above it the discrete Laplace noise is 0 in most cells and the release is nearly exact.
+STATS_EPSILONS = [0.1, 0.25, 0.5, 1.0]
+STATS_MAX_EPSILON = max(STATS_EPSILONS)
+# Each analyst's privacy budget per calendar quarter: the sum of the epsilons of the new noisy
+# releases they may ask for (a release already published costs nothing).
+STATS_PRIVACY_BUDGET = float(os.environ.get("STATS_PRIVACY_BUDGET", "4.0"))
+# At most this many records (cases, placements) of one child count in a noisy flow table.
+STATS_DP_RECORDS_PER_CHILD = 2
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -196,6 +238,27 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# Queues per purpose, so a long statistics refresh or import never delays a reminder or an e-mail.
+# Run at least one worker per queue (README, "Production"); a task not listed goes to "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "risk.*": {"queue": "risk"},
+    "notifications.*": {"queue": "reminders"},
+    "visits.*": {"queue": "reminders"},
+    "stats.*": {"queue": "statistics"},
+    "registry.*": {"queue": "bulk"},
+    "documents.*": {"queue": "bulk"},
+    "access.*": {"queue": "default"},
+    "audit.*": {"queue": "default"},
+}
+# A worker started without -Q consumes every queue (the quick start, small deployments).
+# Each queue has its own exchange and routing key: a queue bound by the default key would receive
+# every other queue's messages too.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("default", "reminders", "risk", "statistics", "bulk")
+]
+CELERY_TASK_DEFAULT_EXCHANGE = "default"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
 # Kombu's Redis transport redelivers a message not acknowledged within this time (a worker died
 # mid-task); our tasks are idempotent and short, so a small value only speeds up recovery.
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
@@ -211,11 +274,29 @@ CELERY_BEAT_SCHEDULE = {
 # The statistics snapshot (stats/) is rebuilt nightly, after the day's records are in.
 CELERY_BEAT_SCHEDULE["refresh-statistics"] = {"task": "stats.refresh_statistics", "schedule": crontab(hour=2, minute=30)}
 # Expired case grants give no access already; this only deletes them (access/tasks.py).
+# The audit tables' monthly partitions, created three months ahead (audit/partitions.py).
+CELERY_BEAT_SCHEDULE["ensure-audit-partitions"] = {"task": "audit.ensure_partitions", "schedule": crontab(hour=0, minute=30)}
+# How many whole months of access log and change history stay in the database; older months are
+# exported and detached by `manage.py audit_partitions --detach` (run it monthly).
+AUDIT_RETENTION_MONTHS = env_int("AUDIT_RETENTION_MONTHS", 84)
+AUDIT_EXPORT_DIR = os.environ.get("AUDIT_EXPORT_DIR", str(BASE_DIR / "audit-exports"))
 CELERY_BEAT_SCHEDULE["delete-expired-grants"] = {"task": "access.delete_expired_grants", "schedule": crontab(hour=3, minute=15)}
 # Reminders (notifications/services.py). Stage limits for "case stuck" are the cases app's
 # StageTimeLimit policy table.
 NOTIFICATION_VISIT_DUE_DAYS = 7
 NOTIFICATION_EXPIRY_WARNING_DAYS = 30
+# How long a supervisor's approval of a family lasts unless the decision names another expiry (policy).
+FAMILY_APPROVAL_VALID_DAYS = env_int("FAMILY_APPROVAL_VALID_DAYS", 730)
+# How long a supervisor's dashboard keeps its region-wide figures (overdue visits, high risks,
+# caseload, charts) before computing them again; the supervisor's own changes drop them at once.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
+# "default" holds per-process counters (DRF throttling); "dashboard" the supervisors' dashboard
+# figures (Redis in production, shared by the web processes).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard",
+                  "TIMEOUT": DASHBOARD_CACHE_SECONDS},
+}
 NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS = 30
 NOTIFICATION_ESCALATE_AFTER_DAYS = env_int("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)
 NOTIFICATION_CATCH_UP_DAYS = 14

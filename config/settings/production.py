@@ -25,3 +25,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The dashboards' cached figures live in Redis, shared by every web process; short socket timeouts
+# so that a Redis outage costs speed (the figures are computed again), never a page. The default
+# cache (DRF's throttle counts) stays in each process: a Redis outage must not fail every API call.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "dashboard": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),  # noqa: F405
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+}

@@ -1,4 +1,4 @@
-"""Tests run against the real parts: PostgreSQL and Redis, never SQLite."""
+"""Tests run against the real parts: PostgreSQL (the server on DATABASE_URL, not the embedded one) and Redis."""
 
 import os
 
@@ -13,6 +13,8 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+if replica := replica_database():  # noqa: F405 - the replica tests' own servers
+    DATABASES["replica"] = replica
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("The test suite runs on PostgreSQL only; set DATABASE_URL to a postgres:// URL.")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,23 +11,46 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from access.selectors import cases_supervised_by, families_visible_to, unit_ids_for
+from access.services import assign_case, reassign_case, reassign_cases, transfer_case
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case, Stage
 from cases.selectors import case_notes
-from cases.services import ALLOWED_TRANSITIONS, add_case_note, end_placement, place_child, transition_case
+from cases.services import (
+    ALLOWED_TRANSITIONS,
+    add_case_note,
+    end_placement,
+    move_child,
+    moves_offered,
+    open_next_case,
+    place_child,
+    transition_case,
+)
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from risk.models import Factor
 from visits.models import CHECKLIST_ITEMS
 from web import selectors
-from web.forms import CaseNoteForm, EndPlacementForm, MoveStageForm, add_domain_error
+from web.forms import (
+    BLANK,
+    CaseFilterForm,
+    CaseNoteForm,
+    EndPlacementForm,
+    MoveFamilyForm,
+    MoveStageForm,
+    ReassignCaseForm,
+    ReassignCasesForm,
+    ReentryForm,
+    TransferCaseForm,
+    add_domain_error,
+)
 from web.sensitive import can_change, can_view_sensitive
 from web.views.access import access_context
-from web.views.common import paginate, query_without_page, roles_required
+from web.views.common import forget_dashboard, paginate, query_without_page, roles_required
 from web.views.consents import consents_context
 from web.views.documents import documents_context
 
@@ -59,21 +82,56 @@ def changeable_case_or_403(user: User, pk: int) -> Case:
     return case
 
 
-@roles_required(*CASE_ROLES)
-def my_cases(request: HttpRequest) -> HttpResponse:
-    from web.forms import CaseFilterForm
-
-    form = CaseFilterForm(request.GET or None)
+def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | None = None) -> dict:
+    supervising = request.user.is_supervisor
+    workers = selectors.unit_workers(user=request.user) if supervising else None
+    form = CaseFilterForm(request.GET or None, workers=workers)
     filters = form.cleaned_data if form.is_valid() else {}
     cases = selectors.my_cases(
         user=request.user, q=filters.get("q", ""), stage=filters.get("stage", ""), risk=filters.get("risk", ""),
-        overdue=filters.get("overdue", False), order=filters.get("order") or "recent",
+        overdue=filters.get("overdue", False), order=filters.get("order") or "recent", worker=filters.get("worker"),
+        open_only=filters.get("open_only", False), needs_worker=filters.get("needs_worker", False),
     )
     page = paginate(request, cases)
-    context = {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate()}
+    if supervising and reassign_form is None:
+        reassign_form = ReassignCasesForm(workers=workers)
+    # A supervisor sees the cases of the units they supervise, not cases of their own.
+    heading = _("Cases of the unit") if request.user.is_supervisor else _("My cases")
+    return {"form": form, "page": page, "query": query_without_page(request), "today": timezone.localdate(),
+            "reassign_form": reassign_form, "filtered_worker": filters.get("worker"), "heading": heading}
+
+
+@roles_required(*CASE_ROLES)
+def my_cases(request: HttpRequest) -> HttpResponse:
+    context = _case_list_context(request)
     # HTMX asks only for the table when a filter changes.
     template = "web/cases/_case_table.html" if request.headers.get("HX-Request") else "web/cases/case_list.html"
     return render(request, template, context)
+
+
+@roles_required("supervisor")
+@require_POST
+def reassign_cases_view(request: HttpRequest) -> HttpResponse:
+    """Reassign the ticked cases, or every open case of one worker, to one or several colleagues
+    (access.services.reassign_cases: one transaction, round-robin)."""
+    workers = selectors.unit_workers(user=request.user)
+    form = ReassignCasesForm(request.POST, workers=workers)
+    if form.is_valid():
+        data = form.cleaned_data
+        ids = list(data["case"])
+        if data["all_of_worker"] is not None:
+            ids += list(cases_supervised_by(request.user).filter(assigned_worker=data["all_of_worker"])
+                        .exclude(stage=Stage.CLOSED).values_list("pk", flat=True))
+        try:
+            moved = reassign_cases(case_ids=ids, workers=list(data["workers"]), actor=request.user, reason=data["reason"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            forget_dashboard(request.user)
+            messages.success(request, ngettext("%(n)s case reassigned.", "%(n)s cases reassigned.", len(moved)) % {"n": len(moved)})
+            back = request.POST.get("next", "")
+            return redirect(back if back.startswith("/") and not back.startswith("//") else reverse("web:my-cases"))
+    return render(request, "web/cases/case_list.html", _case_list_context(request, reassign_form=form), status=400)
 
 
 def _risk_factors(risk: object) -> list[dict]:
@@ -87,9 +145,11 @@ def case_timeline(case: Case, *, placements: list, visits: dict, sensitive: bool
     local = timezone.localtime
     items = [{"at": local(c.changed_at), "kind": "stage", "title": c.get_to_stage_display(), "text": c.reason, "who": c.actor}
              for c in case.stage_changes.all()]
-    if case.decision_reviewed_at:
-        items.append({"at": local(case.decision_reviewed_at), "kind": "decision", "title": case.get_decision_status_display(),
-                      "text": case.decision_review_reason, "who": case.decision_reviewed_by})
+    # Every review of a decision (cases.DecisionReview), not only the last one on the case row.
+    for review in case.decision_reviews.all():
+        items.append({"at": local(review.reviewed_at), "kind": "decision",
+                      "title": _("Decision approved") if review.approved else _("Decision rejected"),
+                      "text": review.reason, "who": review.actor})
     for placement in placements:
         for visit in visits.get(placement.pk, []):
             if visit.done_on:
@@ -111,7 +171,7 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     visits = selectors.placement_visits(placements)
     active = next((p for p in placements if p.ended_on is None), None)
     risk = getattr(active, "risk", None) if active else None
-    allowed = sorted(ALLOWED_TRANSITIONS.get(case.stage, ()))
+    allowed = moves_offered(case)
     sensitive = can_view_sensitive(request.user, case)
     editable = can_change(request.user, case)
     next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None), None) if active else None
@@ -140,10 +200,21 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
+        "move_family_form": forms.get("move_family_form") or (
+            MoveFamilyForm(families=families_visible_to(request.user)) if active and editable else None
+        ),
+        # A closed case not yet followed by another: the child may come back into care.
+        "reentry_form": forms.get("reentry_form") or (
+            ReentryForm() if editable and case.stage == Stage.CLOSED and not Case.objects.filter(follows=case).exists() else None
+        ),
         **documents_context(request.user, "case", case.pk),
         **consents_context(request.user, case, editable=editable, **forms),
         **access_context(request.user, case, **forms),
     }
+    if request.user.is_supervisor and case.responsible_unit_id in unit_ids_for(request.user) and case.stage != Stage.CLOSED:
+        workers = selectors.unit_workers(user=request.user).filter(unit_id=case.responsible_unit_id)
+        context["reassign_form"] = forms.get("reassign_form") or ReassignCaseForm(workers=workers.exclude(pk=case.assigned_worker_id))
+        context["transfer_form"] = forms.get("transfer_form") or TransferCaseForm(exclude_unit=case.responsible_unit_id)
     return context
 
 
@@ -165,8 +236,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
     case = changeable_case_or_403(request.user, pk)
-    allowed = sorted(ALLOWED_TRANSITIONS.get(case.stage, ()))
-    form = MoveStageForm(request.POST, allowed=allowed)
+    # Validated against every move of the stage, so that a move the guards refuse gets the service's
+    # own message; the menu shown again offers only the moves the guards accept now.
+    form = MoveStageForm(request.POST, allowed=sorted(ALLOWED_TRANSITIONS.get(case.stage, ())))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -188,6 +260,7 @@ def move_stage(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The case moved to the new stage."))
             return redirect("web:case", pk=case.pk)
+    form.fields["to_stage"].choices = BLANK + [(s, Stage(s).label) for s in moves_offered(case)]
     return render(request, "web/cases/case_detail.html", _case_context(request, case, move_form=form), status=400)
 
 
@@ -211,6 +284,41 @@ def end_placement_view(request: HttpRequest, pk: int, placement_pk: int) -> Http
             messages.success(request, _("The placement has ended."))
             return redirect("web:case", pk=case.pk)
     return render(request, "web/cases/case_detail.html", _case_context(request, case, end_form=form), status=400)
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def move_family_view(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    placement = get_object_or_404(case.placements.all(), pk=placement_pk)
+    form = MoveFamilyForm(request.POST, families=families_visible_to(request.user))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            move_child(placement=placement, actor=request.user, **data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The child moved to the new family; the case continues."))
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, move_family_form=form), status=400)
+
+
+@roles_required(*CASE_ROLES)
+@require_POST
+def reentry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = changeable_case_or_403(request.user, pk)
+    form = ReentryForm(request.POST)
+    if form.is_valid():
+        try:
+            new = open_next_case(child=case.child, actor=request.user, responsible_unit=case.responsible_unit,
+                                 **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("A new case is open; it follows the closed one."))
+            return redirect("web:case", pk=new.pk)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, reentry_form=form), status=400)
 
 
 @roles_required(*CASE_ROLES)
@@ -250,3 +358,51 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The note is written."))
             return redirect(reverse("web:case", args=[case.pk]) + "#timeline")
     return render(request, "web/cases/case_detail.html", _case_context(request, case, note_form=form), status=400)
+def _supervised_case_or_404(user: User, pk: int) -> Case:
+    case = case_or_404(user, pk)
+    if case.responsible_unit_id not in unit_ids_for(user):
+        raise PermissionDenied
+    return case
+
+
+@roles_required("supervisor")
+@require_POST
+def reassign_case_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give one case to another social worker of its unit (or assign an unassigned one)."""
+    case = _supervised_case_or_404(request.user, pk)
+    workers = selectors.unit_workers(user=request.user).filter(unit_id=case.responsible_unit_id)
+    form = ReassignCaseForm(request.POST, workers=workers)
+    if form.is_valid():
+        service = assign_case if case.assigned_worker_id is None else reassign_case
+        try:
+            service(case=case, worker=form.cleaned_data["worker"], actor=request.user)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            forget_dashboard(request.user)
+            messages.success(request, _("The case is now with %(name)s.") % {"name": form.cleaned_data["worker"].get_full_name()})
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, reassign_form=form), status=400)
+
+
+@roles_required("supervisor")
+@require_POST
+def transfer_case_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Transfer a case to another unit: with the consent to share in force, or the supervisor's
+    recorded override reason (consents.services.ensure_transfer_allowed)."""
+    case = _supervised_case_or_404(request.user, pk)
+    form = TransferCaseForm(request.POST, exclude_unit=case.responsible_unit_id)
+    if form.is_valid():
+        try:
+            transfer_case(case=case, unit=form.cleaned_data["unit"], actor=request.user,
+                          override_reason=form.cleaned_data["override_reason"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            forget_dashboard(request.user)
+            messages.success(request, _("The case was transferred to %(unit)s.") % {"unit": form.cleaned_data["unit"]})
+            # The case may now be out of this supervisor's sight.
+            if selectors.visible_case_or_none(user=request.user, pk=case.pk) is None:
+                return redirect("web:my-cases")
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/cases/case_detail.html", _case_context(request, case, transfer_form=form), status=400)

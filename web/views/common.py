@@ -1,10 +1,13 @@
 """What every page shares: the start page per role and the role guard."""
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -18,7 +21,7 @@ START_PAGE = {
     "social_worker": "web:my-cases",
     "supervisor": "web:dashboard",
     "analyst": "web:statistics",
-    "administrator": "web:my-cases",
+    "administrator": "web:units",
 }
 
 
@@ -58,6 +61,20 @@ def query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def dashboard_cache_key(user: Any) -> str:
+    """The cache key of a supervisor's dashboard figures: per user (the figures follow what this user
+    sees, grants included, so two supervisors never share an entry)."""
+    return f"web:dashboard:{user.pk}"
+
+
+def forget_dashboard(user: Any) -> None:
+    """Drop a supervisor's cached dashboard figures after they changed something they show
+    (a reassignment, a transfer, a decision); others' entries expire after DASHBOARD_CACHE_SECONDS."""
+    with contextlib.suppress(Exception):
+        caches["dashboard"].delete(dashboard_cache_key(user))
+
+
+DASHBOARD_CACHE_SECONDS: int = settings.DASHBOARD_CACHE_SECONDS
 def _refused(request: HttpRequest, template: str, status: int, context: dict) -> HttpResponse:
     from django.shortcuts import render
 

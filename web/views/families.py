@@ -7,14 +7,24 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from access.selectors import families_editable_by
 from accounts.models import User
 from core.exceptions import DomainError
 from families.models import Family
 from families.selectors import family_history, family_list
-from families.services import create_family, update_family
-from web.forms import APPLICANT_FORM_FIELDS, FAMILY_FORM_FIELDS, FamilyForm, add_family_error, applicant_forms
+from families.services import create_family, decide_approval, request_approval, update_family
+from web import selectors
+from web.forms import (
+    APPLICANT_FORM_FIELDS,
+    FAMILY_FORM_FIELDS,
+    FamilyApprovalForm,
+    FamilyForm,
+    add_domain_error,
+    add_family_error,
+    applicant_forms,
+)
 from web.search import search_families
 from web.views.common import paginate, query_without_page, roles_required
 from web.views.documents import documents_context
@@ -93,6 +103,7 @@ def family_context(request: HttpRequest, family: Family) -> dict:
         "family": family, "today": today, "expired": set(family.expired_documents(today)),
         "applicants": list(family.applicants.all()), "history": family_history(family),
         "editable": families_editable_by(request.user).filter(pk=family.pk).exists(),
+        "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
         **documents_context(request.user, "family", family.pk),
     }
 
@@ -128,3 +139,63 @@ def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("web:family", pk=family.pk)
         return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people}, status=400)
     return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people})
+
+
+# ---- approval: the social worker asks, a supervisor of the family's unit decides ----------------
+
+APPROVALS_LIMIT = 100
+
+
+def _approvals_context(request: HttpRequest, forms: dict | None = None) -> dict:
+    forms = forms or {}
+    waiting = list(selectors.families_waiting_for_approval(user=request.user)[:APPROVALS_LIMIT])
+    return {
+        "today": timezone.localdate(),
+        "waiting": [{"family": f, "form": forms.get(f.pk) or FamilyApprovalForm()} for f in waiting],
+        "decisions": selectors.recent_family_decisions(user=request.user),
+    }
+
+
+@roles_required("supervisor")
+def family_approvals(request: HttpRequest) -> HttpResponse:
+    """The supervisor's list of families of their unit waiting for approval, and the recent decisions."""
+    return render(request, "web/families/approvals.html", _approvals_context(request))
+
+
+@roles_required("supervisor")
+@require_POST
+def decide_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    family = selectors.families_waiting_for_approval(user=request.user).filter(pk=pk).first()
+    if family is None:
+        raise Http404
+    form = FamilyApprovalForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decide_approval(family=family, actor=request.user, approve=data["approve"], reason=data["reason"],
+                            expires_on=data["expires_on"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            if data["approve"]:
+                messages.success(request, _("Family № %(n)s approved.") % {"n": family.pk})
+            else:
+                messages.success(request, _("Family № %(n)s refused.") % {"n": family.pk})
+            return redirect("web:family-approvals")
+    return render(request, "web/families/approvals.html", _approvals_context(request, {family.pk: form}), status=400)
+
+
+@roles_required(*FAMILY_ROLES)
+@require_POST
+def request_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """The worker sends the family to the supervisors of its unit for approval (from the family's page)."""
+    family = family_or_404(request.user, pk)
+    try:
+        request_approval(family=family, actor=request.user)
+    except DomainError as error:
+        if error.code == "permission_denied":
+            raise PermissionDenied from error
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The family is sent to the supervisor for approval."))
+    return redirect("web:family", pk=family.pk)

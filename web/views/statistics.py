@@ -109,7 +109,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         try:
             spec, options = parse_request(indicator, query, request.user)
             result = published_statistics(spec=spec, suppress=options.suppress, k=settings.STATS_SUPPRESSION_K,
-                                          epsilon=options.epsilon)
+                                          epsilon=options.epsilon, user=request.user)
         except DomainError as error:
             add_domain_error(form, error)
             status = 503 if error.code == "unavailable" else 400  # this installation, not the input

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
+from risk.models import RiskAssessment
 from visits.models import Visit
 from visits.services import record_unscheduled_visit, record_visit
 from web.forms import RecordVisitForm, UnscheduledVisitForm, add_domain_error
@@ -35,10 +36,21 @@ def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpRespo
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, _("The visit is recorded and the risk of return recomputed."))
+                messages.success(request, _recorded_message(visit))
                 return redirect(reverse("web:case", args=[case.pk]) + "#risk")
         status = 400
     return render(request, "web/visits/record_visit.html", {"case": case, "visit": visit, "form": form}, status=status)
+
+
+def _recorded_message(visit: Visit) -> str:
+    """Says the risk was recomputed only when an assessment for this visit exists (the score is
+    computed for a placement still open; a visit recorded on an ended one changes no score)."""
+    assessment = RiskAssessment.objects.filter(visit_id=visit.pk).order_by("-id").first()
+    if assessment is None:
+        return _("The visit is recorded.")
+    return _("The visit is recorded; the risk of return, recomputed, is %(band)s (%(score)s points).") % {
+        "band": assessment.get_band_display(), "score": assessment.score,
+    }
 
 
 @roles_required(*CASE_ROLES)
@@ -52,7 +64,7 @@ def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: i
         if form.is_valid():
             data = form.cleaned_data
             try:
-                record_unscheduled_visit(
+                visit = record_unscheduled_visit(
                     placement=placement, actor=request.user, kind=data["kind"], done_on=data["done_on"],
                     child_seen=data["child_seen"], seen_by=data["seen_by"], child_condition=data["child_condition"],
                     family_condition=data["family_condition"], checklist=form.checklist(), concerns=data["concerns"],
@@ -60,7 +72,7 @@ def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: i
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, _("The visit is recorded and the risk of return recomputed."))
+                messages.success(request, _recorded_message(visit))
                 return redirect(reverse("web:case", args=[case.pk]) + "#risk")
         status = 400
     return render(request, "web/visits/record_visit.html", {"case": case, "visit": None, "form": form, "unscheduled": True},

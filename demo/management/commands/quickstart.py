@@ -44,6 +44,8 @@ class Command(BaseCommand):
         self.stdout.write("Migrations applied.")
         call_command("demo_setup", children=options["children"], port=options["port"], stdout=self.stdout, stderr=self.stderr)
         worker = None if options["no_worker"] else self._start_worker()
+        # The development server is what the quick start is; the README says so once, the terminal need not.
+        os.environ["DJANGO_RUNSERVER_HIDE_WARNING"] = "true"
         try:
             call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False, skip_checks=False)
         finally:

@@ -1,0 +1,275 @@
+"""A supervisor's work in the pages: a worker's caseload, reassigning one case or many, transfer
+with the consent check or a recorded override, family approval, cases whose worker left; and the
+rules under them (access.services.reassign_cases, families.services approval)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from access.models import CaseShare, CaseUserObjectPermission
+from access.selectors import cases_visible_to
+from access.services import grant_case_permissions, reassign_cases
+from cases.models import Case, Stage
+from consents.models import TransferOverride
+from core.exceptions import DomainError
+from families.models import ApprovalDecision
+from families.services import decide_approval, request_approval
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def colleagues(worker):
+    return [factories.UserFactory(unit=worker.unit, last_name=name) for name in ("Seitkali", "Omarova")]
+
+
+def cases_of(worker, n, **kwargs):
+    return [factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, **kwargs) for _ in range(n)]
+
+
+# ---- caseload ---------------------------------------------------------------------------------
+
+
+def test_each_workers_name_on_the_dashboard_opens_their_open_cases(client, supervisor, worker, colleagues):
+    mine = cases_of(worker, 2, stage=Stage.AVAILABLE)
+    closed = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.CLOSED, outcome="reunified",
+                                   closed_on=timezone.localdate())
+    theirs = cases_of(colleagues[0], 1)
+    client.force_login(supervisor)
+    html = client.get(reverse("web:dashboard")).content.decode()
+    link = f'{reverse("web:my-cases")}?worker={worker.pk}&amp;open_only=on'
+    assert link in html
+    listed = client.get(link.replace("&amp;", "&")).context["page"].object_list
+    assert {c.pk for c in listed} == {c.pk for c in mine}
+    assert closed.pk not in {c.pk for c in listed} and theirs[0].pk not in {c.pk for c in listed}
+
+
+def test_caseload_counts_open_cases_placements_overdue_visits_of_open_placements_and_high_risks(supervisor, worker):
+    from risk.models import PlacementRisk
+    from web.selectors import caseload
+
+    today = timezone.localdate()
+    placed = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED)
+    placement = factories.PlacementFactory(case=placed)
+    factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=3))
+    factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=9))
+    factories.VisitFactory(placement=placement, planned_on=today + dt.timedelta(days=9))
+    PlacementRisk.objects.create(placement=placement, score=70, band="high", factors=[], computed_on=today)
+    # An ended placement's old visit is not overdue (its visits were cancelled with it).
+    returned = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.AVAILABLE)
+    ended = factories.PlacementFactory(case=returned, ended_on=today, end_reason="returned", return_reason="child_behaviour")
+    factories.VisitFactory(placement=ended, planned_on=today - dt.timedelta(days=30))
+    cases_of(worker, 1, stage=Stage.MATCHING)
+    (row,) = caseload(user=supervisor, today=today)
+    assert row["worker"] == worker
+    assert (row["open_cases"], row["placed"], row["overdue"], row["high"]) == (3, 1, 2, 1)
+
+
+# ---- reassignment -----------------------------------------------------------------------------
+
+
+def test_bulk_reassignment_round_robin_moves_access_and_writes_history(supervisor, worker, colleagues):
+    cases = cases_of(worker, 5)
+    grant_case_permissions(case_ids=[cases[0].pk], users=[worker], codenames=["view_case"])  # an old grant ends too
+    plan = reassign_cases(case_ids=[c.pk for c in cases], workers=colleagues, actor=supervisor, reason="Leaves the service")
+    assert sorted(plan.values()).count(colleagues[0].pk) == 3 and sorted(plan.values()).count(colleagues[1].pk) == 2
+    assert not cases_visible_to(worker).exists()
+    assert not CaseShare.objects.active().filter(user=worker).exists()
+    assert not CaseUserObjectPermission.objects.filter(user=worker).exists()
+    for case in cases:
+        last = Case.history.filter(id=case.pk).order_by("-history_date", "-history_id").first()
+        assert last.assigned_worker_id == plan[case.pk]
+        assert (last.history_user, last.history_change_reason, last.history_type) == (supervisor, "Leaves the service", "~")
+
+
+def test_bulk_reassignment_is_all_or_nothing(supervisor, worker, colleagues):
+    mine = cases_of(worker, 2)
+    elsewhere = factories.CaseFactory(child__region=factories.region_by_code("astana"))
+    with pytest.raises(DomainError) as error:
+        reassign_cases(case_ids=[mine[0].pk, mine[1].pk, elsewhere.pk], workers=colleagues, actor=supervisor)
+    assert error.value.code == "permission_denied"
+    assert set(Case.objects.filter(pk__in=[c.pk for c in mine]).values_list("assigned_worker", flat=True)) == {worker.pk}
+
+
+def test_a_case_goes_only_to_a_chosen_worker_of_its_own_unit(supervisor, worker, colleagues):
+    other_district = factories.DistrictFactory(region=worker.unit.region)
+    stranger = factories.UserFactory(unit=other_district)
+    (case,) = cases_of(worker, 1)
+    with pytest.raises(DomainError) as error:
+        reassign_cases(case_ids=[case.pk], workers=[stranger], actor=supervisor)
+    assert error.value.field == "workers"
+    inactive = factories.UserFactory(unit=worker.unit, is_active=False)
+    with pytest.raises(DomainError):
+        reassign_cases(case_ids=[case.pk], workers=[inactive], actor=supervisor)
+
+
+def test_supervisor_reassigns_ticked_cases_on_the_list(client, supervisor, worker, colleagues):
+    cases = cases_of(worker, 3)
+    client.force_login(supervisor)
+    page = client.get(reverse("web:my-cases") + f"?worker={worker.pk}")
+    assert b'form="reassign-form"' in page.content
+    response = client.post(reverse("web:cases-reassign"), {
+        "case": [c.pk for c in cases[:2]], "workers": [colleagues[1].pk], "next": f"/cases/?worker={worker.pk}",
+    }, follow=True)
+    assert b"2 cases reassigned." in response.content
+    assert list(Case.objects.filter(assigned_worker=colleagues[1]).order_by("pk").values_list("pk", flat=True)) == \
+        [c.pk for c in cases[:2]]
+    assert Case.objects.get(pk=cases[2].pk).assigned_worker == worker
+
+
+def test_a_leaving_worker_hands_every_open_case_to_colleagues(client, supervisor, worker, colleagues):
+    cases = cases_of(worker, 4)
+    client.force_login(supervisor)
+    response = client.post(reverse("web:cases-reassign"), {"all_of_worker": worker.pk,
+                                                            "workers": [c.pk for c in colleagues]})
+    assert response.status_code == 302
+    assert not Case.objects.filter(assigned_worker=worker).exists()
+    assert Case.objects.filter(pk__in=[c.pk for c in cases], assigned_worker=colleagues[0]).count() == 2
+
+
+def test_reassigning_without_choosing_says_so_beside_the_field(client, supervisor, worker):
+    (case,) = cases_of(worker, 1)
+    client.force_login(supervisor)
+    response = client.post(reverse("web:cases-reassign"), {"case": [case.pk]})
+    assert response.status_code == 400
+    assert response.context["reassign_form"].errors["workers"]
+    assert Case.objects.get(pk=case.pk).assigned_worker == worker
+
+
+def test_a_worker_cannot_reassign(client, worker, colleagues):
+    (case,) = cases_of(worker, 1)
+    client.force_login(worker)
+    assert client.post(reverse("web:cases-reassign"), {"case": [case.pk], "workers": [colleagues[0].pk]}).status_code == 403
+    assert client.post(reverse("web:case-reassign", args=[case.pk]), {"worker": colleagues[0].pk}).status_code == 403
+    assert b'form="reassign-form"' not in client.get(reverse("web:my-cases")).content
+    assert Case.objects.get(pk=case.pk).assigned_worker == worker
+
+
+def test_a_supervisor_reassigns_only_in_their_unit(client, worker, colleagues):
+    (case,) = cases_of(worker, 1)
+    astana = factories.DistrictFactory(region=factories.region_by_code("astana"))
+    other = factories.UserFactory(role="supervisor", unit=astana.parent)
+    client.force_login(other)
+    response = client.post(reverse("web:cases-reassign"), {"case": [case.pk], "workers": [colleagues[0].pk]})
+    assert response.status_code == 400  # the colleague is not one of theirs to choose, the case not theirs
+    assert client.post(reverse("web:case-reassign", args=[case.pk]), {"worker": colleagues[0].pk}).status_code == 404
+    assert Case.objects.get(pk=case.pk).assigned_worker == worker
+
+
+def test_supervisor_reassigns_one_case_from_its_page(client, supervisor, worker, colleagues):
+    (case,) = cases_of(worker, 1)
+    client.force_login(supervisor)
+    assert client.get(reverse("web:case", args=[case.pk])).context["reassign_form"] is not None
+    response = client.post(reverse("web:case-reassign", args=[case.pk]), {"worker": colleagues[0].pk})
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).assigned_worker == colleagues[0]
+
+
+def test_transfer_without_consent_needs_the_supervisors_recorded_reason(client, supervisor, worker):
+    (case,) = cases_of(worker, 1)
+    astana = factories.DistrictFactory(region=factories.region_by_code("astana"))
+    client.force_login(supervisor)
+    refused = client.post(reverse("web:case-transfer", args=[case.pk]), {"unit": astana.pk})
+    assert refused.status_code == 400
+    assert "There is no consent to share" in str(refused.context["transfer_form"].errors["override_reason"])
+    assert Case.objects.get(pk=case.pk).responsible_unit == worker.unit
+    done = client.post(reverse("web:case-transfer", args=[case.pk]), {"unit": astana.pk, "override_reason": "The child moved."})
+    assert done.status_code == 302 and done["Location"] == reverse("web:my-cases")  # out of sight now
+    case.refresh_from_db()
+    assert (case.responsible_unit, case.assigned_worker) == (astana, None)
+    assert TransferOverride.objects.get(case=case).reason == "The child moved."
+
+
+def test_transfer_with_consent_needs_no_reason(client, supervisor, worker):
+    (case,) = cases_of(worker, 1)
+    factories.ConsentFactory(case=case)
+    target = factories.DistrictFactory(region=worker.unit.region)
+    client.force_login(supervisor)
+    assert client.post(reverse("web:case-transfer", args=[case.pk]), {"unit": target.pk}).status_code == 302
+    assert Case.objects.get(pk=case.pk).responsible_unit == target
+
+
+# ---- deactivated workers ----------------------------------------------------------------------
+
+
+def test_a_deactivated_workers_open_cases_need_a_new_worker(client, supervisor, worker):
+    cases = cases_of(worker, 2)
+    worker.is_active = False
+    worker.save()
+    client.force_login(supervisor)
+    page = client.get(reverse("web:dashboard"))
+    assert {c.pk for c in page.context["needing"]} == {c.pk for c in cases}
+    assert "Needs a new worker" in page.content.decode()
+    listed = client.get(reverse("web:my-cases") + "?needs_worker=on").context["page"].object_list
+    assert {c.pk for c in listed} == {c.pk for c in cases}
+
+
+# ---- family approval --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def applied_family(worker):
+    family = factories.FamilyFactory(responsible_unit=worker.unit, approval_status="under_assessment", approved_on=None,
+                                     approval_expires_on=None)
+    factories.ApplicantFactory(family=family, last_name="Tulegenova", first_name="Saule")
+    return family
+
+
+def test_worker_asks_and_supervisor_approves_a_family(client, supervisor, worker, applied_family):
+    request_approval(family=applied_family, actor=worker)
+    client.force_login(supervisor)
+    page = client.get(reverse("web:family-approvals"))
+    assert "Tulegenova" in page.content.decode()
+    response = client.post(reverse("web:family-approval-decide", args=[applied_family.pk]), {"approve": "1"}, follow=True)
+    assert f"Family № {applied_family.pk} approved.".encode() in response.content
+    applied_family.refresh_from_db()
+    assert applied_family.approval_status == "approved" and applied_family.approval_requested_at is None
+    assert applied_family.approval_expires_on > timezone.localdate()
+    decision = ApprovalDecision.objects.get(family=applied_family)
+    assert (decision.approved, decision.decided_by) == (True, supervisor)
+    assert "Tulegenova" in response.content.decode().split('id="family-decisions"')[1]
+
+
+def test_refusing_a_family_needs_a_reason_beside_the_field(client, supervisor, worker, applied_family):
+    request_approval(family=applied_family, actor=worker)
+    client.force_login(supervisor)
+    response = client.post(reverse("web:family-approval-decide", args=[applied_family.pk]), {"approve": "0", "reason": " "})
+    assert response.status_code == 400
+    assert b"Say why the family is refused." in response.content
+    client.post(reverse("web:family-approval-decide", args=[applied_family.pk]),
+                {"approve": "0", "reason": "Criminal record check failed."})
+    applied_family.refresh_from_db()
+    assert applied_family.approval_status == "rejected"
+    assert ApprovalDecision.objects.get(family=applied_family).reason == "Criminal record check failed."
+
+
+def test_a_family_without_a_valid_home_study_cannot_be_sent_for_approval(worker, applied_family):
+    applied_family.home_study_expires_on = timezone.localdate() - dt.timedelta(days=1)
+    applied_family.save()
+    with pytest.raises(DomainError, match="home study"):
+        request_approval(family=applied_family, actor=worker)
+
+
+def test_only_a_supervisor_of_the_familys_unit_decides(client, worker, applied_family):
+    request_approval(family=applied_family, actor=worker)
+    with pytest.raises(DomainError):
+        decide_approval(family=applied_family, actor=worker, approve=True)
+    other = factories.UserFactory(role="supervisor", unit=factories.DistrictFactory(region=factories.region_by_code("astana")).parent)
+    client.force_login(other)
+    assert client.post(reverse("web:family-approval-decide", args=[applied_family.pk]), {"approve": "1"}).status_code == 404
+    client.force_login(worker)
+    assert client.get(reverse("web:family-approvals")).status_code == 403
+    applied_family.refresh_from_db()
+    assert applied_family.approval_status == "under_assessment"
+
+
+def test_expiring_certificates_of_the_units_families_are_on_the_dashboard(client, supervisor, worker):
+    soon = timezone.localdate() + dt.timedelta(days=10)
+    family = factories.FamilyFactory(responsible_unit=worker.unit, training_expires_on=soon)
+    factories.FamilyFactory(responsible_unit=worker.unit)  # everything valid for a year: not listed
+    client.force_login(supervisor)
+    rows = client.get(reverse("web:dashboard")).context["expiring"]
+    assert [(r["family"].pk, str(r["document"]), r["expires_on"]) for r in rows] == [(family.pk, "training certificate", soon)]
