@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from cases.models import (
     Case,
+    CaseNote,
     DecisionReview,
     FormOfCareRule,
     Placement,
@@ -80,6 +81,26 @@ class FormOfCareRuleAdmin(admin.ModelAdmin):
     list_display = ("form_of_care", "min_age", "max_age", "max_children", "siblings_count_as_one",
                     "requires_psychological_training")
 
+
+
+@admin.register(CaseNote)
+class CaseNoteAdmin(admin.ModelAdmin):
+    """Read only: notes are written on the case page or through the API, never edited."""
+
+    list_display = ("case", "kind", "written_on", "author", "sensitive")
+    list_filter = ("kind", "sensitive")
+    raw_id_fields = ("case",)
+    readonly_fields = ("case", "kind", "written_on", "text", "sensitive", "author", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        # Administrators never see sensitive fields; a sensitive note is one (docs/permissions.md).
+        return super().get_queryset(request).filter(sensitive=False)
 
 @admin.register(DecisionReview)
 class DecisionReviewAdmin(admin.ModelAdmin):

@@ -277,7 +277,9 @@ def transition_case(
     carer_relationship: str = CarerRelationship.NONE,
 ) -> Case:
     """Move a case to another stage, writing the stage history. ``form_of_care`` is chosen on the way
-    to available (or later); ``family`` is the family in the decision; ``outcome`` closes the case.
+    to available (or later); ``family`` is the family chosen for acquaintance (kept in
+    ``decision_family`` and proposed for the decision) or the family in the decision; ``outcome``
+    closes the case.
     Placing goes through place_child and ending a placement through end_placement."""
     case = _lock_case(case, expected_version, actor)
     if to_stage not in Stage.values:
@@ -309,6 +311,12 @@ def transition_case(
         check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)
         check_age_for_form_of_care(child=case.child, form_of_care=case.form_of_care, on=timezone.localdate())
 
+    if to_stage == Stage.ACQUAINTANCE and family is not None:
+        # The family chosen on the matching page is carried to the decision (no retyping its number).
+        check_family_can_take(family=family, case=case, on=timezone.localdate())
+        case.decision_family = family
+    elif to_stage == Stage.MATCHING and case.stage == Stage.ACQUAINTANCE:
+        case.decision_family = None
     if to_stage == Stage.DECISION:
         family = family or case.decision_family
         if family is None:

@@ -24,7 +24,7 @@ def case(worker):
 def note_data(**overrides):
     data = {"kind": "phone_call", "written_on": timezone.localdate().isoformat(), "text": "Called the children's home."}
     data.update(overrides)
-    return data
+    return {f"note-{k}": v for k, v in data.items()}
 
 
 def test_a_note_written_on_the_page_shows_on_the_timeline_with_author(client, worker, case):

@@ -25,7 +25,7 @@ def case(worker):
 def consent_data(**overrides):
     data = {"kind": "child_view", "given_by": "Арман", "given_on": timezone.localdate().isoformat(), "agrees": "1", "scope": ""}
     data.update(overrides)
-    return data
+    return {f"consent-{k}": v for k, v in data.items()}
 
 
 def test_record_and_revoke_a_consent_on_the_case_page(client, worker, case):
@@ -35,10 +35,10 @@ def test_record_and_revoke_a_consent_on_the_case_page(client, worker, case):
     consent = Consent.objects.get(case=case)
     assert consent.recorded_by == worker and consent.agrees
     assert "Арман" in client.get(reverse("web:case", args=[case.pk])).content.decode()
-    response = client.post(reverse("web:consent-revoke", args=[case.pk, consent.pk]), {"reason": ""})
+    response = client.post(reverse("web:consent-revoke", args=[case.pk, consent.pk]), {"revoke-reason": ""})
     assert response.status_code == 400
     assert response.context["revoke_form"].errors["reason"]
-    response = client.post(reverse("web:consent-revoke", args=[case.pk, consent.pk]), {"reason": "the child changed their mind"})
+    response = client.post(reverse("web:consent-revoke", args=[case.pk, consent.pk]), {"revoke-reason": "the child changed their mind"})
     assert response.status_code == 302
     consent.refresh_from_db()
     assert consent.revoked_on == timezone.localdate() and consent.revoked_by == worker
@@ -70,7 +70,8 @@ def test_a_supervisor_shares_a_case_until_a_date_and_revokes_it(client, worker, 
     assert "Share the case with a colleague" in page and "Dana" in page
     until = timezone.localdate() + dt.timedelta(days=7)
     response = client.post(reverse("web:case-share", args=[case.pk]),
-                           {"user": colleague.pk, "expires_on": until.isoformat(), "include_sensitive": "on", "reason": "holiday"})
+                           {"share-user": colleague.pk, "share-expires_on": until.isoformat(), "share-include_sensitive": "on",
+                            "share-reason": "holiday"})
     assert response.status_code == 302
     share = CaseShare.objects.active().get(case=case)
     assert share.user == colleague and share.include_sensitive and timezone.localtime(share.expires_at).date() == until
@@ -84,14 +85,14 @@ def test_a_supervisor_shares_a_case_until_a_date_and_revokes_it(client, worker, 
 
 def test_share_errors_and_workers_may_not_share(client, worker, supervisor, case):
     client.force_login(supervisor)
-    response = client.post(reverse("web:case-share", args=[case.pk]), {"user": worker.pk, "reason": "x"})
+    response = client.post(reverse("web:case-share", args=[case.pk]), {"share-user": worker.pk, "share-reason": "x"})
     assert response.status_code == 400
     assert "assigned to the case" in response.context["share_form"].errors["user"][0]
-    response = client.post(reverse("web:case-share", args=[case.pk]), {"user": "", "reason": ""})
+    response = client.post(reverse("web:case-share", args=[case.pk]), {"share-user": "", "share-reason": ""})
     assert response.status_code == 400 and response.context["share_form"].errors["reason"]
     client.force_login(worker)
     other = factories.UserFactory(role="social_worker", unit=worker.unit)
-    assert client.post(reverse("web:case-share", args=[case.pk]), {"user": other.pk, "reason": "x"}).status_code == 403
+    assert client.post(reverse("web:case-share", args=[case.pk]), {"share-user": other.pk, "share-reason": "x"}).status_code == 403
     assert not CaseShare.objects.exists()
 
 

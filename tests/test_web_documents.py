@@ -31,7 +31,7 @@ def data(content=PDF_BYTES, name="court-decision.pdf", **overrides):
     values = {"doc_type": "court_decision", "title": "Решение суда", "number": "2-123/2026",
               "document_date": today.isoformat(), "expires_on": "", "file": SimpleUploadedFile(name, content)}
     values.update(overrides)
-    return values
+    return {f"doc-{k}": v for k, v in values.items()}
 
 
 def test_uploading_to_a_case_lists_the_document_on_the_case_page_and_downloads_it(client, worker, case):

@@ -90,6 +90,9 @@ class Visit(TimeStampedModel):
         SCHEDULED = "scheduled", _("scheduled visit")
         EXTRA = "extra", _("extra visit (risk finding)")
         ANNUAL_REPORT = "annual_report", _("carer's annual report")
+        # Recorded by the worker outside the schedule; they never use up a planned visit.
+        URGENT = "urgent", _("urgent visit (unscheduled)")
+        UNSCHEDULED = "unscheduled", _("extra visit (unscheduled)")
 
     class Condition(models.TextChoices):
         GOOD = "good", _("good")
@@ -118,7 +121,8 @@ class Visit(TimeStampedModel):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["scheduled", "extra", "annual_report"]), name="visit_kind_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["scheduled", "extra", "annual_report", "urgent", "unscheduled"]),
+                                   name="visit_kind_valid"),
             models.CheckConstraint(
                 condition=Q(child_condition__in=["", "good", "some_concerns", "serious_concerns"])
                 & Q(family_condition__in=["", "good", "some_concerns", "serious_concerns"]),

@@ -209,3 +209,41 @@ def extend_visit_horizons(*, today: dt.date | None = None, window_days: int = 7)
             cursor.execute(_planned_sql(), params)
             planned += cursor.rowcount
     return planned
+
+
+UNSCHEDULED_KINDS = (Visit.Kind.URGENT, Visit.Kind.UNSCHEDULED)
+
+
+def record_unscheduled_visit(
+    *,
+    placement: Placement,
+    actor: User,
+    kind: str,
+    done_on: dt.date,
+    child_seen: bool,
+    seen_by: str,
+    child_condition: str,
+    family_condition: str,
+    checklist: dict[str, bool],
+    concerns: str = "",
+) -> Visit:
+    """Record an urgent or extra visit made outside the schedule (``kind`` in ``UNSCHEDULED_KINDS``).
+    It is a visit of its own, so the next planned visit stays to do; the same checks as
+    ``record_visit`` apply and the risk of return is recomputed. Only a user who may change the
+    placement's case may record it; a placement that has ended takes none. One transaction: on a
+    refusal (DomainError naming the field) nothing is saved."""
+    from access.selectors import cases_editable_by
+
+    if kind not in UNSCHEDULED_KINDS:
+        raise DomainError(_("Choose an urgent or an extra visit."), field="kind")
+    with transaction.atomic():
+        placement = Placement.objects.select_for_update().get(pk=placement.pk)
+        if not cases_editable_by(actor).filter(pk=placement.case_id).exists():
+            raise DomainError(_("You may not record visits on this case."), field="non_field_errors", code="permission_denied")
+        if placement.ended_on is not None:
+            raise DomainError(_("This placement has ended; record no more visits on it."), field="non_field_errors")
+        visit = Visit.objects.create(placement=placement, kind=kind, planned_on=min(done_on, timezone.localdate()))
+        return record_visit(
+            visit=visit, actor=actor, done_on=done_on, child_seen=child_seen, seen_by=seen_by, child_condition=child_condition,
+            family_condition=family_condition, checklist=checklist, concerns=concerns,
+        )

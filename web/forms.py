@@ -214,6 +214,9 @@ class ChildForm(forms.Form):
             self.fields[name].widget = DateInput()
         self.fields["region"].queryset = Region.objects.order_by("name_en")
         self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 3
         # The children's home picker: the homes of the chosen region, by name (htmx reloads them
         # when the region changes: web:home-options).
         region = self.data.get(self.add_prefix("region")) or self.initial.get("region")
@@ -345,6 +348,8 @@ class DocumentForm(forms.Form):
     """A document for a child's, family's or case's file. The file's size and type are checked by
     documents.services (by its content, as for the API); the refusal shows beside the file field."""
 
+    prefix = "doc"  # several forms share the case page: ids stay unique
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         from documents.models import Document
@@ -360,6 +365,7 @@ class DocumentForm(forms.Form):
 
 
 class CaseNoteForm(forms.Form):
+    prefix = "note"  # several forms share the case page: ids stay unique
     kind = forms.ChoiceField(label=_("Kind"))
     written_on = forms.DateField(label=_("Date"), widget=DateInput())
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -377,6 +383,7 @@ class CaseNoteForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
+    prefix = "consent"  # several forms share the case page: ids stay unique
     kind = forms.ChoiceField(label=_("Kind"))
     given_by = forms.CharField(label=_("Given by (name)"), max_length=200)
     given_on = forms.DateField(label=_("Given on"), widget=DateInput())
@@ -395,11 +402,13 @@ class ConsentForm(forms.Form):
 
 
 class RevokeConsentForm(forms.Form):
+    prefix = "revoke"  # several forms share the case page: ids stay unique
     reason = forms.CharField(label=_("Why the consent is revoked"), widget=forms.Textarea(attrs={"rows": 2}))
     revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput(), required=False)
 
 
 class ShareCaseForm(forms.Form):
+    prefix = "share"  # several forms share the case page: ids stay unique
     user = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
     expires_on = forms.DateField(label=_("Until (inclusive; empty: until revoked)"), required=False, widget=DateInput())
     include_sensitive = forms.BooleanField(label=_("Include the sensitive fields"), required=False)
@@ -421,6 +430,14 @@ class EmergencyAccessForm(forms.Form):
     case = forms.IntegerField(label=_("Case number"), min_value=1)
     reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"),
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class UnscheduledVisitForm(RecordVisitForm):
+    """A visit outside the schedule: urgent or extra; the rest as for a planned visit."""
+
+    kind = forms.ChoiceField(label=_("Kind of visit"), choices=[("urgent", _("urgent visit (unscheduled)")),
+                                                                  ("unscheduled", _("extra visit (unscheduled)"))])
+
 # ---- a supervisor's work: caseloads, reassignment, transfer, family approval -------------------
 
 

@@ -55,6 +55,8 @@ urlpatterns = [
     path("cases/<int:pk>/matching/", cases.matching, name="case-matching"),
     path("cases/<int:pk>/acquaintances/", cases.choose_for_acquaintance_view, name="case-acquaintance"),
     path("cases/<int:pk>/visits/<int:visit_pk>/record/", visits.record_visit_view, name="visit-record"),
+    path("cases/<int:pk>/placements/<int:placement_pk>/visits/new/", visits.record_unscheduled_visit_view,
+         name="visit-unscheduled"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
     path("cases/<int:pk>/placements/<int:placement_pk>/convert-to-trusteeship/", cases.convert_to_trusteeship_view,
          name="placement-convert"),

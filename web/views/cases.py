@@ -209,8 +209,11 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "note_form": forms.get("note_form") or (CaseNoteForm() if editable else None),
         "move_form": forms.get("move_form") or (
             # ?family= comes from the matching page's "choose" link and fills in the family.
-            MoveStageForm(allowed=allowed, user=request.user,
-                          initial={"expected_version": case.version, "family": request.GET.get("family")})
+            MoveStageForm(allowed=allowed, user=request.user, initial={
+                "expected_version": case.version,
+                "family": request.GET.get("family") or case.decision_family_id,
+                "to_stage": request.GET.get("to_stage") or (Stage.DECISION if case.stage == Stage.ACQUAINTANCE else None),
+            })
             if allowed and editable else None
         ),
         "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from core.exceptions import DomainError
 from risk.models import RiskAssessment
 from visits.models import Visit
-from visits.services import record_visit
-from web.forms import RecordVisitForm, add_domain_error
+from visits.services import record_unscheduled_visit, record_visit
+from web.forms import RecordVisitForm, UnscheduledVisitForm, add_domain_error
 from web.views.cases import CASE_ROLES, changeable_case_or_403
 from web.views.common import roles_required
 
@@ -52,3 +52,28 @@ def _recorded_message(visit: Visit) -> str:
         "band": assessment.get_band_display(), "score": assessment.score,
     }
 
+
+@roles_required(*CASE_ROLES)
+def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: int) -> HttpResponse:
+    """An urgent or extra visit outside the schedule: the next planned visit stays to do."""
+    case = changeable_case_or_403(request.user, pk)
+    placement = get_object_or_404(case.placements.filter(ended_on__isnull=True), pk=placement_pk)
+    form = UnscheduledVisitForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                visit = record_unscheduled_visit(
+                    placement=placement, actor=request.user, kind=data["kind"], done_on=data["done_on"],
+                    child_seen=data["child_seen"], seen_by=data["seen_by"], child_condition=data["child_condition"],
+                    family_condition=data["family_condition"], checklist=form.checklist(), concerns=data["concerns"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _recorded_message(visit))
+                return redirect(reverse("web:case", args=[case.pk]) + "#risk")
+        status = 400
+    return render(request, "web/visits/record_visit.html", {"case": case, "visit": None, "form": form, "unscheduled": True},
+                  status=status)

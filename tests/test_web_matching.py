@@ -1,0 +1,82 @@
+"""Matching carries its choice forward: the family chosen for acquaintance is kept on the case and
+proposed for the decision; ties in the ranking are broken by a stated rule; one compact table."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Stage
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(worker):
+    return factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.MATCHING,
+                                 form_of_care="adoption")
+
+
+def test_the_family_chosen_for_acquaintance_is_shown_and_prefilled_in_the_decision(client, worker, case):
+    family = factories.FamilyFactory(form_of_care="adoption")
+    factories.ApplicantFactory(family=family, last_name="Kassymova")
+    client.force_login(worker)
+    response = client.post(reverse("web:case-move", args=[case.pk]),
+                           {"to_stage": "acquaintance", "family": family.pk, "expected_version": case.version, "reason": ""})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.ACQUAINTANCE and case.decision_family == family
+    page = client.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert "Family chosen for acquaintance" in page
+    assert f'name="family" value="{family.pk}"' in page and '<option value="decision" selected>' in page
+    # The decision needs no family number typed: the chosen one is taken.
+    response = client.post(reverse("web:case-move", args=[case.pk]),
+                           {"to_stage": "decision", "family": "", "expected_version": case.version + 0, "reason": ""})
+    case.refresh_from_db()
+    assert case.stage == Stage.DECISION and case.decision_family == family and case.decision_status == "pending"
+
+
+def test_a_family_that_cannot_take_the_child_is_refused_for_acquaintance(client, worker, case):
+    expired = factories.FamilyFactory(form_of_care="adoption", approval_expires_on=timezone.localdate() - dt.timedelta(days=1))
+    client.force_login(worker)
+    response = client.post(reverse("web:case-move", args=[case.pk]),
+                           {"to_stage": "acquaintance", "family": expired.pk, "expected_version": case.version})
+    assert response.status_code == 400
+    assert response.context["move_form"].errors["family"]
+    case.refresh_from_db()
+    assert case.stage == Stage.MATCHING and case.decision_family is None
+
+
+def test_going_back_to_matching_forgets_the_chosen_family(client, worker, case):
+    from cases.services import transition_case
+
+    family = factories.FamilyFactory(form_of_care="adoption")
+    transition_case(case=case, to_stage="acquaintance", actor=worker, family=family)
+    transition_case(case=case, to_stage="matching", actor=worker, reason="the meetings did not go well")
+    case.refresh_from_db()
+    assert case.decision_family is None
+
+
+def test_ties_are_broken_by_the_earlier_application_then_the_lower_number(client, worker, case):
+    today = timezone.localdate()
+    # Past the waiting cap (730 days) the wait adds no more points: these three score the same.
+    later = factories.FamilyFactory(form_of_care="adoption", applied_on=today - dt.timedelta(days=900))
+    first_number = factories.FamilyFactory(form_of_care="adoption", applied_on=today - dt.timedelta(days=1000))
+    second_number = factories.FamilyFactory(form_of_care="adoption", applied_on=today - dt.timedelta(days=1000))
+    client.force_login(worker)
+    response = client.get(reverse("web:case-matching", args=[case.pk]))
+    assert "the family that applied earlier comes first" in response.content.decode()
+    rows = response.context["rows"]
+    assert len({row["candidate"].score for row in rows}) == 1
+    assert [row["candidate"].family.pk for row in rows] == [first_number.pk, second_number.pk, later.pk]
+
+
+def test_ten_families_fit_one_table_with_a_row_each(client, worker, case):
+    for i in range(10):
+        factories.FamilyFactory(form_of_care="adoption", applied_on=timezone.localdate() - dt.timedelta(days=20 + i))
+    client.force_login(worker)
+    html = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
+    assert html.count("Choose for acquaintance") == 10
+    assert html.count('<table class="compact matching">') == 1
