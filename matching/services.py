@@ -63,6 +63,7 @@ def choose_for_acquaintance(*, case: Case, family_id: int, actor: User, reason: 
     if created:
         _tell_the_familys_unit(acquaintance)
     if case.stage == Stage.MATCHING:
-        transition_case(case=case, to_stage=Stage.ACQUAINTANCE, actor=actor,
+        # The family goes with the case to acquaintance and is proposed for the decision (decision_family).
+        transition_case(case=case, to_stage=Stage.ACQUAINTANCE, actor=actor, family=family,
                         reason=reason or _("Family № %(n)s chosen for acquaintance.") % {"n": family.pk})
     return acquaintance

@@ -120,7 +120,7 @@ def test_a_social_workers_day(page, shoot, day):
     # 5. Match: one table for the families, the choice carried to the case.
     page.goto(f"/cases/{case.pk}/matching/")
     shoot("15-matching")
-    page.locator("table.matching a.button").first.click()
+    page.locator("table.matching button").first.click()
     page.click("#move button[type=submit]")
     page.wait_for_selector("text=The case moved to the new stage.")
     case.refresh_from_db()

@@ -381,9 +381,14 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
     if case.stage != Stage.MATCHING:
         error = _("Families are ranked only for a case at the matching stage.")
     chosen = list(case.acquaintances.select_related("family", "chosen_by").prefetch_related("family__applicants"))
+    # One compact table: a column per factor, so ten families compare on one screen.
+    factor_names = [(name, MATCH_FACTOR_LABELS[name]) for name in MATCH_FACTOR_LABELS]
+    rows = [{"candidate": c, "points": {f["factor"]: f for f in c.factors}} for c in candidates]
+    for row in rows:
+        row["cells"] = [row["points"].get(name) for name, _label in factor_names]
     return render(request, "web/cases/matching.html", {
-        "case": case, "candidates": candidates, "error": error, "chosen": chosen,
-        "editable": can_change(request.user, case),
+        "case": case, "candidates": candidates, "rows": rows, "factor_names": factor_names, "error": error,
+        "chosen": chosen, "editable": can_change(request.user, case),
     })
 
 
