@@ -570,7 +570,7 @@ def convert_to_trusteeship(
     trusteeship rule's ``min_age``), without ending the placement: the placement and the case now
     read trusteeship and ``converted_to_trusteeship_on`` keeps the day.
     Visits go on under the trusteeship policy. Refused before the 14th birthday or for another form."""
-    case = _lock_case(placement.case, expected_version)
+    case = _lock_case(placement.case, expected_version, actor)
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
     on = on or timezone.localdate()
     if placement.ended_on is not None:
