@@ -95,7 +95,11 @@ def gunicorn(env: dict[str, str], *, workers: int = 1, log_path: Path | None = N
     )
     try:
         wait_for_port(port, timeout=30, process=process)
-        yield f"http://127.0.0.1:{port}"
+        base_url = f"http://127.0.0.1:{port}"
+        # The master listens before its workers have imported Django (seconds on a busy machine):
+        # wait until a worker answers, so a test's first request is not the one that waits.
+        wait_until(lambda: _answers(f"{base_url}/healthz"), timeout=90, what=f"gunicorn's workers on {port}")
+        yield base_url
     finally:
         stop(process)
         if log_path:
@@ -171,6 +175,14 @@ class PrivatePostgres:
         if (self.data / "postmaster.pid").exists():
             self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(url, timeout=5, allow_redirects=False)  # any answer will do (production redirects to HTTPS)
+    except requests.RequestException:
+        return False
+    return True
 
 
 def get(url: str, **kwargs) -> requests.Response:
