@@ -104,7 +104,7 @@ def test_the_policy_saved_in_the_admin_names_the_administrator(placement, admin_
     policy = VisitPolicy.objects.get(form_of_care="foster_family")
     response = admin_client.post(f"/admin/visits/visitpolicy/{policy.pk}/change/", {
         "form_of_care": "foster_family", "first_visits_months": "[1]", "repeat_every_months": "2",
-        "repeat_until_months": "", "horizon_months": "36", "annual_report_every_months": "12",
+        "repeat_until_months": "", "horizon_months": "36", "annual_report_every_months": "12", "source": "local default",
     })
     assert response.status_code == 302
     changed = Visit.history.filter(history_change_reason="Re-planned after the visit policy was changed.")
