@@ -209,7 +209,7 @@ def test_a_visit_with_serious_concerns_for_child_and_family_moves_a_medium_place
     ({"checklist": {"signs_of_harm": True}, "concerns": "Bruises on the arms."}, "last_visit_signs_of_harm"),
 ])
 def test_a_child_not_seen_or_signs_of_harm_set_the_band_to_high_whatever_the_score(answers, factor):
-    placement = placement_for(family=FamilyFactory(form_of_care="kinship", is_relative=True),
+    placement = placement_for(relationship="grandparent",
                               started_on=timezone.localdate() - dt.timedelta(days=40))
     risk = _record(placement, **answers)
     assert [f["factor"] for f in risk.factors] == [factor]
@@ -220,7 +220,7 @@ def test_one_serious_concern_alone_adds_its_weight_without_forcing_high():
     placement = _medium_placement(timezone.localdate())
     risk = _record(placement, child_condition="serious_concerns", family_condition="good", concerns="Withdrawn.")
     assert (risk.score, risk.band) == (55, "high")  # 30 + 25: reaches high by points, not by a finding
-    placement2 = placement_for(family=FamilyFactory(form_of_care="kinship", is_relative=True),
+    placement2 = placement_for(relationship="grandparent",
                                started_on=timezone.localdate() - dt.timedelta(days=40))
     risk2 = _record(placement2, child_condition="serious_concerns", family_condition="good", concerns="Withdrawn.")
     assert (risk2.score, risk2.band) == (25, "low")
@@ -230,7 +230,7 @@ def test_the_history_assesses_every_placement_at_its_start_and_at_each_visit_wit
     from risk.services import record_risk_history
 
     today = timezone.localdate()
-    placement = placement_for(family=FamilyFactory(form_of_care="kinship", is_relative=True),
+    placement = placement_for(relationship="grandparent",
                               started_on=today - dt.timedelta(days=300))
     worker = placement.case.assigned_worker
     good = VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=270),

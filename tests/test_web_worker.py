@@ -424,7 +424,8 @@ def test_moving_the_child_to_another_family_keeps_the_case_placed(client, worker
     page = signed_in(client, worker).get(reverse("web:case", args=[placed_case.pk]))
     assert 'id="move-family"' in page.content.decode()
     response = client.post(reverse("web:placement-move", args=[placed_case.pk, placement.pk]),
-                           {"family": other.pk, "moved_on": timezone.localdate().isoformat(), "reason": "Carer ill"})
+                           {"family": other.pk, "moved_on": timezone.localdate().isoformat(), "reason": "Carer ill",
+                            "carer_relationship": "none"})
     assert response.status_code == 302
     placement.refresh_from_db()
     placed_case.refresh_from_db()
@@ -435,7 +436,8 @@ def test_moving_the_child_to_another_family_keeps_the_case_placed(client, worker
 def test_a_move_to_the_same_family_is_refused_next_to_the_field(client, worker, placed_case):
     placement = placed_case.placements.get()
     response = signed_in(client, worker).post(reverse("web:placement-move", args=[placed_case.pk, placement.pk]),
-                                              {"family": placement.family_id, "moved_on": timezone.localdate().isoformat()})
+                                              {"family": placement.family_id, "moved_on": timezone.localdate().isoformat(),
+                                               "carer_relationship": "none"})
     assert response.status_code == 400
     assert "choose another family" in response.content.decode()
 
