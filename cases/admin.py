@@ -118,21 +118,3 @@ class DecisionReviewAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
-
-
-@admin.register(CaseNote)
-class CaseNoteAdmin(admin.ModelAdmin):
-    """Read-only: a note is part of the case's history (written through cases.services.add_case_note)."""
-
-    list_display = ("case", "kind", "written_on", "author", "sensitive")
-    list_filter = ("kind", "sensitive")
-    search_fields = ("=case__id",)
-    raw_id_fields = ("case", "author")
-    date_hierarchy = "written_on"
-    show_full_result_count = False
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
