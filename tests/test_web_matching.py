@@ -20,7 +20,8 @@ def case(worker):
 
 
 def test_the_family_chosen_for_acquaintance_is_shown_and_prefilled_in_the_decision(client, worker, case):
-    family = factories.FamilyFactory(form_of_care="adoption")
+    # A family of the worker's own unit: one of another unit is chosen on the matching page (anonymous until then).
+    family = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
     factories.ApplicantFactory(family=family, last_name="Kassymova")
     client.force_login(worker)
     response = client.post(reverse("web:case-move", args=[case.pk]),
