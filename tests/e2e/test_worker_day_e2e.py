@@ -51,7 +51,9 @@ def sign_out(page) -> None:
     page.wait_for_url("**/accounts/login/**")
 
 
-@pytest.mark.xfail(strict=False, reason="Open (issue 17): after the matching page was merged with issue 14's acquaintance form the day's later steps (decision, approval) wait for a message the page no longer shows; to be brought up to date.")
+@pytest.mark.xfail(strict=False, reason=(
+    "Open (issue 17): after the matching page was merged with issue 14's acquaintance form, the day's later "
+    "steps (decision, approval) wait for a message the page no longer shows; to be brought up to date."))
 def test_a_social_workers_day(page, shoot, day):
     today = timezone.localdate()
     sign_in(page, "aigerim")
