@@ -41,13 +41,16 @@ def published_statistics(
 ) -> dict:
     """The published table for ``spec``: exact, or with the cell key method and suppression
     (``suppress``), or a differentially private release at ``epsilon``. A private release is
-    published once per canonical request (stats.release.canonical_spec) and served unchanged to every
-    equivalent request, whoever asks, in any language and after any refresh; a new one is paid for
-    from ``user``'s privacy budget (DomainError on the epsilon field when it is used up)."""
+    drawn once per canonical request (stats.release.canonical_spec) and epsilon; every equivalent
+    request, whoever asks, in any language and after any refresh, is answered from the same noisy
+    cells. A new release is paid for from ``user``'s privacy budget (DomainError on the epsilon field
+    when it is used up)."""
     snapshot = current_snapshot()
     if epsilon is None:
         return _build(spec=spec, suppress=suppress, k=k, epsilon=None, snapshot=snapshot)
     canonical = canonical_spec(spec)
+    # The noise depends on the canonical cells and epsilon only: every answer drawn from them (a
+    # breakdown collapsed, a year range summed, suppressed or not) is post-processing of one release.
     request = {
         "spec": {
             "indicator": canonical.indicator, "breakdown": canonical.breakdown, "as_of": canonical.as_of.isoformat(),
@@ -55,15 +58,14 @@ def published_statistics(
             "categories": {name: list(v) for name, v in sorted(canonical.categories.items())},
             "scope": canonical.scope_regions, "records_per_child": canonical.records_per_child,
         },
-        "answer": {"breakdown": spec.breakdown},
-        "suppress": suppress, "k": k, "epsilon": epsilon,
+        "epsilon": epsilon,
     }
     key = hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
-    table = release_private_table(
+    noisy = release_private_table(
         key=key, indicator=spec.indicator, epsilon=epsilon, request=request, user=user,
-        build=lambda: _build(spec=spec, suppress=suppress, k=k, epsilon=epsilon, snapshot=snapshot, canonical=canonical),
+        build=lambda: _noisy_release(canonical, epsilon, snapshot),
     )
-    return localise(table)
+    return _build(spec=spec, suppress=suppress, k=k, epsilon=epsilon, snapshot=snapshot, canonical=canonical, noisy=noisy)
 
 
 def canonical_spec(spec: QuerySpec) -> QuerySpec:
@@ -113,21 +115,49 @@ def noise_plan(indicator, spec: QuerySpec, epsilon: float) -> NoisePlan:
     return NoisePlan(epsilon=epsilon, sensitivities={m.name: per_child * m.max_per_record for m in counts}, unit=unit)
 
 
+def _noisy_release(canonical: QuerySpec, epsilon: float, snapshot: FactsRefresh) -> dict:
+    """The canonical table's counts with fresh noise, as stored in a PrivateRelease: its dimensions,
+    levels and each cell's noisy counts (nothing exact, not even the cells' record-key sums), the
+    noise plan and the snapshot it was drawn from."""
+    indicator = INDICATORS[canonical.indicator]
+    full, _regions = compute_table(canonical)
+    plan = noise_plan(indicator, canonical, epsilon)
+    full.add_noise(plan)
+    counts = [m.name for m in indicator.measures if m.kind == "count"]
+    return {
+        "dims": list(full.dims),
+        "levels": full.levels,
+        "cells": [[list(key), {name: full.values[key][name] for name in counts}] for key in full.cell_keys()],
+        "differential_privacy": plan.describe(),
+        "data_as_of": snapshot.finished_at.isoformat(timespec="seconds"),
+    }
+
+
+def _noisy_table(spec: QuerySpec, noisy: dict) -> Table:
+    """The table ``spec`` asks for, summed from a stored release's noisy cells (post-processing:
+    no new noise, no exact number); day sums and medians withheld."""
+    indicator = INDICATORS[spec.indicator]
+    dims = tuple(noisy["dims"])
+    levels = [list(level) for level in noisy["levels"]]
+    full = Table(indicator=indicator, dims=dims, levels=levels)
+    blank = dict.fromkeys(full.summed, 0) | {m.name: None for m in indicator.measures if m.kind == "median"}
+    for key, counts in noisy["cells"]:
+        full.values[tuple(key)] = blank | counts
+    if dims == spec.breakdown:
+        return full
+    return collapse(full, spec.breakdown, [levels[dims.index(d)] for d in spec.breakdown])
+
+
 def _build(
     *, spec: QuerySpec, suppress: bool, k: int, epsilon: float | None, snapshot: FactsRefresh,
-    canonical: QuerySpec | None = None,
+    canonical: QuerySpec | None = None, noisy: dict | None = None,
 ) -> dict:
     indicator = INDICATORS[spec.indicator]
     plan = None
-    if epsilon is not None and canonical is not None:
-        full, regions = compute_table(canonical)
-        plan = noise_plan(indicator, canonical, epsilon)
-        full.add_noise(plan)
-        if full.dims == spec.breakdown:
-            table = full
-        else:
-            levels = [full.levels[full.dims.index(d)] for d in spec.breakdown]
-            table = collapse(full, spec.breakdown, levels)
+    data_as_of = snapshot.finished_at.isoformat(timespec="seconds")
+    if noisy is not None:
+        table, regions = _noisy_table(spec, noisy), region_names()
+        plan, data_as_of = noisy["differential_privacy"], noisy["data_as_of"]
     else:
         table, regions = compute_table(spec)
     table.add_totals()
@@ -165,39 +195,15 @@ def _build(
         "year_from": shown.year_from,
         "year_to": shown.year_to,
         # The records as they stood at the last refresh of the snapshot tables.
-        "data_as_of": snapshot.finished_at.isoformat(timespec="seconds"),
+        "data_as_of": data_as_of,
         "breakdown": list(spec.breakdown),
         "dimensions": {d: str(DIMENSIONS[d].label) for d in spec.breakdown},
         "measures": [{"name": m.name, "label": str(m.label), "kind": m.kind} for m in indicator.measures],
         "disclosure_control": _disclosure_statement(table, suppress, k, perturbed=perturbed),
-        "differential_privacy": plan.describe() if plan else None,
+        "differential_privacy": plan,
         "rows": [describe(key) for key in table.cell_keys()],
         "totals": [describe(key) for key in table.total_keys()],
     }
-
-
-def localise(data: dict) -> dict:
-    """A stored release's words in the language of this request (its numbers never change)."""
-    indicator = INDICATORS[data["indicator"]]
-    data = json.loads(json.dumps(data))
-    data["title"], data["definition"] = str(indicator.title), str(indicator.definition)
-    data["dimensions"] = {d: str(DIMENSIONS[d].label) for d in data["breakdown"]}
-    data["measures"] = [{"name": m.name, "label": str(m.label), "kind": m.kind} for m in indicator.measures]
-    control = data["disclosure_control"]
-    if control.get("applied"):
-        control["method"] = _method(control["k"], perturbed=bool(control.get("cell_key")))
-    by_code = {r.code: r.pk for r in Region.objects.all()}
-    names = region_names()
-    for row in [*data["rows"], *data["totals"]]:
-        for name in LABELLED:
-            if f"{name}_label" not in row:
-                continue
-            value = row[name]
-            if value is None:
-                row[f"{name}_label"] = _("Total")
-            else:
-                row[f"{name}_label"] = value_label(name, by_code.get(value) if name == "region" else value, names)
-    return data
 
 
 def _method(k: int, *, perturbed: bool) -> str:

@@ -203,24 +203,29 @@ def test_a_linear_audit_of_26_ordinary_tables_no_longer_recovers_most_hidden_cel
     """The analyst's 26 tables of 2024 entries by region, sex and age band (with filters and their
     complements), solved as one linear system by least squares. With the published cells at their
     exact values (suppression alone), the audit gives most hidden cells back; with the cell key
-    method, a minority, and the analyst cannot tell which."""
+    method, a minority on average over record-key draws, and the analyst cannot tell which.
+
+    How many of the 14 hidden cells one draw gives back varies with the keys (from 2 to 8 over 12
+    draws, a mean of 37%), so the claim is on the mean over four fixed draws, not on one random draw."""
     truth = [ENTRIES_2024[(r, s)][BANDS.index(b)] for r, s, b in _unknowns()]
     hidden = [i for i, value in enumerate(truth) if 0 < value < 10]
-    published, exact = [], []
+    exact = []
+    api_client.force_authenticate(admin_user)
     for query in _audit_queries():
-        api_client.force_authenticate(analyst)
-        protected = api_client.get("/api/v1/stats/entries/", {"as_of": AS_OF, **query}).json()
-        api_client.force_authenticate(admin_user)
         raw = api_client.get("/api/v1/stats/entries/", {"as_of": AS_OF, "suppress": "false", **query}).json()
-        for (members, value), (_same, true_value) in zip(_equations(protected, query), _equations(raw, query), strict=True):
-            if value is not None:
-                published.append((members, value))
-                exact.append((members, true_value))
-    assert len(published) > 100
-    with_exact_numbers = sum(_audit(exact)[i] == truth[i] for i in hidden) / len(hidden)
-    with_cell_key = sum(_audit(published)[i] == truth[i] for i in hidden) / len(hidden)
-    assert with_exact_numbers >= 0.9
-    assert with_cell_key <= 0.5, f"{with_cell_key:.0%} of the hidden cells recovered"
+        exact += _equations(raw, query)
+    assert sum(_audit(exact)[i] == truth[i] for i in hidden) / len(hidden) >= 0.9
+    recovered = []
+    api_client.force_authenticate(analyst)
+    for seed in range(4):
+        redraw_keys(seed)
+        published = []
+        for query in _audit_queries():
+            protected = api_client.get("/api/v1/stats/entries/", {"as_of": AS_OF, **query}).json()
+            published += [(members, value) for members, value in _equations(protected, query) if value is not None]
+        assert len(published) > 100
+        recovered.append(sum(_audit(published)[i] == truth[i] for i in hidden) / len(hidden))
+    assert sum(recovered) / len(recovered) <= 0.5, f"{recovered} of the hidden cells recovered"
 
 
 def test_the_same_records_get_the_same_answer_in_any_query(api_client, analyst, people):
