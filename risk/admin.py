@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from risk.models import FamilyEvent, PlacementRisk, RiskAssessment, RiskFactorWeight, RiskPolicy
+from risk.models import FamilyEvent, PlacementRisk, RiskAssessment, RiskBacktest, RiskFactorWeight, RiskPolicy
 from risk.selectors import risk_as_seen
 
 
@@ -69,3 +69,18 @@ class FamilyEventAdmin(admin.ModelAdmin):
     list_display = ("family", "kind", "occurred_on", "recorded_by")
     list_filter = ("kind",)
     raw_id_fields = ("family", "recorded_by")
+
+
+@admin.register(RiskBacktest)
+class RiskBacktestAdmin(admin.ModelAdmin):
+    """Read only: rows are written by ``manage.py evaluate_risk --backtest``. National aggregates."""
+
+    list_display = ("created_at", "from_date", "to_date", "returns", "returns_flagged_early", "placements",
+                    "placements_flagged", "auc_60", "auc_180")
+    readonly_fields = [f.name for f in RiskBacktest._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

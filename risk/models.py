@@ -184,3 +184,48 @@ class FamilyEvent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+class RiskBacktest(models.Model):
+    """One run of ``evaluate_risk --backtest`` (risk.backtest.run_backtest): the score replayed over
+    a window of past days against what happened, kept so that the supervisors' calibration page
+    reads it instead of recomputing (minutes at national scale). National figures, no child data."""
+
+    created_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+    from_date = models.DateField(_("first day"))
+    to_date = models.DateField(_("last day"))
+    lead_days = models.PositiveSmallIntegerField(_("days ahead"))
+    placements = models.PositiveIntegerField(_("placements"))
+    placements_flagged = models.PositiveIntegerField(_("placements ever flagged high"))
+    returns = models.PositiveIntegerField(_("returns"))
+    returns_flagged_early = models.PositiveIntegerField(_("returns flagged high in time"))
+    auc_60 = models.FloatField(_("AUC, return within 60 days"), null=True, blank=True)
+    auc_180 = models.FloatField(_("AUC, return within 180 days"), null=True, blank=True)
+    # [{horizon, band, placement_days, positive_days, observed, predicted, forced_days}]
+    calibration = models.JSONField(_("calibration by band"), default=list)
+    # [{high_from, placements_flagged, returns_flagged_early}] (shares 0–1)
+    thresholds = models.JSONField(_("flags by threshold"), default=list)
+    # the bands and weights the run used: {medium_from, high_from, weights: {w_<factor>: points}}
+    policy = models.JSONField(_("policy used"), default=dict)
+    seconds = models.FloatField(_("seconds"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("risk backtest")
+        verbose_name_plural = _("risk backtests")
+        constraints = [
+            models.CheckConstraint(condition=Q(from_date__lte=models.F("to_date")), name="risk_backtest_dates_ordered"),
+            models.CheckConstraint(condition=Q(placements_flagged__lte=models.F("placements")), name="risk_backtest_flagged_le_all"),
+            models.CheckConstraint(condition=Q(returns_flagged_early__lte=models.F("returns")), name="risk_backtest_early_le_returns"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_date}–{self.to_date} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def share_of_returns_flagged_early(self) -> float | None:
+        return self.returns_flagged_early / self.returns if self.returns else None
+
+    @property
+    def share_of_placements_flagged(self) -> float | None:
+        return self.placements_flagged / self.placements if self.placements else None

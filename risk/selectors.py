@@ -10,7 +10,7 @@ from access.selectors import cases_supervised_by, families_visible_to, placement
 from accounts.models import User
 from cases.models import Placement
 from children.models import Child
-from risk.models import Band, Factor, FamilyEvent, RiskAssessment, RiskPolicy
+from risk.models import Band, Factor, FamilyEvent, RiskAssessment, RiskBacktest, RiskPolicy
 
 # The child's field each factor is computed from, where it is one field. A factor computed from a
 # sensitive field (Child.SENSITIVE_FIELDS) carries its sensitivity: without view_sensitive on the
@@ -147,3 +147,9 @@ def evaluate(*, lead_days: int = 60) -> Evaluation:
         placements_assessed=Count("pk", filter=Q(assessed=True)),
     )
     return Evaluation(lead_days=lead_days, **totals)
+
+
+def latest_backtest() -> RiskBacktest | None:
+    """The last stored backtest (``evaluate_risk --backtest``), or None. National aggregates only:
+    counts and rates, no child data, so every supervisor may see it."""
+    return RiskBacktest.objects.order_by("-created_at", "-id").first()

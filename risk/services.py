@@ -15,7 +15,7 @@ from cases.models import Placement
 from core.exceptions import DomainError
 from core.history import history_params, history_rows_sql
 from families.models import Applicant, ApplicantLeaving, CarerCheckFailure, Family
-from risk.models import FamilyEvent, RiskAssessment, RiskPolicy
+from risk.models import FamilyEvent, RiskAssessment, RiskBacktest, RiskPolicy
 from risk.scoring import ScoreChange, score_history, score_placements
 from visits.models import Visit
 
@@ -97,6 +97,26 @@ def record_risk_history() -> int:
     (data loaded without its history). One statement; returns the assessments written."""
     with transaction.atomic():
         return score_history()
+
+
+def record_backtest(*, from_date: dt.date, to_date: dt.date, lead_days: int = 60) -> RiskBacktest:
+    """Replay the score over [from_date, to_date] (risk.backtest.run_backtest) and store the result
+    for the supervisors' calibration page. Raises ValueError for from_date after to_date or a
+    negative lead. Returns the stored row."""
+    from risk.backtest import run_backtest
+
+    result = run_backtest(from_date=from_date, to_date=to_date, lead_days=lead_days)
+    backtest = RiskBacktest(
+        from_date=result.from_date, to_date=result.to_date, lead_days=result.lead_days,
+        placements=result.placements, placements_flagged=result.placements_flagged,
+        returns=result.returns, returns_flagged_early=result.returns_flagged_early,
+        auc_60=result.auc.get(60), auc_180=result.auc.get(180), calibration=result.calibration,
+        thresholds=result.thresholds, policy=result.policy, seconds=round(result.seconds, 3),
+    )
+    backtest.full_clean()
+    backtest.save()
+    logger.info("risk backtest %s..%s stored: %s placements, %.1f s", from_date, to_date, result.placements, result.seconds)
+    return backtest
 
 
 def plan_extra_visits(*, placement_ids: list[int], on: dt.date, reason: str) -> int:

@@ -13,6 +13,7 @@ from web.views import (
     documents,
     families,
     notifications,
+    risk,
     statistics,
     units,
     visits,
@@ -83,6 +84,7 @@ urlpatterns = [
     path("unit/", units.dashboard, name="dashboard"),
     path("unit/cases/<int:pk>/decision/", units.review_decision, name="decision-review"),
     path("statistics/", statistics.statistics, name="statistics"),
+    path("risk/backtest/", risk.risk_backtest, name="risk-backtest"),
     # A supervisor's work: reassignment, transfer, family approval.
     path("cases/reassign/", cases.reassign_cases_view, name="cases-reassign"),
     path("cases/<int:pk>/reassign/", cases.reassign_case_view, name="case-reassign"),
