@@ -200,6 +200,22 @@ def sensitive_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
     return _sensitive(user, list(case_ids), "pk")
 
 
+def sensitive_case_condition(user: User, prefix: str = "") -> Q | None:
+    """The cases on which the user holds ``view_sensitive``, as a condition on case rows (reached
+    through ``prefix``, e.g. ``"placement__case__"``), for values derived from sensitive fields that a
+    list shows or filters on (the risk band: risk.selectors.seen_risk). None when every case the user
+    sees is such a case — the usual worker or supervisor, without a share lacking view_sensitive — so
+    the caller may use the stored values as they are. Two small grant lookups, whatever the list."""
+    if not sees_personal_data(user) or user.is_administrator:
+        return Q(**{f"{prefix}pk__in": []})
+    sensitive = granted_case_ids(user, VIEW_SENSITIVE)
+    if set(granted_case_ids(user, "view_case")) <= set(sensitive):
+        return None
+    own = (Q(**{f"{prefix}responsible_unit_id__in": unit_ids_for(user)}) if user.is_supervisor
+           else Q(**{f"{prefix}assigned_worker_id": user.pk}))
+    return own | Q(**{f"{prefix}pk__in": sensitive}) if sensitive else own
+
+
 def sensitive_child_ids(user: User, child_ids: Iterable[int]) -> set[int]:
     """Which of these children the user may see the sensitive fields of: view_sensitive on one of
     the child's cases."""

@@ -9,6 +9,7 @@ from core.choices import HealthNeeds, Sex
 from core.dates import date_range_constraints, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
 from core.models import TimeStampedModel
+from core.names import NameSearchable, search_text_index
 
 
 class HomeType(models.TextChoices):
@@ -85,7 +86,7 @@ ADOPTABLE_LEGAL_STATUSES = frozenset(
 )
 
 
-class Child(TimeStampedModel):
+class Child(NameSearchable, TimeStampedModel):
     # Fields a user sees only with the view_sensitive permission on the child's case. The health
     # needs category and the SDQ score (a behavioural screening result) are health data like the
     # notes (issue 14). Values derived from these (risk factors, matching explanations, filters,
@@ -143,6 +144,7 @@ class Child(TimeStampedModel):
             models.Index(fields=["birth_date", "last_name"]),
             models.Index(fields=["current_home"]),
             models.Index(fields=["sibling_group"]),
+            search_text_index("child"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from access.selectors import children_visible_to
 from accounts.models import User
 from children.models import Child, ChildrensHome
 from core.history import history_entries
+from core.names import search_condition
 
 
 def child_list(*, user: User) -> QuerySet[Child]:
@@ -24,7 +25,7 @@ def child_history(child: Child, *, sensitive: bool) -> list[dict]:
 
     versions = child.history.select_related("history_user").order_by("history_date", "history_id")
     hidden = set() if sensitive else set(Child.SENSITIVE_FIELDS)
-    fields = [f for f in Child._meta.fields if f.name not in {"id", "created_at", "updated_at", *hidden}]
+    fields = [f for f in Child._meta.fields if f.name not in {"id", "created_at", "updated_at", "search_text", *hidden}]
 
     def names(seen: dict[str, set]) -> dict:
         out = {}
@@ -34,3 +35,17 @@ def child_history(child: Child, *, sensitive: bool) -> list[dict]:
         return out
 
     return history_entries(versions, fields=fields, names=names)
+
+
+def search_children(rows: QuerySet, q: str, *, path: str = "", number_field: str | None = "pk") -> QuerySet:
+    """``rows`` (children, or records reaching a child through ``path``, e.g. ``"child__"`` for
+    cases) narrowed to what a worker typed: every word must match. A word of letters matches part of
+    the child's name in any case and script — Cyrillic, Kazakh or a Latin spelling — by the
+    normalised form the duplicate check compares (core.names), in PostgreSQL on the indexed
+    ``search_text`` column. A word of digits matches part of the IIN, or is the record's number
+    (``number_field`` of ``rows``: the child's or the case's; None for none).
+
+    Only the name and the IIN are searched: fields a user may not view (the sensitive ones) never
+    decide a match, and the caller passes ``rows`` already limited to what the user sees."""
+    return rows.filter(search_condition(q, path=path, number_field=number_field))
+

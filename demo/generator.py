@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.names import normalize_name
 from demo import names
 
 EPOCH = dt.date(1970, 1, 1)
@@ -132,6 +133,16 @@ class IdStarts:
     stage_change: int = 1
     placement: int = 1
     visit: int = 1
+
+
+def _search_texts(last: tuple[np.ndarray, list[str]], first: tuple[np.ndarray, list[str]],
+                  patronymic: tuple[np.ndarray, list[str]], iins: list) -> list[str]:
+    """Each row's search_text as core.names.search_text writes it (COPY bypasses the model's save):
+    the vocabularies normalised once, then joined per row."""
+    parts = [[normalize_name(v) for v in vocab] for _codes, vocab in (last, first, patronymic)]
+    codes = [np.asarray(c).tolist() for c, _vocab in (last, first, patronymic)]
+    return [" ".join(p for p in (parts[0][a], parts[1][b], parts[2][c], iin or "") if p)
+            for a, b, c, iin in zip(*codes, list(iins), strict=True)]
 
 
 def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -548,6 +559,7 @@ def iter_tables(
     t.add("abuse_or_neglect_history", "bool", abuse)
     t.add("abuse_history_notes", "code", abuse.astype(np.int64), ["", "Со слов ребёнка и по акту обследования."])
     t.add("sdq_total_difficulties", "int", sdq)
+    t.add("search_text", "str", _search_texts((last_code, surname_vocab), (first, first_vocab), (patr_code, patr_vocab_null), iins))
     yield t
 
     t = Table("families_family", "families.Family", F)
@@ -604,10 +616,12 @@ def iter_tables(
     t.add("position", "int", a_pos + 1)
     t.add("last_name", "code", a_stem * 2 + a_sex, surname_vocab)
     t.add("first_name", "code", a_first, first_vocab)
-    t.add("patronymic", "code", rng.integers(0, len(names.FATHER_NAMES), size=A) * 2 + a_sex, patr_vocab)
+    a_patr = rng.integers(0, len(names.FATHER_NAMES), size=A) * 2 + a_sex
+    t.add("patronymic", "code", a_patr, patr_vocab)
     t.add("birth_date", "date", a_birth)
     t.add("sex", "code", a_sex, SEX)
     t.add("iin", "str", a_iin)
+    t.add("search_text", "str", _search_texts((a_stem * 2 + a_sex, surname_vocab), (a_first, first_vocab), (a_patr, patr_vocab), a_iin))
     yield t
 
     # --- Stage history: segments per unit, then events ------------------------------------

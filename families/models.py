@@ -12,6 +12,7 @@ from core.choices import FormOfCare, HealthNeeds, Sex
 from core.dates import date_range_constraints, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
 from core.models import TimeStampedModel
+from core.names import NameSearchable, search_text_index
 
 
 class ApprovalStatus(models.TextChoices):
@@ -211,7 +212,7 @@ class ApprovalDecision(models.Model):
         return _("Approval decision on family %(id)s") % {"id": self.family_id}
 
 
-class Applicant(TimeStampedModel):
+class Applicant(NameSearchable, TimeStampedModel):
     """One of the (at most two) people applying together as a family."""
 
     family = models.ForeignKey(Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="applicants")
@@ -246,7 +247,7 @@ class Applicant(TimeStampedModel):
             ),
             *date_range_constraints("applicant", ["birth_date", "left_family_on"]),
         ]
-        indexes = [models.Index(fields=["iin"]), models.Index(fields=["birth_date", "last_name"])]
+        indexes = [models.Index(fields=["iin"]), models.Index(fields=["birth_date", "last_name"]), search_text_index("applicant")]
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name}"

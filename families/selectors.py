@@ -1,10 +1,11 @@
 """Reads of prospective families, filtered for the user and joined for display."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from access.selectors import families_visible_to
 from accounts.models import User
 from core.history import history_entries
+from core.names import normalize_name, search_condition
 from families.models import Applicant, Family
 
 
@@ -20,7 +21,7 @@ def family_history(family: Family) -> list[dict]:
     Three queries whatever the number of versions."""
     from regions.models import Region
 
-    skip = {"id", "created_at", "updated_at"}
+    skip = {"id", "created_at", "updated_at", "search_text"}  # search_text: derived, not kept in the history
     versions = family.history.select_related("history_user").order_by("history_date", "history_id")
 
     def names(seen: dict[str, set]) -> dict:
@@ -38,3 +39,19 @@ def family_history(family: Family) -> list[dict]:
             entry["applicant"] = rows[-1].position
             entries.append(entry)
     return sorted(entries, key=lambda e: e["at"], reverse=True)
+
+
+def search_families(rows: QuerySet[Family], q: str) -> QuerySet[Family]:
+    """``rows`` narrowed to families with an applicant matching every word of ``q`` (part of a
+    name in any case or script, or part of an IIN: children.selectors.search_condition's rules, on
+    the applicants' ``search_text``); a number of fewer than 12 digits is also the family's number.
+    One statement (a semi-join on the applicants), no duplicate rows."""
+    condition = Q()
+    for word in q.split():
+        if not (word.isdigit() or normalize_name(word)):
+            continue  # nothing searchable in it (punctuation)
+        term = Q(pk__in=Applicant.objects.filter(search_condition(word, number_field=None)).values("family_id").order_by())
+        if word.isdigit() and len(word) < 12:
+            term |= Q(pk=int(word))
+        condition &= term
+    return rows.filter(condition)

@@ -5,10 +5,8 @@ and patronymic each optional, a patronymic in its Kazakh or Russian form ("Се�
 surname and given name swapped, double and hyphenated surnames (see name_similarity)."""
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass
 
-from anyascii import anyascii
 from django.db.models import F, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
@@ -16,23 +14,11 @@ from rapidfuzz import fuzz
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case
 from children.models import Child
+from core.names import normalize_name
 from families.models import Applicant
 
 # Names at or above this similarity (0–100, after transliteration) count as the same name.
 NAME_SIMILARITY_THRESHOLD = 85
-
-# Common spelling variants of the same sound in Latin transcriptions of Kazakh/Russian names.
-_VARIANTS = (("kh", "h"), ("zh", "j"), ("dzh", "j"), ("iy", "i"), ("yi", "i"), ("y", "i"), ("w", "v"), ("q", "k"), ("ie", "e"))
-
-
-def normalize_name(*parts: str) -> str:
-    """A comparable form of a name: ASCII, lower case, letters only, spelling variants folded."""
-    text = anyascii(" ".join(p for p in parts if p)).lower()
-    text = re.sub(r"[^a-z ]+", "", text)
-    for variant, folded in _VARIANTS:
-        text = text.replace(variant, folded)
-    return re.sub(r"\s+", " ", text).strip()
-
 
 # Endings of a patronymic, Russian (-ович/-евич/-овна/-евна/-ична/-ич) and Kazakh (-ұлы/-қызы, also
 # written apart: "Серік ұлы"), after normalize_name: the root left ("serik") names the father.

@@ -460,7 +460,10 @@ def _history(actor: User | None) -> dict[str, Any]:
 
 
 def _write_children(valid: list[tuple[Child, int]], actor: User | None) -> int:
-    # With history: bulk_create sends no signal, so a plain bulk_create left no history row.
+    # With history: bulk_create sends no signal, so a plain bulk_create left no history row. Nor
+    # does it call save(): the search column is filled here.
+    for child, _unit in valid:
+        child.refresh_search_text()
     children = bulk_create_with_history([child for child, _unit in valid], Child, batch_size=1000, **_history(actor))
     now = timezone.now()
     cases = bulk_create_with_history(
@@ -482,6 +485,7 @@ def _write_families(valid: list[tuple[Family, list[Applicant]]], actor: User | N
     for family, (_family, people) in zip(families, valid, strict=True):
         for person in people:
             person.family = family
+            person.refresh_search_text()  # bulk_create does not call save()
             applicants.append(person)
     bulk_create_with_history(applicants, Applicant, batch_size=1000, **_history(actor))
     return len(families)

@@ -20,7 +20,7 @@ from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from families.api.serializers import FamilyOutputSerializer
 from families.selectors import family_list
 from risk.models import Factor, FamilyEvent, RiskAssessment, RiskPolicy
-from risk.selectors import calibration_report, family_events_visible_to, placement_risk_for, risk_as_seen
+from risk.selectors import calibration_report, family_events_visible_to, forcing_factors, placement_risk_for, risk_as_seen
 from risk.services import FAMILY_CHANGE_KIND_CHOICES, record_family_change, record_family_event, record_sdq_assessment
 
 
@@ -92,12 +92,13 @@ class PlacementRiskView(APIView):
         # Factors from sensitive fields (and their points) only with view_sensitive on the case.
         sensitive = bool(sensitive_case_ids(request.user, [placement.case_id]))
         policy = RiskPolicy.objects.filter(pk=1).first()
+        forcing = frozenset() if sensitive else forcing_factors()
         current = risk_as_seen(score=risk.score if risk else None, band=risk.band if risk else None,
-                               factors=risk.factors if risk else [], sensitive=sensitive, policy=policy)
+                               factors=risk.factors if risk else [], sensitive=sensitive, policy=policy, forcing=forcing)
         history = []
         for assessment in placement.risk_assessments.all():
             seen = risk_as_seen(score=assessment.score, band=assessment.band, factors=assessment.factors,
-                                sensitive=sensitive, policy=policy)
+                                sensitive=sensitive, policy=policy, forcing=forcing)
             history.append({"assessed_on": assessment.assessed_on, "reason": assessment.reason,
                             "visit": assessment.visit_id, "score": seen.score, "band": seen.band,
                             "factors": labelled(seen.factors)})

@@ -3,14 +3,17 @@ calibration report (observed return rates by band, on closed placements)."""
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, Exists, ExpressionWrapper, Func, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.lookups import GreaterThanOrEqual, IsNull
 
 from access.selectors import cases_supervised_by, families_visible_to, placements_visible_to
 from accounts.models import User
 from cases.models import Placement
 from children.models import Child
-from risk.models import Band, Factor, FamilyEvent, RiskAssessment, RiskBacktest, RiskPolicy
+from risk.models import Band, Factor, FamilyEvent, RiskAssessment, RiskBacktest, RiskFactorWeight, RiskPolicy
 
 # The child's field each factor is computed from, where it is one field. A factor computed from a
 # sensitive field (Child.SENSITIVE_FIELDS) carries its sensitivity: without view_sensitive on the
@@ -41,12 +44,20 @@ def band_of(score: float, policy: RiskPolicy | None) -> str:
     return Band.MEDIUM if score >= policy.medium_from else Band.LOW
 
 
+def forcing_factors() -> frozenset[str]:
+    """The factors that set the band to high by themselves (``RiskFactorWeight.sets_high``, enabled,
+    with a weight): the same set as risk.scoring's ``sets_high``. One query."""
+    return frozenset(RiskFactorWeight.objects.filter(enabled=True, weight__gt=0, sets_high=True).values_list("factor", flat=True))
+
+
 def risk_as_seen(*, score: float | None, band: str | None, factors: list[dict] | None, sensitive: bool,
-                 policy: RiskPolicy | None = None) -> RiskAsSeen:
+                 policy: RiskPolicy | None = None, forcing: frozenset[str] | None = None) -> RiskAsSeen:
     """With ``sensitive`` (view_sensitive on the case) the stored risk as it is; without, the risk
     of the factors the user may see: sensitive factors dropped, the score less their points and
-    the band of that score, so that nothing recovers them by subtraction. ``policy``: pass the
-    RiskPolicy row when showing several risks (None reads it once per call)."""
+    the band of that score — high anyway when a factor the user sees sets it high (a safeguarding
+    finding, ``forcing_factors``) — so that nothing recovers them by subtraction. ``policy`` and
+    ``forcing``: pass them when showing several risks (None reads each once per call, and only when
+    a factor is hidden). The lists (case list, dashboard) compute the same in SQL: seen_risk."""
     factors = list(factors or [])
     if sensitive or score is None:
         return RiskAsSeen(score=score, band=band, factors=factors, complete=True)
@@ -54,9 +65,55 @@ def risk_as_seen(*, score: float | None, band: str | None, factors: list[dict] |
     if not hidden:
         return RiskAsSeen(score=score, band=band, factors=factors, complete=True)
     shown_score = round(score - sum(float(f.get("contribution") or 0) for f in hidden), 2)
+    shown = [f for f in factors if f.get("factor") not in SENSITIVE_FACTORS]
     policy = policy or RiskPolicy.objects.filter(pk=1).first()
-    return RiskAsSeen(score=shown_score, band=band_of(shown_score, policy),
-                      factors=[f for f in factors if f.get("factor") not in SENSITIVE_FACTORS], complete=False)
+    forcing = forcing_factors() if forcing is None else forcing
+    forced = any(f.get("factor") in forcing for f in shown)
+    return RiskAsSeen(score=shown_score, band=Band.HIGH if forced else band_of(shown_score, policy), factors=shown,
+                      complete=False)
+
+
+class _FactorPoints(Func):
+    """The points of the given factors in a risk's ``factors`` (jsonb, as risk.scoring writes it);
+    NULL when none of them is present."""
+
+    output_field = IntegerField()
+
+    def __init__(self, factors: Any, codes: tuple[str, ...]) -> None:
+        super().__init__(factors)
+        self.codes = codes
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (f"(SELECT sum((x ->> 'contribution')::int) FROM jsonb_array_elements({sql}) x "
+                f"WHERE x ->> 'factor' = ANY(%s))", [*params, list(self.codes)])
+
+
+def seen_risk(*, score: Any, band: Any, factors: Any, sensitive: Q | None, policy: RiskPolicy | None,
+              forcing: frozenset[str]) -> tuple[Any, Any]:
+    """``(score, band)`` expressions of a risk as the user may see it, for lists that show, filter
+    or order by it: risk_as_seen's rule in SQL. ``score``, ``band`` and ``factors`` are expressions
+    of the stored risk (fields, or subqueries of a case's active placement); ``sensitive`` is
+    access.selectors.sensitive_case_condition on the same rows (None: the stored values as they
+    are). Without view_sensitive on a row's case, a risk with a sensitive factor shows the score
+    less that factor's points and the band of that score (high if a visible factor forces it)."""
+    if sensitive is None:
+        return score, band
+    policy = policy or RiskPolicy(pk=1)
+    hidden = _FactorPoints(factors, tuple(sorted(SENSITIVE_FACTORS)))
+    shown_score = ExpressionWrapper(score - hidden, output_field=IntegerField())
+    visible_forcing = tuple(sorted(forcing - SENSITIVE_FACTORS))
+    forced = ([When(IsNull(_FactorPoints(factors, visible_forcing), False), then=Value(Band.HIGH))]
+              if visible_forcing else [])
+    seen_score = DbCase(When(sensitive, then=score), When(IsNull(hidden, True), then=score), default=shown_score,
+                        output_field=IntegerField())
+    seen_band = DbCase(
+        When(sensitive, then=band), When(IsNull(hidden, True), then=band), *forced,
+        When(GreaterThanOrEqual(shown_score, policy.high_from), then=Value(Band.HIGH)),
+        When(GreaterThanOrEqual(shown_score, policy.medium_from), then=Value(Band.MEDIUM)),
+        default=Value(Band.LOW), output_field=CharField(),
+    )
+    return seen_score, seen_band
 
 
 def placement_risk_for(*, user: User, placement_id: int) -> Placement:

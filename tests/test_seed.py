@@ -13,6 +13,7 @@ from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Placement, Stage, StageChange
 from children.models import Child, ChildrensHome
 from core.iin import validate_iin, validate_iin_matches
+from core.names import search_text
 from demo import loader, services
 from families.models import Applicant, Family
 from regions.models import Region
@@ -182,6 +183,11 @@ def test_every_iin_is_valid_and_agrees_with_birth_date_and_sex():
     for iin, birth_date, sex in with_iin + list(Applicant.objects.values_list("iin", "birth_date", "sex")):
         validate_iin(iin)
         assert validate_iin_matches(iin, birth_date=birth_date, sex=sex) == {}
+    # The COPY bypasses the models' save(): the loader writes search_text as save() would.
+    for model in (Child, Applicant):
+        for last, first, patronymic, iin, text in model.objects.values_list("last_name", "first_name", "patronymic", "iin",
+                                                                            "search_text"):
+            assert text == search_text(last_name=last, first_name=first, patronymic=patronymic, iin=iin)
 
 
 def test_certificates_include_expired_and_soon_expiring_ones():

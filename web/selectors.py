@@ -2,6 +2,7 @@
 access.selectors (through cases.selectors), so a page never shows a row its user may not see."""
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -10,12 +11,20 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access.selectors import cases_supervised_by, cases_visible_to, placements_visible_to, unit_ids_for
+from access.selectors import (
+    cases_supervised_by,
+    cases_visible_to,
+    placements_visible_to,
+    sensitive_case_condition,
+    unit_ids_for,
+)
 from accounts.models import User
 from cases.models import Case, DecisionStatus, EndReason, Placement, Stage
 from cases.selectors import case_list
+from children.selectors import search_children
 from families.models import ApprovalDecision, ApprovalStatus, Family
-from risk.models import PlacementRisk
+from risk.models import PlacementRisk, RiskPolicy
+from risk.selectors import forcing_factors, seen_risk
 from visits.models import Visit
 
 
@@ -42,23 +51,24 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
     ``needs_worker`` to open cases without an active worker (see cases_needing_a_worker)."""
     today = today or timezone.localdate()
     active_risk = PlacementRisk.objects.filter(placement__case=OuterRef("pk"), placement__ended_on__isnull=True)
+    # The risk as the user may see it (risk.selectors.seen_risk): without view_sensitive on a case,
+    # the band and score of the factors they see, so neither the badge nor the filter reveals a
+    # sensitive factor.
+    risk_score, risk_band = _seen_risk(
+        user, "", score=Subquery(active_risk.values("score")[:1]), band=Subquery(active_risk.values("band")[:1]),
+        factors=Subquery(active_risk.values("factors")[:1]),
+    )
     qs = case_list(user=user).annotate(
         next_visit_on=Subquery(_pending_visits().order_by("planned_on").values("planned_on")[:1]),
-        risk_band=Subquery(active_risk.values("band")[:1]),
-        risk_score=Subquery(active_risk.values("score")[:1]),
+        risk_band=risk_band,
+        risk_score=risk_score,
     ).annotate(
         # The earliest visit still to do is overdue exactly when some visit is. (An EXISTS here was
         # planned as one hashed pass over every overdue visit in the country: seconds at scale.)
         has_overdue=ExpressionWrapper(Q(next_visit_on__lt=today), output_field=BooleanField()),
     )
-    q = q.strip()
-    if q:
-        if q.isdigit():
-            # Twelve digits are an IIN; fewer are a case number.
-            qs = qs.filter(child__iin=q) if len(q) == 12 else qs.filter(pk=int(q))
-        else:
-            for word in q.split():
-                qs = qs.filter(Q(child__last_name__istartswith=word) | Q(child__first_name__istartswith=word))
+    # Part of the child's name in any script, part of the IIN, or the case's number.
+    qs = search_children(qs, q, path="child__", number_field="pk")
     if stage:
         qs = qs.filter(stage=stage)
     if risk:
@@ -73,6 +83,16 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
         inactive = list(User.objects.filter(unit_id__in=unit_ids_for(user), is_active=False).values_list("pk", flat=True))
         qs = qs.filter(Q(assigned_worker_id__in=inactive) | Q(assigned_worker__isnull=True))
     return qs.order_by(*ORDERINGS.get(order, ORDERINGS["recent"]))
+
+
+def _seen_risk(user: User, case_path: str, *, score: Any, band: Any, factors: Any) -> tuple[Any, Any]:
+    """risk.selectors.seen_risk for this user's rows (their case reached through ``case_path``);
+    the policy and the forcing factors are read only when some visible case lacks view_sensitive."""
+    sensitive = sensitive_case_condition(user, case_path)
+    if sensitive is None:
+        return score, band
+    return seen_risk(score=score, band=band, factors=factors, sensitive=sensitive,
+                     policy=RiskPolicy.objects.filter(pk=1).first(), forcing=forcing_factors())
 
 
 def visible_case_or_none(*, user: User, pk: int) -> Case | None:
@@ -128,13 +148,19 @@ def overdue_visits(*, user: User, limit: int, today: dt.date | None = None) -> l
     return list(pending.filter(pk__in=ids)) if ids else []
 
 
+def _risks_as_seen(user: User, risks: QuerySet[PlacementRisk]) -> QuerySet[PlacementRisk]:
+    """The risks with ``seen_score`` and ``seen_band``: as the user may see them (risk.selectors.seen_risk)."""
+    score, band = _seen_risk(user, "placement__case__", score=F("score"), band=F("band"), factors=F("factors"))
+    return risks.annotate(seen_score=score, seen_band=band)
+
+
 def high_risk_placements(*, user: User) -> QuerySet[PlacementRisk]:
+    """Active placements the user sees whose risk, as the user may see it, is high; highest first."""
+    active = placements_visible_to(user).filter(ended_on__isnull=True).values("pk")
     return (
-        PlacementRisk.objects.filter(
-            band="high", placement__in=placements_visible_to(user).filter(ended_on__isnull=True).values("pk")
-        )
+        _risks_as_seen(user, PlacementRisk.objects.filter(band="high", placement__in=active)).filter(seen_band="high")
         .select_related("placement__child", "placement__case__assigned_worker", "placement__family")
-        .order_by("-score", "placement_id")
+        .order_by("-seen_score", "placement_id")
     )
 
 
@@ -166,8 +192,8 @@ def caseload(*, user: User, today: dt.date | None = None) -> list[dict]:
         .values_list("placement__case__assigned_worker_id", "n")
     )
     high = dict(
-        PlacementRisk.objects.filter(band="high", placement__in=active.values("pk"))
-        .values("placement__case__assigned_worker_id").annotate(n=Count("placement_id")).order_by()
+        _risks_as_seen(user, PlacementRisk.objects.filter(band="high", placement__in=active.values("pk")))
+        .filter(seen_band="high").values("placement__case__assigned_worker_id").annotate(n=Count("placement_id")).order_by()
         .values_list("placement__case__assigned_worker_id", "n")
     )
     workers = User.objects.in_bulk([r["assigned_worker_id"] for r in rows if r["assigned_worker_id"]])

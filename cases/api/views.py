@@ -45,6 +45,7 @@ from cases.services import (
     record_sibling_separation,
     transition_case,
 )
+from children.selectors import search_children
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
 from matching.services import choose_for_acquaintance
@@ -61,7 +62,7 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     # Actions change the case: its worker, its supervisors or a change grant (a view-only share: 403).
     permission_classes = [IsCaseworker, CanChangeCase]
     filterset_class = CaseFilter
-    search_fields = ["child__last_name", "child__first_name", "=child__iin"]
+    search_fields = ["child__last_name", "child__first_name", "child__patronymic", "child__iin", "id"]  # the schema's description
     ordering_fields = ["stage_entered_at", "opened_on", "id", "stage"]
     ordering = ["-stage_entered_at", "id"]
 
@@ -72,6 +73,11 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_serializer_class(self):
         return CaseOutputSerializer if self.action == "list" else CaseDetailSerializer
+
+    @staticmethod
+    def search_records(queryset, q: str):
+        """``?search=``: part of the child's name (any script) or IIN, or the case's number."""
+        return search_children(queryset, q, path="child__", number_field="pk")
 
     def _fresh(self, pk: int) -> Response:
         # The write committed while the user could change the case; a transfer committed right

@@ -15,7 +15,7 @@ from children.api.serializers import (
     ChildOutputSerializer,
     HomeOutputSerializer,
 )
-from children.selectors import child_list, home_list
+from children.selectors import child_list, home_list, search_children
 from children.services import create_child
 from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
@@ -51,12 +51,17 @@ class ChildViewSet(
     permission_classes = [IsCaseworker]
     access_log_kind = "child"  # every detail view is written to the access log
     filterset_class = ChildFilter
-    search_fields = ["last_name", "first_name", "patronymic", "=iin"]
+    search_fields = ["last_name", "first_name", "patronymic", "iin", "id"]  # the schema's description; see search_records
     ordering_fields = ["last_name", "birth_date", "entered_care_on", "id"]
     ordering = ["last_name", "first_name", "id"]
 
     def get_queryset(self):
         return child_list(user=self.request.user)
+
+    @staticmethod
+    def search_records(queryset, q: str):
+        """``?search=``: part of the name (any script) or IIN, or the child's number."""
+        return search_children(queryset, q)
 
     @extend_schema(
         summary="Register a child (opens the case; warns of likely duplicates)",

@@ -382,7 +382,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "access.filters.VisibleFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "core.search.RecordSearchFilter",
         "core.ordering.TotalOrderingFilter",
     ],
     # JSON only: the browsable API's forms list related records and take seconds to draw at

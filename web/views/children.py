@@ -18,7 +18,7 @@ from accounts.models import User
 from audit.services import log_access
 from cases.models import Case
 from children.models import Child, ChildrensHome
-from children.selectors import child_history, child_list
+from children.selectors import child_history, child_list, search_children
 from children.services import add_sibling, create_child, remove_from_sibling_group, update_child
 from core.exceptions import DomainError
 from core.iin import birth_date_and_sex, validate_iin, validate_iin_matches
@@ -31,7 +31,6 @@ from web.forms import (
     add_domain_error,
     add_validation_error,
 )
-from web.search import search_children
 from web.views.common import paginate, query_without_page, roles_required
 from web.views.documents import documents_context
 

@@ -13,7 +13,7 @@ from access.selectors import families_editable_by
 from accounts.models import User
 from core.exceptions import DomainError
 from families.models import Family
-from families.selectors import family_history, family_list
+from families.selectors import family_history, family_list, search_families
 from families.services import create_family, decide_approval, request_approval, update_family
 from web import selectors
 from web.forms import (
@@ -25,7 +25,6 @@ from web.forms import (
     add_family_error,
     applicant_forms,
 )
-from web.search import search_families
 from web.views.common import paginate, query_without_page, roles_required
 from web.views.documents import documents_context
 

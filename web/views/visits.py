@@ -6,11 +6,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from cases.models import Case
 from core.exceptions import DomainError
-from risk.models import RiskAssessment
+from risk.models import Band, RiskAssessment
+from risk.selectors import risk_as_seen
 from visits.models import Visit
 from visits.services import record_unscheduled_visit, record_visit
 from web.forms import RecordVisitForm, UnscheduledVisitForm, add_domain_error
+from web.sensitive import can_view_sensitive
 from web.views.cases import CASE_ROLES, changeable_case_or_403
 from web.views.common import roles_required
 
@@ -36,20 +40,23 @@ def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpRespo
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, _recorded_message(visit))
+                messages.success(request, _recorded_message(visit, request.user, case))
                 return redirect(reverse("web:case", args=[case.pk]) + "#risk")
         status = 400
     return render(request, "web/visits/record_visit.html", {"case": case, "visit": visit, "form": form}, status=status)
 
 
-def _recorded_message(visit: Visit) -> str:
+def _recorded_message(visit: Visit, user: User, case: Case) -> str:
     """Says the risk was recomputed only when an assessment for this visit exists (the score is
-    computed for a placement still open; a visit recorded on an ended one changes no score)."""
+    computed for a placement still open; a visit recorded on an ended one changes no score), as the
+    user may see it (without view_sensitive, without the sensitive factors: risk_as_seen)."""
     assessment = RiskAssessment.objects.filter(visit_id=visit.pk).order_by("-id").first()
     if assessment is None:
         return _("The visit is recorded.")
+    seen = risk_as_seen(score=assessment.score, band=assessment.band, factors=assessment.factors,
+                        sensitive=can_view_sensitive(user, case))
     return _("The visit is recorded; the risk of return, recomputed, is %(band)s (%(score)s points).") % {
-        "band": assessment.get_band_display(), "score": assessment.score,
+        "band": Band(seen.band).label, "score": seen.score,
     }
 
 
@@ -72,7 +79,7 @@ def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: i
             except DomainError as error:
                 add_domain_error(form, error)
             else:
-                messages.success(request, _recorded_message(visit))
+                messages.success(request, _recorded_message(visit, request.user, case))
                 return redirect(reverse("web:case", args=[case.pk]) + "#risk")
         status = 400
     return render(request, "web/visits/record_visit.html", {"case": case, "visit": None, "form": form, "unscheduled": True},

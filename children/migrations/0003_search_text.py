@@ -1,0 +1,47 @@
+"""The child's search_text (core.names): the normalised name and the IIN that search matches, with
+a trigram index; existing rows are filled here in batches."""
+
+import django.contrib.postgres.indexes
+from django.contrib.postgres.operations import TrigramExtension
+from django.db import migrations, models
+
+BATCH = 2000
+
+
+def fill_search_text(apps, schema_editor):
+    from core.names import search_text
+
+    model = apps.get_model("children", "Child")
+    rows = model.objects.only("last_name", "first_name", "patronymic", "iin").order_by("pk")
+    batch = []
+    for row in rows.iterator(chunk_size=BATCH):
+        row.search_text = search_text(last_name=row.last_name, first_name=row.first_name,
+                                      patronymic=row.patronymic, iin=row.iin)
+        batch.append(row)
+        if len(batch) == BATCH:
+            model.objects.bulk_update(batch, ["search_text"])
+            batch = []
+    if batch:
+        model.objects.bulk_update(batch, ["search_text"])
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('children', '0002_alter_child_birth_date_alter_child_entered_care_on_and_more'),
+        ('regions', '0002_load_regions'),
+    ]
+
+    operations = [
+        TrigramExtension(),
+        migrations.AddField(
+            model_name='child',
+            name='search_text',
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=700, verbose_name='search text'),
+        ),
+        migrations.RunPython(fill_search_text, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name='child',
+            index=django.contrib.postgres.indexes.GinIndex(fields=['search_text'], name='child_search_trgm', opclasses=['gin_trgm_ops']),
+        ),
+    ]
