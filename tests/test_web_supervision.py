@@ -233,6 +233,41 @@ def test_worker_asks_and_supervisor_approves_a_family(client, supervisor, worker
     assert "Tulegenova" in response.content.decode().split('id="family-decisions"')[1]
 
 
+@pytest.mark.parametrize(("language", "button", "done"), [
+    ("en", "Ask the supervisor to approve the family", "The family is sent to the supervisor for approval."),
+    ("kk", "Отбасын басшыға мақұлдауға жіберу", "Отбасы басшыға мақұлдауға жіберілді."),
+    ("ru", "Направить семью руководителю на одобрение", "Семья направлена руководителю на одобрение."),
+], ids=["en", "kk", "ru"])
+def test_the_worker_asks_for_approval_from_the_familys_page(client, worker, applied_family, language, button, done):
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("web:family", args=[applied_family.pk])).content.decode()
+    assert button in page and reverse("web:family-approval-request", args=[applied_family.pk]) in page
+    response = client.post(reverse("web:family-approval-request", args=[applied_family.pk]), follow=True)
+    assert done in response.content.decode()
+    applied_family.refresh_from_db()
+    assert applied_family.approval_requested_at is not None
+    assert button not in response.content.decode()  # waiting: no second request
+
+
+def test_asking_for_approval_without_a_valid_home_study_says_why_and_sends_nothing(client, worker, applied_family):
+    applied_family.home_study_expires_on = timezone.localdate() - dt.timedelta(days=1)
+    applied_family.save()
+    client.force_login(worker)
+    response = client.post(reverse("web:family-approval-request", args=[applied_family.pk]), follow=True)
+    assert "home study" in response.content.decode() and "before asking for approval" in response.content.decode()
+    applied_family.refresh_from_db()
+    assert applied_family.approval_requested_at is None
+
+
+def test_a_worker_who_does_not_see_the_family_cannot_ask_for_its_approval(client, applied_family):
+    stranger = factories.UserFactory(unit=factories.DistrictFactory(region=factories.region_by_code("astana")))
+    client.force_login(stranger)
+    assert client.post(reverse("web:family-approval-request", args=[applied_family.pk])).status_code == 404
+    applied_family.refresh_from_db()
+    assert applied_family.approval_requested_at is None
+
+
 def test_refusing_a_family_needs_a_reason_beside_the_field(client, supervisor, worker, applied_family):
     request_approval(family=applied_family, actor=worker)
     client.force_login(supervisor)
