@@ -8,7 +8,10 @@ Cyrillic (Kazakh and Russian) needs a TTF font with those glyphs: DejaVu Sans by
 a core PDF font, so the export still works, less faithfully.
 """
 
+import copy
 import datetime as dt
+import functools
+import io
 from pathlib import Path
 
 from anyascii import anyascii
@@ -16,7 +19,9 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from fontTools import subset, ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from access.selectors import cases_visible_to, sensitive_case_ids
 from accounts.models import User
@@ -35,20 +40,77 @@ def may_export_case_file(user: User, child: Child) -> bool:
     return visible == set(case_ids) and sensitive_case_ids(user, case_ids) == set(case_ids)
 
 
+# The scripts a case file is written in (Latin, Cyrillic with the Kazakh letters, Greek, punctuation,
+# arrows, №, mathematical signs); a document using another glyph of the font is set with the whole
+# font instead (build_case_file_pdf).
+WORKING_SET = [(0x0000, 0x052F), (0x1E00, 0x1EFF), (0x2000, 0x22FF), (0x25A0, 0x25FF)]
+
+
+@functools.lru_cache(maxsize=4)
+def _working_font(path: str, style: str, mtime: float) -> tuple[TTFFont, bytes, frozenset[int]]:
+    """The font cut down to WORKING_SET and parsed, once per process (``mtime`` in the key: a replaced
+    file is read again): (the parsed font, its bytes, every code point of the whole font).
+
+    fpdf2's ``add_font`` parses the whole TrueType file (cmap and widths of its ~6,000 glyphs) for every
+    document, and ``output()`` subsets that whole file again: most of a case file's time with DejaVu
+    Sans (bench/README.md). The cut-down font has the same glyphs and widths for these scripts, so
+    the pages are laid out exactly as with the whole file."""
+    whole = ttLib.TTFont(path, recalcTimestamp=False)
+    every_code_point = frozenset(whole.getBestCmap())
+    options = subset.Options(notdef_outline=True, recommended_glyphs=True, name_IDs=["*"], hinting=True, glyph_names=True,
+                             layout_features=[], drop_tables=["FFTM", "GSUB", "GPOS", "GDEF", "MATH"])
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[c for c in every_code_point if any(lo <= c <= hi for lo, hi in WORKING_SET)])
+    subsetter.subset(whole)
+    buffer = io.BytesIO()
+    whole.save(buffer)
+    data = buffer.getvalue()
+    # fontTools reads a file object as well as a path; fpdf2 needs the path only for text shaping,
+    # which the case file does not use.
+    template = TTFFont(FPDF(), io.BytesIO(data), f"casefile{style}", style)  # type: ignore[arg-type]
+    return template, data, every_code_point
+
+
+def _add_working_font(pdf: FPDF, style: str, path: Path) -> frozenset[int]:
+    """``pdf.add_font("CaseFile", style, path)`` from the per-process cut-down font: a shallow copy
+    sharing the read-only metrics, with this document's own glyph subset and fontTools object
+    (``pdf.output()`` subsets the latter in place). Returns the code points of the whole font."""
+    template, data, every_code_point = _working_font(str(path), style, path.stat().st_mtime)
+    font = copy.copy(template)
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    pdf.fonts[font.fontkey] = font
+    return every_code_point
+
+
 class _CaseFilePDF(FPDF):
-    def __init__(self, footer_text: str) -> None:
+    def __init__(self, footer_text: str, *, whole_fonts: bool = False) -> None:
         super().__init__(format="A4")
         self.footer_text = footer_text
         self.latin_only = True
+        # Code points the whole fonts have but the cut-down ones lack: the document needs the whole fonts.
+        self.only_in_whole_fonts = False
         font_path = Path(settings.DOCUMENTS_PDF_FONT) if settings.DOCUMENTS_PDF_FONT else None
         bold_path = Path(settings.DOCUMENTS_PDF_FONT_BOLD) if settings.DOCUMENTS_PDF_FONT_BOLD else None
         self.family_name = "Helvetica"
+        self.whole_code_points: frozenset[int] = frozenset()
         if font_path and font_path.is_file():
-            self.add_font("CaseFile", "", str(font_path))
-            self.add_font("CaseFile", "B", str(bold_path if bold_path and bold_path.is_file() else font_path))
+            bold = bold_path if bold_path and bold_path.is_file() else font_path
+            if whole_fonts:
+                self.add_font("CaseFile", "", str(font_path))
+                self.add_font("CaseFile", "B", str(bold))
+            else:
+                self.whole_code_points = _add_working_font(self, "", font_path) | _add_working_font(self, "B", bold)
             self.family_name = "CaseFile"
             self.latin_only = False
         self.set_auto_page_break(auto=True, margin=15)
+
+    def lacks_glyphs_of_whole_font(self) -> bool:
+        """Whether the text used a character that only the whole font file has."""
+        return any(c in self.whole_code_points for font in self.fonts.values() for c in getattr(font, "missing_glyphs", ()))
 
     def text_of(self, value: object) -> str:
         text = "" if value is None else str(value)
@@ -65,18 +127,27 @@ class _CaseFilePDF(FPDF):
     def heading(self, text: str, size: int = 13) -> None:
         self.ln(2)
         self.set_font(self.family_name, "B", size)
-        self.multi_cell(0, 7, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
+        self.paragraph(7, self.text_of(text))
         self.set_font(self.family_name, "", 10)
 
     def line_of(self, label: str, value: object) -> None:
         if value in (None, ""):
             return
         self.set_font(self.family_name, "", 10)
-        self.multi_cell(0, 5.5, self.text_of(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
+        self.paragraph(5.5, self.text_of(f"{label}: {value}"))
 
     def bullet(self, text: str) -> None:
         self.set_font(self.family_name, "", 10)
-        self.multi_cell(0, 5.5, self.text_of(f"• {text}" if not self.latin_only else f"- {text}"), new_x="LMARGIN", new_y="NEXT")
+        self.paragraph(5.5, self.text_of(f"• {text}" if not self.latin_only else f"- {text}"))
+
+    def paragraph(self, height: float, text: str) -> None:
+        """The text across the page, wrapped. Most lines of a case file fit on one line: those are set
+        as one cell, measured once; fpdf2's line breaker measures the line again for every character
+        added (quadratic in its length: most of the time of a case file with many visits)."""
+        if "\n" not in text and self.get_string_width(text) <= self.epw - 2 * self.c_margin:
+            self.cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
@@ -115,10 +186,22 @@ def case_file_data(child: Child) -> tuple[list[Case], list]:
 
 
 def build_case_file_pdf(*, child: Child, generated_by: User) -> bytes:
+    """The case file of ``child`` as PDF bytes (A4). Set with the per-process cut-down fonts; a child
+    whose records use a character only the whole font file has is set again with the whole font."""
     child = Child.objects.select_related("region", "current_home").get(pk=child.pk)
     cases, documents = case_file_data(child)
     now = timezone.now()
-    pdf = _CaseFilePDF(footer_text=_("Case file of %(name)s, produced %(at)s") % {"name": str(child), "at": _date(now)})
+    pdf = _case_file_pdf(child, cases, documents, generated_by, now, whole_fonts=False)
+    data = bytes(pdf.output())
+    if pdf.lacks_glyphs_of_whole_font():
+        data = bytes(_case_file_pdf(child, cases, documents, generated_by, now, whole_fonts=True).output())
+    return data
+
+
+def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_by: User, now: dt.datetime, *,
+                   whole_fonts: bool) -> "_CaseFilePDF":
+    pdf = _CaseFilePDF(footer_text=_("Case file of %(name)s, produced %(at)s") % {"name": str(child), "at": _date(now)},
+                       whole_fonts=whole_fonts)
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.set_title(pdf.text_of(_("Case file: %(name)s") % {"name": child}))
@@ -213,4 +296,4 @@ def build_case_file_pdf(*, child: Child, generated_by: User) -> bytes:
             + (f"; {_('expires')} {_date(document.expires_on)}" if document.expires_on else "")
             + f"; {_('uploaded by')} {_person(document.uploaded_by)} {_date(document.uploaded_at)}"
         )
-    return bytes(pdf.output())
+    return pdf

@@ -127,3 +127,20 @@ def test_without_the_cyrillic_font_the_export_falls_back_to_transliteration(api_
 
     assert response.status_code == 200
     assert "Nurlanov Arman" in pdf_text(response)
+
+
+def test_a_character_outside_the_cut_down_font_is_set_with_the_whole_font(api_client, worker, case):
+    # The per-process font covers Latin and Cyrillic; Armenian letters are only in the whole DejaVu file.
+    case.child.last_name = "Աբրահամյան"
+    case.child.save(update_fields=["last_name"])
+    long_concern = "Needs a quiet room for homework " * 12  # wraps over several lines
+    placement = factories.PlacementFactory(case=case, child=case.child)
+    factories.VisitFactory(placement=placement, concerns=long_concern.strip())
+    api_client.force_authenticate(worker)
+
+    response = api_client.get(export_url(case.child_id))
+
+    assert response.status_code == 200
+    text = pdf_text(response)
+    assert "Աբրահամյան Арман" in text
+    assert " ".join(text.split()).count("Needs a quiet room for homework") == 12

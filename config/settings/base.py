@@ -445,4 +445,6 @@ LOGGING = {
     # LOG_FORMAT=json in production gives one JSON object per line.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": os.environ.get("LOG_FORMAT", "plain")}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # fontTools logs ~40 INFO lines per font subset (every case-file PDF): its warnings are enough.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
