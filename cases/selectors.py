@@ -11,12 +11,25 @@ def case_list(*, user: User) -> QuerySet[Case]:
     return cases_visible_to(user).select_related("child", "responsible_unit", "assigned_worker", "decision_family")
 
 
-def case_detail_queryset(*, user: User) -> QuerySet[Case]:
-    return case_list(user=user).prefetch_related(
+def case_api_list(*, user: User) -> QuerySet[Case]:
+    """The visible cases joined to what the API shows of them: the child (the unit, workers and
+    family are shown as ids)."""
+    return cases_visible_to(user).select_related("child")
+
+
+def case_detail_queryset(*, user: User, reviews: bool = True) -> QuerySet[Case]:
+    """The visible cases with what a case's page shows; ``reviews=False`` (the API's detail) leaves
+    out the decision reviews and the joins of records the API shows as ids."""
+    base = case_list(user=user) if reviews else case_api_list(user=user)
+    queryset = base.prefetch_related(
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id")),
         "sibling_separation_decisions",
-        Prefetch("decision_reviews", queryset=DecisionReview.objects.select_related("actor").order_by("reviewed_at", "id")),
     )
+    if reviews:
+        queryset = queryset.prefetch_related(
+            Prefetch("decision_reviews", queryset=DecisionReview.objects.select_related("actor").order_by("reviewed_at", "id")),
+        )
+    return queryset
 
 
 def placement_list(*, user: User) -> QuerySet[Placement]:

@@ -27,7 +27,30 @@ class StageChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Formatting of the hot read paths (case list and detail): the fields DRF would build for each request,
+# built once. They read the current time zone when called, as DRF's own do.
+_DATETIME = serializers.DateTimeField()
+_DATE = serializers.DateField()
+
+
+def _datetime(value: object) -> str | None:
+    return _DATETIME.to_representation(value) if value is not None else None
+
+
+def _date(value: object) -> str | None:
+    return _DATE.to_representation(value) if value is not None else None
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 class CaseOutputSerializer(serializers.ModelSerializer):
+    """A case with its child's name. The fields below declare the shape (and the OpenAPI schema);
+    ``to_representation`` writes the same JSON by hand: DRF builds every field of a ModelSerializer
+    again for each request and walks them per row, most of a 50-row page's time outside the
+    database (bench/README.md, issue 20). tests/test_api_speed_paths.py checks both give the same."""
+
     child = ChildBriefSerializer(read_only=True)
 
     class Meta:
@@ -38,6 +61,32 @@ class CaseOutputSerializer(serializers.ModelSerializer):
             "decision_review_reason", "version",
         )
         read_only_fields = fields
+
+    def to_representation(self, case: Case) -> dict:
+        child = case.child
+        return {
+            "id": case.pk,
+            "child": {"id": child.pk, "last_name": _text(child.last_name), "first_name": _text(child.first_name),
+                      "birth_date": _date(child.birth_date), "sex": _text(child.sex)},
+            "stage": case.stage,
+            "stage_entered_at": _datetime(case.stage_entered_at),
+            "form_of_care": case.form_of_care,
+            "assigned_worker": case.assigned_worker_id,
+            "responsible_unit": case.responsible_unit_id,
+            "opened_on": _date(case.opened_on),
+            "closed_on": _date(case.closed_on),
+            "outcome": case.outcome,
+            "decision_status": case.decision_status,
+            "decision_family": case.decision_family_id,
+            "decision_reviewed_by": case.decision_reviewed_by_id,
+            "decision_reviewed_at": _datetime(case.decision_reviewed_at),
+            "decision_review_reason": _text(case.decision_review_reason),
+            "version": case.version,
+        }
+
+    def field_by_field(self, case: Case) -> dict:
+        """DRF's own representation from the declared fields (what ``to_representation`` must equal)."""
+        return super().to_representation(case)
 
 
 class SiblingSeparationOutputSerializer(serializers.Serializer):
@@ -55,6 +104,21 @@ class CaseDetailSerializer(CaseOutputSerializer):
     class Meta(CaseOutputSerializer.Meta):
         fields = (*CaseOutputSerializer.Meta.fields, "history", "sibling_separation_decisions")
         read_only_fields = fields
+
+    def to_representation(self, case: Case) -> dict:
+        data = super().to_representation(case)
+        data["history"] = [
+            {"from_stage": change.from_stage, "to_stage": change.to_stage, "reason": _text(change.reason),
+             "actor": change.actor.username if change.actor_id is not None else None,
+             "changed_at": _datetime(change.changed_at)}
+            for change in case.stage_changes.all()
+        ]
+        data["sibling_separation_decisions"] = [
+            {"id": decision.pk, "case": decision.case_id, "reason": _text(decision.reason),
+             "decided_by": decision.decided_by_id, "decided_at": _datetime(decision.decided_at)}
+            for decision in case.sibling_separation_decisions.all()
+        ]
+        return data
 
 
 class TransitionInputSerializer(VisibleRelatedFieldsMixin, serializers.Serializer):

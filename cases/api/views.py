@@ -33,7 +33,7 @@ from cases.api.serializers import (
     SiblingSeparationOutputSerializer,
     TransitionInputSerializer,
 )
-from cases.selectors import case_as_written, case_detail_queryset, case_list, case_notes, placement_list
+from cases.selectors import case_api_list, case_as_written, case_detail_queryset, case_notes, placement_list
 from cases.services import (
     add_case_note,
     approve_decision,
@@ -68,8 +68,16 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_queryset(self):
         if self.action == "list":
-            return case_list(user=self.request.user)
-        return case_detail_queryset(user=self.request.user)
+            return case_api_list(user=self.request.user)
+        # The detail reads only what it shows; the actions keep the joins their services use.
+        return case_detail_queryset(user=self.request.user, reviews=self.action != "retrieve")
+
+    def filter_queryset(self, queryset):
+        # Filters, search and ordering belong to the list; a case's detail and actions look the case up
+        # by id among the visible ones (get_queryset), so building the filter set there is wasted.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def get_serializer_class(self):
         return CaseOutputSerializer if self.action == "list" else CaseDetailSerializer

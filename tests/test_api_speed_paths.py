@@ -1,0 +1,90 @@
+"""The hand-written fast paths of issue 20 answer exactly what the slower general ones did: the cases'
+JSON written without DRF's field machinery equals DRF's field-by-field representation, a list that
+names no filter is the list the filter set would give, and the access log's one-statement INSERT
+writes the same row as before (bench/README.md has the timings; nothing is timed here)."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
+
+from access.models import CaseGroupObjectPermission
+from access.selectors import granted_case_ids
+from access.services import grant_case_permissions
+from audit.models import AccessLog
+from audit.services import log_access
+from cases.api.serializers import CaseDetailSerializer, CaseOutputSerializer
+from cases.models import SiblingSeparationDecision, Stage, StageChange
+from cases.selectors import case_detail_queryset
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(worker, district, supervisor):
+    open_case = factories.CaseFactory(assigned_worker=worker, responsible_unit=district, form_of_care="adoption")
+    StageChange.objects.create(case=open_case, from_stage="", to_stage="registered", reason="", actor=None)
+    StageChange.objects.create(case=open_case, from_stage="registered", to_stage="available", reason="Status «ok»",
+                               actor=worker, changed_at=timezone.now() - dt.timedelta(days=3))
+    SiblingSeparationDecision.objects.create(case=open_case, reason="Different needs", decided_by=supervisor)
+    reviewed = factories.CaseFactory(
+        assigned_worker=None, responsible_unit=district, decision_status="rejected", decision_reviewed_by=supervisor,
+        decision_reviewed_at=timezone.now(), decision_review_reason="Папка неполная", decision_family=factories.FamilyFactory(),
+    )
+    closed = factories.CaseFactory(assigned_worker=worker, responsible_unit=district, stage=Stage.CLOSED,
+                                   outcome="permanency", closed_on=timezone.localdate())
+    return [open_case, reviewed, closed]
+
+
+@pytest.mark.parametrize("language", ["en", "kk"])
+def test_the_cases_json_written_by_hand_equals_drfs_field_by_field(supervisor, cases, settings, language):
+    settings.LANGUAGE_CODE = language
+    shown = {}
+    for case in case_detail_queryset(user=supervisor, reviews=False).filter(pk__in=[c.pk for c in cases]):
+        assert CaseOutputSerializer(case).data == CaseOutputSerializer().field_by_field(case)
+        shown[case.pk] = CaseDetailSerializer(case).data
+        assert shown[case.pk] == CaseDetailSerializer().field_by_field(case)
+    # Oldest change first; a change without an actor shows null.
+    assert [h["actor"] for h in shown[cases[0].pk]["history"]] == [cases[0].assigned_worker.username, None]
+
+
+def test_a_list_naming_no_filter_equals_the_filtered_list_and_a_filter_still_applies(api_client, supervisor, cases):
+    api_client.force_authenticate(supervisor)
+    plain = api_client.get("/api/v1/cases/").json()
+    assert plain["count"] == 3
+    assert api_client.get("/api/v1/cases/?page=1&ordering=-stage_entered_at").json()["count"] == 3
+    closed = api_client.get("/api/v1/cases/", {"stage": "closed"}).json()
+    assert [c["id"] for c in closed["results"]] == [cases[2].pk]
+    assert api_client.get("/api/v1/cases/", {"stage": "nonsense"}).status_code == 400
+
+
+def test_the_grants_lookup_counts_user_and_group_grants_in_force_only(worker, district):
+    shared, by_group, expired = (factories.CaseFactory(responsible_unit=district) for _ in range(3))
+    grant_case_permissions(users=[worker], case_ids=[shared.pk], codenames=["view_case"])
+    grant_case_permissions(users=[worker], case_ids=[expired.pk], codenames=["view_case"],
+                           expires_at=timezone.now() - dt.timedelta(minutes=1))
+    group = Group.objects.create(name="team")
+    worker.groups.add(group)
+    CaseGroupObjectPermission.objects.create(group=group, content_object=by_group,
+                                             permission=Permission.objects.get(codename="view_case"))
+
+    assert granted_case_ids(worker) == sorted([shared.pk, by_group.pk])
+    assert granted_case_ids(worker, "change_case") == []
+
+
+def test_the_access_log_row_is_written_in_one_statement(worker, case_for_log, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        entry = log_access(user=worker, case_id=case_for_log.pk, child_id=case_for_log.child_id)
+    row = AccessLog.objects.get(pk=entry.pk)
+    assert (row.user_id, row.kind, row.case_id, row.child_id, row.emergency, row.saw_sensitive) == \
+        (worker.pk, "case", case_for_log.pk, case_for_log.child_id, False, False)
+    assert row.viewed_at == entry.viewed_at
+    with pytest.raises(ValueError):
+        log_access(user=worker)
+
+
+@pytest.fixture
+def case_for_log(worker, district):
+    return factories.CaseFactory(assigned_worker=worker, responsible_unit=district)
