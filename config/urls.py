@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("visits.urls")),
     path("", include("notifications.urls")),
     path("risk/", include("risk.urls")),
+    path("visit-kit/", include("visitkit.urls")),
 ]
 
 

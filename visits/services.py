@@ -104,6 +104,23 @@ def _validate_checklist(checklist: object) -> dict[str, bool]:
     return dict(checklist)
 
 
+def check_visit_findings(*, child_seen: bool, seen_by: str, child_condition: str, family_condition: str,
+                         checklist: object, concerns: str) -> dict[str, bool]:
+    """The rules a visit's findings follow whatever the visit (``record_visit``; the visit kit checks
+    a record made offline with them before deciding whether it is recorded or kept as a conflict).
+    Returns the checklist answers; raises DomainError naming the field to fix."""
+    if child_seen and not seen_by.strip():
+        raise DomainError(_("Say who saw the child."), field="seen_by")
+    if not child_seen and not concerns.strip():
+        raise DomainError(_("The child was not seen: explain why under concerns."), field="concerns")
+    answers = _validate_checklist(checklist)
+    if not child_condition:
+        raise DomainError(_("Give the child's condition."), field="child_condition")
+    if not family_condition:
+        raise DomainError(_("Give the family's condition."), field="family_condition")
+    return answers
+
+
 def record_visit(
     *,
     visit: Visit,
@@ -143,22 +160,16 @@ def record_visit(
             raise DomainError(_("The visit date is before the placement started."), field="done_on")
         if placement.ended_on is not None and done_on > placement.ended_on:
             raise DomainError(_("The visit date is after the placement ended."), field="done_on")
-        if child_seen and not seen_by.strip():
-            raise DomainError(_("Say who saw the child."), field="seen_by")
-        if not child_seen and not concerns.strip():
-            raise DomainError(_("The child was not seen: explain why under concerns."), field="concerns")
+        checked = check_visit_findings(child_seen=child_seen, seen_by=seen_by, child_condition=child_condition,
+                                       family_condition=family_condition, checklist=checklist, concerns=concerns)
         visit.done_on = done_on
         visit.worker = actor
         visit.child_seen = child_seen
         visit.seen_by = seen_by.strip()
         visit.child_condition = child_condition
         visit.family_condition = family_condition
-        visit.checklist = _validate_checklist(checklist)
+        visit.checklist = checked
         visit.concerns = concerns
-        if not child_condition:
-            raise DomainError(_("Give the child's condition."), field="child_condition")
-        if not family_condition:
-            raise DomainError(_("Give the family's condition."), field="family_condition")
         visit.full_clean()
         visit.save()
         visit_recorded.send(sender=Visit, visit=visit, placement=placement, today=today)

@@ -25,7 +25,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="web/accounts/login.html",
                                                          redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", visits.SignOutView.as_view(), name="logout"),
     # Password change and reset by e-mail: Django's own views, in the site's layout. A changed password
     # ends the user's other sessions and revokes their API tokens (accounts.models.User.save).
     path("accounts/password/change/", auth_views.PasswordChangeView.as_view(
@@ -58,6 +58,10 @@ urlpatterns = [
     path("cases/<int:pk>/visits/<int:visit_pk>/record/", visits.record_visit_view, name="visit-record"),
     path("cases/<int:pk>/placements/<int:placement_pk>/visits/new/", visits.record_unscheduled_visit_view,
          name="visit-unscheduled"),
+    path("visits/kit/", visits.visit_kit, name="visit-kit"),
+    path("visits/kit/sw.js", visits.visit_kit_service_worker, name="visit-kit-sw"),
+    path("visits/kit/manifest.webmanifest", visits.visit_kit_manifest, name="visit-kit-manifest"),
+    path("visits/conflicts/", visits.visit_conflicts, name="visit-conflicts"),
     path("cases/<int:pk>/placements/<int:placement_pk>/end/", cases.end_placement_view, name="placement-end"),
     path("cases/<int:pk>/placements/<int:placement_pk>/convert-to-trusteeship/", cases.convert_to_trusteeship_view,
          name="placement-convert"),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "documents",
     "consents",
     "emergency",
+    "visitkit",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,12 @@ FAMILY_CHANGE_VISIT_WITHIN_DAYS = env_int("FAMILY_CHANGE_VISIT_WITHIN_DAYS", 14)
 # Emergency access ("break the glass", emergency/): how long it lasts and how much reason it needs.
 EMERGENCY_ACCESS_HOURS = 24
 EMERGENCY_ACCESS_MIN_REASON_LENGTH = 10
+
+# The visit kit (visitkit/, docs/visit-kit.md): "Prepare my visits" takes this many days ahead (at
+# most VISIT_KIT_MAX_DAYS), at most VISIT_KIT_MAX_VISITS visits, soonest first.
+VISIT_KIT_DAYS = env_int("VISIT_KIT_DAYS", 14)
+VISIT_KIT_MAX_DAYS = 31
+VISIT_KIT_MAX_VISITS = env_int("VISIT_KIT_MAX_VISITS", 200)
 
 # Anonymized statistics (stats/): counts from 1 to k-1 are never published to analysts; the forms of care
 # that count as a permanent family; the placement ends that count as a move; limits of a request.
