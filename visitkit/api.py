@@ -7,16 +7,18 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.permissions import CaseworkerOnly
-from visits.models import CHECKLIST_ITEMS, Visit
+from accounts.authentication import ApiTokenAuthentication
 from visitkit.models import DeviceRecord
 from visitkit.selectors import conflicts_visible_to, conflicts_with_sensitive_access
 from visitkit.services import prepare_package, receive_visit_record
+from visits.models import CHECKLIST_ITEMS, Visit
 
 
 def age_on(birth_date: dt.date, day: dt.date) -> int:
@@ -81,6 +83,11 @@ class PrepareInput(serializers.Serializer):
     days = serializers.IntegerField(required=False, help_text="How many days ahead; default setting VISIT_KIT_DAYS (14).")
 
 
+# The token scheme first, so that a request without a session answers 401 (WWW-Authenticate), not 403:
+# the kit's page tells an ended session ("sign in, then the queue is sent") from a refusal.
+KIT_AUTHENTICATION = [ApiTokenAuthentication, SessionAuthentication]
+
+
 def _visit_entry(visit: Visit, today: dt.date) -> dict[str, Any]:
     placement = visit.placement
     child, family, last = placement.child, placement.family, visit.last_visit
@@ -101,6 +108,7 @@ def _visit_entry(visit: Visit, today: dt.date) -> dict[str, Any]:
 class PackageView(APIView):
     """POST (it notes which visits went offline): the worker's visits of the next days, to keep on the device."""
 
+    authentication_classes = KIT_AUTHENTICATION
     permission_classes = [CaseworkerOnly]
 
     @extend_schema(summary="Prepare my visits: the package of my visits of the next days, for offline work",
@@ -147,6 +155,7 @@ class DeviceRecordSerializer(serializers.ModelSerializer):
 
 
 class VisitRecordView(APIView):
+    authentication_classes = KIT_AUTHENTICATION
     permission_classes = [CaseworkerOnly]
 
     @extend_schema(
@@ -205,6 +214,7 @@ class ConflictSerializer(serializers.ModelSerializer):
 class ConflictListView(ListAPIView):
     """A worker's own conflicts; a supervisor's team's."""
 
+    authentication_classes = KIT_AUTHENTICATION
     permission_classes = [CaseworkerOnly]
     serializer_class = ConflictSerializer
     filter_backends: list = []

@@ -27,6 +27,9 @@ class PreparedVisit(models.Model):
         verbose_name_plural = _("prepared visits")
         constraints = [models.UniqueConstraint(fields=["worker", "visit_id"], name="visitkit_prepared_once")]
 
+    def __str__(self) -> str:
+        return _("Visit %(visit)s prepared for %(worker)s") % {"visit": self.visit_id, "worker": self.worker_id}
+
 
 class DeviceRecord(models.Model):
     """A visit record sent from a device, stored once by its device id whatever its outcome."""
@@ -78,3 +81,6 @@ class DeviceRecord(models.Model):
             models.Index(fields=["unit", "-received_at", "-id"], condition=Q(outcome="conflict"),
                          name="visitkit_unit_conflicts"),
         ]
+
+    def __str__(self) -> str:
+        return _("Visit record %(id)s from a device") % {"id": self.device_id}

@@ -9,8 +9,8 @@ from django.db.models import Prefetch, QuerySet
 from access.selectors import sensitive_case_ids, unit_ids_for
 from accounts.models import User
 from families.models import Applicant
-from visits.models import Visit
 from visitkit.models import DeviceRecord
+from visits.models import Visit
 
 # Kinds a worker goes out for: the carer's annual report is a document, not a visit.
 KIT_VISIT_KINDS = (Visit.Kind.SCHEDULED, Visit.Kind.EXTRA)

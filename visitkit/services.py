@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases.services import lock_case
 from core.exceptions import DomainError
-from visits.models import Visit
-from visits.services import check_visit_findings, record_visit
 from visitkit.models import DeviceRecord, PreparedVisit
 from visitkit.selectors import package_visits
+from visits.models import Visit
+from visits.services import check_visit_findings, record_visit
 
 # The fields of a visit record that the device sends and a conflict keeps.
 PAYLOAD_FIELDS = ("done_on", "child_seen", "seen_by", "child_condition", "family_condition", "checklist", "concerns")

@@ -101,7 +101,8 @@ def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: i
 def visit_kit(request: HttpRequest) -> HttpResponse:
     strings = {
         "online": _("Connected."), "offline": _("No connection: records are saved on this device and sent later."),
-        "preparing": _("Preparing your visits…"), "prepared": _("Prepared %(count)s visits; this device erases them on %(date)s or when you sign out."),
+        "preparing": _("Preparing your visits…"),
+        "prepared": _("Prepared %(count)s visits; this device erases them on %(date)s or when you sign out."),
         "nothing_prepared": _("No visits prepared on this device yet."), "no_visits": _("No visits planned in the window."),
         "waiting": _("Records waiting to be sent: %(count)s"), "sending": _("Sending…"),
         "sent": _("Sent: %(recorded)s recorded, %(conflicts)s kept as conflicts."),
@@ -147,13 +148,15 @@ def visit_conflicts(request: HttpRequest) -> HttpResponse:
     rows = []
     for record in records:
         theirs_shown = record.worker_id == request.user.pk or record.pk in sensitive
+        conditions = dict(Visit.Condition.choices)
         rows.append({"record": record, "theirs": record.payload, "theirs_concerns": theirs_shown,
+                     "theirs_child_condition": conditions.get(record.payload.get("child_condition"), ""),
+                     "theirs_family_condition": conditions.get(record.payload.get("family_condition"), ""),
                      "server": record.visit, "server_concerns": record.pk in sensitive,
                      "checklist": [(label, record.payload.get("checklist", {}).get(key),
                                     record.visit.checklist.get(key) if record.visit else None)
                                    for key, label in CHECKLIST_ITEMS.items()]})
-    return render(request, "web/visits/conflicts.html", {"page": page, "rows": rows,
-                                                         "conditions": dict(Visit.Condition.choices)})
+    return render(request, "web/visits/conflicts.html", {"page": page, "rows": rows})
 
 
 class SignOutView(LogoutView):
