@@ -27,5 +27,6 @@ self.addEventListener("activate", (event) => { event.waitUntil(self.clients.clai
 
 // The page: from the network when there is one (a fresh sign-in check), else the kept shell.
 registerRoute(({request, url}) => request.mode === "navigate" && url.pathname === SHELL,
-  new NetworkFirst({cacheName: PAGES, networkTimeoutSeconds: 5}));
+  // ignoreVary: the page varies on Cookie and Accept-Language, which a kept copy cannot match offline.
+  new NetworkFirst({cacheName: PAGES, networkTimeoutSeconds: 5, matchOptions: {ignoreVary: true}}));
 registerRoute(({url}) => FILE_URLS.includes(url.pathname), new CacheFirst({cacheName: FILES}));
