@@ -499,3 +499,33 @@ def test_no_admin_page_carries_a_sensitive_value(client, marked):
         assert MARKER not in body, url
         if "/riskfactorweight/" not in url:  # the policy table names the factor, not a child's value
             assert "history of abuse or neglect" not in body.lower(), url
+
+
+# ---------------------------------------------------------------------------------------------
+# The visit kit (visitkit/): the package holds the assigned worker's own visits only (a share or a
+# supervisor's view does not take a case's visits offline); only a visit prepared for the sender
+# can be sent (any other: 400, the same answer whether it exists or not).
+
+KIT_EXPECTED = {
+    # role: (package status, own visit in it, record status)
+    "worker": (200, True, 201),
+    "supervisor": (200, False, 400),
+    "shared": (200, False, 400),
+    "analyst": (403, False, 403),
+    "administrator": (403, False, 403),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visit_kit(api_client, world, role):
+    user = world.users[role]
+    package = call(api_client, user, "post", "/api/v1/visit-kit/package/")
+    ids = {v["id"] for v in package.body["visits"]} if package == 200 else set()
+    assert world.foreign["visit"].pk not in ids
+    body = {"device_id": "0b7f6a52-5a52-4f4e-9a43-5d0a3b1c9e11", "done_on": timezone.localdate().isoformat(),
+            "child_seen": True, "seen_by": "A. Worker", "child_condition": "good", "family_condition": "good"}
+    foreign = call(api_client, user, "post", "/api/v1/visit-kit/records/", {**body, "visit": world.foreign["visit"].pk})
+    own = call(api_client, user, "post", "/api/v1/visit-kit/records/", {**body, "visit": world.own["visit"].pk})
+    expected_package, own_in_it, expected_record = KIT_EXPECTED[role]
+    assert (package, world.own["visit"].pk in ids, own) == (expected_package, own_in_it, expected_record)
+    assert foreign == (403 if role in ("analyst", "administrator") else 400)

@@ -197,6 +197,9 @@ def test_the_kit_pages_the_service_worker_the_manifest_and_sign_out(client, work
     sw = client.get("/visits/kit/sw.js")
     assert sw["Content-Type"].startswith("application/javascript") and b"workbox-7.4.1/workbox-sw.js" in sw.content
     assert client.get("/visits/kit/manifest.webmanifest").json()["scope"] == "/visits/kit/"
+    for language, title in (("kk", "Бару жинағы"), ("ru", "Набор для визитов")):
+        client.cookies["django_language"] = language
+        assert title in client.get("/visits/kit/").content.decode()
     assert client.post("/accounts/logout/")["Clear-Site-Data"] == '"cache", "storage"'
     client.force_login(analyst)
     assert client.get("/visits/kit/").status_code == 403
