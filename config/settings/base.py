@@ -433,6 +433,9 @@ SPECTACULAR_SETTINGS = {
         "ConsentKindEnum": "consents.models.ConsentKind",
         "FamilyChangeKindEnum": "risk.services.FAMILY_CHANGE_KIND_CHOICES",
         "CaseNoteKindEnum": "cases.models.CaseNote.Kind",
+        "OutcomeEnum": "cases.models.CaseOutcome",
+        "DeviceRecordOutcomeEnum": "visitkit.models.DeviceRecord.Outcome",
+        "ConflictReasonEnum": "visitkit.models.DeviceRecord.ConflictReason",
     },
 }
 
