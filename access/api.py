@@ -22,6 +22,7 @@ from access.permissions import CaseworkerOnly, SupervisorOnly
 from access.selectors import cases_supervised_by, cases_visible_to
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case
+from core.dates import AHEAD_DATE
 from core.schema import READ_ERRORS, WRITE_ERRORS
 from core.serializers import DateTimeField
 
@@ -69,7 +70,7 @@ class CaseShareSerializer(serializers.ModelSerializer):
 
 class ShareInput(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), label=_("user"))
-    expires_at = DateTimeField(required=False, allow_null=True, default=None, label=_("expires at"))
+    expires_at = DateTimeField(validators=AHEAD_DATE, required=False, allow_null=True, default=None, label=_("expires at"))
     include_sensitive = serializers.BooleanField(required=False, default=False, label=_("include sensitive fields"))
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300, label=_("reason"))
 

@@ -12,6 +12,7 @@ from access.selectors import cases_editable_by, cases_visible_to
 from cases.models import Case
 from consents import services
 from consents.models import Consent, ConsentKind
+from core.dates import PAST_DATE
 from documents.api.permissions import CaseworkersOnly
 from documents.models import Document
 from documents.selectors import documents_visible_to
@@ -38,7 +39,7 @@ class RecordConsentSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
     given_by = serializers.CharField(max_length=200)
-    given_on = serializers.DateField()
+    given_on = serializers.DateField(validators=PAST_DATE)
     agrees = serializers.BooleanField(default=True)
     scope = serializers.CharField(required=False, allow_blank=True, default="")
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
@@ -56,7 +57,7 @@ class RecordConsentSerializer(serializers.Serializer):
 
 class RevokeConsentSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    revoked_on = serializers.DateField(required=False)
+    revoked_on = serializers.DateField(validators=PAST_DATE, required=False)
 
 
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

@@ -8,6 +8,7 @@ The range is wide enough for any person alive or any document in force (1900-01-
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -18,8 +19,16 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
 
 
-def validate_sane_date(value: dt.date | None) -> None:
+def _day(value: dt.date | dt.datetime | None) -> dt.date | None:
+    """The calendar day of a date or date-time (a date-time in the site's time zone)."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def validate_sane_date(value: dt.date | dt.datetime | None) -> None:
     """Refuse a date outside EARLIEST_DATE..LATEST_DATE (a typo, not a real date)."""
+    value = _day(value)
     if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValidationError(
             _("%(date)s is not a plausible date: give one between %(earliest)s and %(latest)s.")
@@ -28,13 +37,44 @@ def validate_sane_date(value: dt.date | None) -> None:
         )
 
 
-def validate_not_future(value: dt.date | None) -> None:
+def validate_not_future(value: dt.date | dt.datetime | None) -> None:
     """Refuse a date after today (for what has already happened: a birth, an entry into care)."""
+    value = _day(value)
     if value is not None and value > timezone.localdate():
         raise ValidationError(
             _("%(date)s is in the future: give a date that has already passed.") % {"date": value.isoformat()},
             code="date_in_future",
         )
+
+
+def latest_ahead() -> dt.date:
+    """The last day an expiry or an end may be set to: settings.DATE_MAX_YEARS_AHEAD from today
+    (a home study, a training certificate, an approval, a document, a share)."""
+    today = timezone.localdate()
+    years = settings.DATE_MAX_YEARS_AHEAD
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + years, day=28)
+
+
+def validate_not_too_far_ahead(value: dt.date | dt.datetime | None) -> None:
+    """Refuse an expiry more than settings.DATE_MAX_YEARS_AHEAD years ahead (a typo such as
+    2205 for 2025, or 9999 for "never": leave the field empty instead where it may be)."""
+    value = _day(value)
+    if value is not None and value > latest_ahead():
+        raise ValidationError(
+            _("%(date)s is more than %(years)s years ahead: give a date until %(latest)s.")
+            % {"date": value.isoformat(), "years": settings.DATE_MAX_YEARS_AHEAD, "latest": latest_ahead().isoformat()},
+            code="date_too_far_ahead",
+        )
+
+
+# The validators of each kind of date a user gives (model, serializer and form fields alike):
+# PAST_DATE for what has already happened (a birth, a visit done, a decision taken, a certificate
+# issued, a note written), AHEAD_DATE for an expiry or an end that may lie ahead (not too far).
+PAST_DATE = [validate_sane_date, validate_not_future]
+AHEAD_DATE = [validate_sane_date, validate_not_too_far_ahead]
 
 
 def date_range_constraints(prefix: str, fields: list[str]) -> list[models.CheckConstraint]:

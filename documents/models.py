@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import AHEAD_DATE, PAST_DATE
 from documents.storage import document_storage
 
 
@@ -48,8 +49,8 @@ class Document(models.Model):
     doc_type = models.CharField(_("type"), max_length=30, choices=DocumentType.choices)
     title = models.CharField(_("title"), max_length=200, blank=True)
     number = models.CharField(_("document number"), max_length=60, blank=True)
-    document_date = models.DateField(_("date of the document"))
-    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    document_date = models.DateField(_("date of the document"), validators=PAST_DATE)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True, validators=AHEAD_DATE)
     file = models.FileField(_("file"), upload_to=document_upload_to, storage=document_storage, max_length=200)
     original_name = models.CharField(_("original file name"), max_length=200)
     content_type = models.CharField(_("content type (detected)"), max_length=100)

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import FormOfCare, HealthNeeds, Sex
-from core.dates import date_range_constraints, validate_not_future, validate_sane_date
+from core.dates import AHEAD_DATE, PAST_DATE, date_range_constraints, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
 from core.models import TimeStampedModel
 from core.names import NameSearchable, search_text_index
@@ -67,36 +67,36 @@ class Family(TimeStampedModel):
         _("health needs accepted"), choices=HealthNeeds.choices, default=HealthNeeds.MINOR
     )
     # Certificates: the home study and the school-of-adoptive-parents training.
-    home_study_issued_on = models.DateField(_("home study issued on"), null=True, blank=True, validators=[validate_sane_date])
-    home_study_expires_on = models.DateField(_("home study expires on"), null=True, blank=True, validators=[validate_sane_date])
+    home_study_issued_on = models.DateField(_("home study issued on"), null=True, blank=True, validators=PAST_DATE)
+    home_study_expires_on = models.DateField(_("home study expires on"), null=True, blank=True, validators=AHEAD_DATE)
     training_certificate_number = models.CharField(_("training certificate number"), max_length=50, blank=True)
-    training_issued_on = models.DateField(_("training certificate issued on"), null=True, blank=True, validators=[validate_sane_date])
-    training_expires_on = models.DateField(_("training certificate expires on"), null=True, blank=True, validators=[validate_sane_date])
+    training_issued_on = models.DateField(_("training certificate issued on"), null=True, blank=True, validators=PAST_DATE)
+    training_expires_on = models.DateField(_("training certificate expires on"), null=True, blank=True, validators=AHEAD_DATE)
     # The psychological training a professional foster family's carer needs (cases.FormOfCareRule).
     psychological_training_certificate_number = models.CharField(
         _("psychological training certificate number"), max_length=50, blank=True, default="", db_default=""
     )
     psychological_training_issued_on = models.DateField(
-        _("psychological training certificate issued on"), null=True, blank=True, validators=[validate_sane_date]
+        _("psychological training certificate issued on"), null=True, blank=True, validators=PAST_DATE
     )
     approval_status = models.CharField(
         _("approval status"), max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.APPLIED
     )
-    approved_on = models.DateField(_("approved on"), null=True, blank=True, validators=[validate_sane_date])
-    approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True, validators=[validate_sane_date])
+    approved_on = models.DateField(_("approved on"), null=True, blank=True, validators=PAST_DATE)
+    approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True, validators=AHEAD_DATE)
     # A change in the family (an applicant died, divorced or left) or a failed carer check suspends
     # the approval until a new home study (families.services.record_home_study).
-    suspended_on = models.DateField(_("approval suspended on"), null=True, blank=True, validators=[validate_sane_date])
+    suspended_on = models.DateField(_("approval suspended on"), null=True, blank=True, validators=PAST_DATE)
     suspension_reason = models.CharField(_("why the approval is suspended"), max_length=200, blank=True, default="",
                                          db_default="")
     carer_check_failure = models.CharField(_("failed carer check"), max_length=20, choices=CarerCheckFailure.choices,
                                            blank=True, default="", db_default="")
     carer_check_failed_on = models.DateField(_("carer check failed on"), null=True, blank=True,
-                                             validators=[validate_sane_date])
+                                             validators=PAST_DATE)
     # Carers' checks recur (setting CARER_RECHECK_INTERVAL_DAYS); the reminder sweep watches the due date.
-    carer_checked_on = models.DateField(_("carers last checked on"), null=True, blank=True, validators=[validate_sane_date])
+    carer_checked_on = models.DateField(_("carers last checked on"), null=True, blank=True, validators=PAST_DATE)
     carer_recheck_due_on = models.DateField(_("carers' next check due on"), null=True, blank=True,
-                                            validators=[validate_sane_date])
+                                            validators=AHEAD_DATE)
     # Set when the social worker asks the supervisor to approve the family, cleared by the decision
     # (families.services.request_approval / decide_approval).
     approval_requested_at = models.DateTimeField(_("approval requested at"), null=True, blank=True)
@@ -194,7 +194,7 @@ class ApprovalDecision(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"))
     # The approval's expiry when approved (the family row keeps the current one).
-    approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True)
+    approval_expires_on = models.DateField(_("approval expires on"), null=True, blank=True, validators=AHEAD_DATE)
 
     class Meta:
         ordering = ["family", "-decided_at", "-id"]

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from access.permissions import CaseworkerOnly
 from access.selectors import cases_editable_by, families_visible_to, placements_visible_to, sensitive_case_ids
 from cases.models import Placement
+from core.dates import PAST_DATE
 from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from families.api.serializers import FamilyOutputSerializer
 from families.selectors import family_list
@@ -124,7 +125,7 @@ class FamilyEventSerializer(serializers.ModelSerializer):
 class FamilyEventInput(serializers.Serializer):
     family = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=FamilyEvent.Kind.choices)
-    occurred_on = serializers.DateField(default=timezone.localdate)
+    occurred_on = serializers.DateField(validators=PAST_DATE, default=timezone.localdate)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -161,7 +162,7 @@ class FamilyChangeInput(serializers.Serializer):
         help_text="death, divorce, departure (of an applicant: give applicant) or conviction, psychiatric, narcological, "
                   "prosecution (a failed carer check)",
     )
-    on = serializers.DateField(default=timezone.localdate)
+    on = serializers.DateField(validators=PAST_DATE, default=timezone.localdate)
     applicant = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from access.filters import VisibleChoices
 from access.permissions import CanChangeCase, CaseworkerOnly
+from core.dates import PAST_DATE
 from risk.models import PlacementRisk
 from visits.models import CHECKLIST_ITEMS, Visit
 from visits.selectors import visit_list, visits_with_sensitive_access
@@ -39,7 +40,7 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class RecordVisitInput(serializers.Serializer):
-    done_on = serializers.DateField()
+    done_on = serializers.DateField(validators=PAST_DATE)
     child_seen = serializers.BooleanField()
     seen_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     child_condition = serializers.ChoiceField(choices=Visit.Condition.choices)

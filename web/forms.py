@@ -13,6 +13,7 @@ from accounts.models import OrganisationalUnit, User
 from cases.models import CaseOutcome, EndReason, ReturnReason, Stage
 from children.models import Child, ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
+from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
 from core.iin import validate_iin_matches
 from families.models import Family
@@ -60,7 +61,7 @@ class CaseFilterForm(forms.Form):
 
 
 class RecordVisitForm(forms.Form):
-    done_on = forms.DateField(label=_("Date of the visit"), widget=DateInput())
+    done_on = forms.DateField(validators=PAST_DATE, label=_("Date of the visit"), widget=DateInput())
     child_seen = forms.BooleanField(label=_("The child was seen in person"), required=False)
     seen_by = forms.CharField(label=_("Who saw the child"), required=False, max_length=200)
     child_condition = forms.ChoiceField(label=_("Child's condition"), choices=BLANK + list(Visit.Condition.choices), required=False)
@@ -91,10 +92,11 @@ class MoveStageForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome (when closing)"), required=False,
                                 choices=BLANK + [c for c in CaseOutcome.choices if c[0] != CaseOutcome.PERMANENCY])
     # Recorded on the placement when the case moves to "placed".
-    started_on = forms.DateField(label=_("Placement starts on (when placing)"), required=False, widget=DateInput())
+    started_on = forms.DateField(validators=PAST_DATE, label=_("Placement starts on (when placing)"), required=False, widget=DateInput())
     decision_document_number = forms.CharField(label=_("Court decision or act number (when placing)"), required=False,
                                                max_length=60)
-    decision_date = forms.DateField(label=_("Date of the decision (when placing)"), required=False, widget=DateInput())
+    decision_date = forms.DateField(validators=PAST_DATE, label=_("Date of the decision (when placing)"), required=False,
+                                    widget=DateInput())
     # Kinship is not a form of care: whether the carer is a relative is recorded on the placement.
     carer_relationship = forms.ChoiceField(label=_("Carer's relationship to the child (when placing)"), required=False,
                                            choices=BLANK + list(CarerRelationship.choices))
@@ -117,7 +119,7 @@ class MoveStageForm(forms.Form):
 
 
 class EndPlacementForm(forms.Form):
-    ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
+    ended_on = forms.DateField(validators=PAST_DATE, label=_("Ended on"), widget=DateInput())
     # A move to another family is its own action (cases.services.move_child), not an end.
     end_reason = forms.ChoiceField(label=_("Why the placement ends"), required=False,
                                    choices=BLANK + [c for c in EndReason.choices if c[0] != EndReason.MOVED])
@@ -134,7 +136,7 @@ class EndPlacementForm(forms.Form):
 
 
 class ConvertToTrusteeshipForm(forms.Form):
-    on = forms.DateField(label=_("Converted on"), widget=DateInput())
+    on = forms.DateField(validators=PAST_DATE, label=_("Converted on"), widget=DateInput())
     expected_version = forms.IntegerField(widget=forms.HiddenInput(), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -147,11 +149,11 @@ class MoveFamilyForm(forms.Form):
 
     family = forms.ModelChoiceField(label=_("Number of the new family"), queryset=Family.objects.none(),
                                     widget=forms.NumberInput())
-    moved_on = forms.DateField(label=_("Moved on"), widget=DateInput())
+    moved_on = forms.DateField(validators=PAST_DATE, label=_("Moved on"), widget=DateInput())
     form_of_care = forms.ChoiceField(label=_("Form of care in the new family (if it changes)"), required=False,
                                      choices=BLANK + [c for c in FormOfCare.choices if c[0] != FormOfCare.GUEST_FAMILY])
     decision_document_number = forms.CharField(label=_("Court decision or act number"), required=False, max_length=60)
-    decision_date = forms.DateField(label=_("Date of the decision"), required=False, widget=DateInput())
+    decision_date = forms.DateField(validators=PAST_DATE, label=_("Date of the decision"), required=False, widget=DateInput())
     carer_relationship = forms.ChoiceField(label=_("Carer's relationship to the child"),
                                            choices=BLANK + list(CarerRelationship.choices))
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -165,7 +167,7 @@ class MoveFamilyForm(forms.Form):
 class ReentryForm(forms.Form):
     """The child is back in care after a closed case: a new case that follows it."""
 
-    opened_on = forms.DateField(label=_("Back in care on"), widget=DateInput())
+    opened_on = forms.DateField(validators=PAST_DATE, label=_("Back in care on"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -367,7 +369,7 @@ class DocumentForm(forms.Form):
 class CaseNoteForm(forms.Form):
     prefix = "note"  # several forms share the case page: ids stay unique
     kind = forms.ChoiceField(label=_("Kind"))
-    written_on = forms.DateField(label=_("Date"), widget=DateInput())
+    written_on = forms.DateField(validators=PAST_DATE, label=_("Date"), widget=DateInput())
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
     sensitive = forms.BooleanField(label=_("Sensitive: only for those who may see the case's sensitive fields"), required=False)
 
@@ -386,7 +388,7 @@ class ConsentForm(forms.Form):
     prefix = "consent"  # several forms share the case page: ids stay unique
     kind = forms.ChoiceField(label=_("Kind"))
     given_by = forms.CharField(label=_("Given by (name)"), max_length=200)
-    given_on = forms.DateField(label=_("Given on"), widget=DateInput())
+    given_on = forms.DateField(validators=PAST_DATE, label=_("Given on"), widget=DateInput())
     agrees = forms.TypedChoiceField(label=_("Answer"), choices=[("1", _("agrees")), ("0", _("refuses"))],
                                     coerce=lambda v: v == "1", initial="1")
     scope = forms.CharField(label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -404,13 +406,14 @@ class ConsentForm(forms.Form):
 class RevokeConsentForm(forms.Form):
     prefix = "revoke"  # several forms share the case page: ids stay unique
     reason = forms.CharField(label=_("Why the consent is revoked"), widget=forms.Textarea(attrs={"rows": 2}))
-    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput(), required=False)
+    revoked_on = forms.DateField(validators=PAST_DATE, label=_("Revoked on"), widget=DateInput(), required=False)
 
 
 class ShareCaseForm(forms.Form):
     prefix = "share"  # several forms share the case page: ids stay unique
     user = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
-    expires_on = forms.DateField(label=_("Until (inclusive; empty: until revoked)"), required=False, widget=DateInput())
+    expires_on = forms.DateField(validators=AHEAD_DATE, label=_("Until (inclusive; empty: until revoked)"), required=False,
+                                 widget=DateInput())
     include_sensitive = forms.BooleanField(label=_("Include the sensitive fields"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
@@ -520,4 +523,4 @@ class TransferCaseForm(forms.Form):
 class FamilyApprovalForm(forms.Form):
     approve = forms.TypedChoiceField(choices=[("1", _("Approve")), ("0", _("Refuse"))], coerce=lambda v: v == "1")
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    expires_on = forms.DateField(label=_("Approval expires on"), required=False, widget=DateInput())
+    expires_on = forms.DateField(validators=AHEAD_DATE, label=_("Approval expires on"), required=False, widget=DateInput())

@@ -6,6 +6,7 @@ from access.serializers import VisibleRelatedFieldsMixin
 from cases.models import Case, CaseNote, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
 from children.models import ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
+from core.dates import PAST_DATE
 from core.serializers import DateTimeField
 from families.models import Family
 
@@ -129,7 +130,7 @@ class TransitionInputSerializer(VisibleRelatedFieldsMixin, serializers.Serialize
     form_of_care = serializers.ChoiceField(choices=FormOfCare.choices, required=False, allow_null=True, default=None)
     family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.all(), required=False, allow_null=True, default=None)
     outcome = serializers.ChoiceField(choices=CaseOutcome.choices, required=False, allow_null=True, default=None)
-    closed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    closed_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
     carer_relationship = serializers.ChoiceField(
         choices=CarerRelationship.choices, required=False, default=CarerRelationship.NONE,
         help_text="When moving to placed: whether the carer is a relative of the child, and which.",
@@ -198,9 +199,9 @@ class PlacementOutputSerializer(serializers.ModelSerializer):
 
 class PlaceInputSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
-    started_on = serializers.DateField(required=False, allow_null=True, default=None)
+    started_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
     decision_document_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    decision_date = serializers.DateField(required=False, allow_null=True, default=None)
+    decision_date = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
     carer_relationship = serializers.ChoiceField(
@@ -215,7 +216,7 @@ class PlaceInputSerializer(serializers.Serializer):
 
 
 class ConvertToTrusteeshipInputSerializer(serializers.Serializer):
-    on = serializers.DateField(required=False, allow_null=True, default=None,
+    on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None,
                                help_text="The day of the conversion (default today); from the 14th birthday on.")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -224,11 +225,11 @@ class MoveInputSerializer(serializers.Serializer):
     """A move of a placed child to another family inside the same case (cases.services.move_child)."""
 
     family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.none())
-    moved_on = serializers.DateField()
+    moved_on = serializers.DateField(validators=PAST_DATE)
     form_of_care = serializers.ChoiceField(choices=FormOfCare.choices, required=False, allow_blank=True, default="")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     decision_document_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    decision_date = serializers.DateField(required=False, allow_null=True, default=None)
+    decision_date = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
     carer_relationship = serializers.ChoiceField(
         choices=CarerRelationship.choices, required=False, default=CarerRelationship.NONE,
         help_text="Whether the new carer is a relative of the child, and which (default: not a relative).",
@@ -243,12 +244,12 @@ class MoveInputSerializer(serializers.Serializer):
 class ReentryInputSerializer(serializers.Serializer):
     """A child back in care after this closed case: a new case that follows it (cases.services.open_next_case)."""
 
-    opened_on = serializers.DateField(required=False, allow_null=True, default=None)
+    opened_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class EndPlacementInputSerializer(serializers.Serializer):
-    ended_on = serializers.DateField()
+    ended_on = serializers.DateField(validators=PAST_DATE)
     end_reason = serializers.ChoiceField(choices=[c for c in EndReason.choices if c[0] != EndReason.MOVED])
     return_reason = serializers.ChoiceField(choices=ReturnReason.choices, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -267,6 +268,6 @@ class CaseNoteSerializer(serializers.ModelSerializer):
 
 class CaseNoteInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CaseNote.Kind.choices)
-    written_on = serializers.DateField()
+    written_on = serializers.DateField(validators=PAST_DATE)
     text = serializers.CharField()
     sensitive = serializers.BooleanField(required=False, default=False)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from access.serializers import SensitiveFieldsMixin, VisibleRelatedFieldsMixin
 from accounts.models import OrganisationalUnit, User
 from children.models import Child, ChildrensHome, SiblingGroup
+from core.dates import PAST_DATE
 from regions.models import Region
 
 
@@ -50,14 +51,14 @@ class ChildInputSerializer(VisibleRelatedFieldsMixin, serializers.Serializer):
     last_name = serializers.CharField(max_length=100)
     first_name = serializers.CharField(max_length=100)
     patronymic = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    birth_date = serializers.DateField()
+    birth_date = serializers.DateField(validators=PAST_DATE)
     sex = serializers.ChoiceField(choices=Child._meta.get_field("sex").choices)
     iin = serializers.CharField(max_length=12, required=False, allow_blank=True, allow_null=True, default=None)
     legal_status = serializers.ChoiceField(choices=Child._meta.get_field("legal_status").choices)
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     current_home = serializers.PrimaryKeyRelatedField(queryset=ChildrensHome.objects.all(), required=False, allow_null=True)
     sibling_group = serializers.PrimaryKeyRelatedField(queryset=SiblingGroup.objects.all(), required=False, allow_null=True)
-    entered_care_on = serializers.DateField()
+    entered_care_on = serializers.DateField(validators=PAST_DATE)
     health_needs = serializers.ChoiceField(choices=Child._meta.get_field("health_needs").choices, required=False, default=0)
     health_notes = serializers.CharField(required=False, allow_blank=True, default="")
     birth_family_notes = serializers.CharField(required=False, allow_blank=True, default="")

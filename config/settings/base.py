@@ -359,6 +359,9 @@ NOTIFICATION_VISIT_DUE_DAYS = 7
 NOTIFICATION_EXPIRY_WARNING_DAYS = 30
 # How long a supervisor's approval of a family lasts unless the decision names another expiry (policy).
 FAMILY_APPROVAL_VALID_DAYS = env_int("FAMILY_APPROVAL_VALID_DAYS", 730)
+# The furthest an expiry or end date may be set (core.dates.AHEAD_DATE): a home study, a training
+# certificate, an approval, a document, a share; further is a typo (9999, 2205 for 2025).
+DATE_MAX_YEARS_AHEAD = env_int("DATE_MAX_YEARS_AHEAD", 10)
 # How long a supervisor's dashboard keeps its region-wide figures (overdue visits, high risks,
 # caseload, charts) before computing them again; the supervisor's own changes drop them at once.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)

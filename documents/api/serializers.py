@@ -7,6 +7,7 @@ from rest_framework import serializers
 from access.selectors import cases_visible_to, children_visible_to, families_visible_to
 from cases.models import Case
 from children.models import Child
+from core.dates import AHEAD_DATE, PAST_DATE
 from documents.models import Document, DocumentType
 from families.models import Family
 
@@ -14,8 +15,8 @@ from families.models import Family
 class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
     doc_type = serializers.ChoiceField(choices=DocumentType.choices)
-    document_date = serializers.DateField()
-    expires_on = serializers.DateField(required=False, allow_null=True)
+    document_date = serializers.DateField(validators=PAST_DATE)
+    expires_on = serializers.DateField(validators=AHEAD_DATE, required=False, allow_null=True)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     number = serializers.CharField(required=False, allow_blank=True, max_length=60, default="")
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.none(), required=False, allow_null=True)

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import OrganisationalUnit
 from children.api.serializers import DuplicateWarningSerializer
+from core.dates import AHEAD_DATE, PAST_DATE
 from families.models import Applicant, Family
 from regions.models import Region
 
@@ -38,7 +39,7 @@ class ApplicantInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=100)
     first_name = serializers.CharField(max_length=100)
     patronymic = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    birth_date = serializers.DateField()
+    birth_date = serializers.DateField(validators=PAST_DATE)
     sex = serializers.ChoiceField(choices=Applicant._meta.get_field("sex").choices)
     iin = serializers.CharField(max_length=12)
 
@@ -50,25 +51,25 @@ class FamilyInputSerializer(serializers.Serializer):
                                                           allow_null=True, default=None)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     form_of_care = serializers.ChoiceField(choices=Family._meta.get_field("form_of_care").choices)
-    applied_on = serializers.DateField()
+    applied_on = serializers.DateField(validators=PAST_DATE)
     preferred_age_min = serializers.IntegerField(min_value=0, max_value=17, required=False, default=0)
     preferred_age_max = serializers.IntegerField(min_value=0, max_value=17, required=False, default=17)
     preferred_sex = serializers.ChoiceField(choices=Family.PreferredSex.choices, required=False, allow_blank=True, default="")
     max_siblings = serializers.IntegerField(min_value=1, required=False, default=1)
     max_health_needs = serializers.ChoiceField(choices=Family._meta.get_field("max_health_needs").choices, required=False,
                                                default=1)
-    home_study_issued_on = serializers.DateField(required=False, allow_null=True, default=None)
-    home_study_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    home_study_issued_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
+    home_study_expires_on = serializers.DateField(validators=AHEAD_DATE, required=False, allow_null=True, default=None)
     training_certificate_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    training_issued_on = serializers.DateField(required=False, allow_null=True, default=None)
-    training_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    training_issued_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
+    training_expires_on = serializers.DateField(validators=AHEAD_DATE, required=False, allow_null=True, default=None)
     psychological_training_certificate_number = serializers.CharField(max_length=50, required=False, allow_blank=True,
                                                                       default="")
-    psychological_training_issued_on = serializers.DateField(required=False, allow_null=True, default=None)
+    psychological_training_issued_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
     approval_status = serializers.ChoiceField(choices=Family._meta.get_field("approval_status").choices, required=False,
                                               default="applied")
-    approved_on = serializers.DateField(required=False, allow_null=True, default=None)
-    approval_expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    approved_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
+    approval_expires_on = serializers.DateField(validators=AHEAD_DATE, required=False, allow_null=True, default=None)
 
 
 class FamilyCreatedSerializer(serializers.Serializer):

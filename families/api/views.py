@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.permissions import IsCaseworker
+from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from families.api.filters import FamilyFilter
@@ -18,12 +19,12 @@ from registry.duplicates import warnings_for
 
 
 class CarerCheckInput(serializers.Serializer):
-    checked_on = serializers.DateField()
+    checked_on = serializers.DateField(validators=PAST_DATE)
 
 
 class HomeStudyInput(serializers.Serializer):
-    issued_on = serializers.DateField()
-    expires_on = serializers.DateField()
+    issued_on = serializers.DateField(validators=PAST_DATE)
+    expires_on = serializers.DateField(validators=AHEAD_DATE)
 
 
 @extend_schema_view(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import CaseOutcome, EndReason
 from core.choices import CarerRelationship, FormOfCare, Sex
+from core.dates import PAST_DATE
 from core.exceptions import DomainError
 from regions.models import Region
 from stats.dimensions import AGE_BANDS, DIMENSIONS
@@ -45,7 +46,7 @@ class StatisticsForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False, choices=BLANK + list(CaseOutcome.choices))
     year_from = forms.IntegerField(label=gettext_lazy("From year"), required=False)
     year_to = forms.IntegerField(label=gettext_lazy("To year"), required=False)
-    as_of = forms.DateField(label=gettext_lazy("As of"), required=False,
+    as_of = forms.DateField(validators=PAST_DATE, label=gettext_lazy("As of"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
