@@ -55,6 +55,7 @@ FIELDS = [
     ("families.api.views", "HomeStudyInput", "issued_on", PAST),
     ("families.api.views", "HomeStudyInput", "expires_on", AHEAD),
     ("access.api", "ShareInput", "expires_at", AHEAD),
+    ("visitkit.api", "VisitRecordInput", "done_on", PAST),
     ("web.forms", "RecordVisitForm", "done_on", PAST),
     ("web.forms", "MoveStageForm", "started_on", PAST),
     ("web.forms", "MoveStageForm", "decision_date", PAST),
@@ -93,12 +94,15 @@ FIELDS = [
 
 # Where input fields are declared: input serializers (by name) and every form.
 SERIALIZER_MODULES = ["cases.api.serializers", "risk.api", "children.api.serializers", "consents.api",
-                      "documents.api.serializers", "visits.api", "families.api.serializers", "families.api.views", "access.api"]
+                      "documents.api.serializers", "visits.api", "families.api.serializers", "families.api.views", "access.api",
+                      "visitkit.api"]
 FORM_MODULES = ["web.forms", "web.views.statistics", "web.views.accounts"]
 MODEL_CLASSES = [("children.models", "Child"), ("families.models", "Applicant"), ("families.models", "Family"),
                  ("families.models", "ApprovalDecision"), ("documents.models", "Document")]
 SYSTEM_WRITTEN = {("families.models", "ApprovalDecision", "decided_at"), ("families.models", "Family", "approval_requested_at"),
-                  ("documents.models", "Document", "uploaded_at")}
+                  ("documents.models", "Document", "uploaded_at"),
+                  # stamped by the visit kit's device when it saved the record, not typed
+                  ("visitkit.api", "VisitRecordInput", "made_at")}
 
 
 def _field(module: str, cls_name: str, name: str) -> object:

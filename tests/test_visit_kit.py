@@ -160,7 +160,7 @@ def test_tampered_records_are_refused_with_their_reason_and_nothing_is_stored(ap
     assert response.status_code == 400 and "not in a package prepared for you" in response.data["visit"][0]
     future = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     response = api_client.post(RECORDS, record(visit.pk, done_on=future), format="json")
-    assert response.status_code == 400 and "before it happens" in response.data["done_on"][0]
+    assert response.status_code == 400 and "is in the future" in response.data["done_on"][0]
     assert not DeviceRecord.objects.exists()
     assert not Visit.objects.filter(done_on__isnull=False).exists()
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from access.permissions import CaseworkerOnly
 from accounts.authentication import ApiTokenAuthentication
+from core.dates import PAST_DATE
 from visitkit.models import DeviceRecord
 from visitkit.selectors import conflicts_visible_to, conflicts_with_sensitive_access
 from visitkit.services import prepare_package, receive_visit_record
@@ -131,7 +132,7 @@ class VisitRecordInput(serializers.Serializer):
     device_id = serializers.UUIDField(help_text="Made on the device when the record was saved; sending it again is harmless.")
     visit = serializers.IntegerField(help_text="A visit of a package prepared for you.")
     made_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    done_on = serializers.DateField()
+    done_on = serializers.DateField(validators=PAST_DATE)
     child_seen = serializers.BooleanField()
     seen_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     child_condition = serializers.ChoiceField(choices=Visit.Condition.choices)
