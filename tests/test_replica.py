@@ -84,7 +84,8 @@ class Standby(processes.PrivatePostgres):
     def init(self) -> None:
         subprocess.run(
             processes._as_postgres_user([str(processes.PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port),
-                                         "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream", "--no-sync"]),
+                                         "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream", "--no-sync",
+                                         "--checkpoint=fast"]),
             check=True, capture_output=True, timeout=180,
         )
         (self.data / "postmaster.pid").unlink(missing_ok=True)
