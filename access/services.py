@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,8 +192,8 @@ def reassign_cases(*, case_ids: Sequence[int], workers: Sequence[User], actor: U
     cases they gave up, and each changed case gets one history row (who, when, ``reason``), all in
     this one transaction with the case rows locked.
 
-    Set-based: one UPDATE per receiving worker, one per previous worker for shares and grants, one
-    bulk INSERT of history rows (bench/bench_reassign.py: 1,000 cases).
+    Set-based: four statements whatever the number of cases and workers (_write_reassignment;
+    bench/bench_reassign.py: 1,000 cases).
     Returns {case id: new worker id} for the cases that changed hands.
     Raises DomainError (field ``cases`` or ``workers``) when a case is missing or not supervised by
     the actor, or a chosen worker is not an active social worker, or a case's unit has none of them.
@@ -236,19 +236,50 @@ def reassign_cases(*, case_ids: Sequence[int], workers: Sequence[User], actor: U
         plan[pk] = new
         if prev is not None:
             previous.setdefault(prev, []).append(pk)
-    now = timezone.now()
-    by_worker: dict[int, list[int]] = {}
-    for pk, new in plan.items():
-        by_worker.setdefault(new, []).append(pk)
-    for new, pks in by_worker.items():
-        Case.objects.filter(pk__in=pks).update(assigned_worker_id=new, updated_at=now)
-    for prev, pks in previous.items():
-        CaseShare.objects.filter(case_id__in=pks, user_id=prev, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor)
-        CaseUserObjectPermission.objects.filter(content_object_id__in=pks, user_id=prev).delete()
     if plan:
-        # .update() sends no signals, so the history rows are written here, in bulk.
-        Case.history.bulk_history_create(
-            list(Case.objects.filter(pk__in=list(plan)).order_by("pk")), update=True, default_user=actor,
-            default_change_reason=(reason or _("reassigned by the supervisor"))[:100], default_date=now,
-        )
+        _write_reassignment(plan, previous, actor=actor, reason=(reason or _("reassigned by the supervisor"))[:100])
     return plan
+
+
+def _write_reassignment(plan: dict[int, int], previous: dict[int, list[int]], *, actor: User, reason: str) -> None:
+    """The writes of reassign_cases, on rows it has locked and checked: the new workers (one UPDATE
+    joined to the plan), the previous workers' shares closed and grants deleted on the cases they
+    gave up (one statement each), and one history row per changed case copied from the updated row
+    in the database (as simple-history's bulk_history_create would write it, without building 1,000
+    model instances in Python: the half of the time the raw-SQL reference did not spend)."""
+    now = timezone.now()
+    history = Case.history.model
+    tracked = [f.column for f in history._meta.fields
+               if f.column not in ("history_id", "history_date", "history_change_reason", "history_type", "history_user_id")]
+    given_up = [(pk, prev) for prev, pks in previous.items() for pk in pks]
+    params = {
+        "ids": list(plan), "workers": list(plan.values()), "now": now, "actor": actor.pk, "reason": reason,
+        "given_up_cases": [pk for pk, _prev in given_up], "given_up_by": [prev for _pk, prev in given_up],
+    }
+    given_up_rows = "unnest(%(given_up_cases)s::bigint[], %(given_up_by)s::bigint[]) AS p(case_id, user_id)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {Case._meta.db_table} c SET assigned_worker_id = p.worker_id, updated_at = %(now)s
+                FROM unnest(%(ids)s::bigint[], %(workers)s::bigint[]) AS p(case_id, worker_id) WHERE c.id = p.case_id""",
+            params,
+        )
+        if given_up:
+            cursor.execute(
+                f"""UPDATE {CaseShare._meta.db_table} s SET revoked_at = %(now)s, revoked_by_id = %(actor)s
+                    FROM {given_up_rows}
+                    WHERE s.case_id = p.case_id AND s.user_id = p.user_id AND s.revoked_at IS NULL""",
+                params,
+            )
+            cursor.execute(
+                f"""DELETE FROM {CaseUserObjectPermission._meta.db_table} g USING {given_up_rows}
+                    WHERE g.content_object_id = p.case_id AND g.user_id = p.user_id""",
+                params,
+            )
+        columns = ", ".join(f'"{column}"' for column in tracked)
+        cursor.execute(
+            f"""INSERT INTO {history._meta.db_table}
+                    ({columns}, history_date, history_change_reason, history_type, history_user_id)
+                SELECT {columns}, %(now)s, %(reason)s, '~', %(actor)s
+                FROM {Case._meta.db_table} WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id""",
+            params,
+        )

@@ -85,6 +85,20 @@ def test_bulk_reassignment_round_robin_moves_access_and_writes_history(superviso
         assert (last.history_user, last.history_change_reason, last.history_type) == (supervisor, "Leaves the service", "~")
 
 
+def test_bulk_reassignment_costs_the_same_statements_for_any_number_of_cases_and_workers(
+        supervisor, worker, colleagues, django_assert_max_num_queries):
+    third = factories.UserFactory(unit=worker.unit)
+    mine, theirs = cases_of(worker, 3), cases_of(third, 3)
+    shared = CaseShare.objects.create(case=theirs[0], user=third, granted_by=supervisor)
+    # Session settings, the user's units, the lock, 4 writes; the same for 6 cases as for 1,000.
+    with django_assert_max_num_queries(8):
+        plan = reassign_cases(case_ids=[c.pk for c in mine + theirs], workers=colleagues, actor=supervisor)
+    assert set(plan) == {c.pk for c in mine + theirs}
+    shared.refresh_from_db()
+    assert shared.revoked_at is not None and shared.revoked_by == supervisor
+    assert Case.history.filter(id__in=list(plan), history_type="~").count() == 6
+
+
 def test_bulk_reassignment_is_all_or_nothing(supervisor, worker, colleagues):
     mine = cases_of(worker, 2)
     elsewhere = factories.CaseFactory(child__region=factories.region_by_code("astana"))

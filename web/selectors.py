@@ -58,7 +58,8 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
         user, "", score=Subquery(active_risk.values("score")[:1]), band=Subquery(active_risk.values("band")[:1]),
         factors=Subquery(active_risk.values("factors")[:1]),
     )
-    qs = case_list(user=user).annotate(
+    # The page shows the child and the worker; the unit and the decision's family are not joined.
+    qs = cases_visible_to(user).select_related("child", "assigned_worker").annotate(
         next_visit_on=Subquery(_pending_visits().order_by("planned_on").values("planned_on")[:1]),
         risk_band=risk_band,
         risk_score=risk_score,
