@@ -4,7 +4,8 @@ For one social worker's case it measures, over --runs runs (median and p95, mill
   - the API: GET /api/v1/cases/{id}/ through DRF as the case's worker (visibility check, the case
     with its child and stage history, and the access log row the detail writes);
   - the same work in hand-written raw SQL (the reference): the visible case with its child, its
-    stage changes with their actors, and the access-log INSERT.
+    stage changes with their actors, and the access-log INSERT;
+called alternately (bench.timing.measure_pair), so both see the same load on a shared machine.
 Everything runs inside one transaction rolled back at the end: the database is left as it was.
 
 Usage:  .venv/bin/python bench/bench_case_detail.py [--runs 200]
@@ -31,7 +32,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from bench.timing import measure  # noqa: E402
+from bench.timing import measure_pair  # noqa: E402
 from cases.models import Case  # noqa: E402
 
 RAW_CASE = """
@@ -90,13 +91,13 @@ def main() -> None:
                 cursor.fetchall()
                 cursor.execute(RAW_LOG, params)
 
-        api_median, api_p95 = measure(api, args.runs, warmup=10)
-        raw_median, raw_p95 = measure(raw, args.runs, warmup=10)
+        api_median, api_p95, raw_median, raw_p95, ratio = measure_pair(api, raw, args.runs, warmup=10)
         transaction.set_rollback(True)  # leave otbasy_bench as it was (no access-log rows)
     print(f"database: {connection.settings_dict['NAME']}, nproc: {os.cpu_count()}, runs: {args.runs}, "
           f"case {case.pk} (stage history of {history})")
     print(f"API GET /api/v1/cases/{{id}}/   median {api_median:8.2f} ms   p95 {api_p95:8.2f} ms")
     print(f"raw SQL reference             median {raw_median:8.2f} ms   p95 {raw_p95:8.2f} ms")
+    print(f"ratio API / raw SQL (median of the {args.runs} interleaved pairs): {ratio}")
     print("BENCH_RESULT " + json.dumps({"name": "case detail (API, worker)", "median_ms": api_median,
                                         "reference_ms": raw_median, "reference": "raw SQL"}))
 

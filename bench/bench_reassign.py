@@ -30,7 +30,7 @@ from django.db.models import Count  # noqa: E402
 
 from access.services import reassign_cases  # noqa: E402
 from accounts.models import User  # noqa: E402
-from bench.timing import measure  # noqa: E402
+from bench.timing import measure_pair  # noqa: E402
 from cases.models import Case, Stage  # noqa: E402
 
 
@@ -116,10 +116,13 @@ def run(ids: list[int], receivers: list[User], supervisor: User, runs: int) -> N
         with connection.cursor() as cursor:
             cursor.execute(RAW.format(columns=columns), {"ids": ids, "workers": [w.pk for w in receivers], "actor": supervisor.pk})
 
+    # Called alternately (bench.timing.measure_pair): both see the same load on a shared machine.
+    ours, ours_p95, theirs, theirs_p95, ratio = measure_pair(rolled_back(service), rolled_back(raw), runs, warmup=1)
     rows = [
-        (f"reassign_cases: {len(ids)} cases (service)", *measure(rolled_back(service), runs, warmup=1)),
-        (f"raw SQL reference: {len(ids)} cases", *measure(rolled_back(raw), runs, warmup=1)),
+        (f"reassign_cases: {len(ids)} cases (service)", ours, ours_p95),
+        (f"raw SQL reference: {len(ids)} cases", theirs, theirs_p95),
     ]
+    print(f"ratio service / raw SQL (median of {runs} alternate pairs): {ratio}")
     print(f"{'measurement':50} {'median ms':>10} {'p95 ms':>10}")
     for name, median, p95 in rows:
         print(f"{name:50} {median:10} {p95:10}")

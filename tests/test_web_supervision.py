@@ -322,3 +322,20 @@ def test_expiring_certificates_of_the_units_families_are_on_the_dashboard(client
     client.force_login(supervisor)
     rows = client.get(reverse("web:dashboard")).context["expiring"]
     assert [(r["family"].pk, str(r["document"]), r["expires_on"]) for r in rows] == [(family.pk, "training certificate", soon)]
+
+
+def test_the_dashboard_lists_the_families_whose_papers_expire_soonest_and_the_oldest_decisions(supervisor, worker):
+    from web.selectors import families_with_expiring_certificates, first_decisions_waiting
+
+    today = timezone.localdate()
+    later = factories.FamilyFactory(responsible_unit=worker.unit, approval_expires_on=today + dt.timedelta(days=20))
+    sooner = factories.FamilyFactory(responsible_unit=worker.unit, home_study_expires_on=today + dt.timedelta(days=3),
+                                     training_expires_on=today + dt.timedelta(days=25))
+    rows = families_with_expiring_certificates(user=supervisor, today=today, limit=1)
+    assert [(r["family"].pk, str(r["document"])) for r in rows] == [(sooner.pk, "home study"), (sooner.pk, "training certificate")]
+    assert {r["family"].pk for r in families_with_expiring_certificates(user=supervisor, today=today)} == {sooner.pk, later.pk}
+
+    waiting = [factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.DECISION,
+                                     decision_status="pending", stage_entered_at=timezone.now() - dt.timedelta(days=d))
+               for d in (1, 9, 5)]
+    assert [c.pk for c in first_decisions_waiting(user=supervisor, limit=2)] == [waiting[1].pk, waiting[2].pk]

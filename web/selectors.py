@@ -169,6 +169,14 @@ def decisions_waiting(*, user: User) -> QuerySet[Case]:
     return case_list(user=user).filter(stage=Stage.DECISION, decision_status=DecisionStatus.PENDING).order_by("stage_entered_at", "id")
 
 
+def first_decisions_waiting(*, user: User, limit: int) -> list[Case]:
+    """The ``limit`` oldest of decisions_waiting, in one query: the page's ids are chosen on the case
+    table alone, then joined (a region has thousands of pending decisions: joining every one to its
+    child, worker, unit and family before sorting took tens of milliseconds at national scale)."""
+    first = decisions_waiting(user=user).select_related(None).values("pk")[:limit]
+    return list(case_list(user=user).filter(pk__in=first).order_by("stage_entered_at", "id"))
+
+
 def caseload(*, user: User, today: dt.date | None = None) -> list[dict]:
     """Per assigned worker of the open cases the user sees, busiest first: open cases, placed, at
     decision, overdue visits (not done, planned before today, of an active placement: a visit of an
@@ -245,17 +253,22 @@ def recent_family_decisions(*, user: User, limit: int = 20) -> list[ApprovalDeci
 
 def families_with_expiring_certificates(*, user: User, today: dt.date | None = None, limit: int = 50) -> list[dict]:
     """Approved families of the supervisor's unit whose approval, home study or training certificate
-    expires within settings.NOTIFICATION_EXPIRY_WARNING_DAYS (or has expired), soonest first. Rows:
-    ``{"family", "document", "expires_on"}``, one per expiring document."""
+    expires within settings.NOTIFICATION_EXPIRY_WARNING_DAYS (or has expired), soonest first: the
+    ``limit`` families with the earliest such date. Rows: ``{"family", "document", "expires_on"}``,
+    one per expiring document."""
     today = today or timezone.localdate()
     until = today + dt.timedelta(days=settings.NOTIFICATION_EXPIRY_WARNING_DAYS)
     labels = {"approval_expires_on": _("approval"), "home_study_expires_on": _("home study"),
               "training_expires_on": _("training certificate")}
-    families = list(
-        Family.objects.filter(responsible_unit_id__in=unit_ids_for(user), approval_status=ApprovalStatus.APPROVED)
-        .filter(Q(approval_expires_on__lte=until) | Q(home_study_expires_on__lte=until) | Q(training_expires_on__lte=until))
-        .prefetch_related("applicants").order_by("id")[:limit]
-    )
+    # The families whose papers expire soonest, per kind of paper: each branch walks that date's
+    # index from the oldest date (one OR of the three dates walked the whole primary key of the
+    # country's families for a region: 40-60 ms at national scale).
+    approved = Family.objects.filter(responsible_unit_id__in=unit_ids_for(user), approval_status=ApprovalStatus.APPROVED)
+    soonest = [approved.filter(**{f"{name}__lte": until}).order_by(name, "id").values("id")[:limit] for name in labels]
+    families = sorted(
+        Family.objects.filter(pk__in=soonest[0].union(*soonest[1:], all=True)).prefetch_related("applicants"),
+        key=lambda f: (min(d for d in (getattr(f, name) for name in labels) if d is not None and d <= until), f.pk),
+    )[:limit]
     rows = []
     for family in families:
         for name, label in labels.items():

@@ -77,7 +77,7 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
     user = request.user
     today = timezone.localdate()
     figures = _figures(user, today)
-    waiting = list(selectors.decisions_waiting(user=user)[:LIST_LIMIT])
+    waiting = selectors.first_decisions_waiting(user=user, limit=LIST_LIMIT)
     needing = list(selectors.cases_needing_a_worker(user=user)[: LIST_LIMIT + 1])
     forms = forms or {}
     by_month, calibration = figures["by_month"], figures["calibration"]
