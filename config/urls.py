@@ -48,6 +48,8 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-# Refused pages (403/404) in the site's layout and language, not Django's bare text.
+# Refused pages (403/404) in the site's layout and language, not Django's bare text; JSON under /api/.
+handler400 = "web.views.common.bad_request"
 handler403 = "web.views.common.permission_denied"
 handler404 = "web.views.common.page_not_found"
+handler500 = "web.views.common.server_error"

@@ -142,3 +142,23 @@ def test_the_404_page_is_in_the_users_language(client, worker):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert 'lang="kk"' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/0.02/", "/api/v1/access/cases/abc/access-log/", "/api/v1/no-such-thing/"])
+def test_an_api_url_no_view_answers_gets_json_not_the_html_page(client, worker, path):
+    """The schema documents JSON for every API answer; a URL the resolver cannot match (an id that
+    is not a number) used to get the site's HTML 404 page."""
+    client.force_login(worker)
+    client.cookies["django_language"] = "ru"
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Не найдено."}
+
+
+def test_an_api_server_error_is_json(rf):
+    from web.views.common import server_error
+
+    response = server_error(rf.get("/api/v1/cases/"))
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert server_error(rf.get("/cases/"))["Content-Type"].startswith("text/html")

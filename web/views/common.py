@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 
 from core.ordering import with_total_order
 
@@ -85,15 +86,52 @@ def _refused(request: HttpRequest, template: str, status: int, context: dict) ->
     return render(request, template, context, status=status)
 
 
+# What an API client gets for a URL no view answers (an id that is not a number, say) or a refusal
+# raised before a view: JSON, as the API documents, in the same shape as DRF's own errors.
+_API_DETAIL = {
+    400: gettext_lazy("Bad request."),
+    403: gettext_lazy("You do not have permission to perform this action."),
+    404: gettext_lazy("Not found."),
+    500: gettext_lazy("A server error occurred."),
+}
+
+
+def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
+    if not request.path.startswith("/api/"):
+        return None
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": str(_API_DETAIL[status])}, status=status)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """A 404 in the site's layout and language. A case page one may not see answers the same as a
-    case that does not exist (its existence is not revealed); it offers emergency access by number."""
+    """A 404 in the site's layout and language (JSON under /api/). A case page one may not see
+    answers the same as a case that does not exist (its existence is not revealed); it offers
+    emergency access by number."""
     import re
 
+    if response := _api_error(request, 404):
+        return response
     match = re.match(r"^/cases/(\d+)/", request.path)
     return _refused(request, "web/errors/404.html", 404, {"case_number": match.group(1) if match else None})
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """A 403 in the site's layout and language, saying what the user's role cannot do here."""
-    return _refused(request, "web/errors/403.html", 403, {})
+    """A 403 in the site's layout and language, saying what the user's role cannot do here (JSON
+    under /api/)."""
+    return _api_error(request, 403) or _refused(request, "web/errors/403.html", 403, {})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A 400 raised outside a view (a malformed host or a suspicious operation): JSON under /api/,
+    Django's own page elsewhere."""
+    from django.views.defaults import bad_request as default
+
+    return _api_error(request, 400) or default(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A 500: JSON under /api/, Django's own page elsewhere (no template that could fail again)."""
+    from django.views.defaults import server_error as default
+
+    return _api_error(request, 500) or default(request)
