@@ -1,11 +1,13 @@
 """The visit kit in a browser with the connection cut (issue 22): prepare, go offline, record visits
-(one with serious concerns, one on a case reassigned meanwhile), come online and send; each visit is
-on the server once, the risk follows, sending again creates nothing, the reassigned one is a conflict
-the worker and the supervisor see with both versions, and signing out leaves no cache or IndexedDB."""
+(one with serious concerns, one on a case reassigned meanwhile), come online with the session ended,
+sign in and the queue is sent; each visit is on the server once, the risk follows, sending again
+creates nothing, the reassigned one is a conflict the worker and the supervisor see with both
+versions, and signing out leaves no cache or IndexedDB."""
 
 import datetime as dt
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from access.services import reassign_case
@@ -88,8 +90,16 @@ def test_visits_recorded_offline_are_sent_once_conflicts_are_kept_and_sign_out_e
     })""")
     assert len({r["device_id"] for r in queued}) == 4
 
-    # Back online: the queue goes by itself.
+    # Back online with the session ended meanwhile: the page asks to sign in, then sends the queue.
+    Session.objects.all().delete()
     page.context.set_offline(False)
+    page.wait_for_selector("#kit-sync >> text=Your session has ended")
+    assert page.inner_text("#kit-waiting") == "4"
+    page.click("#kit-sync a")
+    page.fill("#id_username", "aigerim")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/visits/kit/")
     page.wait_for_function("() => document.getElementById('kit-waiting').textContent === '0'")
     page.wait_for_selector("#kit-sync >> text=3 recorded, 1 kept as conflicts")
     done = Visit.objects.filter(pk__in=[v.pk for v in visits], done_on__isnull=False)
