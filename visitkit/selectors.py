@@ -27,15 +27,21 @@ def package_visits(*, user: User, until: dt.date) -> list[Visit]:
             placement__case__assigned_worker=user, placement__ended_on__isnull=True, done_on__isnull=True,
             kind__in=KIT_VISIT_KINDS, planned_on__lte=until,
         )
-        .select_related("placement__case", "placement__child", "placement__family")
+        .select_related("placement__child", "placement__family")
+        # Only what the kit shows: the rows are the whole of what a worker takes offline.
+        .only("kind", "planned_on", "done_on", "placement__case_id", "placement__started_on", "placement__ended_on",
+              "placement__form_of_care", "placement__child__last_name", "placement__child__first_name",
+              "placement__child__birth_date", "placement__child__sex", "placement__family__address")
         .prefetch_related(Prefetch("placement__family__applicants",
-                                   queryset=Applicant.objects.filter(left_family_on__isnull=True).order_by("position", "id")))
+                                   queryset=Applicant.objects.filter(left_family_on__isnull=True).order_by("position", "id")
+                                   .only("family_id", "last_name", "first_name")))
         .order_by("planned_on", "id")[: settings.VISIT_KIT_MAX_VISITS]
     )
     placement_ids = {v.placement_id for v in visits}
     last = {
         v.placement_id: v
         for v in Visit.objects.filter(placement_id__in=placement_ids, done_on__isnull=False)
+        .only("placement_id", "done_on", "child_seen", "seen_by", "child_condition", "family_condition", "checklist")
         .order_by("placement_id", "-done_on", "-id").distinct("placement_id")
     } if placement_ids else {}
     for visit in visits:
