@@ -59,3 +59,6 @@ def test_every_operation_lists_the_errors_any_endpoint_can_give(client, worker):
                 assert {"400", "413"} <= codes, (method, path)
     cases = schema["paths"]["/api/v1/cases/"]["get"]["responses"]
     assert "400" in cases  # its filters can be wrong
+    # The visit kit's package, its idempotent endpoint for records made offline and the conflicts (issue 22).
+    assert {"/api/v1/visit-kit/package/", "/api/v1/visit-kit/records/", "/api/v1/visit-kit/conflicts/"} <= set(schema["paths"])
+    assert {"200", "201", "400"} <= set(schema["paths"]["/api/v1/visit-kit/records/"]["post"]["responses"])
