@@ -31,7 +31,7 @@ COMMON_ERRORS = {
 def add_common_error_responses(result: dict, generator: object, request: object, public: bool) -> dict:
     """drf-spectacular post-processing hook: every operation lists the answers any endpoint can give
     besides its own (403 and 401, 429 from the throttles, 503 from the database middleware; 400 when
-    it takes parameters or a body, 404 when its path names a record, 413 when it takes a body), so a
+    it takes parameters or a body, 404 when its path names a record or it pages (a page past the last), 413 when it takes a body), so a
     client, and schemathesis' conformance checks, know them. Documented answers are kept as they are."""
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
@@ -43,6 +43,8 @@ def add_common_error_responses(result: dict, generator: object, request: object,
                 extra["400"] = "Bad input: an object mapping each field (or non_field_errors / detail) to its messages."
             if "{" in path:
                 extra["404"] = "No such record among those you may see."
+            elif any(p.get("name") == "page" and p.get("in") == "query" for p in operation.get("parameters", [])):
+                extra["404"] = "No such page: the page number is past the last page ({\"detail\": \"Invalid page.\"})."
             if operation.get("requestBody"):
                 extra["413"] = "The body is larger than this endpoint accepts (see the message for the limit)."
             for code, description in extra.items():

@@ -12,11 +12,11 @@ from rest_framework.views import APIView
 from access.selectors import children_visible_to
 from documents.access_log import log_record_access
 from documents.api.permissions import CaseworkersOnly
-from documents.api.renderers import AnyFileRenderer
+from documents.api.renderers import AnyFileRenderer, JSONErrorsMixin
 from documents.export import build_case_file_pdf, may_export_case_file
 
 
-class ChildCaseFileExportView(APIView):
+class ChildCaseFileExportView(JSONErrorsMixin, APIView):
     permission_classes = [CaseworkersOnly]
     renderer_classes = [JSONRenderer, AnyFileRenderer]
 

@@ -365,3 +365,21 @@ def test_detail_of_a_document_not_visible_is_not_found(api_client, other_worker,
 
     assert api_client.get(f"/api/v1/documents/{document.pk}/").status_code == 404
     assert api_client.get("/api/v1/documents/99999999999999999999/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/documents/999999/download/", "/api/v1/exports/children/999999/case-file.pdf"])
+def test_an_error_of_a_file_endpoint_is_json_even_when_the_file_was_asked_for(api_client, path):
+    """Asked with ?format=file and a bad token, the refusal used to go out as ``*/*`` (schemathesis'
+    content-type check); the schema documents JSON for errors."""
+    response = api_client.get(path, {"format": "file"}, HTTP_AUTHORIZATION="Token not-a-token")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"] == "Invalid token."
+
+
+def test_a_page_past_the_last_is_a_documented_404(api_client, worker):
+    api_client.force_authenticate(worker)
+    schema = api_client.get("/api/schema/", {"format": "json"})
+    assert "404" in schema.json()["paths"]["/api/v1/notifications/"]["get"]["responses"]
+    response = api_client.get("/api/v1/notifications/", {"page": 99})
+    assert response.status_code == 404 and response.json() == {"detail": "Invalid page."}

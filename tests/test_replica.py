@@ -74,23 +74,6 @@ def manage(url: str, *args: str, code: str | None = None) -> str:
     return result.stdout
 
 
-class Standby(processes.PrivatePostgres):
-    """A hot standby of ``primary``, cloned with pg_basebackup -R (it streams from the primary)."""
-
-    def __init__(self, primary: processes.PrivatePostgres) -> None:
-        super().__init__()
-        self.primary = primary
-
-    def init(self) -> None:
-        subprocess.run(
-            processes._as_postgres_user([str(processes.PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port),
-                                         "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream", "--no-sync",
-                                         "--checkpoint=fast"]),
-            check=True, capture_output=True, timeout=180,
-        )
-        (self.data / "postmaster.pid").unlink(missing_ok=True)
-
-
 @pytest.fixture(scope="module")
 def schema_dump(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
     """The migrated test database (schema and reference data), dumped once."""
@@ -106,16 +89,6 @@ def schema_dump(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
     return path
 
 
-def primary_lsn(primary: processes.PrivatePostgres) -> str:
-    with psycopg.connect(primary.url, autocommit=True) as db:
-        return db.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
-
-
-def caught_up(standby: processes.PrivatePostgres, lsn: str) -> bool:
-    with psycopg.connect(standby.url, autocommit=True) as db:
-        return db.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn]).fetchone()[0]
-
-
 def replay(standby: processes.PrivatePostgres, *, paused: bool) -> None:
     with psycopg.connect(standby.url, autocommit=True) as db:
         db.execute("SELECT pg_wal_replay_pause()" if paused else "SELECT pg_wal_replay_resume()")
@@ -124,7 +97,7 @@ def replay(standby: processes.PrivatePostgres, *, paused: bool) -> None:
 @pytest.fixture(scope="module")
 def servers(schema_dump, tmp_path_factory) -> Iterator[dict]:
     primary = processes.PrivatePostgres()
-    standby = Standby(primary)
+    standby = processes.PrivateStandby(primary)
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     try:
         primary.init()
@@ -139,7 +112,7 @@ def servers(schema_dump, tmp_path_factory) -> Iterator[dict]:
         standby.init()
         standby.start()
         replica_url = f"postgres://postgres@127.0.0.1:{standby.port}/{DBNAME}"
-        wait_until(lambda: caught_up(standby, primary_lsn(primary)), timeout=60, what="the standby to catch up")
+        wait_until(standby.caught_up, timeout=60, what="the standby to catch up")
         env = processes.django_env(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=url,
                                    DATABASE_REPLICA_URL=replica_url, REPLICA_RETRY_SECONDS="1", CONN_MAX_AGE="60")
         with processes.gunicorn(env, workers=1, log_path=log) as base_url:
@@ -168,7 +141,7 @@ def entries(session: requests.Session, base: str) -> int:
 
 @pytest.mark.django_db
 def test_statistics_come_from_the_replica_and_a_users_own_write_is_read_from_the_primary(servers):
-    base, standby, primary = servers["base"], servers["standby"], servers["primary"]
+    base, standby = servers["base"], servers["standby"]
     admin = client(servers, "admin")
     before = entries(admin, base)
     assert before == 21
@@ -200,7 +173,7 @@ def test_statistics_come_from_the_replica_and_a_users_own_write_is_read_from_the
         assert entries(admin, base) == before
     finally:
         replay(standby, paused=False)
-    wait_until(lambda: caught_up(standby, primary_lsn(primary)), timeout=60, what="the standby to catch up")
+    wait_until(standby.caught_up, timeout=60, what="the standby to catch up")
     assert entries(admin, base) == before + 15
 
 

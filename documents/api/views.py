@@ -17,13 +17,13 @@ from core.filenames import clean_file_name
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from documents import services
 from documents.api.permissions import CaseworkersOnly
-from documents.api.renderers import AnyFileRenderer
+from documents.api.renderers import AnyFileRenderer, JSONErrorsMixin
 from documents.api.serializers import DocumentSerializer, DocumentUploadSerializer
 from documents.models import Document
 from documents.selectors import document_for, documents_of_record, documents_visible_to
 
 
-class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class DocumentViewSet(JSONErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Documents are evidence: uploaded once, never edited through the API."""
 
     permission_classes = [CaseworkersOnly]
