@@ -21,6 +21,7 @@ class Notification(models.Model):
         CARER_RECHECK = "carer_recheck", _("carers' periodic check due")
         FAMILY_SUSPENDED = "family_suspended", _("family's approval suspended by a change in the family")
         FAMILY_CHOSEN = "family_chosen", _("family of your unit chosen for acquaintance")
+        VISIT_CONFLICT = "visit_conflict", _("visit recorded offline kept as a conflict")
 
     # No index of its own: the unique key and the inbox index both start with the recipient (every
     # index costs the daily sweep's bulk inserts).

@@ -417,6 +417,24 @@ def notify_supervisors_of_placements(*, placement_ids: list[int], kind: str, due
     return created
 
 
+def notify_supervisors_of_visit_conflict(*, record_id: int, unit_id: int, case_id: int, due_on: dt.date) -> int:
+    """One alert per supervisor of a worker's unit (its own and, for a district, its regional
+    department's) that a visit the worker recorded offline was kept as a conflict (visitkit);
+    ``record_id`` makes it once per record."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(INSERT.format(select=f"""
+            WITH {SUPERVISORS_CTE}
+            SELECT s.user_id, %(kind)s, 'devicerecord:' || %(record)s, %(due_on)s, format(%(title)s, %(case)s), '', %(case)s,
+                   NULL, now()
+            FROM supervisors s WHERE s.unit_id = %(unit)s
+        """), {"kind": Notification.Kind.VISIT_CONFLICT, "record": record_id, "unit": unit_id, "case": case_id, "due_on": due_on,
+               "title": _("Case %s: a visit recorded offline could not be recorded and is kept as a conflict")})
+        created = cursor.rowcount
+    if created:
+        publish_email_sending()
+    return created
+
+
 def notify_supervisors_of_family(*, family_id: int, kind: str, due_on: dt.date) -> int:
     """One alert per supervisor of the family's unit and of the units of the cases placed with it
     (e.g. the family's approval suspended by a change in the family)."""

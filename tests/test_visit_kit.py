@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from access.services import reassign_case
 from cases.services import end_placement
+from notifications.models import Notification
 from risk.models import RiskAssessment
 from tests.factories import ApplicantFactory, CaseFactory, DistrictFactory, PlacementFactory, UserFactory, VisitFactory
 from visitkit.models import DeviceRecord, PreparedVisit
@@ -132,6 +133,8 @@ def test_a_case_reassigned_meanwhile_keeps_the_record_as_a_conflict_for_worker_a
     assert mine[0]["server"]["done_on"] is None
     api_client.force_authenticate(supervisor)
     assert [c["device_id"] for c in api_client.get(CONFLICTS).data["results"]] == [response.data["device_id"]]
+    alert = Notification.objects.get(kind="visit_conflict")  # to the team's supervisor only, once
+    assert (alert.recipient, alert.case_id) == (supervisor, visit.placement.case_id)
     for outsider in (successor, UserFactory(role="supervisor", unit=DistrictFactory())):
         api_client.force_authenticate(outsider)
         assert api_client.get(CONFLICTS).data["results"] == []

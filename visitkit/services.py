@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases.services import lock_case
 from core.exceptions import DomainError
+from notifications.services import notify_supervisors_of_visit_conflict
 from visitkit.models import DeviceRecord, PreparedVisit
 from visitkit.selectors import package_visits
 from visits.models import Visit
@@ -96,7 +97,8 @@ def receive_visit_record(
       not prepared for the actor (another worker's visit id, a made-up one), a date in the future,
       findings that break the visit rules (``visits.services.check_visit_findings``).
     - Kept as a conflict, never recorded over anything: the placement has ended, the visit was
-      cancelled, the case is no longer assigned to the actor, or the visit was already recorded.
+      cancelled, the case is no longer assigned to the actor, or the visit was already recorded; the
+      supervisors of the actor's unit are alerted (notifications, kind ``visit_conflict``).
     - Otherwise recorded through ``visits.services.record_visit`` (its checks, risk recomputed and
       reminders as for any visit).
     One transaction; the case row is locked before anything is read (the lock order of every write).
@@ -130,8 +132,12 @@ def receive_visit_record(
         common = {"device_id": device_id, "worker": actor, "unit_id": actor.unit_id, "case": case,
                   "visit_id_sent": visit_id, "payload": payload, "made_at": made_at}
         if reason:
-            return DeviceRecord.objects.create(**common, visit=visit, outcome=DeviceRecord.Outcome.CONFLICT,
-                                               conflict_reason=reason), True
+            conflict = DeviceRecord.objects.create(**common, visit=visit, outcome=DeviceRecord.Outcome.CONFLICT,
+                                                   conflict_reason=reason)
+            if actor.unit_id:
+                notify_supervisors_of_visit_conflict(record_id=conflict.pk, unit_id=actor.unit_id, case_id=case.pk,
+                                                     due_on=today)
+            return conflict, True
         recorded = record_visit(visit=visit, actor=actor, done_on=done_on, child_seen=child_seen, seen_by=seen_by,
                                 child_condition=child_condition, family_condition=family_condition, checklist=checklist,
                                 concerns=concerns)
