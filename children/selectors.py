@@ -38,7 +38,7 @@ def child_history(child: Child, *, sensitive: bool) -> list[dict]:
 
 
 def search_children(rows: QuerySet, q: str, *, path: str = "", number_field: str | None = "pk") -> QuerySet:
-    """``rows`` (children, or records reaching a child through ``path``, e.g. ``"child__"`` for
+    """``rows`` (children, or records with a foreign key ``path`` to the child, e.g. ``"child"`` for
     cases) narrowed to what a worker typed: every word must match. A word of letters matches part of
     the child's name in any case and script — Cyrillic, Kazakh or a Latin spelling — by the
     normalised form the duplicate check compares (core.names), in PostgreSQL on the indexed
@@ -47,5 +47,5 @@ def search_children(rows: QuerySet, q: str, *, path: str = "", number_field: str
 
     Only the name and the IIN are searched: fields a user may not view (the sensitive ones) never
     decide a match, and the caller passes ``rows`` already limited to what the user sees."""
-    return rows.filter(search_condition(q, path=path, number_field=number_field))
+    return rows.filter(search_condition(q, path=path or "pk", number_field=number_field, search_model=Child))
 

@@ -14,7 +14,7 @@ from typing import Any
 from anyascii import anyascii
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, F, Func, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 # Common spelling variants of the same sound in Latin transcriptions of Kazakh/Russian names.
@@ -72,19 +72,52 @@ def search_text_index(prefix: str) -> GinIndex:
     return GinIndex(fields=["search_text"], name=f"{prefix}_search_trgm", opclasses=["gin_trgm_ops"])
 
 
-def search_condition(q: str, *, path: str = "", number_field: str | None = "pk") -> Q:
-    """The WHERE condition of a search on records reaching a ``search_text`` through ``path``
-    (children.selectors.search_children, families.selectors.search_families): one AND term per
-    word, an empty ``q`` matching everything. Words with nothing searchable (punctuation) are
-    ignored."""
-    condition = Q()
+class InArray(Func):
+    """``column = ANY(ARRAY(subquery))``: the subquery's ids are found first (a trigram index
+    scan), then the rows by their indexed column. A join or ``IN`` lets the planner walk a list's
+    ordered index instead, testing each row, which for a region's cases and a common name read the
+    whole index (2.2 s at national scale; bench/bench_search.py)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        column, column_params = compiler.compile(self.source_expressions[0])
+        ids, ids_params = compiler.compile(self.source_expressions[1])
+        return f"{column} = ANY(ARRAY{ids})", [*column_params, *ids_params]
+
+
+def word_needles(q: str) -> list[tuple[str, str]]:
+    """The searchable words of ``q``: ``(word as typed, what search_text must contain)``; words
+    with nothing searchable (punctuation) are left out."""
+    needles = []
     for word in q.split():
-        digits = word.isdigit()
-        needle = word if digits else normalize_name(word)
-        if not needle:
-            continue
-        term = Q(**{f"{path}search_text__contains": needle})
-        if digits and number_field and len(word) < 12:
-            term |= Q(**{number_field: int(word)})
-        condition &= term
+        needle = word if word.isdigit() else normalize_name(word)
+        if needle:
+            needles.append((word, needle))
+    return needles
+
+
+def search_condition(q: str, *, path: str = "", number_field: str | None = "pk",
+                     search_model: type[models.Model] | None = None, id_field: str = "id") -> Q:
+    """The WHERE condition of a search (children.selectors.search_children, families.selectors.
+    search_families); an empty ``q`` matches everything. Every word must be in ``search_text`` — of
+    the rows themselves, or, with ``search_model``, of a ``search_model`` row whose ``id_field`` is
+    the rows' ``path`` column (those ids looked up first, all words in one trigram index scan:
+    ``InArray``). A ``q`` that is one number of fewer than 12 digits also finds the record of that
+    number (``number_field``)."""
+    needles = word_needles(q)
+    if not needles:
+        return Q()
+    contains = Q()
+    for _word, needle in needles:
+        contains &= Q(search_text__contains=needle)
+    if search_model is None:
+        condition = contains
+    else:
+        ids = search_model.objects.filter(contains).values(id_field).order_by()
+        condition = Q(InArray(F(path), Subquery(ids)))
+    word = needles[0][0]
+    if len(needles) == 1 and word.isdigit() and number_field and len(word) < 12:
+        condition |= Q(**{number_field: int(word)})
     return condition

@@ -1,11 +1,11 @@
 """Reads of prospective families, filtered for the user and joined for display."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from access.selectors import families_visible_to
 from accounts.models import User
 from core.history import history_entries
-from core.names import normalize_name, search_condition
+from core.names import search_condition
 from families.models import Applicant, Family
 
 
@@ -43,15 +43,7 @@ def family_history(family: Family) -> list[dict]:
 
 def search_families(rows: QuerySet[Family], q: str) -> QuerySet[Family]:
     """``rows`` narrowed to families with an applicant matching every word of ``q`` (part of a
-    name in any case or script, or part of an IIN: children.selectors.search_condition's rules, on
-    the applicants' ``search_text``); a number of fewer than 12 digits is also the family's number.
-    One statement (a semi-join on the applicants), no duplicate rows."""
-    condition = Q()
-    for word in q.split():
-        if not (word.isdigit() or normalize_name(word)):
-            continue  # nothing searchable in it (punctuation)
-        term = Q(pk__in=Applicant.objects.filter(search_condition(word, number_field=None)).values("family_id").order_by())
-        if word.isdigit() and len(word) < 12:
-            term |= Q(pk=int(word))
-        condition &= term
-    return rows.filter(condition)
+    name in any case or script, or part of an IIN: core.names.search_condition's rules, on the
+    applicants' ``search_text``, the applicants looked up first); a number of fewer than 12 digits
+    is also the family's number. One statement, no duplicate rows."""
+    return rows.filter(search_condition(q, path="pk", search_model=Applicant, id_field="family_id"))

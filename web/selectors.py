@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,7 +69,7 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
         has_overdue=ExpressionWrapper(Q(next_visit_on__lt=today), output_field=BooleanField()),
     )
     # Part of the child's name in any script, part of the IIN, or the case's number.
-    qs = search_children(qs, q, path="child__", number_field="pk")
+    qs = search_children(qs, q, path="child", number_field="pk")
     if stage:
         qs = qs.filter(stage=stage)
     if risk:
@@ -83,14 +83,7 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
     if needs_worker:
         inactive = list(User.objects.filter(unit_id__in=unit_ids_for(user), is_active=False).values_list("pk", flat=True))
         qs = qs.filter(Q(assigned_worker_id__in=inactive) | Q(assigned_worker__isnull=True))
-    ordering = ORDERINGS.get(order, ORDERINGS["recent"])
-    if q.strip() and order != "visit":
-        # With a search, the matches are few among the user's cases: walking the newest-first
-        # index until 50 of them turn up read a region's whole index (2.2 s at national scale for
-        # a common surname, bench/bench_search.py). The same order written as an expression keeps
-        # the planner from that walk: it joins the trigram index's matches and sorts them.
-        ordering = ((F("stage_entered_at") + Value(dt.timedelta(0))).desc(), "-id")
-    return qs.order_by(*ordering)
+    return qs.order_by(*ORDERINGS.get(order, ORDERINGS["recent"]))
 
 
 def _seen_risk(user: User, case_path: str, *, score: Any, band: Any, factors: Any) -> tuple[Any, Any]:

@@ -85,7 +85,7 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     @staticmethod
     def search_records(queryset, q: str):
         """``?search=``: part of the child's name (any script) or IIN, or the case's number."""
-        return search_children(queryset, q, path="child__", number_field="pk")
+        return search_children(queryset, q, path="child", number_field="pk")
 
     def _fresh(self, pk: int) -> Response:
         # The write committed while the user could change the case; a transfer committed right
