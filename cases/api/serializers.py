@@ -108,6 +108,19 @@ class CaseDetailSerializer(CaseOutputSerializer):
 
     def to_representation(self, case: Case) -> dict:
         data = super().to_representation(case)
+        rows = getattr(case, "detail_rows", None)  # cases.selectors.case_detail_rows, set by the API's detail
+        if rows is not None:
+            history, decisions = rows
+            data["history"] = [
+                {"from_stage": from_stage, "to_stage": to_stage, "reason": _text(reason), "actor": actor,
+                 "changed_at": _datetime(changed_at)}
+                for from_stage, to_stage, reason, actor, changed_at in history
+            ]
+            data["sibling_separation_decisions"] = [
+                {"id": pk, "case": case.pk, "reason": _text(reason), "decided_by": decided_by, "decided_at": _datetime(decided_at)}
+                for pk, reason, decided_by, decided_at in decisions
+            ]
+            return data
         data["history"] = [
             {"from_stage": change.from_stage, "to_stage": change.to_stage, "reason": _text(change.reason),
              "actor": change.actor.username if change.actor_id is not None else None,

@@ -33,7 +33,14 @@ from cases.api.serializers import (
     SiblingSeparationOutputSerializer,
     TransitionInputSerializer,
 )
-from cases.selectors import case_api_list, case_as_written, case_detail_queryset, case_notes, placement_list
+from cases.selectors import (
+    case_api_list,
+    case_as_written,
+    case_detail_queryset,
+    case_detail_rows,
+    case_notes,
+    placement_list,
+)
 from cases.services import (
     add_case_note,
     approve_decision,
@@ -69,8 +76,17 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def get_queryset(self):
         if self.action == "list":
             return case_api_list(user=self.request.user)
-        # The detail reads only what it shows; the actions keep the joins their services use.
-        return case_detail_queryset(user=self.request.user, reviews=self.action != "retrieve")
+        if self.action == "retrieve":
+            # The case with its child; its history comes in one query with get_object below.
+            return case_api_list(user=self.request.user)
+        # The actions keep the joins and prefetches their services and answers use.
+        return case_detail_queryset(user=self.request.user)
+
+    def get_object(self):
+        case = super().get_object()
+        if self.action == "retrieve":
+            case.detail_rows = case_detail_rows(case.pk)
+        return case
 
     def filter_queryset(self, queryset):
         # Filters, search and ordering belong to the list; a case's detail and actions look the case up
