@@ -178,7 +178,7 @@ def test_list_shows_only_documents_of_visible_records(api_client, worker, other_
         response = api_client.get("/api/v1/documents/")
 
     assert response.status_code == 200
-    assert response.data["count"] == 4
+    assert len(response.data["results"]) == 4 and response.data["next"] is None
     assert mine.pk in {row["id"] for row in response.data["results"]}
 
 
@@ -383,3 +383,22 @@ def test_a_page_past_the_last_is_a_documented_404(api_client, worker):
     assert "404" in schema.json()["paths"]["/api/v1/notifications/"]["get"]["responses"]
     response = api_client.get("/api/v1/notifications/", {"page": 99})
     assert response.status_code == 404 and response.json() == {"detail": "Invalid page."}
+
+
+def test_the_list_pages_without_counting_every_document(api_client, worker, case, media_root, monkeypatch,
+                                                        django_assert_max_num_queries):
+    from rest_framework.pagination import PageNumberPagination
+
+    monkeypatch.setattr(PageNumberPagination, "page_size", 2)
+    ids = [stored_document(case, uploaded_by=worker).pk for _ in range(5)]
+    api_client.force_authenticate(worker)
+
+    with django_assert_max_num_queries(8):
+        first = api_client.get("/api/v1/documents/").json()
+    assert "count" not in first and first["previous"] is None
+    second = api_client.get(first["next"]).json()
+    third = api_client.get(second["next"]).json()
+    assert third["next"] is None and second["previous"].endswith("/api/v1/documents/")
+    assert [row["id"] for page in (first, second, third) for row in page["results"]] == sorted(ids, reverse=True)
+    for bad in ("4", "0", "x"):
+        assert api_client.get("/api/v1/documents/", {"page": bad}).status_code == 404

@@ -123,11 +123,12 @@ def test_paging_through_each_ordering_shows_every_row_once(route, cls, api_clien
             response = api_client.get(url, {**params, "page": page})
             assert response.status_code == 200, (url, ordering, response.content[:300])
             body = response.json()
-            count = body["count"]
+            count = body.get("count")  # None for a list paged without a total (core.pagination)
             seen += [row.get("id", row.get("history_id")) for row in body["results"]]
             if not body["next"]:
                 break
             page += 1
+        count = len(seen) if count is None else count
         assert count >= ROWS, (url, "the fixture should give each list more than two pages")
         assert len(seen) == count, (url, ordering)
         assert len(set(seen)) == count, (url, ordering, "a row shown twice")

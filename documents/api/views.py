@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from access.selectors import cases_editable_by
 from core.filenames import clean_file_name
+from core.pagination import PageWithoutCount
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from documents import services
 from documents.api.permissions import CaseworkersOnly
@@ -28,6 +29,9 @@ class DocumentViewSet(JSONErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     permission_classes = [CaseworkersOnly]
     serializer_class = DocumentSerializer
+    # Numbered pages without a total: counting every document a regional supervisor may see took
+    # most of the list's time (bench/README.md, issue 20 item 5).
+    pagination_class = PageWithoutCount
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     # An upload over this is refused from its Content-Length, before it is read (config.middleware).
     request_body_limit_setting = "DOCUMENTS_MAX_UPLOAD_BYTES"
