@@ -129,6 +129,21 @@ def test_dashboard_runs_a_constant_number_of_queries(client, supervisor, worker)
     assert [v.pk for v in again.context["overdue"]] == [v.pk for v in response.context["overdue"]]
 
 
+def test_the_cached_figures_are_drawn_once_per_language_and_follow_new_figures(client, supervisor, worker):
+    _unit_with_high_risk_overdue_placements(worker, 2, 0)
+    client.force_login(supervisor)
+    english = client.get(reverse("web:dashboard")).content.decode()
+    russian = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Caseload per social worker" in english and 'id="caseload-card"' in russian
+    assert "Caseload per social worker" not in russian
+    assert client.get(reverse("web:dashboard")).content.decode().count('id="caseload-card"') == 1
+    _unit_with_high_risk_overdue_placements(worker, 1, 10)
+    newest = str(PlacementRisk.objects.latest("pk").placement.child)
+    assert newest not in english
+    caches["dashboard"].clear()  # new figures (as after DASHBOARD_CACHE_SECONDS): drawn anew
+    assert newest in client.get(reverse("web:dashboard")).content.decode()
+
+
 def test_the_supervisors_own_reassignment_drops_the_cached_figures(client, supervisor, worker):
     colleague = factories.UserFactory(unit=worker.unit, last_name="Seitkali")
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.AVAILABLE)
