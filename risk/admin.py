@@ -3,7 +3,15 @@ from typing import Any
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from risk.models import FamilyEvent, PlacementRisk, RiskAssessment, RiskBacktest, RiskFactorWeight, RiskPolicy
+from risk.models import (
+    FamilyEvent,
+    PlacementRisk,
+    RiskAssessment,
+    RiskBacktest,
+    RiskFactorWeight,
+    RiskPolicy,
+    RiskScoringRun,
+)
 from risk.selectors import risk_as_seen
 
 
@@ -78,6 +86,20 @@ class RiskBacktestAdmin(admin.ModelAdmin):
     list_display = ("created_at", "from_date", "to_date", "returns", "returns_flagged_early", "placements",
                     "placements_flagged", "auc_60", "auc_180")
     readonly_fields = [f.name for f in RiskBacktest._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RiskScoringRun)
+class RiskScoringRunAdmin(admin.ModelAdmin):
+    """Read only: one row per nightly scoring run (full or incremental, how many, how long)."""
+
+    list_display = ("run_on", "started_at", "full", "why", "placements_scored", "moved_into_high", "seconds")
+    readonly_fields = [f.name for f in RiskScoringRun._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

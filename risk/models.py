@@ -229,3 +229,28 @@ class RiskBacktest(models.Model):
     @property
     def share_of_placements_flagged(self) -> float | None:
         return self.placements_flagged / self.placements if self.placements else None
+
+
+class RiskScoringRun(models.Model):
+    """One nightly scoring run (``risk.services.recompute_all_risks``). The next run reads the last
+    one: an incremental run scores only the placements whose inputs may have changed since it began
+    (``started_at``) or whose day-driven inputs (a visit becoming missed, a family event counted or
+    expiring) fall after its day (``run_on``)."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    run_on = models.DateField(_("day scored"))
+    full = models.BooleanField(_("every active placement"))
+    why = models.CharField(_("why full or incremental"), max_length=60)
+    placements_scored = models.PositiveIntegerField(_("placements scored"))
+    moved_into_high = models.PositiveIntegerField(_("moved into high"))
+    seconds = models.FloatField(_("seconds"))
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("risk scoring run")
+        verbose_name_plural = _("risk scoring runs")
+        indexes = [models.Index(fields=["-started_at"], name="risk_scoring_run_started_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.run_on} ({'full' if self.full else 'incremental'})"

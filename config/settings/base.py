@@ -262,6 +262,13 @@ AGE_OF_MAJORITY = 18  # a placement ends "came of age" on the 18th birthday; no 
 COMING_OF_AGE_EARLY_CLOSE_DAYS = env_int("COMING_OF_AGE_EARLY_CLOSE_DAYS", 31)  # "came of age" allowed this many days before
 CARER_RECHECK_INTERVAL_DAYS = env_int("CARER_RECHECK_INTERVAL_DAYS", 365)  # carers' checks recur (rule of 4 Feb 2026)
 FAMILY_CHANGE_VISIT_WITHIN_DAYS = env_int("FAMILY_CHANGE_VISIT_WITHIN_DAYS", 14)  # visit after a change in the family
+# The nightly risk scoring (risk.services.recompute_all_risks): placements per batch (one
+# transaction each), how often every active placement is scored rather than only what changed, and
+# how far before the last run began a write still counts as new (writes committed after its snapshot).
+RISK_SCORING_BATCH = env_int("RISK_SCORING_BATCH", 250_000)
+RISK_FULL_SCORING_EVERY_DAYS = env_int("RISK_FULL_SCORING_EVERY_DAYS", 7)
+RISK_CHANGE_MARGIN_MINUTES = env_int("RISK_CHANGE_MARGIN_MINUTES", 24 * 60)
+RISK_SCORING_WORK_MEM = os.environ.get("RISK_SCORING_WORK_MEM", "64MB")
 # Emergency access ("break the glass", emergency/): how long it lasts and how much reason it needs.
 EMERGENCY_ACCESS_HOURS = 24
 EMERGENCY_ACCESS_MIN_REASON_LENGTH = 10
