@@ -134,6 +134,10 @@ def test_changed_weights_make_the_next_run_full(mixed_placements):
     RiskFactorWeight.objects.filter(factor="non_kin").update(weight=7, updated_at=timezone.now() + dt.timedelta(hours=1))
     recompute_all_risks(today=TODAY + dt.timedelta(days=1))
     assert RiskScoringRun.objects.order_by("-started_at").first().why == "weights or bands changed"
+    # The inputs did not change, the weights did: every score recomputed, not kept by its digest.
+    after = stored()
+    assert after == one_statement_scores(TODAY + dt.timedelta(days=1))
+    assert any(f["factor"] == "non_kin" and f["contribution"] == 7 for _, _, factors, _ in after.values() for f in factors)
 
 
 def test_the_batched_path_counts_a_visit_done_in_the_future_as_missed_like_the_one_statement_path(worker):
