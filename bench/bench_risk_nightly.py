@@ -11,9 +11,8 @@ run:
 
 Runs, in order: a first full run (rows written for every placement whose stored score differs:
 all of them when the table was filled otherwise), a second full run (nothing changed: the steady
-state, inputs computed and compared by digest), an incremental run for the next day after a day's
-emulated writes (what changed since, plus the day-driven inputs), a full run recomputing every score
-(as after a change of weights), the old path (rolled back) and the raw reference. The first run is committed: it stores the scores and,
+state), an incremental run for the next day after a day's emulated writes (what changed since, plus
+the day-driven inputs), the old path (rolled back) and the raw reference. The first run is committed: it stores the scores and,
 as the nightly task does, plans the extra visits and alerts of the moves into high; in the benchmark
 database that is intended.
 
@@ -70,7 +69,7 @@ def scalar(sql: str) -> int:
 
 def timed_run(label: str, *, today: dt.date, full: bool | None) -> dict:
     began = time.perf_counter()
-    moved = recompute_all_risks(today=today, full=full, rescore="recomputed" in label)
+    moved = recompute_all_risks(today=today, full=full)
     elapsed = time.perf_counter() - began
     run = RiskScoringRun.objects.order_by("-started_at", "-id").first()
     print(f"{label}: {elapsed:.1f} s; {run.placements_scored:,} placements scored ({run.why}), {moved:,} moved into high; "
@@ -126,7 +125,6 @@ def main() -> None:
             cursor.execute("UPDATE children_child SET updated_at = now() WHERE id IN (SELECT child_id FROM cases_placement "
                            "WHERE ended_on IS NULL ORDER BY id LIMIT %s)", [active // 1000])
         results.append(timed_run("incremental run, next day (a day's writes)", today=today + dt.timedelta(days=1), full=None))
-        results.append(timed_run("full run, every score recomputed (as after a weight change)", today=today, full=True))
         old = None if args.no_old else old_path(today)
         if old is not None:
             print(f"old path, one statement, steady state (rolled back): {old:.1f} s; {load()}", flush=True)

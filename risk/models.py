@@ -110,9 +110,6 @@ class PlacementRisk(models.Model):
     # The last visit done, as of this computation (every recorded visit recomputes): lets the daily
     # "high risk and no visit for 30 days" reminder skip a lookup in the visits table per placement.
     last_visit_on = models.DateField(_("last visit done on"), null=True, blank=True)
-    # md5 of the inputs the score was computed from (risk.scoring's inputs row): the nightly run
-    # recomputes only the placements whose inputs digest changed (or all, after the weights changed).
-    inputs_key = models.UUIDField(_("inputs digest"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("placement risk")

@@ -148,33 +148,25 @@ BAND_SQL = "CASE WHEN s.forced OR s.score >= %(high_from)s THEN 'high' WHEN s.sc
 # From the inputs to the stored score: the factors and their sum, the band, the upsert of
 # PlacementRisk (only what changed, in a nightly run), the history and the moves into "high".
 SCORE_TAIL_SQL = """
-), keyed AS MATERIALIZED (
-    -- a digest of the inputs: unchanged inputs under unchanged weights give the stored score, so the
-    -- nightly run scores only the rows whose digest differs (or all: %(rescore)s)
-    SELECT i.*, md5(i::text)::uuid AS inputs_key FROM inputs i
-), todo AS (
-    SELECT k.* FROM keyed k LEFT JOIN risk_placementrisk r ON r.placement_id = k.id
-    WHERE %(rescore)s OR r.inputs_key IS DISTINCT FROM k.inputs_key
 ), scored AS MATERIALIZED (
-""" + SCORED_SQL.replace("FROM inputs i", "FROM todo i") + """), banded AS (
-    SELECT s.id, s.score, s.factors, s.last_visit_on, s.inputs_key, """ + BAND_SQL + """ AS band
+""" + SCORED_SQL + """), banded AS (
+    SELECT s.id, s.score, s.factors, s.last_visit_on, """ + BAND_SQL + """ AS band
     FROM scored s
 ), changed AS MATERIALIZED (
     -- the nightly run writes only what changed: compared here, so that the unchanged rows (nearly
     -- all of them) cost a join, not an INSERT ... ON CONFLICT each
     SELECT b.*, r.band AS previous_band FROM banded b LEFT JOIN risk_placementrisk r ON r.placement_id = b.id
     WHERE %(always)s OR r.placement_id IS NULL OR r.score <> b.score OR r.band <> b.band OR r.factors <> b.factors
-       OR r.last_visit_on IS DISTINCT FROM b.last_visit_on OR r.inputs_key IS DISTINCT FROM b.inputs_key
+       OR r.last_visit_on IS DISTINCT FROM b.last_visit_on
 ), previous AS (
     SELECT c.id AS placement_id, c.previous_band AS band FROM changed c
 ), upserted AS (
-    INSERT INTO risk_placementrisk (placement_id, score, band, factors, computed_on, high_since, last_visit_on, inputs_key)
-    SELECT b.id, b.score, b.band, b.factors, %(today)s, CASE WHEN b.band = 'high' THEN %(today)s::date END, b.last_visit_on,
-           b.inputs_key
+    INSERT INTO risk_placementrisk (placement_id, score, band, factors, computed_on, high_since, last_visit_on)
+    SELECT b.id, b.score, b.band, b.factors, %(today)s, CASE WHEN b.band = 'high' THEN %(today)s::date END, b.last_visit_on
     FROM changed b
     ON CONFLICT (placement_id) DO UPDATE SET
         score = EXCLUDED.score, band = EXCLUDED.band, factors = EXCLUDED.factors, computed_on = EXCLUDED.computed_on,
-        last_visit_on = EXCLUDED.last_visit_on, inputs_key = EXCLUDED.inputs_key,
+        last_visit_on = EXCLUDED.last_visit_on,
         high_since = CASE WHEN EXCLUDED.band <> 'high' THEN NULL
                           WHEN risk_placementrisk.band = 'high' THEN risk_placementrisk.high_since
                           ELSE EXCLUDED.computed_on END
@@ -182,7 +174,6 @@ SCORE_TAIL_SQL = """
     WHERE %(always)s OR risk_placementrisk.score <> EXCLUDED.score OR risk_placementrisk.band <> EXCLUDED.band
        OR risk_placementrisk.factors <> EXCLUDED.factors
        OR risk_placementrisk.last_visit_on IS DISTINCT FROM EXCLUDED.last_visit_on
-       OR risk_placementrisk.inputs_key IS DISTINCT FROM EXCLUDED.inputs_key
     RETURNING placement_id, score, band, factors
 ), assessed AS (
     -- history for calibration: every event-driven computation, and nightly only a change of band
@@ -274,7 +265,7 @@ def score_placements(
     always = placement_ids is not None
     policy = RiskPolicy.current()
     params = {**_weights(), "today": today, "high_from": policy.high_from, "medium_from": policy.medium_from, "always": always,
-              "reason": reason, "visit_id": visit_id, "rescore": True}
+              "reason": reason, "visit_id": visit_id}
     placement_filter = ""
     if placement_ids is not None:
         placement_filter = "AND p.id = ANY(%(ids)s)"
@@ -287,18 +278,16 @@ def score_placements(
                 for pid, score, band, previous, factors in cursor.fetchall()]
 
 
-def score_batch(*, today: dt.date, lo: int, hi: int, placement_ids: list[int] | None = None, rescore: bool = False,
+def score_batch(*, today: dt.date, lo: int, hi: int, placement_ids: list[int] | None = None,
                 weights: dict[str, object] | None = None, policy: RiskPolicy | None = None) -> list[ScoreChange]:
     """Nightly: recompute and store the risk of the active placements with ids in [lo, hi] (only
     ``placement_ids`` among them when given), with the nightly rules of ``score_placements(ids=None)``:
     only changed rows written, only changes of band kept as history, only the moves into "high"
     returned. One statement with grouped inputs (BATCH_INPUTS_SQL); the caller commits per batch.
-    Placements whose inputs digest equals the stored one keep their score unless ``rescore`` (the
-    weights or bands changed since it was stored).
     ``weights``/``policy``: pass them once for many batches (None reads them)."""
     policy = policy or RiskPolicy.current()
     params = {**(weights or _weights()), "today": today, "high_from": policy.high_from, "medium_from": policy.medium_from,
-              "always": False, "reason": "sweep", "visit_id": None, "lo": lo, "hi": hi, "rescore": rescore}
+              "always": False, "reason": "sweep", "visit_id": None, "lo": lo, "hi": hi}
     placement_filter = ""
     if placement_ids is not None:
         placement_filter = "AND p.id = ANY(%(ids)s)"

@@ -145,7 +145,7 @@ def _full_run_reason(*, previous: RiskScoringRun | None, today: dt.date, full: b
     return ""
 
 
-def recompute_all_risks(*, today: dt.date | None = None, full: bool | None = None, rescore: bool = False) -> int:
+def recompute_all_risks(*, today: dt.date | None = None, full: bool | None = None) -> int:
     """Nightly: recompute the risk of the active placements and act on the moves into high (an
     extra visit, the supervisors alerted). Returns the number of placements that moved into high.
 
@@ -153,9 +153,7 @@ def recompute_all_risks(*, today: dt.date | None = None, full: bool | None = Non
     changed), or else only those whose inputs may have changed since the last run
     (CHANGED_PLACEMENTS_SQL). Batches of RISK_SCORING_BATCH placements, one transaction each
     (risk.scoring.score_batch: grouped inputs, only changed rows written); the run is recorded as a
-    RiskScoringRun. A placement whose inputs digest equals the stored one keeps its score, unless
-    ``rescore`` or the weights or bands changed since the last run. Same scores as the
-    one-statement path (``score_placements``), tested."""
+    RiskScoringRun. Same scores as the one-statement path (``score_placements``), tested."""
     from risk.scoring import _weights, score_batch
 
     today = today or timezone.localdate()
@@ -163,7 +161,6 @@ def recompute_all_risks(*, today: dt.date | None = None, full: bool | None = Non
     began = time.perf_counter()
     previous = RiskScoringRun.objects.order_by("-started_at", "-id").first()
     why = _full_run_reason(previous=previous, today=today, full=full)
-    rescore = rescore or why == "weights or bands changed"
     weights, policy = _weights(), RiskPolicy.current()
     size = max(1, int(settings.RISK_SCORING_BATCH))
     batches: list[tuple[int, int, list[int] | None]] = []
@@ -190,8 +187,7 @@ def recompute_all_risks(*, today: dt.date | None = None, full: bool | None = Non
                 # A compiled plan costs 1-3 s a statement here and saves nothing; grouped inputs want memory.
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.RISK_SCORING_WORK_MEM])
-            changes = score_batch(today=today, lo=lo, hi=hi, placement_ids=chunk, rescore=rescore, weights=weights,
-                                  policy=policy)
+            changes = score_batch(today=today, lo=lo, hi=hi, placement_ids=chunk, weights=weights, policy=policy)
             moved = [c.placement_id for c in changes]
             if moved:
                 act_on_moves_into_high(placement_ids=moved, today=today)

@@ -134,7 +134,7 @@ def test_changed_weights_make_the_next_run_full(mixed_placements):
     RiskFactorWeight.objects.filter(factor="non_kin").update(weight=7, updated_at=timezone.now() + dt.timedelta(hours=1))
     recompute_all_risks(today=TODAY + dt.timedelta(days=1))
     assert RiskScoringRun.objects.order_by("-started_at").first().why == "weights or bands changed"
-    # The inputs did not change, the weights did: every score recomputed, not kept by its digest.
+    # The inputs did not change, the weights did: every score recomputed.
     after = stored()
     assert after == one_statement_scores(TODAY + dt.timedelta(days=1))
     assert any(f["factor"] == "non_kin" and f["contribution"] == 7 for _, _, factors, _ in after.values() for f in factors)

@@ -265,7 +265,7 @@ FAMILY_CHANGE_VISIT_WITHIN_DAYS = env_int("FAMILY_CHANGE_VISIT_WITHIN_DAYS", 14)
 # The nightly risk scoring (risk.services.recompute_all_risks): placements per batch (one
 # transaction each), how often every active placement is scored rather than only what changed, and
 # how far before the last run began a write still counts as new (writes committed after its snapshot).
-RISK_SCORING_BATCH = env_int("RISK_SCORING_BATCH", 250_000)
+RISK_SCORING_BATCH = env_int("RISK_SCORING_BATCH", 500_000)
 RISK_FULL_SCORING_EVERY_DAYS = env_int("RISK_FULL_SCORING_EVERY_DAYS", 7)
 RISK_CHANGE_MARGIN_MINUTES = env_int("RISK_CHANGE_MARGIN_MINUTES", 24 * 60)
 RISK_SCORING_WORK_MEM = os.environ.get("RISK_SCORING_WORK_MEM", "64MB")
