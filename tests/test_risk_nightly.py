@@ -1,4 +1,4 @@
-"""The nightly risk scoring (issue 20 item 7): batched with grouped inputs, full or incremental,
+"""The nightly risk scoring (issue 20 item 7): in batches, full or incremental,
 giving the same scores as the one-statement path, and still acting on the moves into high."""
 
 import datetime as dt
