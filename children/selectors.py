@@ -37,15 +37,26 @@ def child_history(child: Child, *, sensitive: bool) -> list[dict]:
     return history_entries(versions, fields=fields, names=names)
 
 
-def search_children(rows: QuerySet, q: str, *, path: str = "", number_field: str | None = "pk") -> QuerySet:
+def search_children(rows: QuerySet, q: str, *, path: str = "", number_field: str | None = "pk",
+                    matches_first: bool = False) -> QuerySet:
     """``rows`` (children, or records with a foreign key ``path`` to the child, e.g. ``"child"`` for
     cases) narrowed to what a worker typed: every word must match. A word of letters matches part of
     the child's name in any case and script — Cyrillic, Kazakh or a Latin spelling — by the
     normalised form the duplicate check compares (core.names), in PostgreSQL on the indexed
     ``search_text`` column. A word of digits matches part of the IIN, or is the record's number
-    (``number_field`` of ``rows``: the child's or the case's; None for none).
+    (``number_field`` of ``rows``: the child's or the case's; None for none). ``matches_first``:
+    see core.names.search_condition (pass ``search_matches_first(user)``).
 
     Only the name and the IIN are searched: fields a user may not view (the sensitive ones) never
     decide a match, and the caller passes ``rows`` already limited to what the user sees."""
-    return rows.filter(search_condition(q, path=path or "pk", number_field=number_field, search_model=Child))
+    if not path and not matches_first:
+        return rows.filter(search_condition(q, number_field=number_field))
+    return rows.filter(search_condition(q, path=path or "pk", number_field=number_field, search_model=Child,
+                                        matches_first=matches_first))
+
+
+def search_matches_first(user: User) -> bool:
+    """Whether this user's lists are large (a supervisor's region, an administrator's country): then
+    a search looks the matching records up first (core.names.search_condition)."""
+    return not user.is_social_worker
 

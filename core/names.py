@@ -99,13 +99,19 @@ def word_needles(q: str) -> list[tuple[str, str]]:
 
 
 def search_condition(q: str, *, path: str = "", number_field: str | None = "pk",
-                     search_model: type[models.Model] | None = None, id_field: str = "id") -> Q:
+                     search_model: type[models.Model] | None = None, id_field: str = "id",
+                     matches_first: bool = False) -> Q:
     """The WHERE condition of a search (children.selectors.search_children, families.selectors.
     search_families); an empty ``q`` matches everything. Every word must be in ``search_text`` — of
-    the rows themselves, or, with ``search_model``, of a ``search_model`` row whose ``id_field`` is
-    the rows' ``path`` column (those ids looked up first, all words in one trigram index scan:
-    ``InArray``). A ``q`` that is one number of fewer than 12 digits also finds the record of that
-    number (``number_field``)."""
+    the rows themselves (``path`` ""), or of a ``search_model`` row whose ``id_field`` is the rows'
+    ``path`` column. A ``q`` that is one number of fewer than 12 digits also finds the record of that
+    number (``number_field``).
+
+    ``matches_first`` (for a supervisor's or an administrator's lists: a region's or the country's
+    rows) looks the matching ids up first, all words in one trigram index scan (``InArray``), then
+    the rows by their indexed column. Without it (a worker's lists: a caseload of tens to a few
+    thousand rows) the rows are found first and their names tested, by a semi-join the planner
+    starts from the small side. Measured at national scale in bench/bench_search.py."""
     needles = word_needles(q)
     if not needles:
         return Q()
@@ -116,7 +122,7 @@ def search_condition(q: str, *, path: str = "", number_field: str | None = "pk",
         condition = contains
     else:
         ids = search_model.objects.filter(contains).values(id_field).order_by()
-        condition = Q(InArray(F(path), Subquery(ids)))
+        condition = Q(InArray(F(path), Subquery(ids))) if matches_first else Q(**{f"{path}__in": ids})
     word = needles[0][0]
     if len(needles) == 1 and word.isdigit() and number_field and len(word) < 12:
         condition |= Q(**{number_field: int(word)})

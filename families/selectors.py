@@ -41,9 +41,11 @@ def family_history(family: Family) -> list[dict]:
     return sorted(entries, key=lambda e: e["at"], reverse=True)
 
 
-def search_families(rows: QuerySet[Family], q: str) -> QuerySet[Family]:
+def search_families(rows: QuerySet[Family], q: str, *, matches_first: bool = False) -> QuerySet[Family]:
     """``rows`` narrowed to families with an applicant matching every word of ``q`` (part of a
     name in any case or script, or part of an IIN: core.names.search_condition's rules, on the
     applicants' ``search_text``, the applicants looked up first); a number of fewer than 12 digits
-    is also the family's number. One statement, no duplicate rows."""
-    return rows.filter(search_condition(q, path="pk", search_model=Applicant, id_field="family_id"))
+    is also the family's number. One statement, no duplicate rows. ``matches_first``: see
+    core.names.search_condition."""
+    return rows.filter(search_condition(q, path="pk", search_model=Applicant, id_field="family_id",
+                                        matches_first=matches_first))

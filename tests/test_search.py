@@ -31,12 +31,14 @@ def people(worker, region):
                                  child__first_name="Арман", child__patronymic="Серікұлы", child__birth_date=birth,
                                  child__sex="M", child__iin=factories.valid_iin(birth, "M", 1234),
                                  child__health_notes="Zhyrgalbek")
-    other = factories.CaseFactory(child__last_name="Нұрланов", child__first_name="Арман", child__birth_date=birth,
+    elsewhere = factories.DistrictFactory(region=factories.region_by_code("astana"))
+    other = factories.CaseFactory(responsible_unit=elsewhere, child__last_name="Нұрланов", child__first_name="Арман",
+                                  child__birth_date=birth,
                                   child__sex="M", child__iin=factories.valid_iin(birth, "M", 1235))
     family = factories.FamilyFactory(responsible_unit=worker.unit)
     factories.ApplicantFactory(family=family, last_name="Қасымова", first_name="Әйгерім",
                                iin=factories.valid_iin(dt.date(1985, 1, 2), "F", 4321), birth_date=dt.date(1985, 1, 2), sex="F")
-    foreign = factories.FamilyFactory()
+    foreign = factories.FamilyFactory(responsible_unit=elsewhere)
     factories.ApplicantFactory(family=foreign, last_name="Қасымова", first_name="Әйгерім",
                                iin=factories.valid_iin(dt.date(1985, 1, 2), "F", 4322), birth_date=dt.date(1985, 1, 2), sex="F")
     return {"case": mine, "child": mine.child, "other_case": other, "family": family, "foreign_family": foreign}
@@ -123,3 +125,18 @@ def test_a_search_costs_the_same_queries_for_one_match_or_many(signed_in, worker
         response = signed_in.get(url, {param: "nurlanov"})
     if surface == "api":
         assert response.json()["count"] >= 5
+
+
+@pytest.mark.parametrize("where", [*WHERE, "families:web", "families:api"])
+def test_a_supervisor_finds_the_units_records_the_same_way(signed_in, supervisor, people, where):
+    """A supervisor's lists look the matches up first (core.names.InArray): same answers."""
+    signed_in.force_login(supervisor)
+    kind = where.split(":")[0]
+    if kind == "families":
+        assert _ids(signed_in, where, "Kasimova aigerim") == {people["family"].pk}
+        assert _ids(signed_in, where, people["foreign_family"].applicants.get().iin) == set()
+        return
+    expected = people["case"].pk if kind == "cases" else people["child"].pk
+    for q in ("нҰРЛАНОВ", "Nurlanov Arman", people["child"].iin[4:10]):
+        assert _ids(signed_in, where, q) == {expected}, q
+    assert _ids(signed_in, where, people["other_case"].child.iin) == set()

@@ -21,7 +21,7 @@ from access.selectors import (
 from accounts.models import User
 from cases.models import Case, DecisionStatus, EndReason, Placement, Stage
 from cases.selectors import case_list
-from children.selectors import search_children
+from children.selectors import search_children, search_matches_first
 from families.models import ApprovalDecision, ApprovalStatus, Family
 from risk.models import PlacementRisk, RiskPolicy
 from risk.selectors import forcing_factors, seen_risk
@@ -69,7 +69,7 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
         has_overdue=ExpressionWrapper(Q(next_visit_on__lt=today), output_field=BooleanField()),
     )
     # Part of the child's name in any script, part of the IIN, or the case's number.
-    qs = search_children(qs, q, path="child", number_field="pk")
+    qs = search_children(qs, q, path="child", number_field="pk", matches_first=search_matches_first(user))
     if stage:
         qs = qs.filter(stage=stage)
     if risk:

@@ -52,7 +52,7 @@ from cases.services import (
     record_sibling_separation,
     transition_case,
 )
-from children.selectors import search_children
+from children.selectors import search_children, search_matches_first
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
 from matching.selectors import rank_families
 from matching.services import choose_for_acquaintance
@@ -98,10 +98,10 @@ class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def get_serializer_class(self):
         return CaseOutputSerializer if self.action == "list" else CaseDetailSerializer
 
-    @staticmethod
-    def search_records(queryset, q: str):
+    def search_records(self, queryset, q: str):
         """``?search=``: part of the child's name (any script) or IIN, or the case's number."""
-        return search_children(queryset, q, path="child", number_field="pk")
+        return search_children(queryset, q, path="child", number_field="pk",
+                               matches_first=search_matches_first(self.request.user))
 
     def _fresh(self, pk: int) -> Response:
         # The write committed while the user could change the case; a transfer committed right

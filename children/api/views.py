@@ -15,7 +15,7 @@ from children.api.serializers import (
     ChildOutputSerializer,
     HomeOutputSerializer,
 )
-from children.selectors import child_list, home_list, search_children
+from children.selectors import child_list, home_list, search_children, search_matches_first
 from children.services import create_child
 from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
@@ -58,10 +58,9 @@ class ChildViewSet(
     def get_queryset(self):
         return child_list(user=self.request.user)
 
-    @staticmethod
-    def search_records(queryset, q: str):
+    def search_records(self, queryset, q: str):
         """``?search=``: part of the name (any script) or IIN, or the child's number."""
-        return search_children(queryset, q)
+        return search_children(queryset, q, matches_first=search_matches_first(self.request.user))
 
     @extend_schema(
         summary="Register a child (opens the case; warns of likely duplicates)",

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api.permissions import IsCaseworker
+from children.selectors import search_matches_first
 from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
@@ -43,11 +44,10 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def get_queryset(self):
         return family_list(user=self.request.user)
 
-    @staticmethod
-    def search_records(queryset, q: str):
+    def search_records(self, queryset, q: str):
         """``?search=``: part of an applicant's name (any script) or IIN, or the family's number
         (a semi-join on the applicants: one row per family)."""
-        return search_families(queryset, q)
+        return search_families(queryset, q, matches_first=search_matches_first(self.request.user))
 
     @extend_schema(
         summary="Register a family with one or two applicants (warns of likely duplicates)",

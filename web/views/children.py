@@ -18,7 +18,7 @@ from accounts.models import User
 from audit.services import log_access
 from cases.models import Case
 from children.models import Child, ChildrensHome
-from children.selectors import child_history, child_list, search_children
+from children.selectors import child_history, child_list, search_children, search_matches_first
 from children.services import add_sibling, create_child, remove_from_sibling_group, update_child
 from core.exceptions import DomainError
 from core.iin import birth_date_and_sex, validate_iin, validate_iin_matches
@@ -51,7 +51,8 @@ def _may_edit(user: User, child: Child) -> bool:
 @roles_required(*CHILD_ROLES)
 def children(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows = search_children(child_list(user=request.user), q).order_by("last_name", "first_name", "id")
+    rows = search_children(child_list(user=request.user), q, matches_first=search_matches_first(request.user))
+    rows = rows.order_by("last_name", "first_name", "id")
     page = paginate(request, rows)
     context = {"page": page, "q": q, "query": query_without_page(request)}
     template = "web/children/_child_table.html" if request.headers.get("HX-Request") else "web/children/child_list.html"

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from access.selectors import families_editable_by
 from accounts.models import User
+from children.selectors import search_matches_first
 from core.exceptions import DomainError
 from families.models import Family
 from families.selectors import family_history, family_list, search_families
@@ -41,7 +42,8 @@ def family_or_404(user: User, pk: int) -> Family:
 @roles_required(*FAMILY_ROLES)
 def families(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows = search_families(family_list(user=request.user), q).order_by("-applied_on", "-id")
+    rows = search_families(family_list(user=request.user), q, matches_first=search_matches_first(request.user))
+    rows = rows.order_by("-applied_on", "-id")
     page = paginate(request, rows)
     context = {"page": page, "q": q, "query": query_without_page(request), "today": timezone.localdate()}
     template = "web/families/_family_table.html" if request.headers.get("HX-Request") else "web/families/family_list.html"
