@@ -24,7 +24,7 @@ from accounts.models import OrganisationalUnit, User
 from cases.models import Case
 from core.dates import AHEAD_DATE
 from core.schema import READ_ERRORS, WRITE_ERRORS
-from core.serializers import DateTimeField
+from core.serializers import DateTimeField, ModelSerializer
 
 
 def supervised_case(request: Request, pk: int) -> Case:
@@ -36,13 +36,13 @@ def supervised_case(request: Request, pk: int) -> Case:
     return case
 
 
-class UserBriefSerializer(serializers.ModelSerializer):
+class UserBriefSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "first_name", "last_name", "role", "unit"]
 
 
-class CaseShareSerializer(serializers.ModelSerializer):
+class CaseShareSerializer(ModelSerializer):
     user = UserBriefSerializer(read_only=True)
     granted_by = UserBriefSerializer(read_only=True)
     revoked_by = UserBriefSerializer(read_only=True)
@@ -94,7 +94,7 @@ class TransferInput(serializers.Serializer):
     )
 
 
-class CaseAssignmentSerializer(serializers.ModelSerializer):
+class CaseAssignmentSerializer(ModelSerializer):
     class Meta:
         model = Case
         fields = ["id", "assigned_worker", "responsible_unit"]

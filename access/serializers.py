@@ -2,7 +2,7 @@
 
 Usage in a ModelSerializer::
 
-    class ChildSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+    class ChildSerializer(SensitiveFieldsMixin, ModelSerializer):
         class Meta:
             model = Child
             fields = [...]

@@ -15,6 +15,7 @@ from access.permissions import CaseworkerOnly, SupervisorOnly
 from audit.models import AccessLog
 from cases.models import Case, Placement
 from children.models import Child
+from core.serializers import ModelSerializer
 from visits.models import Visit
 
 HISTORY_OF = {"case": Case, "child": Child, "placements": Placement, "visits": Visit}
@@ -65,7 +66,7 @@ class CaseHistoryView(generics.ListAPIView):
         return history.filter(placement_id__in=placement_ids)
 
 
-class AccessLogSerializer(serializers.ModelSerializer):
+class AccessLogSerializer(ModelSerializer):
     user = UserBriefSerializer(read_only=True)
 
     class Meta:

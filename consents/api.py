@@ -13,13 +13,14 @@ from cases.models import Case
 from consents import services
 from consents.models import Consent, ConsentKind
 from core.dates import PAST_DATE
+from core.serializers import ModelSerializer
 from documents.api.permissions import CaseworkersOnly
 from documents.models import Document
 from documents.selectors import documents_visible_to
 from regions.models import Region
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     in_force = serializers.SerializerMethodField()
 

@@ -21,3 +21,16 @@ class DateTimeField(serializers.DateTimeField):
             except (OverflowError, ValueError):
                 self.fail("overflow")
         return value
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The API's model serializer. A read-only choice field whose model field may be blank (a
+    placement's end reason before it ends) keeps ``allow_blank``, which DRF drops for read-only
+    fields: the schema's enum then carries "" as the answers do (schemathesis' response check)."""
+
+    def include_extra_kwargs(self, kwargs: dict, extra_kwargs: dict) -> dict:
+        blank = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank:
+            kwargs["allow_blank"] = True
+        return kwargs

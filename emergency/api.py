@@ -8,13 +8,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import Case
+from core.serializers import ModelSerializer
 from documents.api.permissions import CaseworkersOnly
 from emergency import services
 from emergency.models import EmergencyAccess
 from emergency.selectors import emergency_accesses_visible_to
 
 
-class EmergencyAccessSerializer(serializers.ModelSerializer):
+class EmergencyAccessSerializer(ModelSerializer):
     user_name = serializers.SerializerMethodField()
     child = serializers.IntegerField(source="case.child_id", read_only=True)
     is_active = serializers.BooleanField(read_only=True)

@@ -11,12 +11,13 @@ from rest_framework.response import Response
 
 from access.filters import VisibleChoices
 from access.permissions import CaseworkerOnly
+from core.serializers import ModelSerializer
 from notifications.models import Notification
 from notifications.selectors import inbox_of
 from notifications.services import mark_read
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     read = serializers.SerializerMethodField()
 

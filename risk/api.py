@@ -18,6 +18,7 @@ from access.selectors import cases_editable_by, families_visible_to, placements_
 from cases.models import Placement
 from core.dates import PAST_DATE
 from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from core.serializers import ModelSerializer
 from families.api.serializers import FamilyOutputSerializer
 from families.selectors import family_list
 from risk.models import Factor, FamilyEvent, RiskAssessment, RiskPolicy
@@ -31,7 +32,7 @@ def labelled(factors: list[dict]) -> list[dict]:
     return [{**f, "label": str(labels.get(f["factor"], f["factor"]))} for f in factors]
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ModelSerializer):
     factors = serializers.SerializerMethodField()
 
     class Meta:
@@ -115,7 +116,7 @@ class PlacementRiskView(APIView):
         })
 
 
-class FamilyEventSerializer(serializers.ModelSerializer):
+class FamilyEventSerializer(ModelSerializer):
     class Meta:
         model = FamilyEvent
         fields = ("id", "family", "kind", "occurred_on", "notes", "recorded_by", "created_at")

@@ -62,3 +62,36 @@ def test_every_operation_lists_the_errors_any_endpoint_can_give(client, worker):
     # The visit kit's package, its idempotent endpoint for records made offline and the conflicts (issue 22).
     assert {"/api/v1/visit-kit/package/", "/api/v1/visit-kit/records/", "/api/v1/visit-kit/conflicts/"} <= set(schema["paths"])
     assert {"200", "201", "400"} <= set(schema["paths"]["/api/v1/visit-kit/records/"]["post"]["responses"])
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def test_every_choice_a_model_may_leave_blank_is_documented_with_blank():
+    """An output field of a model choice that may be blank (a placement's end reason before it
+    ends) answers "": its enum must carry it (schemathesis' response check found two that did not)."""
+    import django.urls
+    from django.core.exceptions import FieldDoesNotExist
+    from rest_framework import serializers as drf
+
+    from core.serializers import ModelSerializer
+
+    django.urls.get_resolver().url_patterns  # noqa: B018 - imports every API module
+    checked = 0
+    for serializer_class in _subclasses(ModelSerializer):
+        model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+        if model is None:
+            continue
+        for name, field in serializer_class().fields.items():
+            try:
+                model_field = model._meta.get_field(field.source or name)
+            except FieldDoesNotExist:  # a computed field, not a model column
+                continue
+            if isinstance(field, drf.ChoiceField) and model_field.choices and model_field.blank:
+                checked += 1
+                assert field.allow_blank, f"{serializer_class.__name__}.{name}"
+    assert checked >= 5

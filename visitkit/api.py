@@ -17,6 +17,7 @@ from access.permissions import CaseworkerOnly
 from accounts.authentication import ApiTokenAuthentication
 from core.choices import FormOfCare, Sex
 from core.dates import PAST_DATE
+from core.serializers import ModelSerializer
 from visitkit.models import DeviceRecord
 from visitkit.selectors import conflicts_visible_to, conflicts_with_sensitive_access
 from visitkit.services import prepare_package, receive_visit_record
@@ -155,7 +156,7 @@ class VisitRecordInput(serializers.Serializer):
     concerns = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DeviceRecordSerializer(serializers.ModelSerializer):
+class DeviceRecordSerializer(ModelSerializer):
     """The answer to a record sent: the same whenever the same device id is sent again."""
 
     conflict_reason_label = serializers.CharField(source="get_conflict_reason_display")
@@ -187,7 +188,7 @@ class VisitRecordView(APIView):
         return Response(DeviceRecordSerializer(record).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ConflictSerializer(ModelSerializer):
     """Both versions of a conflict: the worker's record as sent, and the visit as the server has it."""
 
     conflict_reason_label = serializers.CharField(source="get_conflict_reason_display")

@@ -14,13 +14,14 @@ from rest_framework.response import Response
 from access.filters import VisibleChoices
 from access.permissions import CanChangeCase, CaseworkerOnly
 from core.dates import PAST_DATE
+from core.serializers import ModelSerializer
 from risk.models import PlacementRisk
 from visits.models import CHECKLIST_ITEMS, Visit
 from visits.selectors import visit_list, visits_with_sensitive_access
 from visits.services import record_visit
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(ModelSerializer):
     case = serializers.IntegerField(source="placement.case_id", read_only=True)
     overdue = serializers.SerializerMethodField()
     concerns = serializers.SerializerMethodField()

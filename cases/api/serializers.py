@@ -7,7 +7,7 @@ from cases.models import Case, CaseNote, CaseOutcome, EndReason, Placement, Retu
 from children.models import ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
 from core.dates import PAST_DATE
-from core.serializers import DateTimeField
+from core.serializers import DateTimeField, ModelSerializer
 from families.models import Family
 
 
@@ -19,7 +19,7 @@ class ChildBriefSerializer(serializers.Serializer):
     sex = serializers.CharField()
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
 
     class Meta:
@@ -46,7 +46,7 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-class CaseOutputSerializer(serializers.ModelSerializer):
+class CaseOutputSerializer(ModelSerializer):
     """A case with its child's name. The fields below declare the shape (and the OpenAPI schema);
     ``to_representation`` writes the same JSON by hand: DRF builds every field of a ModelSerializer
     again for each request and walks them per row, most of a 50-row page's time outside the
@@ -199,7 +199,7 @@ class MatchPageSerializer(serializers.Serializer):
     results = MatchSerializer(many=True)
 
 
-class PlacementOutputSerializer(serializers.ModelSerializer):
+class PlacementOutputSerializer(ModelSerializer):
     class Meta:
         model = Placement
         fields = (
@@ -270,7 +270,7 @@ class EndPlacementInputSerializer(serializers.Serializer):
                                               default=None)
 
 
-class CaseNoteSerializer(serializers.ModelSerializer):
+class CaseNoteSerializer(ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
 
     class Meta:

@@ -6,10 +6,11 @@ from access.serializers import SensitiveFieldsMixin, VisibleRelatedFieldsMixin
 from accounts.models import OrganisationalUnit, User
 from children.models import Child, ChildrensHome, SiblingGroup
 from core.dates import PAST_DATE
+from core.serializers import ModelSerializer
 from regions.models import Region
 
 
-class HomeOutputSerializer(serializers.ModelSerializer):
+class HomeOutputSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -17,7 +18,7 @@ class HomeOutputSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "home_type", "region", "capacity", "address")
 
 
-class ChildOutputSerializer(SensitiveFieldsMixin, serializers.ModelSerializer):
+class ChildOutputSerializer(SensitiveFieldsMixin, ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     current_home_name = serializers.CharField(source="current_home.name", read_only=True, default=None)
     adoption_permitted = serializers.BooleanField(read_only=True)

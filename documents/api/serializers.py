@@ -8,6 +8,7 @@ from access.selectors import cases_visible_to, children_visible_to, families_vis
 from cases.models import Case
 from children.models import Child
 from core.dates import AHEAD_DATE, PAST_DATE
+from core.serializers import ModelSerializer
 from documents.models import Document, DocumentType
 from families.models import Family
 
@@ -40,7 +41,7 @@ class DocumentUploadSerializer(serializers.Serializer):
         return attrs
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     doc_type_display = serializers.CharField(source="get_doc_type_display", read_only=True)
     uploaded_by_name = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()

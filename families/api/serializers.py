@@ -5,11 +5,12 @@ from rest_framework import serializers
 from accounts.models import OrganisationalUnit
 from children.api.serializers import DuplicateWarningSerializer
 from core.dates import AHEAD_DATE, PAST_DATE
+from core.serializers import ModelSerializer
 from families.models import Applicant, Family
 from regions.models import Region
 
 
-class ApplicantOutputSerializer(serializers.ModelSerializer):
+class ApplicantOutputSerializer(ModelSerializer):
     class Meta:
         model = Applicant
         fields = ("id", "position", "last_name", "first_name", "patronymic", "birth_date", "sex", "iin",
@@ -17,7 +18,7 @@ class ApplicantOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FamilyOutputSerializer(serializers.ModelSerializer):
+class FamilyOutputSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     applicants = ApplicantOutputSerializer(many=True, read_only=True)
 
