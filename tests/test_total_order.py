@@ -4,6 +4,7 @@ through shows every row exactly once (issue 15, item 4: ``/api/v1/cases/?orderin
 
 import datetime as dt
 import re
+import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -53,6 +54,7 @@ def world(supervisor, worker, district):
     from emergency.models import EmergencyAccess
     from notifications.models import Notification
     from risk.models import FamilyEvent
+    from visitkit.models import DeviceRecord
 
     now = timezone.now()
     today = timezone.localdate()
@@ -82,7 +84,12 @@ def world(supervisor, worker, district):
         FamilyEvent.objects.create(family=family, kind=FamilyEvent.Kind.values[0], occurred_on=today, recorded_by=worker)
         Notification.objects.create(recipient=supervisor, kind="high_risk", subject_key=f"case:{other.pk}", due_on=today,
                                     title="t", case=other)
+        DeviceRecord.objects.create(
+            device_id=uuid.uuid4(), worker=worker, unit=district, case=other, visit_id_sent=0, outcome="conflict",
+            conflict_reason="reassigned", payload={}, made_at=now,
+        )
         case.save()  # one more history row of the case
+    DeviceRecord.objects.update(received_at=now)
     return case
 
 
