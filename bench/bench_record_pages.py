@@ -234,8 +234,8 @@ def main() -> None:
             client.force_login(worker)
             w = worker_id
             pages: list[tuple[str, str, list[Query]]] = [
-                ("child page", f"/children/{child_id}/", child_queries(w, case_id, child_id)
-                 + [(ACCESS_LOG, [w, "child", None, child_id])]),
+                ("child page", f"/children/{child_id}/", [*child_queries(w, case_id, child_id),
+                                                         (ACCESS_LOG, [w, "child", None, child_id])]),
                 ("edit child form (GET)", f"/children/{child_id}/edit/", child_queries(w, case_id, child_id)[:1]),
                 ("register child form (GET)", "/children/new/",
                  [("SELECT id, name_en FROM regions_region ORDER BY name_en", [])]),
@@ -243,16 +243,17 @@ def main() -> None:
                 ("edit family form (GET)", f"/families/{family_id}/edit/", family_queries(w, family_id)[:2]),
                 ("register family form (GET)", "/families/new/",
                  [("SELECT id, name_en FROM regions_region ORDER BY name_en", [])]),
-                ("case page (timeline, documents, consents)", f"/cases/{case_id}/", case_queries(w, case_id, child_id)
-                 + [(ACCESS_LOG, [w, "case", case_id, child_id])]),
+                ("case page (timeline, documents, consents)", f"/cases/{case_id}/", [*case_queries(w, case_id, child_id),
+                                                                                     (ACCESS_LOG, [w, "case", case_id, child_id])]),
                 ("upload document form (GET)", f"/cases/{case_id}/documents/new/", case_queries(w, case_id, child_id)[:1]),
-                ("record visit form (GET)", f"/cases/{case_id}/visits/{visit_id}/record/", case_queries(w, case_id, child_id)[:1]
-                 + [("SELECT v.*, p.* FROM visits_visit v JOIN cases_placement p ON p.id = v.placement_id "
-                     "WHERE v.id = %s AND p.case_id = %s", [visit_id, case_id])]),
+                ("record visit form (GET)", f"/cases/{case_id}/visits/{visit_id}/record/",
+                 [*case_queries(w, case_id, child_id)[:1],
+                  ("SELECT v.*, p.* FROM visits_visit v JOIN cases_placement p ON p.id = v.placement_id "
+                   "WHERE v.id = %s AND p.case_id = %s", [visit_id, case_id])]),
                 ("unscheduled visit form (GET)", f"/cases/{case_id}/placements/{placement_id}/visits/new/",
-                 case_queries(w, case_id, child_id)[:1]
-                 + [("SELECT p.* FROM cases_placement p WHERE p.id = %s AND p.case_id = %s AND p.ended_on IS NULL",
-                     [placement_id, case_id])]),
+                 [*case_queries(w, case_id, child_id)[:1],
+                  ("SELECT p.* FROM cases_placement p WHERE p.id = %s AND p.case_id = %s AND p.ended_on IS NULL",
+                   [placement_id, case_id])]),
             ]
             if matching_row:
                 # The reference ranks nothing: the candidate families of the case's region, 20 of them.
