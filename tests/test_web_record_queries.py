@@ -1,6 +1,6 @@
-"""Issue 17 "Speed": each record page of the social worker (child, family, case with its timeline,
-documents and consents, their forms, the visit forms, matching) runs a constant number of queries,
-the same with one row of each kind as with several. Timings are in bench/bench_record_pages.py."""
+"""Issue 17 "Speed": each record page of the social worker (the case with its timeline, documents and
+consents, the child and family forms, the visit forms, the document form, matching) runs a constant
+number of queries, the same with one row of each kind as with several. Timings are in bench/bench_record_pages.py."""
 
 import datetime as dt
 
@@ -50,9 +50,9 @@ def test_record_pages_run_a_constant_number_of_queries(client, worker, django_as
     visit = factories.VisitFactory(placement=placement)
     matching_case = factories.CaseFactory(stage=Stage.MATCHING, assigned_worker=worker, responsible_unit=worker.unit,
                                           form_of_care="adoption", child__region=worker.unit.region)
+    # The child and family pages have their own tests (test_web_children, test_web_families).
     urls = [
-        f"/children/{case.child_id}/", f"/children/{case.child_id}/edit/", "/children/new/",
-        f"/families/{family.pk}/", f"/families/{family.pk}/edit/", "/families/new/",
+        f"/children/{case.child_id}/edit/", "/children/new/", f"/families/{family.pk}/edit/", "/families/new/",
         f"/cases/{case.pk}/", f"/cases/{case.pk}/documents/new/", f"/cases/{case.pk}/visits/{visit.pk}/record/",
         f"/cases/{case.pk}/placements/{placement.pk}/visits/new/", f"/cases/{matching_case.pk}/matching/",
     ]
