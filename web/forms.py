@@ -41,7 +41,7 @@ class LongSelect(forms.Select):
     to it."""
 
     def render(self, name: str, value: object, attrs: dict | None = None, renderer: object = None) -> str:
-        choices = list(self.choices)
+        choices = list(iter(self.choices))  # iter(): list() would ask a ModelChoiceIterator's len(), a COUNT query
         if any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         values = set(self.format_value(value))
