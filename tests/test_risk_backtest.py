@@ -211,3 +211,4 @@ def test_the_page_speaks_kazakh(client, supervisor):
     client.force_login(supervisor)
     html = client.get("/risk/backtest/", HTTP_ACCEPT_LANGUAGE="kk").content.decode()
     assert "Risk score against history" not in html
+    assert "Predicted, %" not in html and "Болжам, %" in html  # "%" in a template's msgid is doubled
