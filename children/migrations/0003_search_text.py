@@ -2,7 +2,6 @@
 a trigram index; existing rows are filled here in batches."""
 
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 BATCH = 2000
@@ -33,7 +32,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        # Shared by children and families: created if missing, never dropped on the way back (the
+        # other app's trigram index may still need it).
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS pg_trgm", reverse_sql=migrations.RunSQL.noop),
         migrations.AddField(
             model_name='child',
             name='search_text',
