@@ -737,7 +737,7 @@ def iter_tables(
     c_of_e, pos_e = _expand(unit_event_counts[u])
     ev = unit_event_start[u[c_of_e]] + pos_e
     SC = len(ev)
-    reason_vocab = ["", *(f"returned to institution: {r}" for r in RETURN_REASONS[1:])]
+    reason_vocab = stage_reasons()
     t = Table("cases_stagechange", "cases.StageChange", SC)
     t.add("id", "int", ids.stage_change + np.arange(SC))
     t.add("case_id", "int", case_ids[c_of_e])
@@ -885,6 +885,18 @@ def iter_tables(
     t.add("concerns", "code", concern_code, ["", *names.CONCERNS])
     yield t
 
+
+
+def stage_reasons() -> list[str]:
+    """Stage-change reasons by return-reason index ("" for none), written as
+    cases.services.end_placement writes them: in English, translated when shown."""
+    from django.utils import translation
+
+    from cases.models import ReturnReason
+
+    with translation.override("en"):
+        labels = {value: str(label) for value, label in ReturnReason.choices}
+    return ["", *(f"Returned to institution ({labels[r]})." for r in RETURN_REASONS[1:])]
 
 
 def _checklist_keys() -> list[str]:

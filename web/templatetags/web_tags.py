@@ -75,6 +75,11 @@ def stage_reason(text: str) -> str:
          "Returned to institution (%(reason)s). %(notes)s"),
         (r"^Placement ended: (?P<label>.*?)\.\s*(?P<notes>.*)$", EndReason, "Placement ended: %(reason)s. %(notes)s"),
     )
+    # Older demo data wrote "returned to institution: <code>"; show the code's label.
+    legacy = re.match(r"^returned to institution: (?P<code>\w+)$", text)
+    if legacy and legacy["code"] in ReturnReason.values:
+        return (_("Returned to institution (%(reason)s). %(notes)s")
+                % {"reason": ReturnReason(legacy["code"]).label, "notes": ""}).strip()
     for pattern, choices, message in patterns:
         match = re.match(pattern, text, re.S)
         if match and match["label"] in _english_labels(choices):
