@@ -339,3 +339,16 @@ def test_the_dashboard_lists_the_families_whose_papers_expire_soonest_and_the_ol
                                      decision_status="pending", stage_entered_at=timezone.now() - dt.timedelta(days=d))
                for d in (1, 9, 5)]
     assert [c.pk for c in first_decisions_waiting(user=supervisor, limit=2)] == [waiting[1].pk, waiting[2].pk]
+
+
+def test_the_dashboard_lists_long_expired_papers_nowhere_and_recently_expired_apart(client, supervisor, worker):
+    today = timezone.localdate()
+    soon = factories.FamilyFactory(responsible_unit=worker.unit, training_expires_on=today + dt.timedelta(days=5))
+    lately = factories.FamilyFactory(responsible_unit=worker.unit, approval_expires_on=today - dt.timedelta(days=10))
+    factories.FamilyFactory(responsible_unit=worker.unit, home_study_issued_on=dt.date(2019, 3, 1),
+                            home_study_expires_on=dt.date(2020, 3, 1))  # years ago: not listed
+    client.force_login(supervisor)
+    context = client.get(reverse("web:dashboard")).context
+    assert [r["family"].pk for r in context["expiring"]] == [soon.pk]
+    assert [(r["family"].pk, r["expired"]) for r in context["expired"]] == [(lately.pk, True)]
+    assert not context["expiring_more"] and not context["expired_more"]

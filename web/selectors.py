@@ -253,30 +253,42 @@ def recent_family_decisions(*, user: User, limit: int = 20) -> list[ApprovalDeci
 
 def families_with_expiring_certificates(*, user: User, today: dt.date | None = None, limit: int = 50) -> list[dict]:
     """Approved families of the supervisor's unit whose approval, home study or training certificate
-    expires within settings.NOTIFICATION_EXPIRY_WARNING_DAYS (or has expired), soonest first: the
-    ``limit`` families with the earliest such date. Rows: ``{"family", "document", "expires_on"}``,
-    one per expiring document."""
+    expires from ``today`` to ``today`` + settings.NOTIFICATION_EXPIRY_WARNING_DAYS, soonest first: the
+    ``limit`` families with the earliest such date. Rows: ``{"family", "document", "expires_on",
+    "expired"}``, one per document in the window. Long-expired papers are not listed (see
+    families_with_certificates_between for those expired recently)."""
     today = today or timezone.localdate()
     until = today + dt.timedelta(days=settings.NOTIFICATION_EXPIRY_WARNING_DAYS)
+    return families_with_certificates_between(user=user, start=today, end=until, today=today, limit=limit)[0]
+
+
+def families_with_certificates_between(*, user: User, start: dt.date, end: dt.date, today: dt.date,
+                                       limit: int = 50) -> tuple[list[dict], bool]:
+    """Approved families of the supervisor's unit with an approval, home study or training
+    certificate expiring from ``start`` to ``end`` (inclusive), soonest first, for the ``limit``
+    families with the earliest such date; and whether more families have one. Rows as
+    families_with_expiring_certificates'. Three queries whatever the number of families."""
     labels = {"approval_expires_on": _("approval"), "home_study_expires_on": _("home study"),
               "training_expires_on": _("training certificate")}
     # The families whose papers expire soonest, per kind of paper: each branch walks that date's
-    # index from the oldest date (one OR of the three dates walked the whole primary key of the
+    # index from ``start`` (one OR of the three dates walked the whole primary key of the
     # country's families for a region: 40-60 ms at national scale).
     approved = Family.objects.filter(responsible_unit_id__in=unit_ids_for(user), approval_status=ApprovalStatus.APPROVED)
-    soonest = [approved.filter(**{f"{name}__lte": until}).order_by(name, "id").values("id")[:limit] for name in labels]
+    soonest = [approved.filter(**{f"{name}__gte": start, f"{name}__lte": end}).order_by(name, "id").values("id")[:limit + 1]
+               for name in labels]
+
+    def in_window(family: Family) -> list[tuple[str, dt.date]]:
+        return [(name, d) for name in labels if (d := getattr(family, name)) is not None and start <= d <= end]
+
     families = sorted(
         Family.objects.filter(pk__in=soonest[0].union(*soonest[1:], all=True)).prefetch_related("applicants"),
-        key=lambda f: (min(d for d in (getattr(f, name) for name in labels) if d is not None and d <= until), f.pk),
-    )[:limit]
-    rows = []
-    for family in families:
-        for name, label in labels.items():
-            expires = getattr(family, name)
-            if expires is not None and expires <= until:
-                rows.append({"family": family, "document": label, "expires_on": expires, "expired": expires < today})
+        key=lambda f: (min(d for _name, d in in_window(f)), f.pk),
+    )
+    more = len(families) > limit
+    rows = [{"family": family, "document": labels[name], "expires_on": expires, "expired": expires < today}
+            for family in families[:limit] for name, expires in in_window(family)]
     rows.sort(key=lambda r: (r["expires_on"], r["family"].pk))
-    return rows
+    return rows, more
 
 
 def months_back(today: dt.date, n: int) -> list[dt.date]:

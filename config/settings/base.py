@@ -364,6 +364,8 @@ CELERY_BEAT_SCHEDULE["delete-expired-grants"] = {"task": "access.delete_expired_
 # StageTimeLimit policy table.
 NOTIFICATION_VISIT_DUE_DAYS = 7
 NOTIFICATION_EXPIRY_WARNING_DAYS = 30
+# How far back the supervisor's dashboard lists families' papers that have already expired.
+EXPIRED_CERTIFICATES_RECENT_DAYS = env_int("EXPIRED_CERTIFICATES_RECENT_DAYS", 90)
 # How long a supervisor's approval of a family lasts unless the decision names another expiry (policy).
 FAMILY_APPROVAL_VALID_DAYS = env_int("FAMILY_APPROVAL_VALID_DAYS", 730)
 # The furthest an expiry or end date may be set (core.dates.AHEAD_DATE): a home study, a training
