@@ -339,6 +339,9 @@ def test_choosing_a_family_on_the_matching_page_fills_in_the_move_form(client, w
     matching = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
     link = f"{reverse('web:case', args=[case.pk])}?family={family.pk}#move"
     assert link in matching
+    # The case has moved on: a neutral note with a way back, not a red error box.
+    assert 'class="nonfield"' not in matching
+    assert 'class="info-note"' in matching and "families are ranked only at the matching stage" in matching
     link = link.replace("&amp;", "&")
     page = client.get(link.split("#")[0]).content.decode()
     assert f'name="family" value="{family.pk}"' in page

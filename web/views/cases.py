@@ -378,8 +378,11 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
         for candidate in candidates:
             for factor in candidate.factors:
                 factor["label"] = MATCH_FACTOR_LABELS.get(factor["factor"], factor["factor"])
+    # A case past matching (a family just chosen, say) is no error: a neutral note of where it is.
+    stage_note = None
     if case.stage != Stage.MATCHING:
-        error = _("Families are ranked only for a case at the matching stage.")
+        stage_note = _("This case is at the stage “%(stage)s”; families are ranked only at the matching stage.") % {
+            "stage": case.get_stage_display()}
     chosen = list(case.acquaintances.select_related("family", "chosen_by").prefetch_related("family__applicants"))
     # One compact table: a column per factor, so ten families compare on one screen.
     factor_names = [(name, MATCH_FACTOR_LABELS[name]) for name in MATCH_FACTOR_LABELS]
@@ -388,7 +391,7 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
         row["cells"] = [row["points"].get(name) for name, _label in factor_names]
     return render(request, "web/cases/matching.html", {
         "case": case, "candidates": candidates, "rows": rows, "factor_names": factor_names, "error": error,
-        "chosen": chosen, "editable": can_change(request.user, case),
+        "stage_note": stage_note, "chosen": chosen, "editable": can_change(request.user, case),
     })
 
 
