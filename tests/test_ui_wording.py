@@ -1,5 +1,6 @@
 """What a reader sees instead of internal codes, request lines or half-translated messages."""
 
+import pytest
 from django.utils import translation
 
 from web.templatetags.web_tags import stage_reason
@@ -26,3 +27,32 @@ def test_demo_stage_reasons_are_shown_translated() -> None:
         for text in reasons:
             shown = stage_reason(text)
             assert shown.startswith("Мекемеге қайтарылды (") and "_" not in shown, shown
+
+
+@pytest.mark.django_db
+def test_kazakh_sign_in_error_is_all_kazakh() -> None:
+    from django.contrib.auth.forms import AuthenticationForm
+
+    with translation.override("kk"):
+        form = AuthenticationForm(data={"username": "nobody", "password": "wrong"})
+        assert not form.is_valid()
+        message = form.non_field_errors()[0]
+    assert "құпиясөз қате" in message
+    assert "Пожалуйста" not in message and "пароль" not in message
+
+
+def test_django_messages_have_their_own_kazakh() -> None:
+    """Each of Django's texts marked in accounts/django_messages.py reads differently in kk and ru
+    (a missing kk entry falls back to Russian)."""
+    from django.utils.translation import gettext
+
+    from accounts.django_messages import MESSAGES
+
+    def shown(message: object, lang: str) -> str:
+        with translation.override(lang):
+            if isinstance(message, str):
+                return gettext(message)
+            return message % {"limit_value": 5, "show_value": 7, "max": 5}  # type: ignore[operator]
+
+    for message in MESSAGES:
+        assert shown(message, "kk") != shown(message, "ru"), message
