@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.exceptions import DomainError
 from notifications.models import Notification
+from visits.selectors import SUPERSEDED_SQL
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
                 JOIN cases_placement q ON q.case_id = k.id AND q.ended_on IS NULL
                 JOIN visits_visit n ON n.placement_id = q.id AND n.done_on IS NULL
             )"""
+    superseded = SUPERSEDED_SQL.format(v="v")
     return INSERT_COUNTED.format(select=f"""
         WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, pending AS MATERIALIZED (
             SELECT v.id, v.kind AS visit_kind, v.planned_on, p.id AS placement_id, c.id AS case_id, c.assigned_worker_id,
@@ -171,6 +173,8 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
             JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
             JOIN cases_case c ON c.id = p.case_id
             WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(scan_from)s AND %(until)s{candidates}
+              -- a visit followed by a later one done is missed, not overdue (visits.selectors.superseded)
+              AND NOT {superseded}
         ), to_worker AS (
             -- the case's worker, or the supervisors of its unit when the worker's account is inactive
             SELECT i.*, i.assigned_worker_id AS recipient_id FROM pending i

@@ -11,20 +11,22 @@ from accounts.models import User
 from families.models import Applicant
 from visitkit.models import DeviceRecord
 from visits.models import Visit
+from visits.selectors import still_to_do
 
 # Kinds a worker goes out for: the carer's annual report is a document, not a visit.
 KIT_VISIT_KINDS = (Visit.Kind.SCHEDULED, Visit.Kind.EXTRA)
 
 
 def package_visits(*, user: User, until: dt.date) -> list[Visit]:
-    """The visits still to do, planned on or before ``until`` (overdue ones too), on the open
+    """The visits still to do, planned on or before ``until`` (overdue ones too, not those superseded
+    by a later visit done: missed, see visits.selectors.superseded), on the open
     placements of the cases assigned to ``user`` — their own cases only: a share lets one look at a
     case, not go on its visits. At most settings.VISIT_KIT_MAX_VISITS, soonest first (planned date,
     id). Each visit carries ``last_visit``: the placement's latest visit done, or None. Three queries.
     """
     visits = list(
         Visit.objects.filter(
-            placement__case__assigned_worker=user, placement__ended_on__isnull=True, done_on__isnull=True,
+            still_to_do(), placement__case__assigned_worker=user, placement__ended_on__isnull=True,
             kind__in=KIT_VISIT_KINDS, planned_on__lte=until,
         )
         .select_related("placement__child", "placement__family")

@@ -159,5 +159,8 @@ class Visit(TimeStampedModel):
     def is_overdue(self, today: dt.date) -> bool:
         """Not done, planned before today, on a placement still open: a visit planned on a placement
         that has since ended is a missed visit of the record, not work overdue (the sweep, the
-        dashboards and the case list use the same rule in SQL). Reads ``placement`` (select it)."""
-        return self.done_on is None and self.planned_on < today and self.placement.ended_on is None
+        dashboards and the case list use the same rule in SQL). Nor is a visit superseded by a later
+        one done (missed, see visits.selectors.superseded): read from ``superseded`` when the query
+        set it (visit_list, mark_superseded). Reads ``placement`` (select it)."""
+        return (self.done_on is None and self.planned_on < today and self.placement.ended_on is None
+                and not getattr(self, "superseded", False))

@@ -26,11 +26,13 @@ from families.models import ApprovalDecision, ApprovalStatus, Family
 from risk.models import PlacementRisk, RiskPolicy
 from risk.selectors import forcing_factors, seen_risk
 from visits.models import Visit
+from visits.selectors import SUPERSEDED_SQL, mark_superseded, still_to_do
 
 
 def _pending_visits() -> QuerySet[Visit]:
-    """Visits still to do on the case's active placement (correlated on the outer case)."""
-    return Visit.objects.filter(placement__case=OuterRef("pk"), placement__ended_on__isnull=True, done_on__isnull=True)
+    """Visits still to do on the case's active placement (correlated on the outer case): not done and
+    not superseded by a later visit done (missed, see visits.selectors.superseded)."""
+    return Visit.objects.filter(still_to_do(), placement__case=OuterRef("pk"), placement__ended_on__isnull=True)
 
 
 # Orders of "My cases". "recent" sorts on the case's own columns, so PostgreSQL computes the
@@ -64,7 +66,8 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
         risk_band=risk_band,
         risk_score=risk_score,
     ).annotate(
-        # The earliest visit still to do is overdue exactly when some visit is. (An EXISTS here was
+        # The earliest visit still to do is overdue exactly when some visit is (a visit superseded by
+        # a later one done is missed, not overdue, so it is not among them). (An EXISTS here was
         # planned as one hashed pass over every overdue visit in the country: seconds at scale.)
         has_overdue=ExpressionWrapper(Q(next_visit_on__lt=today), output_field=BooleanField()),
     )
@@ -112,7 +115,10 @@ def case_placements(case: Case) -> list[Placement]:
 
 def placement_visits(placements: list[Placement]) -> dict[int, list[Visit]]:
     visits: dict[int, list[Visit]] = {p.pk: [] for p in placements}
-    for visit in Visit.objects.filter(placement__in=[p.pk for p in placements]).select_related("worker").order_by("planned_on", "id"):
+    loaded = list(Visit.objects.filter(placement__in=[p.pk for p in placements]).select_related("worker").order_by("planned_on", "id"))
+    # Each with ``superseded``: a visit not done followed by a later one done is missed, not overdue.
+    mark_superseded(loaded)
+    for visit in loaded:
         visits[visit.placement_id].append(visit)
     return visits
 
@@ -128,25 +134,27 @@ OLDEST_OVERDUE_SQL = """
     WITH mine AS MATERIALIZED ({placements})
     SELECT v.id FROM mine
     CROSS JOIN LATERAL (SELECT x.id, x.planned_on FROM visits_visit x
-                        WHERE x.placement_id = mine.id AND x.done_on IS NULL AND x.planned_on < %s OFFSET 0) v
+                        WHERE x.placement_id = mine.id AND x.done_on IS NULL AND x.planned_on < %s
+                              AND NOT {superseded} OFFSET 0) v
     ORDER BY v.planned_on, v.id LIMIT %s
 """
 
 
 def overdue_visits(*, user: User, limit: int, today: dt.date | None = None) -> list[Visit]:
-    """The ``limit`` oldest visits not done and planned before today, on active placements the user sees."""
+    """The ``limit`` oldest visits not done and planned before today, on active placements the user
+    sees, less those superseded by a later visit done (missed, not overdue: visits.selectors.superseded)."""
     today = today or timezone.localdate()
     related = ("placement__child", "placement__case__assigned_worker")
-    pending = Visit.objects.filter(done_on__isnull=True, planned_on__lt=today).select_related(*related).order_by("planned_on", "id")
+    pending = Visit.objects.filter(still_to_do(), planned_on__lt=today).select_related(*related).order_by("planned_on", "id")
     visible = placements_visible_to(user).filter(ended_on__isnull=True)
     # The whole country: overdue visits are dense in date order, the plain query finds them at once.
     if user.is_administrator:
         return list(pending.filter(placement__in=visible.values("pk"))[:limit])
     placements, params = visible.values("id").order_by().query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(OLDEST_OVERDUE_SQL.format(placements=placements), [*params, today, limit])
+        cursor.execute(OLDEST_OVERDUE_SQL.format(placements=placements, superseded=SUPERSEDED_SQL.format(v="x")), [*params, today, limit])
         ids = [row[0] for row in cursor.fetchall()]
-    return list(pending.filter(pk__in=ids)) if ids else []
+    return list(Visit.objects.filter(pk__in=ids).select_related(*related).order_by("planned_on", "id")) if ids else []
 
 
 def _risks_as_seen(user: User, risks: QuerySet[PlacementRisk]) -> QuerySet[PlacementRisk]:
@@ -180,7 +188,8 @@ def first_decisions_waiting(*, user: User, limit: int) -> list[Case]:
 def caseload(*, user: User, today: dt.date | None = None) -> list[dict]:
     """Per assigned worker of the open cases the user sees, busiest first: open cases, placed, at
     decision, overdue visits (not done, planned before today, of an active placement: a visit of an
-    ended placement is cancelled, not overdue) and active placements at high risk. Rows are dicts with
+    ended placement is cancelled, not overdue; nor superseded by a later visit done: that one is
+    missed) and active placements at high risk. Rows are dicts with
     ``worker`` (a User or None for unassigned cases) and the counts. Three grouped queries and one
     for the workers, whatever the number of cases."""
     today = today or timezone.localdate()
@@ -196,7 +205,7 @@ def caseload(*, user: User, today: dt.date | None = None) -> list[dict]:
     )
     active = Placement.objects.filter(ended_on__isnull=True, case__in=visible.values("pk").order_by())
     overdue = dict(
-        Visit.objects.filter(done_on__isnull=True, planned_on__lt=today, placement__in=active.values("pk"))
+        Visit.objects.filter(still_to_do(), planned_on__lt=today, placement__in=active.values("pk"))
         .values("placement__case__assigned_worker_id").annotate(n=Count("id")).order_by()
         .values_list("placement__case__assigned_worker_id", "n")
     )

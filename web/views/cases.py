@@ -183,7 +183,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     risk_seen = risk_as_seen(score=getattr(risk, "score", None), band=getattr(risk, "band", None),
                              factors=getattr(risk, "factors", None), sensitive=sensitive)
     editable = can_change(request.user, case)
-    next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None), None) if active else None
+    # The earliest visit still to do: not done and not superseded by a later one done (then missed).
+    next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None and not v.superseded), None) if active else None
     today = timezone.localdate()
     # An open guardianship of a child who has turned 14 is due for conversion to a trusteeship.
     convert_from = None
