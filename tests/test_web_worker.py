@@ -282,9 +282,17 @@ def test_inbox_lists_the_users_notifications_and_marks_one_read(client, worker, 
     response = client.get(reverse("web:inbox"))
     assert b"Visit to Abenov overdue" in response.content
     assert b"Someone else" not in response.content
-    assert client.post(reverse("web:notification-read", args=[note.pk])).status_code == 302
+    second = Notification.objects.create(recipient=worker, kind="visit_overdue", subject_key="visit:3", title="Another")
+    assert '<span class="badge-count">2</span>' in client.get(reverse("web:inbox")).content.decode()
+    # The page after marking read counts after the update, and says it was done.
+    page = client.post(reverse("web:notification-read", args=[note.pk]), follow=True).content.decode()
+    assert '<span class="badge-count">1</span>' in page and "The notification is marked as read." in page
     note.refresh_from_db()
     assert note.read_at is not None
+    # With htmx: the row, and out of band the badge (none left) and the status line.
+    swap = client.post(reverse("web:notification-read", args=[second.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert '<span id="unread-count" hx-swap-oob="true"></span>' in swap
+    assert "The notification is marked as read." in swap and f'id="note-{second.pk}"' in swap
 
 
 def test_language_switch_is_remembered_and_shows_kazakh_with_kazakh_dates(client, worker, placed_case):

@@ -1,10 +1,12 @@
 """Notification pages: the inbox of reminders and alerts, and marking one read."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications import services as notification_services
@@ -29,6 +31,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(inbox_of(request.user), pk=pk)
     notification_services.mark_read(notification=note, user=request.user)
+    # The badge is counted after the update: the row is swapped in place and the page's badge and
+    # status line with it (out of band), so neither lags behind.
+    done = _("The notification is marked as read.")
     if request.headers.get("HX-Request"):
-        return render(request, "web/notifications/_notification.html", {"note": note})
+        return render(request, "web/notifications/_notification_read.html", {"note": note, "status": done})
+    messages.success(request, done)
     return redirect("web:inbox")
