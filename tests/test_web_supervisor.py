@@ -55,6 +55,9 @@ def test_dashboard_lists_overdue_visits_high_risk_placements_and_caseload(client
     assert html.count("Omarov") == 2  # overdue visit and high-risk placement
     assert "Faraway" not in html
     assert worker.last_name in html
+    # The worker's name written as on every other page (web_tags.person): first name, then last.
+    assert f"{worker.first_name} {worker.last_name}</a>" in html
+    assert f"{worker.last_name} {worker.first_name}" not in html
     assert "<svg" in html
 
 

@@ -22,6 +22,7 @@ from core.iin import validate_iin_matches
 from families.models import Family
 from regions.models import Region
 from visits.models import CHECKLIST_ITEMS, Visit
+from web.templatetags.web_tags import person
 
 BLANK = [("", "—")]
 
@@ -91,7 +92,7 @@ class CaseFilterForm(forms.Form):
                 del self.fields[name]
         else:
             self.fields["worker"].queryset = workers
-            self.fields["worker"].label_from_instance = lambda u: u.get_full_name() or u.username
+            self.fields["worker"].label_from_instance = person
 
 
 class RecordVisitForm(forms.Form):
@@ -458,7 +459,7 @@ class ShareCaseForm(forms.Form):
     def __init__(self, *args: object, colleagues: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = colleagues
-        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} · {u.get_role_display()}"
+        self.fields["user"].label_from_instance = lambda u: f"{person(u)} · {u.get_role_display()}"
 
     def clean_expires_on(self) -> dt.date | None:
         value = self.cleaned_data.get("expires_on")
@@ -484,7 +485,7 @@ class UnscheduledVisitForm(RecordVisitForm):
 
 def worker_label(user: User) -> str:
     """A worker as a supervisor picks them: the name and the district (a region has several)."""
-    return f"{user.get_full_name() or user.username} ({user.unit.name})" if user.unit_id else user.get_full_name()
+    return f"{person(user)} ({user.unit.name})" if user.unit_id else person(user)
 
 
 class WorkerChoiceField(forms.ModelChoiceField):

@@ -55,6 +55,7 @@ from web.forms import (
     add_domain_error,
 )
 from web.sensitive import can_change, can_view_sensitive
+from web.templatetags.web_tags import person
 from web.views.access import access_context
 from web.views.common import forget_dashboard, paginate, query_without_page, roles_required
 from web.views.consents import consents_context
@@ -452,7 +453,7 @@ def reassign_case_view(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
         else:
             forget_dashboard(request.user)
-            messages.success(request, _("The case is now with %(name)s.") % {"name": form.cleaned_data["worker"].get_full_name()})
+            messages.success(request, _("The case is now with %(name)s.") % {"name": person(form.cleaned_data["worker"])})
             return redirect("web:case", pk=case.pk)
     return render(request, "web/cases/case_detail.html", _case_context(request, case, reassign_form=form), status=400)
 
