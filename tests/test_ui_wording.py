@@ -56,3 +56,14 @@ def test_django_messages_have_their_own_kazakh() -> None:
 
     for message in MESSAGES:
         assert shown(message, "kk") != shown(message, "ru"), message
+
+
+def test_history_reason_names_the_action_not_the_request_line() -> None:
+    from web.templatetags.web_tags import history_reason
+
+    with translation.override("kk"):
+        assert history_reason("POST /families/2192/approval/request/") == "Бекіту сұралды"
+        assert history_reason("POST /families/new/") == "Отбасын тіркеу"
+        assert history_reason("PATCH /api/v1/families/3/") == "API арқылы"
+        assert history_reason("POST /nowhere/") == ""
+        assert history_reason("wider age range after training") == "wider age range after training"

@@ -1,7 +1,11 @@
 """Small helpers of the page templates: form rows with their errors, risk badges, the unread count."""
 
+import re
+
 from django import forms, template
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -61,8 +65,6 @@ def _english_labels(choices: type) -> dict[str, str]:
 def stage_reason(text: str) -> str:
     """A stage change's reason in the reader's language. The services store the reasons they write
     themselves in English (the message ids); a reason a user typed is shown as typed."""
-    import re
-
     from cases.models import EndReason, ReturnReason
 
     if not text:
@@ -86,3 +88,56 @@ def stage_reason(text: str) -> str:
             label = dict(choices.choices)[_english_labels(choices)[match["label"]]]
             return (_(message) % {"reason": label, "notes": match["notes"]}).strip()
     return text
+
+
+# The action a page's form stands for, by URL name, for history rows whose reason is the request
+# line that wrote them (audit.models.AuditedHistoricalRecords stores "POST /families/new/").
+_ACTIONS = {
+    "family-new": gettext_lazy("Family registration"),
+    "family-edit": gettext_lazy("Family record edited"),
+    "family-approval-request": gettext_lazy("Approval requested"),
+    "family-approval-decide": gettext_lazy("Approval decided"),
+    "child-new": gettext_lazy("Child registration"),
+    "child-edit": gettext_lazy("Child record edited"),
+    "child-sibling-add": gettext_lazy("Joined a sibling group"),
+    "child-sibling-leave": gettext_lazy("Left the sibling group"),
+    "child-document-upload": gettext_lazy("Document uploaded"),
+    "family-document-upload": gettext_lazy("Document uploaded"),
+    "case-document-upload": gettext_lazy("Document uploaded"),
+    "case-move": gettext_lazy("Stage changed"),
+    "case-matching": gettext_lazy("Matching"),
+    "case-acquaintance": gettext_lazy("Family chosen for acquaintance"),
+    "visit-record": gettext_lazy("Visit recorded"),
+    "visit-unscheduled": gettext_lazy("Unscheduled visit recorded"),
+    "placement-end": gettext_lazy("Placement ended"),
+    "placement-convert": gettext_lazy("Converted to trusteeship"),
+    "placement-move": gettext_lazy("Moved to another family"),
+    "case-reentry": gettext_lazy("Back in care"),
+    "case-reassign": gettext_lazy("Case reassigned"),
+    "cases-reassign": gettext_lazy("Case reassigned"),
+    "case-transfer": gettext_lazy("Case transferred"),
+    "decision-review": gettext_lazy("Decision reviewed"),
+}
+_REQUEST_LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)$")
+
+
+@register.filter
+def history_reason(text: str | None) -> str:
+    """A history row's reason as a person reads it: a reason someone gave is shown as given; a
+    request line ("POST /families/2192/approval/request/") becomes the action's name in the reader's
+    language, "through the API" or "in the administration", else nothing."""
+    if not text:
+        return ""
+    match = _REQUEST_LINE.match(text)
+    if match is None:
+        return text
+    path = match[2]
+    if path.startswith("/api/"):
+        return str(_("Through the API"))
+    if path.startswith("/admin/"):
+        return str(_("In the administration"))
+    try:
+        name = resolve(path).url_name
+    except Resolver404:
+        return ""
+    return str(_ACTIONS.get(name, ""))
