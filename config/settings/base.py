@@ -405,7 +405,7 @@ REST_FRAMEWORK = {
         "core.ordering.TotalOrderingFilter",
     ],
     # JSON only: the browsable API's forms list related records and take seconds to draw at
-    # national scale. The quick start (config.settings.local, DEBUG) adds it back.
+    # national scale. The quick start with DEBUG=1 (config.settings.local) adds it back.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",

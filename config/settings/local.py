@@ -1,5 +1,6 @@
 """The quick start (``make run``): PostgreSQL embedded in the virtualenv unless DATABASE_URL is set,
-a Celery worker with beat on that same PostgreSQL (no Redis), debug on. Never for production."""
+a Celery worker with beat on that same PostgreSQL (no Redis), debug off (DEBUG=1 turns it on). Never
+for production."""
 
 import os
 
@@ -9,7 +10,12 @@ from config.quickstart_db import sqlalchemy_broker_url, start_embedded_postgres
 from config.settings.base import *  # noqa: F403
 from config.settings.base import LOGGING, env_bool, env_int
 
-DEBUG = env_bool("DEBUG", True)
+# Off, so the quick start shows what production shows: the site's own 404/500 pages, not Django's
+# debug page listing every URL pattern. WhiteNoise serves the static files from the apps' folders
+# (no collectstatic), picking up edits, as runserver's debug-only static view would.
+DEBUG = env_bool("DEBUG", False)
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 SECRET_KEY = SECRET_KEY or "local-only-insecure-key-do-not-use-in-production"  # noqa: F405
 
 if not os.environ.get("DATABASE_URL"):

@@ -115,6 +115,12 @@ def test_the_quick_start_starts_on_an_empty_folder_with_work_for_each_login_and_
             rows = csv_file.read().splitlines()
         assert len(rows) > 1
         assert any(cell.strip().isdigit() and int(cell) > 0 for row in rows[1:] for cell in row.split(",")), rows
+        # What production shows: static files served (WhiteNoise, no collectstatic) and the site's own
+        # "not found" page, not Django's debug page listing every URL pattern.
+        assert page.request.get("/static/web/css/app.css").status == 200
+        missing = page.goto("/no-such-page/")
+        assert missing is not None and missing.status == 404
+        assert "URLconf" not in page.content()
         context.close()
 
     # Stopped: PostgreSQL went down with it (no server left on the folder).
