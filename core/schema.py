@@ -50,3 +50,23 @@ def add_common_error_responses(result: dict, generator: object, request: object,
             for code, description in extra.items():
                 responses.setdefault(code, {"content": ERROR_BODY, "description": description})
     return result
+
+
+def sensitive_fields_not_required(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular post-processing hook: a serializer that drops its sensitive fields for a
+    user without view_sensitive (access.serializers.SensitiveFieldsMixin: it has
+    ``_sensitive_settings``) answers without them, so its component must not list them as required
+    (schemathesis' response check: "abuse_history_notes is a required property")."""
+    schemas = result.get("components", {}).get("schemas", {})
+    registry = getattr(generator, "registry", None)
+    for component in getattr(registry, "_components", {}).values():
+        serializer = component.object
+        if component.type != "schemas" or not hasattr(serializer, "_sensitive_settings"):
+            continue
+        names, _via = serializer._sensitive_settings()
+        schema = schemas.get(component.name, {})
+        if "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in names]
+            if not schema["required"]:
+                del schema["required"]
+    return result

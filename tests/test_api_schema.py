@@ -95,3 +95,15 @@ def test_every_choice_a_model_may_leave_blank_is_documented_with_blank():
                 checked += 1
                 assert field.allow_blank, f"{serializer_class.__name__}.{name}"
     assert checked >= 5
+
+
+def test_sensitive_fields_are_not_required_in_the_answers_that_may_leave_them_out(api_client, worker):
+    """A child's sensitive fields are left out for a user without view_sensitive: the schema must
+    not call them required (schemathesis' stateful response check, as an administrator)."""
+    from children.models import Child
+
+    api_client.force_authenticate(worker)
+    schemas = api_client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    required = set(schemas["ChildOutput"].get("required", []))
+    assert "last_name" in required
+    assert not required & set(Child.SENSITIVE_FIELDS)

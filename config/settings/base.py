@@ -432,7 +432,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The answers every endpoint can give (403, 429, 503, 400, 404, 413) are listed on each operation.
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_common_error_responses"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_common_error_responses",
+                             "core.schema.sensitive_fields_not_required"],
     # One schema name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "cases.models.Stage",
