@@ -36,6 +36,7 @@ from cases.models import (
 )
 from children.models import Child, ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
+from core.dates import day_text
 from core.exceptions import DomainError
 from families.models import ApprovalStatus, Family
 
@@ -143,19 +144,19 @@ def check_age_for_form_of_care(*, child: Child, form_of_care: str, on: dt.date, 
     if age >= majority:
         raise DomainError(
             _("The child is %(age)s on %(date)s: an adult is not placed in family care.")
-            % {"age": age, "date": on.isoformat()}, field=field, code="age",
+            % {"age": age, "date": day_text(on)}, field=field, code="age",
         )
     if rule is None:
         return
     if rule.max_age is not None and age >= rule.max_age:
         raise DomainError(
             _("%(form)s is only for children under %(max)s; the child is %(age)s on %(date)s.")
-            % {"form": label, "max": rule.max_age, "age": age, "date": on.isoformat()}, field=field, code="age",
+            % {"form": label, "max": rule.max_age, "age": age, "date": day_text(on)}, field=field, code="age",
         )
     if rule.min_age is not None and age < rule.min_age:
         raise DomainError(
             _("%(form)s is for children from %(min)s; the child is %(age)s on %(date)s.")
-            % {"form": label, "min": rule.min_age, "age": age, "date": on.isoformat()}, field=field, code="age",
+            % {"form": label, "min": rule.min_age, "age": age, "date": day_text(on)}, field=field, code="age",
         )
 
 
@@ -208,7 +209,7 @@ def check_family_can_take(*, family: Family, case: Case, on: dt.date, field: str
     if expired:
         raise DomainError(
             _("The family's %(documents)s expired or is missing on %(date)s; renew it before placement.")
-            % {"documents": ", ".join(str(labels[name]) for name in expired), "date": on.isoformat()},
+            % {"documents": ", ".join(str(labels[name]) for name in expired), "date": day_text(on)},
             field=field,
         )
     if case.form_of_care and family.form_of_care != case.form_of_care:
@@ -457,7 +458,7 @@ def place_child(
         raise DomainError(_("A placement cannot start in the future."), field="started_on")
     if started_on < case.child.entered_care_on:
         raise DomainError(_("A placement cannot start before the child entered care (%(date)s).")
-                          % {"date": case.child.entered_care_on.isoformat()}, field="started_on")
+                          % {"date": day_text(case.child.entered_care_on)}, field="started_on")
     if started_on < case.child.birth_date:
         raise DomainError(_("A placement cannot start before the child's birth date."), field="started_on")
     if case.form_of_care not in PLACEMENT_FORMS_OF_CARE:
@@ -585,7 +586,7 @@ def convert_to_trusteeship(
     turns = birthday(case.child.birth_date, conversion_age)
     if on < turns:
         raise DomainError(_("The child turns %(age)s on %(date)s; the guardianship converts to a trusteeship from then.")
-                          % {"age": conversion_age, "date": turns.isoformat()}, field="on", code="age")
+                          % {"age": conversion_age, "date": day_text(turns)}, field="on", code="age")
     placement.form_of_care = FormOfCare.TRUSTEESHIP
     placement.converted_to_trusteeship_on = on
     placement.full_clean()
@@ -689,7 +690,7 @@ def open_next_case(
         raise DomainError(_("A case cannot be opened in the future."), field="opened_on")
     if previous is not None and opened_on < previous.closed_on:
         raise DomainError(_("The new case cannot open before the previous one closed (%(date)s).")
-                          % {"date": previous.closed_on.isoformat()}, field="opened_on")
+                          % {"date": day_text(previous.closed_on)}, field="opened_on")
     unit = responsible_unit or (previous.responsible_unit if previous else None) or (actor.unit if actor else None)
     if unit is None:
         raise DomainError(_("Name the unit responsible for the child's case."), field="responsible_unit")

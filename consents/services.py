@@ -13,6 +13,7 @@ from accounts.models import User
 from cases.models import Case
 from cases.services import lock_case
 from consents.models import Consent, ConsentKind, TransferOverride
+from core.dates import day_text
 from core.exceptions import DomainError
 from documents.models import Document
 from regions.models import Region
@@ -60,7 +61,7 @@ def revoke_consent(*, consent: Consent, actor: User, reason: str, revoked_on: dt
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     revoked_on = revoked_on or timezone.localdate()
     if consent.revoked_on is not None:
-        raise DomainError(_("This consent was already revoked on %(date)s.") % {"date": consent.revoked_on}, field="revoked_on")
+        raise DomainError(_("This consent was already revoked on %(date)s.") % {"date": day_text(consent.revoked_on)}, field="revoked_on")
     if revoked_on > timezone.localdate():
         raise DomainError(_("A revocation cannot be dated in the future."), field="revoked_on")
     if revoked_on < consent.given_on:

@@ -12,11 +12,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def day_text(value: dt.date | dt.datetime) -> str:
+    """A date as the pages write it in the current language (SHORT_DATE_FORMAT, "15.01.2027"), for
+    messages a person reads; never for stored text, which must not depend on who wrote it."""
+    return formats.date_format(_day(value), "SHORT_DATE_FORMAT")
 
 
 def _day(value: dt.date | dt.datetime | None) -> dt.date | None:
@@ -32,7 +38,7 @@ def validate_sane_date(value: dt.date | dt.datetime | None) -> None:
     if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValidationError(
             _("%(date)s is not a plausible date: give one between %(earliest)s and %(latest)s.")
-            % {"date": value.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+            % {"date": day_text(value), "earliest": day_text(EARLIEST_DATE), "latest": day_text(LATEST_DATE)},
             code="date_out_of_range",
         )
 
@@ -42,7 +48,7 @@ def validate_not_future(value: dt.date | dt.datetime | None) -> None:
     value = _day(value)
     if value is not None and value > timezone.localdate():
         raise ValidationError(
-            _("%(date)s is in the future: give a date that has already passed.") % {"date": value.isoformat()},
+            _("%(date)s is in the future: give a date that has already passed.") % {"date": day_text(value)},
             code="date_in_future",
         )
 
@@ -65,7 +71,7 @@ def validate_not_too_far_ahead(value: dt.date | dt.datetime | None) -> None:
     if value is not None and value > latest_ahead():
         raise ValidationError(
             _("%(date)s is more than %(years)s years ahead: give a date until %(latest)s.")
-            % {"date": value.isoformat(), "years": settings.DATE_MAX_YEARS_AHEAD, "latest": latest_ahead().isoformat()},
+            % {"date": day_text(value), "years": settings.DATE_MAX_YEARS_AHEAD, "latest": day_text(latest_ahead())},
             code="date_too_far_ahead",
         )
 

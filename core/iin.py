@@ -9,6 +9,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import day_text
+
 FIRST_WEIGHTS = tuple(range(1, 12))
 SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 CENTURY_BY_DIGIT = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
@@ -54,7 +56,7 @@ def validate_iin_matches(iin: str, *, birth_date: dt.date | None, sex: str | Non
     encoded_date, encoded_sex = birth_date_and_sex(iin)
     if birth_date is not None and encoded_date != birth_date:
         errors["birth_date"] = _("The birth date does not match the IIN, which encodes %(date)s.") % {
-            "date": encoded_date.isoformat()
+            "date": day_text(encoded_date)
         }
     if sex is not None and sex and encoded_sex != sex:
         errors["sex"] = _("The sex does not match the IIN's 7th digit.")

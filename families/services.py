@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationalUnit, User
+from core.dates import day_text
 from core.exceptions import DomainError
 from families.models import Applicant, ApplicantLeaving, ApprovalDecision, ApprovalStatus, CarerCheckFailure, Family
 from registry.duplicates import DuplicateWarning, applicant_duplicates
@@ -119,7 +120,7 @@ def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, 
     _check_date(on, "on")
     if applicant.left_family_reason:
         raise DomainError(_("This applicant's leaving is already recorded (%(reason)s on %(date)s).")
-                          % {"reason": applicant.get_left_family_reason_display(), "date": applicant.left_family_on},
+                          % {"reason": applicant.get_left_family_reason_display(), "date": day_text(applicant.left_family_on)},
                           field="applicant")
     applicant.left_family_reason = reason
     applicant.left_family_on = on

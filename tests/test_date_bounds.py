@@ -182,5 +182,5 @@ def test_the_api_and_a_page_answer_a_year_9999_beside_the_field(client, api_clie
     response = client.post(reverse("web:case-note", args=[case.pk]),
                            {"note-kind": "phone_call", "note-written_on": "9999-12-31", "note-text": "x"})
     assert response.status_code == 400
-    assert "9999-12-31 is not a plausible date" in response.content.decode()
+    assert "31.12.9999 is not a plausible date: give one between 01.01.1900 and 31.12.2100." in response.content.decode()
     assert not case.notes.exists()

@@ -67,3 +67,19 @@ def test_history_reason_names_the_action_not_the_request_line() -> None:
         assert history_reason("PATCH /api/v1/families/3/") == "API арқылы"
         assert history_reason("POST /nowhere/") == ""
         assert history_reason("wider age range after training") == "wider age range after training"
+
+
+def test_date_messages_and_the_dashboard_time_as_the_pages_write_them() -> None:
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.utils import formats
+
+    from core.dates import validate_not_future
+
+    with translation.override("ru"), pytest.raises(ValidationError) as error:
+        validate_not_future(dt.date(2999, 1, 15))
+    assert "15.01.2999" in error.value.messages[0] and "2999-01-15" not in error.value.messages[0]
+    for lang in ("kk", "ru", "en"):
+        with translation.override(lang):
+            assert formats.time_format(dt.time(7, 37), "TIME_FORMAT") == "07:37"

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import FormOfCare
-from core.dates import date_range_constraints, validate_sane_date
+from core.dates import date_range_constraints, day_text, validate_sane_date
 from core.models import TimeStampedModel
 
 # The short checklist a worker answers at each visit: key -> question shown to the worker.
@@ -150,7 +150,7 @@ class Visit(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return _("Visit on %(date)s") % {"date": self.planned_on}
+        return _("Visit on %(date)s") % {"date": day_text(self.planned_on)}
 
     @property
     def is_done(self) -> bool:

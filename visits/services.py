@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
 from cases.models import Placement
+from core.dates import day_text
 from core.exceptions import DomainError
 from core.history import history_kwargs, history_params, history_rows_sql
 from visits.models import CHECKLIST_ITEMS, Visit, VisitPolicy
@@ -153,7 +154,7 @@ def record_visit(
             raise DomainError(_("This visit no longer exists: it was cancelled when the placement ended."), field="non_field_errors")
         visit.placement = placement
         if visit.done_on is not None:
-            raise DomainError(_("This visit was already recorded on %(date)s.") % {"date": visit.done_on}, field="done_on")
+            raise DomainError(_("This visit was already recorded on %(date)s.") % {"date": day_text(visit.done_on)}, field="done_on")
         if done_on > today:
             raise DomainError(_("A visit cannot be recorded before it happens."), field="done_on")
         if done_on < placement.started_on:
