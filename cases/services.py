@@ -662,7 +662,8 @@ def move_child(
     case.save()
     StageChange.objects.create(
         case=case, from_stage=Stage.PLACED, to_stage=Stage.PLACED, actor=actor,
-        reason=(_("Moved to another family. %(reason)s") % {"reason": reason}).strip(),
+        # In English, translated when shown (web_tags.stage_reason); the typed reason as typed.
+        reason=(gettext_noop("Moved to another family. %(reason)s") % {"reason": reason}).strip(),
     )
     schedule_visits_for_placement(placement=new)
     return new
@@ -699,7 +700,7 @@ def open_next_case(
     case.full_clean()
     case.save()
     StageChange.objects.create(case=case, from_stage="", to_stage=Stage.REGISTERED, actor=actor,
-                               reason=reason or _("Back in care: a new case follows the closed one."),
+                               reason=reason or gettext_noop("Back in care: a new case follows the closed one."),
                                changed_at=case.stage_entered_at)
     return case
 

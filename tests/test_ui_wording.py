@@ -83,3 +83,11 @@ def test_date_messages_and_the_dashboard_time_as_the_pages_write_them() -> None:
     for lang in ("kk", "ru", "en"):
         with translation.override(lang):
             assert formats.time_format(dt.time(7, 37), "TIME_FORMAT") == "07:37"
+
+
+def test_stage_reasons_the_services_write_are_shown_in_the_readers_language() -> None:
+    with translation.override("kk"):
+        moved = stage_reason("Moved to another family. the carers fell ill")
+        back = stage_reason("Back in care: a new case follows the closed one.")
+    assert moved != "Moved to another family. the carers fell ill" and moved.endswith("the carers fell ill")
+    assert back.startswith("Бала қайтадан")

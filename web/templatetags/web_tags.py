@@ -82,6 +82,9 @@ def stage_reason(text: str) -> str:
     if legacy and legacy["code"] in ReturnReason.values:
         return (_("Returned to institution (%(reason)s). %(notes)s")
                 % {"reason": ReturnReason(legacy["code"]).label, "notes": ""}).strip()
+    moved = re.match(r"^Moved to another family\.\s*(?P<notes>.*)$", text, re.S)
+    if moved:
+        return (_("Moved to another family. %(reason)s") % {"reason": moved["notes"]}).strip()
     for pattern, choices, message in patterns:
         match = re.match(pattern, text, re.S)
         if match and match["label"] in _english_labels(choices):
