@@ -16,11 +16,11 @@ from rest_framework.views import APIView
 from access.permissions import CaseworkerOnly
 from accounts.authentication import ApiTokenAuthentication
 from core.choices import FormOfCare, Sex
-from core.dates import PAST_DATE
 from core.serializers import ModelSerializer
 from visitkit.models import DeviceRecord
 from visitkit.selectors import conflicts_visible_to, conflicts_with_sensitive_access
 from visitkit.services import prepare_package, receive_visit_record
+from visits.api import RecordVisitInput
 from visits.models import CHECKLIST_ITEMS, Visit
 
 
@@ -142,18 +142,12 @@ class PackageView(APIView):
         return Response(body)
 
 
-class VisitRecordInput(serializers.Serializer):
+class VisitRecordInput(RecordVisitInput):
+    """A visit recorded offline: the fields of recording a visit online, with the device's id."""
+
     device_id = serializers.UUIDField(help_text="Made on the device when the record was saved; sending it again is harmless.")
     visit = serializers.IntegerField(help_text="A visit of a package prepared for you.")
     made_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    done_on = serializers.DateField(validators=PAST_DATE)
-    child_seen = serializers.BooleanField()
-    seen_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    child_condition = serializers.ChoiceField(choices=Visit.Condition.choices)
-    family_condition = serializers.ChoiceField(choices=Visit.Condition.choices)
-    checklist = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict,
-                                      help_text=", ".join(CHECKLIST_ITEMS))
-    concerns = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class DeviceRecordSerializer(ModelSerializer):
