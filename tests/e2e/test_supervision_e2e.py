@@ -61,7 +61,7 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     shoot("11-dashboard-caseload")
     row = page.locator("#caseload tr", has_text="Nurpeisova")
     assert row.locator("td.num").all_inner_texts() == ["5", "1", "1", "1", "0"]  # open, placed, overdue, high risk, decision
-    row.get_by_role("link", name="Nurpeisova Aigerim").click()
+    row.get_by_role("link", name="Aigerim Nurpeisova").click()
     page.wait_for_url("**/cases/?worker=*")
     assert page.locator("#case-table tbody tr").count() == 5
     for name in ("Abenova", "Baimukhanov", "Dauletova"):
