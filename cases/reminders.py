@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 if TYPE_CHECKING:
     from notifications.services import PreviousSweep
@@ -28,14 +28,15 @@ if TYPE_CHECKING:
 
 def guardianship_conversion_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
     from cases.models import FormOfCareRule
-    from notifications.services import INSERT
+    from notifications.services import INSERT, title_param
 
     rule = FormOfCareRule.objects.filter(form_of_care="trusteeship").first()
     age = rule.min_age if rule is not None and rule.min_age is not None else 14
     born_after = previous.day - relativedelta(years=age) - dt.timedelta(days=1) if previous else dt.date(1900, 1, 1)
     return INSERT.format(select="""
         SELECT k.assigned_worker_id, 'guardianship_conversion', 'placement:' || p.id, d.turns_on,
-               format(%(title)s, k.id, d.turns_on), '', k.id, p.id, now()
+               format(%(title)s, k.id, d.turns_on), '', k.id, p.id, now(),
+               %(title_key)s, jsonb_build_array(k.id, d.turns_on)
         FROM cases_placement p
         JOIN children_child c ON c.id = p.child_id
         JOIN cases_case k ON k.id = p.case_id
@@ -43,11 +44,12 @@ def guardianship_conversion_step(today: dt.date, previous: "PreviousSweep | None
         WHERE p.ended_on IS NULL AND p.form_of_care = 'guardianship' AND d.turns_on <= %(today)s
           AND c.birth_date > %(born_after)s AND k.assigned_worker_id IS NOT NULL
     """), {"age": age, "today": today, "born_after": born_after,
-           "title": _("Case %s: the child turned 14 on %s; record the conversion of the guardianship to a trusteeship")}
+           **title_param("title", gettext_noop(
+               "Case %s: the child turned 14 on %s; record the conversion of the guardianship to a trusteeship"))}
 
 
 def coming_of_age_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
-    from notifications.services import INSERT
+    from notifications.services import INSERT, title_param
 
     early = int(getattr(settings, "COMING_OF_AGE_EARLY_CLOSE_DAYS", 31))
     # The data-modifying CTE must lead the statement: WITH ... DELETE ..., then the INSERT.
@@ -66,7 +68,8 @@ def coming_of_age_step(today: dt.date, previous: "PreviousSweep | None" = None) 
     """
     select = """
         SELECT due.assigned_worker_id, 'coming_of_age', 'placement:' || due.id, due.comes_of_age_on,
-               format(%(title)s, due.case_id, due.comes_of_age_on), '', due.case_id, due.id, now()
+               format(%(title)s, due.case_id, due.comes_of_age_on), '', due.case_id, due.id, now(),
+               %(title_key)s, jsonb_build_array(due.case_id, due.comes_of_age_on)
         FROM due WHERE due.assigned_worker_id IS NOT NULL
     """
     majority = int(settings.AGE_OF_MAJORITY)
@@ -75,7 +78,7 @@ def coming_of_age_step(today: dt.date, previous: "PreviousSweep | None" = None) 
     born_after = previous.day + dt.timedelta(days=early) - relativedelta(years=majority) if previous else dt.date(1900, 1, 1)
     return cte + INSERT.format(select=select), {
         "majority": majority, "born_by": born_by, "born_after": born_after,
-        "title": _("Case %s: the child comes of age on %s; end the placement (\"came of age\")"),
+        **title_param("title", gettext_noop("Case %s: the child comes of age on %s; end the placement (\"came of age\")")),
     }
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 if TYPE_CHECKING:
     from notifications.services import PreviousSweep
@@ -24,7 +24,7 @@ STEP_NAME = "document_expiring"
 def document_expiring_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
     """The whole warning window every day (``previous`` is not needed): documents with an expiry
     are few."""
-    from notifications.services import INACTIVE_CTE, INSERT, SUPERVISORS_JOIN
+    from notifications.services import INACTIVE_CTE, INSERT, SUPERVISORS_JOIN, title_param
 
     days = int(getattr(settings, "NOTIFICATION_EXPIRY_WARNING_DAYS", 30))
     # A case's document goes to the case's worker or, when that account is inactive, to the
@@ -42,18 +42,21 @@ def document_expiring_step(today: dt.date, previous: "PreviousSweep | None" = No
             WHERE d.expires_on BETWEEN %(today)s AND %(until)s AND c.assigned_worker_id IS NOT NULL
         )
         SELECT d.assigned_worker_id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
-               format(%(title)s, d.id, d.expires_on), '', d.case_id, NULL::bigint, now()
+               format(%(title)s, d.id, d.expires_on), '', d.case_id, NULL::bigint, now(),
+               %(title_key)s, jsonb_build_array(d.id, d.expires_on)
         FROM of_cases d WHERE d.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
         UNION ALL
         SELECT u.id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
-               format(%(title)s, d.id, d.expires_on), '', d.case_id, NULL::bigint, now()
+               format(%(title)s, d.id, d.expires_on), '', d.case_id, NULL::bigint, now(),
+               %(title_key)s, jsonb_build_array(d.id, d.expires_on)
         FROM of_cases d
         JOIN inactive x ON x.id = d.assigned_worker_id
         JOIN accounts_organisationalunit ou ON ou.id = d.responsible_unit_id
         {SUPERVISORS_JOIN}
         UNION ALL
         SELECT u.id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
-               format(%(title)s, d.id, d.expires_on), '', NULL::bigint, NULL::bigint, now()
+               format(%(title)s, d.id, d.expires_on), '', NULL::bigint, NULL::bigint, now(),
+               %(title_key)s, jsonb_build_array(d.id, d.expires_on)
         FROM documents_document d
         JOIN families_family f ON f.id = d.family_id
         JOIN accounts_organisationalunit ou ON ou.id = f.responsible_unit_id
@@ -61,7 +64,7 @@ def document_expiring_step(today: dt.date, previous: "PreviousSweep | None" = No
         WHERE d.expires_on BETWEEN %(today)s AND %(until)s
     """
     return INSERT.format(select=select), {
-        "today": today, "until": today + dt.timedelta(days=days), "title": _("Document %s expires on %s"),
+        "today": today, "until": today + dt.timedelta(days=days), **title_param("title", gettext_noop("Document %s expires on %s")),
     }
 
 

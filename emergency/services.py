@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from access.models import CaseUserObjectPermission
 from access.selectors import cases_visible_to
@@ -38,7 +39,9 @@ def supervisors_of(case: Case) -> list[User]:
 
 def _notify_supervisors(access: EmergencyAccess) -> int:
     case, user = access.case, access.user
-    title = _("Emergency access to case %(case)s by %(user)s") % {"case": case.pk, "user": user.get_full_name() or user.username}
+    title_key = gettext_noop("Emergency access to case %(case)s by %(user)s")
+    title_args = {"case": case.pk, "user": user.get_full_name() or user.username}
+    title = _(title_key) % title_args
     body = _("Reason given: %(reason)s\nAccess ends at %(until)s.") % {
         "reason": access.reason, "until": timezone.localtime(access.expires_at).strftime("%d.%m.%Y %H:%M"),
     }
@@ -46,6 +49,7 @@ def _notify_supervisors(access: EmergencyAccess) -> int:
         Notification(
             recipient=supervisor, kind=NOTIFICATION_KIND, subject_key=f"emergency:{access.pk}",
             due_on=timezone.localdate(access.opened_at), title=title[:200], body=body, case=case,
+            title_key=title_key, title_args=title_args,
         )
         for supervisor in supervisors_of(case)
     ]

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 if TYPE_CHECKING:
     from notifications.services import PreviousSweep
@@ -22,18 +22,19 @@ STEP_NAME = "carer_recheck"
 
 
 def carer_recheck_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
-    from notifications.services import INSERT, SUPERVISORS_CTE
+    from notifications.services import INSERT, SUPERVISORS_CTE, title_param
 
     days = int(getattr(settings, "NOTIFICATION_EXPIRY_WARNING_DAYS", 30))
     catch_up = int(getattr(settings, "NOTIFICATION_CATCH_UP_DAYS", 14))
     return INSERT.format(select=f"""
         WITH {SUPERVISORS_CTE}
         SELECT s.user_id, 'carer_recheck', 'family:' || f.id, f.carer_recheck_due_on,
-               format(%(title)s, f.id, f.carer_recheck_due_on), '', NULL::bigint, NULL::bigint, now()
+               format(%(title)s, f.id, f.carer_recheck_due_on), '', NULL::bigint, NULL::bigint, now(),
+               %(title_key)s, jsonb_build_array(f.id, f.carer_recheck_due_on)
         FROM families_family f JOIN supervisors s ON s.unit_id = f.responsible_unit_id
         WHERE f.carer_recheck_due_on BETWEEN %(since)s AND %(until)s AND f.approval_status IN ('approved', 'suspended')
     """), {"since": today - dt.timedelta(days=catch_up), "until": today + dt.timedelta(days=days),
-           "title": _("Family %s: the carers' periodic check is due on %s")}
+           **title_param("title", gettext_noop("Family %s: the carers' periodic check is due on %s"))}
 
 
 def register_sweep_step() -> None:

@@ -4,6 +4,7 @@ an anonymous profile to the case's worker, and its own unit is told who opened i
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage
@@ -30,15 +31,16 @@ def _tell_the_familys_unit(acquaintance: Acquaintance) -> int:
     family, case, actor = acquaintance.family, acquaintance.case, acquaintance.chosen_by
     if family.responsible_unit_id == case.responsible_unit_id:
         return 0  # the family's own unit chose it: nobody outside learnt anything
-    title = _("Family № %(family)s was chosen for acquaintance by %(user)s (%(unit)s)") % {
-        "family": family.pk, "user": actor.get_full_name() or actor.username, "unit": case.responsible_unit,
-    }
+    title_key = gettext_noop("Family № %(family)s was chosen for acquaintance by %(user)s (%(unit)s)")
+    title_args = {"family": family.pk, "user": actor.get_full_name() or actor.username, "unit": str(case.responsible_unit)}
+    title = _(title_key) % title_args
     body = _("Case № %(case)s of %(unit)s; the family's name and file are now open to those who work on that case.") % {
         "case": case.pk, "unit": case.responsible_unit,
     }
     rows = [
         Notification(recipient=supervisor, kind=Notification.Kind.FAMILY_CHOSEN, subject_key=f"acquaintance:{acquaintance.pk}",
-                     due_on=timezone.localdate(acquaintance.chosen_at), title=title[:200], body=body)
+                     due_on=timezone.localdate(acquaintance.chosen_at), title=title[:200], body=body,
+                     title_key=title_key, title_args=title_args)
         for supervisor in supervisors_of_family(family)
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -19,6 +19,8 @@ from notifications.services import mark_read
 
 class NotificationSerializer(ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    title = serializers.CharField(source="display_title", read_only=True,
+                                  help_text="In the language of the request, dates as the pages write them.")
     read = serializers.SerializerMethodField()
 
     class Meta:

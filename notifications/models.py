@@ -34,6 +34,10 @@ class Notification(models.Model):
     subject_key = models.CharField(_("subject"), max_length=60)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
+    # The title's untranslated text and its arguments, so that each reader sees it in their own
+    # language with dates as the pages write them (``title`` is the sweep's language: e-mails, admin).
+    title_key = models.CharField(_("title text"), max_length=200, blank=True, db_default="")
+    title_args = models.JSONField(_("title arguments"), null=True, blank=True)
     body = models.TextField(_("text"), blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     placement = models.ForeignKey("cases.Placement", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -56,6 +60,14 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (notifications.titles.render); the stored one for rows
+        written before titles kept their text and arguments."""
+        from notifications.titles import render
+
+        return render(self.title_key, self.title_args) or self.title
 
 
 class SweepStep(models.Model):

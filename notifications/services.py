@@ -25,6 +25,7 @@ from django.core.mail.message import EmailMessage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.exceptions import DomainError
@@ -33,9 +34,16 @@ from visits.selectors import SUPERSEDED_SQL
 
 logger = logging.getLogger(__name__)
 
+def title_param(name: str, msgid: str) -> dict[str, str]:
+    """A sweep's title parameter: ``name`` is the title in the sweep's language (``title``, used by
+    e-mails) and ``name_key`` its untranslated text (``title_key``, rendered in each reader's
+    language by notifications.titles)."""
+    return {name: _(msgid), f"{name}_key": msgid}
+
+
 INSERT = """
     INSERT INTO notifications_notification
-        (recipient_id, kind, subject_key, due_on, title, body, case_id, placement_id, created_at)
+        (recipient_id, kind, subject_key, due_on, title, body, case_id, placement_id, created_at, title_key, title_args)
     {select}
     ON CONFLICT (recipient_id, kind, subject_key, due_on) DO NOTHING
 """
@@ -132,8 +140,9 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
         "until": today + dt.timedelta(days=days), "today": today,
         "overdue_since": today - dt.timedelta(days=catch_up), "yesterday": today - dt.timedelta(days=1),
         "escalate_since": escalate_last - dt.timedelta(days=catch_up), "escalate_last": escalate_last,
-        "due_title": _("Visit due on %s (case %s)"), "overdue_title": _("Visit overdue since %s (case %s)"),
-        "escalation_title": _("Escalated: case %s has a visit overdue since %s"),
+        **title_param("due_title", gettext_noop("Visit due on %s (case %s)")),
+        **title_param("overdue_title", gettext_noop("Visit overdue since %s (case %s)")),
+        **title_param("escalation_title", gettext_noop("Escalated: case %s has a visit overdue since %s")),
     }
     params["scan_from"] = min(params["overdue_since"], params["escalate_since"])
     candidates = ""
@@ -184,17 +193,20 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
             JOIN inactive x ON x.id = i.assigned_worker_id JOIN supervisors s ON s.unit_id = i.responsible_unit_id
         )
         SELECT i.recipient_id, 'visit_due', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
-               format(%(due_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
+               format(%(due_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now(),
+               %(due_title_key)s, jsonb_build_array(i.planned_on, i.case_id)
         FROM to_worker i
         WHERE i.planned_on BETWEEN %(today)s AND %(until)s
         UNION ALL
         SELECT i.recipient_id, 'visit_overdue', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
-               format(%(overdue_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now()
+               format(%(overdue_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now(),
+               %(overdue_title_key)s, jsonb_build_array(i.planned_on, i.case_id)
         FROM to_worker i
         WHERE i.planned_on BETWEEN %(overdue_since)s AND %(yesterday)s
         UNION ALL
         SELECT s.user_id, 'escalation', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
-               format(%(escalation_title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now()
+               format(%(escalation_title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now(),
+               %(escalation_title_key)s, jsonb_build_array(i.case_id, i.planned_on)
         FROM pending i JOIN supervisors s ON s.unit_id = i.responsible_unit_id
         WHERE i.planned_on BETWEEN %(escalate_since)s AND %(escalate_last)s
     """), params
@@ -213,10 +225,11 @@ def _certificate_expiring(today: dt.date, previous: PreviousSweep | None) -> tup
     return INSERT.format(select=f"""
         WITH {SUPERVISORS_CTE}, items AS MATERIALIZED ({" UNION ALL ".join(branches)})
         SELECT s.user_id, 'certificate_expiring', 'family:' || d.id || ':' || d.document, d.expires_on,
-               format(%(title)s, d.id, d.document, d.expires_on), '', NULL::bigint, NULL::bigint, now()
+               format(%(title)s, d.id, d.document, d.expires_on), '', NULL::bigint, NULL::bigint, now(),
+               %(title_key)s, jsonb_build_array(d.id, d.document, d.expires_on)
         FROM items d JOIN supervisors s ON s.unit_id = d.responsible_unit_id
     """), {"today": today, "until": today + dt.timedelta(days=days),
-           "title": _("Family %s: %s expires on %s")}
+           **title_param("title", gettext_noop("Family %s: %s expires on %s"))}
 
 
 def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] | None:
@@ -233,8 +246,8 @@ def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] |
         "stuck_since": today - dt.timedelta(days=catch_up),
         "escalate_last": today - dt.timedelta(days=after),
         "escalate_since": today - dt.timedelta(days=after + catch_up),
-        "stuck_title": _("Case %s has been in stage %s too long (limit passed on %s)"),
-        "escalation_title": _("Escalated: case %s stuck in stage %s since %s"),
+        **title_param("stuck_title", gettext_noop("Case %s has been in stage %s too long (limit passed on %s)")),
+        **title_param("escalation_title", gettext_noop("Escalated: case %s stuck in stage %s since %s")),
     }
     branches = []
     for i, (stage, days) in enumerate(sorted(limits.items())):
@@ -253,19 +266,22 @@ def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] |
     return INSERT_COUNTED.format(select=f"""
         WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, stuck AS MATERIALIZED ({" UNION ALL ".join(branches)})
         SELECT s.assigned_worker_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
-               format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+               format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now(),
+               %(stuck_title_key)s, jsonb_build_array(s.id, s.stage, s.limit_passed_on)
         FROM stuck s
         WHERE s.assigned_worker_id IS NOT NULL AND s.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
           AND s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
         UNION ALL
         -- the worker's account is inactive: the supervisors of the case's unit stand in
         SELECT sup.user_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
-               format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+               format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now(),
+               %(stuck_title_key)s, jsonb_build_array(s.id, s.stage, s.limit_passed_on)
         FROM stuck s JOIN inactive x ON x.id = s.assigned_worker_id JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
         WHERE s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
         UNION ALL
         SELECT sup.user_id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
-               format(%(escalation_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now()
+               format(%(escalation_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now(),
+               %(escalation_title_key)s, jsonb_build_array(s.id, s.stage, s.limit_passed_on)
         FROM stuck s JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
         WHERE s.limit_passed_on BETWEEN %(escalate_since)s AND %(escalate_last)s
     """), params
@@ -282,7 +298,7 @@ def _high_risk_without_visit(today: dt.date, previous: PreviousSweep | None) -> 
     130k high-risk placements."""
     gap = int(_setting("NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS", 30))
     params: dict[str, object] = {"today": today, "gap": gap,
-                                 "title": _("Case %s: high risk of return and no visit for %s days")}
+                                 **title_param("title", gettext_noop("Case %s: high risk of return and no visit for %s days"))}
     candidates = ""
     if previous is not None:
         params |= {
@@ -321,12 +337,14 @@ def _high_risk_without_visit(today: dt.date, previous: PreviousSweep | None) -> 
             WHERE r.band = 'high' AND g.due_on <= %(today)s AND c.assigned_worker_id IS NOT NULL{candidates}
         )
         SELECT d.assigned_worker_id, 'high_risk_no_visit', 'placement:' || d.placement_id, d.due_on,
-               format(%(title)s, d.case_id, %(gap)s), '', d.case_id, d.placement_id, now()
+               format(%(title)s, d.case_id, %(gap)s), '', d.case_id, d.placement_id, now(),
+               %(title_key)s, jsonb_build_array(d.case_id, %(gap)s)
         FROM due d WHERE d.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
         UNION ALL
         -- the worker's account is inactive: the supervisors of the case's unit stand in
         SELECT s.user_id, 'high_risk_no_visit', 'placement:' || d.placement_id, d.due_on,
-               format(%(title)s, d.case_id, %(gap)s), '', d.case_id, d.placement_id, now()
+               format(%(title)s, d.case_id, %(gap)s), '', d.case_id, d.placement_id, now(),
+               %(title_key)s, jsonb_build_array(d.case_id, %(gap)s)
         FROM due d JOIN inactive x ON x.id = d.assigned_worker_id JOIN supervisors s ON s.unit_id = d.responsible_unit_id
     """), params
 
@@ -408,13 +426,14 @@ def notify_supervisors_of_placements(*, placement_ids: list[int], kind: str, due
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT.format(select=f"""
             WITH {SUPERVISORS_CTE}
-            SELECT s.user_id, %(kind)s, 'placement:' || p.id, %(due_on)s, format(%(title)s, c.id), '', c.id, p.id, now()
+            SELECT s.user_id, %(kind)s, 'placement:' || p.id, %(due_on)s, format(%(title)s, c.id), '', c.id, p.id, now(),
+               %(title_key)s, jsonb_build_array(c.id)
             FROM cases_placement p
             JOIN cases_case c ON c.id = p.case_id
             JOIN supervisors s ON s.unit_id = c.responsible_unit_id
             WHERE p.id = ANY(%(ids)s)
         """), {"ids": placement_ids, "kind": kind, "due_on": due_on,
-               "title": _("Case %s: the placement moved into high risk of return")})
+               **title_param("title", gettext_noop("Case %s: the placement moved into high risk of return"))})
         created = cursor.rowcount
     if created:
         publish_email_sending()
@@ -429,10 +448,12 @@ def notify_supervisors_of_visit_conflict(*, record_id: int, unit_id: int, case_i
         cursor.execute(INSERT.format(select=f"""
             WITH {SUPERVISORS_CTE}
             SELECT s.user_id, %(kind)s, 'devicerecord:' || %(record)s, %(due_on)s, format(%(title)s, %(case)s), '', %(case)s,
-                   NULL, now()
+                   NULL, now(),
+               %(title_key)s, jsonb_build_array(%(case)s)
             FROM supervisors s WHERE s.unit_id = %(unit)s
         """), {"kind": Notification.Kind.VISIT_CONFLICT, "record": record_id, "unit": unit_id, "case": case_id, "due_on": due_on,
-               "title": _("Case %s: a visit recorded offline could not be recorded and is kept as a conflict")})
+               **title_param("title", gettext_noop(
+                   "Case %s: a visit recorded offline could not be recorded and is kept as a conflict"))})
         created = cursor.rowcount
     if created:
         publish_email_sending()
@@ -451,10 +472,12 @@ def notify_supervisors_of_family(*, family_id: int, kind: str, due_on: dt.date) 
                 WHERE p.family_id = %(family)s AND p.ended_on IS NULL
             )
             SELECT DISTINCT s.user_id, %(kind)s, 'family:' || %(family)s, %(due_on)s::date,
-                   format(%(title)s, %(family)s), '', NULL::bigint, NULL::bigint, now()
+                   format(%(title)s, %(family)s), '', NULL::bigint, NULL::bigint, now(),
+               %(title_key)s, jsonb_build_array(%(family)s)
             FROM units JOIN supervisors s ON s.unit_id = units.unit_id
         """), {"family": family_id, "kind": kind, "due_on": due_on,
-               "title": _("Family %s: approval suspended by a change in the family; its placed children need a visit")})
+               **title_param("title", gettext_noop(
+                   "Family %s: approval suspended by a change in the family; its placed children need a visit"))})
         created = cursor.rowcount
     if created:
         publish_email_sending()

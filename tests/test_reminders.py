@@ -299,3 +299,36 @@ def test_a_visit_recorded_long_after_it_was_done_gives_the_new_gap_its_reminder(
     PlacementRisk.objects.filter(placement=placement).update(last_visit_on=day(-45), computed_on=TODAY)
     assert run_reminder_sweep(today=TODAY).created["high_risk_no_visit"] == 1
     assert ("high_risk_no_visit", f"placement:{placement.pk}", day(-15)) in kinds_for(placement.case.assigned_worker)
+
+
+@pytest.mark.parametrize(("language", "due", "paper"), [
+    ("en", "09.03.2026", "the home study"),
+    ("ru", "09.03.2026", "заключение об условиях жизни"),
+    ("kk", "09.03.2026", "тұрмыс жағдайын тексеру актісі"),
+])
+def test_each_reader_sees_a_reminders_title_in_their_language_with_dates_as_the_pages_write_them(
+    api_client, placement, district, supervisor, settings, language, due, paper,
+):
+    """The sweep runs in the site's language (Russian); a title used to reach every reader in it,
+    with dates as 2026-03-09 and a stage by its code ("matching")."""
+    from django.utils import translation
+
+    VisitFactory(placement=placement, planned_on=day(7))
+    FamilyFactory(responsible_unit=district, home_study_issued_on=day(-300), home_study_expires_on=day(30))
+    stuck = CaseFactory(responsible_unit=district, stage="matching", stage_entered_at=at(day(-90)),
+                        assigned_worker=placement.case.assigned_worker)
+    with translation.override("ru"):
+        run_reminder_sweep(today=TODAY)
+    api_client.force_authenticate(placement.case.assigned_worker)
+    titles = {row["kind"]: row["title"] for row in
+              api_client.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE=language).json()["results"]}
+    assert due in titles["visit_due"] and "2026-03-09" not in titles["visit_due"]
+    assert str(placement.case_id) in titles["visit_due"]
+    assert str(stuck.pk) in titles["case_stuck"]
+    if language != "en":  # the stage by its name, not its code (in English both read "matching")
+        assert "matching" not in titles["case_stuck"]
+    api_client.force_authenticate(supervisor)
+    (family_title,) = [row["title"] for row in
+                       api_client.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE=language).json()["results"]
+                       if row["kind"] == "certificate_expiring"]
+    assert paper in family_title and "home_study" not in family_title
