@@ -47,11 +47,18 @@ def notes(data: dict) -> list[str]:
         lines.append(f"{_('Disclosure control')}: k={control['k']}. {control['method']} ({SUPPRESSED} = {_('suppressed')})")
         cell_key = control.get("cell_key")
         if cell_key:
+            probabilities = ", ".join(
+                f"{int(value):+d}: {float(p) * 100:.1f} %" for value, p in cell_key["perturbation_probabilities"].items()
+            )
             lines.append(
-                f"{_('Cell key method')}: {cell_key['method']}; key range {cell_key['key_range']}; "
-                f"perturbation at most ±{cell_key['max_perturbation']}, probabilities {cell_key['perturbation_probabilities']}, "
-                f"variance {cell_key['perturbation_variance']}; {cell_key['record_key']}; {cell_key['cell_key']}; "
-                f"totals {cell_key['totals']}; day sums {cell_key['day_sums']}"
+                f"{_('Cell key method')}: {cell_key['method']}; "
+                + _("key range %(range)s; perturbation at most ±%(max)s, with probabilities %(probabilities)s "
+                    "(variance %(variance)s)") % {
+                    "range": cell_key["key_range"], "max": cell_key["max_perturbation"], "probabilities": probabilities,
+                    "variance": cell_key["perturbation_variance"],
+                }
+                + f"; {cell_key['record_key']}; {cell_key['cell_key']}; "
+                f"{_('totals')}: {cell_key['totals']}; {_('day sums')}: {cell_key['day_sums']}"
             )
     privacy = data.get("differential_privacy")
     if privacy:

@@ -284,6 +284,10 @@ def test_the_parameters_are_stated_in_json_csv_and_xlsx(api_client, analyst, peo
     assert statement["key_range"] == 256 and statement["max_perturbation"] == 3
     csv_text = api_client.get("/api/v1/stats/entries/", {"as_of": AS_OF, "format": "csv"}).content.decode("utf-8-sig")
     assert "# Cell key method: cell key method (ABS TableBuilder" in csv_text and "key range 256" in csv_text
+    assert "-3: 7.8 %" in csv_text and "{'" not in csv_text  # the probabilities written out, not a Python dict
+    russian = api_client.get("/api/v1/stats/entries/", {"as_of": AS_OF, "format": "csv"},
+                             HTTP_ACCEPT_LANGUAGE="ru").content.decode("utf-8-sig")
+    assert "диапазон ключей 256" in russian and "perturbation at most" not in russian
     from io import BytesIO
 
     from openpyxl import load_workbook
