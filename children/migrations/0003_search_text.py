@@ -1,27 +1,14 @@
 """The child's search_text (core.names): the normalised name and the IIN that search matches, with
-a trigram index; existing rows are filled here in batches."""
+a trigram index; existing rows are filled here in batches (core.names.fill_search_text)."""
 
 import django.contrib.postgres.indexes
 from django.db import migrations, models
 
-BATCH = 2000
-
 
 def fill_search_text(apps, schema_editor):
-    from core.names import search_text
+    from core.names import fill_search_text as fill
 
-    model = apps.get_model("children", "Child")
-    rows = model.objects.only("last_name", "first_name", "patronymic", "iin").order_by("pk")
-    batch = []
-    for row in rows.iterator(chunk_size=BATCH):
-        row.search_text = search_text(last_name=row.last_name, first_name=row.first_name,
-                                      patronymic=row.patronymic, iin=row.iin)
-        batch.append(row)
-        if len(batch) == BATCH:
-            model.objects.bulk_update(batch, ["search_text"])
-            batch = []
-    if batch:
-        model.objects.bulk_update(batch, ["search_text"])
+    fill(apps.get_model("children", "Child"), schema_editor.connection)
 
 
 class Migration(migrations.Migration):
