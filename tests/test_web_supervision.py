@@ -325,7 +325,11 @@ def test_expiring_certificates_of_the_units_families_are_on_the_dashboard(client
 
 
 def test_the_dashboard_lists_the_families_whose_papers_expire_soonest_and_the_oldest_decisions(supervisor, worker):
-    from web.selectors import families_with_expiring_certificates, first_decisions_waiting
+    from web.selectors import families_with_certificates_between, first_decisions_waiting
+
+    def families_with_expiring_certificates(*, user, today, limit=50):
+        return families_with_certificates_between(user=user, start=today, end=today + dt.timedelta(days=30), today=today,
+                                                  limit=limit)[0]
 
     today = timezone.localdate()
     later = factories.FamilyFactory(responsible_unit=worker.unit, approval_expires_on=today + dt.timedelta(days=20))

@@ -4,7 +4,6 @@ access.selectors (through cases.selectors), so a page never shows a row its user
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
@@ -260,23 +259,13 @@ def recent_family_decisions(*, user: User, limit: int = 20) -> list[ApprovalDeci
     )
 
 
-def families_with_expiring_certificates(*, user: User, today: dt.date | None = None, limit: int = 50) -> list[dict]:
-    """Approved families of the supervisor's unit whose approval, home study or training certificate
-    expires from ``today`` to ``today`` + settings.NOTIFICATION_EXPIRY_WARNING_DAYS, soonest first: the
-    ``limit`` families with the earliest such date. Rows: ``{"family", "document", "expires_on",
-    "expired"}``, one per document in the window. Long-expired papers are not listed (see
-    families_with_certificates_between for those expired recently)."""
-    today = today or timezone.localdate()
-    until = today + dt.timedelta(days=settings.NOTIFICATION_EXPIRY_WARNING_DAYS)
-    return families_with_certificates_between(user=user, start=today, end=until, today=today, limit=limit)[0]
-
-
 def families_with_certificates_between(*, user: User, start: dt.date, end: dt.date, today: dt.date,
                                        limit: int = 50) -> tuple[list[dict], bool]:
     """Approved families of the supervisor's unit with an approval, home study or training
     certificate expiring from ``start`` to ``end`` (inclusive), soonest first, for the ``limit``
-    families with the earliest such date; and whether more families have one. Rows as
-    families_with_expiring_certificates'. Three queries whatever the number of families."""
+    families with the earliest such date; and whether more families have one. Rows:
+    ``{"family", "document", "expires_on", "expired"}``, one per paper in the window. Three queries
+    whatever the number of families."""
     labels = {"approval_expires_on": _("approval"), "home_study_expires_on": _("home study"),
               "training_expires_on": _("training certificate")}
     # The families whose papers expire soonest, per kind of paper: each branch walks that date's
