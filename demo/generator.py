@@ -109,6 +109,17 @@ class Table:
         self.columns.append(Column(name, kind, data, vocab))
 
 
+# Street and house number (1..120) for the demo's addresses. Drawn from the row's id by a fixed
+# multiplicative hash, not from the seeded random stream, so adding them left every other drawn value
+# of a seed as it was.
+ADDRESSES = [f"{street}, {house}" for street in names.STREETS for house in range(1, 121)]
+
+
+def _address_codes(row_ids: np.ndarray) -> np.ndarray:
+    """Index into ADDRESSES for each row id (int64 array of the same shape)."""
+    return (row_ids.astype(np.int64) * 2_654_435_761) % len(ADDRESSES)
+
+
 @dataclass
 class Structure:
     """The organisational frame the data is hung on (created beforehand through the ORM)."""
@@ -528,7 +539,7 @@ def iter_tables(
     t.add("home_type", "code", home_type_of, HOME_TYPES)
     t.add("region_id", "int", np.array(structure.region_ids)[home_region_of])
     t.add("capacity", "int", capacity)
-    t.add("address", "const", "")
+    t.add("address", "code", _address_codes(ids.home + np.arange(H)), ADDRESSES)
     yield t
 
     t = Table("children_siblinggroup", "children.SiblingGroup", G)
@@ -568,7 +579,7 @@ def iter_tables(
     t.add("updated_at", "const", ts)
     t.add("region_id", "int", np.array(structure.region_ids)[fam_region])
     t.add("responsible_unit_id", "int", district_flat[fam_district])
-    t.add("address", "const", "")
+    t.add("address", "code", _address_codes(ids.family + np.arange(F)), ADDRESSES)
     t.add("form_of_care", "code", fam_form, FORMS)
     t.add("applied_on", "date", applied)
     t.add("preferred_age_min", "int", fam_age_min.astype(np.int64))

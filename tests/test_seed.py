@@ -85,6 +85,14 @@ def test_every_region_has_children_homes_and_district_authorities():
     assert User.objects.filter(role="social_worker").exists() and User.objects.filter(role="supervisor").count() >= regions
 
 
+def test_every_family_and_home_has_an_address_for_the_visits():
+    # A home visit starts from the family's address (the visit kit prints it on each card).
+    seed()
+    assert not Family.objects.filter(address="").exists()
+    assert not ChildrensHome.objects.filter(address="").exists()
+    assert Family.objects.values("address").distinct().count() > Family.objects.count() // 2
+
+
 def test_cases_are_at_every_stage_with_a_stage_history():
     seed()
     assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)

@@ -104,7 +104,9 @@
         li.appendChild(el("h3", {}, v.child.name + " · " + fmt(S.years, {age: v.child.age}) + " · " + v.child.sex));
         li.appendChild(el("p", {}, fmt(S.planned, {date: v.planned_on}) + " · " + v.kind_label + (v.overdue ? " · " + S.overdue : "")
           + " · " + v.form_of_care));
-        li.appendChild(el("p", {}, S.carers + ": " + v.family.carers.join(", ") + " · " + S.address + ": " + v.family.address));
+        // A family registered without an address shows none rather than an empty label.
+        li.appendChild(el("p", {}, S.carers + ": " + v.family.carers.join(", ")
+          + (v.family.address ? " · " + S.address + ": " + v.family.address : "")));
         var last = v.last_visit;
         li.appendChild(el("p", {"class": "muted"}, last ? fmt(S.last_visit, {date: last.done_on, child: last.child_condition,
           family: last.family_condition}) + " (" + (last.child_seen ? S.child_seen : S.child_not_seen) + ")" : S.no_last_visit));
