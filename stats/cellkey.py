@@ -24,6 +24,8 @@ perturbed numbers.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 KEY_RANGE = 256
 MAX_PERTURBATION = 3
 
@@ -67,16 +69,17 @@ def perturbed_sum(total: int, key_sum: int) -> int:
 
 
 def describe() -> dict[str, object]:
-    """The parameters, stated in every protected output."""
+    """The parameters, stated in every protected output; the descriptions in the active language
+    (the reader's: the JSON answer and the CSV/XLSX notes)."""
     return {
-        "method": "cell key method (ABS TableBuilder; 2021 England and Wales census)",
+        "method": _("cell key method (ABS TableBuilder; 2021 England and Wales census)"),
         "key_range": KEY_RANGE,
-        "record_key": "one random key per child, drawn once and never redrawn",
-        "cell_key": "sum of the record keys of the cell's records, modulo the key range",
+        "record_key": _("one random key per child, drawn once and never redrawn"),
+        "cell_key": _("sum of the record keys of the cell's records, modulo the key range"),
         "max_perturbation": MAX_PERTURBATION,
         "perturbation_probabilities": {str(v): round(n / KEY_RANGE, 4) for v, n in sorted(SLOTS.items())},
         "perturbation_variance": round(sum(v * v * n for v, n in SLOTS.items()) / KEY_RANGE, 3),
-        "zero_cells": "not perturbed (no records)",
-        "totals": "perturbed on their own, not summed from perturbed cells",
-        "day_sums": "multiplied by 1 + p, p in -3%..+3% from the same cell key",
+        "zero_cells": _("not perturbed (no records)"),
+        "totals": _("perturbed on their own, not summed from perturbed cells"),
+        "day_sums": _("multiplied by 1 + p, with p from −3 to +3 per cent, read from the same cell key"),
     }

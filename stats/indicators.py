@@ -361,11 +361,11 @@ INDICATORS: dict[str, Indicator] = {
             title=_("Children in care at a date"),
             definition=_(
                 "Children whose case is open on the date (opened on or before it and not closed by it): living in a "
-                "children's home or in a family placement still under follow-up. Counted on the as_of date; with a year "
+                "children's home or in a family placement still under follow-up. Counted on the date chosen; with a year "
                 "filter, on 31 December of that year; broken down by year or quarter, on the last day of each year or "
-                "quarter (the as_of date for the current one), with no total across dates (a child in care for several "
+                "quarter (the date chosen for the current one), with no total across dates (a child in care for several "
                 "years would be counted once a year). Form of care is the family placement the child lived in on that "
-                "date, or 'none'. Age at that date."
+                "date, or none (in an institution). Age at that date."
             ),
             breakdowns=(*COMMON, "form_of_care"),
             measures=(_count("children", _("children in care")),),
@@ -427,7 +427,7 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "This project's placement-breakdown measure, not CFSR re-entry: of the placements that started in the "
                 "period, the share that ended with the child returned to an institution within 12 (24) months of the "
-                "start. Only placements whose start plus 12 (24) months is on or before the as_of date are counted, so "
+                "start. Only placements whose start plus 12 (24) months is on or before the date chosen are counted, so "
                 "every placement counted was observed for the whole window. Year, quarter and age band refer to the "
                 "placement start. Rates in per cent."
             ),
@@ -447,11 +447,11 @@ INDICATORS: dict[str, Indicator] = {
             title=_("Re-entry into care within 12 months (CFSR)"),
             definition=_(
                 "Of the children whose case opened in the period and closed within 12 months of entry with the child "
-                "reunified with the birth family or from a placement in guardianship or trusteeship (with a relative or not) "
-                "(setting STATS_REENTRY_EXIT_FORMS_OF_CARE; adoption is not counted, as in CFSR), the share who came back "
-                "into care (a new case following the closed one) within 12 months of the exit. Only exits whose 12 "
-                "months are over by the as_of date; children entering at 18 or older and stays under 8 days are left "
-                "out. Year, quarter and age band refer to the entry. Rate in per cent."
+                "reunified with the birth family or from a placement in guardianship or trusteeship (with a relative or "
+                "not) (adoption is not counted, as in CFSR), the share who came back into care (a new case following the "
+                "closed one) within 12 months of the exit. Only exits whose 12 months are over by the date chosen; "
+                "children entering at 18 or older and stays under 8 days are left out. Year, quarter and age band refer "
+                "to the entry. Rate in per cent."
             ),
             breakdowns=COMMON,
             measures=(
@@ -467,11 +467,10 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "For children whose case opened in the period: placement moves per 1,000 days in care during the 12 "
                 "months after entry (CFSR). Days in care run from entry to the earliest of 12 months later, the case's "
-                "closing, the start of the first placement in a permanent form of care (setting "
-                "STATS_PERMANENT_FORMS_OF_CARE: follow-up in a permanent family is not care) and the as_of date. A move "
-                "is a start of a placement in another form of care (the move into the first family counts; so does a "
-                "move from one family to another) or a return from a family to an institution, within those days. Year, "
-                "quarter and age band refer to the entry."
+                "closing, the start of the first placement in a permanent form of care (follow-up in a permanent family "
+                "is not care) and the date chosen. A move is a start of a placement in another form of care (the move "
+                "into the first family counts; so does a move from one family to another) or a return from a family to "
+                "an institution, within those days. Year, quarter and age band refer to the entry."
             ),
             breakdowns=COMMON,
             measures=(
@@ -489,12 +488,12 @@ INDICATORS: dict[str, Indicator] = {
             name="permanency_12m",
             title=_("Permanency within 12 months of entry"),
             definition=_(
-                "Of the children whose case opened in the period (and at least 12 months before the as_of date), the share "
-                "who within 12 months of entry were reunified with their birth family or started a placement in a "
-                "permanent form of care (adoption, guardianship, trusteeship; setting "
-                "STATS_PERMANENT_FORMS_OF_CARE) that still held 12 months after entry (not ended by then, or ended by "
-                "permanency, coming of age or reunification). As in CFSR, children entering at 18 or older and stays "
-                "under 8 days are left out. Year, quarter and age band refer to the entry. Rate in per cent."
+                "Of the children whose case opened in the period (and at least 12 months before the date chosen), the "
+                "share who within 12 months of entry were reunified with their birth family or started a placement in a "
+                "permanent form of care (adoption, guardianship, trusteeship) that still held 12 months after entry (not "
+                "ended by then, or ended by permanency, coming of age or reunification). As in CFSR, children entering "
+                "at 18 or older and stays under 8 days are left out. Year, quarter and age band refer to the entry. Rate "
+                "in per cent."
             ),
             breakdowns=COMMON,
             measures=(
@@ -510,8 +509,8 @@ INDICATORS: dict[str, Indicator] = {
             definition=_(
                 "Of the children whose case opened in the period, the share placed in a family within 3, 6 and 12 months "
                 "of entry, counting the children still waiting (and those who left care without a family placement) as "
-                "not placed. Each share counts only the children whose 3, 6 or 12 months are over by the as_of date. "
-                "'Still waiting' are the children of the cohort in care and never placed on the as_of date. Year, "
+                "not placed. Each share counts only the children whose 3, 6 or 12 months are over by the date chosen. "
+                "'Still waiting' are the children of the cohort in care and never placed on the date chosen. Year, "
                 "quarter and age band refer to the entry."
             ),
             breakdowns=COMMON,
@@ -535,9 +534,9 @@ INDICATORS: dict[str, Indicator] = {
             title=_("Median days from registration to placement"),
             definition=_(
                 "For the first placement of each case that started in the period: the median number of days from the "
-                "case's opening (registration) to the placement start (PostgreSQL percentile_cont(0.5)). Year, quarter, "
-                "age band and form of care refer to that placement. Children still waiting are not in it: see time to "
-                "placement by entry cohort."
+                "case's opening (registration) to the placement start (the middle value: half of the placements took "
+                "fewer days, half more). Year, quarter, age band and form of care refer to that placement. Children "
+                "still waiting are not in it: see time to placement by entry cohort."
             ),
             breakdowns=(*COMMON, "form_of_care"),
             measures=(

@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import opendp.prelude as dp
+from django.utils.translation import gettext_noop
 
 dp.enable_features("contrib")
 
-MECHANISM = "discrete Laplace (geometric) mechanism, OpenDP make_laplace over integers"
+# Stored in English with each release; the exports translate it (gettext_noop marks it).
+MECHANISM = gettext_noop("discrete Laplace (geometric) mechanism, OpenDP make_laplace over integers")
 
 
 @dataclass(frozen=True)

@@ -41,35 +41,55 @@ def table_lines(data: dict) -> list[list[object]]:
 
 
 def notes(data: dict) -> list[str]:
-    lines = [f"{data['title']} ({data['indicator']}), as of {data['as_of']}", data["definition"]]
+    """The lines above the table (CSV) or on the About sheet (XLSX), in the reader's language: the
+    title and date, the definition, and the protection applied with its parameters."""
+    lines = [
+        _("%(title)s (%(indicator)s), as of %(as_of)s") % {"title": data["title"], "indicator": data["indicator"], "as_of": data["as_of"]},
+        data["definition"],
+    ]
     control = data["disclosure_control"]
+    # The labels are gettext calls of their own, not inside f-strings, where makemessages cannot see them.
     if control.get("applied"):
-        lines.append(f"{_('Disclosure control')}: k={control['k']}. {control['method']} ({SUPPRESSED} = {_('suppressed')})")
+        suppressed = _("suppressed")
+        lines.append(_("Disclosure control") + f": k={control['k']}. {control['method']} ({SUPPRESSED} = {suppressed})")
         cell_key = control.get("cell_key")
         if cell_key:
             probabilities = ", ".join(
                 f"{int(value):+d}: {float(p) * 100:.1f} %" for value, p in cell_key["perturbation_probabilities"].items()
             )
-            lines.append(
-                f"{_('Cell key method')}: {cell_key['method']}; "
-                + _("key range %(range)s; perturbation at most ±%(max)s, with probabilities %(probabilities)s "
-                    "(variance %(variance)s)") % {
+            parts = [
+                _("Cell key method") + ": " + cell_key["method"],
+                _("key range %(range)s; perturbation at most ±%(max)s, with probabilities %(probabilities)s "
+                  "(variance %(variance)s)") % {
                     "range": cell_key["key_range"], "max": cell_key["max_perturbation"], "probabilities": probabilities,
                     "variance": cell_key["perturbation_variance"],
-                }
-                + f"; {cell_key['record_key']}; {cell_key['cell_key']}; "
-                f"{_('totals')}: {cell_key['totals']}; {_('day sums')}: {cell_key['day_sums']}"
-            )
+                },
+                _("record key") + ": " + cell_key["record_key"],
+                _("cell key") + ": " + cell_key["cell_key"],
+                _("empty cells") + ": " + cell_key["zero_cells"],
+                _("totals") + ": " + cell_key["totals"],
+                _("day sums") + ": " + cell_key["day_sums"],
+            ]
+            lines.append("; ".join(parts))
     privacy = data.get("differential_privacy")
     if privacy:
+        # A release stores its mechanism in English (stats.privacy.MECHANISM); the reader gets it translated.
         lines.append(
-            f"{_('Differential privacy')}: epsilon={privacy['epsilon']} "
-            f"({privacy['epsilon_per_count_measure']} per count), {privacy['mechanism']}, sensitivity {privacy['sensitivity']}, "
-            f"scale {privacy['noise_scale']}, unit of privacy: {privacy['unit_of_privacy']}"
+            _("Differential privacy: epsilon=%(epsilon)s (%(per_count)s per count), %(mechanism)s, sensitivity "
+              "%(sensitivity)s, scale %(scale)s, unit of privacy: %(unit)s") % {
+                "epsilon": privacy["epsilon"], "per_count": privacy["epsilon_per_count_measure"],
+                "mechanism": _(privacy["mechanism"]), "sensitivity": _mapping(privacy["sensitivity"]),
+                "scale": _mapping(privacy["noise_scale"]), "unit": privacy["unit_of_privacy"],
+            }
         )
     if data.get("year_from") is not None or data.get("year_to") is not None:
-        lines.append(f"{_('Years')}: {data.get('year_from') or ''}–{data.get('year_to') or ''}")
+        lines.append(_("Years") + f": {data.get('year_from') or ''}–{data.get('year_to') or ''}")
     return lines
+
+
+def _mapping(values: dict) -> str:
+    """{"entries": 2, "returns": 2} as "entries 2, returns 2" (a Python dictionary is no reader's text)."""
+    return ", ".join(f"{name} {value}" for name, value in values.items())
 
 
 class CSVRenderer(BaseRenderer):

@@ -1,6 +1,7 @@
 """The analyst's statistics page, its downloads, and what analysts may not open."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.urls import reverse
@@ -67,7 +68,10 @@ def test_a_breakdown_the_indicator_does_not_take_is_refused_next_to_the_field(cl
     client.force_login(analyst)
     response = client.get(reverse("web:statistics"), {"indicator": "entries", "breakdown": ["end_reason"]})
     assert response.status_code == 400
-    assert b"Unknown value(s) end_reason" in response.content
+    html = response.content.decode()
+    # Said with the breakdowns' names, not the API's codes (end_reason, age_band).
+    assert "cannot be broken down by why the placement ended; choose from: region of the child" in html
+    assert "Unknown value" not in html and "Allowed: region, year" not in html
     assert b'checked' in response.content  # the user's choice is kept
 
 
@@ -82,3 +86,58 @@ def test_analyst_gets_403_on_a_childs_case_page(client, analyst):
 def test_social_worker_cannot_open_the_statistics_page(client, worker):
     client.force_login(worker)
     assert client.get(reverse("web:statistics")).status_code == 403
+
+
+def test_twenty_regions_are_drawn_as_horizontal_bars_labelled_on_the_left(client, analyst, three_placements):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"), {"indicator": "placements_started", "breakdown": ["region"]},
+                          HTTP_ACCEPT_LANGUAGE="ru")
+    chart = response.context["chart"]
+    assert chart["kind"] == "hbars"  # 20 region names do not fit under 20 vertical bars
+    rows = chart["chart"].rows
+    assert len(rows) == 20
+    assert min(b["y"] - a["y"] for a, b in itertools.pairwise(rows)) >= 14  # one row per label, none overlapping
+    html = response.content.decode()
+    assert 'class="chart hbars"' in html and "Восточно-Казахстанская область</text>" in html
+
+
+def test_years_alone_stay_vertical_bars(client, analyst, three_placements):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"), {"indicator": "placements_started", "breakdown": ["year"]})
+    assert response.context["chart"]["kind"] == "bars"
+
+
+def test_region_by_year_draws_both_breakdowns_as_a_shaded_grid(client, analyst, three_placements):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"),
+                          {"indicator": "placements_started", "breakdown": ["region", "year"], "year_from": "2017"},
+                          HTTP_ACCEPT_LANGUAGE="kk")
+    chart = response.context["chart"]
+    assert chart["kind"] == "grid"
+    grid = chart["chart"]
+    years = [c["label"] for c in grid.columns]
+    assert len(grid.rows) == 20 and len(years) > 6  # every region a row, every year a column
+    assert years == sorted(years)
+    assert all(len(row["cells"]) == len(years) for row in grid.rows)
+    html = response.content.decode()
+    assert 'class="chart grid-chart"' in html
+    assert "жолдарда" in html  # the heading says which breakdown is in the rows and which in the columns
+
+
+def test_region_by_sex_draws_a_bar_per_sex_with_a_legend(client, analyst, three_placements):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"), {"indicator": "placements_started", "breakdown": ["region", "sex"]})
+    chart = response.context["chart"]
+    assert chart["kind"] == "hbars"
+    assert [s["name"] for s in chart["chart"].series] == ["male", "female"]
+    assert all(len(row["bars"]) == 2 for row in chart["chart"].rows)
+    assert 'class="legend"' in response.content.decode()
+
+
+def test_a_year_range_backwards_is_refused_with_the_fields_names(client, analyst):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"), {"indicator": "entries", "year_from": "2024", "year_to": "2020"},
+                          HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Первый год не может быть позже последнего." in html and "must not be after" not in html

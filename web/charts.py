@@ -59,3 +59,126 @@ def bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[s
         bar.colour = series[bar.series]["colour"]  # type: ignore[attr-defined]
     return Chart(width=width, height=height, bars=bars, labels=labels, series=series, max_value=max_value,
                  baseline=top + plot_h, gridlines=gridlines, mark_suppressed=mark_suppressed)
+
+
+# Horizontal bars and the shaded grid: the statistics page's charts, whose labels (20 regions,
+# Russian and Kazakh names of 30 characters) do not fit under vertical bars.
+LABEL_CHARS = 32  # longer labels are shortened with "…" (the full name in the tooltip and the table)
+CHAR_WIDTH = 6.2  # about one character of the 10-unit font, in the SVG's units (at most; most are narrower)
+
+
+def short_label(text: str, chars: int = LABEL_CHARS) -> str:
+    """``text`` cut to ``chars`` characters with an ellipsis (the whole of it when it fits)."""
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def labels_fit_under_bars(labels: list[str], *, width: int = 640, left: int = 36) -> bool:
+    """Whether every label fits under its group of vertical bars without touching the next one."""
+    if not labels:
+        return True
+    group_w = (width - left) / len(labels)
+    return max(len(label) for label in labels) * CHAR_WIDTH <= group_w * 0.9
+
+
+@dataclass
+class HorizontalChart:
+    width: int
+    height: int
+    label_width: float
+    rows: list[dict]
+    series: list[dict]
+    gridlines: list[dict]
+    max_value: float
+    mark_suppressed: bool = True
+
+
+def horizontal_bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, width: int = 520,
+                         mark_suppressed: bool = True) -> HorizontalChart:
+    """Grouped horizontal bars: one row per group with its label on the left (shortened to
+    LABEL_CHARS, the full label in the row's tooltip), one bar per series, the value written at the
+    bar's end. A None value (a suppressed cell) has no bar but a ✕.
+
+    Shape: rows[i] = {"y", "label", "short", "bars": [{"x", "y", "width", "height", "value",
+    "colour", "series"}]}; lengths in the SVG's units (viewBox 0 0 width height)."""
+    n_series = max(len(series_names), 1)
+    bar_h = 14 if n_series == 1 else max(6, 26 // n_series)
+    row_h = n_series * bar_h + 8
+    longest = max((len(short_label(label)) for label, _ in groups), default=0)
+    label_w = min(longest, LABEL_CHARS) * CHAR_WIDTH + 8
+    top, bottom, right = 4, 18, 44  # room for the axis numbers below and a value after the longest bar
+    x0 = label_w + 4
+    plot_w = width - x0 - right
+    values = [v for _, vs in groups for v in vs if v is not None]
+    max_value = max(values, default=0) or 1
+    series = [{"name": name, "colour": COLOURS[i % len(COLOURS)]} for i, name in enumerate(series_names)]
+    rows = []
+    for i, (label, vs) in enumerate(groups):
+        y = top + i * row_h
+        bars = []
+        for s, value in enumerate(vs):
+            length = 0 if value is None else plot_w * value / max_value
+            bars.append({"x": round(x0, 1), "y": round(y + 4 + s * bar_h, 1), "width": round(length, 1),
+                         "height": bar_h - 1, "value": value, "colour": series[s]["colour"] if series else COLOURS[0],
+                         "series": series[s]["name"] if series else "", "text_x": round(x0 + length + 3, 1),
+                         "text_y": round(y + 4 + s * bar_h + (bar_h - 1) / 2, 1)})
+        rows.append({"y": round(y + row_h / 2, 1), "label": label, "short": short_label(label), "bars": bars})
+    height = top + len(groups) * row_h + bottom
+    fractions = (0, 0.5, 1) if max_value >= 2 or max_value != int(max_value) else (0, 1)
+    gridlines = [{"x": round(x0 + plot_w * f, 1), "value": round(max_value * f, 1)} for f in fractions]
+    return HorizontalChart(width=width, height=height, label_width=round(label_w, 1), rows=rows, series=series,
+                           gridlines=gridlines, max_value=max_value, mark_suppressed=mark_suppressed)
+
+
+@dataclass
+class GridChart:
+    width: int
+    height: int
+    label_width: float
+    label_x: float  # where the row labels end (text-anchor end)
+    cell_width: int
+    cell_height: int
+    columns: list[dict]
+    rows: list[dict]
+    max_value: float
+
+
+GRID_LOW, GRID_HIGH = (0xEE, 0xF4, 0xF4), (0x0B, 0x6E, 0x6E)  # the lightest and the darkest shade (the brand colour)
+
+
+def _shade(fraction: float) -> tuple[str, bool]:
+    """The fill for a value at ``fraction`` of the largest, and whether its number is written in white."""
+    rgb = [round(lo + (hi - lo) * fraction) for lo, hi in zip(GRID_LOW, GRID_HIGH, strict=True)]
+    return "#" + "".join(f"{c:02x}" for c in rgb), fraction > 0.55
+
+
+def grid_chart(row_labels: list[str], column_labels: list[str], values: dict[tuple[str, str], float | None], *,
+               cell_width: int = 50, cell_height: int = 22) -> GridChart:
+    """A shaded grid for a table broken down two ways (region × year): a row per ``row_labels``, a
+    column per ``column_labels``, each cell shaded by its value against the largest and the value
+    written in it; a missing or None value (suppressed) is a grey cell with ✕. The SVG is drawn at
+    its own size (width × height px) so that a wide grid scrolls rather than shrinks.
+
+    Shape: rows[i] = {"y", "text_y", "label", "short", "cells": [{"x", "text_x", "value", "fill", "light_text",
+    "column"}]},
+    columns[j] = {"x", "label", "short"}."""
+    longest = max((len(short_label(label)) for label in row_labels), default=0)
+    label_w = min(longest, LABEL_CHARS) * CHAR_WIDTH + 8
+    top = 18  # the column labels
+    present = [v for v in values.values() if v is not None]
+    max_value = max(present, default=0) or 1
+    columns = [{"x": round(label_w + j * cell_width + cell_width / 2, 1), "label": label, "short": short_label(label, 7)}
+               for j, label in enumerate(column_labels)]
+    rows = []
+    for i, label in enumerate(row_labels):
+        cells = []
+        for j, column in enumerate(column_labels):
+            value = values.get((label, column))
+            fill, light = ("#e3e8ee", False) if value is None else _shade(value / max_value)
+            x = label_w + j * cell_width
+            cells.append({"x": round(x, 1), "text_x": round(x + (cell_width - 1) / 2, 1), "value": value, "fill": fill,
+                          "light_text": light, "column": column})
+        y = top + i * cell_height
+        rows.append({"y": y, "text_y": y + (cell_height - 1) / 2, "label": label, "short": short_label(label), "cells": cells})
+    return GridChart(width=round(label_w + len(column_labels) * cell_width + 2), height=top + len(row_labels) * cell_height + 2,
+                     label_width=round(label_w, 1), label_x=round(label_w - 6, 1), cell_width=cell_width,
+                     cell_height=cell_height, columns=columns, rows=rows, max_value=max_value)

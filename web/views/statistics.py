@@ -21,7 +21,7 @@ from core.exceptions import DomainError
 from regions.models import Region
 from stats.dimensions import AGE_BANDS, DIMENSIONS
 from stats.indicators import INDICATORS
-from web.charts import bar_chart
+from web.charts import bar_chart, grid_chart, horizontal_bar_chart, labels_fit_under_bars
 from web.forms import BLANK, add_domain_error
 from web.views.common import roles_required
 
@@ -55,6 +55,24 @@ class StatisticsForm(forms.Form):
         self.fields["breakdown"].choices = [(d.name, d.label) for d in DIMENSIONS.values()]
         self.fields["region"].choices = [("", _("the whole country"))] + [(r.code, r.name) for r in Region.objects.all()]
 
+    def clean(self) -> dict:
+        """The breakdowns the indicator takes and the year range in order, said with the fields' and
+        breakdowns' names in the reader's language (the API's messages name its parameters and codes:
+        year_from, end_reason)."""
+        cleaned = super().clean()
+        indicator = INDICATORS.get(cleaned.get("indicator", ""))
+        chosen = cleaned.get("breakdown") or []
+        if indicator is not None and any(d not in indicator.breakdowns for d in chosen):
+            self.add_error("breakdown", _("%(indicator)s cannot be broken down by %(refused)s; choose from: %(allowed)s.") % {
+                "indicator": indicator.title,
+                "refused": ", ".join(str(DIMENSIONS[d].label) for d in chosen if d not in indicator.breakdowns),
+                "allowed": ", ".join(str(DIMENSIONS[d].label) for d in indicator.breakdowns),
+            })
+        year_from, year_to = cleaned.get("year_from"), cleaned.get("year_to")
+        if year_from is not None and year_to is not None and year_from > year_to:
+            self.add_error("year_from", _("The first year must not be after the last year."))
+        return cleaned
+
     def api_query(self) -> QueryDict:
         """The statistics API's query string for what the user chose (filters the indicator does
         not take are left out rather than refused: the form shows them all)."""
@@ -70,8 +88,22 @@ class StatisticsForm(forms.Form):
         return query
 
 
+def _bars(groups: list[tuple[str, list[float | None]]], series: list[str]) -> dict:
+    """Vertical bars where every label fits under its bars (years), else horizontal bars with the
+    labels on the left (20 regions, long Russian and Kazakh names)."""
+    if labels_fit_under_bars([label for label, _ in groups]):
+        return {"kind": "bars", "chart": bar_chart(groups, series)}
+    return {"kind": "hbars", "chart": horizontal_bar_chart(groups, series)}
+
+
 def _chart(result: dict) -> dict | None:
-    """Bars of the indicator's headline measure (its first rate, else its first count) per row."""
+    """The indicator's headline measure (its first rate, else its first count) drawn per row.
+
+    One breakdown: a bar per value. Two: grouped bars, a colour per value of the breakdown with
+    fewer values (at most MAX_SERIES, with a legend), else a shaded grid with a row per value of
+    one and a column per value of the other (region × year). Shape: {"kind": "bars" | "hbars" |
+    "grid", "chart": web.charts.Chart | HorizontalChart | GridChart, "measure": the measure's dict,
+    "dimensions": the breakdowns' labels in the chart's order (what the reader sees where)}."""
     measures = result["measures"]
     headline = next((m for m in measures if m["kind"] == "rate"), None) or next((m for m in measures if m["kind"] == "count"), None)
     dims = result["breakdown"]
@@ -83,20 +115,18 @@ def _chart(result: dict) -> dict | None:
 
     name = headline["name"]
     if len(dims) == 1:
-        return {"chart": bar_chart([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]]), "measure": headline}
-    # Colours for the breakdown with fewer values, groups along the other one.
+        drawn = _bars([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]])
+        return drawn | {"measure": headline, "dimensions": [result["dimensions"][dims[0]]]}
     levels = [list(dict.fromkeys(label(r, d) for r in result["rows"])) for d in dims]
-    group_dim, series_dim = (0, 1) if len(levels[1]) <= len(levels[0]) else (1, 0)
-    series = levels[series_dim]
-    if len(series) > MAX_SERIES:
-        # Too many colours to read either way: chart the first breakdown's totals.
-        totals = [t for t in result["totals"] if t.get(dims[0]) is not None]
-        return {"chart": bar_chart([(label(t, dims[0]), [t[name]]) for t in totals], [headline["label"]]), "measure": headline}
-    by_group: dict[str, dict[str, object]] = {}
-    for r in result["rows"]:
-        by_group.setdefault(label(r, dims[group_dim]), {})[label(r, dims[series_dim])] = r[name]
-    groups = [(group, [values.get(s) for s in series]) for group, values in by_group.items()]
-    return {"chart": bar_chart(groups, series), "measure": headline}
+    # Along the breakdown with more values, and across (colours or columns) the one with fewer.
+    along, across = (0, 1) if len(levels[1]) <= len(levels[0]) else (1, 0)
+    values = {(label(r, dims[along]), label(r, dims[across])): r[name] for r in result["rows"]}
+    order = [result["dimensions"][dims[along]], result["dimensions"][dims[across]]]
+    if len(levels[across]) > MAX_SERIES:
+        chart = grid_chart(levels[along], levels[across], values)
+        return {"kind": "grid", "chart": chart, "measure": headline, "dimensions": order}
+    groups = [(group, [values.get((group, s)) for s in levels[across]]) for group in levels[along]]
+    return _bars(groups, levels[across]) | {"measure": headline, "dimensions": order}
 
 
 @roles_required("analyst")

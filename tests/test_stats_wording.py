@@ -1,0 +1,45 @@
+"""What the indicators and their exports say to a reader, in each language: no parameter, setting
+or function names in the definitions, and the cell key method described in the reader's language."""
+
+import pytest
+from django.utils import translation
+
+from stats.indicators import INDICATORS
+
+pytestmark = pytest.mark.django_db
+
+RAW_NAMES = ("as_of", "STATS_", "percentile_cont", "'none'", "year_from", "year_to")
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_definitions_name_no_parameter_setting_or_function(language):
+    with translation.override(language):
+        for indicator in INDICATORS.values():
+            definition = str(indicator.definition)
+            assert not [raw for raw in RAW_NAMES if raw in definition], (indicator.name, definition)
+
+
+def test_the_date_chosen_is_said_in_each_language():
+    definition = INDICATORS["children_in_care"].definition
+    with translation.override("en"):
+        assert "Counted on the date chosen" in str(definition)
+    with translation.override("ru"):
+        assert "Считаются на выбранную дату" in str(definition)
+    with translation.override("kk"):
+        assert "таңдалған күнге есептеледі" in str(definition)
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ru", ["один случайный ключ на ребёнка", "пустые ячейки", "искажаются отдельно"]),
+    ("kk", ["әр балаға бір кездейсоқ кілт", "бос ұяшықтар"]),
+])
+def test_the_csv_notes_describe_the_cell_key_method_in_the_readers_language(api_client, analyst, language, words):
+    api_client.force_authenticate(analyst)
+    csv_text = api_client.get("/api/v1/stats/entries/", {"format": "csv"},
+                              HTTP_ACCEPT_LANGUAGE=language).content.decode("utf-8-sig")
+    notes = "\n".join(line for line in csv_text.splitlines() if line.startswith("#"))
+    for english in ("one random key per child", "sum of the record keys", "perturbed on their own", "multiplied by",
+                    "cell key method (ABS", ", as of "):
+        assert english not in notes, english
+    for word in words:
+        assert word in notes, word

@@ -1,0 +1,36 @@
+"""The statistics page's charts (web.charts): horizontal bars whose labels never overlap, and the
+shaded grid for a table broken down two ways."""
+
+from web.charts import grid_chart, horizontal_bar_chart, labels_fit_under_bars, short_label
+
+
+def test_a_long_label_is_shortened_with_an_ellipsis_and_a_short_one_kept():
+    assert short_label("г. Астана") == "г. Астана"
+    long = "Батыс Қазақстан облысы, " * 3
+    assert len(short_label(long)) == 32 and short_label(long).endswith("…")
+
+
+def test_labels_fit_under_ten_years_but_not_under_twenty_region_names():
+    assert labels_fit_under_bars([str(y) for y in range(2017, 2027)])
+    assert not labels_fit_under_bars(["Восточно-Казахстанская область"] * 20)
+
+
+def test_horizontal_bars_one_row_per_label_and_a_suppressed_value_has_no_bar():
+    chart = horizontal_bar_chart([("Абайская область", [10.0, None]), ("г. Астана", [5.0, 20.0])], ["male", "female"])
+    first, second = chart.rows
+    assert second["y"] - first["y"] >= 20  # two bars a row, rows apart
+    assert first["bars"][1]["value"] is None and first["bars"][1]["width"] == 0
+    assert second["bars"][1]["width"] > second["bars"][0]["width"] > 0  # lengths in proportion: 20 > 5
+    assert abs(second["bars"][1]["width"] - 4 * second["bars"][0]["width"]) < 0.5
+    assert all(b["x"] > chart.label_width for row in chart.rows for b in row["bars"])  # bars start right of the labels
+    assert chart.height >= 2 * (second["y"] - first["y"])
+
+
+def test_grid_shades_cells_by_value_and_greys_a_suppressed_one():
+    chart = grid_chart(["Абай", "Астана"], ["2024", "2025"],
+                       {("Абай", "2024"): 0.0, ("Абай", "2025"): 10.0, ("Астана", "2024"): None, ("Астана", "2025"): 5.0})
+    cells = {(row["label"], c["column"]): c for row in chart.rows for c in row["cells"]}
+    assert cells[("Абай", "2025")]["fill"] == "#0b6e6e" and cells[("Абай", "2025")]["light_text"]  # the largest, darkest
+    assert cells[("Абай", "2024")]["fill"] == "#eef4f4" and not cells[("Абай", "2024")]["light_text"]
+    assert cells[("Астана", "2024")]["value"] is None and cells[("Астана", "2024")]["fill"] == "#e3e8ee"
+    assert chart.width >= chart.label_width + 2 * chart.cell_width  # drawn at its own size: a wide grid scrolls
