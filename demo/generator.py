@@ -126,6 +126,7 @@ class Structure:
 
     region_ids: list[int]  # in REGION_WEIGHT order
     region_codes: list[str]
+    region_names: list[str]  # in Russian, as the homes' names are written (the demo's records are in Russian)
     district_ids: list[list[int]]  # per region
     worker_ids: list[list[int]]  # per district, districts in the flattened order of district_ids
     worker_labels: list[str]  # "who saw the child" for each worker, in the flattened order of worker_ids
@@ -530,9 +531,10 @@ def iter_tables(
     t.add("created_at", "const", ts)
     t.add("updated_at", "const", ts)
     type_labels = ["Дом ребёнка", "Детский дом", "Школа-интернат", "Детская деревня семейного типа", "Дом юношества"]
-    region_codes = structure.region_codes
+    # A home is named with its region's name, as a person would write it, not the region's code.
+    region_names = structure.region_names
     home_names = [
-        f"{type_labels[ty]} № {n + 1} ({region_codes[r]})"
+        f"{type_labels[ty]} № {n + 1} ({region_names[r]})"
         for ty, r, n in zip(home_type_of.tolist(), home_region_of.tolist(), (np.arange(H) - home_base[home_key]).tolist(), strict=True)
     ]
     t.add("name", "str", home_names)

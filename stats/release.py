@@ -208,7 +208,7 @@ def _build(
 
 def _method(k: int, *, perturbed: bool) -> str:
     text = _(
-        "Counts from 1 to %(last)s are suppressed (shown as null), with complementary suppression so that no "
+        "Counts from 1 to %(last)s are suppressed, with complementary suppression so that no "
         "suppressed count can be recovered from the published row and column totals; rates are suppressed "
         "when their numerator or denominator is; day sums and medians when their count is."
     ) % {"last": k - 1}

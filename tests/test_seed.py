@@ -85,6 +85,14 @@ def test_every_region_has_children_homes_and_district_authorities():
     assert User.objects.filter(role="social_worker").exists() and User.objects.filter(role="supervisor").count() >= regions
 
 
+def test_a_childrens_home_is_named_with_its_regions_name_not_its_code():
+    seed()
+    home = ChildrensHome.objects.select_related("region").order_by("id").first()
+    assert home.name.endswith(f"({home.region.name_ru})")
+    codes = set(Region.objects.values_list("code", flat=True))
+    assert not [h for h in ChildrensHome.objects.values_list("name", flat=True) if h.rsplit("(", 1)[-1].rstrip(")") in codes]
+
+
 def test_every_family_and_home_has_an_address_for_the_visits():
     # A home visit starts from the family's address (the visit kit prints it on each card).
     seed()

@@ -141,3 +141,13 @@ def test_a_year_range_backwards_is_refused_with_the_fields_names(client, analyst
     assert response.status_code == 400
     html = response.content.decode()
     assert "Первый год не может быть позже последнего." in html and "must not be after" not in html
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_the_page_says_how_suppressed_cells_look_without_the_apis_null(client, analyst, three_placements, language):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"), {"indicator": "placements_started", "breakdown": ["sex"]},
+                          HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="cell-key"' in html
+    assert "null" not in html.split('id="result"')[1]  # the page shows ✕, the CSV x: null is the JSON's

@@ -152,3 +152,15 @@ def test_family_page_makes_a_constant_number_of_queries(client, worker, region):
             client.get(reverse("web:family", args=[family.pk]))
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 24
+
+
+def test_families_list_marks_an_approval_past_its_expiry(client, worker):
+    today = timezone.localdate()
+    lapsed = factories.FamilyFactory(responsible_unit=worker.unit, approved_on=today - dt.timedelta(days=800),
+                                     approval_expires_on=today - dt.timedelta(days=30))
+    valid = factories.FamilyFactory(responsible_unit=worker.unit)
+    client.force_login(worker)
+    rows = {row.split('href="', 1)[1].split('"', 1)[0]: row
+            for row in client.get(reverse("web:families")).content.decode().split("<tr>")[1:] if 'href="' in row}
+    assert 'class="badge overdue">expired<' in rows[reverse("web:family", args=[lapsed.pk])]
+    assert "overdue" not in rows[reverse("web:family", args=[valid.pk])]
