@@ -1,6 +1,8 @@
 """The statistics page's charts (web.charts): horizontal bars whose labels never overlap, and the
 shaded grid for a table broken down two ways."""
 
+import itertools
+
 from web.charts import grid_chart, horizontal_bar_chart, labels_fit_under_bars, short_label
 
 
@@ -34,3 +36,12 @@ def test_grid_shades_cells_by_value_and_greys_a_suppressed_one():
     assert cells[("Абай", "2024")]["fill"] == "#eef4f4" and not cells[("Абай", "2024")]["light_text"]
     assert cells[("Астана", "2024")]["value"] is None and cells[("Астана", "2024")]["fill"] == "#e3e8ee"
     assert chart.width >= chart.label_width + 2 * chart.cell_width  # drawn at its own size: a wide grid scrolls
+
+
+def test_six_series_get_six_colours_and_bars_tall_enough_for_their_values():
+    bands = ["0-2", "3-6", "7-10", "11-14", "15-17", "18+"]
+    chart = horizontal_bar_chart([("adoption", [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])], bands)
+    assert len({s["colour"] for s in chart.series}) == 6  # no two age bands in one colour
+    bars = chart.rows[0]["bars"]
+    assert min(b["height"] for b in bars) >= 10  # a 9-unit value beside each bar does not run into the next
+    assert all(b2["y"] - b1["y"] >= 10 for b1, b2 in itertools.pairwise(bars))

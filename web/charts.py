@@ -29,7 +29,8 @@ class Chart:
     mark_suppressed: bool = True
 
 
-COLOURS = ("#0b6e6e", "#c62828", "#b26a00", "#5c6bc0")
+# As many distinct colours as a chart may have series (web.views.statistics.MAX_SERIES: six age bands).
+COLOURS = ("#0b6e6e", "#c62828", "#b26a00", "#5c6bc0", "#558b2f", "#8e24aa")
 
 
 def bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, width: int = 640, height: int = 220,
@@ -101,7 +102,8 @@ def horizontal_bar_chart(groups: list[tuple[str, list[float | None]]], series_na
     Shape: rows[i] = {"y", "label", "short", "bars": [{"x", "y", "width", "height", "value",
     "colour", "series"}]}; lengths in the SVG's units (viewBox 0 0 width height)."""
     n_series = max(len(series_names), 1)
-    bar_h = 14 if n_series == 1 else max(6, 26 // n_series)
+    # Tall enough for the value written beside each bar (a 9-unit font) however many series there are.
+    bar_h = 14 if n_series == 1 else max(11, 26 // n_series)
     row_h = n_series * bar_h + 8
     longest = max((len(short_label(label)) for label, _ in groups), default=0)
     label_w = min(longest, LABEL_CHARS) * CHAR_WIDTH + 8
