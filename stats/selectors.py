@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import connections, transaction
 
-from core.replica import replica_reads
+from core.replica import on_replica
 from regions.models import Region
 from stats.dimensions import NO_FAMILY_PLACEMENT, OVER_AGE_BAND, category_values, dimension_sql, format_quarter
 from stats.indicators import DEFAULT_YEARS, INDICATORS, Indicator, QuerySpec
@@ -200,22 +200,27 @@ def fetch_rows(indicator: Indicator, spec: QuerySpec) -> list[dict]:
         return []  # a year after the as_of date: nothing to count (zeros)
     stock = stock_by_period_sql(spec)
     sql, params = stock or build_sql(indicator, spec)
+    has_median_join = indicator.has_median and spec.breakdown and not stock
+
+    def read(alias: str) -> list[dict]:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            # For this query only: hash aggregates and sorts over a million rows stay in memory instead
+            # of spilling to disk, and JIT compilation (tens of ms) does not pay off for one scan.
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+                [getattr(settings, "STATS_WORK_MEM", "128MB")],
+            )
+            if has_median_join:
+                # The planner cannot know that only a few buckets of the histogram hold a median, and
+                # sorts the whole histogram for a merge join (~140 ms at national scale by region and
+                # quarter); a hash join probes it once.
+                cursor.execute("SELECT set_config('enable_mergejoin', 'off', true)")
+            cursor.execute(sql, params)
+            names = [col.name for col in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     # The snapshot tables are read on the replica when one is configured (docs/replica.md).
-    with replica_reads() as alias, transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        # For this query only: hash aggregates and sorts over a million rows stay in memory instead
-        # of spilling to disk, and JIT compilation (tens of ms) does not pay off for one scan.
-        cursor.execute(
-            "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
-            [getattr(settings, "STATS_WORK_MEM", "128MB")],
-        )
-        if indicator.has_median and spec.breakdown and not stock:
-            # The planner cannot know that only a few buckets of the histogram hold a median, and
-            # sorts the whole histogram for a merge join (~140 ms at national scale by region and
-            # quarter); a hash join probes it once.
-            cursor.execute("SELECT set_config('enable_mergejoin', 'off', true)")
-        cursor.execute(sql, params)
-        names = [col.name for col in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = on_replica(read)
     return expand_stock(spec, rows) if stock else rows
 
 

@@ -144,6 +144,9 @@ DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
 # After the replica failed to answer, each process reads the primary for this long before trying again.
 REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
+# The statistics refresh reads on the replica once it has the record keys just written on the
+# primary; behind by more than this, the refresh reads the primary (stats.services).
+REPLICA_CATCH_UP_SECONDS = env_int("REPLICA_CATCH_UP_SECONDS", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
