@@ -13,12 +13,20 @@ Measured, each in a fresh process with the project's own settings (``config.sett
      with ``DATABASE_REPLICA_URL`` set (the statistics read the replica) and once without (the
      primary), alternating runs;
   B. the worker's first caseload page (API) p95 over ``--runs`` requests: with no other load; while a
-     second process asks the heaviest indicator in a loop with the replica configured (its reads on
-     the replica, its access-log rows on the primary); and with that same loop on the primary.
-     The nightly refresh writes the snapshot on the primary whichever way the reads go, so it is the
-     same in both runs and is not part of the comparison.
+     second process asks the heaviest indicator in a loop and a third runs the nightly statistics
+     refresh in a loop, both with the replica configured (their reads on the replica; the refresh
+     still writes the snapshot on the primary, the analyst's access-log rows too); and with the same
+     two loops on the primary. The three conditions alternate within each round. The two loops' own
+     Python (the analyst's web process, the Celery worker) runs beside the standby in both cases, as
+     on machines of their own: what changes is only which server does their database work.
+  C. the nightly refresh's duration with its reads on the replica and on the primary, alternating.
 
-Usage:  .venv/bin/python bench/bench_replica.py [--children 100000] [--runs 200] [--rounds 3]
+Before measuring, the snapshot is refreshed once more with the standby streaming (as the nightly
+task leaves it: frozen, so the standby needs no hint bits), the standby waited for, and every
+indicator asked once on each server (both caches warm). The slowest indicator's plan is printed
+from both servers (EXPLAIN ANALYZE, BUFFERS). Load averages are printed with each part.
+
+Usage:  .venv/bin/python bench/bench_replica.py [--children 100000] [--runs 300] [--rounds 5]
 Prints a table and BENCH_RESULT lines for bench/run_all.py.
 """
 
@@ -55,20 +63,25 @@ def manage(url: str, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def child(mode: str, primary_url: str, replica_url: str | None, *extra: str, background: bool = False):
-    """This script in ``mode`` in a new process, pinned with the primary's CPUs."""
+def child(mode: str, primary_url: str, replica_url: str | None, *extra: str, background: bool = False,
+          cpu: str | None = None):
+    """This script in ``mode`` in a new process, pinned with the primary's CPUs (or ``cpu``)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": primary_url,
            "THROTTLE_USER": "1000000/minute", "ALLOWED_HOSTS": "testserver", "CONN_MAX_AGE": "60"}
     env.pop("DATABASE_REPLICA_URL", None)
     if replica_url:
         env["DATABASE_REPLICA_URL"] = replica_url
-    command = ["taskset", "-c", cpus()[0], sys.executable, __file__, "--mode", mode, *extra]
+    command = ["taskset", "-c", cpu or cpus()[0], sys.executable, __file__, "--mode", mode, *extra]
     if background:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(f"{mode} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 # -- the measuring processes -------------------------------------------------------------------------
@@ -130,6 +143,50 @@ def stats_load(indicator: str) -> None:
         client.get(f"/api/v1/stats/{indicator}/", _stats_query())
 
 
+def refresh_load() -> None:
+    """The nightly refresh, over and over (its reads on the replica when one is configured)."""
+    _django()
+    from stats.services import refresh_statistics
+
+    while True:
+        refresh_statistics()
+
+
+def measure_refresh() -> dict[str, float]:
+    _django()
+    import logging
+
+    from stats.services import refresh_statistics
+
+    logging.basicConfig(level=logging.WARNING)
+    start = time.perf_counter()
+    refresh_statistics()
+    return {"seconds": round(time.perf_counter() - start, 2)}
+
+
+def explain(indicator: str) -> dict[str, list[str]]:
+    """The indicator's snapshot query as the API runs it, with its plan (EXPLAIN ANALYZE, BUFFERS)
+    on whichever server serves it; asked twice, the second plan kept (warm)."""
+    client = _django()["analyst"]
+    from django.db import connections
+
+    plans: list[list[str]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if any(t in sql for t in ("stats_casefact", "stats_placementfact", "stats_firstplacementfact")):
+            cursor = context["cursor"]
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plans.append([row[0] for row in cursor.fetchall()])
+        return execute(sql, params, many, context)
+
+    for alias in connections:
+        connections[alias].execute_wrappers.append(wrapper)
+    for _ in range(2):
+        response = client.get(f"/api/v1/stats/{indicator}/", _stats_query())
+        assert response.status_code == 200
+    return {"plan": plans[-1]}
+
+
 # -- the orchestration ------------------------------------------------------------------------------
 def prepare(primary: PrivatePostgres, children: int) -> str:
     import psycopg
@@ -156,10 +213,11 @@ def prepare(primary: PrivatePostgres, children: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", default="orchestrate", choices=["orchestrate", "stats", "caseload", "load"])
+    parser.add_argument("--mode", default="orchestrate",
+                        choices=["orchestrate", "stats", "caseload", "load", "refresh-load", "refresh", "explain"])
     parser.add_argument("--children", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--indicator", default=INDICATOR_LOAD)
     args = parser.parse_args()
     if args.mode == "stats":
@@ -170,6 +228,15 @@ def main() -> None:
         return
     if args.mode == "load":
         stats_load(args.indicator)
+        return
+    if args.mode == "refresh-load":
+        refresh_load()
+        return
+    if args.mode == "refresh":
+        print(json.dumps(measure_refresh()))
+        return
+    if args.mode == "explain":
+        print(json.dumps(explain(args.indicator)))
         return
 
     primary_cpus, standby_cpu = cpus()
@@ -188,45 +255,84 @@ def main() -> None:
         replica_url = standby.url.rsplit("/", 1)[0] + "/otbasy"
         wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
 
+        # The snapshot as the nightly task leaves it, written with the standby streaming; then both
+        # servers' caches warmed with every indicator once.
+        manage(url, "refresh_statistics")
+        wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
+        child("stats", url, replica_url, "--runs", "40")
+        child("stats", url, None, "--runs", "40")
+
         # A. statistics, replica and primary in alternating rounds.
         on_replica: dict[str, list[float]] = {}
         on_primary: dict[str, list[float]] = {}
-        for _ in range(args.rounds):
-            for name, ms in child("stats", url, replica_url, "--runs", str(args.runs)).items():
-                on_replica.setdefault(name, []).append(ms)
-            for name, ms in child("stats", url, None, "--runs", str(args.runs)).items():
-                on_primary.setdefault(name, []).append(ms)
-        print(f"\nA. statistics by region and year, analyst API, median ms of {args.rounds} rounds")
+        print(f"\nA. load average before: {load()}")
+        for i in range(args.rounds):
+            order = [(replica_url, on_replica), (None, on_primary)]
+            for target, into in order if i % 2 == 0 else order[::-1]:
+                for name, ms in child("stats", url, target, "--runs", str(args.runs)).items():
+                    into.setdefault(name, []).append(ms)
+        print(f"A. statistics by region and year, analyst API, median ms of {args.rounds} rounds; load average after: {load()}")
         print(f"{'indicator':28} {'replica':>9} {'primary':>9} {'ratio':>6}")
         results = []
         for name in on_primary:
             r, p = statistics.median(on_replica[name]), statistics.median(on_primary[name])
-            print(f"{name:28} {r:>9.1f} {p:>9.1f} {r / p:>6.2f}")
+            print(f"{name:28} {r:>9.1f} {p:>9.1f} {r / p:>6.2f}   replica {on_replica[name]}  primary {on_primary[name]}")
             results.append({"name": f"statistics on the replica: {name} (API, analyst)", "median_ms": r,
                             "reference_ms": p, "reference": "the same on the primary"})
         heaviest = max(on_primary, key=lambda n: statistics.median(on_primary[n]))
+        for label, target in (("replica", replica_url), ("primary", None)):
+            plan = child("explain", url, target, "--indicator", heaviest)["plan"]
+            print(f"\nEXPLAIN ANALYZE {heaviest} on the {label}:\n  " + "\n  ".join(plan))
 
-        # B. caseload p95: alone, with the heaviest indicator looping on the replica, then on the primary.
-        print(f"\nB. caseload page p95 (ms) of {args.runs} requests, while {heaviest} loops (median of {args.rounds} rounds)")
-        figures: dict[str, list[float]] = {"alone": [], "analyst on the replica": [], "analyst on the primary": []}
-        for _ in range(args.rounds):
-            figures["alone"].append(child("caseload", url, replica_url, "--runs", str(args.runs))["p95"])
-            for label, target in (("analyst on the replica", replica_url), ("analyst on the primary", None)):
-                load = child("load", url, target, "--indicator", heaviest, background=True)
+        # B. caseload p95: alone, with the analyst's heaviest indicator and the nightly refresh
+        # looping with their reads on the replica, then the same on the primary; alternating.
+        print(f"\nB. load average before: {load()}")
+        figures: dict[str, list[float]] = {"alone": [], "analyst and refresh on the replica": [],
+                                           "analyst and refresh on the primary": []}
+        conditions = [("alone", ""), ("analyst and refresh on the replica", replica_url),
+                      ("analyst and refresh on the primary", None)]
+        for i in range(args.rounds):
+            for label, target in conditions[i % 3:] + conditions[:i % 3]:
+                loads = []
+                if label != "alone":
+                    # The analyst's web process and the Celery worker are Python on machines of their
+                    # own: pinned beside the standby in both conditions, so that what changes between
+                    # them is only which server does the database work.
+                    loads = [child("load", url, target, "--indicator", heaviest, background=True, cpu=standby_cpu),
+                             child("refresh-load", url, target, background=True, cpu=standby_cpu)]
                 try:
-                    time.sleep(2)
+                    if loads:
+                        time.sleep(3)
                     figures[label].append(child("caseload", url, replica_url, "--runs", str(args.runs))["p95"])
                 finally:
-                    load.kill()
-                    load.wait()
+                    for process in loads:
+                        process.kill()
+                        process.wait()
+                wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
+        print(f"B. caseload page p95 (ms) of {args.runs} requests, while {heaviest} and the refresh loop "
+              f"(median of {args.rounds} rounds); load average after: {load()}")
         alone = statistics.median(figures["alone"])
         for label, values in figures.items():
             p95 = statistics.median(values)
-            print(f"{label:26} p95 {p95:>8.2f} ms  ({p95 / alone:.2f}x alone)  runs: {values}")
+            print(f"{label:36} p95 {p95:>8.2f} ms  ({p95 / alone:.2f}x alone)  runs: {values}")
             if label != "alone":
-                results.append({"name": f"caseload p95, worker, {label} ({heaviest} in a loop)", "median_ms": p95,
-                                "reference_ms": alone, "reference": "caseload p95 with no analyst"})
-        print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+                results.append({"name": f"caseload p95, worker, {label} ({heaviest} and the refresh in loops)",
+                                "median_ms": p95, "reference_ms": alone, "reference": "caseload p95 with no analyst"})
+
+        # C. the nightly refresh, its reads on the replica or on the primary.
+        durations: dict[str, list[float]] = {"replica": [], "primary": []}
+        print(f"\nC. load average before: {load()}")
+        for i in range(args.rounds):
+            order = [("replica", replica_url), ("primary", None)]
+            for label, target in order if i % 2 == 0 else order[::-1]:
+                durations[label].append(child("refresh", url, target)["seconds"])
+                wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
+        r, p = statistics.median(durations["replica"]), statistics.median(durations["primary"])
+        print(f"C. refresh_statistics, s (median of {args.rounds}): reads on the replica {r:.2f} {durations['replica']}, "
+              f"on the primary {p:.2f} {durations['primary']}, ratio {r / p:.2f}; load average after: {load()}")
+        results.append({"name": "statistics refresh, reads on the replica", "median_ms": r * 1000, "reference_ms": p * 1000,
+                        "reference": "the refresh reading the primary"})
+        print(f"\nload average after: {load()}")
         for result in results:
             print("BENCH_RESULT " + json.dumps(result))
     finally:

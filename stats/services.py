@@ -157,6 +157,7 @@ def refresh_statistics() -> FactsRefresh:
     source = None if connection.in_atomic_block else _replica_with_keys()
     refresh = None
     if source is not None:
+        logger.info("Statistics refresh: reading the cases and placements on the replica")
         try:
             refresh = _rebuild(started_at, source=source)
         except (OperationalError, InterfaceError) as exc:

@@ -7,6 +7,7 @@ with ``pg_basebackup -R`` on another port, and serves the project with gunicorn 
 """
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -66,12 +67,16 @@ for _ in range(15):  # a new process restarts the factories' sequences: no new u
 """
 
 
-def manage(url: str, *args: str, code: str | None = None) -> str:
+def manage(url: str, *args: str, code: str | None = None, replica_url: str | None = None, **env: str) -> str:
+    """manage.py ``args`` (or the Python ``code``) against the primary at ``url``, with the replica
+    at ``replica_url`` if given; returns stdout and stderr (the log lines) together."""
     command = [sys.executable, "-c", code] if code else [sys.executable, "manage.py", *args]
+    extra = {"DATABASE_REPLICA_URL": replica_url} if replica_url else {}
     result = subprocess.run(command, cwd=processes.BASE_DIR, capture_output=True, text=True, timeout=180,
-                            env=processes.django_env(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=url))
+                            env=processes.django_env(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=url,
+                                                     **extra, **env))
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -107,16 +112,19 @@ def servers(schema_dump, tmp_path_factory) -> Iterator[dict]:
         url = f"postgres://postgres@127.0.0.1:{primary.port}/{DBNAME}"
         subprocess.run([str(processes.PG_BIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(primary.port),
                         "-U", "postgres", "-d", DBNAME, "-f", str(schema_dump)], check=True, capture_output=True, timeout=120)
-        world = json.loads(manage(url, code=SEED).strip().splitlines()[-1])
+        world = json.loads(next(line for line in manage(url, code=SEED).splitlines() if line.startswith("{")))
         manage(url, "refresh_statistics")
         standby.init()
         standby.start()
         replica_url = f"postgres://postgres@127.0.0.1:{standby.port}/{DBNAME}"
         wait_until(standby.caught_up, timeout=60, what="the standby to catch up")
+        # No cached dashboard figures: each request computes them, so the test sees where it reads.
         env = processes.django_env(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=url,
-                                   DATABASE_REPLICA_URL=replica_url, REPLICA_RETRY_SECONDS="1", CONN_MAX_AGE="60")
+                                   DATABASE_REPLICA_URL=replica_url, REPLICA_RETRY_SECONDS="1", CONN_MAX_AGE="60",
+                                   DASHBOARD_CACHE_SECONDS="0")
         with processes.gunicorn(env, workers=1, log_path=log) as base_url:
-            yield {"primary": primary, "standby": standby, "url": url, "base": base_url, "world": world, "log": log}
+            yield {"primary": primary, "standby": standby, "url": url, "replica_url": replica_url, "base": base_url,
+                   "world": world, "log": log}
     finally:
         standby.destroy()
         primary.destroy()
@@ -184,6 +192,8 @@ def test_the_replica_down_means_reads_from_the_primary_with_a_log_line_not_an_er
     expected = entries(admin, base)
     standby.stop("immediate")
     try:
+        # The supervisor's dashboard first: it finds the replica down and reads the primary.
+        assert dashboard_open_cases(client(servers, "supervisor"), base) == open_cases(servers["url"])
         assert entries(admin, base) == expected
         assert "Read replica unavailable" in servers["log"].read_text()
     finally:
@@ -191,3 +201,95 @@ def test_the_replica_down_means_reads_from_the_primary_with_a_log_line_not_an_er
     # Back after REPLICA_RETRY_SECONDS: the replica serves again.
     time.sleep(1.5)
     assert entries(admin, base) == expected
+
+
+# The open cases of the seeded supervisor's region (their unit's region: access.selectors.unit_ids_for).
+OPEN_CASES_IN_REGION = """
+SELECT count(*) FROM cases_case WHERE stage <> 'closed' AND responsible_unit_id IN (
+    SELECT u.id FROM accounts_organisationalunit u JOIN accounts_organisationalunit s ON s.region_id = u.region_id
+    JOIN accounts_user supervisor ON supervisor.unit_id = s.id WHERE supervisor.role = 'supervisor')
+"""
+
+
+def open_cases(url: str) -> int:
+    """Open cases in the supervisor's region, counted on the server at ``url``."""
+    with psycopg.connect(url, autocommit=True) as db:
+        return db.execute(OPEN_CASES_IN_REGION).fetchone()[0]
+
+
+def dashboard_open_cases(session: requests.Session, base: str) -> int:
+    """The open cases of the supervisor's dashboard: the sum of its caseload table's first column."""
+    response = session.get(f"{base}/unit/", headers={"Accept": "text/html"}, timeout=60)
+    assert response.status_code == 200, response.text[:2000]
+    body = response.text.split('id="caseload"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    counts = [re.search(r'<td class="num">(\d+)</td>', row) for row in body.split("<tr>")[1:]]
+    assert counts and all(counts), body[:2000]
+    return sum(int(match.group(1)) for match in counts)
+
+
+MORE_CASES = """
+import django
+django.setup()
+from accounts.models import OrganisationalUnit, User
+from tests import factories
+district = OrganisationalUnit.objects.filter(kind="district").order_by("-pk").first()
+worker = User.objects.filter(unit=district).order_by("pk").first()
+for _ in range(4):  # no new user, no IIN: nothing collides with the seed's (see MORE_CHILDREN)
+    factories.CaseFactory(responsible_unit=district, assigned_worker=worker, child__region=district.region, child__iin=None)
+"""
+
+REFRESH = """
+import json
+import django
+django.setup()
+from stats.services import refresh_statistics
+print(json.dumps({"cases": refresh_statistics().cases}))
+"""
+
+
+@pytest.mark.django_db
+def test_the_supervisors_dashboard_figures_come_from_the_replica_and_from_the_primary_after_their_own_write(servers):
+    base, standby = servers["base"], servers["standby"]
+    supervisor = client(servers, "supervisor")
+    wait_until(standby.caught_up, timeout=60, what="the standby to catch up")
+    assert dashboard_open_cases(supervisor, base) == open_cases(servers["url"])
+
+    replay(standby, paused=True)
+    try:
+        manage(servers["url"], code=MORE_CASES)
+        on_primary, on_replica = open_cases(servers["url"]), open_cases(servers["replica_url"])
+        assert on_primary == on_replica + 4
+        assert dashboard_open_cases(supervisor, base) == on_replica, "the region-wide figures are read on the replica"
+        pinned = client(servers, "supervisor")
+        pinned.cookies.set("otbasy_pin", "1")  # as after a write of their own (the first test makes one)
+        assert dashboard_open_cases(pinned, base) == on_primary
+    finally:
+        replay(standby, paused=False)
+
+
+@pytest.mark.django_db
+def test_the_statistics_refresh_reads_the_replica_and_the_primary_when_the_replica_lags(servers):
+    url, replica_url, standby = servers["url"], servers["replica_url"], servers["standby"]
+    wait_until(standby.caught_up, timeout=60, what="the standby to catch up")
+    with psycopg.connect(url, autocommit=True) as db:
+        cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+
+    out = manage(url, code=REFRESH, replica_url=replica_url)
+    assert "reading the cases and placements on the replica" in out
+    assert json.loads(next(line for line in out.splitlines() if line.startswith("{")))["cases"] == cases
+    with psycopg.connect(url, autocommit=True) as db:
+        # Written frozen (COPY FREEZE, then VACUUM (FREEZE)): a hot standby reads them without hint bits.
+        assert db.execute("SELECT count(*) FROM stats_casefact").fetchone()[0] == cases
+        assert db.execute("SELECT relpages > 0 AND relallvisible = relpages FROM pg_class WHERE relname = 'stats_casefact'"
+                          ).fetchone()[0]
+
+    # The replica paused: it never gets the new children's record keys, so the refresh reads the
+    # primary after REPLICA_CATCH_UP_SECONDS, says so, and counts every case.
+    replay(standby, paused=True)
+    try:
+        manage(url, code=MORE_CASES)
+        out = manage(url, code=REFRESH, replica_url=replica_url, REPLICA_CATCH_UP_SECONDS="1")
+        assert "behind; reading the primary" in out
+        assert json.loads(next(line for line in out.splitlines() if line.startswith("{")))["cases"] == cases + 4
+    finally:
+        replay(standby, paused=False)

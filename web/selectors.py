@@ -4,7 +4,7 @@ access.selectors (through cases.selectors), so a page never shows a row its user
 import datetime as dt
 from typing import Any
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -150,7 +150,8 @@ def overdue_visits(*, user: User, limit: int, today: dt.date | None = None) -> l
     if user.is_administrator:
         return list(pending.filter(placement__in=visible.values("pk"))[:limit])
     placements, params = visible.values("id").order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
+    # On the replica inside replica_reads() (the supervisor's dashboard), as the ORM reads would be.
+    with connections[router.db_for_read(Visit)].cursor() as cursor:
         cursor.execute(OLDEST_OVERDUE_SQL.format(placements=placements, superseded=SUPERSEDED_SQL.format(v="x")), [*params, today, limit])
         ids = [row[0] for row in cursor.fetchall()]
     return list(Visit.objects.filter(pk__in=ids).select_related(*related).order_by("planned_on", "id")) if ids else []

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import OrganisationalUnit, User
 from cases.services import approve_decision
 from core.exceptions import DomainError
+from core.replica import on_replica
 from web import selectors
 from web.charts import bar_chart
 from web.forms import DecisionReviewForm, add_domain_error
@@ -60,19 +61,26 @@ def _figures(user: object, today: object) -> dict:
         cached = None
     if cached is not None and cached["today"] == today:
         return cached
-    # One row more than shown says "there are more" without counting a whole region (an exact
-    # count scans every overdue visit of the region's placements: seconds at national scale).
-    overdue_rows = selectors.overdue_visits(user=user, today=today, limit=LIST_LIMIT + 1)
-    high_rows = list(selectors.high_risk_placements(user=user)[: LIST_LIMIT + 1])
-    figures = {
-        "today": today,
-        "computed_at": timezone.now(),
-        "overdue": overdue_rows,
-        "high": high_rows,
-        "caseload": selectors.caseload(user=user, today=today),
-        "by_month": selectors.placements_and_returns_by_month(user=user, today=today),
-        "calibration": _calibration(user),
-    }
+
+    def compute(alias: str) -> dict:
+        # One row more than shown says "there are more" without counting a whole region (an exact
+        # count scans every overdue visit of the region's placements: seconds at national scale).
+        overdue_rows = selectors.overdue_visits(user=user, today=today, limit=LIST_LIMIT + 1)
+        high_rows = list(selectors.high_risk_placements(user=user)[: LIST_LIMIT + 1])
+        return {
+            "today": today,
+            "computed_at": timezone.now(),
+            "overdue": overdue_rows,
+            "high": high_rows,
+            "caseload": selectors.caseload(user=user, today=today),
+            "by_month": selectors.placements_and_returns_by_month(user=user, today=today),
+            "calibration": _calibration(user),
+        }
+
+    # Region-wide scans on the replica (docs/replica.md): these figures are cached for minutes
+    # anyway, so its lag does not matter; the scope (units, grants) is read on the primary, and a
+    # supervisor's own change drops the cache and pins them to the primary.
+    figures = on_replica(compute)
     with contextlib.suppress(Exception):
         caches["dashboard"].set(key, figures, DASHBOARD_CACHE_SECONDS)
     return figures
