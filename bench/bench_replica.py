@@ -46,7 +46,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.processes import PrivatePostgres, PrivateStandby, wait_until  # noqa: E402
 
-INDICATOR_LOAD = "days_in_care"  # replaced below by the slowest indicator measured on the primary
+# The analyst's heaviest query for part B: the slowest indicator by region and year in part A
+# (median_days_to_placement in every run so far).
+INDICATOR_LOAD = "median_days_to_placement"
 
 
 def cpus() -> tuple[str, str]:
@@ -173,9 +175,10 @@ def explain(indicator: str) -> dict[str, list[str]]:
     plans: list[list[str]] = []
 
     def wrapper(execute, sql, params, many, context):
-        if any(t in sql for t in ("stats_casefact", "stats_placementfact", "stats_firstplacementfact")):
+        facts = any(t in sql for t in ("stats_casefact", "stats_placementfact", "stats_firstplacementfact"))
+        if facts and not sql.startswith("EXPLAIN"):
             cursor = context["cursor"]
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)  # through this wrapper again: skipped above
             plans.append([row[0] for row in cursor.fetchall()])
         return execute(sql, params, many, context)
 
@@ -219,6 +222,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--indicator", default=INDICATOR_LOAD)
+    parser.add_argument("--parts", default="BCA", help="Which parts to run, in the order B, C, A (default all).")
     args = parser.parse_args()
     if args.mode == "stats":
         print(json.dumps(measure_stats(max(3, args.runs // 40))))
@@ -262,76 +266,78 @@ def main() -> None:
         child("stats", url, replica_url, "--runs", "40")
         child("stats", url, None, "--runs", "40")
 
-        # A. statistics, replica and primary in alternating rounds.
-        on_replica: dict[str, list[float]] = {}
-        on_primary: dict[str, list[float]] = {}
-        print(f"\nA. load average before: {load()}")
-        for i in range(args.rounds):
-            order = [(replica_url, on_replica), (None, on_primary)]
-            for target, into in order if i % 2 == 0 else order[::-1]:
-                for name, ms in child("stats", url, target, "--runs", str(args.runs)).items():
-                    into.setdefault(name, []).append(ms)
-        print(f"A. statistics by region and year, analyst API, median ms of {args.rounds} rounds; load average after: {load()}")
-        print(f"{'indicator':28} {'replica':>9} {'primary':>9} {'ratio':>6}")
-        results = []
-        for name in on_primary:
-            r, p = statistics.median(on_replica[name]), statistics.median(on_primary[name])
-            print(f"{name:28} {r:>9.1f} {p:>9.1f} {r / p:>6.2f}   replica {on_replica[name]}  primary {on_primary[name]}")
-            results.append({"name": f"statistics on the replica: {name} (API, analyst)", "median_ms": r,
-                            "reference_ms": p, "reference": "the same on the primary"})
-        heaviest = max(on_primary, key=lambda n: statistics.median(on_primary[n]))
-        for label, target in (("replica", replica_url), ("primary", None)):
-            plan = child("explain", url, target, "--indicator", heaviest)["plan"]
-            print(f"\nEXPLAIN ANALYZE {heaviest} on the {label}:\n  " + "\n  ".join(plan))
-
-        # B. caseload p95: alone, with the analyst's heaviest indicator and the nightly refresh
-        # looping with their reads on the replica, then the same on the primary; alternating.
-        print(f"\nB. load average before: {load()}")
-        figures: dict[str, list[float]] = {"alone": [], "analyst and refresh on the replica": [],
-                                           "analyst and refresh on the primary": []}
-        conditions = [("alone", ""), ("analyst and refresh on the replica", replica_url),
-                      ("analyst and refresh on the primary", None)]
-        for i in range(args.rounds):
-            for label, target in conditions[i % 3:] + conditions[:i % 3]:
-                loads = []
+        results: list[dict] = []
+        heaviest = args.indicator
+        if "B" in args.parts:
+            # B. caseload p95: alone, with the analyst's heaviest indicator and the nightly refresh
+            # looping with their reads on the replica, then the same on the primary; alternating.
+            print(f"\nB. load average before: {load()}")
+            figures: dict[str, list[float]] = {"alone": [], "analyst and refresh on the replica": [],
+                                               "analyst and refresh on the primary": []}
+            conditions = [("alone", ""), ("analyst and refresh on the replica", replica_url),
+                          ("analyst and refresh on the primary", None)]
+            for i in range(args.rounds):
+                for label, target in conditions[i % 3:] + conditions[:i % 3]:
+                    loads = []
+                    if label != "alone":
+                        # The analyst's web process and the Celery worker are Python on machines of their
+                        # own: pinned beside the standby in both conditions, so that what changes between
+                        # them is only which server does the database work.
+                        loads = [child("load", url, target, "--indicator", heaviest, background=True, cpu=standby_cpu),
+                                 child("refresh-load", url, target, background=True, cpu=standby_cpu)]
+                    try:
+                        if loads:
+                            time.sleep(3)
+                        figures[label].append(child("caseload", url, replica_url, "--runs", str(args.runs))["p95"])
+                    finally:
+                        for process in loads:
+                            process.kill()
+                            process.wait()
+                    wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
+            print(f"B. caseload page p95 (ms) of {args.runs} requests, while {heaviest} and the refresh loop "
+                  f"(median of {args.rounds} rounds); load average after: {load()}")
+            alone = statistics.median(figures["alone"])
+            for label, values in figures.items():
+                p95 = statistics.median(values)
+                print(f"{label:36} p95 {p95:>8.2f} ms  ({p95 / alone:.2f}x alone)  runs: {values}")
                 if label != "alone":
-                    # The analyst's web process and the Celery worker are Python on machines of their
-                    # own: pinned beside the standby in both conditions, so that what changes between
-                    # them is only which server does the database work.
-                    loads = [child("load", url, target, "--indicator", heaviest, background=True, cpu=standby_cpu),
-                             child("refresh-load", url, target, background=True, cpu=standby_cpu)]
-                try:
-                    if loads:
-                        time.sleep(3)
-                    figures[label].append(child("caseload", url, replica_url, "--runs", str(args.runs))["p95"])
-                finally:
-                    for process in loads:
-                        process.kill()
-                        process.wait()
-                wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
-        print(f"B. caseload page p95 (ms) of {args.runs} requests, while {heaviest} and the refresh loop "
-              f"(median of {args.rounds} rounds); load average after: {load()}")
-        alone = statistics.median(figures["alone"])
-        for label, values in figures.items():
-            p95 = statistics.median(values)
-            print(f"{label:36} p95 {p95:>8.2f} ms  ({p95 / alone:.2f}x alone)  runs: {values}")
-            if label != "alone":
-                results.append({"name": f"caseload p95, worker, {label} ({heaviest} and the refresh in loops)",
-                                "median_ms": p95, "reference_ms": alone, "reference": "caseload p95 with no analyst"})
-
-        # C. the nightly refresh, its reads on the replica or on the primary.
-        durations: dict[str, list[float]] = {"replica": [], "primary": []}
-        print(f"\nC. load average before: {load()}")
-        for i in range(args.rounds):
-            order = [("replica", replica_url), ("primary", None)]
-            for label, target in order if i % 2 == 0 else order[::-1]:
-                durations[label].append(child("refresh", url, target)["seconds"])
-                wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
-        r, p = statistics.median(durations["replica"]), statistics.median(durations["primary"])
-        print(f"C. refresh_statistics, s (median of {args.rounds}): reads on the replica {r:.2f} {durations['replica']}, "
-              f"on the primary {p:.2f} {durations['primary']}, ratio {r / p:.2f}; load average after: {load()}")
-        results.append({"name": "statistics refresh, reads on the replica", "median_ms": r * 1000, "reference_ms": p * 1000,
-                        "reference": "the refresh reading the primary"})
+                    results.append({"name": f"caseload p95, worker, {label} ({heaviest} and the refresh in loops)",
+                                    "median_ms": p95, "reference_ms": alone, "reference": "caseload p95 with no analyst"})
+        if "C" in args.parts:
+            # C. the nightly refresh, its reads on the replica or on the primary.
+            durations: dict[str, list[float]] = {"replica": [], "primary": []}
+            print(f"\nC. load average before: {load()}")
+            for i in range(args.rounds):
+                order = [("replica", replica_url), ("primary", None)]
+                for label, target in order if i % 2 == 0 else order[::-1]:
+                    durations[label].append(child("refresh", url, target)["seconds"])
+                    wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
+            r, p = statistics.median(durations["replica"]), statistics.median(durations["primary"])
+            print(f"C. refresh_statistics, s (median of {args.rounds}): reads on the replica {r:.2f} {durations['replica']}, "
+                  f"on the primary {p:.2f} {durations['primary']}, ratio {r / p:.2f}; load average after: {load()}")
+            results.append({"name": "statistics refresh, reads on the replica", "median_ms": r * 1000, "reference_ms": p * 1000,
+                            "reference": "the refresh reading the primary"})
+        if "A" in args.parts:
+            # A. statistics, replica and primary in alternating rounds.
+            on_replica: dict[str, list[float]] = {}
+            on_primary: dict[str, list[float]] = {}
+            print(f"\nA. load average before: {load()}")
+            for i in range(args.rounds):
+                order = [(replica_url, on_replica), (None, on_primary)]
+                for target, into in order if i % 2 == 0 else order[::-1]:
+                    for name, ms in child("stats", url, target, "--runs", str(args.runs)).items():
+                        into.setdefault(name, []).append(ms)
+            print(f"A. statistics by region and year, analyst API, median ms of {args.rounds} rounds; load average after: {load()}")
+            print(f"{'indicator':28} {'replica':>9} {'primary':>9} {'ratio':>6}")
+            for name in on_primary:
+                r, p = statistics.median(on_replica[name]), statistics.median(on_primary[name])
+                print(f"{name:28} {r:>9.1f} {p:>9.1f} {r / p:>6.2f}   replica {on_replica[name]}  primary {on_primary[name]}")
+                results.append({"name": f"statistics on the replica: {name} (API, analyst)", "median_ms": r,
+                                "reference_ms": p, "reference": "the same on the primary"})
+            slowest = max(on_primary, key=lambda n: statistics.median(on_primary[n]))
+            for label, target in (("replica", replica_url), ("primary", None)):
+                plan = child("explain", url, target, "--indicator", slowest)["plan"]
+                print(f"\nEXPLAIN ANALYZE {slowest} on the {label}:\n  " + "\n  ".join(plan))
         print(f"\nload average after: {load()}")
         for result in results:
             print("BENCH_RESULT " + json.dumps(result))
