@@ -151,3 +151,14 @@ def test_the_page_says_how_suppressed_cells_look_without_the_apis_null(client, a
     html = response.content.decode()
     assert response.status_code == 200 and 'id="cell-key"' in html
     assert "null" not in html.split('id="result"')[1]  # the page shows ✕, the CSV x: null is the JSON's
+
+
+def test_region_by_quarter_puts_the_regions_in_rows_and_the_quarters_in_columns(client, analyst, three_placements):
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"),
+                          {"indicator": "placements_started", "breakdown": ["quarter", "region"], "year_from": "2024"})
+    chart = response.context["chart"]
+    assert chart["kind"] == "grid"
+    grid = chart["chart"]
+    assert len(grid.rows) == 20  # the long names on the left, where they can be read
+    assert all(column["short"] == column["label"] for column in grid.columns)  # '2024-Q1' needs no shortening

@@ -118,8 +118,12 @@ def _chart(result: dict) -> dict | None:
         drawn = _bars([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]])
         return drawn | {"measure": headline, "dimensions": [result["dimensions"][dims[0]]]}
     levels = [list(dict.fromkeys(label(r, d) for r in result["rows"])) for d in dims]
-    # Along the breakdown with more values, and across (colours or columns) the one with fewer.
-    along, across = (0, 1) if len(levels[1]) <= len(levels[0]) else (1, 0)
+    if min(len(level) for level in levels) > MAX_SERIES:
+        # A grid: the breakdown with the longer names in the rows (regions), the other across (years, quarters).
+        along, across = (0, 1) if max(map(len, levels[0])) >= max(map(len, levels[1])) else (1, 0)
+    else:
+        # Grouped bars along the breakdown with more values, a colour for each value of the other.
+        along, across = (0, 1) if len(levels[1]) <= len(levels[0]) else (1, 0)
     values = {(label(r, dims[along]), label(r, dims[across])): r[name] for r in result["rows"]}
     order = [result["dimensions"][dims[along]], result["dimensions"][dims[across]]]
     if len(levels[across]) > MAX_SERIES:
