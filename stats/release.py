@@ -9,6 +9,7 @@ import logging
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from regions.models import Region
@@ -102,16 +103,22 @@ def canonical_spec(spec: QuerySpec) -> QuerySpec:
 DP_FIRST_YEAR = 2000
 
 
+# A release stores its unit of privacy in English (it is drawn once for every language); the exports
+# translate it back from these texts (stats.renderers.unit_of_privacy).
+STOCK_UNIT = gettext_noop("one child (counted once on each of the table's dates)")
+FLOW_UNIT = gettext_noop("one child (at most %(n)s records of a child counted)")
+
+
 def noise_plan(indicator, spec: QuerySpec, epsilon: float) -> NoisePlan:
     """Each count's l1 sensitivity under the canonical spec: one child changes a stock table by at
     most one per date, and a flow table by at most records_per_child × max_per_record."""
     counts = [m for m in indicator.measures if m.kind == "count"]
     if indicator.stock:
         per_child = max(1, len(spec.snapshot_dates()))
-        unit = "one child (counted once on each of the table's dates)"
+        unit = STOCK_UNIT
     else:
         per_child = spec.records_per_child or 1
-        unit = f"one child (at most {per_child} records of a child counted)"
+        unit = FLOW_UNIT % {"n": per_child}
     return NoisePlan(epsilon=epsilon, sensitivities={m.name: per_child * m.max_per_record for m in counts}, unit=unit)
 
 

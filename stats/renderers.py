@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
 from core.spreadsheet import spreadsheet_row
+from stats.release import FLOW_UNIT, STOCK_UNIT
 
 SUPPRESSED = "x"
 
@@ -79,12 +81,23 @@ def notes(data: dict) -> list[str]:
               "%(sensitivity)s, scale %(scale)s, unit of privacy: %(unit)s") % {
                 "epsilon": privacy["epsilon"], "per_count": privacy["epsilon_per_count_measure"],
                 "mechanism": _(privacy["mechanism"]), "sensitivity": _mapping(privacy["sensitivity"]),
-                "scale": _mapping(privacy["noise_scale"]), "unit": privacy["unit_of_privacy"],
+                "scale": _mapping(privacy["noise_scale"]), "unit": unit_of_privacy(privacy["unit_of_privacy"]),
             }
         )
     if data.get("year_from") is not None or data.get("year_to") is not None:
         lines.append(_("Years") + f": {data.get('year_from') or ''}–{data.get('year_to') or ''}")
     return lines
+
+
+def unit_of_privacy(stored: str) -> str:
+    """A release's unit of privacy, stored in English (stats.release.STOCK_UNIT, FLOW_UNIT), in the
+    reader's language; a text of another form (an older release) as it was stored."""
+    if stored == STOCK_UNIT:
+        return _(STOCK_UNIT)
+    flow = re.fullmatch(re.escape(FLOW_UNIT).replace(re.escape("%(n)s"), r"(\d+)"), stored)
+    if flow:
+        return _(FLOW_UNIT) % {"n": flow.group(1)}
+    return stored
 
 
 def _mapping(values: dict) -> str:

@@ -43,3 +43,18 @@ def test_the_csv_notes_describe_the_cell_key_method_in_the_readers_language(api_
         assert english not in notes, english
     for word in words:
         assert word in notes, word
+
+
+def test_a_private_releases_csv_notes_are_in_the_readers_language(api_client, db):
+    from accounts.models import OrganisationalUnit
+    from tests import factories
+
+    admin = factories.UserFactory(role="administrator", unit=OrganisationalUnit.objects.get(code="ministry"))
+    api_client.force_authenticate(admin)
+    # One release (drawn in English), read in Russian: the stored mechanism and unit come back translated.
+    api_client.get("/api/v1/stats/entries/", {"as_of": "2025-06-30", "epsilon": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    csv_text = api_client.get("/api/v1/stats/entries/", {"as_of": "2025-06-30", "epsilon": "1", "format": "csv"},
+                              HTTP_ACCEPT_LANGUAGE="ru").content.decode("utf-8-sig")
+    line = next(line for line in csv_text.splitlines() if line.startswith("# Дифференциальная приватность"))
+    assert "дискретный механизм Лапласа" in line and "один ребёнок (учитывается не более" in line
+    assert "{'" not in line and "discrete Laplace" not in line and "one child" not in line
