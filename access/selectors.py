@@ -121,6 +121,22 @@ def _case_condition(user: User, codename: str = "view_case") -> Q | None:
     return Q(pk__in=assigned.union(shared, all=True))
 
 
+def case_row_visible_to(user: User, *, case_id: int, assigned_worker_id: int | None, responsible_unit_id: int | None) -> bool:
+    """Whether ``user`` sees the case of this row: the rule of ``_case_condition`` decided in Python
+    for one case already read (the API's case detail reads it by id first). The usual answer — the
+    worker's own case, a supervisor's unit's — costs no query; only a case that is not the user's
+    own looks up their grants (one query), as ``cases_visible_to`` always does."""
+    if not sees_personal_data(user):
+        return False
+    if user.is_administrator:
+        return True
+    if user.is_supervisor:
+        own = responsible_unit_id is not None and responsible_unit_id in unit_ids_for(user)
+    else:
+        own = assigned_worker_id is not None and assigned_worker_id == user.pk
+    return own or case_id in granted_case_ids(user)
+
+
 def cases_visible_to(user: User) -> QuerySet[Case]:
     condition = _case_condition(user)
     if condition is None:

@@ -2,9 +2,11 @@
 address like a sign-in, and counted by django-axes), and sign-out of this token or of all of them."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from knox import views as knox_views
+from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -52,6 +54,9 @@ class ObtainTokenView(knox_views.LoginView):
         serializer = SignInSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         request.user = serializer.validated_data["user"]
+        # The user's tokens that have expired go now (knox deleted them on every request of the user;
+        # ApiTokenAuthentication reads only the token sent).
+        AuthToken.objects.filter(user=request.user, expiry__lt=timezone.now()).delete()
         return super().post(request, format=format)
 
 

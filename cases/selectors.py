@@ -1,10 +1,16 @@
 """Reads of cases and placements, filtered for the user and joined for what the API shows."""
 
+import functools
+
+from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
 
-from access.selectors import cases_visible_to, placements_visible_to
+from access.selectors import case_row_visible_to, cases_visible_to, placements_visible_to
 from accounts.models import User
 from cases.models import Case, CaseNote, DecisionReview, Placement, StageChange
+from children.models import Child
+
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1  # the range of the id columns (BigAutoField)
 
 
 def case_list(*, user: User) -> QuerySet[Case]:
@@ -17,31 +23,83 @@ def case_api_list(*, user: User) -> QuerySet[Case]:
     return cases_visible_to(user).select_related("child")
 
 
-def case_detail_rows(case_id: int) -> tuple[list[tuple], list[tuple]]:
-    """The stage history and the sibling-separation decisions of one case in one hand-written query
-    (the API's detail; the ORM's two prefetches cost more to build than to run): ``([(from_stage,
-    to_stage, reason, actor's username or None, changed_at)], [(id, reason, decided_by_id,
-    decided_at)])``, each in the order the case's page shows (history oldest first, decisions newest
-    first, as the models' orderings)."""
-    from django.db import connections, router
+# The stage history (kind 0) and the sibling-separation decisions (kind 1) of the case ``c``, as
+# rows of one shape: (kind, from_stage, to_stage, reason, actor's username, at, decision id,
+# decided_by_id, tie-break). Ordered by (kind, at, tie-break): history oldest first; decisions
+# come out oldest first and are reversed (newest first, as the models' orderings).
+_DETAIL_ROWS = """
+    SELECT 0 AS kind, s.from_stage, s.to_stage, s.reason, u.username AS actor, s.changed_at AS at,
+           NULL::bigint AS decision_id, NULL::bigint AS decided_by, s.id AS tie
+    FROM cases_stagechange s LEFT JOIN accounts_user u ON u.id = s.actor_id
+    WHERE s.case_id = c.id
+    UNION ALL
+    SELECT 1, NULL, NULL, d.reason, NULL, d.decided_at, d.id, d.decided_by_id, -d.id
+    FROM cases_siblingseparationdecision d WHERE d.case_id = c.id
+"""
 
-    from cases.models import SiblingSeparationDecision
+# What the detail shows of the child (ChildBriefSerializer); the child's other fields, the sensitive
+# ones among them, are not read.
+_CHILD_BRIEF = ("id", "last_name", "first_name", "birth_date", "sex")
 
-    sql = f"""
-        SELECT 0, s.from_stage, s.to_stage, s.reason, u.username, s.changed_at, NULL::bigint, NULL::bigint, s.id
-        FROM {StageChange._meta.db_table} s LEFT JOIN {User._meta.db_table} u ON u.id = s.actor_id
-        WHERE s.case_id = %(case)s
-        UNION ALL
-        SELECT 1, NULL, NULL, d.reason, NULL, d.decided_at, d.id, d.decided_by_id, -d.id
-        FROM {SiblingSeparationDecision._meta.db_table} d WHERE d.case_id = %(case)s
-        ORDER BY 1, 6, 9
-    """
-    with connections[router.db_for_read(StageChange)].cursor() as cursor:
-        cursor.execute(sql, {"case": case_id})
-        rows = cursor.fetchall()
+
+def _split_detail_rows(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """(history, decisions) from rows of ``_DETAIL_ROWS`` in its order (rows of kind None: none)."""
     history = [(r[1], r[2], r[3], r[4], r[5]) for r in rows if r[0] == 0]
     decisions = [(r[6], r[3], r[7], r[5]) for r in rows if r[0] == 1][::-1]
     return history, decisions
+
+
+def case_detail_rows(case_id: int) -> tuple[list[tuple], list[tuple]]:
+    """The stage history and the sibling-separation decisions of one case in one hand-written query:
+    ``([(from_stage, to_stage, reason, actor's username or None, changed_at)], [(id, reason,
+    decided_by_id, decided_at)])``, each in the order the case's page shows (history oldest first,
+    decisions newest first, as the models' orderings)."""
+    sql = f"SELECT r.* FROM (SELECT %(case)s::bigint AS id) c, LATERAL ({_DETAIL_ROWS}) r ORDER BY 1, 6, 9"
+    with connections[router.db_for_read(StageChange)].cursor() as cursor:
+        cursor.execute(sql, {"case": case_id})
+        return _split_detail_rows(cursor.fetchall())
+
+
+@functools.cache
+def _case_detail_sql() -> str:
+    case_columns = ", ".join(f"c.{f.column}" for f in Case._meta.concrete_fields)
+    child_columns = ", ".join(f"ch.{Child._meta.get_field(name).column}" for name in _CHILD_BRIEF)
+    return f"""
+        SELECT {case_columns}, {child_columns}, r.*
+        FROM {Case._meta.db_table} c JOIN {Child._meta.db_table} ch ON ch.id = c.child_id
+        LEFT JOIN LATERAL ({_DETAIL_ROWS}) r ON true
+        WHERE c.id = %(case)s
+        ORDER BY r.kind, r.at, r.tie
+    """
+
+
+def case_detail_for(*, user: User, pk: object) -> Case | None:
+    """The API's case detail: the case ``pk`` with its child (what the detail shows of it) and, as
+    ``detail_rows``, its stage history and sibling-separation decisions (see case_detail_rows), read
+    in one statement; None when there is no such case or ``user`` does not see it (the rule of
+    access.selectors.cases_visible_to, decided on the row: access.selectors.case_row_visible_to).
+    ``pk`` as the URL gives it: anything but an integer in the id column's range is no case."""
+    try:
+        case_id = int(str(pk))
+    except ValueError:
+        return None
+    if not BIGINT_MIN <= case_id <= BIGINT_MAX:
+        return None
+    database = router.db_for_read(Case)
+    with connections[database].cursor() as cursor:
+        cursor.execute(_case_detail_sql(), {"case": case_id})
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    case_width = len(Case._meta.concrete_fields)
+    first = rows[0]
+    case = Case.from_db(database, [f.attname for f in Case._meta.concrete_fields], first[:case_width])
+    if not case_row_visible_to(user, case_id=case.pk, assigned_worker_id=case.assigned_worker_id,
+                               responsible_unit_id=case.responsible_unit_id):
+        return None
+    case.child = Child.from_db(database, list(_CHILD_BRIEF), first[case_width:case_width + len(_CHILD_BRIEF)])
+    case.detail_rows = _split_detail_rows([row[case_width + len(_CHILD_BRIEF):] for row in rows])
+    return case
 
 
 def case_detail_queryset(*, user: User) -> QuerySet[Case]:

@@ -9,6 +9,8 @@ from django.db import connection
 from django.utils import timezone
 from knox.models import AuthToken
 
+from tests import factories
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "pass-for-tests-1"  # the factories' password
@@ -53,6 +55,30 @@ def test_an_expired_token_is_refused(api_client, worker):
     AuthToken.objects.filter(user=worker).update(expiry=timezone.now() - dt.timedelta(seconds=1))
     assert refused(get_cases(api_client, token))
     assert not AuthToken.objects.filter(user=worker).exists()  # knox deletes it on sight
+
+
+def test_signing_in_deletes_the_users_expired_tokens_only(api_client, worker, supervisor):
+    old, kept = sign_in(api_client, worker), sign_in(api_client, worker)
+    colleague = sign_in(api_client, supervisor)
+    AuthToken.objects.filter(token_key=old[:15]).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    AuthToken.objects.filter(user=supervisor).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    assert get_cases(api_client, kept).status_code == 200  # the token sent is the only one read
+    assert AuthToken.objects.filter(user=worker).count() == 2
+    fresh = sign_in(api_client, worker)
+    assert set(AuthToken.objects.filter(user=worker).values_list("token_key", flat=True)) == {kept[:15], fresh[:15]}
+    assert AuthToken.objects.filter(user=supervisor, token_key=colleague[:15]).exists()
+
+
+def test_the_token_and_its_user_are_read_in_one_statement(api_client, worker, django_assert_num_queries):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit)
+    token = sign_in(api_client, worker)
+    api_client.cookies.clear()  # an API client sends its token only (the session is another way in)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    # The token with its user, the case with its history, the access-log row.
+    with django_assert_num_queries(3):
+        response = api_client.get(f"/api/v1/cases/{case.pk}/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == worker
 
 
 def test_sign_out_revokes_this_token_only(api_client, worker):
