@@ -25,6 +25,12 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 # Recycle workers now and then so a slow leak never grows; jitter keeps them from restarting together.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 200))
+# Django, the apps and every view (config/wsgi.py) are loaded once in the master and the workers are
+# forked from it: a worker started or recycled by max_requests serves at once, instead of spending
+# seconds of CPU importing the project while the others wait for a core (bench/README.md, issue 20).
+# No connection is opened while loading, so none is shared by the forks. A code change needs a
+# restart of the master (not a HUP) to be loaded.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() in {"1", "true", "yes", "on"}
 
 # The load balancer terminates TLS and sets X-Forwarded-For / X-Forwarded-Proto.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -5,7 +5,10 @@ production settings (bench/settings_bench.py; plain HTTP): one serving the API o
 serving bench/bare_urls.py (the same stack, no authentication, no database). A load generator on
 loopback (wrk, from Debian's package `wrk`; a Python thread pool when wrk is missing) then asks
 GET /api/v1/cases/{id}/ as the case's social worker (token authentication) and GET /bare/, each for
---duration seconds, --runs times, and reports the median requests per second and median latency.
+--duration seconds, --runs times, alternately (both servers are up: each pair of runs sees the same
+load on a shared machine), and reports the median requests per second, the median latency, the
+median of the pairs' ratios, and the CPU milliseconds per request of the gunicorn workers, of the
+PostgreSQL backends serving them and of the load generator (where the two cores went).
 
 The API writes one access-log row per case detail (that is part of the cost); the rows and the
 token made for the run are deleted at the end (the append-only trigger is bypassed for that one
@@ -24,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -37,6 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import psycopg
 import requests
 
@@ -51,8 +56,67 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class CpuMeter:
+    """CPU seconds used, while it runs, by the gunicorn workers (children of ``master``) and by the
+    PostgreSQL backends serving their connections (matched on the client port in the backend's
+    process title), sampled every 0.2 s so that a worker recycled by max_requests, and its backend,
+    still count up to their last sample. Where the cores went, per request, beside the rates."""
+
+    def __init__(self, master: int) -> None:
+        self.master = psutil.Process(master)
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        try:
+            workers = self.master.children()
+        except psutil.Error:
+            return
+        ports = set()
+        for worker in workers:
+            try:
+                ports |= {c.laddr.port for c in worker.net_connections(kind="tcp") if c.raddr and c.raddr.port == 5432}
+                self._record("gunicorn", worker)
+            except psutil.Error:
+                continue
+        if not ports:
+            return
+        for process in psutil.process_iter(["name", "cmdline"]):
+            title = " ".join(process.info["cmdline"] or [])
+            if process.info["name"] == "postgres" and any(f"({port})" in title for port in ports):
+                try:
+                    self._record("postgres", process)
+                except psutil.Error:
+                    continue
+
+    def _record(self, kind: str, process: psutil.Process) -> None:
+        times = process.cpu_times()
+        key = (kind, process.pid)
+        self.last[key] = times.user + times.system
+        self.first.setdefault(key, self.last[key])
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.2):
+            self._sample()
+
+    def __enter__(self) -> CpuMeter:
+        self._sample()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+
+    def seconds(self, kind: str) -> float:
+        return sum(self.last[key] - self.first[key] for key in self.last if key[0] == kind)
+
+
 @contextmanager
-def gunicorn(urlconf: str, workers: int, log_name: str) -> Iterator[str]:
+def gunicorn(urlconf: str, workers: int, log_name: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {
         **os.environ,
@@ -66,7 +130,7 @@ def gunicorn(urlconf: str, workers: int, log_name: str) -> Iterator[str]:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")], cwd=ROOT,
                                    env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited; see {RESULTS / (log_name + '.log')}")
@@ -77,7 +141,7 @@ def gunicorn(urlconf: str, workers: int, log_name: str) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -87,8 +151,8 @@ def gunicorn(urlconf: str, workers: int, log_name: str) -> Iterator[str]:
             process.wait()
 
 
-def run_wrk(url: str, headers: dict[str, str], duration: int, connections: int, threads: int) -> tuple[float, float, int]:
-    """Requests per second, median latency (ms) and the count of non-2xx answers."""
+def run_wrk(url: str, headers: dict[str, str], duration: int, connections: int, threads: int) -> tuple[float, float, int, int]:
+    """Requests per second, median latency (ms), the count of non-2xx answers and of requests."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -97,10 +161,11 @@ def run_wrk(url: str, headers: dict[str, str], duration: int, connections: int, 
     value, unit = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
     latency = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rps, latency, int(errors.group(1)) if errors else 0
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, latency, int(errors.group(1)) if errors else 0, requests_done
 
 
-def run_threads(url: str, headers: dict[str, str], duration: int, connections: int, threads: int) -> tuple[float, float, int]:
+def run_threads(url: str, headers: dict[str, str], duration: int, connections: int, threads: int) -> tuple[float, float, int, int]:
     """The fallback load generator: ``connections`` threads with keep-alive sessions."""
     latencies: list[float] = []
     errors = [0]
@@ -125,19 +190,44 @@ def run_threads(url: str, headers: dict[str, str], duration: int, connections: i
         thread.start()
     for thread in pool:
         thread.join()
-    return len(latencies) / (time.monotonic() - started), statistics.median(latencies) * 1000, errors[0]
+    return len(latencies) / (time.monotonic() - started), statistics.median(latencies) * 1000, errors[0], len(latencies)
 
 
-def load(url: str, headers: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
-    generator = run_wrk if shutil.which("wrk") else run_threads
-    response = requests.get(url, headers=headers, timeout=30)
-    assert response.status_code == 200, (url, response.status_code, response.text[:300])
-    generator(url, headers, 2, args.connections, args.threads)  # warm every worker
-    runs = [generator(url, headers, args.duration, args.connections, args.threads) for _ in range(args.runs)]
-    errors = sum(r[2] for r in runs)
-    assert errors == 0, f"{errors} non-2xx answers from {url}"
-    return {"rps": round(statistics.median(r[0] for r in runs), 1), "latency_ms": round(statistics.median(r[1] for r in runs), 2),
-            "runs_rps": [round(r[0], 1) for r in runs]}
+class Target:
+    """One server and the request sent to it; its runs and the CPU they used."""
+
+    def __init__(self, server: tuple[str, int], path: str, headers: dict[str, str]) -> None:
+        self.url, self.master = server[0] + path, server[1]
+        self.headers = headers
+        self.runs: list[tuple[float, float, int, int]] = []
+        self.cpu = {"gunicorn": 0.0, "postgres": 0.0, "load generator": 0.0}
+
+    def warm(self, args: argparse.Namespace) -> None:
+        response = requests.get(self.url, headers=self.headers, timeout=60)
+        assert response.status_code == 200, (self.url, response.status_code, response.text[:300])
+        generator(self.url, self.headers, 2, args.connections, args.threads)  # warm every worker
+
+    def run(self, args: argparse.Namespace) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with CpuMeter(self.master) as meter:
+            self.runs.append(generator(self.url, self.headers, args.duration, args.connections, args.threads))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu["gunicorn"] += meter.seconds("gunicorn")
+        self.cpu["postgres"] += meter.seconds("postgres")
+        self.cpu["load generator"] += (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        assert self.runs[-1][2] == 0, f"{self.runs[-1][2]} non-2xx answers from {self.url}"
+        return self.runs[-1][0]
+
+    def result(self) -> dict[str, object]:
+        done = sum(r[3] for r in self.runs)
+        return {"rps": round(statistics.median(r[0] for r in self.runs), 1),
+                "latency_ms": round(statistics.median(r[1] for r in self.runs), 2),
+                "runs_rps": [round(r[0], 1) for r in self.runs],
+                "cpu_ms_per_request": {kind: round(seconds * 1000 / max(done, 1), 2) for kind, seconds in self.cpu.items()}}
+
+
+def generator(url: str, headers: dict[str, str], duration: int, connections: int, threads: int) -> tuple[float, float, int, int]:
+    return (run_wrk if shutil.which("wrk") else run_threads)(url, headers, duration, connections, threads)
 
 
 def main() -> None:
@@ -162,10 +252,17 @@ def main() -> None:
         db.execute("INSERT INTO knox_authtoken (digest, token_key, created, expiry, user_id) "
                    "VALUES (%s, %s, now(), now() + interval '1 hour', %s)", [digest, key[:15], worker_id])
         try:
-            with gunicorn("config.urls", args.workers, "throughput-api") as base:
-                api = load(f"{base}/api/v1/cases/{case_id}/", {"Authorization": f"Token {key}"}, args)
-            with gunicorn("bench.bare_urls", args.workers, "throughput-bare") as base:
-                bare = load(f"{base}/bare/", {}, args)
+            # Both servers up at once, their runs alternated: each pair sees the same load on a shared machine.
+            with (gunicorn("config.urls", args.workers, "throughput-api") as api_server,
+                  gunicorn("bench.bare_urls", args.workers, "throughput-bare") as bare_server):
+                targets = (Target(api_server, f"/api/v1/cases/{case_id}/", {"Authorization": f"Token {key}"}),
+                           Target(bare_server, "/bare/", {}))
+                for target in targets:
+                    target.warm(args)
+                ratios = []
+                for _ in range(args.runs):
+                    ratios.append(targets[0].run(args) / targets[1].run(args))
+                api, bare = (target.result() for target in targets)
         finally:
             # The access log is append-only (a trigger refuses deletes); the rows this run made are
             # synthetic load on a synthetic data set, removed with triggers off for this session only.
@@ -179,6 +276,9 @@ def main() -> None:
           f"({args.threads} threads, {args.connections} connections, {args.duration} s x {args.runs} runs), case {case_id}")
     for name, result in (("API GET /api/v1/cases/{id}/ (token)", api), ("bare Django JSON view", bare)):
         print(f"{name:36s} {result['rps']:9.1f} req/s  median latency {result['latency_ms']:7.2f} ms  runs {result['runs_rps']}")
+        print(f"{'':36s} CPU ms per request: " + ", ".join(f"{kind} {ms}" for kind, ms in result["cpu_ms_per_request"].items()))
+    print(f"load average {os.getloadavg()[0]:.1f}; the API serves {statistics.median(ratios):.1%} of the bare view's requests "
+          f"per second (median of the {args.runs} alternated pairs: {', '.join(f'{r:.1%}' for r in ratios)})")
     print("BENCH_RESULT " + json.dumps({
         "name": "case detail throughput under gunicorn", "median_rps": api["rps"], "reference_rps": bare["rps"],
         "median_ms": api["latency_ms"], "reference_ms": bare["latency_ms"], "reference": "bare Django JSON view",

@@ -23,19 +23,22 @@ def case_api_list(*, user: User) -> QuerySet[Case]:
     return cases_visible_to(user).select_related("child")
 
 
-# The stage history (kind 0) and the sibling-separation decisions (kind 1) of the case ``c``, as
-# rows of one shape: (kind, from_stage, to_stage, reason, actor's username, at, decision id,
-# decided_by_id, tie-break). Ordered by (kind, at, tie-break): history oldest first; decisions
-# come out oldest first and are reversed (newest first, as the models' orderings).
+# The stage history (kind 0) and the sibling-separation decisions (kind 1) of the case
+# %(case)s, as rows of one shape: (kind, from_stage, to_stage, reason, actor's username, at,
+# decision id, decided_by_id, tie-break). Ordered by (kind, at, tie-break): history oldest first;
+# decisions come out oldest first and are reversed (newest first, as the models' orderings). The
+# actor's name by a subquery: as a join, PostgreSQL hashed the whole user table for the few
+# changes of a case.
 _DETAIL_ROWS = """
-    SELECT 0 AS kind, s.from_stage, s.to_stage, s.reason, u.username AS actor, s.changed_at AS at,
+    SELECT 0 AS kind, s.from_stage, s.to_stage, s.reason,
+           (SELECT u.username FROM accounts_user u WHERE u.id = s.actor_id) AS actor, s.changed_at AS at,
            NULL::bigint AS decision_id, NULL::bigint AS decided_by, s.id AS tie
-    FROM cases_stagechange s LEFT JOIN accounts_user u ON u.id = s.actor_id
-    WHERE s.case_id = c.id
+    FROM cases_stagechange s WHERE s.case_id = %(case)s
     UNION ALL
     SELECT 1, NULL, NULL, d.reason, NULL, d.decided_at, d.id, d.decided_by_id, -d.id
-    FROM cases_siblingseparationdecision d WHERE d.case_id = c.id
+    FROM cases_siblingseparationdecision d WHERE d.case_id = %(case)s
 """
+_DETAIL_WIDTH = 9  # the columns of a _DETAIL_ROWS row
 
 # What the detail shows of the child (ChildBriefSerializer); the child's other fields, the sensitive
 # ones among them, are not read.
@@ -43,7 +46,7 @@ _CHILD_BRIEF = ("id", "last_name", "first_name", "birth_date", "sex")
 
 
 def _split_detail_rows(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
-    """(history, decisions) from rows of ``_DETAIL_ROWS`` in its order (rows of kind None: none)."""
+    """(history, decisions) from rows of ``_DETAIL_ROWS`` in its order."""
     history = [(r[1], r[2], r[3], r[4], r[5]) for r in rows if r[0] == 0]
     decisions = [(r[6], r[3], r[7], r[5]) for r in rows if r[0] == 1][::-1]
     return history, decisions
@@ -54,22 +57,26 @@ def case_detail_rows(case_id: int) -> tuple[list[tuple], list[tuple]]:
     ``([(from_stage, to_stage, reason, actor's username or None, changed_at)], [(id, reason,
     decided_by_id, decided_at)])``, each in the order the case's page shows (history oldest first,
     decisions newest first, as the models' orderings)."""
-    sql = f"SELECT r.* FROM (SELECT %(case)s::bigint AS id) c, LATERAL ({_DETAIL_ROWS}) r ORDER BY 1, 6, 9"
     with connections[router.db_for_read(StageChange)].cursor() as cursor:
-        cursor.execute(sql, {"case": case_id})
+        cursor.execute(f"{_DETAIL_ROWS} ORDER BY 1, 6, 9", {"case": case_id})
         return _split_detail_rows(cursor.fetchall())
 
 
 @functools.cache
 def _case_detail_sql() -> str:
+    """The case with its child's brief (a row of kind -1, the history's columns empty), then the rows
+    of _DETAIL_ROWS (the case's columns empty): one statement, each value sent and parsed once."""
     case_columns = ", ".join(f"c.{f.column}" for f in Case._meta.concrete_fields)
     child_columns = ", ".join(f"ch.{Child._meta.get_field(name).column}" for name in _CHILD_BRIEF)
+    no_history = ", ".join(["NULL"] * (_DETAIL_WIDTH - 1))
+    no_case = ", ".join(["NULL"] * (len(Case._meta.concrete_fields) + len(_CHILD_BRIEF)))
     return f"""
-        SELECT {case_columns}, {child_columns}, r.*
+        SELECT -1, {no_history}, {case_columns}, {child_columns}
         FROM {Case._meta.db_table} c JOIN {Child._meta.db_table} ch ON ch.id = c.child_id
-        LEFT JOIN LATERAL ({_DETAIL_ROWS}) r ON true
         WHERE c.id = %(case)s
-        ORDER BY r.kind, r.at, r.tie
+        UNION ALL
+        SELECT r.*, {no_case} FROM ({_DETAIL_ROWS}) r
+        ORDER BY 1, 6, 9
     """
 
 
@@ -89,16 +96,16 @@ def case_detail_for(*, user: User, pk: object) -> Case | None:
     with connections[database].cursor() as cursor:
         cursor.execute(_case_detail_sql(), {"case": case_id})
         rows = cursor.fetchall()
-    if not rows:
+    if not rows or rows[0][0] != -1:
         return None
-    case_width = len(Case._meta.concrete_fields)
-    first = rows[0]
-    case = Case.from_db(database, [f.attname for f in Case._meta.concrete_fields], first[:case_width])
+    fields = Case._meta.concrete_fields
+    values = rows[0][_DETAIL_WIDTH:]
+    case = Case.from_db(database, [f.attname for f in fields], values[:len(fields)])
     if not case_row_visible_to(user, case_id=case.pk, assigned_worker_id=case.assigned_worker_id,
                                responsible_unit_id=case.responsible_unit_id):
         return None
-    case.child = Child.from_db(database, list(_CHILD_BRIEF), first[case_width:case_width + len(_CHILD_BRIEF)])
-    case.detail_rows = _split_detail_rows([row[case_width + len(_CHILD_BRIEF):] for row in rows])
+    case.child = Child.from_db(database, list(_CHILD_BRIEF), values[len(fields):])
+    case.detail_rows = _split_detail_rows([row[:_DETAIL_WIDTH] for row in rows[1:]])
     return case
 
 

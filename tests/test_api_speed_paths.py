@@ -137,3 +137,17 @@ def test_the_detail_of_ones_own_case_is_one_statement_and_any_id_not_a_case_is_4
     # The case, its history and the access-log row: two statements (a share's grants: one more).
     with django_assert_num_queries(2):
         assert api_client.get(f"/api/v1/cases/{case_for_log.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Almaty", "America/St_Johns"])
+def test_the_hand_written_date_times_are_drfs(zone):
+    from rest_framework import serializers
+
+    from cases.api.serializers import _datetime
+
+    values = [dt.datetime(2026, 1, 15, 9, 30, 5, 120, tzinfo=dt.UTC), dt.datetime(1999, 12, 31, 23, 59, tzinfo=dt.UTC),
+              dt.datetime(2026, 7, 1, 0, 0)]
+    with timezone.override(zone):
+        for value in values:
+            assert _datetime(value) == serializers.DateTimeField().to_representation(value)
+    assert _datetime(None) is None

@@ -1,6 +1,10 @@
 """Input and output shapes of the cases and placements endpoints."""
 
-from rest_framework import serializers
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from access.serializers import VisibleRelatedFieldsMixin
 from cases.models import Case, CaseNote, CaseOutcome, EndReason, Placement, ReturnReason, Stage, StageChange
@@ -34,8 +38,16 @@ _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
 
 
-def _datetime(value: object) -> str | None:
-    return _DATETIME.to_representation(value) if value is not None else None
+def _datetime(value: dt.datetime | None) -> str | None:
+    """DRF's DateTimeField.to_representation for the project's ISO 8601 output: the aware value in
+    the current time zone, "+00:00" written "Z". Without DRF's per-value checks (a tenth of the
+    detail's time in Python); any other case (a naive value, another DATETIME_FORMAT) is DRF's."""
+    if value is None:
+        return None
+    if value.tzinfo is None or api_settings.DATETIME_FORMAT != ISO_8601:
+        return _DATETIME.to_representation(value)
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _date(value: object) -> str | None:
