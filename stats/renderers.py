@@ -7,6 +7,7 @@ import csv
 import io
 import re
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
@@ -56,15 +57,16 @@ def notes(data: dict) -> list[str]:
         lines.append(_("Disclosure control") + f": k={control['k']}. {control['method']} ({SUPPRESSED} = {suppressed})")
         cell_key = control.get("cell_key")
         if cell_key:
+            # Numbers in the notes as the reader writes them (7,8 % in Russian and Kazakh); the table's own cells stay 0.64.
             probabilities = ", ".join(
-                f"{int(value):+d}: {float(p) * 100:.1f} %" for value, p in cell_key["perturbation_probabilities"].items()
+                f"{int(value):+d}: {number_format(float(p) * 100, 1)} %" for value, p in cell_key["perturbation_probabilities"].items()
             )
             parts = [
                 _("Cell key method") + ": " + cell_key["method"],
                 _("key range %(range)s; perturbation at most ±%(max)s, with probabilities %(probabilities)s "
                   "(variance %(variance)s)") % {
                     "range": cell_key["key_range"], "max": cell_key["max_perturbation"], "probabilities": probabilities,
-                    "variance": cell_key["perturbation_variance"],
+                    "variance": number_format(cell_key["perturbation_variance"]),
                 },
                 _("record key") + ": " + cell_key["record_key"],
                 _("cell key") + ": " + cell_key["cell_key"],

@@ -43,6 +43,7 @@ def test_the_csv_notes_describe_the_cell_key_method_in_the_readers_language(api_
         assert english not in notes, english
     for word in words:
         assert word in notes, word
+    assert "−3: 7,8 %" in notes.replace("-3", "−3")  # a decimal comma, as the pages write numbers
 
 
 def test_a_private_releases_csv_notes_are_in_the_readers_language(api_client, db):
