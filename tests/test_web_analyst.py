@@ -162,3 +162,20 @@ def test_region_by_quarter_puts_the_regions_in_rows_and_the_quarters_in_columns(
     grid = chart["chart"]
     assert len(grid.rows) == 20  # the long names on the left, where they can be read
     assert all(column["short"] == column["label"] for column in grid.columns)  # '2024-Q1' needs no shortening
+
+
+def test_the_region_list_is_in_the_readers_alphabet(client, analyst):
+    client.force_login(analyst)
+    for language in ("ru", "kk", "en"):
+        form = client.get(reverse("web:statistics"), HTTP_ACCEPT_LANGUAGE=language).context["form"]
+        names = [str(name) for code, name in form.fields["region"].choices if code]
+        assert len(names) == 20, language
+        if language == "en":
+            assert names == sorted(names, key=str.casefold)
+    kazakh = [str(n) for c, n in client.get(reverse("web:statistics"), HTTP_ACCEPT_LANGUAGE="kk").context["form"]
+              .fields["region"].choices if c]
+    # Қ comes after К and before Л in the Kazakh alphabet, not after Я (its code point).
+    assert kazakh.index("Қарағанды облысы") < kazakh.index("Маңғыстау облысы") < kazakh.index("Ұлытау облысы")
+    russian = [str(n) for c, n in client.get(reverse("web:statistics"), HTTP_ACCEPT_LANGUAGE="ru").context["form"]
+               .fields["region"].choices if c]
+    assert russian.index("Абайская область") == 0 and russian.index("Акмолинская область") < russian.index("город Алматы")

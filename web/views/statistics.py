@@ -30,6 +30,18 @@ FILTERS = ("region", "sex", "age_band", "form_of_care", "carer_relationship", "e
            "as_of")
 
 
+# The Cyrillic letters in the order of the Kazakh alphabet, which holds the Russian one in its order:
+# sorting by code point would put Қарағанды and Ұлытау after Я.
+CYRILLIC_ORDER = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
+_CYRILLIC_RANK = {letter: i for i, letter in enumerate(CYRILLIC_ORDER)}
+
+
+def alphabetical(text: str) -> tuple:
+    """A sort key for a name in Kazakh, Russian or English: Cyrillic letters by their place in the
+    Kazakh alphabet, other characters by code point, case ignored."""
+    return tuple((0, _CYRILLIC_RANK[c]) if c in _CYRILLIC_RANK else (1, ord(c)) for c in text.casefold())
+
+
 class StatisticsForm(forms.Form):
     indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
     breakdown = forms.MultipleChoiceField(label=gettext_lazy("Break down by"), required=False,
@@ -53,7 +65,9 @@ class StatisticsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].choices = [(i.name, i.title) for i in INDICATORS.values()]
         self.fields["breakdown"].choices = [(d.name, d.label) for d in DIMENSIONS.values()]
-        self.fields["region"].choices = [("", _("the whole country"))] + [(r.code, r.name) for r in Region.objects.all()]
+        # In the reader's alphabet (the regions' own order is by their English names).
+        regions = sorted(Region.objects.all(), key=lambda r: alphabetical(r.name))
+        self.fields["region"].choices = [("", _("the whole country"))] + [(r.code, r.name) for r in regions]
 
     def clean(self) -> dict:
         """The breakdowns the indicator takes and the year range in order, said with the fields' and
