@@ -261,18 +261,27 @@ def sensitive_child_ids(user: User, child_ids: Iterable[int]) -> set[int]:
     return _sensitive(user, list(child_ids), "child_id")
 
 
-def _sensitive(user: User, ids: list[int], field: str) -> set[int]:
-    if not ids or not sees_personal_data(user) or user.is_administrator:
-        return set()
+def sensitive_case_rows(user: User) -> QuerySet[Case]:
+    """The cases on which the user holds ``view_sensitive``, as a queryset to be narrowed down to a
+    few rows (by id, child, or ``OuterRef`` in an Exists): the ORed grant subqueries are cheap on a
+    page's rows, not on the whole table. Administrators and analysts: none."""
+    if not sees_personal_data(user) or user.is_administrator:
+        return Case.objects.none()
     own = Q(responsible_unit_id__in=unit_ids_for(user)) if user.is_supervisor else Q(assigned_worker_id=user.pk)
     grants = CaseUserObjectPermission.objects.active().filter(user_id=user.pk, permission__codename=VIEW_SENSITIVE)
     group_grants = CaseGroupObjectPermission.objects.active().filter(group__user=user.pk, permission__codename=VIEW_SENSITIVE)
-    # The pk/child list bounds the scan to one page, so the ORed subqueries stay cheap here.
-    rows = Case.objects.filter(**{f"{field}__in": ids}).filter(
+    return Case.objects.filter(
         own
         | Q(pk__in=grants.values("content_object_id").order_by())
         | Q(pk__in=group_grants.values("content_object_id").order_by())
     )
+
+
+def _sensitive(user: User, ids: list[int], field: str) -> set[int]:
+    if not ids or not sees_personal_data(user) or user.is_administrator:
+        return set()
+    # The pk/child list bounds the scan to one page, so the ORed subqueries stay cheap here.
+    rows = sensitive_case_rows(user).filter(**{f"{field}__in": ids})
     return set(rows.values_list(field, flat=True))
 
 

@@ -102,8 +102,27 @@ def test_a_case_one_cannot_see_answers_404_in_the_layout_with_emergency_access_o
     response = client.get(reverse("web:case", args=[case.pk]))
     html = response.content.decode()
     assert response.status_code == 404
-    assert "Otbasy" in html and "Not found" in html and "<html" in html
+    assert "Otbasy" in html and f"Case № {case.pk} is not in your caseload" in html and "<html" in html
     assert f"{reverse('web:emergency-access')}?case={case.pk}" in html
+
+
+def test_a_case_reassigned_away_answers_the_refused_page_in_the_users_language(client, worker, supervisor, case):
+    """The worker's old link to a case now with a colleague: the site's page in their language, saying
+    the case is not in their caseload, and nothing about the case (the same as for a case that never was theirs)."""
+    from access.services import reassign_case
+
+    client.force_login(worker)
+    assert client.get(reverse("web:case", args=[case.pk])).status_code == 200
+    colleague = factories.UserFactory(role="social_worker", unit=worker.unit)
+    reassign_case(case=case, worker=colleague, actor=supervisor)
+    for path in (reverse("web:case", args=[case.pk]), reverse("web:case-matching", args=[case.pk])):
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="ru")
+        html = response.content.decode()
+        assert response.status_code == 404 and '<header class="top">' in html and 'lang="ru"' in html
+        assert f"Дело № {case.pk} не входит в ваши дела" in html
+        assert case.child.last_name not in html
+    never = client.get(reverse("web:case", args=[case.pk + 1000]), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f"Дело № {case.pk + 1000} не входит в ваши дела" in never
 
 
 def test_emergency_access_opens_the_case_for_24_hours_with_the_banner_and_notifies(client, worker, supervisor, case):

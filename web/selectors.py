@@ -100,8 +100,12 @@ def _seen_risk(user: User, case_path: str, *, score: Any, band: Any, factors: An
 
 def visible_case_or_none(*, user: User, pk: int) -> Case | None:
     from cases.selectors import case_detail_queryset
+    from web.sensitive import with_case_rights
 
-    return case_detail_queryset(user=user).filter(pk=pk).first()
+    case = with_case_rights(case_detail_queryset(user=user).filter(pk=pk), user).first()
+    if case is not None:
+        case.rights_of = user.pk  # whose rights the annotations are (web.sensitive)
+    return case
 
 
 def case_placements(case: Case) -> list[Placement]:

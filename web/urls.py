@@ -67,6 +67,7 @@ urlpatterns = [
          name="placement-convert"),
     path("cases/<int:pk>/placements/<int:placement_pk>/move/", cases.move_family_view, name="placement-move"),
     path("cases/<int:pk>/reentry/", cases.reentry_view, name="case-reentry"),
+    path("cases/<int:pk>/forms/<slug:name>/", cases.case_form, name="case-form"),
     path("children/", children.children, name="children"),
     path("children/new/", children.register_child, name="child-new"),
     path("children/iin-check/", children.iin_check, name="iin-check"),

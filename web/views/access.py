@@ -42,7 +42,8 @@ def access_context(user: User, case: Case, **forms: object) -> dict:
     return {
         "supervises": supervises,
         "shares": list(CaseShare.objects.active().filter(case=case).select_related("user", "granted_by")) if supervises else [],
-        "share_form": forms.get("share_form") or (ShareCaseForm(colleagues=colleagues_of(user)) if supervises else None),
+        # Built only when a POST refused it; else opened on demand (web.views.cases.case_form).
+        "share_form": forms.get("share_form"),
         "emergency": emergency,
     }
 

@@ -7,17 +7,21 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from access.selectors import cases_supervised_by, families_visible_to, unit_ids_for
 from access.services import assign_case, reassign_case, reassign_cases, transfer_case
 from accounts.models import User
 from audit.services import log_access
-from cases.models import Case, Stage
+from cases.models import Case, Placement, Stage
 from cases.selectors import case_notes
 from cases.services import (
     ALLOWED_TRANSITIONS,
@@ -55,7 +59,7 @@ from web.forms import (
     add_domain_error,
 )
 from web.sensitive import can_change, can_view_sensitive
-from web.templatetags.web_tags import person
+from web.templatetags.web_tags import choice_label, person, stage_reason
 from web.views.access import access_context
 from web.views.common import forget_dashboard, paginate, query_without_page, roles_required
 from web.views.consents import consents_context
@@ -148,29 +152,56 @@ def _risk_factors(factors: list[dict]) -> list[dict]:
 
 def case_timeline(case: Case, *, placements: list, visits: dict, sensitive: bool) -> list[dict]:
     """The case's stage changes, decision reviews, recorded visits and notes in one list, newest
-    first: ``{"at": datetime or date, "kind", "title", "text", "who", "sensitive"}``."""
+    first, each entry ready to print: ``{"at": datetime or date (the sort key), "when": its date as
+    the pages write it (with the time for stage changes and decisions), "kind", "kind_label",
+    "title", "text": safe HTML (a stage change's reason translated, else the text with its line
+    breaks), "who": the author's name or "", "sensitive"}``. Formatted here, once per entry: the
+    template's filters and tags per entry were a good part of the case page's time (bench/
+    bench_record_pages.py)."""
     local = timezone.localtime
-    items = [{"at": local(c.changed_at), "kind": "stage", "title": c.get_to_stage_display(), "text": c.reason, "who": c.actor}
-             for c in case.stage_changes.all()]
+    kind_labels = {"stage": _("stage"), "decision": _("decision"), "visit": _("visit"), "note": _("note")}
+    items = [{"at": local(c.changed_at), "kind": "stage", "title": choice_label(c, "to_stage"),
+              "text": escape(stage_reason(c.reason)), "who": c.actor} for c in case.stage_changes.all()]
     # Every review of a decision (cases.DecisionReview), not only the last one on the case row.
     for review in case.decision_reviews.all():
         items.append({"at": local(review.reviewed_at), "kind": "decision",
                       "title": _("Decision approved") if review.approved else _("Decision rejected"),
-                      "text": review.reason, "who": review.actor})
+                      "text": linebreaksbr(review.reason), "who": review.actor})
     for placement in placements:
         for visit in visits.get(placement.pk, []):
             if visit.done_on:
-                items.append({"at": visit.done_on, "kind": "visit", "title": visit.get_kind_display(),
-                              "text": visit.concerns if sensitive else "", "who": visit.worker})
+                items.append({"at": visit.done_on, "kind": "visit", "title": choice_label(visit, "kind"),
+                              "text": linebreaksbr(visit.concerns) if sensitive and visit.concerns else "",
+                              "who": visit.worker})
     for note in case_notes(case=case, sensitive=sensitive):
-        items.append({"at": note.written_on, "kind": "note", "title": note.get_kind_display(), "text": note.text,
-                      "who": note.author, "sensitive": note.sensitive})
+        items.append({"at": note.written_on, "kind": "note", "title": choice_label(note, "kind"),
+                      "text": linebreaksbr(note.text), "who": note.author, "sensitive": note.sensitive})
 
     def key(item: dict) -> dt.datetime:
         at = item["at"]
         return at.replace(tzinfo=None) if isinstance(at, dt.datetime) else dt.datetime.combine(at, dt.time.max)
 
-    return sorted(items, key=key, reverse=True)
+    items.sort(key=key, reverse=True)
+    for item in items:
+        with_time = isinstance(item["at"], dt.datetime)
+        item["when"] = date_format(item["at"], "DATETIME_FORMAT" if with_time else "DATE_FORMAT")
+        item["author"] = person(item["who"]) if item["who"] else ""
+        item["kind_label"] = kind_labels[item["kind"]]
+    return items
+
+
+def timeline_html(items: list[dict]) -> str:
+    """The timeline's entries (case_timeline) as the <li> elements of its list, in one pass: one
+    template loop over ~80 entries with their tags and filters took a fifth of the case page."""
+    sensitive = _("sensitive")
+    return mark_safe("".join(
+        format_html('<li class="tl-{}"><strong>{}</strong>\n  <span class="muted small">{}{} · {}</span>{}{}</li>\n',
+                    item["kind"], item["title"], item["when"],
+                    format_html(" · {}", item["author"]) if item["author"] else "", item["kind_label"],
+                    format_html(' <span class="badge overdue">{}</span>', sensitive) if item.get("sensitive") else "",
+                    format_html('\n  <div class="small">{}</div>', item["text"]) if item["text"] else "")
+        for item in items
+    ))
 
 
 def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
@@ -196,7 +227,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     context = {
         "case": case,
         "child": case.child,
-        "placements": [{"placement": p, "visits": visits[p.pk]} for p in placements],
+        "placements": [{"placement": p, "visits": visits[p.pk], "visit_rows": visit_rows_html(
+            case, p, visits[p.pk], sensitive=sensitive, editable=editable, today=today)} for p in placements],
         "active": active,
         "risk": risk,
         "risk_seen": risk_seen,
@@ -207,8 +239,12 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "today": timezone.localdate(),
         "checklist_items": CHECKLIST_ITEMS,
         "stage_changes": list(case.stage_changes.all()),
-        "timeline": case_timeline(case, placements=placements, visits=visits, sensitive=sensitive),
-        "note_form": forms.get("note_form") or (CaseNoteForm() if editable else None),
+        "timeline": (timeline := case_timeline(case, placements=placements, visits=visits, sensitive=sensitive)),
+        "timeline_html": timeline_html(timeline),
+        # The forms that open on demand (CASE_FORMS) are built here only when a POST refused them
+        # (then shown open, with their errors); otherwise the page offers them by these flags.
+        "note_form": forms.get("note_form"),
+        "offer_note": editable,
         "move_form": forms.get("move_form") or (
             # ?family= comes from the matching page's "choose" link and fills in the family.
             MoveStageForm(allowed=allowed, user=request.user, initial={
@@ -218,19 +254,17 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
             })
             if allowed and editable else None
         ),
-        "end_form": forms.get("end_form") or (EndPlacementForm(region_id=case.child.region_id) if active and editable else None),
+        "end_form": forms.get("end_form"),
+        "move_family_form": forms.get("move_family_form"),
+        "offer_placement_forms": bool(active and editable),
         "convert_from": convert_from,
         "convert_form": forms.get("convert_form") or (
             ConvertToTrusteeshipForm(initial={"expected_version": case.version}) if convert_from else None
 
         ),
-        "move_family_form": forms.get("move_family_form") or (
-            MoveFamilyForm(families=families_visible_to(request.user)) if active and editable else None
-        ),
         # A closed case not yet followed by another: the child may come back into care.
-        "reentry_form": forms.get("reentry_form") or (
-            ReentryForm() if editable and case.stage == Stage.CLOSED and not Case.objects.filter(follows=case).exists() else None
-        ),
+        "reentry_form": forms.get("reentry_form"),
+        "offer_reentry": editable and case.stage == Stage.CLOSED and not Case.objects.filter(follows=case).exists(),
         **documents_context(request.user, "case", case.pk),
         **consents_context(request.user, case, editable=editable, **forms),
         **access_context(request.user, case, **forms),
@@ -240,6 +274,93 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         context["reassign_form"] = forms.get("reassign_form") or ReassignCaseForm(workers=workers.exclude(pk=case.assigned_worker_id))
         context["transfer_form"] = forms.get("transfer_form") or TransferCaseForm(exclude_unit=case.responsible_unit_id)
     return context
+
+
+def visit_rows_html(case: Case, placement: Placement, visits: list, *, sensitive: bool, editable: bool,
+                    today: dt.date) -> str:
+    """The rows of a placement's visits table on the case page (<tr> elements), written in one pass
+    as timeline_html: planned date (with "overdue" or "missed" for a visit not done in time), kind,
+    done date, the child's and the family's condition, the concerns (with view_sensitive only), and
+    the "Record" link for a visit still to do."""
+    if not visits:
+        return format_html('<tr><td colspan="7" class="muted">{}</td></tr>', _("No visits planned."))
+    missed, overdue, record = pgettext("visit", "missed"), _("overdue"), _("Record")
+    ended = placement.ended_on is not None
+    rows = []
+    for v in visits:
+        late = not v.done_on and v.planned_on < today and not ended
+        badge = ""
+        if late:
+            badge = format_html(' <span class="badge">{}</span>', missed) if v.superseded else format_html(
+                ' <span class="badge overdue">{}</span>', overdue)
+        link = ""
+        if editable and not v.done_on and not ended:
+            link = format_html('<a class="button secondary" href="{}">{}</a>', reverse("web:visit-record", args=[case.pk, v.pk]),
+                               record)
+        rows.append(format_html(
+            '<tr class="{}"><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td></tr>\n',
+            "overdue" if late and not v.superseded else "", date_format(v.planned_on, "SHORT_DATE_FORMAT"), badge,
+            choice_label(v, "kind"), date_format(v.done_on, "SHORT_DATE_FORMAT") if v.done_on else "—",
+            choice_label(v, "child_condition") or "—", choice_label(v, "family_condition") or "—",
+            format_html('<td class="small">{}</td>', v.concerns or "") if sensitive else "", link))
+    return mark_safe("".join(rows))
+
+
+# The case page's forms that open on demand (web/cases/forms/_lazy.html): name -> (its template,
+# the <details> summary). Rendering all of them on every opening of the page (28 fields, the region's
+# children's homes) was most of its time at national scale (bench/bench_record_pages.py).
+CASE_FORMS = {
+    "note": ("web/cases/forms/_note.html", gettext_lazy("Write a note")),
+    "reentry": ("web/cases/forms/_reentry.html", gettext_lazy("The child is back in care: open a new case")),
+    "end-placement": ("web/cases/forms/_end_placement.html", gettext_lazy("End this placement")),
+    "move-family": ("web/cases/forms/_move_family.html",
+                    gettext_lazy("Move the child to another family (the case continues)")),
+    "consent": ("web/cases/forms/_consent.html", gettext_lazy("Record a consent")),
+    "share": ("web/cases/forms/_share.html", gettext_lazy("Share the case with a colleague")),
+}
+
+
+def _unbound_case_form(request: HttpRequest, case: Case, name: str) -> tuple[object, Placement | None]:
+    """The empty form ``name`` of the case page and the placement it acts on, as the page offers it
+    (the same conditions as _case_context): PermissionDenied if the user may not use it here."""
+    from web.forms import ConsentForm, ShareCaseForm
+    from web.views.access import colleagues_of
+
+    if name == "share":
+        if not cases_supervised_by(request.user).filter(pk=case.pk).exists():
+            raise PermissionDenied
+        return ShareCaseForm(colleagues=colleagues_of(request.user)), None
+    if not can_change(request.user, case):
+        raise PermissionDenied
+    if name == "note":
+        return CaseNoteForm(), None
+    if name == "consent":
+        return ConsentForm(), None
+    if name == "reentry":
+        if case.stage != Stage.CLOSED or Case.objects.filter(follows=case).exists():
+            raise PermissionDenied
+        return ReentryForm(), None
+    active = case.placements.filter(ended_on__isnull=True).first()
+    if active is None:
+        raise PermissionDenied
+    if name == "end-placement":
+        return EndPlacementForm(region_id=case.child.region_id), active
+    return MoveFamilyForm(families=families_visible_to(request.user)), active
+
+
+@roles_required(*CASE_ROLES)
+def case_form(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One of the case page's forms (CASE_FORMS), empty: the fragment htmx puts in its <details>
+    when opened, or, without script, a page of its own. The form posts to its own view, which on a
+    refusal shows the case page with the form open and its errors."""
+    if name not in CASE_FORMS:
+        raise Http404
+    case = case_or_404(request.user, pk)
+    form, placement = _unbound_case_form(request, case, name)
+    template, summary = CASE_FORMS[name]
+    context = {"case": case, "form": form, "placement": placement, "sensitive": can_view_sensitive(request.user, case),
+               "template": template, "summary": summary, "id": name}
+    return render(request, template if request.headers.get("HX-Request") else "web/cases/case_form.html", context)
 
 
 def render_case_page(request: HttpRequest, case: Case, status: int = 200, **forms: object) -> HttpResponse:

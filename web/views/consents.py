@@ -23,7 +23,9 @@ def consents_context(user: User, case: Case, *, editable: bool, **forms: object)
     return {
         "consents": list(Consent.objects.filter(case=case).select_related("region", "recorded_by", "revoked_by")
                          .order_by("-given_on", "-id")),
-        "consent_form": forms.get("consent_form") or (ConsentForm() if editable else None),
+        # Built only when a POST refused it; else opened on demand (web.views.cases.case_form).
+        "consent_form": forms.get("consent_form"),
+        "offer_consent": editable,
         "revoke_form": forms.get("revoke_form") or (RevokeConsentForm() if editable else None),
         "revoke_consent_id": forms.get("revoke_consent_id"),
     }

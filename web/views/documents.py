@@ -6,7 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -18,18 +23,45 @@ from documents import services
 from documents.selectors import document_for, documents_of_record, may_add_document, record_visible_to
 from families.models import Family
 from web.forms import DocumentForm, add_domain_error, add_validation_error
+from web.templatetags.web_tags import choice_label, person
 from web.views.common import roles_required
 
 DOCUMENT_ROLES = ("social_worker", "supervisor")
 RECORDS = {"child": (Child, "web:child"), "family": (Family, "web:family"), "case": (Case, "web:case")}
 
 
+def document_rows_html(documents: list) -> str:
+    """The rows of a record page's documents table (<tr> elements), written in one pass (a template
+    loop with its filters per row cost more than the query): type, title and number, date, expiry
+    (with "expired"), who uploaded it and when, size, the download link."""
+    if not documents:
+        return format_html('<tr><td colspan="7" class="muted">{}</td></tr>', _("No documents yet."))
+    today, expired, download = timezone.localdate(), _("expired"), _("Download")
+    rows = []
+    for d in documents:
+        late = d.expires_on is not None and d.expires_on < today
+        rows.append(format_html(
+            '<tr class="{}"><td>{}</td><td>{}{}</td><td>{}</td><td>{}{}</td><td class="small">{}, {}</td>'
+            '<td class="num">{}</td><td><a class="button secondary" href="{}">{}</a></td></tr>\n',
+            "overdue" if late else "", choice_label(d, "doc_type"), d.title or d.original_name,
+            format_html(" · № {}", d.number) if d.number else "", date_format(d.document_date, "SHORT_DATE_FORMAT"),
+            date_format(d.expires_on, "SHORT_DATE_FORMAT") if d.expires_on else "—",
+            format_html(' <span class="badge overdue">{}</span>', expired) if late else "",
+            person(d.uploaded_by), date_format(timezone.localtime(d.uploaded_at), "SHORT_DATE_FORMAT"),
+            filesizeformat(d.size), reverse("web:document-download", args=[d.pk]), download))
+    return mark_safe("".join(rows))
+
+
 def documents_context(user: User, kind: str, pk: int) -> dict:
-    """The documents part of a record's page: its documents and, if the user may add one, the form."""
+    """The documents part of a record's page: its documents (and their rows, document_rows_html)
+    and whether the user may add one."""
     key = {f"{kind}_id": pk}
+    documents = list(documents_of_record(user, **key).order_by("-document_date", "-id"))
     return {
-        "documents": list(documents_of_record(user, **key).order_by("-document_date", "-id")),
-        "document_form": DocumentForm() if may_add_document(user, **key) else None,
+        "documents": documents,
+        "document_rows": document_rows_html(documents),
+        # Whether the page offers the upload: its form opens on demand from the upload page (htmx).
+        "document_form": may_add_document(user, **key),
         "document_upload_url": reverse(f"web:{kind}-document-upload", args=[pk]),
     }
 
@@ -60,7 +92,9 @@ def upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 messages.success(request, _("The document is attached."))
                 return redirect(reverse(page, args=[pk]) + "#documents")
         status = 400
-    return render(request, "web/documents/upload.html", {"form": form, "kind": kind, "record": record,
+    # htmx asks only the form, for the record page's "Upload a document" when it opens.
+    template = "web/documents/_upload_form.html" if request.headers.get("HX-Request") and status == 200 else "web/documents/upload.html"
+    return render(request, template, {"form": form, "kind": kind, "record": record,
                                                          "back": reverse(page, args=[pk])}, status=status)
 
 
