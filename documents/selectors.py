@@ -88,13 +88,30 @@ def record_visible_to(user: User, *, case_id: int | None = None, child_id: int |
 
 
 def documents_of_record(
-    user: User, *, case_id: int | None = None, child_id: int | None = None, family_id: int | None = None
+    user: User, *, case_id: int | None = None, child_id: int | None = None, family_id: int | None = None,
+    visible: bool | None = None, sensitive: bool | None = None,
 ) -> QuerySet[Document]:
-    """The documents of one case, child or family, when the user may see that record (else none)."""
-    if not record_visible_to(user, case_id=case_id, child_id=child_id, family_id=family_id):
+    """The documents of one case, child or family, when the user may see that record (else none).
+
+    A page that has already decided it passes what it knows, saving the lookups: ``visible`` (the
+    record is visible to the user) and, for a case or a child, ``sensitive`` (the user holds
+    view_sensitive on the case, or on one of the child's cases); without it, the documents of a
+    sensitive type are left out, as restricted_record_ids does for the records seen through a grant."""
+    if visible is None:
+        visible = record_visible_to(user, case_id=case_id, child_id=child_id, family_id=family_id)
+    if not visible:
         return Document.objects.none()
     field, value = next((f, v) for f, v in (("case_id", case_id), ("child_id", child_id), ("family_id", family_id)) if v is not None)
-    return _without_hidden_sensitive(user, Document.objects.filter(**{field: value})).select_related("uploaded_by")
+    documents = Document.objects.filter(**{field: value})
+    if family_id is not None and visible is True and not user.is_administrator:
+        # A family's documents hang from no case or child (document_attached_to_exactly_one_record):
+        # restricted_record_ids would hide none of them.
+        pass
+    elif sensitive is None or family_id is not None or user.is_administrator:
+        documents = _without_hidden_sensitive(user, documents)
+    elif not sensitive and settings.DOCUMENTS_SENSITIVE_TYPES:
+        documents = documents.exclude(doc_type__in=list(settings.DOCUMENTS_SENSITIVE_TYPES))
+    return documents.select_related("uploaded_by")
 
 
 def document_for(user: User, pk: int) -> Document | None:

@@ -52,6 +52,17 @@ def sign_out(page) -> None:
     page.wait_for_url("**/accounts/login/**")
 
 
+def header_lines(page) -> int:
+    """How many rows the top header's links, name and buttons take (their vertical middles, more
+    than 12 px apart, start a new row)."""
+    return page.evaluate("""() => {
+        const items = [...document.querySelectorAll('header.top .brand, header.top nav a, header.top .user > *')];
+        const middles = items.map(e => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
+        middles.sort((a, b) => a - b);
+        return 1 + middles.slice(1).filter((m, i) => m - middles[i] > 12).length;
+    }""")
+
+
 def test_a_social_workers_day(page, shoot, day):
     today = timezone.localdate()
     sign_in(page, "aigerim")
@@ -140,6 +151,14 @@ def test_a_social_workers_day(page, shoot, day):
     # 7. The supervisor approves the family on their own page, then the decision on the case.
     sign_in(page, "gulnara")
     page.wait_for_url("**/unit/")
+    # The supervisor's header, the longest, keeps to one line at 1366 px in Russian and Kazakh.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    for language in ("ru", "kk", "en"):
+        with page.expect_navigation():
+            page.select_option("#language", language)
+        if language != "en":
+            assert header_lines(page) == 1, language
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/families/approvals/")
     page.locator(f"#family-{family.pk}").get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Family № {family.pk} approved.")
@@ -161,6 +180,10 @@ def test_a_social_workers_day(page, shoot, day):
     page.wait_for_selector("text=The case moved to the new stage.")
     assert Case.objects.get(pk=case.pk).stage == Stage.PLACED
     before = page.locator("#risk .badge").first.inner_text()
+    # On a phone the case page is no wider than the screen: its tables scroll inside their cards.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # 9. An urgent visit with concerns: the risk rises and the supervisor is alerted.
     page.click("text=Record an unscheduled visit")

@@ -265,7 +265,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         # A closed case not yet followed by another: the child may come back into care.
         "reentry_form": forms.get("reentry_form"),
         "offer_reentry": editable and case.stage == Stage.CLOSED and not Case.objects.filter(follows=case).exists(),
-        **documents_context(request.user, "case", case.pk),
+        # may_add_document's rule for a case is can_change's (cases_editable_by).
+        **documents_context(request.user, "case", case.pk, sensitive=sensitive, may_add=editable),
         **consents_context(request.user, case, editable=editable, **forms),
         **access_context(request.user, case, **forms),
     }

@@ -159,7 +159,11 @@ def _child_context(request: HttpRequest, child: Child, sibling_form: AddSiblingF
         "child": child, "sensitive": sensitive, "cases": cases, "siblings": siblings, "hidden_siblings": hidden_siblings,
         "history": child_history(child, sensitive=sensitive), "editable": editable,
         "sibling_form": sibling_form or (AddSiblingForm() if editable else None),
-        "today": timezone.localdate(), **documents_context(request.user, "child", child.pk),
+        # may_add_document's rule for a child is _may_edit's (a case of the child one may change), but
+        # an administrator, who corrects a child's record, adds no document.
+        "today": timezone.localdate(),
+        **documents_context(request.user, "child", child.pk, sensitive=sensitive,
+                            may_add=editable and not request.user.is_administrator),
     }
 
 

@@ -52,16 +52,18 @@ def document_rows_html(documents: list) -> str:
     return mark_safe("".join(rows))
 
 
-def documents_context(user: User, kind: str, pk: int) -> dict:
-    """The documents part of a record's page: its documents (and their rows, document_rows_html)
-    and whether the user may add one."""
+def documents_context(user: User, kind: str, pk: int, *, sensitive: bool | None = None, may_add: bool | None = None) -> dict:
+    """The documents part of a record's page, whose record the page has shown as visible: its
+    documents (and their rows, document_rows_html) and whether the user may add one. ``sensitive``
+    (view_sensitive on the case or child) and ``may_add`` (may_add_document's answer), when the
+    page knows them already, save their queries (documents.selectors.documents_of_record)."""
     key = {f"{kind}_id": pk}
-    documents = list(documents_of_record(user, **key).order_by("-document_date", "-id"))
+    documents = list(documents_of_record(user, **key, visible=True, sensitive=sensitive).order_by("-document_date", "-id"))
     return {
         "documents": documents,
         "document_rows": document_rows_html(documents),
         # Whether the page offers the upload: its form opens on demand from the upload page (htmx).
-        "document_form": may_add_document(user, **key),
+        "document_form": may_add_document(user, **key) if may_add is None else may_add,
         "document_upload_url": reverse(f"web:{kind}-document-upload", args=[pk]),
     }
 

@@ -105,7 +105,8 @@ def family_context(request: HttpRequest, family: Family) -> dict:
         "applicants": list(family.applicants.all()), "history": family_history(family),
         "editable": families_editable_by(request.user).filter(pk=family.pk).exists(),
         "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
-        **documents_context(request.user, "family", family.pk),
+        # may_add_document's rule for a family: whoever sees it and works on cases (not an administrator).
+        **documents_context(request.user, "family", family.pk, may_add=not request.user.is_administrator),
     }
 
 

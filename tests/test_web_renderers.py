@@ -1,0 +1,44 @@
+"""web.renderers.FastTemplates writes the common form templates in Python: the markup must be the
+same as Django's own templates, character for character, for every kind of field the pages use."""
+
+import datetime as dt
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+
+from web.forms import DateInput
+from web.renderers import FastTemplates
+
+
+class Everything(forms.Form):
+    text = forms.CharField(label="Name <b>", max_length=20, widget=forms.TextInput(attrs={"placeholder": 'a "quoted" <x>',
+                                                                                        "autofocus": True, "data-off": False}))
+    number = forms.IntegerField(label="How many?", required=False)
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    hidden = forms.IntegerField(widget=forms.HiddenInput())
+    date = forms.DateField(widget=DateInput(), required=False)
+    plain_date = forms.DateField(required=False)
+    flag = forms.BooleanField(required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    pick = forms.ChoiceField(choices=[("", "—"), ("a", "A & B"), ("b", mark_safe("<i>B</i>"))])
+    grouped = forms.ChoiceField(choices=[("Group <1>", [("x", "X"), ("y", "Y")]), ("z", "Z")], required=False)
+    many = forms.MultipleChoiceField(choices=[(1, "one"), (2, "two")], required=False)
+    file = forms.FileField(required=False)
+
+
+def _render(renderer: object, data: dict | None) -> list[str]:
+    form = Everything(data, renderer=renderer, initial={"text": "O'Brien & Co", "date": dt.date(2026, 1, 2), "flag": True,
+                                                         "notes": "line 1\nline <2>", "pick": "b", "grouped": "y",
+                                                         "many": [2], "hidden": 7, "password": "secret"})
+    if data is not None:
+        form.is_valid()
+    return [str(form[name]) + str(form[name].label_tag()) for name in form.fields] + [form.as_div()]
+
+
+@pytest.mark.parametrize("data", [None, {"text": "<script>", "number": "x", "flag": "on", "pick": "zz", "many": ["1", "2"],
+                                         "notes": "", "date": "2026-13-01"}])
+def test_the_fast_renderer_writes_djangos_markup(data):
+    assert _render(FastTemplates(), data) == _render(DjangoTemplates(), data)
