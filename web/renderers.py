@@ -24,7 +24,8 @@ def _attrs(attrs: dict) -> str:
 def _input(context: dict) -> str:
     widget = context["widget"]
     value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
-    return f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+    kind, name = conditional_escape(widget["type"]), conditional_escape(widget["name"])
+    return f'<input type="{kind}" name="{name}"{value}{_attrs(widget["attrs"])}>'
 
 
 def _textarea(context: dict) -> str:
