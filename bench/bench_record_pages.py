@@ -13,7 +13,7 @@ alternately, bench.timing.measure_pair), and counts the page's queries:
   - the family page (the family the child is placed with) and the edit-family form, the
     register-family form (GET);
   - the case page with its timeline (stage changes, decision reviews, visits, notes), its
-    documents and consents;
+    documents and consents, and the fragment of its heaviest form opened on demand (htmx);
   - the upload-a-document form (GET) of the case;
   - the record-a-visit form (the next planned visit) and the unscheduled-visit form (GET);
   - the matching page of the worker's case at the matching stage (families ranked).
@@ -119,8 +119,12 @@ def enrich(case: Case, family_id: int, worker: User) -> None:
 
 
 def page(client: Client, url: str) -> Callable[[], object]:
+    # "#htmx" at the end of a URL: asked as htmx asks it (the fragment of a form opened on demand).
+    headers = {"HX-Request": "true"} if url.endswith("#htmx") else {}
+    url = url.removesuffix("#htmx")
+
     def call() -> object:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         assert response.status_code == 200, (url, response.status_code)
         return response.content
 
@@ -154,7 +158,7 @@ def profile(client: Client, name: str, url: str, runs: int) -> None:
 
 def queries_of(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
+        page(client, url)()
     return len(ctx)
 
 
@@ -258,6 +262,12 @@ def main() -> None:
                  [("SELECT id, name_en FROM regions_region ORDER BY name_en", [])]),
                 ("case page (timeline, documents, consents)", f"/cases/{case_id}/", [*case_queries(w, case_id, child_id),
                                                                                      (ACCESS_LOG, [w, "case", case_id, child_id])]),
+                # The case page's forms open on demand (htmx): the heaviest, ending the placement (the
+                # region's children's homes), as its fragment.
+                ("case page: end-placement form opened (htmx)", f"/cases/{case_id}/forms/end-placement/#htmx",
+                 [*case_queries(w, case_id, child_id)[:1],
+                  ("SELECT h.id, h.name FROM children_childrenshome h JOIN children_child ch ON ch.region_id = h.region_id "
+                   "WHERE ch.id = %s ORDER BY h.name", [child_id])]),
                 ("upload document form (GET)", f"/cases/{case_id}/documents/new/", case_queries(w, case_id, child_id)[:1]),
                 ("record visit form (GET)", f"/cases/{case_id}/visits/{visit_id}/record/",
                  [*case_queries(w, case_id, child_id)[:1],
