@@ -212,3 +212,17 @@ def test_the_page_speaks_kazakh(client, supervisor):
     html = client.get("/risk/backtest/", HTTP_ACCEPT_LANGUAGE="kk").content.decode()
     assert "Risk score against history" not in html
     assert "Predicted, %" not in html and "Болжам, %" in html  # "%" in a template's msgid is doubled
+
+
+def test_the_page_writes_large_counts_with_thousands_separated(client, supervisor):
+    RiskBacktest.objects.create(
+        from_date=dt.date(2024, 1, 1), to_date=dt.date(2025, 12, 31), lead_days=60, placements=12560, placements_flagged=3706,
+        returns=2366, returns_flagged_early=1192, seconds=1.0,
+        calibration=[{"horizon": 60, "band": "low", "placement_days": 245788, "positive_days": 1140, "observed": 0.0046,
+                      "predicted": 0.01, "forced_days": 0}],
+    )
+    client.force_login(supervisor)
+    html = client.get("/risk/backtest/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    # As the statistics tables write them (2 436), not 245788.
+    assert "245\xa0788" in html and "1\xa0192 / 2\xa0366" in html and "3\xa0706 / 12\xa0560" in html
+    assert "245788" not in html
