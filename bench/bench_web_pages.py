@@ -6,9 +6,11 @@ p95 over the runs, milliseconds):
   - the whole page through Django's test client (session, middleware, template): GET /cases/;
   - the selector alone (web.selectors.my_cases: the count and the first page of 50);
   - the same count and page in hand-written raw SQL (the reference);
-  - the regional supervisor's dashboard, GET /unit/, and its number of queries.
+  - the regional supervisor's dashboard, GET /unit/, warm and cold, against the region's aggregates
+    in raw SQL, and its number of queries.
 
-Read-only: the bench changes nothing in the database.
+Read-only: the bench changes nothing in the database (without precomputed dashboard figures for
+today, it computes them in a transaction it rolls back).
 
 Usage:  .venv/bin/python bench/bench_web_pages.py [--runs 30]
         (DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/otbasy_bench)
@@ -32,15 +34,17 @@ import django
 django.setup()
 
 from django.core.cache import caches  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import User  # noqa: E402
+from accounts.models import OrganisationalUnit, User  # noqa: E402
 from bench.timing import measure, measure_pair, ms  # noqa: E402
 from cases.models import Case  # noqa: E402
+from web.figures import compute_unit_figures, refresh_unit_figures  # noqa: E402
+from web.models import UnitFigures  # noqa: E402
 from web.selectors import my_cases  # noqa: E402
 
 PAGE = 50
@@ -108,9 +112,37 @@ def queries_of(client: Client, url: str) -> int:
     return len(ctx)
 
 
+def dashboard_rows(rows: list, client: Client, unit_ids: list[int], today: object, runs: int) -> None:
+    """The dashboard warm (its figures' HTML cached, as a supervisor opens it again within
+    DASHBOARD_CACHE_SECONDS) and cold (the cache emptied before each request: a first opening, or one
+    after the cache expired), each against the reference: the region's aggregates in raw SQL alone
+    (web.figures' five grouped statements over the region's units, what the page would have to run
+    without the precomputed rows), called alternately."""
+    def aggregates() -> object:
+        return compute_unit_figures(unit_ids=unit_ids, today=today)
+
+    dashboard_runs = max(5, runs // 3)
+    for mode in ("warm", "cold"):
+        db_times: list[float] = []
+
+        def page(mode: str = mode, db_times: list[float] = db_times) -> object:
+            if mode == "cold":
+                caches["dashboard"].clear()
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get("/unit/").status_code == 200
+            db_times.append(sum(float(q["time"]) for q in ctx.captured_queries))
+            page.queries = len(ctx)
+
+        median, p95, raw_median, _raw_p95, ratio = measure_pair(page, aggregates, dashboard_runs, warmup=1)
+        rows.append((f"region supervisor: GET /unit/ (dashboard, {mode})", median, p95, page.queries,
+                     f"{ratio}x the aggregates' raw SQL ({raw_median} ms); database part "
+                     f"{ms(statistics.median(db_times))} ms"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--dashboard-only", action="store_true", help="only the supervisor's dashboard")
     args = parser.parse_args()
     today = timezone.localdate()
 
@@ -136,35 +168,32 @@ def main() -> None:
     supervisor_client.force_login(supervisor)
     worker_where, worker_params = "c.assigned_worker_id = %(user)s", {"user": worker.pk, "today": today}
     region_where, region_params = "c.responsible_unit_id = ANY(%(units)s)", {"units": unit_ids, "today": today}
-    # Each page and its raw-SQL reference are called alternately (bench.timing.measure_pair).
-    for name, client, url, where, params, order in (
-        ("worker: GET /cases/ (page)", worker_client, "/cases/", worker_where, worker_params, "recent"),
-        ("worker: GET /cases/?order=visit (overdue first)", worker_client, "/cases/?order=visit", worker_where, worker_params, "visit"),
-        ("region supervisor: GET /cases/ (page)", supervisor_client, "/cases/", region_where, region_params, "recent"),
-    ):
-        median, p95, raw_median, _raw_p95, ratio = measure_pair(page(client, url), raw(where, params, order), args.runs)
-        rows.append((name, median, p95, queries_of(client, url), f"{ratio}x raw SQL ({raw_median} ms)"))
-    rows.append(("worker: my_cases selector (count + 50 rows)", *measure(selector(worker), args.runs), 2, ""))
-    rows.append(("region supervisor: my_cases selector", *measure(selector(supervisor), args.runs), 2, ""))
+    if not args.dashboard_only:
+        # Each page and its raw-SQL reference are called alternately (bench.timing.measure_pair).
+        for name, client, url, where, params, order in (
+            ("worker: GET /cases/ (page)", worker_client, "/cases/", worker_where, worker_params, "recent"),
+            ("worker: GET /cases/?order=visit (overdue first)", worker_client, "/cases/?order=visit", worker_where, worker_params, "visit"),
+            ("region supervisor: GET /cases/ (page)", supervisor_client, "/cases/", region_where, region_params, "recent"),
+        ):
+            median, p95, raw_median, _raw_p95, ratio = measure_pair(page(client, url), raw(where, params, order), args.runs)
+            rows.append((name, median, p95, queries_of(client, url), f"{ratio}x raw SQL ({raw_median} ms)"))
+        rows.append(("worker: my_cases selector (count + 50 rows)", *measure(selector(worker), args.runs), 2, ""))
+        rows.append(("region supervisor: my_cases selector", *measure(selector(supervisor), args.runs), 2, ""))
 
-    # The dashboard, warm (the region-wide figures cached, as a supervisor opens it during the day)
-    # and cold (the cache emptied before each request: the first opening every DASHBOARD_CACHE_SECONDS).
-    # Its reference is its own database part: the sum of its queries' times in the same requests.
-    dashboard_runs = max(3, args.runs // 3)
-    for mode in ("warm", "cold"):
-        times, db_times = [], []
-        supervisor_client.get("/unit/")
-        for _ in range(dashboard_runs if mode == "warm" else max(3, dashboard_runs // 4)):
-            if mode == "cold":
-                caches["dashboard"].clear()
-            with CaptureQueriesContext(connection) as ctx:
-                start = time.perf_counter()
-                assert supervisor_client.get("/unit/").status_code == 200
-                times.append(time.perf_counter() - start)
-            db_times.append(sum(float(q["time"]) for q in ctx.captured_queries))
-        rows.append((f"region supervisor: GET /unit/ (dashboard, {mode})", ms(statistics.median(times)),
-                     ms(sorted(times)[min(len(times) - 1, int(len(times) * 0.95))]), len(ctx),
-                     f"database part {ms(statistics.median(db_times))} ms"))
+    # The dashboard reads its region-wide figures from the rows precomputed per unit (web.figures).
+    # Without rows for today (this database is read-only) they are computed for the whole country
+    # inside a transaction rolled back at the end, and that refresh is timed once.
+    with transaction.atomic():
+        if UnitFigures.objects.filter(day=today).count() < OrganisationalUnit.objects.count():
+            start = time.perf_counter()
+            refresh_unit_figures(today=today)
+            print(f"national refresh of the dashboard figures (rolled back): {time.perf_counter() - start:.2f} s, "
+                  f"load average {os.getloadavg()[0]:.1f}")
+        district = next(u for u in unit_ids if u != supervisor.unit_id)
+        rows.append(("refresh of one district's figures (after an action)",
+                     *measure(lambda: compute_unit_figures(unit_ids=[district], today=today), 5), 5, ""))
+        dashboard_rows(rows, supervisor_client, unit_ids, today, args.runs)
+        transaction.set_rollback(True)
 
     print(f"{'measurement':55} {'median ms':>10} {'p95 ms':>10} {'queries':>8}  reference")
     for name, median, p95, queries, note in rows:

@@ -314,6 +314,7 @@ def bring_up_to_today(*, today: dt.date) -> list[str]:
     from risk.models import RiskBacktest
     from risk.services import recompute_all_risks, record_backtest, record_risk_history
     from stats.services import refresh_statistics
+    from web.figures import refresh_unit_figures
 
     began = time.perf_counter()
     with connection.cursor() as cursor:
@@ -333,6 +334,8 @@ def bring_up_to_today(*, today: dt.date) -> list[str]:
     began = time.perf_counter()
     refresh_statistics()
     stats_seconds = time.perf_counter() - began
+    # The supervisors' dashboard reads its figures precomputed per unit (beat refreshes them too).
+    refresh_unit_figures(today=today)
     return [
         f"Risk of return scored: {history} past assessments, {moved} placements moved into high ({risk_seconds:.1f} s).",
         f"Reminder sweep for {today.isoformat()}: {sum(sweep.created.values())} new reminders ({sweep_seconds:.1f} s).",

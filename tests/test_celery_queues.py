@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.slow]
     ("risk.nightly_scoring", "risk"),
     ("stats.refresh_statistics", "statistics"),
     ("access.delete_expired_grants", "default"),
+    ("web.refresh_dashboard_figures", "default"),
     ("some.unlisted_task", "default"),
 ])
 def test_each_task_is_routed_to_the_queue_of_its_purpose(task, queue):

@@ -143,13 +143,20 @@ OLDEST_OVERDUE_SQL = """
 """
 
 
-def overdue_visits(*, user: User, limit: int, today: dt.date | None = None) -> list[Visit]:
+OVERDUE_RELATED = ("placement__child", "placement__case__assigned_worker")
+
+
+def overdue_visits(*, user: User, limit: int, today: dt.date | None = None,
+                   case_ids: list[int] | None = None) -> list[Visit]:
     """The ``limit`` oldest visits not done and planned before today, on active placements the user
-    sees, less those superseded by a later visit done (missed, not overdue: visits.selectors.superseded)."""
+    sees (of the cases ``case_ids`` only, when given), less those superseded by a later visit done
+    (missed, not overdue: visits.selectors.superseded)."""
     today = today or timezone.localdate()
-    related = ("placement__child", "placement__case__assigned_worker")
+    related = OVERDUE_RELATED
     pending = Visit.objects.filter(still_to_do(), planned_on__lt=today).select_related(*related).order_by("planned_on", "id")
     visible = placements_visible_to(user).filter(ended_on__isnull=True)
+    if case_ids is not None:
+        visible = visible.filter(case_id__in=case_ids)
     # The whole country: overdue visits are dense in date order, the plain query finds them at once.
     if user.is_administrator:
         return list(pending.filter(placement__in=visible.values("pk"))[:limit])
@@ -167,11 +174,26 @@ def _risks_as_seen(user: User, risks: QuerySet[PlacementRisk]) -> QuerySet[Place
     return risks.annotate(seen_score=score, seen_band=band)
 
 
-def high_risk_placements(*, user: User) -> QuerySet[PlacementRisk]:
-    """Active placements the user sees whose risk, as the user may see it, is high; highest first."""
-    active = placements_visible_to(user).filter(ended_on__isnull=True).values("pk")
+def visits_by_ids(*, user: User, ids: list[int]) -> list[Visit]:
+    """These visits (the dashboard's precomputed oldest overdue: web.figures) as overdue_visits
+    gives them, in date order, less any whose case the user no longer sees."""
+    visible = placements_visible_to(user).values("pk")
+    return list(Visit.objects.filter(pk__in=ids, placement__in=visible).select_related(*OVERDUE_RELATED)
+                .order_by("planned_on", "id"))
+
+
+def high_risk_placements(*, user: User, case_ids: list[int] | None = None,
+                         placement_ids: list[int] | None = None) -> QuerySet[PlacementRisk]:
+    """Active placements the user sees whose risk, as the user may see it, is high; highest first.
+    ``case_ids`` or ``placement_ids`` narrow them to those cases or placements."""
+    active = placements_visible_to(user).filter(ended_on__isnull=True)
+    if case_ids is not None:
+        active = active.filter(case_id__in=case_ids)
+    risks = PlacementRisk.objects.filter(band="high", placement__in=active.values("pk"))
+    if placement_ids is not None:
+        risks = risks.filter(placement_id__in=placement_ids)
     return (
-        _risks_as_seen(user, PlacementRisk.objects.filter(band="high", placement__in=active)).filter(seen_band="high")
+        _risks_as_seen(user, risks).filter(seen_band="high")
         .select_related("placement__child", "placement__case__assigned_worker", "placement__family")
         .order_by("-seen_score", "placement_id")
     )
@@ -189,15 +211,17 @@ def first_decisions_waiting(*, user: User, limit: int) -> list[Case]:
     return list(case_list(user=user).filter(pk__in=first).order_by("stage_entered_at", "id"))
 
 
-def caseload(*, user: User, today: dt.date | None = None) -> list[dict]:
+def caseload(*, user: User, today: dt.date | None = None, case_ids: list[int] | None = None) -> list[dict]:
     """Per assigned worker of the open cases the user sees, busiest first: open cases, placed, at
     decision, overdue visits (not done, planned before today, of an active placement: a visit of an
     ended placement is cancelled, not overdue; nor superseded by a later visit done: that one is
     missed) and active placements at high risk. Rows are dicts with
-    ``worker`` (a User or None for unassigned cases) and the counts. Three grouped queries and one
-    for the workers, whatever the number of cases."""
+    ``worker`` (a User or None for unassigned cases) and the counts; ``case_ids`` narrows them to
+    those cases. Three grouped queries and one for the workers, whatever the number of cases."""
     today = today or timezone.localdate()
     visible = cases_visible_to(user).exclude(stage=Stage.CLOSED)
+    if case_ids is not None:
+        visible = visible.filter(pk__in=case_ids)
     rows = list(
         visible.values("assigned_worker_id")
         .annotate(
@@ -306,11 +330,15 @@ def months_back(today: dt.date, n: int) -> list[dt.date]:
     return months[::-1]
 
 
-def placements_and_returns_by_month(*, user: User, months: int = 12, today: dt.date | None = None) -> list[dict]:
-    """Per month of the last ``months``: placements started and placements ended by a return."""
+def placements_and_returns_by_month(*, user: User, months: int = 12, today: dt.date | None = None,
+                                    case_ids: list[int] | None = None) -> list[dict]:
+    """Per month of the last ``months``: placements started and placements ended by a return
+    (of the cases ``case_ids`` only, when given)."""
     today = today or timezone.localdate()
     first_days = months_back(today, months)
     visible = placements_visible_to(user)
+    if case_ids is not None:
+        visible = visible.filter(case_id__in=case_ids)
     started = dict(
         visible.filter(started_on__gte=first_days[0]).annotate(m=TruncMonth("started_on")).values("m")
         .annotate(n=Count("id")).values_list("m", "n")

@@ -334,6 +334,7 @@ CELERY_TASK_ROUTES = {
     "documents.*": {"queue": "bulk"},
     "access.*": {"queue": "default"},
     "audit.*": {"queue": "default"},
+    "web.*": {"queue": "default"},
 }
 # A worker started without -Q consumes every queue (the quick start, small deployments).
 # Each queue has its own exchange and routing key: a queue bound by the default key would receive
@@ -379,6 +380,12 @@ DATE_MAX_YEARS_AHEAD = env_int("DATE_MAX_YEARS_AHEAD", 10)
 # How long a supervisor's dashboard keeps its region-wide figures (overdue visits, high risks,
 # caseload, charts) before computing them again; the supervisor's own changes drop them at once.
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
+# How often the dashboard figures precomputed per unit (web.figures: the whole country in one task)
+# are rebuilt; they are also rebuilt after the nightly risk scoring and the daily sweep, and a unit's
+# row right after a supervisor's own change to it.
+DASHBOARD_FIGURES_REFRESH_SECONDS = env_int("DASHBOARD_FIGURES_REFRESH_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["refresh-dashboard-figures"] = {"task": "web.refresh_dashboard_figures",
+                                                     "schedule": float(DASHBOARD_FIGURES_REFRESH_SECONDS)}
 # "default" holds per-process counters (DRF throttling); "dashboard" the supervisors' dashboard
 # figures (Redis in production, shared by the web processes).
 CACHES = {

@@ -44,6 +44,7 @@ from risk.models import Factor
 from risk.selectors import risk_as_seen
 from visits.models import CHECKLIST_ITEMS
 from web import selectors
+from web.figures import refresh_on_commit
 from web.forms import (
     BLANK,
     CaseFilterForm,
@@ -139,6 +140,8 @@ def reassign_cases_view(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
         else:
             forget_dashboard(request.user)
+            refresh_on_commit(list(cases_supervised_by(request.user).filter(pk__in=list(moved))
+                                   .values_list("responsible_unit_id", flat=True).distinct()))
             messages.success(request, ngettext("%(n)s case reassigned.", "%(n)s cases reassigned.", len(moved)) % {"n": len(moved)})
             back = request.POST.get("next", "")
             return redirect(back if back.startswith("/") and not back.startswith("//") else reverse("web:my-cases"))
@@ -575,6 +578,7 @@ def reassign_case_view(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
         else:
             forget_dashboard(request.user)
+            refresh_on_commit([case.responsible_unit_id])
             messages.success(request, _("The case is now with %(name)s.") % {"name": person(form.cleaned_data["worker"])})
             return redirect("web:case", pk=case.pk)
     return render(request, "web/cases/case_detail.html", _case_context(request, case, reassign_form=form), status=400)
@@ -587,6 +591,7 @@ def transfer_case_view(request: HttpRequest, pk: int) -> HttpResponse:
     recorded override reason (consents.services.ensure_transfer_allowed)."""
     case = _supervised_case_or_404(request.user, pk)
     form = TransferCaseForm(request.POST, exclude_unit=case.responsible_unit_id)
+    from_unit = case.responsible_unit_id
     if form.is_valid():
         try:
             transfer_case(case=case, unit=form.cleaned_data["unit"], actor=request.user,
@@ -595,6 +600,7 @@ def transfer_case_view(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
         else:
             forget_dashboard(request.user)
+            refresh_on_commit([from_unit, form.cleaned_data["unit"].pk])
             messages.success(request, _("The case was transferred to %(unit)s.") % {"unit": form.cleaned_data["unit"]})
             # The case may now be out of this supervisor's sight.
             if selectors.visible_case_or_none(user=request.user, pk=case.pk) is None:

@@ -22,21 +22,19 @@ from core.exceptions import DomainError
 from core.replica import on_replica
 from web import selectors
 from web.charts import bar_chart
+from web.figures import LIST_LIMIT, figures_version, precomputed_figures, refresh_on_commit
 from web.forms import DecisionReviewForm, add_domain_error
 from web.views.common import DASHBOARD_CACHE_SECONDS, dashboard_cache_key, forget_dashboard, roles_required
 
-LIST_LIMIT = 50
 # Families shown with papers expired lately: a reminder, not a register.
 EXPIRED_LIMIT = 10
 
 
-def _calibration(user: object) -> list[dict]:
-    """risk.selectors' calibration report (the API's), per band: returns per 100 ended placements by
-    the band at placement start, and by the band found at each visit."""
+def _calibration(report: dict) -> list[dict]:
+    """risk.selectors.calibration_report's report (the API's), per band: returns per 100 ended
+    placements by the band at placement start, and by the band found at each visit."""
     from risk.models import Band
-    from risk.selectors import calibration_report
 
-    report = calibration_report(user=user)
     visits = {r.band: r for r in report["at_visits"]}
     rows = []
     for r in report["at_placement_start"]:
@@ -50,37 +48,48 @@ def _calibration(user: object) -> list[dict]:
     return rows
 
 
+def live_figures(user: object, today: object) -> dict:
+    """The region-wide aggregates and lists of the dashboard computed on the request (seconds for a
+    regional supervisor at national scale): what web.figures precomputes per unit. Keys: ``today``,
+    ``computed_at``, ``overdue`` (Visits), ``high`` (PlacementRisks), ``caseload`` (rows of
+    web.selectors.caseload), ``by_month``, ``calibration`` (risk.selectors.calibration_report)."""
+    from risk.selectors import calibration_report
+
+    return {
+        "today": today,
+        "computed_at": timezone.now(),
+        # One row more than shown says "there are more" without counting a whole region (an exact
+        # count scans every overdue visit of the region's placements: seconds at national scale).
+        "overdue": selectors.overdue_visits(user=user, today=today, limit=LIST_LIMIT + 1),
+        "high": list(selectors.high_risk_placements(user=user)[: LIST_LIMIT + 1]),
+        "caseload": selectors.caseload(user=user, today=today),
+        "by_month": selectors.placements_and_returns_by_month(user=user, today=today),
+        "calibration": calibration_report(user=user),
+    }
+
+
 def _figures(user: object, today: object) -> dict:
-    """The region-wide aggregates and lists of the dashboard: the expensive part (0.65 s for a
-    regional supervisor at national scale), computed once per DASHBOARD_CACHE_SECONDS per user and
+    """The dashboard's figures: from the rows of the supervisor's units precomputed by web.figures
+    (a few rows and the listed visits and risks read), or, where a unit has no row for today yet
+    (before the first refresh), computed live. Either is kept for DASHBOARD_CACHE_SECONDS per user,
+    the precomputed ones as long as no unit's row was refreshed since (one small query checks), and
     dropped when the user reassigns, transfers or reviews (forget_dashboard)."""
+    version = figures_version(user=user, today=today)
     key = dashboard_cache_key(user)
     try:
         cached = caches["dashboard"].get(key)
     except Exception:
         cached = None
-    if cached is not None and cached["today"] == today:
+    if cached is not None and cached["today"] == today and cached.get("version") == version:
         return cached
-
-    def compute(alias: str) -> dict:
-        # One row more than shown says "there are more" without counting a whole region (an exact
-        # count scans every overdue visit of the region's placements: seconds at national scale).
-        overdue_rows = selectors.overdue_visits(user=user, today=today, limit=LIST_LIMIT + 1)
-        high_rows = list(selectors.high_risk_placements(user=user)[: LIST_LIMIT + 1])
-        return {
-            "today": today,
-            "computed_at": timezone.now(),
-            "overdue": overdue_rows,
-            "high": high_rows,
-            "caseload": selectors.caseload(user=user, today=today),
-            "by_month": selectors.placements_and_returns_by_month(user=user, today=today),
-            "calibration": _calibration(user),
-        }
-
-    # Region-wide scans on the replica (docs/replica.md): these figures are cached for minutes
-    # anyway, so its lag does not matter; the scope (units, grants) is read on the primary, and a
-    # supervisor's own change drops the cache and pins them to the primary.
-    figures = on_replica(compute)
+    figures = precomputed_figures(user=user, today=today) if version is not None else None
+    if figures is None:
+        # Region-wide scans on the replica (docs/replica.md): these figures are cached for minutes
+        # anyway, so its lag does not matter; the scope (units, grants) is read on the primary, and a
+        # supervisor's own change drops the cache and pins them to the primary. The precomputed rows
+        # are read on the primary: a unit's row rewritten after the supervisor's own change is
+        # there at once.
+        figures = on_replica(lambda alias: live_figures(user, today))
     with contextlib.suppress(Exception):
         caches["dashboard"].set(key, figures, DASHBOARD_CACHE_SECONDS)
     return figures
@@ -101,10 +110,11 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
     expired, expired_more = selectors.families_with_certificates_between(
         user=user, start=today - dt.timedelta(days=settings.EXPIRED_CERTIFICATES_RECENT_DAYS),
         end=today - dt.timedelta(days=1), today=today, limit=EXPIRED_LIMIT)
-    by_month, calibration = figures["by_month"], figures["calibration"]
+    by_month, calibration = figures["by_month"], _calibration(figures["calibration"])
     return {
         "today": today,
         "computed_at": figures["computed_at"],
+        "figures_version": figures.get("version") or figures["computed_at"],
         "overdue": figures["overdue"][:LIST_LIMIT],
         "overdue_more": len(figures["overdue"]) > LIST_LIMIT,
         "high": figures["high"][:LIST_LIMIT],
@@ -141,8 +151,9 @@ FIGURE_PARTS = ("overdue", "overdue_more", "high", "high_more", "caseload", "cal
 def _figures_html(user: object, context: dict) -> str:
     """The figures' part of the page as HTML, drawn once per cached set of figures and language and
     kept beside them (drawing its five tables and two charts was most of a warm dashboard's time at
-    national scale: bench/README.md). Keyed by the figures' computed_at, so new figures are drawn anew."""
-    key = f"{dashboard_cache_key(user)}:html:{translation.get_language()}:{context['computed_at'].isoformat()}"
+    national scale: bench/README.md). Keyed by the figures' version (the latest unit row's time, or the
+    live figures' time), so new figures are drawn anew."""
+    key = f"{dashboard_cache_key(user)}:html:{translation.get_language()}:{context['figures_version'].isoformat()}"
     try:
         html = caches["dashboard"].get(key)
     except Exception:
@@ -176,6 +187,7 @@ def review_decision(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, error)
         else:
             forget_dashboard(request.user)
+            refresh_on_commit([case.responsible_unit_id])
             if form.cleaned_data["approve"]:
                 messages.success(request, _("Decision on case № %(n)s approved.") % {"n": case.pk})
             else:
