@@ -221,3 +221,19 @@ def test_the_refresh_task_writes_every_units_row_and_follows_the_nightly_jobs(re
         _refresh_after(sender=type("Task", (), {"name": name})())
     assert len(queued) == len(REFRESH_AFTER)
 
+
+
+def test_approving_or_rejecting_a_decision_or_a_family_asks_first_in_the_readers_language(client, supervisor, worker):
+    from cases.services import transition_case
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                 form_of_care="adoption")
+    transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
+    family = factories.FamilyFactory(responsible_unit=worker.unit, approval_requested_at=timezone.now())
+    client.force_login(supervisor)
+    dashboard = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f'data-confirm="Утвердить решение по делу № {case.pk}?"' in dashboard
+    assert f'data-confirm="Отклонить решение по делу № {case.pk}?"' in dashboard
+    approvals = client.get(reverse("web:family-approvals")).content.decode()
+    assert f'value="1" data-confirm="Approve family № {family.pk}?"' in approvals
+    assert f'value="0" class="danger" data-confirm="Refuse family № {family.pk}?"' in approvals

@@ -79,6 +79,13 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     page.click("header nav >> text=Family approvals")
     family_row = page.locator(f"#family-{unit['family'].pk}")
     assert "Omarova" in family_row.inner_text()
+    questions = []  # each approval asks first (app.js, data-confirm); accepted here
+
+    def accept(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
     family_row.get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Family № {unit['family'].pk} approved.")
     assert "approved" in page.locator("#family-decisions li", has_text="Omarova").inner_text()
@@ -89,6 +96,7 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     decision.locator("textarea[name=reason]").fill("The family's conditions are good.")
     decision.get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Decision on case № {unit['deciding'].pk} approved.")
+    assert questions == [f"Approve family № {unit['family'].pk}?", f"Approve the decision on case № {unit['deciding'].pk}?"]
     page.goto(f"/cases/{unit['deciding'].pk}/")
     entry = page.locator("ol.timeline li.tl-decision")
     assert "Decision approved" in entry.inner_text()

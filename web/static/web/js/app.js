@@ -66,3 +66,11 @@ document.addEventListener("submit", function (event) {
     });
   });
 });
+
+// A submit button with data-confirm asks first (approving or refusing a family, approving or
+// rejecting a decision): the question, translated, is the attribute's value. Cancelled: not sent.
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  if (!button || !button.hasAttribute("data-confirm")) { return; }
+  if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+}, true);
