@@ -169,3 +169,14 @@ def test_language_switch_shows_kazakh_and_is_remembered(page, shoot, unit):
     shoot("10-my-cases-kazakh")
     page.goto(f"/cases/{unit['placed'].pk}/")
     assert page.get_by_text("Қайтару қаупі").first.is_visible()
+
+
+def test_the_lists_are_never_wider_than_a_phone(page, unit):
+    # At 375 px a wide table scrolls inside the page; the page itself does not scroll sideways.
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, "aigerim")
+    page.wait_for_url("**/cases/")
+    for path in ("/cases/", "/children/", "/families/", "/notifications/"):
+        page.goto(path)
+        assert page.locator("main table").count() > 0, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
