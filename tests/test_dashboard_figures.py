@@ -165,6 +165,7 @@ def test_the_dashboard_reads_the_rows_and_counts_nothing_region_wide(client, reg
     html = response.content.decode()
     as_of = timezone.localtime(UnitFigures.objects.order_by("computed_at").first().computed_at)
     assert f"as of {as_of:%H:%M}" in html
+    assert "cases that need a new worker are shown as they are now" in html
     # More cases in the region, refreshed: the same number of queries, cold and warm.
     for i in range(6):
         _placed(region_data["colleague"], region_data["second"], overdue_days=(i + 1,), risk=(80 + i, "high", [NON_KIN]))
