@@ -301,6 +301,13 @@ def test_demo_setup_seeds_once_and_creates_one_user_per_role(monkeypatch):
     assert supervisor.unit == worker.unit.parent
     assert User.objects.get(username="analyst").unit.kind == "ministry"
     assert Case.objects.filter(assigned_worker=worker).exclude(stage="closed").exists()
+    # The quick start's supervisor opens the dashboard on figures precomputed for today, with data.
+    from django.utils import timezone
+
+    from web.figures import precomputed_figures
+
+    figures = precomputed_figures(user=supervisor, today=timezone.localdate())
+    assert figures is not None and sum(r["open_cases"] for r in figures["caseload"]) > 0
 
 
 def test_demo_setup_run_twice_reuses_the_data_and_the_users(monkeypatch):
