@@ -121,6 +121,18 @@ def test_the_precomputed_figures_equal_the_live_computation(region_data, supervi
     assert [(r["band"], r["ended"], r["returned"]) for r in figures["calibration"] if r["ended"]] == [("high", 2, 1)]
 
 
+def test_a_few_units_figures_equal_those_of_the_whole_country_refresh(region_data, supervisor):
+    from accounts.models import OrganisationalUnit
+    from web.figures import compute_unit_figures
+
+    everything = compute_unit_figures()
+    units = list(OrganisationalUnit.objects.values_list("pk", flat=True))
+    assert compute_unit_figures(unit_ids=units) == everything
+    one = region_data["second"].pk
+    assert compute_unit_figures(unit_ids=[one]) == {one: everything[one]}
+    assert everything[one]["calibration"] and everything[one]["by_month"] and everything[one]["oldest_overdue"]
+
+
 def test_a_district_supervisor_sees_only_their_units_rows(region_data, supervisor):
     today = timezone.localdate()
     refresh_unit_figures(today=today)

@@ -133,7 +133,7 @@ def compute_unit_figures(*, unit_ids: list[int] | None = None, today: dt.date | 
     length = list_length()
     return {
         unit: {
-            "caseload": [[worker, *c] for worker, c in row["caseload"].items()],
+            "caseload": sorted(([worker, *c] for worker, c in row["caseload"].items()), key=lambda r: (r[0] is not None, r[0] or 0)),
             "by_month": dict(row["by_month"]),
             "calibration": row["calibration"],
             "oldest_overdue": [[d.isoformat(), pk] for d, pk in sorted(row["overdue"])[:length]],
@@ -145,8 +145,8 @@ def compute_unit_figures(*, unit_ids: list[int] | None = None, today: dt.date | 
 
 def refresh_unit_figures(*, unit_ids: list[int] | None = None, today: dt.date | None = None) -> int:
     """Compute and store the figures of the units named (every unit when None) in one transaction;
-    returns the number of rows written. The whole country takes seconds (bench/README.md), one
-    district tens of milliseconds."""
+    returns the number of rows written. The whole country takes seconds, one district a fraction of
+    a second to two seconds under load (bench/README.md)."""
     began = time.perf_counter()
     today = today or timezone.localdate()
     now = timezone.now()
