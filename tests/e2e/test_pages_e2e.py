@@ -180,3 +180,12 @@ def test_the_lists_are_never_wider_than_a_phone(page, unit):
         page.goto(path)
         assert page.locator("main table").count() > 0, path
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    # The supervisor's case list, with the reassignment form and its selects of workers' names.
+    page.context.clear_cookies()
+    sign_in(page, "gulnara")
+    page.wait_for_url("**/unit/")
+    page.goto("/cases/")
+    assert page.locator("#id_all_of_worker").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = page.locator("form.filters input[type=checkbox]").first.bounding_box()
+    assert box is not None and box["width"] < 40  # a checkbox beside its label, not stretched across the screen
