@@ -189,3 +189,8 @@ def test_the_lists_are_never_wider_than_a_phone(page, unit):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     box = page.locator("form.filters input[type=checkbox]").first.bounding_box()
     assert box is not None and box["width"] < 40  # a checkbox beside its label, not stretched across the screen
+    # The dashboard's tables scroll in their cards; a case number is not broken across two lines ("№ 14|46").
+    page.goto("/unit/")
+    cell = page.locator("main .card table td").first
+    assert cell.evaluate("td => getComputedStyle(td).overflowWrap") == "break-word"  # a card breaks words anywhere
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
