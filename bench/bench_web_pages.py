@@ -12,7 +12,7 @@ p95 over the runs, milliseconds):
 Read-only: the bench changes nothing in the database (without precomputed dashboard figures for
 today, it computes them in a transaction it rolls back).
 
-Usage:  .venv/bin/python bench/bench_web_pages.py [--runs 30]
+Usage:  .venv/bin/python bench/bench_web_pages.py [--runs 30] [--dashboard-only | --no-dashboard]
         (DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/otbasy_bench)
 """
 
@@ -143,6 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--dashboard-only", action="store_true", help="only the supervisor's dashboard")
+    parser.add_argument("--no-dashboard", action="store_true", help="the case lists only")
     args = parser.parse_args()
     today = timezone.localdate()
 
@@ -184,6 +185,9 @@ def main() -> None:
     # Without rows for today (this database is read-only) they are computed for the whole country
     # inside a transaction rolled back at the end, and that refresh is timed once.
     with transaction.atomic():
+        if args.no_dashboard:
+            transaction.set_rollback(True)
+            return print_rows(rows)
         if UnitFigures.objects.filter(day=today).count() < OrganisationalUnit.objects.count():
             start = time.perf_counter()
             refresh_unit_figures(today=today)
@@ -194,7 +198,10 @@ def main() -> None:
                      *measure(lambda: compute_unit_figures(unit_ids=[district], today=today), 5), 5, ""))
         dashboard_rows(rows, supervisor_client, unit_ids, today, args.runs)
         transaction.set_rollback(True)
+    print_rows(rows)
 
+
+def print_rows(rows: list) -> None:
     print(f"{'measurement':55} {'median ms':>10} {'p95 ms':>10} {'queries':>8}  reference")
     for name, median, p95, queries, note in rows:
         print(f"{name:55} {median:10} {p95:10} {queries:8}  {note}")
