@@ -29,6 +29,9 @@ def test_analyst_lands_on_the_statistics_page(client, analyst):
     response = client.get(reverse("web:statistics"))
     assert response.status_code == 200
     assert b"Placements ended by a return within 12/24 months" in response.content
+    # The first visit shows the headline indicator by year, not an empty page under the form.
+    assert response.context["result"] is not None and response.context["result"]["breakdown"] == ["year"]
+    assert 'id="result"' in response.content.decode()
 
 
 def test_statistics_table_marks_small_cells_as_suppressed(client, analyst, three_placements):

@@ -152,7 +152,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
     from stats.params import parse_request
     from stats.release import published_statistics
 
-    form = StatisticsForm(request.GET or None, initial={"indicator": "return_rate", "breakdown": ["year"]})
+    # A first visit shows the headline indicator by year at once, not an empty page under the form.
+    form = StatisticsForm(request.GET or QueryDict("indicator=return_rate&breakdown=year"))
     result = chart = downloads = None
     status = 200
     if form.is_bound and form.is_valid():
