@@ -42,3 +42,29 @@ def _render(renderer: object, data: dict | None) -> list[str]:
                                          "notes": "", "date": "2026-13-01"}])
 def test_the_fast_renderer_writes_djangos_markup(data):
     assert _render(FastTemplates(), data) == _render(DjangoTemplates(), data)
+
+
+@pytest.mark.parametrize("data", [None, {"text": "", "flag": "on", "pick": "zz"}])
+def test_the_field_tag_writes_the_field_template(data):
+    """web_tags.field (Python) and web/partials/field.html (the template it replaced, still used by
+    includes): the same markup, but for the whitespace between tags."""
+    import re
+
+    from django import forms as django_forms
+    from django.template.loader import render_to_string
+
+    from web.templatetags.web_tags import field
+
+    form = Everything(data)
+    form.fields["number"].help_text = "Between 1 & 9"
+    if data is not None:
+        form.is_valid()
+
+    def squeeze(html: str) -> str:
+        return re.sub(r">\s+<", "><", html).strip()
+
+    for name in form.fields:
+        bound = form[name]
+        template = render_to_string("web/partials/field.html", {
+            "field": bound, "checkbox": isinstance(bound.field.widget, django_forms.CheckboxInput)})
+        assert squeeze(field(bound)) == squeeze(template), name

@@ -4,16 +4,32 @@ import re
 
 from django import forms, template
 from django.urls import Resolver404, resolve
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
 
-@register.inclusion_tag("web/partials/field.html")
-def field(bound: forms.BoundField) -> dict:
-    """One form field with its label and, right below it, its errors."""
-    return {"field": bound, "checkbox": isinstance(bound.field.widget, forms.CheckboxInput)}
+@register.simple_tag
+def field(bound: forms.BoundField) -> str:
+    """One form field with its label and, right below it, its errors (the markup of
+    web/partials/field.html, written here: a template per field was a good part of a form page's
+    time, bench/bench_record_pages.py)."""
+    checkbox = isinstance(bound.field.widget, forms.CheckboxInput)
+    errors = bound.errors
+    classes = "form-row" + (" checkbox" if checkbox else "") + (" has-error" if errors else "")
+    widget, label = str(bound), str(bound.label_tag())
+    parts = [format_html('<div class="{}">\n  ', classes),
+             mark_safe(f"{widget} {label}" if checkbox else f"{label}{widget}")]
+    if bound.help_text:
+        parts.append(format_html('\n  <div class="small muted">{}</div>', bound.help_text))
+    if errors:
+        parts.append(format_html('\n  <ul class="errorlist" id="{}_errors">{}</ul>', bound.auto_id,
+                                 format_html_join("", "<li>{}</li>", ((e,) for e in errors))))
+    parts.append(mark_safe("\n</div>"))
+    return mark_safe("".join(parts))
 
 
 @register.simple_tag
