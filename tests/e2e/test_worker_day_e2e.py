@@ -159,12 +159,16 @@ def test_a_social_workers_day(page, shoot, day):
         if language != "en":
             assert header_lines(page) == 1, language
     page.set_viewport_size({"width": 1280, "height": 900})
+    # Approving a family or a decision asks first (data-confirm): the supervisor says yes.
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.goto("/families/approvals/")
     page.locator(f"#family-{family.pk}").get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Family № {family.pk} approved.")
     page.goto("/unit/")
     page.locator(f"#decision-{case.pk}").get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Decision on case № {case.pk} approved.")
+    assert len(questions) == 2
     sign_out(page)
 
     # 8. The worker places the child.
