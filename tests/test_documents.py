@@ -383,6 +383,10 @@ def test_a_page_past_the_last_is_a_documented_404(api_client, worker):
     assert "404" in schema.json()["paths"]["/api/v1/notifications/"]["get"]["responses"]
     response = api_client.get("/api/v1/notifications/", {"page": 99})
     assert response.status_code == 404 and response.json() == {"detail": "Invalid page."}
+    # In the reader's language (the Kazakh and Russian used to be fuzzy copies of "Invalid token.").
+    for language, message in (("kk", "Бет жарамсыз."), ("ru", "Неверная страница.")):
+        response = api_client.get("/api/v1/notifications/", {"page": 0}, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 404 and response.json() == {"detail": message}
 
 
 def test_the_list_pages_without_counting_every_document(api_client, worker, case, media_root, monkeypatch,
