@@ -247,3 +247,13 @@ def test_child_page_makes_a_constant_number_of_queries(client, worker, own_child
     # Session, user, child, grants, cases, history, homes, regions, documents, access log, unread count.
     assert counts[0] == counts[1] <= 30
     assert response.content.decode().count("change 1-") == 6
+
+
+def test_the_sdq_label_starts_with_a_capital_on_the_child_and_case_pages(client, worker, own_child):
+    """The label is the field's verbose name, which Russian writes in lower case ("общий балл …")."""
+    client.force_login(worker)
+    case = Case.objects.get(child=own_child)
+    for url in (reverse("web:child", args=[own_child.pk]), reverse("web:case", args=[case.pk])):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+        assert "<dt>Общий балл трудностей SDQ</dt>" in html, url
+        assert "общий балл трудностей SDQ" not in html, url
