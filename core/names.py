@@ -20,6 +20,18 @@ from django.utils.translation import gettext_lazy as _
 # Common spelling variants of the same sound in Latin transcriptions of Kazakh/Russian names.
 _VARIANTS = (("kh", "h"), ("zh", "j"), ("dzh", "j"), ("iy", "i"), ("yi", "i"), ("y", "i"), ("w", "v"), ("q", "k"), ("ie", "e"))
 
+# The Cyrillic letters in the order of the Kazakh alphabet, which holds the Russian one in its order:
+# sorting by code point would put Қарағанды and Ұлытау after Я.
+CYRILLIC_ORDER = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
+_CYRILLIC_RANK = {letter: i for i, letter in enumerate(CYRILLIC_ORDER)}
+
+
+def alphabetical(text: str) -> tuple:
+    """A sort key for a name in Kazakh, Russian or English: Cyrillic letters by their place in the
+    Kazakh alphabet, other characters by code point, case ignored."""
+    return tuple((0, _CYRILLIC_RANK[c]) if c in _CYRILLIC_RANK else (1, ord(c)) for c in text.casefold())
+
+
 # Room for three names of 100 characters (transliteration may lengthen them), spaces and an IIN.
 SEARCH_TEXT_MAX_LENGTH = 700
 

@@ -257,3 +257,37 @@ def test_the_sdq_label_starts_with_a_capital_on_the_child_and_case_pages(client,
         html = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
         assert "<dt>Общий балл трудностей SDQ</dt>" in html, url
         assert "общий балл трудностей SDQ" not in html, url
+
+
+def region_options(html: str) -> list[str]:
+    """The labels of the region picker's options, in their order, the empty one left out."""
+    import re
+
+    select = re.search(r'<select name="region"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [label for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select) if value]
+
+
+@pytest.mark.parametrize("page", ["web:child-new", "web:family-new"])
+def test_the_region_picker_is_in_the_readers_alphabet(client, worker, page):
+    """Not in the order of the English names (the model's); Kazakh letters in their places."""
+    from core.names import alphabetical
+
+    client.force_login(worker)
+    for language in ("kk", "ru", "en"):
+        names = region_options(client.get(reverse(page), HTTP_ACCEPT_LANGUAGE=language).content.decode())
+        assert len(names) == 20 and names == sorted(names, key=alphabetical), language
+    kazakh = region_options(client.get(reverse(page), HTTP_ACCEPT_LANGUAGE="kk").content.decode())
+    assert kazakh.index("Қарағанды облысы") < kazakh.index("Маңғыстау облысы") < kazakh.index("Ұлытау облысы")
+    russian = region_options(client.get(reverse(page), HTTP_ACCEPT_LANGUAGE="ru").content.decode())
+    assert russian[0] == "Абайская область" and russian.index("Акмолинская область") < russian.index("город Алматы")
+
+
+def test_the_consent_forms_regions_are_in_the_readers_alphabet():
+    from django.utils import translation
+
+    from web.forms import ConsentForm
+
+    with translation.override("ru"):
+        choices = [str(label) for value, label in ConsentForm().fields["region"].choices]
+    assert choices[0] == "любой регион"  # the empty choice stays first
+    assert choices[1] == "Абайская область" and len(choices) == 21

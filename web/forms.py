@@ -2,6 +2,7 @@
 DomainError is put back on the form next to the field it names."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from core.choices import CarerRelationship, FormOfCare
 from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
 from core.iin import validate_iin_matches
+from core.names import alphabetical
 from families.models import Family
 from regions.models import Region
 from visits.models import CHECKLIST_ITEMS, Visit
@@ -63,6 +65,25 @@ def long_select(field: forms.Field) -> None:
     widget = LongSelect(attrs=field.widget.attrs)
     widget.is_required, widget.choices = field.widget.is_required, field.widget.choices
     field.widget = widget
+
+
+class AlphabeticalChoiceIterator(forms.models.ModelChoiceIterator):
+    """A ModelChoiceField's choices in the reader's alphabet by their labels (core.names.alphabetical),
+    the empty choice first. Sorted as they are rendered, so in the language active then."""
+
+    def __iter__(self) -> Iterator[tuple]:
+        choices = super().__iter__()
+        if self.field.empty_label is not None:
+            yield next(choices)
+        yield from sorted(choices, key=lambda choice: alphabetical(str(choice[1])))
+
+
+def regions_in_readers_alphabet(field: forms.ModelChoiceField) -> None:
+    """Offer every region, by its name in the reader's language (the model orders them by their
+    English names). Call it before long_select, which copies the widget's choices."""
+    field.queryset = Region.objects.all()
+    field.iterator = AlphabeticalChoiceIterator
+    field.widget.choices = field.choices
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -250,7 +271,7 @@ class ChildForm(forms.Form):
         self.fields.update(forms.fields_for_model(Child, fields=names))
         for name in ("birth_date", "entered_care_on"):
             self.fields[name].widget = DateInput()
-        self.fields["region"].queryset = Region.objects.order_by("name_en")
+        regions_in_readers_alphabet(self.fields["region"])
         self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
@@ -322,7 +343,7 @@ class FamilyForm(forms.Form):
         for name in ("applied_on", "home_study_issued_on", "home_study_expires_on", "training_issued_on", "training_expires_on",
                      "psychological_training_issued_on"):
             self.fields[name].widget = DateInput()
-        self.fields["region"].queryset = Region.objects.order_by("name_en")
+        regions_in_readers_alphabet(self.fields["region"])
         long_select(self.fields["region"])
         self.fields["applied_on"].initial = timezone.localdate()
 
@@ -432,7 +453,7 @@ class ConsentForm(forms.Form):
                                     coerce=lambda v: v == "1", initial="1")
     scope = forms.CharField(label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     region = forms.ModelChoiceField(label=_("Region covered (consent to share data only)"), required=False,
-                                    queryset=Region.objects.order_by("name_en"), empty_label=_("any region"))
+                                    queryset=Region.objects.all(), empty_label=_("any region"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -440,6 +461,7 @@ class ConsentForm(forms.Form):
 
         self.fields["kind"].choices = BLANK + list(ConsentKind.choices)
         self.fields["given_on"].initial = timezone.localdate()
+        regions_in_readers_alphabet(self.fields["region"])
 
 
 class RevokeConsentForm(forms.Form):

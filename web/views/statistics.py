@@ -18,6 +18,7 @@ from cases.models import CaseOutcome, EndReason
 from core.choices import CarerRelationship, FormOfCare, Sex
 from core.dates import PAST_DATE
 from core.exceptions import DomainError
+from core.names import alphabetical
 from regions.models import Region
 from stats.dimensions import AGE_BANDS, DIMENSIONS
 from stats.indicators import INDICATORS
@@ -28,18 +29,6 @@ from web.views.common import roles_required
 MAX_SERIES = 6
 FILTERS = ("region", "sex", "age_band", "form_of_care", "carer_relationship", "end_reason", "outcome", "year_from", "year_to",
            "as_of")
-
-
-# The Cyrillic letters in the order of the Kazakh alphabet, which holds the Russian one in its order:
-# sorting by code point would put Қарағанды and Ұлытау after Я.
-CYRILLIC_ORDER = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
-_CYRILLIC_RANK = {letter: i for i, letter in enumerate(CYRILLIC_ORDER)}
-
-
-def alphabetical(text: str) -> tuple:
-    """A sort key for a name in Kazakh, Russian or English: Cyrillic letters by their place in the
-    Kazakh alphabet, other characters by code point, case ignored."""
-    return tuple((0, _CYRILLIC_RANK[c]) if c in _CYRILLIC_RANK else (1, ord(c)) for c in text.casefold())
 
 
 class StatisticsForm(forms.Form):
