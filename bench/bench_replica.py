@@ -82,6 +82,22 @@ def child(mode: str, primary_url: str, replica_url: str | None, *extra: str, bac
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def server_cpu(server: PrivatePostgres) -> float:
+    """CPU seconds used so far by a server: its postmaster, its live processes and those it reaped."""
+    import psutil
+
+    postmaster = psutil.Process(int((server.data / "postmaster.pid").read_text().split()[0]))
+    own = postmaster.cpu_times()
+    total = own.user + own.system + own.children_user + own.children_system
+    for process in postmaster.children(recursive=True):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -222,6 +238,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--indicator", default=INDICATOR_LOAD)
+    parser.add_argument("--loads", default="both",
+                        help="Part B's loads: both (analyst and refresh together), analyst, refresh; comma-separated.")
     parser.add_argument("--parts", default="BCA", help="Which parts to run, in the order B, C, A (default all).")
     args = parser.parse_args()
     if args.mode == "stats":
@@ -272,37 +290,47 @@ def main() -> None:
             # B. caseload p95: alone, with the analyst's heaviest indicator and the nightly refresh
             # looping with their reads on the replica, then the same on the primary; alternating.
             print(f"\nB. load average before: {load()}")
-            figures: dict[str, list[float]] = {"alone": [], "analyst and refresh on the replica": [],
-                                               "analyst and refresh on the primary": []}
-            conditions = [("alone", ""), ("analyst and refresh on the replica", replica_url),
-                          ("analyst and refresh on the primary", None)]
-            for i in range(args.rounds):
-                for label, target in conditions[i % 3:] + conditions[:i % 3]:
-                    loads = []
+            for kind in args.loads.split(","):
+                what = {"both": "analyst and refresh", "analyst": "analyst", "refresh": "refresh"}[kind]
+                figures: dict[str, list[float]] = {"alone": [], f"{what} on the replica": [], f"{what} on the primary": []}
+                # CPU seconds per second of the caseload run, of the primary and of the standby.
+                cpu: dict[str, list[tuple[float, float]]] = {label: [] for label in figures}
+                conditions = [("alone", ""), (f"{what} on the replica", replica_url), (f"{what} on the primary", None)]
+                for i in range(args.rounds):
+                    for label, target in conditions[i % 3:] + conditions[:i % 3]:
+                        loads = []
+                        if label != "alone":
+                            # The analyst's web process and the Celery worker are Python on machines of
+                            # their own: pinned beside the standby in both conditions, so that what
+                            # changes between them is only which server does the database work.
+                            if kind in ("both", "analyst"):
+                                loads.append(child("load", url, target, "--indicator", heaviest, background=True,
+                                                   cpu=standby_cpu))
+                            if kind in ("both", "refresh"):
+                                loads.append(child("refresh-load", url, target, background=True, cpu=standby_cpu))
+                        try:
+                            if loads:
+                                time.sleep(3)
+                            before = (time.perf_counter(), server_cpu(primary), server_cpu(standby))
+                            figures[label].append(child("caseload", url, replica_url, "--runs", str(args.runs))["p95"])
+                            wall = time.perf_counter() - before[0]
+                            cpu[label].append((round((server_cpu(primary) - before[1]) / wall, 2),
+                                               round((server_cpu(standby) - before[2]) / wall, 2)))
+                        finally:
+                            for process in loads:
+                                process.kill()
+                                process.wait()
+                        wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
+                print(f"B. caseload page p95 (ms) of {args.runs} requests, while {what} loop ({heaviest}) "
+                      f"(median of {args.rounds} rounds); load average after: {load()}")
+                alone = statistics.median(figures["alone"])
+                for label, values in figures.items():
+                    p95 = statistics.median(values)
+                    print(f"{label:36} p95 {p95:>8.2f} ms  ({p95 / alone:.2f}x alone)  runs: {values}  "
+                          f"CPU s/s (primary, standby): {cpu[label]}")
                     if label != "alone":
-                        # The analyst's web process and the Celery worker are Python on machines of their
-                        # own: pinned beside the standby in both conditions, so that what changes between
-                        # them is only which server does the database work.
-                        loads = [child("load", url, target, "--indicator", heaviest, background=True, cpu=standby_cpu),
-                                 child("refresh-load", url, target, background=True, cpu=standby_cpu)]
-                    try:
-                        if loads:
-                            time.sleep(3)
-                        figures[label].append(child("caseload", url, replica_url, "--runs", str(args.runs))["p95"])
-                    finally:
-                        for process in loads:
-                            process.kill()
-                            process.wait()
-                    wait_until(standby.caught_up, timeout=300, what="the standby to catch up")
-            print(f"B. caseload page p95 (ms) of {args.runs} requests, while {heaviest} and the refresh loop "
-                  f"(median of {args.rounds} rounds); load average after: {load()}")
-            alone = statistics.median(figures["alone"])
-            for label, values in figures.items():
-                p95 = statistics.median(values)
-                print(f"{label:36} p95 {p95:>8.2f} ms  ({p95 / alone:.2f}x alone)  runs: {values}")
-                if label != "alone":
-                    results.append({"name": f"caseload p95, worker, {label} ({heaviest} and the refresh in loops)",
-                                    "median_ms": p95, "reference_ms": alone, "reference": "caseload p95 with no analyst"})
+                        results.append({"name": f"caseload p95, worker, {label} ({heaviest} / refresh in loops)",
+                                        "median_ms": p95, "reference_ms": alone, "reference": "caseload p95 with no analyst"})
         if "C" in args.parts:
             # C. the nightly refresh, its reads on the replica or on the primary.
             durations: dict[str, list[float]] = {"replica": [], "primary": []}
