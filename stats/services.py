@@ -145,7 +145,7 @@ def refresh_statistics() -> FactsRefresh:
     """Copy every case and placement into the snapshot tables, in one transaction: readers see the
     old snapshot or the new one, never half of each (TRUNCATE makes them wait a few seconds).
 
-    With a read replica (docs/replica.md) the reads of the cases and placements run there and the
+    With a read replica and STATS_REFRESH_READS_REPLICA (docs/replica.md) the reads of the cases and placements run there and the
     rows stream into the primary with ``COPY … FREEZE``: the primary only writes. The record keys
     are written on the primary first and the replica is waited for until it has them; if it is down,
     behind by more than REPLICA_CATCH_UP_SECONDS or fails during the copy, everything runs on the
@@ -154,7 +154,10 @@ def refresh_statistics() -> FactsRefresh:
     without a commit-log lookup per row and with index-only scans (the tables copied from the
     replica are written frozen already: the VACUUM skips them)."""
     started_at = timezone.now()
-    source = None if connection.in_atomic_block else _replica_with_keys()
+    # Off by default: measured, the copy from the replica moved a caseworker's p95 more than the refresh
+    # on the primary did, and took as long (bench/README.md, "Read replica (issue 21)").
+    wanted = settings.STATS_REFRESH_READS_REPLICA and not connection.in_atomic_block
+    source = _replica_with_keys() if wanted else None
     refresh = None
     if source is not None:
         logger.info("Statistics refresh: reading the cases and placements on the replica")

@@ -274,7 +274,8 @@ def test_the_statistics_refresh_reads_the_replica_and_the_primary_when_the_repli
     with psycopg.connect(url, autocommit=True) as db:
         cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
 
-    out = manage(url, code=REFRESH, replica_url=replica_url)
+    assert "on the replica" not in manage(url, code=REFRESH, replica_url=replica_url), "off by default"
+    out = manage(url, code=REFRESH, replica_url=replica_url, STATS_REFRESH_READS_REPLICA="1")
     assert "reading the cases and placements on the replica" in out
     assert json.loads(next(line for line in out.splitlines() if line.startswith("{")))["cases"] == cases
     with psycopg.connect(url, autocommit=True) as db:
@@ -288,7 +289,8 @@ def test_the_statistics_refresh_reads_the_replica_and_the_primary_when_the_repli
     replay(standby, paused=True)
     try:
         manage(url, code=MORE_CASES)
-        out = manage(url, code=REFRESH, replica_url=replica_url, REPLICA_CATCH_UP_SECONDS="1")
+        out = manage(url, code=REFRESH, replica_url=replica_url, REPLICA_CATCH_UP_SECONDS="1",
+                     STATS_REFRESH_READS_REPLICA="1")
         assert "behind; reading the primary" in out
         assert json.loads(next(line for line in out.splitlines() if line.startswith("{")))["cases"] == cases + 4
     finally:
