@@ -83,6 +83,14 @@ def test_rejecting_without_a_reason_shows_the_error_next_to_the_reason(client, s
     assert decision_case.decision_status == DecisionStatus.PENDING
 
 
+def test_the_reason_box_says_when_it_is_required_in_a_label_not_a_cut_off_placeholder(client, supervisor, decision_case):
+    client.force_login(supervisor)
+    html = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="kk").content.decode()
+    box = f"reason-{decision_case.pk}"
+    assert f'<label for="{box}">Себебі (қабылдамағанда міндетті)</label>' in html
+    assert f'<textarea name="reason" rows="1" id="{box}">' in html  # no placeholder: the label above says it
+
+
 def test_a_supervisor_of_another_region_cannot_review_the_decision(client, decision_case):
     other = factories.UserFactory(role="supervisor", unit=factories.DistrictFactory(region=factories.region_by_code("astana")).parent)
     client.force_login(other)
