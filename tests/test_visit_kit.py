@@ -195,9 +195,13 @@ def test_the_kit_pages_the_service_worker_the_manifest_and_sign_out(client, work
     sw = client.get("/visits/kit/sw.js")
     assert sw["Content-Type"].startswith("application/javascript") and b"workbox-7.4.1/workbox-sw.js" in sw.content
     assert client.get("/visits/kit/manifest.webmanifest").json()["scope"] == "/visits/kit/"
-    for language, title in (("kk", "Бару жинағы"), ("ru", "Набор для визитов")):
+    # Until visits are prepared, the list under "My visits" says how to fill it rather than nothing.
+    assert '<ul id="kit-visits" class="kit-visits"><li class="muted">Press “Prepare my visits”' in page.content.decode()
+    for language, title, hint in (("kk", "Бару жинағы", "Баруларыңызды осы құрылғыға алу үшін «Баруларымды дайындау»"),
+                                  ("ru", "Набор для визитов", "Нажмите «Подготовить мои визиты»")):
         client.cookies["django_language"] = language
-        assert title in client.get("/visits/kit/").content.decode()
+        html = client.get("/visits/kit/").content.decode()
+        assert title in html and f'<ul id="kit-visits" class="kit-visits"><li class="muted">{hint}' in html
     assert client.post("/accounts/logout/")["Clear-Site-Data"] == '"cache", "storage"'
     client.force_login(analyst)
     assert client.get("/visits/kit/").status_code == 403

@@ -104,6 +104,7 @@ def visit_kit(request: HttpRequest) -> HttpResponse:
         "preparing": _("Preparing your visits…"),
         "prepared": _("Prepared %(count)s visits; this device erases them on %(date)s or when you sign out."),
         "nothing_prepared": _("No visits prepared on this device yet."), "no_visits": _("No visits planned in the window."),
+        "prepare_first": _("Press “Prepare my visits” to take your visits onto this device; they will be listed here."),
         "sending": _("Sending…"),
         "sent": _("Sent: %(recorded)s recorded, %(conflicts)s kept as conflicts."),
         "conflict": _("Kept as a conflict: %(reason)s. Your supervisor sees both versions."),

@@ -97,7 +97,8 @@
       });
       var ul = document.getElementById("kit-visits");
       ul.replaceChildren();
-      if (meta && !visits.length) { ul.appendChild(el("li", {}, S.no_visits)); }
+      if (!meta) { ul.appendChild(el("li", {"class": "muted"}, S.prepare_first)); }
+      else if (!visits.length) { ul.appendChild(el("li", {}, S.no_visits)); }
       visits.sort(function (a, b) { return a.planned_on < b.planned_on ? -1 : (a.planned_on > b.planned_on ? 1 : a.id - b.id); });
       visits.forEach(function (v) {
         var li = el("li", {"class": "card", "data-visit": String(v.id)});
