@@ -182,3 +182,27 @@ def test_the_region_list_is_in_the_readers_alphabet(client, analyst):
     russian = [str(n) for c, n in client.get(reverse("web:statistics"), HTTP_ACCEPT_LANGUAGE="ru").context["form"]
                .fields["region"].choices if c]
     assert russian.index("Абайская область") == 0 and russian.index("Акмолинская область") < russian.index("город Алматы")
+
+
+def test_the_table_and_chart_rows_are_in_the_readers_alphabet_of_regions(client, analyst, three_placements):
+    from core.names import alphabetical
+
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"),
+                          {"indicator": "placements_started", "breakdown": ["region", "year"], "year_from": "2017"},
+                          HTTP_ACCEPT_LANGUAGE="kk")
+    result = response.context["result"]
+    regions = [row["region_label"] for row in result["rows"]]
+    order = list(dict.fromkeys(regions))
+    assert len(order) == 20 and order == sorted(order, key=alphabetical)
+    assert order.index("Қарағанды облысы") < order.index("Маңғыстау облысы") < order.index("Ұлытау облысы")
+    years = len(regions) // 20
+    assert all(len(set(regions[i:i + years])) == 1 for i in range(0, len(regions), years))  # each region's years together
+    assert [row["year"] for row in result["rows"][:years]] == sorted(row["year"] for row in result["rows"][:years])
+    totals = [row["region_label"] for row in result["totals"] if row["region"] is not None]
+    assert totals == sorted(totals, key=alphabetical)
+    assert [row["label"] for row in response.context["chart"]["chart"].rows] == order
+    # The API keeps its own order.
+    api = client.get(reverse("stats:indicator", kwargs={"indicator": "placements_started"}),
+                     {"breakdown": "region,year", "year_from": "2017"}, HTTP_ACCEPT_LANGUAGE="kk").json()
+    assert [row["region"] for row in api["rows"]] != [row["region"] for row in result["rows"]]

@@ -91,6 +91,31 @@ class StatisticsForm(forms.Form):
         return query
 
 
+def _regions_in_readers_alphabet(result: dict) -> dict:
+    """The published result with its rows and totals in the reader's alphabet of the region names
+    (core.names.alphabetical; the API's order is the region codes'), every other breakdown and the
+    kinds of totals kept in their published order. Only for the page: the API and CSV keep theirs."""
+    dims = result["breakdown"]
+    if "region" not in dims:
+        return result
+
+    def ordered(rows: list[dict]) -> list[dict]:
+        # A rank by first appearance keeps the published order of what is not a region name.
+        ranks: dict[object, dict] = {d: {} for d in ("kind", *dims)}
+        for row in rows:
+            ranks["kind"].setdefault(tuple(row.get(d) is None for d in dims), len(ranks["kind"]))
+            for d in dims:
+                ranks[d].setdefault(row.get(d), len(ranks[d]))
+
+        def key(row: dict) -> tuple:
+            kind = ranks["kind"][tuple(row.get(d) is None for d in dims)]
+            return (kind, *(alphabetical(str(row.get("region_label") or "")) if d == "region" else ranks[d][row.get(d)]
+                            for d in dims))
+        return sorted(rows, key=key)
+
+    return result | {"rows": ordered(result["rows"]), "totals": ordered(result["totals"])}
+
+
 def _bars(groups: list[tuple[str, list[float | None]]], series: list[str]) -> dict:
     """Vertical bars where every label fits under its bars (years), else horizontal bars with the
     labels on the left (20 regions, long Russian and Kazakh names)."""
@@ -156,6 +181,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
             status = 503 if error.code == "unavailable" else 400  # this installation, not the input
         else:
+            result = _regions_in_readers_alphabet(result)
             chart = _chart(result)
             api = reverse("stats:indicator", kwargs={"indicator": indicator.name})
             downloads = {fmt: f"{api}?{query.urlencode()}{'&' if query else ''}format={fmt}" for fmt in ("csv", "xlsx")}
