@@ -195,7 +195,7 @@ def main() -> None:
                   f"load average {os.getloadavg()[0]:.1f}")
         district = next(u for u in unit_ids if u != supervisor.unit_id)
         rows.append(("refresh of one district's figures (after an action)",
-                     *measure(lambda: compute_unit_figures(unit_ids=[district], today=today), 5), 5, ""))
+                     *measure(lambda: compute_unit_figures(unit_ids=[district], today=today), 5), 2, ""))
         dashboard_rows(rows, supervisor_client, unit_ids, today, args.runs)
         transaction.set_rollback(True)
     print_rows(rows)
