@@ -135,8 +135,11 @@ def test_supervisor_approves_a_decision(page, shoot, unit):
     page.wait_for_url("**/unit/")
     shoot("08-supervisor-dashboard")
     row = page.locator(f"#decision-{unit['deciding'].pk}")
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     row.get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Decision on case № {unit['deciding'].pk} approved.")
+    assert len(questions) == 1  # the supervisor is asked before the decision is approved
     unit["deciding"].refresh_from_db()
     assert unit["deciding"].decision_status == "approved"
 
