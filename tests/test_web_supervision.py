@@ -324,6 +324,33 @@ def test_expiring_certificates_of_the_units_families_are_on_the_dashboard(client
     assert [(r["family"].pk, str(r["document"]), r["expires_on"]) for r in rows] == [(family.pk, "training certificate", soon)]
 
 
+def test_the_papers_lists_name_a_family_as_its_page_does_without_building_families(client, supervisor, worker,
+                                                                                  django_assert_num_queries):
+    from django.utils.html import escape
+
+    from web.selectors import families_with_certificates_between
+
+    today = timezone.localdate()
+    couple = factories.FamilyFactory(responsible_unit=worker.unit, training_expires_on=today + dt.timedelta(days=4))
+    factories.ApplicantFactory(family=couple, position=2, last_name="Omarov", first_name="Arman")
+    factories.ApplicantFactory(family=couple, position=1, last_name="Omarova", first_name="Aigul")
+    nobody = factories.FamilyFactory(responsible_unit=worker.unit, approval_expires_on=today + dt.timedelta(days=6))
+    lately = factories.FamilyFactory(responsible_unit=worker.unit, home_study_expires_on=today - dt.timedelta(days=3))
+    factories.ApplicantFactory(family=lately, last_name="Bekova", first_name="Saule")
+    # The units, then the families with their applicants' names: no Family instance, no prefetch.
+    with django_assert_num_queries(2):
+        rows, _more = families_with_certificates_between(user=supervisor, start=today, end=today + dt.timedelta(days=30),
+                                                         today=today)
+    assert [str(r["family"]) for r in rows] == [str(couple), str(nobody)] == ["Omarova Aigul & Omarov Arman", f"Family {nobody.pk}"]
+    client.force_login(supervisor)
+    html = client.get(reverse("web:dashboard")).content.decode()
+    for family in (couple, nobody, lately):
+        assert escape(f"Family № {family.pk} ({family})") in html
+    # A family without applicants is named in the reader's language, as on its page.
+    ru = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert f"Семья № {nobody.pk} (Семья {nobody.pk})" in ru
+
+
 def test_the_dashboard_lists_the_families_whose_papers_expire_soonest_and_the_oldest_decisions(supervisor, worker):
     from web.selectors import families_with_certificates_between, first_decisions_waiting
 
