@@ -73,12 +73,35 @@ def test_supervisor_approves_a_decision_from_the_dashboard(client, supervisor, d
     assert f"Decision on case № {decision_case.pk} approved.".encode() in response.content
 
 
+def test_the_decisions_waiting_carry_their_version_and_cost_no_query_per_case(client, supervisor, worker, decision_case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(supervisor)
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(reverse("web:dashboard")).content.decode()
+    version = f'<input type="hidden" name="expected_version" value="{decision_case.version}" id="id_expected_version">'
+    assert version in html and "Serikova" in html and f"Family № {decision_case.decision_family_id}" in html
+    assert f"{worker.first_name} {worker.last_name}" in html
+    for name in ("Abenov", "Nurlanova"):
+        case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                     form_of_care="adoption", child__last_name=name)
+        transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
+    caches["dashboard"].clear()
+    with CaptureQueriesContext(connection) as three:
+        html = client.get(reverse("web:dashboard")).content.decode()
+    assert "Abenov" in html and "Nurlanova" in html and html.count('name="expected_version"') == 3
+    assert len(three) == len(one)
+
+
 def test_rejecting_without_a_reason_shows_the_error_next_to_the_reason(client, supervisor, decision_case):
     client.force_login(supervisor)
     response = client.post(reverse("web:decision-review", args=[decision_case.pk]),
                            {"approve": "0", "reason": "", "expected_version": decision_case.version})
     assert response.status_code == 400
     assert b"Say why the decision is rejected." in response.content
+    # The refused row keeps its form (the version sent back); the others are drawn from their case.
+    assert f'name="expected_version" value="{decision_case.version}"'.encode() in response.content
     decision_case.refresh_from_db()
     assert decision_case.decision_status == DecisionStatus.PENDING
 

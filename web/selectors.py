@@ -206,11 +206,21 @@ def decisions_waiting(*, user: User) -> QuerySet[Case]:
 
 
 def first_decisions_waiting(*, user: User, limit: int) -> list[Case]:
-    """The ``limit`` oldest of decisions_waiting, in one query: the page's ids are chosen on the case
+    """The ``limit`` oldest of decisions_waiting, in one query, with the case's number, dates, form of
+    care, family id and version, the child's and the worker's names loaded (other fields are
+    deferred: read one more query each). The page's ids are chosen on the case
     table alone, then joined (a region has thousands of pending decisions: joining every one to its
     child, worker, unit and family before sorting took tens of milliseconds at national scale)."""
     first = decisions_waiting(user=user).select_related(None).values("pk")[:limit]
-    return list(case_list(user=user).filter(pk__in=first).order_by("stage_entered_at", "id"))
+    # Only what the dashboard's table and its forms show: case_list's five joined models with every
+    # column took two thirds of this call's time to build (~10 of 15 ms for 50 cases at national scale).
+    return list(
+        case_list(user=user).filter(pk__in=first).select_related(None).select_related("child", "assigned_worker")
+        .only("id", "stage_entered_at", "form_of_care", "decision_family_id", "version", "responsible_unit_id",
+              "child__last_name", "child__first_name", "assigned_worker__first_name", "assigned_worker__last_name",
+              "assigned_worker__username")
+        .order_by("stage_entered_at", "id")
+    )
 
 
 def caseload(*, user: User, today: dt.date | None = None, case_ids: list[int] | None = None) -> list[dict]:
