@@ -115,8 +115,24 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL's JIT compiler off for every session unless DATABASE_JIT=on: it compiles any statement
+# whose estimated cost passes jit_above_cost, and a caseload page whose per-row subqueries the planner
+# over-estimates paid ~0.8 s of compiling for ~50 ms of execution ("My cases" overdue-first at
+# national scale, bench/README.md); the scans that set it off for themselves (statistics, risk
+# scoring, the sweep) measured no gain from it either.
+DATABASE_JIT = os.environ.get("DATABASE_JIT", "off")
+
+
+def database(url: str, *, conn_max_age: int) -> dict:
+    """Django's settings for one PostgreSQL database from its URL, with the session options every
+    connection of the project gets (``jit``)."""
+    settings = dj_database_url.parse(url, conn_max_age=conn_max_age)
+    settings.setdefault("OPTIONS", {})["options"] = f"-c jit={DATABASE_JIT}"
+    return settings
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otbasy"),
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
@@ -131,7 +147,7 @@ def replica_database() -> dict | None:
     url = os.environ.get("DATABASE_REPLICA_URL")
     if not url:
         return None
-    replica = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    replica = database(url, conn_max_age=env_int("CONN_MAX_AGE", 60))
     replica["CONN_HEALTH_CHECKS"] = True
     # A dead replica must cost seconds, not the client's patience: the reads then fall back to the primary.
     replica.setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)

@@ -4,11 +4,9 @@ for production."""
 
 import os
 
-import dj_database_url
-
 from config.quickstart_db import sqlalchemy_broker_url, start_embedded_postgres
 from config.settings.base import *  # noqa: F403
-from config.settings.base import LOGGING, env_bool, env_int
+from config.settings.base import LOGGING, database, env_bool, env_int
 
 # Off, so the quick start shows what production shows: the site's own 404/500 pages, not Django's
 # debug page listing every URL pattern. WhiteNoise serves the static files from the apps' folders
@@ -21,7 +19,7 @@ SECRET_KEY = SECRET_KEY or "local-only-insecure-key-do-not-use-in-production"  #
 if not os.environ.get("DATABASE_URL"):
     # Exported, so the worker and any other child process use this server without starting one.
     os.environ["DATABASE_URL"] = start_embedded_postgres()
-DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=env_int("CONN_MAX_AGE", 60))}
+DATABASES = {"default": database(os.environ["DATABASE_URL"], conn_max_age=env_int("CONN_MAX_AGE", 60))}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Tasks go through a broker, as in production, so the quick start shows the same behaviour

@@ -2,13 +2,11 @@
 
 import os
 
-import dj_database_url
-
 from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = "test-only-key"
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database(  # noqa: F405
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otbasy"),
         conn_max_age=0,
     )
