@@ -191,6 +191,11 @@ def test_the_dashboard_reads_the_rows_and_counts_nothing_region_wide(client, reg
     as_of = timezone.localtime(UnitFigures.objects.order_by("computed_at").first().computed_at)
     assert f"as of {as_of:%H:%M}" in html
     assert "cases that need a new worker are shown as they are now" in html
+    # The listed visits and risks are read with only the fields shown: each still names its child
+    # and worker (no deferred field read row by row: the counts below stay constant).
+    listed = [*response.context["overdue"], *response.context["high"]]
+    assert len(listed) == 9 and all(str(item.placement.child) in html for item in listed)
+    assert "Sadykova" in html and f"{region_data['colleague'].first_name} Abenova" in html
     # More cases in the region, refreshed: the same number of queries, cold and warm.
     for i in range(6):
         _placed(region_data["colleague"], region_data["second"], overdue_days=(i + 1,), risk=(80 + i, "high", [NON_KIN]))
