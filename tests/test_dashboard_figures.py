@@ -268,3 +268,53 @@ def test_approving_or_rejecting_a_decision_or_a_family_asks_first_in_the_readers
     approvals = client.get(reverse("web:family-approvals")).content.decode()
     assert f'value="1" data-confirm="Approve family № {family.pk}?"' in approvals
     assert f'value="0" class="danger" data-confirm="Refuse family № {family.pk}?"' in approvals
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_the_figures_drawn_in_python_are_those_the_template_drew(client, region_data, supervisor, worker, language):
+    """web.figures_html writes the figures' part (five tables, two charts) in Python: the same HTML
+    as the template it replaced (kept as tests/fixtures/dashboard_figures_template.html) in each
+    language, with the lists full or empty, "there are more" or not, and a deactivated worker."""
+    from pathlib import Path
+
+    from django.template import engines
+    from django.utils import translation
+
+    from web.figures_html import draw_figures
+    from web.views.units import FIGURE_PARTS
+
+    refresh_unit_figures()
+    worker.is_active = False  # the caseload's "needs a new worker" badge
+    worker.save()
+    client.force_login(supervisor)
+    response = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE=language)
+    parts = {name: response.context[name] for name in FIGURE_PARTS}
+    assert parts["overdue"] and parts["high"] and parts["caseload"] and any(r["rate"] for r in parts["calibration"])
+    template = engines["django"].from_string(
+        (Path(__file__).parent / "fixtures" / "dashboard_figures_template.html").read_text())
+    with translation.override(language):
+        drawn = draw_figures(**parts)
+        assert drawn in response.content.decode()
+        for more in (False, True):
+            parts.update(overdue_more=more, high_more=more)
+            assert draw_figures(**parts) == template.render(parts)
+        empty = {**parts, "overdue": [], "high": [], "caseload": []}
+        assert draw_figures(**empty) == template.render(empty)
+        # What the supervisor follows: each listed child's case page, the badges, the worker's flag.
+        for visit in parts["overdue"]:
+            assert f'<a href="/cases/{visit.placement.case_id}/">{visit.placement.child}</a>' in drawn
+        assert drawn.count('<span class="badge high"') == len(parts["high"]) + 1  # and the calibration's row
+        assert translation.gettext("needs a new worker") in drawn
+
+
+def test_the_chart_drawn_in_python_is_the_partial_templates(client):
+    """web.charts.svg_bar_chart against web/partials/bar_chart.html, with suppressed and missing values."""
+    from django.template.loader import render_to_string
+
+    from web.charts import bar_chart, svg_bar_chart
+
+    groups = [("01.26", [3, None]), ("02.26", [12.5, 0]), ("<b>", [None, 7])]
+    for suppressed in (True, False):
+        chart = bar_chart(groups, ["placements", "returns & more"], mark_suppressed=suppressed)
+        assert svg_bar_chart(chart, "A <title>") == render_to_string("web/partials/bar_chart.html",
+                                                                    {"chart": chart, "title": "A <title>"})

@@ -10,7 +10,6 @@ from django.core.cache import caches
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from core.replica import on_replica
 from web import selectors
 from web.charts import bar_chart
 from web.figures import LIST_LIMIT, figures_version, precomputed_figures, refresh_on_commit
+from web.figures_html import draw_figures
 from web.forms import DecisionReviewForm, add_domain_error
 from web.views.common import DASHBOARD_CACHE_SECONDS, dashboard_cache_key, forget_dashboard, roles_required
 
@@ -145,7 +145,7 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
     }
 
 
-# The parts of the dashboard drawn from the cached figures (web/units/_figures.html).
+# The parts of the dashboard drawn from the cached figures (web.figures_html.draw_figures' arguments).
 FIGURE_PARTS = ("overdue", "overdue_more", "high", "high_more", "caseload", "calibration", "calibration_chart",
                 "by_month", "month_chart")
 
@@ -153,18 +153,19 @@ FIGURE_PARTS = ("overdue", "overdue_more", "high", "high_more", "caseload", "cal
 def _figures_html(user: object, context: dict) -> str:
     """The figures' part of the page as HTML, drawn once per cached set of figures and language and
     kept beside them (drawing its five tables and two charts was most of a warm dashboard's time at
-    national scale: bench/README.md). Keyed by the figures' version (the latest unit row's time, or the
-    live figures' time), so new figures are drawn anew."""
+    national scale, and with a template still ~95 ms of a cold one: bench/README.md). Keyed by the
+    figures' version (the latest unit row's time, or the live figures' time), so new figures are
+    drawn anew."""
     key = f"{dashboard_cache_key(user)}:html:{translation.get_language()}:{context['figures_version'].isoformat()}"
     try:
         html = caches["dashboard"].get(key)
     except Exception:
         html = None
     if html is None:
-        html = render_to_string("web/units/_figures.html", {name: context[name] for name in FIGURE_PARTS})
+        html = draw_figures(**{name: context[name] for name in FIGURE_PARTS})
         with contextlib.suppress(Exception):
             caches["dashboard"].set(key, html, DASHBOARD_CACHE_SECONDS)
-    return mark_safe(html)  # rendered, and escaped, by the template engine above
+    return mark_safe(html)  # escaped by draw_figures
 
 
 @roles_required("supervisor")
