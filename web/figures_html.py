@@ -5,7 +5,7 @@ Drawing them with a template (web/units/_figures.html until issue 18's cold foll
 of a cold dashboard at national scale: 100 rows with a {% url %}, 51 risk-badge inclusion tags, a
 date filter and a person filter each, and the two SVG charts' ~30 bars with five filters each
 (bench/README.md). Here each row is one format_html, the case pages' address is reversed once, and
-the markup, translations and date formats are those the template wrote (tests/test_figures_html.py
+the markup, translations and date formats are those the template wrote (tests/test_dashboard_figures.py
 compares the two).
 """
 

@@ -146,7 +146,7 @@ OLDEST_OVERDUE_SQL = """
 
 
 OVERDUE_RELATED = ("placement__child", "placement__case__assigned_worker")
-# The fields of those the dashboard's overdue list shows (web/units/_figures.html); others are deferred.
+# The fields of those the dashboard's overdue list shows (web.figures_html); others are deferred.
 OVERDUE_SHOWN = ("id", "planned_on", "placement__case__responsible_unit_id", "placement__child__last_name",
                  "placement__child__first_name", "placement__case__assigned_worker__first_name",
                  "placement__case__assigned_worker__last_name", "placement__case__assigned_worker__username",
