@@ -194,7 +194,7 @@ def test_the_dashboard_reads_the_rows_and_counts_nothing_region_wide(client, reg
     # The listed visits and risks are read with only the fields shown: each still names its child
     # and worker (no deferred field read row by row: the counts below stay constant).
     listed = [*response.context["overdue"], *response.context["high"]]
-    assert len(listed) == 9 and all(str(item.placement.child) in html for item in listed)
+    assert len(listed) == 9 and all(item["child"] in html for item in listed)
     assert "Sadykova" in html and f"{region_data['colleague'].first_name} Abenova" in html
     # More cases in the region, refreshed: the same number of queries, cold and warm.
     for i in range(6):
@@ -220,14 +220,14 @@ def test_the_supervisors_own_reassignment_refreshes_their_units_row(client, regi
     refresh_unit_figures()
     newcomer = factories.UserFactory(unit=district, last_name="Newcomer")
     client.force_login(supervisor)
-    before = {r["worker"]: r["open_cases"] for r in client.get(reverse("web:dashboard")).context["caseload"]}
-    assert before[worker] == 4 and newcomer not in before
+    before = {r["worker_id"]: r["open_cases"] for r in client.get(reverse("web:dashboard")).context["caseload"]}
+    assert before[worker.pk] == 4 and newcomer.pk not in before
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("web:cases-reassign"), {"all_of_worker": worker.pk, "workers": [newcomer.pk]})
     assert response.status_code == 302
-    after = {r["worker"]: r for r in client.get(reverse("web:dashboard")).context["caseload"]}
-    assert worker not in after
-    assert after[newcomer]["open_cases"] == 4 and after[newcomer]["overdue"] == 3 and after[newcomer]["high"] == 1
+    after = {r["worker_id"]: r for r in client.get(reverse("web:dashboard")).context["caseload"]}
+    assert worker.pk not in after
+    assert after[newcomer.pk]["open_cases"] == 4 and after[newcomer.pk]["overdue"] == 3 and after[newcomer.pk]["high"] == 1
 
 
 def test_a_deactivated_worker_shows_as_needing_a_new_worker_at_once(client, region_data, supervisor, worker):
@@ -236,8 +236,8 @@ def test_a_deactivated_worker_shows_as_needing_a_new_worker_at_once(client, regi
     worker.save()
     client.force_login(supervisor)
     response = client.get(reverse("web:dashboard"))
-    row = next(r for r in response.context["caseload"] if r["worker"] == worker)
-    assert not row["worker"].is_active
+    row = next(r for r in response.context["caseload"] if r["worker_id"] == worker.pk)
+    assert not row["worker_active"]
     assert "needs a new worker" in response.content.decode()
 
 
@@ -288,7 +288,11 @@ def test_the_figures_drawn_in_python_are_those_the_template_drew(client, region_
     worker.save()
     client.force_login(supervisor)
     response = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE=language)
-    parts = {name: response.context[name] for name in FIGURE_PARTS}
+    parts = {name: response.context[name] for name in FIGURE_PARTS}  # the rows of figures_html.shown()
+    # What the template was given: the figures with their model instances.
+    figures = precomputed_figures(user=supervisor, today=timezone.localdate())
+    objects = {**parts, "overdue": figures["overdue"], "high": figures["high"], "caseload": figures["caseload"]}
+    assert [v["id"] for v in parts["overdue"]] == [v.pk for v in objects["overdue"]]
     assert parts["overdue"] and parts["high"] and parts["caseload"] and any(r["rate"] for r in parts["calibration"])
     template = engines["django"].from_string(
         (Path(__file__).parent / "fixtures" / "dashboard_figures_template.html").read_text())
@@ -297,11 +301,12 @@ def test_the_figures_drawn_in_python_are_those_the_template_drew(client, region_
         assert drawn in response.content.decode()
         for more in (False, True):
             parts.update(overdue_more=more, high_more=more)
-            assert draw_figures(**parts) == template.render(parts)
-        empty = {**parts, "overdue": [], "high": [], "caseload": []}
-        assert draw_figures(**empty) == template.render(empty)
+            objects.update(overdue_more=more, high_more=more)
+            assert draw_figures(**parts) == template.render(objects)
+        empty = {"overdue": [], "high": [], "caseload": []}
+        assert draw_figures(**{**parts, **empty}) == template.render({**objects, **empty})
         # What the supervisor follows: each listed child's case page, the badges, the worker's flag.
-        for visit in parts["overdue"]:
+        for visit in objects["overdue"]:
             assert f'<a href="/cases/{visit.placement.case_id}/">{visit.placement.child}</a>' in drawn
         assert drawn.count('<span class="badge high"') == len(parts["high"]) + 1  # and the calibration's row
         assert translation.gettext("needs a new worker") in drawn

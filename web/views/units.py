@@ -22,7 +22,7 @@ from core.replica import on_replica
 from web import selectors
 from web.charts import bar_chart
 from web.figures import LIST_LIMIT, figures_version, precomputed_figures, refresh_on_commit
-from web.figures_html import draw_figures
+from web.figures_html import draw_figures, shown
 from web.forms import DecisionReviewForm, add_domain_error
 from web.views.common import DASHBOARD_CACHE_SECONDS, dashboard_cache_key, forget_dashboard, roles_required
 
@@ -73,7 +73,8 @@ def _figures(user: object, today: object) -> dict:
     (a few rows and the listed visits and risks read), or, where a unit has no row for today yet
     (before the first refresh), computed live. Either is kept for DASHBOARD_CACHE_SECONDS per user,
     the precomputed ones as long as no unit's row was refreshed since (one small query checks), and
-    dropped when the user reassigns, transfers or reviews (forget_dashboard)."""
+    dropped when the user reassigns, transfers or reviews (forget_dashboard). The lists and the
+    caseload as web.figures_html.shown() gives them (plain values)."""
     version = figures_version(user=user, today=today)
     key = dashboard_cache_key(user)
     try:
@@ -90,6 +91,8 @@ def _figures(user: object, today: object) -> dict:
         # are read on the primary: a unit's row rewritten after the supervisor's own change is
         # there at once.
         figures = on_replica(lambda alias: live_figures(user, today))
+    # Only what the page shows, as plain values: the cache pickles no model instance.
+    figures = shown(figures)
     with contextlib.suppress(Exception):
         caches["dashboard"].set(key, figures, DASHBOARD_CACHE_SECONDS)
     return figures
