@@ -249,3 +249,36 @@ def test_the_supervisors_case_list_is_titled_for_the_unit_not_as_their_own(clien
     assert "<title>Cases of the unit · Otbasy</title>" in html
     assert "<h1>Cases of the unit" in html
     assert "My cases" not in html
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_decision_rows_written_in_python_are_those_the_template_wrote(rf, supervisor, worker, decision_case, language):
+    """web.views.units._decision_rows writes the decisions' rows in Python: the page is the one the
+    template wrote (kept as tests/fixtures/dashboard_template.html), also with a refused decision's
+    form and its errors, which the template still draws."""
+    from pathlib import Path
+
+    from django.template import engines
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from web.forms import DecisionReviewForm
+    from web.views.units import _dashboard_context, _figures_html
+
+    other = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
+                                  form_of_care="guardianship", child__last_name="O'Neil <b>")
+    transition_case(case=other, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="guardianship"))
+    old = engines["django"].from_string((Path(__file__).parent / "fixtures" / "dashboard_template.html").read_text())
+    request = rf.get(reverse("web:dashboard"))
+    request.user = supervisor
+    refused = DecisionReviewForm({"approve": "0", "reason": "", "expected_version": decision_case.version})
+    assert refused.is_valid()
+    refused.add_error("reason", "Give a reason to reject.")  # as approve_decision's DomainError does
+    with translation.override(language):
+        for forms in (None, {decision_case.pk: refused}):
+            context = _dashboard_context(request, forms)
+            context["figures_html"] = _figures_html(supervisor, context)
+            assert [item["html"] is None for item in context["waiting"]] == [bool(forms), False]
+            page = render_to_string("web/units/dashboard.html", context, request)
+            assert page == old.render(context, request)
+            assert f'id="decision-{other.pk}"' in page and "O&#x27;Neil &lt;b&gt;" in page
