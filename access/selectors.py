@@ -17,7 +17,7 @@ in a permission table.
 """
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.contrib.auth.models import Permission
 from django.db import connections, router
@@ -170,29 +170,39 @@ def visits_visible_to(user: User) -> QuerySet[Visit]:
     return Visit.objects.filter(placement__case__in=Case.objects.filter(condition).values("pk").order_by())
 
 
-def families_visible_to(user: User) -> QuerySet[Family]:
+def families_visible_to(user: User, among: Collection[int] | None = None) -> QuerySet[Family]:
     """The families of the user's unit (and units below), the families on the cases they see
     (placed, in a decision, or chosen for acquaintance: matching.models.Acquaintance), and families
-    granted to them. Any other family is an anonymous profile to them (matching.selectors)."""
+    granted to them. Any other family is an anonymous profile to them (matching.selectors).
+
+    ``among`` (family ids, e.g. the page of a ranking): the same answer limited to those ids, with
+    each part of the union limited to them first, so each is a few index probes on the family
+    column instead of every family of the unit and every placement of the user's cases (a worker
+    with 2,000 cases: 180 ms at national scale, bench/README.md "Matching")."""
     from matching.models import Acquaintance
 
     if not sees_personal_data(user):
         return Family.objects.none()
     if user.is_administrator:
-        return Family.objects.all()
+        return Family.objects.all() if among is None else Family.objects.filter(pk__in=among)
+
+    def limited(rows: QuerySet, column: str) -> QuerySet:
+        return rows if among is None else rows.filter(**{f"{column}__in": among})
+
     condition = _case_condition(user)
     visible_case_ids = Case.objects.filter(condition).values("pk").order_by()
     ids = (
-        Family.objects.filter(responsible_unit_id__in=unit_ids_for(user)).values("pk").order_by()
+        limited(Family.objects.filter(responsible_unit_id__in=unit_ids_for(user)), "pk").values("pk").order_by()
         .union(
-            Placement.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
-            Case.objects.filter(condition, decision_family__isnull=False).values("decision_family_id").order_by(),
-            Acquaintance.objects.filter(case__in=visible_case_ids).values("family_id").order_by(),
+            limited(Placement.objects.filter(case__in=visible_case_ids), "family_id").values("family_id").order_by(),
+            limited(Case.objects.filter(condition, decision_family__isnull=False), "decision_family_id")
+            .values("decision_family_id").order_by(),
+            limited(Acquaintance.objects.filter(case__in=visible_case_ids), "family_id").values("family_id").order_by(),
             _grants(user, FamilyUserObjectPermission, FamilyGroupObjectPermission, "view_family"),
             all=True,
         )
     )
-    return Family.objects.filter(pk__in=ids)
+    return limited(Family.objects.filter(pk__in=ids), "pk")
 
 
 def cases_editable_by(user: User) -> QuerySet[Case]:

@@ -1,14 +1,22 @@
 """Ranking of approved families for a case at the matching stage, with each candidate's score
 explained factor by factor.
 
-Filtering and scoring happen in one SQL query: every factor is a CASE expression annotated on the
-family rows, the total is their sum, and the database sorts and cuts the page. Python only turns
-the annotated numbers into explanations, so the cost does not grow with the families scored.
+Filtering and scoring happen in SQL: every factor is a CASE expression on the family rows, the total
+is their sum, and the database sorts and cuts the page. Python only turns the numbers of the page's
+rows into explanations, so the cost does not grow with the families scored.
+
+The best page is usually found among the families of the child's own region seeking the case's own
+form of care (the slice): every other family lacks the region's points or the exact form's, so its
+score has a ceiling (_outside_ceiling). When the slice's k-th family scores above that ceiling, no
+family outside can reach the page and the slice's first k are the ranking's first k; otherwise the
+same statement ranks every eligible family (scored_families). One statement either way
+(_ranked_ids), with the same scores, order and ties as the full ranking.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connections, router
 from django.db.models import Case as When_Case
 from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, Value, When, prefetch_related_objects
 from django.db.models.functions import Cast, Greatest, Least
@@ -54,7 +62,7 @@ def sibling_group_size(child: Child) -> int:
     return (
         Child.objects.filter(sibling_group_id=child.sibling_group_id, cases__stage__in=[
             s for s in Stage.values if s not in (Stage.CLOSED, Stage.PLACED)])
-        .exclude(pk=child.pk).distinct().count() + 1
+        .exclude(pk=child.pk).values("pk").distinct().count() + 1
     )
 
 
@@ -134,6 +142,62 @@ def scored_families(
     )
 
 
+def _outside_ceiling(*, case: Case, factors: tuple[str, ...]) -> float | None:
+    """The highest score (points) an eligible family outside the slice can reach: a family of
+    another region seeking the case's form of care, or one of any region seeking a compatible form,
+    with every other factor at its best and the longest wait. None when the weights give no such
+    ceiling simply (a negative weight or penalty, no waiting cap): the ranking then scores every
+    eligible family."""
+    w = {key: float(value) for key, value in weights().items()}
+    if min(w.values()) < 0 or w["waiting_cap_days"] <= 0:
+        return None
+    best = {"age": w["age_in_range"], "sex": max(w["sex_preferred"], w["sex_any"]), "siblings": w["siblings_accepted"],
+            "health": w["health_accepted"], "waiting": w["waiting_max"]}
+    rest = sum(best.get(name, 0.0) for name in factors)
+    form = "form_of_care" in factors
+    ceiling = rest + (w["form_of_care_exact"] if form else 0.0)  # another region: no region points
+    if COMPATIBLE_FORMS.get(case.form_of_care):
+        region = w["same_region"] if "region" in factors else 0.0
+        ceiling = max(ceiling, rest + (w["form_of_care_compatible"] if form else 0.0) + region)
+    return ceiling
+
+
+def _ranked_ids(
+    *, case: Case, on: dt.date, siblings: int, factors: tuple[str, ...], k: int
+) -> tuple[list[tuple[int, float]], bool]:
+    """The first ``k`` of scored_families as ``(id, match_score)`` pairs, best first, in one
+    statement, and whether the slice alone proved them (False: every eligible family was scored).
+
+    The slice (the case's form of care in the child's region) is ranked first; when it holds ``k``
+    families and the k-th scores above _outside_ceiling (by a margin far above the rounding of
+    float sums), every family outside scores below all ``k`` and they are the answer. Otherwise the
+    statement ranks every eligible family; PostgreSQL skips that branch (a one-time filter) when the
+    slice proved the page."""
+    everyone = scored_families(case=case, on=on, siblings=siblings, factors=factors)
+    ceiling = _outside_ceiling(case=case, factors=factors)
+    if k <= 0 or ceiling is None:
+        return list(everyone.values_list("id", "match_score")[: max(k, 0)]), False
+    columns = ("id", "match_score", "applied_on")
+    own = everyone.filter(form_of_care=case.form_of_care, region_id=case.child.region_id)
+    own_sql, own_params = own.values_list(*columns)[:k].query.sql_with_params()
+    all_sql, all_params = everyone.values_list(*columns)[:k].query.sql_with_params()
+    sql = f"""
+        WITH own AS MATERIALIZED ({own_sql}),
+             proof AS (SELECT count(*) = %s AND min(match_score) > %s AS proved FROM own)
+        SELECT ranked.id, ranked.match_score, proof.proved FROM (
+            SELECT id, match_score, applied_on FROM own WHERE (SELECT proved FROM proof)
+            UNION ALL
+            SELECT id, match_score, applied_on FROM ({all_sql}) everyone WHERE NOT (SELECT proved FROM proof)
+        ) ranked CROSS JOIN proof
+        ORDER BY ranked.match_score DESC, ranked.applied_on, ranked.id
+    """
+    margin = 1e-6 * max(1.0, abs(ceiling))
+    with connections[router.db_for_read(Family)].cursor() as cursor:
+        cursor.execute(sql, [*own_params, k, ceiling + margin, *all_params])
+        rows = cursor.fetchall()
+    return [(pk, score) for pk, score, _proved in rows], bool(rows and rows[0][2])
+
+
 # Factors computed from a sensitive field of the child (Child.SENSITIVE_FIELDS): the health factor
 # compares the child's health needs with what the family accepts. Without view_sensitive on the
 # case the ranking leaves it out altogether (score and order), so nothing recovers it (issue 14).
@@ -155,7 +219,7 @@ def identified_family_ids(*, user: object, family_ids: list[int]) -> set[int]:
 
     if not family_ids or user is None:
         return set()
-    return set(families_visible_to(user).filter(pk__in=family_ids).values_list("pk", flat=True))
+    return set(families_visible_to(user, among=family_ids).values_list("pk", flat=True))
 
 
 class _Explainer:
@@ -209,10 +273,10 @@ def rank_families(
     on = on or timezone.localdate()
     age = age_on(case.child.birth_date, on)
     siblings = sibling_group_size(case.child)
-    # First the page of ids by total score (one pass over the eligible families), then the factor
-    # columns for that page only: the per-factor points are computed for 20 rows, not 100,000.
-    ranked = list(scored_families(case=case, on=on, siblings=siblings, factors=factors)
-                  .values_list("id", "match_score")[offset : offset + limit])
+    # First the page of ids by total score, then the factor columns for that page only: the
+    # per-factor points are computed for 20 rows, not 100,000.
+    ranked, _proved = _ranked_ids(case=case, on=on, siblings=siblings, factors=factors, k=offset + limit)
+    ranked = ranked[offset:]
     rows = (
         Family.objects.filter(pk__in=[pk for pk, _score in ranked])
         .annotate(**_factor_expressions(case=case, on=on, siblings=siblings), waited_days=_DaysBetween(Value(on), F("applied_on")))
