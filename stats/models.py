@@ -71,8 +71,9 @@ class RecordKey(models.Model):
 # --- Snapshot tables the indicators are computed from --------------------------------------------
 # One narrow row per case and per placement, with the child's region, sex and birth date copied in,
 # so that a national indicator is one scan of a small table instead of a join of three wide ones
-# (measured at 1M cases: about 2.5 times faster; see bench/README.md). Refreshed as a whole by
-# stats.services.refresh_statistics (nightly, and by `manage.py refresh_statistics`). Plain ids, not
+# (measured at 1M cases: about 2.5 times faster; see bench/README.md). Brought up to date by
+# stats.services.refresh_statistics (nightly, and by `manage.py refresh_statistics`): every row is
+# recomputed, only the rows that differ are written. Plain ids, not
 # foreign keys: a snapshot must never hold up a change to the records it was copied from.
 
 

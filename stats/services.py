@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, transaction
@@ -81,9 +82,9 @@ SELECT c.id, floor(random() * %(key_range)s)::int FROM children_child c
 WHERE NOT EXISTS (SELECT 1 FROM stats_recordkey r WHERE r.child_id = c.id)
 """
 
-CASE_FACTS_TARGET = """stats_casefact (case_id, child_id, record_key, region_id, sex, birth_date, opened_on, closed_on, outcome,
+CASE_FACTS_COLUMNS = """case_id, child_id, record_key, region_id, sex, birth_date, opened_on, closed_on, outcome,
                 first_placement_on, first_permanent_on, permanent_12m, last_form_of_care, reentered_on, moves,
-                last_move_on, move_dates)"""
+                last_move_on, move_dates"""
 CASE_FACTS_SELECT = """
 SELECT k.id, c.id, r.key, c.region_id, c.sex, c.birth_date, k.opened_on, k.closed_on, k.outcome,
        pl.first_placement_on, pl.first_permanent_on, COALESCE(pl.permanent_12m, false), COALESCE(pl.last_form_of_care, ''),
@@ -107,30 +108,51 @@ LEFT JOIN (
     FROM cases_placement p JOIN cases_case kk ON kk.id = p.case_id GROUP BY p.case_id
 ) pl ON pl.case_id = k.id
 """
-CASE_FACTS_SQL = f"INSERT INTO {CASE_FACTS_TARGET} {CASE_FACTS_SELECT}"
 
-PLACEMENT_FACTS_TARGET = """stats_placementfact (placement_id, case_id, child_id, record_key, region_id, sex, birth_date,
-                     form_of_care, carer_relationship, started_on, ended_on, end_reason, case_opened_on, first_in_case)"""
+PLACEMENT_FACTS_COLUMNS = """placement_id, case_id, child_id, record_key, region_id, sex, birth_date, form_of_care,
+                carer_relationship, started_on, ended_on, end_reason, case_opened_on, first_in_case"""
 PLACEMENT_FACTS_SELECT = """
 SELECT p.id, p.case_id, c.id, r.key, c.region_id, c.sex, c.birth_date, p.form_of_care, p.carer_relationship, p.started_on,
        p.ended_on, p.end_reason, k.opened_on, row_number() OVER (PARTITION BY p.case_id ORDER BY p.started_on, p.id) = 1
 FROM cases_placement p JOIN cases_case k ON k.id = p.case_id JOIN children_child c ON c.id = p.child_id
 JOIN stats_recordkey r ON r.child_id = c.id
 """
-PLACEMENT_FACTS_SQL = f"INSERT INTO {PLACEMENT_FACTS_TARGET} {PLACEMENT_FACTS_SELECT}"
 
-# Copied from the placement facts just written, so that both agree on which placement came first.
-FIRST_PLACEMENT_FACTS_SQL = f"""
-INSERT INTO stats_firstplacementfact (case_id, child_id, record_key, region_id, sex, form_of_care, started_on, year, quarter,
-                                      age_band, days_from_registration)
+FIRST_PLACEMENT_FACTS_COLUMNS = """case_id, child_id, record_key, region_id, sex, form_of_care, started_on, year, quarter,
+                age_band, days_from_registration"""
+# Drawn from the placement facts just built (their new rows), so that both agree on which placement
+# came first.
+FIRST_PLACEMENT_FACTS_SELECT = f"""
 SELECT case_id, child_id, record_key, region_id, sex, form_of_care, started_on, EXTRACT(YEAR FROM started_on)::int,
        EXTRACT(YEAR FROM started_on)::int * 10 + EXTRACT(QUARTER FROM started_on)::int,
        {age_band_sql("started_on", "birth_date")}, started_on - case_opened_on
-FROM stats_placementfact WHERE first_in_case
+FROM new_stats_placementfact WHERE first_in_case
 """
 
 
-FACT_TABLES = ("stats_casefact", "stats_placementfact", "stats_firstplacementfact")
+
+
+@dataclass(frozen=True)
+class FactTable:
+    """One snapshot table: its name, primary key, columns (in the table's order) and the SELECT that
+    computes its rows. The refresh builds the rows in ``new_<name>``, a temporary table."""
+
+    name: str
+    key: str
+    columns: str
+    select: str
+
+    @property
+    def new(self) -> str:
+        return f"new_{self.name}"
+
+
+CASE_FACTS = FactTable("stats_casefact", "case_id", CASE_FACTS_COLUMNS, CASE_FACTS_SELECT)
+PLACEMENT_FACTS = FactTable("stats_placementfact", "placement_id", PLACEMENT_FACTS_COLUMNS, PLACEMENT_FACTS_SELECT)
+FIRST_PLACEMENT_FACTS = FactTable("stats_firstplacementfact", "case_id", FIRST_PLACEMENT_FACTS_COLUMNS,
+                                  FIRST_PLACEMENT_FACTS_SELECT)
+FACTS = (CASE_FACTS, PLACEMENT_FACTS, FIRST_PLACEMENT_FACTS)
+FACT_TABLES = tuple(table.name for table in FACTS)
 
 
 def _case_facts_params() -> dict[str, object]:
@@ -142,17 +164,28 @@ def _case_facts_params() -> dict[str, object]:
 
 
 def refresh_statistics() -> FactsRefresh:
-    """Copy every case and placement into the snapshot tables, in one transaction: readers see the
-    old snapshot or the new one, never half of each (TRUNCATE makes them wait a few seconds).
+    """Bring the snapshot tables up to date with every case and placement, in one transaction:
+    readers see the old snapshot or the new one, never half of each, and never wait for it.
 
-    With a read replica and STATS_REFRESH_READS_REPLICA (docs/replica.md) the reads of the cases and placements run there and the
-    rows stream into the primary with ``COPY … FREEZE``: the primary only writes. The record keys
-    are written on the primary first and the replica is waited for until it has them; if it is down,
-    behind by more than REPLICA_CATCH_UP_SECONDS or fails during the copy, everything runs on the
-    primary as before (logged). Afterwards the tables are frozen and vacuumed (``VACUUM (FREEZE)``),
-    so a hot standby, which cannot set hint bits durably nor a visibility map of its own, reads them
-    without a commit-log lookup per row and with index-only scans (the tables copied from the
-    replica are written frozen already: the VACUUM skips them)."""
+    The new rows of each table are computed into a temporary table (no WAL: it is rebuilt from the
+    records each time and dropped at the end), compared by primary key with the snapshot's rows,
+    and only the rows that differ are written: a row changed or gone is deleted, a row changed or new
+    inserted. A night's changes are a few thousand rows where the whole snapshot is millions, so the
+    primary writes, logs and ships to the replica that much, not the whole snapshot each night
+    (bench/README.md, "Read replica (issue 21)"). The tables hold the same rows as a rebuild from
+    scratch would (tests/test_stats_refresh.py).
+
+    With a read replica and STATS_REFRESH_READS_REPLICA (docs/replica.md) the reads of the cases and
+    placements run there and their rows stream into the primary's temporary tables with ``COPY``.
+    The record keys are written on the primary first and the replica is waited for until it has
+    them; if it is down, behind by more than REPLICA_CATCH_UP_SECONDS or fails during the copy,
+    everything runs on the primary as before (logged). Afterwards the tables are vacuumed and frozen
+    (``VACUUM (FREEZE)``, which visits only the pages written since: the visibility map skips the
+    others), so a hot standby, which cannot set hint bits durably nor keep a visibility map of its
+    own, reads them without a commit-log lookup per row and with index-only scans.
+
+    Returns the refresh's record (``cases`` and ``placements``: the rows in the snapshot, not the
+    rows written)."""
     started_at = timezone.now()
     # Off by default: measured, the copy from the replica moved a caseworker's p95 more than the refresh
     # on the primary did, and took as long (bench/README.md, "Read replica (issue 21)").
@@ -204,41 +237,66 @@ def _replica_with_keys() -> str | None:
     return None
 
 
-def _copy(source: str, select: str, params: dict[str, object], target: str, into: object) -> int:
-    """Stream the rows of ``select`` on ``source`` into ``target`` through the primary's cursor
-    ``into``, as COPY text, without parsing them in Python; returns the number of rows. FREEZE: the
-    table was truncated in this transaction, so its rows are written frozen and all-visible."""
+def _copy(source: str, table: FactTable, params: dict[str, object], into: object) -> int:
+    """Stream the rows of ``table.select`` on ``source`` into the temporary table ``table.new``
+    through the primary's cursor ``into``, as COPY text, without parsing them in Python; returns the
+    number of rows."""
     with connections[source].cursor() as reader, connections[source].wrap_database_errors, connection.wrap_database_errors:
         # The copy runs outside a transaction on the replica: a session setting, reset afterwards.
         reader.execute("SET work_mem = '128MB'")
-        with reader.cursor.copy(f"COPY ({select}) TO STDOUT", params) as out, \
-                into.cursor.copy(f"COPY {target} FROM STDIN (FREEZE)") as sink:
+        with reader.cursor.copy(f"COPY ({table.select}) TO STDOUT", params) as out, \
+                into.cursor.copy(f"COPY {table.new} ({table.columns}) FROM STDIN") as sink:
             for chunk in out:
                 sink.write(chunk)
         reader.execute("RESET work_mem")
         return into.cursor.rowcount
 
 
+def _write_changes(cursor: object, table: FactTable) -> tuple[int, int]:
+    """Make ``table`` hold exactly the rows of ``table.new``, writing only the difference: the rows
+    with no identical row (same key, every column equal, NULLs equal) in the new ones are deleted,
+    then the new rows whose key is no longer there are inserted. Returns (deleted, inserted)."""
+    cursor.execute(
+        f"DELETE FROM {table.name} t WHERE NOT EXISTS (SELECT FROM {table.new} n "
+        f"WHERE n.{table.key} = t.{table.key} AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*))"
+    )
+    deleted = cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {table.name} ({table.columns}) SELECT {table.columns} FROM {table.new} n "
+        f"WHERE NOT EXISTS (SELECT FROM {table.name} t WHERE t.{table.key} = n.{table.key})"
+    )
+    return deleted, cursor.rowcount
+
+
 def _rebuild(started_at: dt.datetime, *, source: str | None) -> FactsRefresh:
-    """The snapshot rebuilt in one transaction on the primary, reading the cases and placements on
-    ``source`` (the replica) or, when None, on the primary itself. Each statement reads its own
-    snapshot either way (READ COMMITTED), as the INSERT … SELECTs on the primary always did."""
+    """The snapshot brought up to date in one transaction on the primary, reading the cases and
+    placements on ``source`` (the replica) or, when None, on the primary itself. Each statement reads
+    its own snapshot either way (READ COMMITTED), as the INSERT … SELECTs on the primary always did.
+    A table whose rows changed is analysed again; the temporary tables are dropped at the end (a
+    caller's outer transaction, as in tests, may refresh twice)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', '128MB', true)")
-        cursor.execute(f"TRUNCATE {', '.join(FACT_TABLES)}")
         if source is None:
             cursor.execute(RECORD_KEYS_SQL, {"key_range": KEY_RANGE})
-            cursor.execute(CASE_FACTS_SQL, _case_facts_params())
-            cases = cursor.rowcount
-            cursor.execute(PLACEMENT_FACTS_SQL)
-            placements = cursor.rowcount
-        else:
-            cases = _copy(source, CASE_FACTS_SELECT, _case_facts_params(), CASE_FACTS_TARGET, cursor)
-            placements = _copy(source, PLACEMENT_FACTS_SELECT, {}, PLACEMENT_FACTS_TARGET, cursor)
-        cursor.execute(FIRST_PLACEMENT_FACTS_SQL)
-        for table in FACT_TABLES:
-            cursor.execute(f"ANALYZE {table}")
-        refresh = FactsRefresh(started_at=started_at, finished_at=timezone.now(), cases=cases, placements=placements)
+        for table in FACTS:
+            cursor.execute(f"CREATE TEMPORARY TABLE {table.new} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
+        counts = {}
+        for table, params in ((CASE_FACTS, _case_facts_params()), (PLACEMENT_FACTS, {})):
+            if source is None:
+                cursor.execute(f"INSERT INTO {table.new} ({table.columns}) {table.select}", params)
+                counts[table] = cursor.rowcount
+            else:
+                counts[table] = _copy(source, table, params, cursor)
+        cursor.execute(f"INSERT INTO {FIRST_PLACEMENT_FACTS.new} ({FIRST_PLACEMENT_FACTS.columns}) "
+                       f"{FIRST_PLACEMENT_FACTS.select}")
+        for table in FACTS:
+            deleted, inserted = _write_changes(cursor, table)
+            logger.info("Statistics refresh: %s: %s rows deleted, %s inserted", table.name, deleted, inserted)
+            if deleted or inserted:
+                cursor.execute(f"ANALYZE {table.name}")
+            cursor.execute(f"DROP TABLE {table.new}")
+        refresh = FactsRefresh(started_at=started_at, finished_at=timezone.now(), cases=counts[CASE_FACTS],
+                               placements=counts[PLACEMENT_FACTS])
         refresh.full_clean()
         refresh.save()
     return refresh
