@@ -81,3 +81,43 @@ def test_ten_families_fit_one_table_with_a_row_each(client, worker, case):
     html = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
     assert html.count("Choose for acquaintance") == 10
     assert html.count('<table class="compact matching">') == 1
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_rows_written_in_python_are_those_the_template_wrote(rf, worker, supervisor, case, language):
+    """web.matching_html writes the ranked families' rows and reasons in Python: the page is the one
+    the template wrote (kept as tests/fixtures/matching_template.html), for a named and an anonymous
+    family, the family in the decision marked, with and without the forms (a share that may only
+    view), with and without the health factor (a share without the sensitive fields)."""
+    from pathlib import Path
+
+    from django.template import engines
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from access.services import share_case
+    from web.views.cases import _matching_context
+
+    own = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit, region=worker.unit.region)
+    factories.ApplicantFactory(family=own, last_name="O'Neil <b>")
+    foreign = factories.FamilyFactory(form_of_care="adoption", preferred_sex="F", applied_on=dt.date(2025, 1, 31),
+                                      region=factories.region_by_code("astana"))
+    factories.FamilyFactory(form_of_care="adoption", preferred_age_min=15, max_siblings=1)
+    case.decision_family = foreign  # marked "chosen" in the table (as a case sent back from the decision)
+    viewer = factories.UserFactory(unit=worker.unit)
+    share_case(case=case, user=viewer, actor=supervisor)
+    old = engines["django"].from_string((Path(__file__).parent / "fixtures" / "matching_template.html").read_text())
+    with translation.override(language):
+        for user in (worker, viewer):
+            request = rf.get(reverse("web:case-matching", args=[case.pk]))
+            request.user = user
+            context = _matching_context(request, case)
+            assert len(context["rows"]) == 3
+            page = render_to_string("web/cases/matching.html", context, request)
+            for row in context["rows"]:  # what the template's rows read
+                points = {factor["factor"]: factor for factor in row["candidate"].factors}
+                row["cells"] = [points.get(name) for name, _label in context["factor_names"]]
+            assert page == old.render(context, request)
+            assert ' class="chosen"' in page and "O&#x27;Neil &lt;b&gt;" in page
+            assert ('name="family"' in page) is (user == worker)  # a view-only share may not choose
+            assert ('title="">—</td>' in page) is (user == viewer)  # nor see the health factor

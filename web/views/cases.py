@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
@@ -62,6 +63,7 @@ from web.forms import (
     TransferCaseForm,
     add_domain_error,
 )
+from web.matching_html import candidate_rows
 from web.sensitive import can_change, can_view_sensitive
 from web.templatetags.web_tags import choice_label, person, stage_reason
 from web.views.access import access_context
@@ -530,6 +532,10 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
     region, form of care, date) until chosen for acquaintance: matching.selectors' one policy,
     the same as the API's matches."""
     case = case_or_404(request.user, pk)
+    return render(request, "web/cases/matching.html", _matching_context(request, case))
+
+
+def _matching_context(request: HttpRequest, case: Case) -> dict:
     candidates, error = [], None
     if case.stage in (Stage.MATCHING, Stage.ACQUAINTANCE):
         try:
@@ -546,15 +552,17 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
         stage_note = _("This case is at the stage “%(stage)s”; families are ranked only at the matching stage.") % {
             "stage": case.get_stage_display()}
     chosen = list(case.acquaintances.select_related("family", "chosen_by").prefetch_related("family__applicants"))
-    # One compact table: a column per factor, so ten families compare on one screen.
+    # One compact table: a column per factor, so ten families compare on one screen. Its rows are
+    # written in Python (web.matching_html), one CSRF token for the page's forms.
     factor_names = [(name, MATCH_FACTOR_LABELS[name]) for name in MATCH_FACTOR_LABELS]
-    rows = [{"candidate": c, "points": {f["factor"]: f for f in c.factors}} for c in candidates]
-    for row in rows:
-        row["cells"] = [row["points"].get(name) for name, _label in factor_names]
-    return render(request, "web/cases/matching.html", {
+    editable = can_change(request.user, case)
+    csrf_token = get_token(request)
+    rows = candidate_rows(case=case, candidates=candidates, factor_names=list(MATCH_FACTOR_LABELS), editable=editable,
+                          csrf_token=csrf_token)
+    return {
         "case": case, "candidates": candidates, "rows": rows, "factor_names": factor_names, "error": error,
-        "stage_note": stage_note, "chosen": chosen, "editable": can_change(request.user, case),
-    })
+        "stage_note": stage_note, "chosen": chosen, "editable": editable, "csrf_token": csrf_token,
+    }
 
 
 @roles_required(*CASE_ROLES)

@@ -1,0 +1,68 @@
+"""The matching page's table of ranked families written in Python.
+
+Twenty rows of eight cells each, every number through ``floatformat`` and every reason in a title,
+and the paragraph of reasons under the table: through the template this was a good part of the
+page's time at national scale (bench/README.md, "Matching"). The markup is the template's own,
+character for character (tests/fixtures/matching_template.html keeps the template as it was; the
+test renders both), in every language: the same translations, number and date formats, escaping.
+"""
+
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+
+
+def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], editable: bool, csrf_token: str) -> list[dict]:
+    """The table's rows, one per candidate (matching.selectors.Candidate, each factor with its
+    ``label``): ``{"candidate", "html", "why"}``, ``html`` the ``<tr>`` (a cell per name of
+    ``factor_names``, "—" for a factor left out) and ``why`` the paragraph of reasons. ``editable``:
+    each row has the form choosing the family for acquaintance, posting ``csrf_token``."""
+    anonymous = conditional_escape(_("anonymous profile: the family belongs to another unit"))
+    choose = conditional_escape(_("Choose for acquaintance"))
+    named_when_chosen = conditional_escape(_("Its name is shown to you, and its unit is told who chose it."))
+    action = reverse("web:case-acquaintance", args=[case.pk])
+    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
+    family_number = _("Family № %(n)s")
+    missing = SafeString('<td class="num" title="">—</td>')
+    rows = []
+    for number, candidate in enumerate(candidates, 1):
+        family = candidate.family
+        points = {factor["factor"]: factor for factor in candidate.factors}
+        cells = mark_safe("".join(
+            format_html('<td class="num" title="{}">{}</td>', factor["explanation"], floatformat(factor["points"], 1))
+            if factor else missing
+            for factor in (points.get(name) for name in factor_names)
+        ))
+        name = conditional_escape(candidate.name) if candidate.name else format_html('<span class="muted">{}</span>', anonymous)
+        if editable:
+            note = format_html('<span class="muted small">{}</span>', named_when_chosen) if not candidate.name else ""
+            choice = format_html(
+                '\n        <form method="post" action="{}">{}\n          <input type="hidden" name="family" value="{}">\n'
+                '          <button type="submit" class="secondary">{}</button>\n        </form>\n        {}\n      ',
+                action, csrf, family.pk, choose, note,
+            )
+        else:
+            choice = ""
+        html = format_html(
+            '\n    <tr{}>\n      <td>{}</td>\n      <td>{}\n        {}\n'
+            '        <div class="small muted">{} · {}</div></td>\n      <td class="num"><strong>{}</strong></td>\n'
+            "      {}\n      <td>{}</td>\n      <td>{}</td>\n    </tr>\n  ",
+            mark_safe(' class="chosen"') if case.decision_family_id == family.pk else "", number,
+            # {% blocktranslate %} wrote the translation as it is, only its number escaped.
+            mark_safe(family_number % {"n": family.pk}), name, str(family.region), family.get_form_of_care_display(),
+            floatformat(candidate.score, 1), cells, date_filter(family.applied_on, "SHORT_DATE_FORMAT"), choice,
+        )
+        why = format_html(
+            "<p><strong>№ {}</strong>: {}</p>", family.pk,
+            mark_safe("; ".join(
+                format_html("{} {} ({})", factor["label"], floatformat(factor["points"], 1), factor["explanation"])
+                for factor in candidate.factors
+            )),
+        )
+        rows.append({"candidate": candidate, "html": html, "why": why})
+    return rows
