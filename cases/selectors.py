@@ -1,14 +1,20 @@
 """Reads of cases and placements, filtered for the user and joined for what the API shows."""
 
+import datetime as dt
 import functools
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
 from django.db import connections, router
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from access.selectors import case_row_visible_to, cases_visible_to, placements_visible_to
 from accounts.models import User
 from cases.models import Case, CaseNote, DecisionReview, Placement, StageChange
 from children.models import Child
+from visits.models import Visit
 
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1  # the range of the id columns (BigAutoField)
 
@@ -140,3 +146,89 @@ def case_notes(*, case: Case, sensitive: bool) -> QuerySet[CaseNote]:
     when the user holds view_sensitive on the case (``sensitive``)."""
     notes = CaseNote.objects.filter(case=case).select_related("author").order_by("-written_on", "-id")
     return notes if sensitive else notes.filter(sensitive=False)
+
+
+# ---- a case's timeline ------------------------------------------------------------------------
+
+# How many entries the case page shows at once; the earlier ones come a page at a time on demand.
+TIMELINE_PAGE = 20
+
+# The kinds of entries, in their order among entries of the same moment.
+TIMELINE_KINDS = ("stage", "decision", "visit", "note")
+_TIMELINE_RANK = {kind: rank for rank, kind in enumerate(TIMELINE_KINDS)}
+
+# An entry's place in the timeline: (moment, -rank of its kind, id). The moment is the local time of
+# a stage change or decision, without its zone; a visit's or a note's date counts as the end of that
+# day. The timeline lists the keys from the greatest down: newest first, then stage changes,
+# decisions, visits and notes of the same moment in that order, then the newer record (higher id).
+# No two entries share a key: a total order, so a page starting after a key neither repeats nor
+# skips an entry, whatever is written meanwhile.
+TimelineKey = tuple[dt.datetime, int, int]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One entry of a case's timeline: ``record`` is a StageChange, a DecisionReview, a Visit done or
+    a CaseNote; ``at`` its local date-time (stage change, decision) or its date (visit, note)."""
+
+    kind: str
+    at: dt.date | dt.datetime
+    record: StageChange | DecisionReview | Visit | CaseNote
+    key: TimelineKey
+
+
+def timeline_key(kind: str, at: dt.date | dt.datetime, pk: int) -> TimelineKey:
+    """The key of an entry of kind ``kind`` (TIMELINE_KINDS) at ``at`` (a local date-time or a
+    date) of record ``pk``: see TimelineKey. KeyError for an unknown kind."""
+    moment = at.replace(tzinfo=None) if isinstance(at, dt.datetime) else dt.datetime.combine(at, dt.time.max)
+    return (moment, -_TIMELINE_RANK[kind], pk)
+
+
+def _entry(kind: str, at: dt.date | dt.datetime, record: Any) -> TimelineEntry:
+    return TimelineEntry(kind=kind, at=at, record=record, key=timeline_key(kind, at, record.pk))
+
+
+def _dated_before(field: str, kind: str, before: TimelineKey | None) -> Q:
+    """The rows of a dated source (visits by ``done_on``, notes by ``written_on``) whose entries come
+    after ``before`` in the timeline, as a condition the query applies before its LIMIT."""
+    if before is None:
+        return Q()
+    moment, rank, pk = before
+    older = Q(**{f"{field}__lt": moment.date()})
+    if moment.time() != dt.time.max:
+        return older  # the entries of that day are all at the day's end, after the moment
+    own = -_TIMELINE_RANK[kind]
+    if own < rank:
+        return older | Q(**{field: moment.date()})
+    if own == rank:
+        return older | Q(**{field: moment.date(), "pk__lt": pk})
+    return older
+
+
+def case_timeline(
+    *, case: Case, sensitive: bool, visits: list[Visit] | None = None, before: TimelineKey | None = None,
+    limit: int = TIMELINE_PAGE,
+) -> tuple[list[TimelineEntry], bool]:
+    """The case's stage changes, decision reviews, visits done and notes as one timeline, newest
+    first in its total order (TimelineKey): the first ``limit`` entries after ``before`` (from the
+    newest when None), and whether more follow. For a case the caller has shown to the user: the
+    notes marked sensitive only with ``sensitive`` (view_sensitive on the case), as case_notes.
+
+    The stage changes and reviews are the case's as prefetched with it (case_detail_queryset; else a
+    query each); the visits are ``visits`` when the caller has read the case's visits already (with
+    their workers), else one query; the notes one query. The visits and notes queries read at most
+    ``limit + 1`` rows each: four queries at most, whatever the length of the case's history."""
+    local = timezone.localtime
+    entries = [_entry("stage", local(c.changed_at), c) for c in case.stage_changes.all()]
+    entries += [_entry("decision", local(r.reviewed_at), r) for r in case.decision_reviews.all()]
+    if visits is None:
+        visits = list(Visit.objects.filter(_dated_before("done_on", "visit", before), placement__case=case,
+                                           done_on__isnull=False)
+                      .select_related("worker").order_by("-done_on", "-id")[:limit + 1])
+    entries += [_entry("visit", v.done_on, v) for v in visits if v.done_on is not None]
+    notes = case_notes(case=case, sensitive=sensitive).filter(_dated_before("written_on", "note", before))
+    entries += [_entry("note", n.written_on, n) for n in notes[:limit + 1]]
+    if before is not None:
+        entries = [e for e in entries if e.key < before]
+    entries.sort(key=attrgetter("key"), reverse=True)
+    return entries[:limit], len(entries) > limit

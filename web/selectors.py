@@ -104,7 +104,9 @@ def visible_case_or_none(*, user: User, pk: int) -> Case | None:
     from cases.selectors import case_detail_queryset
     from web.sensitive import with_case_rights
 
-    case = with_case_rights(case_detail_queryset(user=user).filter(pk=pk), user).first()
+    # The unit with its parent: the page writes the unit as "region → district" (its __str__).
+    case = with_case_rights(case_detail_queryset(user=user).select_related("responsible_unit__parent").filter(pk=pk),
+                            user).first()
     if case is not None:
         case.rights_of = user.pk  # whose rights the annotations are (web.sensitive)
     return case

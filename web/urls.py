@@ -48,6 +48,7 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/move/", cases.move_stage, name="case-move"),
     path("cases/<int:pk>/notes/", cases.add_note, name="case-note"),
+    path("cases/<int:pk>/timeline/", cases.case_timeline_page, name="case-timeline"),
     path("cases/<int:pk>/consents/", consents.record, name="consent-record"),
     path("cases/<int:pk>/consents/<int:consent_pk>/revoke/", consents.revoke, name="consent-revoke"),
     path("cases/<int:pk>/shares/", access.share, name="case-share"),

@@ -3,7 +3,10 @@
 import re
 
 from django import forms, template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -162,20 +165,29 @@ def history_reason(text: str | None) -> str:
     return str(_ACTIONS.get(name, ""))
 
 
-_CHOICE_LABELS: dict[tuple[type, str], dict] = {}
+# (model, field, language) -> {stored value: its label translated, as text}
+_CHOICE_LABELS: dict[tuple[type, str, str | None], dict] = {}
 
 
 def choice_label(obj: object, field_name: str) -> object:
-    """The label of a model field's stored choice (``get_<field>_display()``, "" for a blank value),
-    from a dictionary built once per field: Django's get_FIELD_display rebuilds and hashes the whole
-    choice list on every call, a tenth of the case page's time for its ~200 labels (bench/
-    bench_record_pages.py). The labels are lazy, so they follow the reader's language."""
+    """The label of a model field's stored choice (``get_<field>_display()``, "" for a blank value)
+    in the current language, from a dictionary built once per field and language: Django's
+    get_FIELD_display rebuilds and hashes the whole choice list on every call, a tenth of the case
+    page's time for its ~200 labels, and a lazy label is translated again each time it is written
+    (bench/bench_record_pages.py). A value outside the choices is returned as it is."""
     model = type(obj)
-    labels = _CHOICE_LABELS.get((model, field_name))
+    key = (model, field_name, translation.get_language())
+    labels = _CHOICE_LABELS.get(key)
     if labels is None:
-        labels = _CHOICE_LABELS[(model, field_name)] = dict(model._meta.get_field(field_name).flatchoices)
+        labels = _CHOICE_LABELS[key] = {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
     value = getattr(obj, field_name)
     return labels.get(value, value if value is not None else "")
+
+
+@receiver(setting_changed)
+def _forget_choice_labels(**kwargs: object) -> None:
+    """Tests that change the languages (override_settings) start from an empty memory."""
+    _CHOICE_LABELS.clear()
 
 
 @register.filter

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from access.services import assign_case, reassign_case, reassign_cases, transfer
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case, Placement, Stage
-from cases.selectors import case_notes
+from cases.selectors import TimelineEntry, TimelineKey, case_timeline, timeline_key
 from cases.services import (
     ALLOWED_TRANSITIONS,
     add_case_note,
@@ -40,7 +40,7 @@ from cases.services import (
     transition_case,
 )
 from core.choices import FormOfCare
-from core.dates import day_text
+from core.dates import date_text, day_text
 from core.exceptions import DomainError
 from matching.selectors import rank_families
 from matching.services import choose_for_acquaintance
@@ -190,58 +190,96 @@ def _risk_factors(factors: list[dict]) -> list[dict]:
     return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in factors]
 
 
-def case_timeline(case: Case, *, placements: list, visits: dict, sensitive: bool) -> list[dict]:
-    """The case's stage changes, decision reviews, recorded visits and notes in one list, newest
-    first, each entry ready to print: ``{"at": datetime or date (the sort key), "when": its date as
-    the pages write it (with the time for stage changes and decisions), "kind", "kind_label",
-    "title", "text": safe HTML (a stage change's reason translated, else the text with its line
-    breaks), "who": the author's name or "", "sensitive"}``. Formatted here, once per entry: the
-    template's filters and tags per entry were a good part of the case page's time (bench/
-    bench_record_pages.py)."""
-    local = timezone.localtime
+def timeline_items(entries: list[TimelineEntry], *, sensitive: bool) -> list[dict]:
+    """The timeline's entries (cases.selectors.case_timeline) ready to print: ``{"at": datetime or
+    date, "when": its date as the pages write it (with the time for stage changes and decisions),
+    "kind", "kind_label", "title", "text": safe HTML (a stage change's reason translated, else the
+    text with its line breaks; a visit's concerns only with ``sensitive``), "who": the author or
+    None, "author": their name or "", "sensitive": a note marked sensitive}``. Formatted here, once
+    per entry, each date once per language (core.dates.date_text): the template's filters and tags
+    per entry were a good part of the case page's time (bench/bench_record_pages.py)."""
     kind_labels = {"stage": _("stage"), "decision": _("decision"), "visit": _("visit"), "note": _("note")}
-    items = [{"at": local(c.changed_at), "kind": "stage", "title": choice_label(c, "to_stage"),
-              "text": escape(stage_reason(c.reason)), "who": c.actor} for c in case.stage_changes.all()]
-    # Every review of a decision (cases.DecisionReview), not only the last one on the case row.
-    for review in case.decision_reviews.all():
-        items.append({"at": local(review.reviewed_at), "kind": "decision",
-                      "title": _("Decision approved") if review.approved else _("Decision rejected"),
-                      "text": linebreaksbr(review.reason), "who": review.actor})
-    for placement in placements:
-        for visit in visits.get(placement.pk, []):
-            if visit.done_on:
-                items.append({"at": visit.done_on, "kind": "visit", "title": choice_label(visit, "kind"),
-                              "text": linebreaksbr(visit.concerns) if sensitive and visit.concerns else "",
-                              "who": visit.worker})
-    for note in case_notes(case=case, sensitive=sensitive):
-        items.append({"at": note.written_on, "kind": "note", "title": choice_label(note, "kind"),
-                      "text": linebreaksbr(note.text), "who": note.author, "sensitive": note.sensitive})
-
-    def key(item: dict) -> dt.datetime:
-        at = item["at"]
-        return at.replace(tzinfo=None) if isinstance(at, dt.datetime) else dt.datetime.combine(at, dt.time.max)
-
-    items.sort(key=key, reverse=True)
-    for item in items:
-        with_time = isinstance(item["at"], dt.datetime)
-        item["when"] = date_format(item["at"], "DATETIME_FORMAT" if with_time else "DATE_FORMAT")
-        item["author"] = person(item["who"]) if item["who"] else ""
-        item["kind_label"] = kind_labels[item["kind"]]
+    approved, rejected = _("Decision approved"), _("Decision rejected")
+    items = []
+    for entry in entries:
+        record = entry.record
+        if entry.kind == "stage":
+            title, text, who = choice_label(record, "to_stage"), escape(stage_reason(record.reason)), record.actor
+        elif entry.kind == "decision":
+            title, text, who = approved if record.approved else rejected, linebreaksbr(record.reason), record.actor
+        elif entry.kind == "visit":
+            text = linebreaksbr(record.concerns) if sensitive and record.concerns else ""
+            title, who = choice_label(record, "kind"), record.worker
+        else:
+            title, text, who = choice_label(record, "kind"), linebreaksbr(record.text), record.author
+        with_time = isinstance(entry.at, dt.datetime)
+        items.append({
+            "at": entry.at, "kind": entry.kind, "kind_label": kind_labels[entry.kind], "title": title, "text": text,
+            "when": date_text(entry.at, "DATETIME_FORMAT" if with_time else "DATE_FORMAT"),
+            "who": who, "author": person(who) if who else "", "sensitive": entry.kind == "note" and record.sensitive,
+        })
     return items
 
 
 def timeline_html(items: list[dict]) -> str:
-    """The timeline's entries (case_timeline) as the <li> elements of its list, in one pass: one
+    """The timeline's entries (timeline_items) as the <li> elements of its list, in one pass: one
     template loop over ~80 entries with their tags and filters took a fifth of the case page."""
     sensitive = _("sensitive")
     return mark_safe("".join(
         format_html('<li class="tl-{}"><strong>{}</strong>\n  <span class="muted small">{}{} · {}</span>{}{}</li>\n',
                     item["kind"], item["title"], item["when"],
                     format_html(" · {}", item["author"]) if item["author"] else "", item["kind_label"],
-                    format_html(' <span class="badge overdue">{}</span>', sensitive) if item.get("sensitive") else "",
+                    format_html(' <span class="badge overdue">{}</span>', sensitive) if item["sensitive"] else "",
                     format_html('\n  <div class="small">{}</div>', item["text"]) if item["text"] else "")
         for item in items
     ))
+
+
+def timeline_cursor(entry: TimelineEntry) -> str:
+    """The ``before`` parameter of the page of entries after ``entry``: its key as text
+    ("2026-03-09T23:59:59.999999~note~42"), read back by parse_timeline_cursor."""
+    return f"{entry.key[0].isoformat()}~{entry.kind}~{entry.record.pk}"
+
+
+def parse_timeline_cursor(text: str) -> TimelineKey | None:
+    """The key timeline_cursor wrote, None for any other text."""
+    try:
+        moment, kind, pk = text.split("~")
+        return timeline_key(kind, dt.datetime.fromisoformat(moment), int(pk))
+    except (ValueError, KeyError):
+        return None
+
+
+def timeline_more_html(case: Case, entries: list[TimelineEntry], more: bool) -> str:
+    """The last <li> of a page of the timeline when earlier entries follow: a link to the next page
+    (the timeline's own page without script; with htmx, the next entries take its place)."""
+    if not more:
+        return ""
+    url = f"{reverse('web:case-timeline', args=[case.pk])}?{urlencode({'before': timeline_cursor(entries[-1])})}"
+    return format_html('<li class="tl-more"><a href="{}" hx-get="{}" hx-target="closest li" hx-swap="outerHTML">{}</a></li>\n',
+                       url, url, _("Show earlier entries"))
+
+
+@roles_required(*CASE_ROLES)
+def case_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case's timeline after the entry named by ``?before=`` (timeline_cursor), a page of
+    TIMELINE_PAGE entries: with htmx, the <li> elements that replace the case page's "show earlier
+    entries" link (the next link last); without script, a page of its own. The same entries as the
+    case page would show, by the same rules (a sensitive note only with view_sensitive); 404 for a
+    case the user does not see or a ``before`` that is no cursor."""
+    case = case_or_404(request.user, pk)
+    before = parse_timeline_cursor(request.GET.get("before", ""))
+    if before is None:
+        raise Http404
+    sensitive = can_view_sensitive(request.user, case)
+    entries, more = case_timeline(case=case, sensitive=sensitive, before=before)
+    # What it shows is the case's, as the case page's: in the access log as well.
+    log_access(user=request.user, case_id=case.pk, child_id=case.child_id, request=request, saw_sensitive=sensitive)
+    entries_html = mark_safe(timeline_html(timeline_items(entries, sensitive=sensitive))
+                             + timeline_more_html(case, entries, more))
+    if request.headers.get("HX-Request"):
+        return HttpResponse(entries_html)
+    return render(request, "web/cases/timeline.html", {"case": case, "child": case.child, "timeline_html": entries_html})
 
 
 def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
@@ -258,6 +296,9 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     # The earliest visit still to do: not done and not superseded by a later one done (then missed).
     next_visit = next((v for v in visits.get(active.pk, []) if v.done_on is None and not v.superseded), None) if active else None
     today = timezone.localdate()
+    # The newest entries of the timeline; the earlier ones on demand (case_timeline_page).
+    entries, more_entries = case_timeline(case=case, sensitive=sensitive,
+                                          visits=[v for p in placements for v in visits[p.pk]])
     # An open guardianship of a child who has turned 14 is due for conversion to a trusteeship.
     convert_from = None
     if active and editable and active.form_of_care == FormOfCare.GUARDIANSHIP:
@@ -279,8 +320,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "today": timezone.localdate(),
         "checklist_items": CHECKLIST_ITEMS,
         "stage_changes": list(case.stage_changes.all()),
-        "timeline": (timeline := case_timeline(case, placements=placements, visits=visits, sensitive=sensitive)),
-        "timeline_html": timeline_html(timeline),
+        "timeline": (timeline := timeline_items(entries, sensitive=sensitive)),
+        "timeline_html": mark_safe(timeline_html(timeline) + timeline_more_html(case, entries, more_entries)),
         # The forms that open on demand (CASE_FORMS) are built here only when a POST refused them
         # (then shown open, with their errors); otherwise the page offers them by these flags.
         "note_form": forms.get("note_form"),
@@ -340,8 +381,8 @@ def visit_rows_html(case: Case, placement: Placement, visits: list, *, sensitive
                                record)
         rows.append(format_html(
             '<tr class="{}"><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td></tr>\n',
-            "overdue" if late and not v.superseded else "", date_format(v.planned_on, "SHORT_DATE_FORMAT"), badge,
-            choice_label(v, "kind"), date_format(v.done_on, "SHORT_DATE_FORMAT") if v.done_on else "—",
+            "overdue" if late and not v.superseded else "", date_text(v.planned_on, "SHORT_DATE_FORMAT"), badge,
+            choice_label(v, "kind"), date_text(v.done_on, "SHORT_DATE_FORMAT") if v.done_on else "—",
             choice_label(v, "child_condition") or "—", choice_label(v, "family_condition") or "—",
             format_html('<td class="small">{}</td>', v.concerns or "") if sensitive else "", link))
     return mark_safe("".join(rows))

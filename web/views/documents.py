@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cases.models import Case
 from children.models import Child
+from core.dates import date_text
 from core.exceptions import DomainError
 from core.filenames import clean_file_name
 from documents import services
@@ -37,6 +37,8 @@ def document_rows_html(documents: list) -> str:
     if not documents:
         return format_html('<tr><td colspan="7" class="muted">{}</td></tr>', _("No documents yet."))
     today, expired, download = timezone.localdate(), _("expired"), _("Download")
+    # One reverse() for the rows: each download address is this one with another number.
+    head, _sentinel, tail = reverse("web:document-download", args=[0]).rpartition("/0/")
     rows = []
     for d in documents:
         late = d.expires_on is not None and d.expires_on < today
@@ -44,11 +46,11 @@ def document_rows_html(documents: list) -> str:
             '<tr class="{}"><td>{}</td><td>{}{}</td><td>{}</td><td>{}{}</td><td class="small">{}, {}</td>'
             '<td class="num">{}</td><td><a class="button secondary" href="{}">{}</a></td></tr>\n',
             "overdue" if late else "", choice_label(d, "doc_type"), d.title or d.original_name,
-            format_html(" · № {}", d.number) if d.number else "", date_format(d.document_date, "SHORT_DATE_FORMAT"),
-            date_format(d.expires_on, "SHORT_DATE_FORMAT") if d.expires_on else "—",
+            format_html(" · № {}", d.number) if d.number else "", date_text(d.document_date, "SHORT_DATE_FORMAT"),
+            date_text(d.expires_on, "SHORT_DATE_FORMAT") if d.expires_on else "—",
             format_html(' <span class="badge overdue">{}</span>', expired) if late else "",
-            person(d.uploaded_by), date_format(timezone.localtime(d.uploaded_at), "SHORT_DATE_FORMAT"),
-            filesizeformat(d.size), reverse("web:document-download", args=[d.pk]), download))
+            person(d.uploaded_by), date_text(timezone.localtime(d.uploaded_at), "SHORT_DATE_FORMAT"),
+            filesizeformat(d.size), f"{head}/{d.pk}/{tail}", download))
     return mark_safe("".join(rows))
 
 
