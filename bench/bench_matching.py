@@ -5,9 +5,17 @@ loaded once with COPY, so the national data set in otbasy_bench is not touched).
 the matching stage it measures, over ``--runs`` runs (median and p95, milliseconds):
   - ``matching.selectors.rank_families`` (the top 20 with explanations: the ORM query plus Python);
   - the API: GET /api/v1/cases/{id}/matches/ through DRF;
-  - the same filtering, scoring and top 20 in hand-written raw SQL (the reference).
+  - the same filtering, scoring and top 20 in hand-written raw SQL (the reference);
+  - rank_families as it was before the slice (every eligible family scored: scored_families),
+    alternately with today's (bench.timing.measure_pair), and the ratio of the two.
+With ``--sample N``: over N matching cases drawn at random (seed 1), with and without the health
+factor, how often the slice proved the page and the median time of the ranking's statement either way.
 
-Usage:  .venv/bin/python bench/bench_matching.py [--runs 50] [--families 100000]
+The database may also be a copy of the national data set (``createdb -T otbasy_bench
+otbasy_bench_matching``): with 1,000,000 families already there nothing is loaded, and ``--case``
+picks the case (bench/bench_record_pages.py's: the first matching case of the worker with most cases).
+
+Usage:  .venv/bin/python bench/bench_matching.py [--runs 50] [--families 100000] [--case ID] [--sample N]
 """
 
 import argparse
@@ -15,6 +23,7 @@ import datetime as dt
 import io
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -59,12 +68,13 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from accounts.models import OrganisationalUnit, User  # noqa: E402
-from bench.timing import measure  # noqa: E402
+from bench.timing import measure, measure_pair  # noqa: E402
 from cases.models import Case, Stage  # noqa: E402
 from children.models import Child, ChildrensHome  # noqa: E402
 from families.models import Family  # noqa: E402
-from matching.policy import weights  # noqa: E402
-from matching.selectors import age_on, rank_families  # noqa: E402
+from matching import selectors  # noqa: E402
+from matching.policy import COMPATIBLE_FORMS, weights  # noqa: E402
+from matching.selectors import FACTORS, age_on, factors_for, rank_families, scored_families, sibling_group_size  # noqa: E402
 from regions.models import Region  # noqa: E402
 
 FORMS = ["adoption"] * 4 + ["guardianship", "trusteeship", "foster_family", "patronage", "professional_foster", "guest_family"]
@@ -110,7 +120,9 @@ def load_families(n: int) -> None:
         cursor.execute("ANALYZE families_family")
 
 
-def the_case() -> Case:
+def the_case(pk: int | None = None) -> Case:
+    if pk:
+        return Case.objects.select_related("child").get(pk=pk)
     case = Case.objects.filter(stage=Stage.MATCHING).select_related("child").first()
     if case:
         return case
@@ -141,6 +153,8 @@ FROM (
   WHERE f.approval_status = 'approved' AND f.approval_expires_on >= %(today)s
     AND f.home_study_expires_on >= %(today)s AND f.training_expires_on >= %(today)s
     AND f.form_of_care = ANY(%(forms)s)
+    AND NOT (f.psychological_training_issued_on IS NULL AND f.form_of_care IN (
+        SELECT form_of_care FROM cases_formofcarerule WHERE requires_psychological_training))
 ) scored
 ORDER BY score DESC, applied_on, id
 LIMIT 20
@@ -151,8 +165,9 @@ def raw_reference(case: Case) -> Callable[[], list]:
     w = weights()
     today = timezone.localdate()
     params = {
-        "form": case.form_of_care, "forms": [case.form_of_care], "age": age_on(case.child.birth_date, today),
-        "sex": case.child.sex, "siblings": 1, "health": case.child.health_needs, "region": case.child.region_id,
+        "form": case.form_of_care, "forms": [case.form_of_care, *COMPATIBLE_FORMS.get(case.form_of_care, ())],
+        "age": age_on(case.child.birth_date, today), "sex": case.child.sex, "siblings": sibling_group_size(case.child),
+        "health": case.child.health_needs, "region": case.child.region_id,
         "today": today, "cap": w["waiting_cap_days"], "w_form": w["form_of_care_exact"],
         "w_form_c": w["form_of_care_compatible"], "w_age": w["age_in_range"], "w_age_pen": w["age_penalty_per_year"],
         "w_sex": w["sex_preferred"], "w_sex_any": w["sex_any"], "w_sib": w["siblings_accepted"],
@@ -173,10 +188,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--families", type=int, default=100_000)
+    parser.add_argument("--case", type=int, default=0, help="the case to rank for (default: the first at matching)")
+    parser.add_argument("--sample", type=int, default=0, help="also: how often the slice proves the page, over N cases")
     args = parser.parse_args()
 
     load_families(args.families)
-    case = the_case()
+    case = the_case(args.case)
     admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
         "bench-admin", "bench@example.kz", "bench-pass-1", role="administrator")
     client = APIClient()
@@ -190,8 +207,12 @@ def main() -> None:
     assert ours == [row[0] for row in raw()], "ORM and raw SQL rankings differ"
 
     families = Family.objects.count()
-    eligible = Family.objects.filter(approval_status="approved", form_of_care="adoption").count()
-    print(f"families: {families}, approved adoption families: {eligible}, runs: {args.runs}, nproc: {os.cpu_count()}")
+    eligible = scored_families(case=case).count()
+    _rows, proved = selectors._ranked_ids(case=case, on=timezone.localdate(), siblings=sibling_group_size(case.child),
+                                          factors=FACTORS, k=20)
+    print(f"families: {families}, case {case.pk} ({case.form_of_care}, region {case.child.region_id}): {eligible} eligible "
+          f"families, the slice proved the page: {proved}; runs: {args.runs}, nproc: {os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     for name, fn in (
         ("rank_families (top 20 + explanations)", lambda: rank_families(case=case, limit=20)),
         ("API GET /cases/{id}/matches/", lambda: client.get(url)),
@@ -199,6 +220,46 @@ def main() -> None:
     ):
         median, p95 = measure(fn, args.runs)
         print(f"{name:42s} median {median:8.2f} ms   p95 {p95:8.2f} ms")
+    median, p95, before, before_p95, ratio = measure_pair(lambda: rank_families(case=case, limit=20),
+                                                          lambda: before_slice(case), args.runs)
+    print(f"{'rank_families, alternately with before':42s} median {median:8.2f} ms   p95 {p95:8.2f} ms")
+    print(f"{'  before: every eligible family scored':42s} median {before:8.2f} ms   p95 {before_p95:8.2f} ms   "
+          f"ratio {ratio}")
+    if args.sample:
+        proof_rate(args.sample)
+
+
+def before_slice(case: Case) -> list:
+    """rank_families as it was: the top 20 of every eligible family (scored_families)."""
+    real = selectors._ranked_ids
+    selectors._ranked_ids = lambda *, case, on, siblings, factors, k: (
+        list(scored_families(case=case, on=on, siblings=siblings, factors=factors).values_list("id", "match_score")[:k]),
+        False)
+    try:
+        return rank_families(case=case, limit=20)
+    finally:
+        selectors._ranked_ids = real
+
+
+def proof_rate(n: int) -> None:
+    """Over ``n`` matching cases drawn at random: how often the slice proves the page, and the ranking
+    statement's median time (ms) when it does and when every family is scored."""
+    ids = list(Case.objects.filter(stage=Stage.MATCHING).exclude(form_of_care="").order_by("pk").values_list("pk", flat=True))
+    random.Random(1).shuffle(ids)
+    on = timezone.localdate()
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for pk in ids[:n]:
+        case = Case.objects.select_related("child").get(pk=pk)
+        siblings = sibling_group_size(case.child)
+        for sensitive in (True, False):
+            start = time.perf_counter()
+            _rows, proved = selectors._ranked_ids(case=case, on=on, siblings=siblings, factors=factors_for(sensitive=sensitive), k=20)
+            times[proved].append((time.perf_counter() - start) * 1000)
+    total = len(times[True]) + len(times[False])
+    print(f"sample: {n} matching cases x (with, without the health factor): the slice proved {len(times[True])} of {total} pages")
+    for proved, label in ((True, "slice proved"), (False, "every family scored")):
+        if times[proved]:
+            print(f"  {label:20s} median {statistics.median(times[proved]):8.2f} ms  ({len(times[proved])} pages)")
 
 
 if __name__ == "__main__":

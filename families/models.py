@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import FormOfCare, HealthNeeds, Sex
@@ -151,6 +152,17 @@ class Family(TimeStampedModel):
             models.Index(fields=["training_expires_on"]),
             models.Index(fields=["approval_expires_on"]),
             models.Index(fields=["carer_recheck_due_on"], name="family_carer_recheck_idx"),
+            # The matching ranking (matching.selectors): approved families by the form of care they
+            # seek, their region and the day their first certificate lapses, holding every column
+            # the score and the eligibility read, so the ranking is an index-only range scan of the
+            # families in date (a fifth of the approved ones at national scale), never the table.
+            models.Index(
+                "form_of_care", "region", Least("approval_expires_on", "home_study_expires_on", "training_expires_on"),
+                name="family_matching_idx", condition=Q(approval_status="approved"),
+                include=["applied_on", "preferred_age_min", "preferred_age_max", "preferred_sex", "max_siblings",
+                         "max_health_needs", "approval_expires_on", "home_study_expires_on", "training_expires_on",
+                         "psychological_training_issued_on", "id"],
+            ),
             # The supervisor's page of families waiting for approval.
             models.Index(fields=["responsible_unit", "approval_requested_at"], condition=Q(approval_requested_at__isnull=False),
                          name="family_waiting_approval_idx"),

@@ -74,8 +74,13 @@ def eligible_families(*, case: Case, on: dt.date) -> QuerySet[Family]:
     forms = [case.form_of_care, *COMPATIBLE_FORMS.get(case.form_of_care, ())]
     # A subquery, not a query of its own: the ranking stays at a fixed number of queries.
     needs_training = FormOfCareRule.objects.filter(requires_psychological_training=True).values("form_of_care")
-    return Family.objects.filter(
+    return Family.objects.alias(
+        # Implied by the three dates below; the key of family_matching_idx, so the scan reads only
+        # the families in date.
+        in_date_until=Least("approval_expires_on", "home_study_expires_on", "training_expires_on"),
+    ).filter(
         approval_status=ApprovalStatus.APPROVED,
+        in_date_until__gte=on,
         approval_expires_on__gte=on,
         home_study_expires_on__gte=on,
         training_expires_on__gte=on,
