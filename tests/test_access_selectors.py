@@ -134,3 +134,66 @@ def test_the_visibility_queries_do_not_grow_with_the_number_of_cases(worker, sup
         assert len(list(cases_visible_to(worker))) == 5
     with django_assert_max_num_queries(4):
         assert len(list(cases_visible_to(supervisor))) == 5
+
+
+def test_the_rights_decided_on_one_case_row_are_the_querysets_answers(worker, supervisor, analyst, district, region):
+    """access.selectors.case_row_rights (the record pages) against cases_visible_to, cases_editable_by
+    and sensitive_case_rows, for every role and every kind of grant: the user's own, a user's or a
+    group's grant of each codename, expired grants, none."""
+    from django.contrib.auth.models import Group, Permission
+
+    from access.models import VIEW_SENSITIVE, CaseGroupObjectPermission
+    from access.selectors import case_row_rights, sensitive_case_rows
+    from regions.models import Region
+
+    colleague = factories.UserFactory(role="social_worker", unit=district)
+    district_supervisor = factories.UserFactory(role="supervisor", unit=district)
+    elsewhere = factories.DistrictFactory(region=Region.objects.exclude(pk=region.pk).order_by("code").first())
+    stranger = factories.UserFactory(role="supervisor", unit=elsewhere)
+    administrator = factories.UserFactory(role="administrator", unit=district)
+    own = factories.CaseFactory(assigned_worker=worker, responsible_unit=district)
+    colleagues = factories.CaseFactory(assigned_worker=colleague, responsible_unit=district)
+    unassigned = factories.CaseFactory(assigned_worker=None, responsible_unit=district)
+    far = [factories.CaseFactory(assigned_worker=None, responsible_unit=elsewhere) for _ in range(9)]
+    past = timezone.now() - dt.timedelta(minutes=1)
+    # One far case per kind of grant, to the worker, the colleague and the stranger alike.
+    grants = [(["view_case"], None), (["view_case", VIEW_SENSITIVE], None), (["view_case", "change_case"], None),
+              (["view_case", "change_case", VIEW_SENSITIVE], past), (["change_case"], None), ([VIEW_SENSITIVE], None)]
+    for case, (codenames, expires_at) in zip(far, grants, strict=False):
+        services.grant_case_permissions(users=[worker, colleague, stranger], case_ids=[case.pk], codenames=codenames,
+                                        expires_at=expires_at)
+    group = Group.objects.create(name="team")
+    for user in (worker, stranger):
+        user.groups.add(group)
+    for case, codenames, expires_at in [(far[6], ["view_case", VIEW_SENSITIVE], None), (far[7], ["view_case", "change_case"], None),
+                                        (far[8], ["view_case", VIEW_SENSITIVE], past), (colleagues, [VIEW_SENSITIVE], None)]:
+        for codename in codenames:
+            CaseGroupObjectPermission.objects.create(group=group, content_object=case, expires_at=expires_at,
+                                                     permission=Permission.objects.get(codename=codename))
+    every_case = [own, colleagues, unassigned, *far]
+    checked = set()
+    for user in (worker, colleague, supervisor, district_supervisor, stranger, administrator, analyst):
+        visible = set(cases_visible_to(user).values_list("pk", flat=True))
+        editable = set(cases_editable_by(user).values_list("pk", flat=True))
+        sensitive = set(sensitive_case_rows(user).values_list("pk", flat=True))
+        for case in every_case:
+            rights = case_row_rights(user, case_id=case.pk, assigned_worker_id=case.assigned_worker_id,
+                                     responsible_unit_id=case.responsible_unit_id)
+            expected = (case.pk in visible, case.pk in editable, case.pk in sensitive)
+            assert (rights.visible, rights.change, rights.sensitive) == expected, (user.role, user.pk, every_case.index(case))
+            checked.add(expected)
+    assert len(checked) >= 5  # every combination the roles and grants give was met
+
+
+def test_the_rights_on_ones_own_case_cost_no_query(worker, supervisor, own_case, django_assert_num_queries):
+    from access.selectors import case_row_rights
+
+    row = {"case_id": own_case.pk, "assigned_worker_id": own_case.assigned_worker_id,
+           "responsible_unit_id": own_case.responsible_unit_id}
+    with django_assert_num_queries(0):
+        rights = case_row_rights(worker, **row)
+    assert (rights.visible, rights.change, rights.sensitive) == (True, True, True)
+    unit_ids = supervisor.unit.descendant_ids()  # a supervisor's units: once per request
+    supervisor._visible_unit_ids = (supervisor.unit_id, unit_ids)
+    with django_assert_num_queries(0):
+        assert case_row_rights(supervisor, **row).sensitive
