@@ -5,7 +5,7 @@ import functools
 import re
 from hmac import compare_digest
 
-from django.db import connections, router
+from django.db import router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -17,6 +17,7 @@ from knox.signals import token_expired
 from rest_framework import exceptions
 
 from accounts.models import User
+from core.db import prepared_cursor
 
 # What knox hands out: the prefix and AUTH_TOKEN_CHARACTER_LENGTH hexadecimal characters.
 HEX = re.compile(r"[0-9a-f]+")
@@ -45,7 +46,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         (bench/README.md, issue 20). A user's other expired tokens are deleted when they sign in
         (accounts.api.ObtainTokenView); an expired token is deleted when it is sent, as knox does."""
         database = router.db_for_write(AuthToken)  # an expired token is deleted: the primary
-        with connections[database].cursor() as cursor:
+        with prepared_cursor(database) as cursor:  # prepared once per connection (core.db)
             cursor.execute(_token_sql(), [token[:CONSTANTS.TOKEN_KEY_LENGTH]])
             rows = cursor.fetchall()
         digest = hash_token(token)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import connections, router
+from django.db import router
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -10,6 +10,7 @@ from accounts.models import User
 from audit.models import AccessLog
 from children.models import Child
 from core.client_address import client_address
+from core.db import prepared_cursor
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -19,12 +20,14 @@ def _client_ip(request: HttpRequest | None) -> str | None:
 
 # One round trip: the row, with "opened under an emergency access" decided in the same statement.
 # The emergency clause is emergency.models.EmergencyAccessQuerySet.active() (expires_at > now).
+# Prepared (core.db.prepared_cursor): the values that may be None are cast, PostgreSQL having to
+# know each parameter's type when it prepares the statement.
 _INSERT_ACCESS_LOG = """
 INSERT INTO audit_accesslog (user_id, kind, case_id, child_id, viewed_at, path, ip_address, saw_sensitive, emergency)
 VALUES (%(user)s, %(kind)s, %(case)s, %(child)s, %(now)s, %(path)s, %(ip)s, %(saw)s,
-        COALESCE(%(emergency)s, %(case)s IS NOT NULL AND EXISTS (
+        COALESCE(%(emergency)s::boolean, %(case)s::bigint IS NOT NULL AND EXISTS (
             SELECT 1 FROM emergency_emergencyaccess
-            WHERE case_id = %(case)s AND user_id = %(user)s AND expires_at > %(now)s)))
+            WHERE case_id = %(case)s::bigint AND user_id = %(user)s AND expires_at > %(now)s)))
 RETURNING id, emergency
 """
 
@@ -56,7 +59,7 @@ def log_access(
     )
     params = {"user": user.pk, "kind": entry.kind, "case": case_id, "child": child_id, "now": entry.viewed_at,
               "path": entry.path, "ip": entry.ip_address, "saw": saw_sensitive, "emergency": emergency}
-    with connections[router.db_for_write(AccessLog)].cursor() as cursor:
+    with prepared_cursor(router.db_for_write(AccessLog)) as cursor:  # prepared once per connection (core.db)
         cursor.execute(_INSERT_ACCESS_LOG, params)
         entry.pk, entry.emergency = cursor.fetchone()
     entry._state.adding = False

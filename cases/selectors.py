@@ -14,6 +14,7 @@ from access.selectors import case_row_visible_to, cases_visible_to, placements_v
 from accounts.models import User
 from cases.models import Case, CaseNote, DecisionReview, Placement, StageChange
 from children.models import Child
+from core.db import prepared_cursor
 from visits.models import Visit
 
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1  # the range of the id columns (BigAutoField)
@@ -99,7 +100,7 @@ def case_detail_for(*, user: User, pk: object) -> Case | None:
     if not BIGINT_MIN <= case_id <= BIGINT_MAX:
         return None
     database = router.db_for_read(Case)
-    with connections[database].cursor() as cursor:
+    with prepared_cursor(database) as cursor:  # prepared once per connection (core.db)
         cursor.execute(_case_detail_sql(), {"case": case_id})
         rows = cursor.fetchall()
     if not rows or rows[0][0] != -1:

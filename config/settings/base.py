@@ -123,11 +123,25 @@ TEMPLATES = [
 DATABASE_JIT = os.environ.get("DATABASE_JIT", "off")
 
 
+# The few hand-written statements every API request runs (core.db.prepared_cursor: the token
+# look-up, the case detail, the access-log row) are prepared once per connection instead of parsed
+# and planned on each request: over half of the database's CPU per case detail under load
+# (bench/README.md, issue 20 goal 3). Off (DATABASE_PREPARED_STATEMENTS=off) behind a connection
+# pooler in transaction mode that does not keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+# psycopg prepares a statement run this many times; no statement gets there: only those run through
+# core.db.prepared_cursor, which asks for it, are prepared (Django's own cursors never prepare).
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+
+
 def database(url: str, *, conn_max_age: int) -> dict:
     """Django's settings for one PostgreSQL database from its URL, with the session options every
-    connection of the project gets (``jit``)."""
+    connection of the project gets (``jit``) and, when DATABASE_PREPARED_STATEMENTS is on, psycopg's
+    prepared statements for the statements that ask for them (core.db.prepared_cursor)."""
     settings = dj_database_url.parse(url, conn_max_age=conn_max_age)
     settings.setdefault("OPTIONS", {})["options"] = f"-c jit={DATABASE_JIT}"
+    if DATABASE_PREPARED_STATEMENTS:
+        settings["OPTIONS"]["prepare_threshold"] = PREPARE_ONLY_WHEN_ASKED
     return settings
 
 

@@ -1,0 +1,56 @@
+"""Prepared statements for the few hand-written statements every API request runs.
+
+Django sends each statement as text with its values written in (psycopg's client-side binding) and
+never prepares one, so PostgreSQL parses, analyses and plans it again each time. For the statements
+of the case detail (the token look-up, the case with its history, the access-log row) that was over
+half of the database's CPU per request under load (bench/README.md, "Throughput (issue 20 goal
+3)"). ``prepared_cursor`` gives a Django cursor whose statements are bound on the server
+(``$1``, ``$2``) and prepared on their connection the first time they run there; later runs send
+only the statement's name and its values.
+
+Only statements run through ``prepared_cursor`` are prepared: every other query keeps Django's
+client-side binding (psycopg never prepares those), and nothing is prepared by count
+(settings.DATABASES[...]["OPTIONS"]["prepare_threshold"], set by config.settings.base.database only
+when DATABASE_PREPARED_STATEMENTS is on). With it off (behind a connection pooler in transaction
+mode that does not keep prepared statements), ``prepared_cursor`` is Django's own cursor.
+
+Statements meant for it take their values as ``%s`` or ``%(name)s`` placeholders where PostgreSQL
+takes a parameter (values, not names or SQL), as any statement run by ``cursor.execute``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connections
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.utils import CursorWrapper
+
+
+class PreparingCursor(ServerBindingCursor):
+    """psycopg's server-side binding cursor preparing each statement it runs (once per connection:
+    psycopg keeps the names of the prepared statements by text and parameter types)."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None) -> Any:
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+@contextmanager
+def prepared_cursor(using: str) -> Iterator[CursorWrapper]:
+    """A cursor of the database ``using`` (an alias of settings.DATABASES) preparing the statements
+    it runs, with Django's wrapping (health check, errors, the queries tests count) as
+    ``connections[using].cursor()``; that cursor itself when prepared statements are off."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    # What BaseDatabaseWrapper.cursor() does, with psycopg's cursor chosen here.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        connection.validate_thread_sharing()
+        raw = PreparingCursor(connection.connection)
+        cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
+        yield cursor
