@@ -68,3 +68,33 @@ def test_the_field_tag_writes_the_field_template(data):
         template = render_to_string("web/partials/field.html", {
             "field": bound, "checkbox": isinstance(bound.field.widget, django_forms.CheckboxInput)})
         assert squeeze(field(bound)) == squeeze(template), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selected", [None, "first", "second"])
+def test_a_long_select_of_a_models_rows_writes_djangos_select(region, selected):
+    """web.forms.LongSelect with its choices read as (id, name) rows writes what it wrote from model
+    instances, which is Django's Select over the same ModelChoiceField but for the blank space between
+    the tags: the empty choice, names to escape, the selection."""
+    import re
+
+    from children.models import ChildrensHome
+    from tests import factories
+    from web.forms import long_select
+
+    homes = [factories.ChildrensHomeFactory(name=name, region=region)
+             for name in ("Дом <№1> & \"Сад\"", "Home 'B'", "Алматы балалар үйі №2")]
+    value = {None: None, "first": homes[0].pk, "second": homes[2].pk}[selected]
+
+    def rendered(label_field: str | None, fast: bool, renderer: object = None) -> str:
+        field = forms.ModelChoiceField(queryset=ChildrensHome.objects.filter(region=region).order_by("name", "id"),
+                                       empty_label="— none <here> —", required=False)
+        if fast:
+            long_select(field, label_field=label_field)
+        return field.widget.render("home", value, attrs={"id": "id_home"}, renderer=renderer)
+
+    from_rows = rendered("name", fast=True)
+    assert from_rows == rendered(None, fast=True)
+    django_select = rendered(None, fast=False, renderer=DjangoTemplates())
+    assert re.sub(r">\s+<", "><", from_rows) == re.sub(r">\s+<", "><", django_select)
+    assert from_rows.count("<option") == 4 and from_rows.count(" selected") == 1
