@@ -3,7 +3,7 @@ region) and scores every eligible family only when the slice cannot prove the pa
 (matching.selectors._ranked_ids). Whichever way it goes, the page is the full ranking's: the same
 families, order, ties, scores, explanations, the health factor left out without view_sensitive, the
 same anonymous and named families. The reference below is the full scan (scored_families), as the
-ranking was before."""
+ranking was before, with each factor's points computed in SQL (now in Python for the page's rows)."""
 
 import datetime as dt
 import random
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from access.services import share_case
 from cases.models import Stage
+from families.models import Family
 from matching import selectors
 from matching.selectors import rank_families, scored_families
 from tests import factories
@@ -32,9 +33,28 @@ def _page(candidates) -> list[tuple]:
     return [(c.family.pk, c.score, c.factors, c.name) for c in candidates]
 
 
+_SQL_POINTS: dict[tuple, dict[str, float]] = {}
+
+
+def _sql_points(*, case, on, siblings):
+    """Each factor's points as the ranking computed them before: the factor expressions in SQL."""
+    expressions = selectors._factor_expressions(case=case, on=on, siblings=siblings)
+
+    def points(family) -> dict[str, float]:
+        key = (case.pk, on, siblings, family.pk)
+        if key not in _SQL_POINTS:
+            row = Family.objects.filter(pk=family.pk).annotate(**expressions).values(*expressions).get()
+            _SQL_POINTS[key] = {name.removeprefix("f_"): value for name, value in row.items()}
+        return _SQL_POINTS[key]
+
+    return points
+
+
 def _reference(monkeypatch, **kwargs) -> list[tuple]:
+    """The page as the ranking wrote it before: every family scored, the points from SQL."""
     with monkeypatch.context() as patch:
         patch.setattr(selectors, "_ranked_ids", _full_scan)
+        patch.setattr(selectors, "factor_points", _sql_points)
         return _page(rank_families(**kwargs))
 
 
