@@ -28,13 +28,23 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
     action = reverse("web:case-acquaintance", args=[case.pk])
     csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
     family_number = _("Family № %(n)s")
+    # The few distinct values of a page formatted once each: points, regions, forms of care.
+    numbers: dict[float, str] = {}
+    regions: dict[int, str] = {}
+    forms: dict[str, str] = {}
+
+    def one_decimal(value: float) -> str:
+        if value not in numbers:
+            numbers[value] = floatformat(value, 1)
+        return numbers[value]
+
     missing = SafeString('<td class="num" title="">—</td>')
     rows = []
     for number, candidate in enumerate(candidates, 1):
         family = candidate.family
         points = {factor["factor"]: factor for factor in candidate.factors}
         cells = mark_safe("".join(
-            format_html('<td class="num" title="{}">{}</td>', factor["explanation"], floatformat(factor["points"], 1))
+            format_html('<td class="num" title="{}">{}</td>', factor["explanation"], one_decimal(factor["points"]))
             if factor else missing
             for factor in (points.get(name) for name in factor_names)
         ))
@@ -54,13 +64,15 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
             "      {}\n      <td>{}</td>\n      <td>{}</td>\n    </tr>\n  ",
             mark_safe(' class="chosen"') if case.decision_family_id == family.pk else "", number,
             # {% blocktranslate %} wrote the translation as it is, only its number escaped.
-            mark_safe(family_number % {"n": family.pk}), name, str(family.region), family.get_form_of_care_display(),
-            floatformat(candidate.score, 1), cells, date_filter(family.applied_on, "SHORT_DATE_FORMAT"), choice,
+            mark_safe(family_number % {"n": family.pk}), name,
+            regions.get(family.region_id) or regions.setdefault(family.region_id, str(family.region)),
+            forms.get(family.form_of_care) or forms.setdefault(family.form_of_care, family.get_form_of_care_display()),
+            one_decimal(candidate.score), cells, date_filter(family.applied_on, "SHORT_DATE_FORMAT"), choice,
         )
         why = format_html(
             "<p><strong>№ {}</strong>: {}</p>", family.pk,
             mark_safe("; ".join(
-                format_html("{} {} ({})", factor["label"], floatformat(factor["points"], 1), factor["explanation"])
+                format_html("{} {} ({})", factor["label"], one_decimal(factor["points"]), factor["explanation"])
                 for factor in candidate.factors
             )),
         )

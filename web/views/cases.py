@@ -572,7 +572,9 @@ def matching(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranked families. A family outside the user's visibility is an anonymous profile (number,
     region, form of care, date) until chosen for acquaintance: matching.selectors' one policy,
     the same as the API's matches."""
-    case = case_or_404(request.user, pk)
+    case = selectors.visible_case_with_child_or_none(user=request.user, pk=pk)
+    if case is None:
+        raise Http404
     return render(request, "web/cases/matching.html", _matching_context(request, case))
 
 
