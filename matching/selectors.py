@@ -183,23 +183,28 @@ def _ranked_ids(
     ceiling = _outside_ceiling(case=case, factors=factors)
     if k <= 0 or ceiling is None:
         return list(everyone.values_list("id", "match_score")[: max(k, 0)]), False
-    columns = ("id", "match_score", "applied_on")
-    own = everyone.filter(form_of_care=case.form_of_care, region_id=case.child.region_id)
-    own_sql, own_params = own.values_list(*columns)[:k].query.sql_with_params()
-    all_sql, all_params = everyone.values_list(*columns)[:k].query.sql_with_params()
+    # The scored rows compiled once (the ORM's expressions cost more to build than to run), used
+    # twice: a subquery without ORDER BY or LIMIT is merged into each query, so the slice's
+    # condition reaches the index.
+    scored_sql, params = (everyone.order_by().values_list("id", "match_score", "applied_on", "form_of_care", "region_id")
+                          .query.sql_with_params())
     sql = f"""
-        WITH own AS MATERIALIZED ({own_sql}),
+        WITH own AS MATERIALIZED (
+                 SELECT id, match_score, applied_on FROM ({scored_sql}) scored
+                 WHERE form_of_care = %s AND region_id = %s
+                 ORDER BY match_score DESC, applied_on, id LIMIT %s),
              proof AS (SELECT count(*) = %s AND min(match_score) > %s AS proved FROM own)
         SELECT ranked.id, ranked.match_score, proof.proved FROM (
             SELECT id, match_score, applied_on FROM own WHERE (SELECT proved FROM proof)
             UNION ALL
-            SELECT id, match_score, applied_on FROM ({all_sql}) everyone WHERE NOT (SELECT proved FROM proof)
+            (SELECT id, match_score, applied_on FROM ({scored_sql}) scored WHERE NOT (SELECT proved FROM proof)
+             ORDER BY match_score DESC, applied_on, id LIMIT %s)
         ) ranked CROSS JOIN proof
         ORDER BY ranked.match_score DESC, ranked.applied_on, ranked.id
     """
     margin = 1e-6 * max(1.0, abs(ceiling))
     with connections[router.db_for_read(Family)].cursor() as cursor:
-        cursor.execute(sql, [*own_params, k, ceiling + margin, *all_params])
+        cursor.execute(sql, [*params, case.form_of_care, case.child.region_id, k, k, ceiling + margin, *params, k])
         rows = cursor.fetchall()
     return [(pk, score) for pk, score, _proved in rows], bool(rows and rows[0][2])
 
