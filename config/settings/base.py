@@ -452,6 +452,8 @@ REST_FRAMEWORK = {
     # JSON only: the browsable API's forms list related records and take seconds to draw at
     # national scale. The quick start with DEBUG=1 (config.settings.local) adds it back.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's negotiation, with a short way when the answer is known (JSON asked for or anything).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.JsonContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     # Counted in each web process's local cache: a Redis outage must not fail every API call. Keyed on
