@@ -141,15 +141,21 @@ def visible_case_or_none(*, user: User, pk: int) -> Case | None:
 
 
 def visible_case_with_child_or_none(*, user: User, pk: int) -> Case | None:
-    """The case with its child and what the user may do with it (web.sensitive.with_case_rights),
-    in one query: for a page about the case that shows none of its history (the matching page),
-    where visible_case_or_none's three history queries were wasted."""
-    from access.selectors import cases_visible_to
-    from web.sensitive import with_case_rights
+    """The case ``pk`` with its child and what the user may do with it, as visible_case_or_none
+    decides them (access.selectors.case_row_rights), None when the user does not see it; without
+    the stage changes and decision reviews: for a page about the case that shows none of its
+    history (the matching page)."""
+    from access.selectors import case_row_rights
 
-    case = with_case_rights(cases_visible_to(user).select_related("child").filter(pk=pk), user).first()
-    if case is not None:
-        case.rights_of = user.pk  # whose rights the annotations are (web.sensitive)
+    case = Case.objects.select_related("child").filter(pk=pk).first()
+    if case is None:
+        return None
+    rights = case_row_rights(user, case_id=case.pk, assigned_worker_id=case.assigned_worker_id,
+                             responsible_unit_id=case.responsible_unit_id)
+    if not rights.visible:
+        return None
+    case.may_change, case.may_view_sensitive = rights.change, rights.sensitive
+    case.rights_of = user.pk  # whose rights these are (web.sensitive)
     return case
 
 
