@@ -76,19 +76,20 @@ def _grants(user: User, user_model: type, group_model: type, codename: str) -> Q
 
 
 @functools.cache
-def _granted_case_ids_sql() -> str:
+def _granted_case_ids_sql(codename: str = "%(codename)s") -> str:
     """_grants() for cases as one hand-written statement: the ORM spent more time building this
-    UNION than the database answering it, on every request of every user (bench/README.md)."""
+    UNION than the database answering it, on every request of every user (bench/README.md).
+    Parameters ``%(user)s`` and ``codename`` (a placeholder, by default ``%(codename)s``)."""
     in_force = "(g.expires_at IS NULL OR g.expires_at > now())"
     return f"""
         SELECT g.content_object_id FROM {CaseUserObjectPermission._meta.db_table} g
         JOIN {Permission._meta.db_table} p ON p.id = g.permission_id
-        WHERE g.user_id = %(user)s AND p.codename = %(codename)s AND {in_force}
+        WHERE g.user_id = %(user)s AND p.codename = {codename} AND {in_force}
         UNION ALL
         SELECT g.content_object_id FROM {CaseGroupObjectPermission._meta.db_table} g
         JOIN {Permission._meta.db_table} p ON p.id = g.permission_id
         JOIN {User.groups.through._meta.db_table} m ON m.group_id = g.group_id
-        WHERE m.user_id = %(user)s AND p.codename = %(codename)s AND {in_force}
+        WHERE m.user_id = %(user)s AND p.codename = {codename} AND {in_force}
     """
 
 
@@ -189,6 +190,42 @@ def case_row_rights(user: User, *, case_id: int, assigned_worker_id: int | None,
         cursor.execute(_case_grants_sql(), {"user": user.pk, "case": case_id, "sensitive": VIEW_SENSITIVE})
         held = {row[0] for row in cursor.fetchall()}
     return CaseRights(visible="view_case" in held, change="change_case" in held, sensitive=VIEW_SENSITIVE in held)
+
+
+@dataclass(frozen=True)
+class CaseScopeSQL:
+    """The rule of ``_case_condition`` and ``sensitive_case_condition`` for a hand-written statement
+    over cases aliased ``c`` (web.selectors.case_list_page), deciding on the rows with no look-up
+    first: the cases the user sees are those of ``own`` (an SQL condition, its parameters in
+    ``params``) and, when ``grants``, those not own on which the user or one of their groups holds an
+    unexpired view_case grant (``granted_case_ids_sql("'view_case'")``, needing ``%(user)s``). The
+    user holds view_sensitive on the own ones when ``own_sensitive``, and on a granted one when it
+    is also granted with view_sensitive."""
+
+    own: str
+    params: dict
+    grants: bool
+    own_sensitive: bool
+
+
+def case_scope_sql(user: User) -> CaseScopeSQL | None:
+    """See CaseScopeSQL; None when the user sees no case (an analyst, nobody signed in). A
+    supervisor's units are looked up as for cases_visible_to (unit_ids_for)."""
+    if not sees_personal_data(user):
+        return None
+    if user.is_administrator:
+        # Every case, never the sensitive fields (sensitive_case_condition: no case).
+        return CaseScopeSQL(own="TRUE", params={}, grants=False, own_sensitive=False)
+    if user.is_supervisor:
+        return CaseScopeSQL(own="c.responsible_unit_id = ANY(%(scope_units)s)", params={"scope_units": unit_ids_for(user)},
+                            grants=True, own_sensitive=True)
+    return CaseScopeSQL(own="c.assigned_worker_id = %(user)s", params={"user": user.pk}, grants=True, own_sensitive=True)
+
+
+def granted_case_ids_sql(codename: str) -> str:
+    """The statement of granted_case_ids for this codename (an SQL literal or placeholder), needing
+    ``%(user)s``: to be used as a subquery."""
+    return _granted_case_ids_sql(codename)
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:

@@ -186,7 +186,7 @@ def test_the_pages_lists_page_every_row_once(client, worker, district, monkeypat
 
     Case.objects.update(stage_entered_at=now)
     client.force_login(worker)
-    monkeypatch.setattr(common.paginate, "__defaults__", (7,))
+    monkeypatch.setattr(common, "PAGE_SIZE", 7)
     for order in ("recent", "visit"):
         seen = []
         for page in range(1, 7):

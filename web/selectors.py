@@ -2,8 +2,10 @@
 access.selectors (through cases.selectors), so a page never shows a row its user may not see."""
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, router
@@ -24,9 +26,12 @@ from django.db.models.functions import Concat, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from access.models import VIEW_SENSITIVE
 from access.selectors import (
+    case_scope_sql,
     cases_supervised_by,
     cases_visible_to,
+    granted_case_ids_sql,
     placements_visible_to,
     sensitive_case_condition,
     unit_ids_for,
@@ -37,7 +42,7 @@ from cases.selectors import case_list
 from children.selectors import search_children, search_matches_first
 from families.models import Applicant, ApprovalDecision, ApprovalStatus, Family
 from risk.models import PlacementRisk, RiskPolicy
-from risk.selectors import forcing_factors, seen_risk
+from risk.selectors import SENSITIVE_FACTORS, forcing_factors, seen_risk
 from visits.models import Visit
 from visits.selectors import SUPERSEDED_SQL, mark_superseded, still_to_do
 
@@ -100,6 +105,246 @@ def my_cases(*, user: User, q: str = "", stage: str = "", risk: str = "", overdu
         inactive = list(User.objects.filter(unit_id__in=unit_ids_for(user), is_active=False).values_list("pk", flat=True))
         qs = qs.filter(Q(assigned_worker_id__in=inactive) | Q(assigned_worker__isnull=True))
     return qs.order_by(*ORDERINGS.get(order, ORDERINGS["recent"]))
+
+
+class CaseRow(NamedTuple):
+    """One row of "My cases", as case_list_page reads it: the case, its child's name and birth date,
+    the next visit still to do on the active placement (``has_overdue``: it is before today; None
+    without one), the risk as the user may see it (risk.selectors.seen_risk), the assigned worker
+    (None without one)."""
+
+    pk: int
+    last_name: str
+    first_name: str
+    birth_date: dt.date | None
+    stage: str
+    next_visit_on: dt.date | None
+    has_overdue: bool | None
+    risk_band: str | None
+    risk_score: int | None
+    worker: "WorkerName | None"
+
+
+class WorkerName(NamedTuple):
+    """What the case list shows of a worker (web_tags.person's name, and whether deactivated)."""
+
+    pk: int
+    first_name: str
+    last_name: str
+    username: str
+    is_active: bool
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()  # as AbstractUser.get_full_name
+
+
+@dataclass(frozen=True)
+class CaseListPage:
+    """A page of "My cases": the rows, the number of cases in all the pages, the page's number (the
+    last page when the one asked for is past it, as Paginator.get_page) and the user's unread
+    notifications (None when not asked for)."""
+
+    rows: list[CaseRow]
+    total: int
+    number: int
+    unread: int | None
+
+
+# The orders of my_cases in SQL over the columns of case_list_page's rows ({t}: their table's alias).
+_SQL_ORDERS = {
+    "recent": "{t}stage_entered_at DESC, {t}id DESC",
+    "visit": ("({t}next_visit_on < %(today)s) DESC NULLS LAST, {t}next_visit_on ASC NULLS LAST, "
+              "{t}stage_entered_at DESC, {t}id DESC"),
+}
+
+
+# The computed columns of case_list_page's statement (``v``: the case's row with ``sensitive``).
+_RISK_JOIN = """
+          LEFT JOIN LATERAL (
+            SELECT pr.band, pr.score, pr.factors FROM risk_placementrisk pr JOIN cases_placement p ON p.id = pr.placement_id
+            WHERE p.case_id = v.id AND p.ended_on IS NULL LIMIT 1) r ON TRUE
+          LEFT JOIN LATERAL (
+            SELECT sum((x ->> 'contribution')::int) FILTER (WHERE x ->> 'factor' = ANY(%(sensitive_factors)s)) AS hidden,
+                   sum((x ->> 'contribution')::int) FILTER (WHERE x ->> 'factor' = ANY((SELECT forcing FROM facts)::text[])) AS forced
+            FROM jsonb_array_elements(CASE WHEN v.sensitive THEN NULL ELSE r.factors END) x) h ON TRUE"""
+_SEEN_BAND = """CASE WHEN h.hidden IS NULL THEN r.band
+               WHEN h.forced IS NOT NULL THEN 'high'
+               WHEN r.score - h.hidden >= (SELECT high_from FROM facts) THEN 'high'
+               WHEN r.score - h.hidden >= (SELECT medium_from FROM facts) THEN 'medium'
+               ELSE 'low' END"""
+_RISK_COLUMNS = f""",
+          CASE WHEN h.hidden IS NULL THEN r.score ELSE r.score - h.hidden END AS risk_score,
+          {_SEEN_BAND} AS risk_band"""
+_VISIT_JOIN = f"""
+          LEFT JOIN LATERAL (
+            SELECT x.planned_on FROM visits_visit x JOIN cases_placement p ON p.id = x.placement_id
+            WHERE p.case_id = v.id AND p.ended_on IS NULL AND x.done_on IS NULL AND NOT {SUPERSEDED_SQL.format(v="x")}
+            ORDER BY x.planned_on LIMIT 1) nv ON TRUE"""
+_VISIT_COLUMNS = ", nv.planned_on AS next_visit_on"
+
+
+def _with_risk(source: str, where: str = "") -> str:
+    return f"SELECT v.*{_RISK_COLUMNS}\n          FROM {source} v{_RISK_JOIN}{where}"
+
+
+def _with_visit(source: str, where: str = "") -> str:
+    return f"SELECT v.*{_VISIT_COLUMNS}\n          FROM {source} v{_VISIT_JOIN}{where}"
+
+
+@functools.cache
+def _case_list_sql(*, own: str, grants: bool, order: str, where: str, risk: bool, overdue: bool, unread: bool) -> str:
+    """The statement of case_list_page for one shape: one row per case of the page, the total (and
+    the unread notifications) on every row; on an empty page one row of NULLs beside them.
+
+    - ``visible``: the user's cases as two disjoint branches, their own (``own``: a condition on
+      ``c``) and, with ``grants``, those granted and not their own, each with ``sensitive``
+      (view_sensitive on it), as access.selectors.CaseScopeSQL says. The grants, the risk policy and
+      the forcing factors are read inside the statement (``facts``, once), so nothing is looked up
+      first; the own branch is the bare indexed condition, so the first page of the usual order is
+      an ordered index scan (its first rows merged with the granted cases' first ones). ``where``:
+      the filters on the case's own columns (" AND ..."), in both branches.
+    - The computed columns: the risk as the user may see it (risk.selectors.seen_risk: without
+      view_sensitive, the score less the sensitive factors' points and the band of that score, high
+      if a factor the user sees forces it) and the next visit still to do on the active placement
+      (the earliest not done and not superseded: visits.selectors.still_to_do). ``risk`` and
+      ``overdue``: filters on them (``%(risk)s``, before ``%(today)s``), applied in that order, each
+      column computed only for the rows still in.
+    - With such filters the rows left (``filtered``) are computed once for the count and the page;
+      without, the count reads ``visible`` alone, and the page in the usual order is sorted and cut
+      first, its 50 rows then get their columns.
+    """
+    columns = "c.id, c.child_id, c.stage, c.stage_entered_at, c.assigned_worker_id"
+    branches = [f"SELECT {columns}, %(own_sensitive)s AS sensitive FROM cases_case c WHERE ({own}){where}"]
+    if grants:
+        branches.append(f"SELECT {columns}, c.id = ANY((SELECT sensitive FROM facts)::bigint[]) AS sensitive FROM cases_case c "
+                        f"WHERE c.id = ANY((SELECT seen FROM facts)::bigint[]) AND ({own}) IS NOT TRUE{where}")
+    visible = "\n          UNION ALL\n          ".join(branches)
+    cut = f"ORDER BY {_SQL_ORDERS[order].format(t='')} LIMIT %(limit)s OFFSET %(offset)s"
+    filtered = ""
+    if risk or overdue:
+        # The rows left by the filters on computed columns, computed once for the count and the page.
+        rows = _with_risk("visible", f"\n          WHERE {_SEEN_BAND} = %(risk)s" if risk else "")
+        if overdue:
+            rows = _with_visit(f"({rows})", " WHERE nv.planned_on < %(today)s")
+        filtered = f"filtered AS MATERIALIZED (\n          {rows}\n        ),"
+        counted = "filtered"
+        if overdue:
+            page = f"SELECT * FROM filtered {cut}"
+        elif order == "recent":
+            page = _with_visit(f"(SELECT * FROM filtered {cut})")
+        else:
+            page = f"SELECT * FROM ({_with_visit('filtered')}) w {cut}"
+    elif order == "recent":
+        counted = "visible"
+        # Each branch sorted and cut on its own index, then merged: PostgreSQL would otherwise read
+        # and sort every visible case (a merged append needs fully sorted branches, and the caseload
+        # index is sorted on the stage date only).
+        keys = _SQL_ORDERS[order].format(t="")
+        firsts = "\n          UNION ALL\n          ".join(
+            f"({branch} ORDER BY {keys} LIMIT %(limit)s + %(offset)s)" for branch in branches)
+        page = _with_visit(f"({_with_risk(f'(SELECT * FROM ({firsts}) f {cut})')})")
+    else:
+        counted = "visible"
+        with_risk = _with_risk("visible")
+        page = f"SELECT * FROM ({_with_visit(f'({with_risk})')}) w {cut}"
+    unread_sql = ("(SELECT count(*) FROM notifications_notification n WHERE n.recipient_id = %(user)s AND n.read_at IS NULL)"
+                  if unread else "NULL::bigint")
+    return f"""
+        WITH facts AS MATERIALIZED (
+          SELECT ARRAY({granted_case_ids_sql("%(grant_view)s")}) AS seen,
+                 ARRAY({granted_case_ids_sql("%(grant_sensitive)s")}) AS sensitive,
+                 COALESCE((SELECT high_from FROM risk_riskpolicy WHERE id = 1), %(high_from)s) AS high_from,
+                 COALESCE((SELECT medium_from FROM risk_riskpolicy WHERE id = 1), %(medium_from)s) AS medium_from,
+                 ARRAY(SELECT factor FROM risk_riskfactorweight WHERE enabled AND weight > 0 AND sets_high
+                       AND factor <> ALL(%(sensitive_factors)s)) AS forcing
+        ),
+        visible AS NOT MATERIALIZED (
+          {visible}
+        ),{filtered}
+        page AS MATERIALIZED (
+          {page}
+        )
+        SELECT t.total, t.unread, page.id, ch.last_name, ch.first_name, ch.birth_date, page.stage,
+               page.next_visit_on, page.risk_band, page.risk_score,
+               w.id, w.first_name, w.last_name, w.username, w.is_active
+        FROM (SELECT (SELECT count(*) FROM {counted} counted) AS total, {unread_sql} AS unread) t
+        LEFT JOIN page ON TRUE
+        LEFT JOIN LATERAL (SELECT ch.last_name, ch.first_name, ch.birth_date FROM children_child ch
+                           WHERE ch.id = page.child_id) ch ON TRUE
+        LEFT JOIN LATERAL (SELECT w.id, w.first_name, w.last_name, w.username, w.is_active FROM accounts_user w
+                           WHERE w.id = page.assigned_worker_id) w ON TRUE
+        ORDER BY {_SQL_ORDERS[order].format(t="page.")}
+    """
+
+
+def case_list_page(*, user: User, page: object = 1, per_page: int, stage: str = "", risk: str = "",
+                   overdue: bool = False, order: str = "recent", worker: User | None = None, open_only: bool = False,
+                   unread: bool = False, today: dt.date | None = None) -> CaseListPage | None:
+    """A page of my_cases (the same rows, in the same order, for these filters) in one statement
+    (_case_list_sql), with the total and, with ``unread``, the user's unread notifications: what the
+    "My cases" page shows, without building the ORM query (most of the page's time at national
+    scale: bench/README.md). ``page`` as the request gives it: not a number is the first page, one
+    past the last or below 1 the last (Paginator.get_page), which then costs a second statement.
+    None for a user this does not cover (the caller uses my_cases): one who sees no case."""
+    scope = case_scope_sql(user)
+    if scope is None:
+        return None
+    today = today or timezone.localdate()
+    order = order if order in _SQL_ORDERS else "recent"
+    where = []
+    params = {
+        **scope.params, "user": user.pk, "today": today, "own_sensitive": scope.own_sensitive,
+        "grant_view": "view_case", "grant_sensitive": VIEW_SENSITIVE, "sensitive_factors": sorted(SENSITIVE_FACTORS),
+        "high_from": RiskPolicy._meta.get_field("high_from").default,
+        "medium_from": RiskPolicy._meta.get_field("medium_from").default,
+    }
+    if stage:
+        where.append(" AND c.stage = %(stage)s")
+        params["stage"] = stage
+    if worker is not None:
+        where.append(" AND c.assigned_worker_id = %(worker)s")
+        params["worker"] = worker.pk
+    if open_only:
+        where.append(" AND c.stage <> %(closed)s")
+        params["closed"] = Stage.CLOSED
+    if risk:
+        params["risk"] = risk
+    sql = _case_list_sql(own=scope.own, grants=scope.grants, order=order, where="".join(where), risk=bool(risk),
+                         overdue=overdue, unread=unread)
+    try:
+        number = int(str(page))
+    except ValueError:
+        number = 1
+    database = router.db_for_read(Case)
+    with connections[database].cursor() as cursor:
+        cursor.execute(sql, {**params, "limit": per_page, "offset": max(number - 1, 0) * per_page})
+        result = cursor.fetchall()
+        total = result[0][0]
+        last = max(1, -(-total // per_page))
+        if number < 1 or number > last:
+            number = last
+            cursor.execute(sql, {**params, "limit": per_page, "offset": (number - 1) * per_page})
+            result = cursor.fetchall()
+    rows = [
+        CaseRow(pk, last_name, first_name, birth_date, stage_, next_visit_on,
+                None if next_visit_on is None else next_visit_on < today, band, score,
+                None if worker_id is None else WorkerName(worker_id, w_first, w_last, w_username, w_active))
+        for (_total, _unread, pk, last_name, first_name, birth_date, stage_, next_visit_on, band, score,
+             worker_id, w_first, w_last, w_username, w_active) in result if pk is not None
+    ]
+    return CaseListPage(rows=rows, total=total, number=number, unread=result[0][1])
+
+
+def case_rows(cases: Iterable[Case]) -> list[CaseRow]:
+    """my_cases' cases as case_list_page's rows."""
+    return [
+        CaseRow(case.pk, case.child.last_name, case.child.first_name, case.child.birth_date, case.stage,
+                case.next_visit_on, case.has_overdue, case.risk_band, case.risk_score,
+                None if case.assigned_worker is None else WorkerName(
+                    case.assigned_worker.pk, case.assigned_worker.first_name, case.assigned_worker.last_name,
+                    case.assigned_worker.username, case.assigned_worker.is_active))
+        for case in cases
+    ]
 
 
 def _seen_risk(user: User, case_path: str, *, score: Any, band: Any, factors: Any) -> tuple[Any, Any]:

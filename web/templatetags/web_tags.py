@@ -35,10 +35,16 @@ def field(bound: forms.BoundField) -> str:
     return mark_safe("".join(parts))
 
 
-@register.simple_tag
-def unread_notifications(user: object) -> int:
+@register.simple_tag(takes_context=True)
+def unread_notifications(context: dict, user: object) -> int:
+    """The user's unread notifications (the header's count). A view that read the signed-in user's
+    count with its own statement passes it as ``unread_count`` (web.views.cases: "My cases")."""
     if not getattr(user, "is_authenticated", False):
         return 0
+    known = context.get("unread_count")
+    request = context.get("request")
+    if known is not None and request is not None and getattr(request, "user", None) is user:
+        return known
     from notifications.models import Notification
 
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

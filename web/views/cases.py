@@ -66,6 +66,7 @@ from web.forms import (
 from web.matching_html import candidate_rows
 from web.sensitive import can_change, can_view_sensitive
 from web.templatetags.web_tags import choice_label, person, stage_reason
+from web.views import common
 from web.views.access import access_context
 from web.views.common import forget_dashboard, paginate, query_without_page, roles_required
 from web.views.consents import consents_context
@@ -99,27 +100,42 @@ def changeable_case_or_403(user: User, pk: int) -> Case:
     return case
 
 
-def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | None = None) -> dict:
+def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | None = None, *,
+                       whole_page: bool = True) -> dict:
+    """The case list's page: without a search or "needs a new worker", read by
+    selectors.case_list_page in one statement (with the header's unread notifications when
+    ``whole_page``); otherwise by selectors.my_cases through the ORM. Both give the same rows."""
     supervising = request.user.is_supervisor
     workers = selectors.unit_workers(user=request.user) if supervising else None
     form = CaseFilterForm(request.GET or None, workers=workers)
     filters = form.cleaned_data if form.is_valid() else {}
-    cases = selectors.my_cases(
-        user=request.user, q=filters.get("q", ""), stage=filters.get("stage", ""), risk=filters.get("risk", ""),
-        overdue=filters.get("overdue", False), order=filters.get("order") or "recent", worker=filters.get("worker"),
-        open_only=filters.get("open_only", False), needs_worker=filters.get("needs_worker", False),
-    )
-    page = paginate(request, cases)
+    options = {"stage": filters.get("stage", ""), "risk": filters.get("risk", ""), "overdue": filters.get("overdue", False),
+               "order": filters.get("order") or "recent", "worker": filters.get("worker"),
+               "open_only": filters.get("open_only", False)}
+    listed = None
+    if not filters.get("q") and not filters.get("needs_worker"):
+        listed = selectors.case_list_page(user=request.user, page=request.GET.get("page"), per_page=common.PAGE_SIZE,
+                                          unread=whole_page, **options)
+    if listed is not None:
+        page = common.counted_page(listed.rows, total=listed.total, number=listed.number, per_page=common.PAGE_SIZE)
+        unread = listed.unread
+    else:
+        cases = selectors.my_cases(user=request.user, q=filters.get("q", ""), needs_worker=filters.get("needs_worker", False),
+                                   **options)
+        page = paginate(request, cases)
+        page.object_list = selectors.case_rows(page.object_list)
+        unread = None
     if supervising and reassign_form is None:
         reassign_form = ReassignCasesForm(workers=workers)
     # A supervisor sees the cases of the units they supervise, not cases of their own.
     heading = _("Cases of the unit") if request.user.is_supervisor else _("My cases")
-    return {"form": form, "page": page, "rows": case_list_rows(page), "show_worker": supervising,
+    return {"form": form, "page": page, "rows": case_list_rows(page.object_list), "show_worker": supervising,
             "query": query_without_page(request), "today": timezone.localdate(),
-            "reassign_form": reassign_form, "filtered_worker": filters.get("worker"), "heading": heading}
+            "reassign_form": reassign_form, "filtered_worker": filters.get("worker"), "heading": heading,
+            "unread_count": unread}
 
 
-def case_list_rows(cases: Iterable[Case]) -> list[dict]:
+def case_list_rows(cases: Iterable[selectors.CaseRow]) -> list[dict]:
     """What each row of the case list shows, written once in Python: the case's number and link, the
     child's name and birth date, the stage, the risk badge (``band``, ``band_label``, its text
     ``band_text``, ``score``), the next visit and whether it is overdue, the worker's name and whether
@@ -132,13 +148,13 @@ def case_list_rows(cases: Iterable[Case]) -> list[dict]:
     head, _sentinel, tail = reverse("web:case", args=[0]).rpartition("/0/")
     rows = []
     for case in cases:
-        child, worker, band = case.child, case.assigned_worker, case.risk_band
+        worker, band = case.worker, case.risk_band
         label = bands.get(band, gettext_lazy("not assessed")) if band else ""
         rows.append({
             # Numbers as text: the template would localize each (a format look-up per value).
             "pk": str(case.pk), "url": f"{head}/{case.pk}/{tail}",
-            "child": f"{child.last_name} {child.first_name}",
-            "birth_date": day_text(child.birth_date) if child.birth_date else "",
+            "child": f"{case.last_name} {case.first_name}",
+            "birth_date": day_text(case.birth_date) if case.birth_date else "",
             "stage": stages.get(case.stage, case.stage),
             "band": band, "band_label": label, "band_text": capfirst(label),
             "score": None if case.risk_score is None else str(case.risk_score),
@@ -152,10 +168,10 @@ def case_list_rows(cases: Iterable[Case]) -> list[dict]:
 
 @roles_required(*CASE_ROLES)
 def my_cases(request: HttpRequest) -> HttpResponse:
-    context = _case_list_context(request)
     # HTMX asks only for the table when a filter changes.
-    template = "web/cases/_case_table.html" if request.headers.get("HX-Request") else "web/cases/case_list.html"
-    return render(request, template, context)
+    table_only = bool(request.headers.get("HX-Request"))
+    context = _case_list_context(request, whole_page=not table_only)
+    return render(request, "web/cases/_case_table.html" if table_only else "web/cases/case_list.html", context)
 
 
 @roles_required("supervisor")

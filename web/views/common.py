@@ -53,10 +53,18 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int | None = None) -> Page:
     """One page of ``queryset`` in a total order (its own, then the primary key): with ties, pages
-    of a LIMIT/OFFSET query would repeat some rows and lose others."""
-    return Paginator(with_total_order(queryset), per_page).get_page(request.GET.get("page"))
+    of a LIMIT/OFFSET query would repeat some rows and lose others. ``per_page``: PAGE_SIZE."""
+    return Paginator(with_total_order(queryset), per_page or PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def counted_page(rows: list, *, total: int, number: int, per_page: int) -> Page:
+    """A page already read with the total of all the pages (web.selectors.case_list_page), as
+    ``paginate`` would give it to the template and the pager."""
+    paginator = Paginator([], per_page)
+    paginator.count = total  # Paginator.count is a cached property: the total is known, nothing counts again
+    return Page(rows, number, paginator)
 
 
 def query_without_page(request: HttpRequest) -> str:
