@@ -147,3 +147,65 @@ def test_the_header_counts_unread_notifications_from_the_pages_statement(client,
     client.force_login(worker)
     html = client.get(reverse("web:my-cases")).content.decode()
     assert '<span id="unread-count"> <span class="badge-count">1</span></span>' in html
+
+
+def _template_rows(cases) -> list[dict]:
+    """The rows as the previous implementation gave them to the template's loop (kept as
+    tests/fixtures/case_table_template.html), to compare web.views.cases.case_rows_html with."""
+    from django.utils.text import capfirst
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from core.dates import day_text
+    from risk.models import Band
+    from web.templatetags.web_tags import person
+
+    stages = {value: str(label) for value, label in Stage.choices}
+    bands = {value: str(label) for value, label in Band.choices}
+    head, _sentinel, tail = reverse("web:case", args=[0]).rpartition("/0/")
+    rows = []
+    for case in cases:
+        worker, band = case.worker, case.risk_band
+        label = bands.get(band, gettext_lazy("not assessed")) if band else ""
+        rows.append({
+            "pk": str(case.pk), "url": f"{head}/{case.pk}/{tail}", "child": f"{case.last_name} {case.first_name}",
+            "birth_date": day_text(case.birth_date) if case.birth_date else "",
+            "stage": stages.get(case.stage, case.stage), "band": band, "band_label": label, "band_text": capfirst(label),
+            "score": None if case.risk_score is None else str(case.risk_score),
+            "next_visit": day_text(case.next_visit_on) if case.next_visit_on else "", "overdue": case.has_overdue,
+            "worker": person(worker), "worker_inactive": worker is not None and not worker.is_active,
+            "select_label": _("Select case № %(n)s") % {"n": case.pk},
+        })
+    return rows
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_rows_written_in_python_are_those_the_template_wrote(rf, world, language):
+    """web.views.cases.case_rows_html: the table is the one the template's loop wrote, for a worker
+    and for a supervisor (worker names, a deactivated worker, the reassignment boxes), with a name to
+    escape, risks, overdue and missing visits, and with no case at all."""
+    from pathlib import Path
+
+    from django.template import engines
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from web.views.cases import _case_list_context
+
+    old = engines["django"].from_string((Path(__file__).parent / "fixtures" / "case_table_template.html").read_text())
+    child = world["own"][0].child
+    child.last_name = "O'Neil <b>"
+    child.save()
+    world["colleague"].is_active = False
+    world["colleague"].save()
+    for who, query in (("worker", {}), ("supervisor", {}), ("worker", {"stage": Stage.DECISION}),
+                       ("supervisor", {"order": "visit"}), ("worker", {"q": "Neil"})):
+        request = rf.get(reverse("web:my-cases"), query)
+        request.user = world[who]
+        with translation.override(language):
+            context = _case_list_context(request)
+            new = render_to_string("web/cases/_case_table.html", context, request)
+            assert new == old.render({**context, "rows": _template_rows(context["page"].object_list)}, request)
+        assert "O&#x27;Neil &lt;b&gt;" in new or query
+        assert ("reassign-form" in new) == (who == "supervisor")
+

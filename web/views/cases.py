@@ -2,6 +2,7 @@
 placement and matching forms."""
 
 import datetime as dt
+import html
 from collections.abc import Iterable
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
@@ -129,41 +130,66 @@ def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | 
         reassign_form = ReassignCasesForm(workers=workers)
     # A supervisor sees the cases of the units they supervise, not cases of their own.
     heading = _("Cases of the unit") if request.user.is_supervisor else _("My cases")
-    return {"form": form, "page": page, "rows": case_list_rows(page.object_list), "show_worker": supervising,
+    rows_html = case_rows_html(page.object_list, selectable=reassign_form is not None, show_worker=supervising)
+    return {"form": form, "page": page, "rows_html": rows_html, "show_worker": supervising,
             "query": query_without_page(request), "today": timezone.localdate(),
             "reassign_form": reassign_form, "filtered_worker": filters.get("worker"), "heading": heading,
             "unread_count": unread}
 
 
-def case_list_rows(cases: Iterable[selectors.CaseRow]) -> list[dict]:
-    """What each row of the case list shows, written once in Python: the case's number and link, the
-    child's name and birth date, the stage, the risk badge (``band``, ``band_label``, its text
-    ``band_text``, ``score``), the next visit and whether it is overdue, the worker's name and whether
-    they were deactivated, and the label of the reassignment box. The template's lookups, filters and
-    tags for each of the 50 rows (a stage's label built every choice's translation again) were most
-    of the page's time (bench/README.md, issue 20). Dates as every page writes them (core.dates)."""
-    stages = {value: str(label) for value, label in Stage.choices}
+def case_rows_html(cases: Iterable[selectors.CaseRow], *, selectable: bool, show_worker: bool) -> SafeString:
+    """The case list's rows (the table's body), written once in Python: the case's number and link,
+    the child's name and birth date, the stage, the risk badge, the next visit and whether it is
+    overdue, with ``show_worker`` the worker's name and whether they were deactivated, with
+    ``selectable`` the reassignment box. The same markup the template's loop wrote
+    (tests/fixtures/case_table_template.html): its look-ups, filters and tags for each of 50 rows
+    were most of the page's time (bench/README.md, issue 20). Dates as every page writes them
+    (core.dates.day_text)."""
+    stages = {value: html.escape(str(label)) for value, label in Stage.choices}
     bands = {value: str(label) for value, label in Band.choices}
+    not_assessed = str(gettext_lazy("not assessed"))
+    overdue_badge = f' <span class="badge overdue">{escape(_("overdue"))}</span>'
+    deactivated = f' <span class="badge overdue">{escape(_("deactivated"))}</span>'
+    nothing = '<span class="muted">—</span>'
+    select_label = _("Select case № %(n)s")
     # One reverse() for the page: the case pages' address is this one with another number.
     head, _sentinel, tail = reverse("web:case", args=[0]).rpartition("/0/")
-    rows = []
+    head, tail = html.escape(head), html.escape(tail)
+    day = day_text  # remembered per date (core.dates.date_text)
+    parts = []
     for case in cases:
-        worker, band = case.worker, case.risk_band
-        label = bands.get(band, gettext_lazy("not assessed")) if band else ""
-        rows.append({
-            # Numbers as text: the template would localize each (a format look-up per value).
-            "pk": str(case.pk), "url": f"{head}/{case.pk}/{tail}",
-            "child": f"{case.last_name} {case.first_name}",
-            "birth_date": day_text(case.birth_date) if case.birth_date else "",
-            "stage": stages.get(case.stage, case.stage),
-            "band": band, "band_label": label, "band_text": capfirst(label),
-            "score": None if case.risk_score is None else str(case.risk_score),
-            "next_visit": day_text(case.next_visit_on) if case.next_visit_on else "",
-            "overdue": case.has_overdue,
-            "worker": person(worker), "worker_inactive": worker is not None and not worker.is_active,
-            "select_label": _("Select case № %(n)s") % {"n": case.pk},
-        })
-    return rows
+        # html.escape is django.utils.html.escape without its lazy-text wrapper: every value is text.
+        url = f"{head}/{case.pk}/{tail}"
+        band = case.risk_band
+        if band:
+            label = bands.get(band, not_assessed)
+            score = "" if case.risk_score is None else f" · {case.risk_score}"
+            badge = (f'<span class="badge {html.escape(band)}" title="{html.escape(label)}">'
+                     f"{html.escape(capfirst(label))}{score}</span>")
+        else:
+            badge = nothing
+        select = (f'<td><input type="checkbox" name="case" value="{case.pk}" form="reassign-form" '
+                  f'aria-label="{html.escape(select_label % {"n": case.pk})}"></td>') if selectable else ""
+        worker = ""
+        if show_worker:
+            inactive = deactivated if case.worker is not None and not case.worker.is_active else ""
+            worker = f"<td>{html.escape(person(case.worker))}{inactive}</td>"
+        birth = html.escape(day(case.birth_date)) if case.birth_date else ""
+        visit = html.escape(day(case.next_visit_on)) if case.next_visit_on else nothing
+        parts.append(
+            f'\n    <tr class="{"overdue" if case.has_overdue else ""}">\n      {select}\n'
+            f'      <td><a href="{url}">№&nbsp;{case.pk}</a></td>\n'
+            f'      <td><a href="{url}">{html.escape(case.last_name)} {html.escape(case.first_name)}</a></td>\n'
+            f"      <td>{birth}</td>\n"
+            f'      <td><span class="badge stage">{stages.get(case.stage) or html.escape(case.stage)}</span></td>\n'
+            f"      <td>{badge}</td>\n"
+            f"      <td>{visit}\n"
+            f"          {overdue_badge if case.has_overdue else ''}</td>\n"
+            f"      {worker}\n    </tr>\n  "
+        )
+    if not parts:
+        parts.append(f'\n    <tr><td colspan="8" class="muted">{escape(_("No cases match."))}</td></tr>\n  ')
+    return mark_safe("".join(parts))  # every value above is escaped
 
 
 @roles_required(*CASE_ROLES)
