@@ -120,22 +120,19 @@ JOIN stats_recordkey r ON r.child_id = c.id
 
 FIRST_PLACEMENT_FACTS_COLUMNS = """case_id, child_id, record_key, region_id, sex, form_of_care, started_on, year, quarter,
                 age_band, days_from_registration"""
-# Drawn from the placement facts just built (their new rows), so that both agree on which placement
-# came first.
+# Drawn from the placement facts (``placement_facts``: the snapshot's, once brought up to date), so
+# that both agree on which placement came first.
 FIRST_PLACEMENT_FACTS_SELECT = f"""
 SELECT case_id, child_id, record_key, region_id, sex, form_of_care, started_on, EXTRACT(YEAR FROM started_on)::int,
        EXTRACT(YEAR FROM started_on)::int * 10 + EXTRACT(QUARTER FROM started_on)::int,
        {age_band_sql("started_on", "birth_date")}, started_on - case_opened_on
-FROM new_stats_placementfact WHERE first_in_case
+FROM placement_facts WHERE first_in_case
 """
-
-
 
 
 @dataclass(frozen=True)
 class FactTable:
-    """One snapshot table: its name, primary key, columns (in the table's order) and the SELECT that
-    computes its rows. The refresh builds the rows in ``new_<name>``, a temporary table."""
+    """One snapshot table: its name, primary key, columns and the SELECT that computes its rows."""
 
     name: str
     key: str
@@ -143,8 +140,22 @@ class FactTable:
     select: str
 
     @property
-    def new(self) -> str:
-        return f"new_{self.name}"
+    def changes(self) -> str:
+        """The temporary table of the rows to write: ``gone`` (the key of a row to delete) and the
+        table's columns (a row to insert), either part NULL."""
+        return f"changes_{self.name}"
+
+    def changes_sql(self, *, new: str | None = None, old: str | None = None) -> str:
+        """The rows that differ between the rows ``new`` computes (default: ``select``) and the
+        table's (``old``, default the whole table), joined by key: the old row's key as ``gone``
+        where an old row differs or has gone, the new row's columns where a new row differs or is
+        new. Two rows are the same when every column is equal, NULLs equal."""
+        columns = [column.strip() for column in self.columns.split(",")]
+        return (
+            f"SELECT o.{self.key}, {', '.join(f'n.{c}' for c in columns)} "
+            f"FROM ({new or self.select}) n ({', '.join(columns)}) FULL JOIN {old or self.name} o ON o.{self.key} = n.{self.key} "
+            f"WHERE ROW({', '.join(f'n.{c}' for c in columns)}) IS DISTINCT FROM ROW({', '.join(f'o.{c}' for c in columns)})"
+        )
 
 
 CASE_FACTS = FactTable("stats_casefact", "case_id", CASE_FACTS_COLUMNS, CASE_FACTS_SELECT)
@@ -153,6 +164,9 @@ FIRST_PLACEMENT_FACTS = FactTable("stats_firstplacementfact", "case_id", FIRST_P
                                   FIRST_PLACEMENT_FACTS_SELECT)
 FACTS = (CASE_FACTS, PLACEMENT_FACTS, FIRST_PLACEMENT_FACTS)
 FACT_TABLES = tuple(table.name for table in FACTS)
+# A snapshot table is analysed by the refresh when more than this fraction of its rows were written
+# (PostgreSQL's autovacuum_analyze_scale_factor, whose autovacuum analyses the night's few otherwise).
+ANALYZE_FRACTION = 0.1
 
 
 def _case_facts_params() -> dict[str, object]:
@@ -167,22 +181,25 @@ def refresh_statistics() -> FactsRefresh:
     """Bring the snapshot tables up to date with every case and placement, in one transaction:
     readers see the old snapshot or the new one, never half of each, and never wait for it.
 
-    The new rows of each table are computed into a temporary table (no WAL: it is rebuilt from the
-    records each time and dropped at the end), compared by primary key with the snapshot's rows,
-    and only the rows that differ are written: a row changed or gone is deleted, a row changed or new
-    inserted. A night's changes are a few thousand rows where the whole snapshot is millions, so the
-    primary writes, logs and ships to the replica that much, not the whole snapshot each night
-    (bench/README.md, "Read replica (issue 21)"). The tables hold the same rows as a rebuild from
-    scratch would (tests/test_stats_refresh.py).
+    Every row is computed again and compared by key with the snapshot's (every column equal, NULLs
+    equal); only the rows that differ are written: a row changed or gone is deleted, a row changed or
+    new inserted. A night's changes are a few thousand rows where the snapshot is millions, so the
+    primary writes, logs and ships to the replicas that much, not the whole snapshot each night (it
+    did until issue 21: ~85 MB of WAL a night at 100,000 children; bench/README.md "Read replica
+    (issue 21)"). The tables hold the same rows as a rebuild from scratch would
+    (tests/test_stats_refresh.py).
 
-    With a read replica and STATS_REFRESH_READS_REPLICA (docs/replica.md) the reads of the cases and
-    placements run there and their rows stream into the primary's temporary tables with ``COPY``.
-    The record keys are written on the primary first and the replica is waited for until it has
-    them; if it is down, behind by more than REPLICA_CATCH_UP_SECONDS or fails during the copy,
-    everything runs on the primary as before (logged). Afterwards the tables are vacuumed and frozen
-    (``VACUUM (FREEZE)``, which visits only the pages written since: the visibility map skips the
-    others), so a hot standby, which cannot set hint bits durably nor keep a visibility map of its
-    own, reads them without a commit-log lookup per row and with index-only scans.
+    With a read replica and STATS_REFRESH_READS_REPLICA (docs/replica.md) the comparison itself runs
+    on the replica, against its copy of the snapshot tables, and only the differing rows stream into
+    the primary (``COPY``, not parsed in Python): the primary does no scan of the cases and
+    placements at all. The record keys are written on the primary first; the snapshot tables are then
+    locked against other writers and the replica waited for until it has replayed everything up to
+    that moment, so its copy is the primary's. If it is down, behind by more than
+    REPLICA_CATCH_UP_SECONDS or fails during the copy, everything runs on the primary (logged).
+    Afterwards the tables are vacuumed and frozen (``VACUUM (FREEZE)``, which visits only the pages
+    written since: the visibility map skips the others), so a hot standby, which cannot set hint bits
+    durably nor keep a visibility map of its own, reads them without a commit-log lookup per row and
+    with index-only scans.
 
     Returns the refresh's record (``cases`` and ``placements``: the rows in the snapshot, not the
     rows written)."""
@@ -209,94 +226,127 @@ def refresh_statistics() -> FactsRefresh:
 
 
 def _replica_with_keys() -> str | None:
-    """The replica's alias once it has replayed the record keys just written on the primary
-    (each child's key is drawn there, the replica cannot write), or None to read the primary."""
+    """The replica's alias once the record keys are written on the primary (each child's key is
+    drawn there, the replica cannot write), or None to read the primary (no replica configured, or
+    it does not answer)."""
     with replica_reads() as alias:
         if alias != REPLICA:
             return None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(RECORD_KEYS_SQL, {"key_range": KEY_RANGE})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
-        (lsn,) = cursor.fetchone()
+    return REPLICA
+
+
+def _replica_caught_up(cursor: object) -> bool:
+    """Whether the replica replays, within REPLICA_CATCH_UP_SECONDS, everything the primary
+    (``cursor``) has written so far; logs why not."""
+    cursor.execute("SELECT pg_current_wal_lsn()::text")
+    (lsn,) = cursor.fetchone()
     deadline = time.monotonic() + settings.REPLICA_CATCH_UP_SECONDS
     try:
-        with connections[REPLICA].cursor() as cursor:
+        with connections[REPLICA].cursor() as replica:
             while True:
-                cursor.execute("SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, true)", [lsn])
-                if cursor.fetchone()[0]:
-                    return REPLICA
+                replica.execute("SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, true)", [lsn])
+                if replica.fetchone()[0]:
+                    return True
                 if time.monotonic() > deadline:
                     break
-                time.sleep(0.2)
+                time.sleep(0.1)
     except (OperationalError, InterfaceError) as exc:
         logger.warning("Statistics refresh: the replica failed (%s); reading the primary", exc.__class__.__name__)
-        return None
+        return False
     logger.warning("Statistics refresh: the replica is more than %s s behind; reading the primary",
                    settings.REPLICA_CATCH_UP_SECONDS)
-    return None
+    return False
 
 
-def _copy(source: str, table: FactTable, params: dict[str, object], into: object) -> int:
-    """Stream the rows of ``table.select`` on ``source`` into the temporary table ``table.new``
-    through the primary's cursor ``into``, as COPY text, without parsing them in Python; returns the
-    number of rows."""
+def _copy(source: str, select: str, params: dict[str, object], target: str, into: object) -> int:
+    """Stream the rows of ``select`` on ``source`` into ``target`` (a table and its columns) through
+    the primary's cursor ``into``, as COPY text, without parsing them in Python; returns the number
+    of rows."""
     with connections[source].cursor() as reader, connections[source].wrap_database_errors, connection.wrap_database_errors:
         # The copy runs outside a transaction on the replica: a session setting, reset afterwards.
         reader.execute("SET work_mem = '128MB'")
-        with reader.cursor.copy(f"COPY ({table.select}) TO STDOUT", params) as out, \
-                into.cursor.copy(f"COPY {table.new} ({table.columns}) FROM STDIN") as sink:
+        with reader.cursor.copy(f"COPY ({select}) TO STDOUT", params) as out, \
+                into.cursor.copy(f"COPY {target} FROM STDIN") as sink:
             for chunk in out:
                 sink.write(chunk)
         reader.execute("RESET work_mem")
         return into.cursor.rowcount
 
 
+def _find_changes(cursor: object, table: FactTable, params: dict[str, object], source: str | None) -> None:
+    """Fill ``table.changes`` with the rows that differ between ``table.select`` and the table
+    (:meth:`FactTable.changes_sql`), computed on ``source`` (the replica: only those rows cross to
+    the primary) or, when None, on the primary."""
+    cursor.execute(f"CREATE TEMPORARY TABLE {table.changes} ON COMMIT DROP AS "
+                   f"SELECT NULL::bigint AS gone, {table.columns} FROM {table.name} WITH NO DATA")
+    target = f"{table.changes} (gone, {table.columns})"
+    if source is None:
+        cursor.execute(f"INSERT INTO {target} {table.changes_sql()}", params)
+    else:
+        _copy(source, table.changes_sql(), params, target, cursor)
+
+
 def _write_changes(cursor: object, table: FactTable) -> tuple[int, int]:
-    """Make ``table`` hold exactly the rows of ``table.new``, writing only the difference: the rows
-    with no identical row (same key, every column equal, NULLs equal) in the new ones are deleted,
-    then the new rows whose key is no longer there are inserted. Returns (deleted, inserted)."""
-    cursor.execute(
-        f"DELETE FROM {table.name} t WHERE NOT EXISTS (SELECT FROM {table.new} n "
-        f"WHERE n.{table.key} = t.{table.key} AND ROW(n.*) IS NOT DISTINCT FROM ROW(t.*))"
-    )
+    """Apply ``table.changes`` to ``table``: the rows whose key is ``gone`` deleted, the new rows
+    inserted. Returns (deleted, inserted)."""
+    cursor.execute(f"DELETE FROM {table.name} WHERE {table.key} IN (SELECT gone FROM {table.changes})")
     deleted = cursor.rowcount
-    cursor.execute(
-        f"INSERT INTO {table.name} ({table.columns}) SELECT {table.columns} FROM {table.new} n "
-        f"WHERE NOT EXISTS (SELECT FROM {table.name} t WHERE t.{table.key} = n.{table.key})"
-    )
+    cursor.execute(f"INSERT INTO {table.name} ({table.columns}) SELECT {table.columns} FROM {table.changes} "
+                   f"WHERE {table.key} IS NOT NULL")
     return deleted, cursor.rowcount
 
 
 def _rebuild(started_at: dt.datetime, *, source: str | None) -> FactsRefresh:
-    """The snapshot brought up to date in one transaction on the primary, reading the cases and
-    placements on ``source`` (the replica) or, when None, on the primary itself. Each statement reads
-    its own snapshot either way (READ COMMITTED), as the INSERT … SELECTs on the primary always did.
-    A table whose rows changed is analysed again; the temporary tables are dropped at the end (a
-    caller's outer transaction, as in tests, may refresh twice)."""
+    """The snapshot brought up to date in one transaction on the primary, its changes found on
+    ``source`` (the replica) or, when None, on the primary itself.
+
+    The snapshot tables are locked against other writers (``SHARE ROW EXCLUSIVE``: readers go on),
+    so that with the replica caught up to this moment its copy of them is the primary's, and the rows
+    it finds different are exactly those to write. Each statement reads its own snapshot of the cases
+    and placements (READ COMMITTED), as the INSERT … SELECTs on the primary always did. The first
+    placements are compared only for the cases whose placement facts changed (a case's first
+    placement row is drawn from its placement facts alone). A table analysed again when more than
+    ANALYZE_FRACTION of its rows were written (a night's few are left to autovacuum, which analyses
+    after the same fraction); the temporary tables are dropped at the end (a caller's outer
+    transaction, as in tests, may refresh twice)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', '128MB', true)")
+        cursor.execute(f"LOCK TABLE {', '.join(FACT_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
+        if source is not None and not _replica_caught_up(cursor):
+            source = None
         if source is None:
             cursor.execute(RECORD_KEYS_SQL, {"key_range": KEY_RANGE})
-        for table in FACTS:
-            cursor.execute(f"CREATE TEMPORARY TABLE {table.new} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
-        counts = {}
-        for table, params in ((CASE_FACTS, _case_facts_params()), (PLACEMENT_FACTS, {})):
-            if source is None:
-                cursor.execute(f"INSERT INTO {table.new} ({table.columns}) {table.select}", params)
-                counts[table] = cursor.rowcount
-            else:
-                counts[table] = _copy(source, table, params, cursor)
-        cursor.execute(f"INSERT INTO {FIRST_PLACEMENT_FACTS.new} ({FIRST_PLACEMENT_FACTS.columns}) "
-                       f"{FIRST_PLACEMENT_FACTS.select}")
-        for table in FACTS:
-            deleted, inserted = _write_changes(cursor, table)
+        _find_changes(cursor, CASE_FACTS, _case_facts_params(), source)
+        _find_changes(cursor, PLACEMENT_FACTS, {}, source)
+        # The cases whose first placement may have changed: those of every placement fact changed,
+        # gone or new (read before the old rows are deleted).
+        cursor.execute(
+            "CREATE TEMPORARY TABLE stats_refresh_cases ON COMMIT DROP AS "
+            f"SELECT case_id FROM stats_placementfact WHERE placement_id IN (SELECT gone FROM {PLACEMENT_FACTS.changes}) "
+            f"UNION SELECT case_id FROM {PLACEMENT_FACTS.changes} WHERE placement_id IS NOT NULL"
+        )
+        written = {table: _write_changes(cursor, table) for table in (CASE_FACTS, PLACEMENT_FACTS)}
+        affected = "(SELECT case_id FROM stats_refresh_cases)"
+        first = FIRST_PLACEMENT_FACTS
+        cursor.execute(f"CREATE TEMPORARY TABLE {first.changes} ON COMMIT DROP AS "
+                       f"SELECT NULL::bigint AS gone, {first.columns} FROM {first.name} WITH NO DATA")
+        cursor.execute(
+            f"WITH placement_facts AS (SELECT * FROM stats_placementfact WHERE case_id IN {affected}) "
+            f"INSERT INTO {first.changes} (gone, {first.columns}) "
+            + first.changes_sql(old=f"(SELECT * FROM {first.name} WHERE case_id IN {affected})")
+        )
+        written[first] = _write_changes(cursor, first)
+        cursor.execute(f"DROP TABLE stats_refresh_cases, {', '.join(table.changes for table in FACTS)}")
+        cursor.execute(f"SELECT {', '.join(f'(SELECT count(*) FROM {table.name})' for table in FACTS)}")
+        rows = dict(zip(FACTS, cursor.fetchone(), strict=True))
+        for table, (deleted, inserted) in written.items():
             logger.info("Statistics refresh: %s: %s rows deleted, %s inserted", table.name, deleted, inserted)
-            if deleted or inserted:
+            if deleted + inserted > ANALYZE_FRACTION * rows[table]:
                 cursor.execute(f"ANALYZE {table.name}")
-            cursor.execute(f"DROP TABLE {table.new}")
-        refresh = FactsRefresh(started_at=started_at, finished_at=timezone.now(), cases=counts[CASE_FACTS],
-                               placements=counts[PLACEMENT_FACTS])
+        cases, placements = rows[CASE_FACTS], rows[PLACEMENT_FACTS]
+        refresh = FactsRefresh(started_at=started_at, finished_at=timezone.now(), cases=cases, placements=placements)
         refresh.full_clean()
         refresh.save()
     return refresh

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 import requests
 
+from stats.services import CASE_FACTS, FACTS, _case_facts_params
 from tests import processes
 from tests.processes import wait_until
 
@@ -275,11 +276,22 @@ def test_the_statistics_refresh_reads_the_replica_and_the_primary_when_the_repli
         cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
 
     assert "on the replica" not in manage(url, code=REFRESH, replica_url=replica_url), "off by default"
+    # New cases since: the replica finds the rows to write, the primary writes them.
+    manage(url, code=MORE_CASES)
+    cases += 4
     out = manage(url, code=REFRESH, replica_url=replica_url, STATS_REFRESH_READS_REPLICA="1")
     assert "reading the cases and placements on the replica" in out
+    assert "stats_casefact: 0 rows deleted, 4 inserted" in out
     assert json.loads(next(line for line in out.splitlines() if line.startswith("{")))["cases"] == cases
     with psycopg.connect(url, autocommit=True) as db:
-        # Written frozen (COPY FREEZE, then VACUUM (FREEZE)): a hot standby reads them without hint bits.
+        # Nothing left that differs from the records, in any table, on the primary.
+        for table in FACTS:
+            params = _case_facts_params() if table is CASE_FACTS else None
+            with db.cursor() as cursor:
+                cursor.execute("WITH placement_facts AS (SELECT * FROM stats_placementfact) "
+                               f"SELECT count(*) FROM ({table.changes_sql()}) d", params)
+                assert cursor.fetchone()[0] == 0, table.name
+        # Vacuumed and frozen (VACUUM (FREEZE)): a hot standby reads them without hint bits.
         assert db.execute("SELECT count(*) FROM stats_casefact").fetchone()[0] == cases
         assert db.execute("SELECT relpages > 0 AND relallvisible = relpages FROM pg_class WHERE relname = 'stats_casefact'"
                           ).fetchone()[0]

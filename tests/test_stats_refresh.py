@@ -41,7 +41,7 @@ def rebuilt_from_scratch() -> dict[str, list[tuple]]:
                        services._case_facts_params())
         cursor.execute(f"INSERT INTO stats_placementfact ({services.PLACEMENT_FACTS.columns}) "
                        f"{services.PLACEMENT_FACTS.select}")
-        first = FIRST_PLACEMENT_FACTS.select.replace("FROM new_stats_placementfact", "FROM stats_placementfact")
+        first = FIRST_PLACEMENT_FACTS.select.replace("FROM placement_facts", "FROM stats_placementfact")
         cursor.execute(f"INSERT INTO stats_firstplacementfact ({FIRST_PLACEMENT_FACTS.columns}) {first}")
     return snapshot()
 
