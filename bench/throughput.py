@@ -15,6 +15,7 @@ token made for the run are deleted at the end (the append-only trigger is bypass
 session), so otbasy_bench is left as it was.
 
 Usage:  .venv/bin/python bench/throughput.py [--runs 3] [--duration 10] [--connections 8]
+                                            [--compare-with ../before]   (a checkout of another commit)
         (DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/otbasy_bench)
 Prints a final line ``BENCH_RESULT {json}`` for bench/run_all.py.
 """
@@ -38,7 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psutil
@@ -116,7 +117,8 @@ class CpuMeter:
 
 
 @contextmanager
-def gunicorn(urlconf: str, workers: int, log_name: str) -> Iterator[tuple[str, int]]:
+def gunicorn(urlconf: str, workers: int, log_name: str, root: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """A gunicorn serving ``urlconf`` from the checkout ``root`` (its code and gunicorn.conf.py)."""
     port = free_port()
     env = {
         **os.environ,
@@ -127,7 +129,7 @@ def gunicorn(urlconf: str, workers: int, log_name: str) -> Iterator[tuple[str, i
         "GUNICORN_ACCESS_LOG": str(RESULTS / f"{log_name}.access.log"),
     }
     with open(RESULTS / f"{log_name}.log", "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")], cwd=root,
                                    env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
@@ -226,6 +228,11 @@ class Target:
                 "cpu_ms_per_request": {kind: round(seconds * 1000 / max(done, 1), 2) for kind, seconds in self.cpu.items()}}
 
 
+def cpu_ratio(reference: dict, result: dict) -> float:
+    """The reference's CPU per request (every kind: workers, PostgreSQL, load generator) over the result's."""
+    return sum(reference["cpu_ms_per_request"].values()) / sum(result["cpu_ms_per_request"].values())
+
+
 def generator(url: str, headers: dict[str, str], duration: int, connections: int, threads: int) -> tuple[float, float, int, int]:
     return (run_wrk if shutil.which("wrk") else run_threads)(url, headers, duration, connections, threads)
 
@@ -237,6 +244,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="load generator threads")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1, help="gunicorn workers")
+    parser.add_argument("--compare-with", type=Path, metavar="CHECKOUT",
+                        help="also serve the API from this checkout (e.g. a worktree of the previous commit), its "
+                             "runs alternated with the others': before and after in the same minutes")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
 
@@ -253,16 +263,24 @@ def main() -> None:
                    "VALUES (%s, %s, now(), now() + interval '1 hour', %s)", [digest, key[:15], worker_id])
         try:
             # Both servers up at once, their runs alternated: each pair sees the same load on a shared machine.
-            with (gunicorn("config.urls", args.workers, "throughput-api") as api_server,
-                  gunicorn("bench.bare_urls", args.workers, "throughput-bare") as bare_server):
-                targets = (Target(api_server, f"/api/v1/cases/{case_id}/", {"Authorization": f"Token {key}"}),
-                           Target(bare_server, "/bare/", {}))
+            with ExitStack() as servers:
+                api_server = servers.enter_context(gunicorn("config.urls", args.workers, "throughput-api"))
+                bare_server = servers.enter_context(gunicorn("bench.bare_urls", args.workers, "throughput-bare"))
+                targets = [Target(api_server, f"/api/v1/cases/{case_id}/", {"Authorization": f"Token {key}"}),
+                           Target(bare_server, "/bare/", {})]
+                if args.compare_with:
+                    other = servers.enter_context(gunicorn("config.urls", args.workers, "throughput-compared",
+                                                           root=args.compare_with.resolve()))
+                    targets.append(Target(other, f"/api/v1/cases/{case_id}/", {"Authorization": f"Token {key}"}))
                 for target in targets:
                     target.warm(args)
-                ratios = []
+                ratios, compared_ratios = [], []
                 for _ in range(args.runs):
-                    ratios.append(targets[0].run(args) / targets[1].run(args))
-                api, bare = (target.result() for target in targets)
+                    rates = [target.run(args) for target in targets]
+                    ratios.append(rates[0] / rates[1])
+                    if args.compare_with:
+                        compared_ratios.append(rates[2] / rates[1])
+                api, bare, *compared = (target.result() for target in targets)
         finally:
             # The access log is append-only (a trigger refuses deletes); the rows this run made are
             # synthetic load on a synthetic data set, removed with triggers off for this session only.
@@ -274,11 +292,22 @@ def main() -> None:
     generator = "wrk" if shutil.which("wrk") else "python threads"
     print(f"nproc: {os.cpu_count()}, gunicorn workers: {args.workers}, load generator: {generator} "
           f"({args.threads} threads, {args.connections} connections, {args.duration} s x {args.runs} runs), case {case_id}")
-    for name, result in (("API GET /api/v1/cases/{id}/ (token)", api), ("bare Django JSON view", bare)):
+    named = [("API GET /api/v1/cases/{id}/ (token)", api), ("bare Django JSON view", bare)]
+    if args.compare_with:
+        named.append((f"API from {args.compare_with}", compared[0]))
+    for name, result in named:
         print(f"{name:36s} {result['rps']:9.1f} req/s  median latency {result['latency_ms']:7.2f} ms  runs {result['runs_rps']}")
         print(f"{'':36s} CPU ms per request: " + ", ".join(f"{kind} {ms}" for kind, ms in result["cpu_ms_per_request"].items()))
     print(f"load average {os.getloadavg()[0]:.1f}; the API serves {statistics.median(ratios):.1%} of the bare view's requests "
           f"per second (median of the {args.runs} alternated pairs: {', '.join(f'{r:.1%}' for r in ratios)})")
+    # On a busy machine the rates swing with the load (and the API's PostgreSQL backends are more
+    # tasks competing for the cores); the CPU each request costs is steadier, and on a quiet machine
+    # the ratio of rates tends to the ratio of CPU per request.
+    print(f"CPU per request, bare view / API: {cpu_ratio(bare, api):.1%}")
+    if args.compare_with:
+        print(f"the API from {args.compare_with}: {statistics.median(compared_ratios):.1%} of the bare view "
+              f"({', '.join(f'{r:.1%}' for r in compared_ratios)}); CPU per request, bare view / it: "
+              f"{cpu_ratio(bare, compared[0]):.1%}")
     print("BENCH_RESULT " + json.dumps({
         "name": "case detail throughput under gunicorn", "median_rps": api["rps"], "reference_rps": bare["rps"],
         "median_ms": api["latency_ms"], "reference_ms": bare["latency_ms"], "reference": "bare Django JSON view",
