@@ -302,15 +302,22 @@ class _Explainer:
 
 
 def rank_families(
-    *, case: Case, limit: int = 20, offset: int = 0, on: dt.date | None = None, user: object | None = None
+    *, case: Case, limit: int = 20, offset: int = 0, on: dt.date | None = None, user: object | None = None,
+    sensitive: bool | None = None,
 ) -> list[Candidate]:
     """The best ``limit`` families for a case at the matching stage, each with its explanation.
     With ``user``: only the factors that user may see (factors_for; without view_sensitive on the
     case the health factor is left out of score, order and explanations), and each candidate's
-    ``name`` set when the user may know the family (identified_family_ids), else None."""
+    ``name`` set when the user may know the family (identified_family_ids), else None.
+    ``sensitive``: whether ``user`` holds view_sensitive on the case, when the caller has already
+    read it by the access app's rule (web.sensitive.can_view_sensitive on a page's case); None:
+    looked up here (access.selectors.sensitive_case_ids, one query)."""
     from access.selectors import sensitive_case_ids
 
-    sensitive = user is None or bool(sensitive_case_ids(user, [case.pk]))
+    if user is None:
+        sensitive = True
+    elif sensitive is None:
+        sensitive = bool(sensitive_case_ids(user, [case.pk]))
     factors = factors_for(sensitive=sensitive)
     if case.stage != Stage.MATCHING:
         raise DomainError(_("Families are ranked only for a case at the matching stage."), field="non_field_errors")

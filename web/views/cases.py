@@ -625,7 +625,8 @@ def _matching_context(request: HttpRequest, case: Case) -> dict:
     if case.stage in (Stage.MATCHING, Stage.ACQUAINTANCE):
         try:
             if case.stage == Stage.MATCHING:
-                candidates = rank_families(case=case, limit=20, user=request.user)
+                candidates = rank_families(case=case, limit=20, user=request.user,
+                                           sensitive=can_view_sensitive(request.user, case))
         except DomainError as exc:
             error = exc.message
         for candidate in candidates:
