@@ -12,8 +12,9 @@ alternately, bench.timing.measure_pair), and counts the page's queries:
   - the child page and the edit-child form (GET), the register-child form (GET);
   - the family page (the family the child is placed with) and the edit-family form, the
     register-family form (GET);
-  - the case page with its timeline (stage changes, decision reviews, visits, notes), its
-    documents and consents, and the fragment of its heaviest form opened on demand (htmx);
+  - the case page with its timeline (stage changes, decision reviews, visits, notes: the newest 20),
+    its documents and consents, the fragment of its heaviest form opened on demand (htmx), and the
+    timeline's earlier entries asked on demand (htmx: the second page of 20);
   - the upload-a-document form (GET) of the case;
   - the record-a-visit form (the next planned visit) and the unscheduled-visit form (GET);
   - the matching page of the worker's case at the matching stage (families ranked; its reference
@@ -22,14 +23,21 @@ alternately, bench.timing.measure_pair), and counts the page's queries:
 Everything runs inside one transaction rolled back at the end (the access-log rows the pages write,
 the sessions, the added notes and documents): the database is left as it was.
 
-Usage:  .venv/bin/python bench/bench_record_pages.py [--runs 30]
+Each page's line also gives the median CPU time of its requests in this process (Django's work, not
+the database's nor the wait for a core): on a loaded machine the fairer figure to compare code by.
+
+Usage:  .venv/bin/python bench/bench_record_pages.py [--runs 30] [--pages "case page,edit child"]
         (DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/otbasy_bench)
 """
 
 import argparse
 import datetime as dt
+import html
 import os
+import re
+import statistics
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,13 +127,18 @@ def enrich(case: Case, family_id: int, worker: User) -> None:
                        "ANALYZE cases_decisionreview")
 
 
-def page(client: Client, url: str) -> Callable[[], object]:
+def page(client: Client, url: str, cpu: list[float] | None = None) -> Callable[[], object]:
+    """One GET of the page; with ``cpu``, each request's CPU time (this process: Django's, not the
+    database's) appended to it in ms."""
     # "#htmx" at the end of a URL: asked as htmx asks it (the fragment of a form opened on demand).
     headers = {"HX-Request": "true"} if url.endswith("#htmx") else {}
     url = url.removesuffix("#htmx")
 
     def call() -> object:
+        start = time.process_time()
         response = client.get(url, headers=headers)
+        if cpu is not None:
+            cpu.append((time.process_time() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
         return response.content
 
@@ -252,11 +265,30 @@ def matching_queries(worker: int, case_id: int) -> list[Query]:
     ]
 
 
+def timeline_page(client: Client, worker: int, case: int, child: int) -> list[tuple[str, str, list[Query]]]:
+    """The timeline's earlier entries as the case page's "show earlier entries" link asks them (htmx),
+    if the page offers it: the reference reads the case, its stage changes and decision reviews, and
+    the visits and notes of one page."""
+    found = re.search(r'<li class="tl-more"><a href="([^"]+)"', client.get(f"/cases/{case}/").content.decode())
+    if found is None:
+        return []
+    return [("case page: earlier timeline entries (htmx)", html.unescape(found[1]) + "#htmx", [
+        *case_queries(worker, case, child)[:1], *case_queries(worker, case, child)[4:6],
+        ("SELECT v.*, u.username FROM visits_visit v JOIN cases_placement p ON p.id = v.placement_id LEFT JOIN accounts_user u "
+         "ON u.id = v.worker_id WHERE p.case_id = %s AND v.done_on IS NOT NULL ORDER BY v.done_on DESC, v.id DESC LIMIT 21 "
+         "OFFSET 20", [case]),
+        ("SELECT n.*, u.username FROM cases_casenote n JOIN accounts_user u ON u.id = n.author_id WHERE n.case_id = %s "
+         "ORDER BY n.written_on DESC, n.id DESC LIMIT 21 OFFSET 20", [case]),
+        (ACCESS_LOG, [worker, "case", case, child])])]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", default="", help="profile (pyinstrument) instead of timing the pages whose "
                         "name contains one of these comma-separated words")
+    parser.add_argument("--pages", default="", help="time only the pages whose name contains one of these "
+                        "comma-separated words")
     args = parser.parse_args()
 
     with connection.cursor() as cursor:
@@ -306,6 +338,7 @@ def main() -> None:
                  [*case_queries(w, case_id, child_id)[:1],
                   ("SELECT h.id, h.name FROM children_childrenshome h JOIN children_child ch ON ch.region_id = h.region_id "
                    "WHERE ch.id = %s ORDER BY h.name", [child_id])]),
+                *timeline_page(client, w, case_id, child_id),
                 ("upload document form (GET)", f"/cases/{case_id}/documents/new/", case_queries(w, case_id, child_id)[:1]),
                 ("record visit form (GET)", f"/cases/{case_id}/visits/{visit_id}/record/",
                  [*case_queries(w, case_id, child_id)[:1],
@@ -324,8 +357,12 @@ def main() -> None:
                     if any(part in name for part in args.profile.split(",")):
                         profile(client, name, url, args.runs)
                     continue
-                median, p95, raw_median, _raw_p95, ratio = measure_pair(page(client, url), raw(reference), args.runs)
-                row = (name, median, p95, queries_of(client, url), f"{ratio}x raw SQL ({raw_median} ms)", url)
+                if args.pages and not any(part in name for part in args.pages.split(",")):
+                    continue
+                cpu: list[float] = []
+                median, p95, raw_median, _raw_p95, ratio = measure_pair(page(client, url, cpu), raw(reference), args.runs)
+                cpu_median = round(statistics.median(cpu[-args.runs:]), 2)  # the timed requests, not the warm-up's
+                row = (name, median, p95, queries_of(client, url), f"{ratio}x raw SQL ({raw_median} ms); CPU {cpu_median} ms", url)
                 print(f"  {name:45} {median:8} {p95:8} {row[3]:4}  {row[4]}", flush=True)
                 rows.append(row)
             raise Rollback
