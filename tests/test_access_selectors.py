@@ -136,14 +136,14 @@ def test_the_visibility_queries_do_not_grow_with_the_number_of_cases(worker, sup
         assert len(list(cases_visible_to(supervisor))) == 5
 
 
-def test_the_rights_decided_on_one_case_row_are_the_querysets_answers(worker, supervisor, analyst, district, region):
-    """access.selectors.case_row_rights (the record pages) against cases_visible_to, cases_editable_by
-    and sensitive_case_rows, for every role and every kind of grant: the user's own, a user's or a
-    group's grant of each codename, expired grants, none."""
+@pytest.fixture
+def grants_world(worker, supervisor, analyst, district, region):
+    """Users of every role and cases under every kind of grant: the worker's own case, a colleague's,
+    an unassigned one of the district, and far cases (another region) each granted by a user's or a
+    group's grant of some codenames, in force or expired. Returns (users, cases)."""
     from django.contrib.auth.models import Group, Permission
 
     from access.models import VIEW_SENSITIVE, CaseGroupObjectPermission
-    from access.selectors import case_row_rights, sensitive_case_rows
     from regions.models import Region
 
     colleague = factories.UserFactory(role="social_worker", unit=district)
@@ -170,9 +170,19 @@ def test_the_rights_decided_on_one_case_row_are_the_querysets_answers(worker, su
         for codename in codenames:
             CaseGroupObjectPermission.objects.create(group=group, content_object=case, expires_at=expires_at,
                                                      permission=Permission.objects.get(codename=codename))
-    every_case = [own, colleagues, unassigned, *far]
+    users = [worker, colleague, supervisor, district_supervisor, stranger, administrator, analyst]
+    return users, [own, colleagues, unassigned, *far]
+
+
+def test_the_rights_decided_on_one_case_row_are_the_querysets_answers(grants_world):
+    """access.selectors.case_row_rights (the record pages) against cases_visible_to, cases_editable_by
+    and sensitive_case_rows, for every role and every kind of grant: the user's own, a user's or a
+    group's grant of each codename, expired grants, none."""
+    from access.selectors import case_row_rights, sensitive_case_rows
+
+    users, every_case = grants_world
     checked = set()
-    for user in (worker, colleague, supervisor, district_supervisor, stranger, administrator, analyst):
+    for user in users:
         visible = set(cases_visible_to(user).values_list("pk", flat=True))
         editable = set(cases_editable_by(user).values_list("pk", flat=True))
         sensitive = set(sensitive_case_rows(user).values_list("pk", flat=True))
@@ -183,6 +193,43 @@ def test_the_rights_decided_on_one_case_row_are_the_querysets_answers(worker, su
             assert (rights.visible, rights.change, rights.sensitive) == expected, (user.role, user.pk, every_case.index(case))
             checked.add(expected)
     assert len(checked) >= 5  # every combination the roles and grants give was met
+
+
+def test_the_rights_on_a_child_are_the_querysets_answers(grants_world, worker):
+    """access.selectors.child_rights (the child's pages) against children_visible_to,
+    children_editable_by and sensitive_child_ids: the children of every case of grants_world, a child
+    granted by itself (view_child), a child of two cases (one of them the worker's), one of none."""
+    from access.selectors import child_rights, children_editable_by, sensitive_child_ids
+
+    users, every_case = grants_world
+    children = [case.child for case in every_case]
+    second = factories.CaseFactory(child=every_case[1].child, assigned_worker=worker, responsible_unit=worker.unit,
+                                   stage="closed", outcome="permanency", closed_on=timezone.localdate())
+    assert second.child == children[1]
+    granted = factories.ChildFactory()
+    _grant_view_child([users[1], users[4]], granted)  # the colleague and the stranger
+    children += [granted, factories.ChildFactory()]
+    checked = set()
+    for user in users:
+        visible = set(children_visible_to(user).values_list("pk", flat=True))
+        editable = set(children_editable_by(user).values_list("pk", flat=True))
+        sensitive = sensitive_child_ids(user, [c.pk for c in children])
+        for child in children:
+            rights = child_rights(user, child.pk)
+            expected = (child.pk in visible, child.pk in editable, child.pk in sensitive)
+            assert (rights.visible, rights.change, rights.sensitive) == expected, (user.role, user.pk, children.index(child))
+            checked.add(expected)
+    assert len(checked) >= 5
+
+
+def _grant_view_child(users, child) -> None:
+    from django.contrib.auth.models import Permission
+
+    from access.models import ChildUserObjectPermission
+
+    for user in users:
+        ChildUserObjectPermission.objects.create(user=user, content_object=child, permission=Permission.objects.get(
+            codename="view_child", content_type__app_label="children"))
 
 
 def test_the_rights_on_ones_own_case_cost_no_query(worker, supervisor, own_case, django_assert_num_queries):

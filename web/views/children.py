@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from access.selectors import children_editable_by, children_visible_to, sensitive_child_ids
+from access.selectors import child_rights, children_editable_by, children_visible_to, sensitive_child_ids
 from accounts.models import User
 from audit.services import log_access
 from cases.models import Case
@@ -38,14 +38,30 @@ CHILD_ROLES = ("social_worker", "supervisor")
 
 
 def child_or_404(user: User, pk: int) -> Child:
-    child = child_list(user=user).filter(pk=pk).first()
+    """The child ``pk`` with its region, home and sibling group, and what ``user`` may do with it
+    (``rights``: access.selectors.child_rights, read by _may_edit and _sees_sensitive); 404 when there
+    is no such child or the user does not see it."""
+    child = Child.objects.select_related("region", "current_home", "sibling_group").filter(pk=pk).first()
     if child is None:
         raise Http404
+    rights = child_rights(user, child.pk)
+    if not rights.visible:
+        raise Http404
+    child.rights, child.rights_of = rights, user.pk
     return child
 
 
 def _may_edit(user: User, child: Child) -> bool:
+    if getattr(child, "rights_of", None) == user.pk:
+        return child.rights.change
     return children_editable_by(user).filter(pk=child.pk).exists()
+
+
+def _sees_sensitive(user: User, child: Child) -> bool:
+    """Whether ``user`` may see the child's sensitive fields (view_sensitive on one of its cases)."""
+    if getattr(child, "rights_of", None) == user.pk:
+        return child.rights.sensitive
+    return child.pk in sensitive_child_ids(user, [child.pk])
 
 
 @roles_required(*CHILD_ROLES)
@@ -145,7 +161,7 @@ def home_options(request: HttpRequest) -> HttpResponse:
 
 
 def _child_context(request: HttpRequest, child: Child, sibling_form: AddSiblingForm | None = None) -> dict:
-    sensitive = child.pk in sensitive_child_ids(request.user, [child.pk])
+    sensitive = _sees_sensitive(request.user, child)
     cases = list(Case.objects.filter(pk__in=_visible_case_ids(request.user, child)).select_related("assigned_worker")
                  .order_by("-opened_on", "-id"))
     siblings, hidden_siblings = [], 0
@@ -186,7 +202,7 @@ def edit_child(request: HttpRequest, pk: int) -> HttpResponse:
     child = child_or_404(request.user, pk)
     if not _may_edit(request.user, child):
         raise PermissionDenied
-    sensitive = child.pk in sensitive_child_ids(request.user, [child.pk])
+    sensitive = _sees_sensitive(request.user, child)
     initial = {name: getattr(child, name) for name in CHILD_FORM_FIELDS}
     initial["region"], initial["current_home"] = child.region_id, child.current_home_id
     form = ChildEditForm(request.POST or None, initial=initial, sensitive=sensitive)
