@@ -234,13 +234,13 @@ def family_queries(worker: int, family: int) -> list[Query]:
 # another region or compatible form outranks them, which the page makes, is left out), the rows of
 # those 20 with their regions, and their applicants.
 MATCHING_RANKING = """
-    SELECT r.name_en,
+    SELECT f.id, f.applied_on,
            CASE WHEN f.preferred_age_min <= %(age)s AND f.preferred_age_max >= %(age)s THEN 20
                 ELSE GREATEST(0, 20 - 5 * (GREATEST(0, f.preferred_age_min - %(age)s) + GREATEST(0, %(age)s - f.preferred_age_max)))
            END + CASE WHEN f.preferred_sex = %(sex)s THEN 10 WHEN f.preferred_sex = '' THEN 8 ELSE 0 END
            + CASE WHEN f.max_siblings >= %(siblings)s THEN 15 ELSE 0 END + CASE WHEN f.max_health_needs >= %(health)s THEN 15 ELSE 0 END
-           + 40 + LEAST(GREATEST(%(today)s::date - f.applied_on, 0), 730) * 10.0 / 730 AS score, f.*
-    FROM families_family f JOIN regions_region r ON r.id = f.region_id
+           + 40 + LEAST(GREATEST(%(today)s::date - f.applied_on, 0), 730) * 10.0 / 730 AS score
+    FROM families_family f
     WHERE f.approval_status = 'approved' AND f.form_of_care = %(form)s AND f.region_id = %(region)s
       AND LEAST(f.approval_expires_on, f.home_study_expires_on, f.training_expires_on) >= %(today)s
       AND f.approval_expires_on >= %(today)s AND f.home_study_expires_on >= %(today)s AND f.training_expires_on >= %(today)s
@@ -259,8 +259,9 @@ def matching_queries(worker: int, case_id: int) -> list[Query]:
     return [
         ("SELECT c.*, ch.* FROM cases_case c JOIN children_child ch ON ch.id = c.child_id "
          "WHERE c.id = %s AND c.assigned_worker_id = %s", [case_id, worker]),
-        (f"WITH ranked AS ({MATCHING_RANKING}) SELECT ranked.*, a.last_name, a.first_name FROM ranked "
-         "LEFT JOIN families_applicant a ON a.family_id = ranked.id ORDER BY ranked.score DESC, ranked.applied_on, ranked.id",
+        (f"WITH ranked AS ({MATCHING_RANKING}) SELECT ranked.score, r.name_en, f.*, a.last_name, a.first_name "
+         "FROM ranked JOIN families_family f ON f.id = ranked.id JOIN regions_region r ON r.id = f.region_id "
+         "LEFT JOIN families_applicant a ON a.family_id = f.id ORDER BY ranked.score DESC, ranked.applied_on, ranked.id",
          params),
     ]
 
