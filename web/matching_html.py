@@ -28,10 +28,23 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
     action = reverse("web:case-acquaintance", args=[case.pk])
     csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
     family_number = _("Family № %(n)s")
-    # The few distinct values of a page formatted once each: points, regions, forms of care.
+    # The few distinct values of a page formatted once each: points, regions, forms of care, the
+    # factors' labels (lazy translations) and the reasons (the same phrase recurs across families).
     numbers: dict[float, str] = {}
     regions: dict[int, str] = {}
     forms: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    escaped: dict[str, str] = {}
+
+    def escape_once(text: str) -> str:
+        if text not in escaped:
+            escaped[text] = conditional_escape(text)
+        return escaped[text]
+
+    def label(factor: dict) -> str:
+        if factor["factor"] not in labels:
+            labels[factor["factor"]] = conditional_escape(factor["label"])
+        return labels[factor["factor"]]
 
     def one_decimal(value: float) -> str:
         if value not in numbers:
@@ -43,8 +56,9 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
     for number, candidate in enumerate(candidates, 1):
         family = candidate.family
         points = {factor["factor"]: factor for factor in candidate.factors}
+        # Every part escaped (escape_once) or a number (floatformat): the joined cells are safe.
         cells = mark_safe("".join(
-            format_html('<td class="num" title="{}">{}</td>', factor["explanation"], one_decimal(factor["points"]))
+            f'<td class="num" title="{escape_once(factor["explanation"])}">{one_decimal(factor["points"])}</td>'
             if factor else missing
             for factor in (points.get(name) for name in factor_names)
         ))
@@ -72,7 +86,7 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
         why = format_html(
             "<p><strong>№ {}</strong>: {}</p>", family.pk,
             mark_safe("; ".join(
-                format_html("{} {} ({})", factor["label"], one_decimal(factor["points"]), factor["explanation"])
+                f'{label(factor)} {one_decimal(factor["points"])} ({escape_once(factor["explanation"])})'
                 for factor in candidate.factors
             )),
         )
