@@ -40,6 +40,7 @@ from accounts.models import User
 from cases.models import Case, DecisionReview, DecisionStatus, EndReason, Placement, Stage, StageChange
 from cases.selectors import case_list
 from children.selectors import search_children, search_matches_first
+from core.db import prepared_cursor
 from families.models import Applicant, ApprovalDecision, ApprovalStatus, Family
 from risk.models import PlacementRisk, RiskPolicy
 from risk.selectors import SENSITIVE_FACTORS, forcing_factors, seen_risk
@@ -315,8 +316,9 @@ def case_list_page(*, user: User, page: object = 1, per_page: int, stage: str = 
         number = int(str(page))
     except ValueError:
         number = 1
-    database = router.db_for_read(Case)
-    with connections[database].cursor() as cursor:
+    # Prepared once per connection and shape (core.db): parsing and planning this statement cost
+    # about as much as running it.
+    with prepared_cursor(router.db_for_read(Case)) as cursor:
         cursor.execute(sql, {**params, "limit": per_page, "offset": max(number - 1, 0) * per_page})
         result = cursor.fetchall()
         total = result[0][0]
