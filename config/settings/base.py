@@ -137,8 +137,12 @@ PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
 def database(url: str, *, conn_max_age: int) -> dict:
     """Django's settings for one PostgreSQL database from its URL, with the session options every
     connection of the project gets (``jit``) and, when DATABASE_PREPARED_STATEMENTS is on, psycopg's
-    prepared statements for the statements that ask for them (core.db.prepared_cursor)."""
+    prepared statements for the statements that ask for them (core.db.prepared_cursor); PostgreSQL
+    through the project's backend (core.postgresql: Django's, with a cheaper health check)."""
     settings = dj_database_url.parse(url, conn_max_age=conn_max_age)
+    if settings["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that asks the socket before a round trip (core/postgresql).
+        settings["ENGINE"] = "core.postgresql"
     settings.setdefault("OPTIONS", {})["options"] = f"-c jit={DATABASE_JIT}"
     if DATABASE_PREPARED_STATEMENTS:
         settings["OPTIONS"]["prepare_threshold"] = PREPARE_ONLY_WHEN_ASKED

@@ -13,7 +13,7 @@ DATABASES = {
 }
 if replica := replica_database():  # noqa: F405 - the replica tests' own servers
     DATABASES["replica"] = replica
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] != "core.postgresql":
     raise RuntimeError("The test suite runs on PostgreSQL only; set DATABASE_URL to a postgres:// URL.")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,1 @@
+"""The project's PostgreSQL database backend: Django's, with a cheaper health check (see base)."""
