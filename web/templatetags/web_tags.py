@@ -45,9 +45,9 @@ def unread_notifications(context: dict, user: object) -> int:
     request = context.get("request")
     if known is not None and request is not None and getattr(request, "user", None) is user:
         return known
-    from notifications.models import Notification
+    from notifications.selectors import unread_count
 
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_count(user)
 
 
 @register.inclusion_tag("web/partials/risk_badge.html")
@@ -181,7 +181,7 @@ def choice_label(obj: object, field_name: str) -> object:
     get_FIELD_display rebuilds and hashes the whole choice list on every call, a tenth of the case
     page's time for its ~200 labels, and a lazy label is translated again each time it is written
     (bench/bench_record_pages.py). A value outside the choices is returned as it is."""
-    model = type(obj)
+    model = obj.__class__  # the model's class also through a lazy object (the template's request user)
     key = (model, field_name, translation.get_language())
     labels = _CHOICE_LABELS.get(key)
     if labels is None:
