@@ -77,7 +77,7 @@ def child(mode: str, primary_url: str, replica_url: str | None, *extra: str, bac
     env.pop("DATABASE_REPLICA_URL", None)
     if replica_url:
         env["DATABASE_REPLICA_URL"] = replica_url
-        env["STATS_REFRESH_READS_REPLICA"] = "1"  # the refresh's reads too (off by default)
+        env["STATS_REFRESH_READS_REPLICA"] = "1"  # the refresh's reads too (on by default since issue 21's second pass)
     if tree is not None:
         env["BENCH_CODE_TREE"] = str(tree)
     command = ["taskset", "-c", cpu or cpus()[0], sys.executable, __file__, "--mode", mode, *extra]

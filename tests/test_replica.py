@@ -275,11 +275,11 @@ def test_the_statistics_refresh_reads_the_replica_and_the_primary_when_the_repli
     with psycopg.connect(url, autocommit=True) as db:
         cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
 
-    assert "on the replica" not in manage(url, code=REFRESH, replica_url=replica_url), "off by default"
+    assert "on the replica" not in manage(url, code=REFRESH, replica_url=replica_url, STATS_REFRESH_READS_REPLICA="0")
     # New cases since: the replica finds the rows to write, the primary writes them.
     manage(url, code=MORE_CASES)
     cases += 4
-    out = manage(url, code=REFRESH, replica_url=replica_url, STATS_REFRESH_READS_REPLICA="1")
+    out = manage(url, code=REFRESH, replica_url=replica_url)  # on by default with a replica
     assert "reading the cases and placements on the replica" in out
     assert "stats_casefact: 0 rows deleted, 4 inserted" in out
     assert json.loads(next(line for line in out.splitlines() if line.startswith("{")))["cases"] == cases

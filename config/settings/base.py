@@ -183,9 +183,9 @@ REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 # The statistics refresh reads on the replica once it has the record keys just written on the
 # primary; behind by more than this, the refresh reads the primary (stats.services).
 REPLICA_CATCH_UP_SECONDS = env_int("REPLICA_CATCH_UP_SECONDS", 60)
-# Whether the nightly statistics refresh reads the cases and placements on the replica (and streams
-# them into the primary): off by default, see docs/replica.md "Nightly tasks" for the measurement.
-STATS_REFRESH_READS_REPLICA = env_bool("STATS_REFRESH_READS_REPLICA", False)
+# Whether the nightly statistics refresh, when a replica is configured, finds the rows to write on it
+# (the primary then only writes them): on by default, see docs/replica.md "Nightly tasks".
+STATS_REFRESH_READS_REPLICA = env_bool("STATS_REFRESH_READS_REPLICA", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
