@@ -209,3 +209,38 @@ def test_the_rows_written_in_python_are_those_the_template_wrote(rf, world, lang
         assert "O&#x27;Neil &lt;b&gt;" in new or query
         assert ("reassign-form" in new) == (who == "supervisor")
 
+
+
+def test_the_worker_fields_offer_the_same_options_read_once(rf, world, django_assert_max_num_queries):
+    """web.forms.offer_workers: the case list's three worker fields (the filter's, and the
+    reassignment form's two) draw the options their querysets drew, selected values included, from
+    the unit's workers read once: the supervisor's page is six statements (session, user, the unit
+    and its units, the workers, the page)."""
+    from django.test import Client
+
+    from web.forms import CaseFilterForm, ReassignCasesForm, offer_workers, worker_label
+    from web.selectors import unit_workers
+    from web.templatetags.web_tags import person
+
+    supervisor, worker, colleague = world["supervisor"], world["worker"], world["colleague"]
+    colleague.is_active = False
+    colleague.save()
+    data = {"worker": str(worker.pk), "all_of_worker": str(colleague.pk), "workers": [str(worker.pk)]}
+    workers = unit_workers(user=supervisor)
+    shown = []
+    for offered in (False, True):
+        form = CaseFilterForm(data, workers=workers)
+        reassign = ReassignCasesForm(data, workers=workers)
+        if offered:
+            people = list(workers)
+            offer_workers(form.fields["worker"], people, person)
+            offer_workers(reassign.fields["all_of_worker"], people, worker_label)
+            offer_workers(reassign.fields["workers"], people, worker_label)
+        shown.append([str(form["worker"]), str(reassign["all_of_worker"]), str(reassign["workers"])])
+        assert form.is_valid() and form.cleaned_data["worker"] == worker
+    assert shown[0] == shown[1]
+    assert f'<option value="{worker.pk}" selected>' in shown[1][0] and f'value="{colleague.pk}"' not in shown[1][2]
+    client = Client()
+    client.force_login(supervisor)
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("web:my-cases")).status_code == 200

@@ -2,7 +2,7 @@
 DomainError is put back on the form next to the field it names."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -517,6 +517,18 @@ class UnscheduledVisitForm(RecordVisitForm):
                                                                   ("unscheduled", _("extra visit (unscheduled)"))])
 
 # ---- a supervisor's work: caseloads, reassignment, transfer, family approval -------------------
+
+
+def offer_workers(field: forms.ModelChoiceField, workers: list[User], label: Callable[[User], str]) -> None:
+    """Give a worker field its options from ``workers`` already read (the unit's workers, in the
+    queryset's order; with a ModelMultipleChoiceField, the active ones as its queryset has them),
+    labelled by ``label``: the same options its queryset would give, without reading it again (the
+    case list's three worker fields read the region's workers three times). Validation still reads
+    the field's queryset."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        workers = [worker for worker in workers if worker.is_active]
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.choices = empty + [(worker.pk, label(worker)) for worker in workers]
 
 
 def worker_label(user: User) -> str:

@@ -63,6 +63,8 @@ from web.forms import (
     ReentryForm,
     TransferCaseForm,
     add_domain_error,
+    offer_workers,
+    worker_label,
 )
 from web.matching_html import candidate_rows
 from web.sensitive import can_change, can_view_sensitive
@@ -128,6 +130,12 @@ def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | 
         unread = None
     if supervising and reassign_form is None:
         reassign_form = ReassignCasesForm(workers=workers)
+    if supervising:
+        # The unit's workers read once for the three worker fields (web.forms.offer_workers).
+        people = list(workers)
+        offer_workers(form.fields["worker"], people, person)
+        offer_workers(reassign_form.fields["all_of_worker"], people, worker_label)
+        offer_workers(reassign_form.fields["workers"], people, worker_label)
     # A supervisor sees the cases of the units they supervise, not cases of their own.
     heading = _("Cases of the unit") if request.user.is_supervisor else _("My cases")
     rows_html = case_rows_html(page.object_list, selectable=reassign_form is not None, show_worker=supervising)
