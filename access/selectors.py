@@ -250,6 +250,20 @@ def child_rights(user: User, child_id: int) -> CaseRights:
                       sensitive=bool(sensitive_child_ids(user, [child_id])))
 
 
+def family_rights(user: User, *, family_id: int, responsible_unit_id: int | None) -> CaseRights:
+    """What ``user`` may do with the family of this row: see it (families_visible_to) and change it
+    (families_editable_by); ``sensitive`` is the same as ``visible`` (a family has no field kept from
+    those who see it). A family of the user's unit or a unit below, the usual record a worker edits,
+    costs no query; any other one query (families_visible_to limited to it). An administrator sees
+    and changes every family. tests/test_access_selectors.py holds it to the querysets' answers."""
+    if not sees_personal_data(user):
+        return CaseRights(visible=False, change=False, sensitive=False)
+    if user.is_administrator or (responsible_unit_id is not None and responsible_unit_id in unit_ids_for(user)):
+        return CaseRights(visible=True, change=True, sensitive=True)
+    visible = families_visible_to(user, among=[family_id]).exists()
+    return CaseRights(visible=visible, change=False, sensitive=visible)
+
+
 def cases_visible_to(user: User) -> QuerySet[Case]:
     condition = _case_condition(user)
     if condition is None:

@@ -15,6 +15,13 @@ def family_list(*, user: User) -> QuerySet[Family]:
     )
 
 
+def family_record(pk: int) -> Family | None:
+    """The family ``pk`` with what family_list joins to it, whoever asks: for a page that decides
+    the user's rights on the row (access.selectors.family_rights) before showing it."""
+    return (Family.objects.select_related("region", "responsible_unit")
+            .prefetch_related(Prefetch("applicants", queryset=Applicant.objects.order_by("position"))).filter(pk=pk).first())
+
+
 def family_history(family: Family) -> list[dict]:
     """Every saved version of the family's record and of its applicants, newest first, as
     ``core.history.history_entries`` with ``"applicant"`` (its position) on an applicant's entries.

@@ -244,3 +244,38 @@ def test_the_rights_on_ones_own_case_cost_no_query(worker, supervisor, own_case,
     supervisor._visible_unit_ids = (supervisor.unit_id, unit_ids)
     with django_assert_num_queries(0):
         assert case_row_rights(supervisor, **row).sensitive
+
+
+def test_the_rights_on_a_family_are_the_querysets_answers(grants_world, worker, district):
+    """access.selectors.family_rights (the family pages) against families_visible_to and
+    families_editable_by: a family of the worker's district, of its region, of another region,
+    the family of a placement, of a decision and of an acquaintance on the worker's cases, a family
+    granted to the worker by itself, and one nobody works with."""
+    from django.contrib.auth.models import Permission
+
+    from access.models import FamilyUserObjectPermission
+    from access.selectors import families_editable_by, family_rights
+    from matching.models import Acquaintance
+
+    users, every_case = grants_world
+    own_case, far_case = every_case[0], every_case[3]
+    astana = factories.DistrictFactory(region=factories.region_by_code("astana"))
+    elsewhere = [factories.FamilyFactory(responsible_unit=astana, region=astana.region) for _ in range(5)]
+    own = factories.FamilyFactory(responsible_unit=district, region=district.region)
+    regional = factories.FamilyFactory(responsible_unit=district.parent, region=district.region)
+    factories.PlacementFactory(case=own_case, family=elsewhere[0])
+    type(own_case).objects.filter(pk=far_case.pk).update(decision_family=elsewhere[1])  # a case the worker sees by a grant
+    Acquaintance.objects.create(case=own_case, family=elsewhere[2], chosen_by=worker)
+    FamilyUserObjectPermission.objects.create(user=worker, content_object=elsewhere[3],
+                                              permission=Permission.objects.get(codename="view_family"))
+    families = [own, regional, *elsewhere]
+    checked = set()
+    for user in users:
+        visible = set(families_visible_to(user).values_list("pk", flat=True))
+        editable = set(families_editable_by(user).values_list("pk", flat=True))
+        for family in families:
+            rights = family_rights(user, family_id=family.pk, responsible_unit_id=family.responsible_unit_id)
+            expected = (family.pk in visible, family.pk in editable)
+            assert (rights.visible, rights.change) == expected, (user.role, user.pk, families.index(family))
+            checked.add(expected)
+    assert checked == {(True, True), (True, False), (False, False)}

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.selectors import families_editable_by
+from access.selectors import families_editable_by, family_rights
 from accounts.models import User
 from children.selectors import search_matches_first
 from core.exceptions import DomainError
 from families.models import Family
-from families.selectors import family_history, family_list, search_families
+from families.selectors import family_history, family_list, family_record, search_families
 from families.services import create_family, decide_approval, request_approval, update_family
 from web import selectors
 from web.forms import (
@@ -33,10 +33,24 @@ FAMILY_ROLES = ("social_worker", "supervisor")
 
 
 def family_or_404(user: User, pk: int) -> Family:
-    family = family_list(user=user).filter(pk=pk).first()
+    """The family ``pk`` with its region, unit and applicants, and what ``user`` may do with it
+    (``rights``: access.selectors.family_rights, read by _may_edit); 404 when there is no such family
+    or the user does not see it."""
+    family = family_record(pk)
     if family is None:
         raise Http404
+    rights = family_rights(user, family_id=family.pk, responsible_unit_id=family.responsible_unit_id)
+    if not rights.visible:
+        raise Http404
+    family.rights, family.rights_of = rights, user.pk
     return family
+
+
+def _may_edit(user: User, family: Family) -> bool:
+    """Whether ``user`` may change the family's record (families_editable_by)."""
+    if getattr(family, "rights_of", None) == user.pk:
+        return family.rights.change
+    return families_editable_by(user).filter(pk=family.pk).exists()
 
 
 @roles_required(*FAMILY_ROLES)
@@ -103,7 +117,7 @@ def family_context(request: HttpRequest, family: Family) -> dict:
     return {
         "family": family, "today": today, "expired": set(family.expired_documents(today)),
         "applicants": list(family.applicants.all()), "history": family_history(family),
-        "editable": families_editable_by(request.user).filter(pk=family.pk).exists(),
+        "editable": _may_edit(request.user, family),
         "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
         # may_add_document's rule for a family: whoever sees it and works on cases (not an administrator).
         **documents_context(request.user, "family", family.pk, may_add=not request.user.is_administrator),
@@ -119,7 +133,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(*FAMILY_ROLES)
 def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
     family = family_or_404(request.user, pk)
-    if not families_editable_by(request.user).filter(pk=family.pk).exists():
+    if not _may_edit(request.user, family):
         raise PermissionDenied
     initial = {name: getattr(family, name) for name in FAMILY_FORM_FIELDS}
     initial["region"] = family.region_id
