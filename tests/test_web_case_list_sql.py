@@ -244,3 +244,43 @@ def test_the_worker_fields_offer_the_same_options_read_once(rf, world, django_as
     client.force_login(supervisor)
     with django_assert_max_num_queries(6):
         assert client.get(reverse("web:my-cases")).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_case_list_page_is_the_one_the_template_wrote(rf, world, language):
+    """The filter fields remembered per language and query (web.views.cases.filter_fields_html) and
+    the rows written in Python: the whole page is the one the previous templates wrote (kept as
+    tests/fixtures/case_list_template.html and case_table_template.html), drawn twice."""
+    from pathlib import Path
+
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.template import engines
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from web.views.cases import _case_list_context
+
+    fixtures = Path(__file__).parent / "fixtures"
+    table = (fixtures / "case_table_template.html").read_text()
+    page = (fixtures / "case_list_template.html").read_text().replace(
+        '{% include "web/cases/_case_table.html" %}', table.replace("{% load i18n %}", ""))
+    old = engines["django"].from_string("{% load i18n %}" + page if not page.startswith("{% extends") else page)
+    queries = ({}, {"stage": Stage.PLACED, "overdue": "on"}, {"risk": "bogus", "q": "<i>"}, {"page": "2"})
+    for who, query in itertools.product(("worker", "supervisor"), queries):
+        for _twice in range(2):
+            request = rf.get(reverse("web:my-cases"), query)
+            request.user, request.session = world[who], SessionStore()
+            request._messages = FallbackStorage(request)
+            with translation.override(language):
+                context = _case_list_context(request)
+                new = render_to_string("web/cases/case_list.html", context, request)
+                expected = old.render({**context, "rows": _template_rows(context["page"].object_list)}, request)
+            # The CSRF tokens are masked afresh on each drawing.
+            assert _unmasked(new) == _unmasked(expected), (who, query)
+
+
+def _unmasked(page: str) -> str:
+    import re
+
+    return re.sub(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', r"\1", page)

@@ -11,8 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -140,9 +141,32 @@ def _case_list_context(request: HttpRequest, reassign_form: ReassignCasesForm | 
     heading = _("Cases of the unit") if request.user.is_supervisor else _("My cases")
     rows_html = case_rows_html(page.object_list, selectable=reassign_form is not None, show_worker=supervising)
     return {"form": form, "page": page, "rows_html": rows_html, "show_worker": supervising,
+            "filter_fields": filter_fields_html(form, request),
             "query": query_without_page(request), "today": timezone.localdate(),
             "reassign_form": reassign_form, "filtered_worker": filters.get("worker"), "heading": heading,
             "unread_count": unread}
+
+
+# The filter fields of a worker's case list, drawn once per language and query (filter_fields_html).
+_FILTER_FIELDS: dict[tuple, str] = {}
+_FILTER_FIELDS_KEPT = 256
+
+
+def filter_fields_html(form: CaseFilterForm, request: HttpRequest) -> SafeString:
+    """The case list's filter fields (web/cases/_case_filters.html). A worker's form has no choice
+    that depends on anyone (the supervisor's has the unit's workers), so its fields are the same
+    text for the same language and query: drawn once and remembered (the 256 latest), sparing
+    Django's widget machinery on every page."""
+    if "worker" in form.fields:
+        return mark_safe(render_to_string("web/cases/_case_filters.html", {"form": form}, request))
+    key = (translation.get_language(), form.is_bound, tuple((name, tuple(request.GET.getlist(name))) for name in form.fields))
+    text = _FILTER_FIELDS.get(key)
+    if text is None:
+        text = render_to_string("web/cases/_case_filters.html", {"form": form}, request)
+        if len(_FILTER_FIELDS) >= _FILTER_FIELDS_KEPT:
+            _FILTER_FIELDS.clear()
+        _FILTER_FIELDS[key] = text
+    return mark_safe(text)
 
 
 def case_rows_html(cases: Iterable[selectors.CaseRow], *, selectable: bool, show_worker: bool) -> SafeString:
