@@ -33,3 +33,29 @@ def test_the_users_name_is_written_the_same_way_on_every_page(client, worker, ch
     case = child.cases.get()
     for url in (reverse("web:child", args=[child.pk]), reverse("web:case", args=[case.pk]), reverse("web:my-cases")):
         assert "Айгүл Сейітова" in client.get(url).content.decode()
+
+
+def test_date_text_writes_what_date_format_writes_in_every_language_and_zone() -> None:
+    """core.dates.date_text remembers each text per language, format, value and time zone: the same
+    text as Django's date_format, however the calls are mixed."""
+    import zoneinfo
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from core.dates import date_text
+
+    instant = dt.datetime(2026, 3, 9, 20, 30, tzinfo=dt.UTC)
+    values = [dt.date(2026, 3, 9), dt.date(2025, 12, 31), instant, instant.astimezone(zoneinfo.ZoneInfo("Asia/Almaty")),
+              dt.datetime(2026, 3, 9, 20, 30)]
+    for _round in range(2):
+        for language in ("en", "ru", "kk"):
+            with translation.override(language):
+                for value in values:
+                    for name in ("DATE_FORMAT", "SHORT_DATE_FORMAT", "DATETIME_FORMAT"):
+                        if name == "DATETIME_FORMAT" and type(value) is dt.date:
+                            continue
+                        assert date_text(value, name) == date_format(value, name), (language, value, name)
+    # Two zones of one instant are equal datetimes, yet written each in its own zone.
+    with translation.override("en"):
+        assert date_text(values[2], "DATETIME_FORMAT") != date_text(values[3], "DATETIME_FORMAT")
