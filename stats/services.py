@@ -205,7 +205,7 @@ def refresh_statistics() -> FactsRefresh:
     rows written)."""
     started_at = timezone.now()
     # On by default when a replica is configured: the primary's CPU for a refresh loop fell from
-    # 0.33-0.68 to 0.04-0.07 s/s, the caseworker's p95 the same (bench/README.md "Read replica (issue 21)").
+    # 0.30-0.68 to 0.04-0.08 s/s, the caseworker's p95 the same (bench/README.md "Read replica (issue 21)").
     wanted = settings.STATS_REFRESH_READS_REPLICA and not connection.in_atomic_block
     source = _replica_with_keys() if wanted else None
     refresh = None
