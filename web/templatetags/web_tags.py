@@ -200,3 +200,12 @@ def _forget_choice_labels(**kwargs: object) -> None:
 def choice(obj: object, field_name: str) -> object:
     """``{{ visit|choice:"kind" }}``: as ``{{ visit.get_kind_display }}``, faster (choice_label)."""
     return choice_label(obj, field_name)
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: template.Context) -> str:
+    """base.html's ``<header>``: drawn once per role, language and section, the request's own values
+    put in (web.header.header_html)."""
+    from web.header import header_html
+
+    return header_html(context)
