@@ -98,3 +98,16 @@ def test_a_long_select_of_a_models_rows_writes_djangos_select(region, selected):
     django_select = rendered(None, fast=False, renderer=DjangoTemplates())
     assert re.sub(r">\s+<", "><", from_rows) == re.sub(r">\s+<", "><", django_select)
     assert from_rows.count("<option") == 4 and from_rows.count(" selected") == 1
+
+
+def test_the_renderers_escape_is_djangos_conditional_escape():
+    """web.renderers.conditional_escape (without Django's lazy wrapper) gives Django's text for plain,
+    unsafe, safe, lazy and non-text values."""
+    from django.utils.html import conditional_escape as django_escape
+    from django.utils.translation import gettext_lazy
+
+    from web.renderers import conditional_escape
+
+    for value in ("plain", 'a "quoted" <x> & \'y\'', mark_safe("<i>safe</i>"), gettext_lazy("Filter"),
+                  mark_safe(gettext_lazy("Filter")), 42, None, "Қазақ <тіл>"):
+        assert conditional_escape(value) == str(django_escape(value)), value

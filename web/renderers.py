@@ -6,15 +6,26 @@ at national scale, 28 fields taking a third of the case page).
 The markup is Django's own, character for character, for the templates handled here (Django 5.2's
 django/forms/templates); any other template, or a project override of one, goes through Django."""
 
+import html
 from collections.abc import Callable
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+def conditional_escape(value: object) -> str:
+    """django.utils.html.conditional_escape's text (safe text as it is, anything else through
+    html.escape, as django.utils.html.escape does) without its lazy-text wrapper and SafeString: it
+    runs for each value of each <option> (a regional supervisor's case list: ~150 workers' options)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:
     # django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name alone.
+    if not attrs:
+        return ""
     return "".join(
         f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
         for name, value in attrs.items() if value is not False
