@@ -372,18 +372,10 @@ def visible_case_or_none(*, user: User, pk: int) -> Case | None:
     changes and decision reviews with their actors (the timeline). The rights are decided on the row
     (access.selectors.case_row_rights: the user's own case costs no query), not by filtering through
     the visibility and rights querysets, whose building was a third of the case page's time."""
-    from access.selectors import case_row_rights
-
-    case = (Case.objects.select_related("child", "responsible_unit__parent", "assigned_worker", "decision_family")
-            .filter(pk=pk).first())
+    case = _case_with_rights(
+        user, Case.objects.select_related("child", "responsible_unit__parent", "assigned_worker", "decision_family"), pk)
     if case is None:
         return None
-    rights = case_row_rights(user, case_id=case.pk, assigned_worker_id=case.assigned_worker_id,
-                             responsible_unit_id=case.responsible_unit_id)
-    if not rights.visible:
-        return None
-    case.may_change, case.may_view_sensitive = rights.change, rights.sensitive
-    case.rights_of = user.pk  # whose rights these are (web.sensitive)
     prefetch_related_objects(
         [case],
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("actor").order_by("changed_at", "id")),
@@ -397,9 +389,16 @@ def visible_case_with_child_or_none(*, user: User, pk: int) -> Case | None:
     decides them (access.selectors.case_row_rights), None when the user does not see it; without
     the stage changes and decision reviews: for a page about the case that shows none of its
     history (the matching page)."""
+    return _case_with_rights(user, Case.objects.select_related("child"), pk)
+
+
+def _case_with_rights(user: User, cases: QuerySet[Case], pk: int) -> Case | None:
+    """The case ``pk`` read from ``cases``, None when there is none or ``user`` does not see it;
+    otherwise with ``may_change``, ``may_view_sensitive`` and ``rights_of`` set from
+    access.selectors.case_row_rights (the user's own case costs no query, any other one)."""
     from access.selectors import case_row_rights
 
-    case = Case.objects.select_related("child").filter(pk=pk).first()
+    case = cases.filter(pk=pk).first()
     if case is None:
         return None
     rights = case_row_rights(user, case_id=case.pk, assigned_worker_id=case.assigned_worker_id,
