@@ -111,7 +111,9 @@ def history_entries(
     versions: Iterable, *, fields: list[models.Field], names: Callable[[dict[str, set]], dict] | None = None,
 ) -> list[dict]:
     """``versions`` oldest first → entries newest first: ``{"at", "user", "reason", "created",
-    "changes": [{"field", "label", "old", "new"}]}``. ``names`` receives the foreign-key values
+    "earliest", "changes": [{"field", "label", "old", "new"}]}``. ``created``: the version that
+    registered the record; ``earliest``: the oldest version kept, which for a record loaded without
+    history (the national seed's COPY) is its first change, whose previous values are unknown. ``names`` receives the foreign-key values
     seen per field name and returns ``{(field name, value): text}`` for them (one query per model)."""
     entries, seen, previous = [], {}, None
     for version in versions:
@@ -128,7 +130,8 @@ def history_entries(
                 seen.setdefault(field.name, set()).update(v for v in (old, new) if v)
         if previous is None or changes:
             entries.append({"at": version.history_date, "user": version.history_user,
-                            "reason": version.history_change_reason or "", "created": previous is None, "changes": changes})
+                            "reason": version.history_change_reason or "", "changes": changes, "earliest": previous is None,
+                            "created": previous is None and getattr(version, "history_type", "+") == "+"})
         previous = version
     labels = names(seen) if names and seen else {}
     for entry in entries:

@@ -15,6 +15,10 @@ from matching.models import Acquaintance
 from matching.selectors import eligible_families
 from notifications.models import Notification
 
+# The stage change's reason when a family is chosen for acquaintance, kept untranslated in the
+# history and written in each reader's language (web.templatetags.web_tags.stage_reason).
+CHOSEN_REASON = gettext_noop("Family № %(n)s chosen for acquaintance.")
+
 
 def supervisors_of_family(family: Family) -> list[User]:
     """The supervisors of the family's unit and, for a district, of its regional department."""
@@ -67,5 +71,6 @@ def choose_for_acquaintance(*, case: Case, family_id: int, actor: User, reason: 
     if case.stage == Stage.MATCHING:
         # The family goes with the case to acquaintance and is proposed for the decision (decision_family).
         transition_case(case=case, to_stage=Stage.ACQUAINTANCE, actor=actor, family=family,
-                        reason=reason or _("Family № %(n)s chosen for acquaintance.") % {"n": family.pk})
+                        # Stored as the message id, translated for each reader (web_tags.stage_reason).
+                        reason=reason or CHOSEN_REASON % {"n": family.pk})
     return acquaintance

@@ -291,3 +291,16 @@ def test_the_consent_forms_regions_are_in_the_readers_alphabet():
         choices = [str(label) for value, label in ConsentForm().fields["region"].choices]
     assert choices[0] == "любой регион"  # the empty choice stays first
     assert choices[1] == "Абайская область" and len(choices) == 21
+
+
+def test_a_record_loaded_without_history_shows_its_first_edit_as_a_change_not_a_registration(client, worker, region, own_child, home):
+    # The national seed loads children by COPY: no "registered" version; the first one kept is an edit.
+    own_child.history.all().delete()
+    client.force_login(worker)
+    data = form_data(region, home, last_name="Abenova", first_name="Aigerim", iin=own_child.iin,
+                     birth_date=own_child.birth_date.isoformat(), sex="F", reason="name as in the certificate")
+    assert client.post(reverse("web:child-edit", args=[own_child.pk]), data).status_code == 302
+    page = client.get(reverse("web:child", args=[own_child.pk])).content.decode()
+    history = page[page.index("name as in the certificate") - 400:]
+    assert "Changed" in history and "Registered" not in history
+    assert "None →" not in page  # the previous values are unknown: no made-up "before"

@@ -121,3 +121,29 @@ def test_the_rows_written_in_python_are_those_the_template_wrote(rf, worker, sup
             assert ' class="chosen"' in page and "O&#x27;Neil &lt;b&gt;" in page
             assert ('name="family"' in page) is (user == worker)  # a view-only share may not choose
             assert ('title="">—</td>' in page) is (user == viewer)  # nor see the health factor
+
+
+def test_the_choices_reason_is_kept_untranslated_and_written_in_each_readers_language(client, worker, case):
+    from cases.models import StageChange
+
+    family = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
+    client.force_login(worker)
+    client.cookies["django_language"] = "ru"
+    response = client.post(reverse("web:case-acquaintance", args=[case.pk]), {"family": family.pk},
+                           HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code in (200, 302)
+    change = StageChange.objects.filter(case=case, to_stage=Stage.ACQUAINTANCE).get()
+    assert change.reason == f"Family № {family.pk} chosen for acquaintance."
+    for language, words in (("en", "chosen for acquaintance."), ("ru", "выбрана для знакомства")):
+        client.cookies["django_language"] = language
+        page = client.get(reverse("web:case", args=[case.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f"№ {family.pk}" in page and words in page, language
+
+
+def test_the_note_on_anonymous_profiles_is_said_once_above_the_table(client, worker, case):
+    for i in range(3):
+        factories.FamilyFactory(form_of_care="adoption", applied_on=timezone.localdate() - dt.timedelta(days=20 + i))
+    client.force_login(worker)
+    html = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
+    assert html.count("Choosing an anonymous profile for acquaintance") == 1
+    assert html.index("Choosing an anonymous profile") < html.index('<table class="compact matching">')

@@ -24,7 +24,6 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
     each row has the form choosing the family for acquaintance, posting ``csrf_token``."""
     anonymous = conditional_escape(_("anonymous profile: the family belongs to another unit"))
     choose = conditional_escape(_("Choose for acquaintance"))
-    named_when_chosen = conditional_escape(_("Its name is shown to you, and its unit is told who chose it."))
     action = reverse("web:case-acquaintance", args=[case.pk])
     csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
     family_number = _("Family № %(n)s")
@@ -64,11 +63,10 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
         ))
         name = conditional_escape(candidate.name) if candidate.name else format_html('<span class="muted">{}</span>', anonymous)
         if editable:
-            note = format_html('<span class="muted small">{}</span>', named_when_chosen) if not candidate.name else ""
             choice = format_html(
                 '\n        <form method="post" action="{}">{}\n          <input type="hidden" name="family" value="{}">\n'
-                '          <button type="submit" class="secondary">{}</button>\n        </form>\n        {}\n      ',
-                action, csrf, family.pk, choose, note,
+                '          <button type="submit" class="secondary">{}</button>\n        </form>\n      ',
+                action, csrf, family.pk, choose,
             )
         else:
             choice = ""

@@ -107,6 +107,9 @@ def stage_reason(text: str) -> str:
     if legacy and legacy["code"] in ReturnReason.values:
         return (_("Returned to institution (%(reason)s). %(notes)s")
                 % {"reason": ReturnReason(legacy["code"]).label, "notes": ""}).strip()
+    chosen = re.match(r"^Family № (?P<n>\d+) chosen for acquaintance\.$", text)
+    if chosen:
+        return _("Family № %(n)s chosen for acquaintance.") % {"n": chosen["n"]}
     moved = re.match(r"^Moved to another family\.\s*(?P<notes>.*)$", text, re.S)
     if moved:
         return (_("Moved to another family. %(reason)s") % {"reason": moved["notes"]}).strip()

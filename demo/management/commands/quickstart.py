@@ -61,6 +61,7 @@ class Command(BaseCommand):
         beat embedded, so the reminder sweep, the nightly risk scoring and the statistics refresh run
         on their schedule. Its output goes to a log file, keeping this terminal to the web server."""
         folder = quickstart_dir()
+        folder.mkdir(parents=True, exist_ok=True)  # absent when DATABASE_URL names a server of one's own
         log = folder / "celery.log"
         command = [
             sys.executable, "-m", "celery", "-A", "config", "worker", "--beat", "--pool", "solo", "--loglevel", "INFO",
