@@ -147,3 +147,11 @@ def test_the_note_on_anonymous_profiles_is_said_once_above_the_table(client, wor
     html = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
     assert html.count("Choosing an anonymous profile for acquaintance") == 1
     assert html.index("Choosing an anonymous profile") < html.index('<table class="compact matching">')
+
+
+def test_choosing_a_family_of_the_cases_own_unit_does_not_say_its_unit_was_told(client, worker, case):
+    own = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
+    client.force_login(worker)
+    page = client.post(reverse("web:case-acquaintance", args=[case.pk]), {"family": own.pk}, follow=True).content.decode()
+    assert f"Family № {own.pk} chosen for acquaintance." in page
+    assert "its unit has been told" not in page

@@ -136,7 +136,7 @@ def test_a_social_workers_day(page, shoot, day):
     page.goto(f"/cases/{case.pk}/matching/")
     shoot("15-matching")
     page.locator("table.matching button").first.click()
-    page.wait_for_selector("text=is chosen for acquaintance")
+    page.wait_for_selector("text=/chosen for acquaintance[.;]/")
     case.refresh_from_db()
     assert case.stage == Stage.ACQUAINTANCE and case.decision_family_id is not None
     chosen = case.decision_family_id

@@ -698,8 +698,12 @@ def choose_for_acquaintance_view(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied from error
         messages.error(request, str(error.message))
         return redirect("web:case-matching", pk=case.pk)
-    messages.success(request, _("Family № %(n)s is chosen for acquaintance; its unit has been told.")
-                     % {"n": acquaintance.family_id})
+    if acquaintance.family.responsible_unit_id == case.responsible_unit_id:
+        # A family of the case's own unit: nobody outside is told (matching.services._tell_the_familys_unit).
+        messages.success(request, _("Family № %(n)s chosen for acquaintance.") % {"n": acquaintance.family_id})
+    else:
+        messages.success(request, _("Family № %(n)s is chosen for acquaintance; its unit has been told.")
+                         % {"n": acquaintance.family_id})
     return redirect("web:case-matching", pk=case.pk)
 
 
