@@ -14,6 +14,12 @@ from children.models import Child, SiblingGroup
 from core.exceptions import DomainError
 from registry.duplicates import DuplicateWarning, child_duplicates
 
+# The history reasons this app writes, kept untranslated (message ids with their values) and written
+# in each reader's language by web.templatetags.web_tags.history_reason.
+SIBLING_GROUP_REASON = gettext_noop("Sibling group %(id)s")
+LEFT_SIBLING_GROUP_REASON = gettext_noop("Removed from sibling group %(id)s")
+DUPLICATES_CONFIRMED_REASON = gettext_noop("Registered despite possible duplicates: %(reason)s")
+
 CHILD_FIELDS = (
     "last_name", "first_name", "patronymic", "birth_date", "sex", "iin", "legal_status", "region", "current_home",
     "sibling_group", "entered_care_on", "health_needs", "health_notes", "birth_family_notes", "abuse_or_neglect_history",
@@ -167,7 +173,7 @@ def add_sibling(*, child: Child, sibling: Child, actor: User) -> SiblingGroup:
     if child.sibling_group_id and child.sibling_group_id == sibling.sibling_group_id:
         raise DomainError(_("These children are already in one sibling group."), field="sibling")
     group = child.sibling_group or sibling.sibling_group or SiblingGroup.objects.create()
-    reason = _("Sibling group %(id)s") % {"id": group.pk}
+    reason = SIBLING_GROUP_REASON % {"id": group.pk}
     if sibling.sibling_group_id and sibling.sibling_group_id != group.pk:
         # Merge: every member of the sibling's old group joins this one (each version in the history).
         old_group = sibling.sibling_group_id
@@ -188,9 +194,9 @@ def remove_from_sibling_group(*, child: Child, actor: User) -> None:
     group_id = locked.sibling_group_id
     if group_id is None:
         raise DomainError(_("This child is in no sibling group."), field="non_field_errors")
-    _save_group_change(locked, actor, None, _("Removed from sibling group %(id)s") % {"id": group_id})
+    _save_group_change(locked, actor, None, LEFT_SIBLING_GROUP_REASON % {"id": group_id})
     rest = list(Child.objects.select_for_update().filter(sibling_group_id=group_id))
     if len(rest) == 1:
-        _save_group_change(rest[0], actor, None, _("Removed from sibling group %(id)s") % {"id": group_id})
+        _save_group_change(rest[0], actor, None, LEFT_SIBLING_GROUP_REASON % {"id": group_id})
     if len(rest) <= 1:
         SiblingGroup.objects.filter(pk=group_id).delete()

@@ -304,3 +304,35 @@ def test_a_record_loaded_without_history_shows_its_first_edit_as_a_change_not_a_
     history = page[page.index("name as in the certificate") - 400:]
     assert "Changed" in history and "Registered" not in history
     assert "None →" not in page  # the previous values are unknown: no made-up "before"
+
+
+def test_the_sibling_groups_history_reasons_are_kept_untranslated_and_read_in_each_language(client, worker, own_child):
+    brother = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit,
+                                    child__birth_date=dt.date(2013, 2, 2)).child
+    client.force_login(worker)
+    client.cookies["django_language"] = "ru"  # the writer reads Russian: the stored reason must not be
+    client.post(reverse("web:child-sibling-add", args=[own_child.pk]), {"sibling": str(brother.pk)},
+                HTTP_ACCEPT_LANGUAGE="ru")
+    own_child.refresh_from_db()
+    group = own_child.sibling_group_id
+    client.post(reverse("web:child-sibling-leave", args=[own_child.pk]), HTTP_ACCEPT_LANGUAGE="ru")
+    reasons = list(own_child.history.exclude(history_change_reason=None).values_list("history_change_reason", flat=True))
+    assert f"Sibling group {group}" in reasons and f"Removed from sibling group {group}" in reasons
+    for language, joined, left in (("en", "Sibling group", "Removed from sibling group"),
+                                   ("ru", "Группа братьев и сестёр", "Исключён из группы братьев и сестёр")):
+        client.cookies["django_language"] = language
+        page = client.get(reverse("web:child", args=[own_child.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f"{joined} {group}" in page and f"{left} {group}" in page, language
+
+
+def test_a_new_childs_confirmed_duplicate_reason_is_read_in_each_language():
+    from django.utils import translation
+
+    from web.templatetags.web_tags import history_reason
+
+    stored = "Registered despite possible duplicates: twins, another birth certificate"
+    with translation.override("ru"):
+        assert history_reason(stored) == "Зарегистрирован несмотря на возможные дубликаты: twins, another birth certificate"
+    with translation.override("en"):
+        assert history_reason(stored) == stored
+    assert history_reason("typed by a worker") == "typed by a worker"

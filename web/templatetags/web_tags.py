@@ -152,6 +152,22 @@ _ACTIONS = {
 _REQUEST_LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)$")
 
 
+def _stored_reason(text: str) -> str:
+    """A reason a service wrote untranslated (children.services' *_REASON message ids with their
+    values) in the reader's language; any other text as it is."""
+    from children.services import DUPLICATES_CONFIRMED_REASON, LEFT_SIBLING_GROUP_REASON, SIBLING_GROUP_REASON
+
+    for pattern, message in (
+        (r"^Sibling group (?P<id>\d+)$", SIBLING_GROUP_REASON),
+        (r"^Removed from sibling group (?P<id>\d+)$", LEFT_SIBLING_GROUP_REASON),
+        (r"^Registered despite possible duplicates: (?P<reason>.*)$", DUPLICATES_CONFIRMED_REASON),
+    ):
+        found = re.match(pattern, text, re.S)
+        if found:
+            return _(message) % found.groupdict()
+    return text
+
+
 @register.filter
 def history_reason(text: str | None) -> str:
     """A history row's reason as a person reads it: a reason someone gave is shown as given; a
@@ -161,7 +177,7 @@ def history_reason(text: str | None) -> str:
         return ""
     match = _REQUEST_LINE.match(text)
     if match is None:
-        return text
+        return _stored_reason(text)
     path = match[2]
     if path.startswith("/api/"):
         return str(_("Through the API"))

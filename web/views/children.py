@@ -19,7 +19,13 @@ from audit.services import log_access
 from cases.models import Case
 from children.models import Child, ChildrensHome
 from children.selectors import child_history, child_list, search_children, search_matches_first
-from children.services import add_sibling, create_child, remove_from_sibling_group, update_child
+from children.services import (
+    DUPLICATES_CONFIRMED_REASON,
+    add_sibling,
+    create_child,
+    remove_from_sibling_group,
+    update_child,
+)
 from core.exceptions import DomainError
 from core.iin import birth_date_and_sex, validate_iin, validate_iin_matches
 from registry.duplicates import child_duplicates
@@ -105,7 +111,7 @@ def register_child(request: HttpRequest) -> HttpResponse:
                 # Shown before anything is saved: open the existing record or confirm a new one.
                 context.update(duplicates=visible, hidden_duplicates=hidden, asks_confirmation=True)
                 return render(request, "web/children/register.html", context, status=200)
-            history_reason = _("Registered despite possible duplicates: %(reason)s") % {"reason": reason} if reason else ""
+            history_reason = DUPLICATES_CONFIRMED_REASON % {"reason": reason} if reason else ""
             try:
                 child, _warnings = create_child(actor=request.user, history_reason=history_reason[:100], **data)
             except DomainError as error:
