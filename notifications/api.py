@@ -21,6 +21,8 @@ class NotificationSerializer(ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     title = serializers.CharField(source="display_title", read_only=True,
                                   help_text="In the language of the request, dates as the pages write them.")
+    body = serializers.CharField(source="display_body", read_only=True,
+                                 help_text="In the language of the request, dates as the pages write them.")
     read = serializers.SerializerMethodField()
 
     class Meta:
