@@ -198,3 +198,31 @@ def test_e_mails_are_written_in_the_sites_language_whoever_wrote_the_notificatio
     message = next(m for m in mail.outbox if m.to == ["boss@example.kz"])
     assert message.subject.startswith("Экстренный доступ")
     assert "Указанная причина: Police at 2 a.m." in message.body
+
+
+def test_the_data_migrations_rewrite_the_rows_written_before(worker, supervisor, district, family):
+    """The migrations' functions on rows as the services wrote them before (with the live models)."""
+    from django.apps import apps
+
+    family.suspension_reason = "Ivanov Marat: смерть, 2026-11-02"
+    family.save()
+    importlib.import_module("families.migrations.0008_suspension_reason_untranslated").keep_reasons_untranslated(apps, None)
+    family.refresh_from_db()
+    assert family.suspension_reason == "Ivanov Marat: death on 2026-11-02"
+    assert family.history.latest("history_date").suspension_reason == "Ivanov Marat: death on 2026-11-02"
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit)
+    case.history.update(history_change_reason="передано руководителем")
+    importlib.import_module("audit.migrations.0012_reassignment_reason_untranslated").keep_reason_untranslated(apps, None)
+    assert set(case.history.values_list("history_change_reason", flat=True)) == {REASSIGNED_REASON}
+
+    with translation.override("ru"):
+        access = open_emergency_access(
+            case=factories.CaseFactory(responsible_unit=district), actor=worker, reason="Полиция ночью, ребёнок один"
+        )
+    Notification.objects.update(body_key="", body_args=None)  # as the rows written before
+    importlib.import_module("notifications.migrations.0011_notification_body_text").keep_texts_untranslated(apps, None)
+    note = Notification.objects.get(recipient=supervisor, kind="emergency_access")
+    assert note.body_args == {"reason": "Полиция ночью, ребёнок один", "until": access.expires_at.isoformat()}
+    with translation.override("en"):
+        assert note.display_body.startswith("Reason given: Полиция ночью, ребёнок один\nAccess ends at ")
