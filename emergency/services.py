@@ -83,7 +83,7 @@ def open_emergency_access(
     if earlier is not None:
         raise DomainError(
             _("You already have emergency access to this case until %(until)s.")
-            % {"until": timezone.localtime(earlier.expires_at).strftime("%d.%m.%Y %H:%M")},
+            % {"until": date_text(timezone.localtime(earlier.expires_at), "SHORT_DATETIME_FORMAT")},
             field="case",
         )
     if cases_visible_to(actor).filter(pk=case.pk).exists():
