@@ -70,14 +70,14 @@ class Notification(models.Model):
         written before titles kept their text and arguments."""
         from notifications.titles import render
 
-        return render(self.title_key, self.title_args) or self.title
+        return render(self.title_key, self.title_args, getattr(self, "units", None)) or self.title
 
     @property
     def display_body(self) -> str:
         """The text in the active language, as display_title; the stored one for older rows."""
         from notifications.titles import render
 
-        return render(self.body_key, self.body_args) or self.body
+        return render(self.body_key, self.body_args, getattr(self, "units", None)) or self.body
 
 
 class SweepStep(models.Model):

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from core.exceptions import DomainError
 from notifications.models import Notification
+from notifications.selectors import with_units
 from visits.selectors import SUPERSEDED_SQL
 
 logger = logging.getLogger(__name__)
@@ -517,6 +518,7 @@ def send_pending_emails(*, batch_size: int = 200) -> int:
                 return sent
             # In the site's language (no reader's language is known for a mailbox), from the
             # untranslated title and text where the row keeps them: never the writer's language.
+            rows = with_units(rows)
             with translation.override(settings.LANGUAGE_CODE):
                 messages = [
                     EmailMessage(subject=row.display_title, body=row.display_body or row.display_title,

@@ -226,3 +226,33 @@ def test_the_data_migrations_rewrite_the_rows_written_before(worker, supervisor,
     assert note.body_args == {"reason": "Полиция ночью, ребёнок один", "until": access.expires_at.isoformat()}
     with translation.override("en"):
         assert note.display_body.startswith("Reason given: Полиция ночью, ребёнок один\nAccess ends at ")
+
+
+def test_a_page_of_notifications_naming_many_units_looks_them_up_once(api_client, client, supervisor,
+                                                                     django_assert_max_num_queries):
+    """Each family-chosen notification names a unit by its id: the inbox (page and API) and the
+    e-mails look the page's units up in one query, not one per row."""
+    from matching.services import FAMILY_CHOSEN_TEXT, FAMILY_CHOSEN_TITLE
+
+    units = [factories.DistrictFactory() for _ in range(6)]
+    for n in range(30):
+        args = {"unit": units[n % len(units)].pk}
+        Notification.objects.create(
+            recipient=supervisor, kind=Notification.Kind.FAMILY_CHOSEN, subject_key=f"acquaintance:{n}", title="x", body="x",
+            title_key=FAMILY_CHOSEN_TITLE, title_args={"family": n, "user": "A", "unit": args},
+            body_key=FAMILY_CHOSEN_TEXT, body_args={"case": n, "unit": args})
+    api_client.force_authenticate(supervisor)
+    with django_assert_max_num_queries(5):
+        rows = api_client.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert len(rows) == 30 and all(str(units[int(row["subject_key"].split(":")[1]) % 6]) in row["body"] for row in rows)
+    client.force_login(supervisor)
+    client.get(reverse("web:inbox"))  # the session and the header's cache warm
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("web:inbox")).content.decode()
+    assert all(str(unit) in page for unit in units)
+    supervisor.email = "boss@example.kz"
+    supervisor.save()
+    mail.outbox.clear()
+    with django_assert_max_num_queries(8):  # two batches' savepoints, lock-and-read, units, update
+        assert send_pending_emails() == 30
+    assert all(str(units[int(m.subject.split("№ ")[1].split(" ")[0]) % 6]) in m.subject for m in mail.outbox)
