@@ -21,6 +21,12 @@ Measured, each in a fresh process with the project's own settings (``config.sett
      on machines of their own: what changes is only which server does their database work.
   C. the nightly refresh's duration with its reads on the replica and on the primary, alternating.
 
+For each caseload run the primary's CPU seconds per second are printed per process (``PrimaryProcesses``:
+the backends by the client's application name, which each measuring process sets, and the server's
+own processes: walsender, walwriter, checkpointer, autovacuum workers with their table), with the
+autovacuum and autoanalyze runs per table; ``--primary-log FILE`` (diagnosis) also logs the refresh
+loop's statements with their CPU and every autovacuum run, and keeps the primary's log.
+
 Before measuring, the snapshot is refreshed once more with the standby streaming (as the nightly
 task leaves it: frozen, so the standby needs no hint bits), the standby waited for, and every
 indicator asked once on each server (both caches warm). The slowest indicator's plan is printed
@@ -73,7 +79,8 @@ def child(mode: str, primary_url: str, replica_url: str | None, *extra: str, bac
     """This script in ``mode`` in a new process, pinned with the primary's CPUs (or ``cpu``); with
     ``tree``, the project's code is imported from that checkout (the code before a change)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": primary_url,
-           "THROTTLE_USER": "1000000/minute", "ALLOWED_HOSTS": "testserver", "CONN_MAX_AGE": "60"}
+           "THROTTLE_USER": "1000000/minute", "ALLOWED_HOSTS": "testserver", "CONN_MAX_AGE": "60",
+           "PGAPPNAME": f"bench-{mode}"}  # libpq's application name: the primary's backends by client
     env.pop("DATABASE_REPLICA_URL", None)
     if replica_url:
         env["DATABASE_REPLICA_URL"] = replica_url
@@ -103,6 +110,122 @@ def server_cpu(server: PrivatePostgres) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+class PrimaryProcesses:
+    """CPU seconds of each of a server's processes during a caseload run, by kind: the backends by
+    the client's application name (each measuring process sets ``PGAPPNAME``: ``bench-caseload``,
+    ``bench-load`` the analyst, ``bench-refresh-load`` the refresh loop), and the server's own
+    processes by their title (walsender, walwriter, checkpointer, background writer, autovacuum
+    workers, ...). Sampled from /proc every ``every`` seconds in a thread of the orchestrator; a
+    process that exits between two samples counts up to its last sample. ``reaped`` is the
+    postmaster's reaped children's CPU (their whole lives: a loop's backend of the previous condition
+    that exits during this run counts here, so this is not in the other kinds; the older
+    ``server_cpu`` includes it). Also the per-table counters
+    of pg_stat_user_tables (autovacuum and autoanalyze runs, rows written) over the run."""
+
+    def __init__(self, server: PrivatePostgres, url: str, every: float = 0.5) -> None:
+        import threading
+
+        import psutil
+        import psycopg
+
+        self.postmaster = psutil.Process(int((server.data / "postmaster.pid").read_text().split()[0]))
+        self.db = psycopg.connect(url, autocommit=True, application_name="bench-sampler")
+        self.every = every
+        self.labels: dict[int, str] = {}
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _tables(self) -> dict[str, tuple[int, ...]]:
+        rows = self.db.execute(
+            "SELECT relname, autovacuum_count, autoanalyze_count, vacuum_count, analyze_count, "
+            "n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables").fetchall()
+        return {row[0]: tuple(row[1:]) for row in rows}
+
+    def _label(self, process) -> str:
+        title = " ".join(process.cmdline()) or process.name()
+        title = title.removeprefix("postgres: ")
+        for kind in ("walsender", "walwriter", "checkpointer", "background writer", "autovacuum launcher",
+                     "autovacuum worker", "logical replication launcher", "archiver", "stats collector"):
+            if title.startswith(kind):
+                if kind == "autovacuum worker":
+                    row = self.db.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [process.pid]).fetchone()
+                    what = (row[0] if row else "").removeprefix("autovacuum: ")
+                    return f"autovacuum worker: {what.replace('public.', '')}" if what else kind
+                return kind
+        row = self.db.execute("SELECT application_name FROM pg_stat_activity WHERE pid = %s", [process.pid]).fetchone()
+        return f"backend {row[0] or '?'}" if row else "backend ?"
+
+    def _sample(self, first: bool = False) -> None:
+        import psutil
+
+        for process in self.postmaster.children():
+            try:
+                times = process.cpu_times()
+                seconds = times.user + times.system
+                if process.pid not in self.labels or self.labels[process.pid] in ("autovacuum worker", "backend ?"):
+                    self.labels[process.pid] = self._label(process)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if process.pid not in self.first:
+                self.first[process.pid] = seconds if first else 0.0
+            self.last[process.pid] = seconds
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            self._sample()
+
+    def __enter__(self) -> PrimaryProcesses:
+        own = self.postmaster.cpu_times()
+        self.reaped = own.children_user + own.children_system
+        self.postmaster_own = own.user + own.system
+        self.tables = self._tables()
+        self.started = time.perf_counter()
+        self._sample(first=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+        self.wall = time.perf_counter() - self.started
+        own = self.postmaster.cpu_times()
+        self.exited = own.children_user + own.children_system - self.reaped
+        self.postmaster_own = own.user + own.system - self.postmaster_own
+        after = self._tables()
+        self.table_changes = {
+            name: tuple(a - b for a, b in zip(values, self.tables.get(name, (0,) * len(values)), strict=True))
+            for name, values in after.items()}
+        self.db.close()
+
+    def by_kind(self) -> dict[str, float]:
+        """CPU seconds per second of the run, by kind."""
+        out: dict[str, float] = {}
+        for pid, last in self.last.items():
+            label = self.labels.get(pid, "?")
+            if label.startswith("autovacuum worker"):
+                label = "autovacuum worker"
+            out[label] = out.get(label, 0.0) + (last - self.first[pid]) / self.wall
+        out["postmaster"] = self.postmaster_own / self.wall
+        out["reaped (whole lives, not in the rest)"] = self.exited / self.wall
+        return {k: round(v, 3) for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if round(v, 3)}
+
+    def autovacuum(self) -> dict[str, float]:
+        """The autovacuum workers' CPU seconds by table, over the run."""
+        out: dict[str, float] = {}
+        for pid, last in self.last.items():
+            label = self.labels.get(pid, "")
+            if label.startswith("autovacuum worker"):
+                out[label] = out.get(label, 0.0) + last - self.first[pid]
+        return {k: round(v, 3) for k, v in out.items()}
+
+    def maintenance(self) -> dict[str, tuple[int, ...]]:
+        """Per table with any: (autovacuum runs, autoanalyze runs, VACUUMs, ANALYZEs, rows written)."""
+        return {name: values for name, values in self.table_changes.items() if any(values)}
 
 
 def wal_lsn(url: str) -> str:
@@ -227,16 +350,32 @@ def stats_load(indicator: str) -> None:
         client.get(f"/api/v1/stats/{indicator}/", _stats_query())
 
 
+# The placements a day's changes may touch (day_of_changes), found once per process.
+_CHURN_IDS: list[int] | None = None
+CHURN_WHERE = ("ended_on > started_on + 1 AND ended_on < current_date - 2 AND converted_to_trusteeship_on IS NULL "
+               "AND id %% 10000 < %s")
+
+
 def day_of_changes(connection, churn: float) -> None:
     """A day's changes for the refresh to write: the end date of ``churn`` per cent of the ended
     placements (by id) moved by a day, an even day of the month forth and an odd one back, so that
-    repeated days swing between two dates (and never before the start: same-day ends stay)."""
-    if churn:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE cases_placement SET ended_on = ended_on + (CASE WHEN extract(day FROM ended_on)::int %% 2 = 0 "
-                "THEN 1 ELSE -1 END) WHERE ended_on > started_on + 1 AND ended_on < current_date - 2 "
-                "AND converted_to_trusteeship_on IS NULL AND id %% 10000 < %s", [int(churn * 100)])
+    repeated days swing between two dates (and never before the start: same-day ends stay).
+
+    The candidates are found once per process and then updated by id with the same condition (a
+    placement can leave the set, never join it: the same rows change as with the condition alone).
+    Until issue 21's third pass every day's UPDATE scanned all placements for them: 50-60 ms of the
+    primary's CPU per refresh in the loops, 40-60 % of what the refresh loop cost the primary, and
+    nothing a day of caseworkers' edits (each by id) does."""
+    global _CHURN_IDS
+    if not churn:
+        return
+    with connection.cursor() as cursor:
+        if _CHURN_IDS is None:
+            cursor.execute(f"SELECT id FROM cases_placement WHERE {CHURN_WHERE}", [int(churn * 100)])
+            _CHURN_IDS = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "UPDATE cases_placement SET ended_on = ended_on + (CASE WHEN extract(day FROM ended_on)::int %% 2 = 0 "
+            f"THEN 1 ELSE -1 END) WHERE id = ANY(%s) AND {CHURN_WHERE}", [_CHURN_IDS, int(churn * 100)])
 
 
 def refresh_load(churn: float, count_file: str | None) -> None:
@@ -250,6 +389,10 @@ def refresh_load(churn: float, count_file: str | None) -> None:
 
     while True:
         day_of_changes(connection, churn)
+        if os.environ.get("BENCH_PRIMARY_LOG"):
+            # Diagnosis (--primary-log): each statement's CPU in the primary's log (getrusage).
+            with connection.cursor() as cursor:
+                cursor.execute("SET log_statement_stats = on")
         refresh_statistics()
         if count_file:
             with open(count_file, "a") as out:
@@ -338,6 +481,9 @@ def main() -> None:
                         help="A checkout of the code before a change (git worktree add --detach DIR COMMIT): part B "
                              "and C run its refresh too, alternating with this checkout's.")
     parser.add_argument("--count-file", default=None)
+    parser.add_argument("--primary-log", type=Path, default=None,
+                        help="Diagnosis: log autovacuum, checkpoints and the refresh loop's statements with their CPU "
+                             "(log_statement_stats) on the primary, and copy its log to this file at the end.")
     args = parser.parse_args()
     if args.mode == "stats":
         print(json.dumps(measure_stats(max(3, args.runs // 40))))
@@ -368,6 +514,17 @@ def main() -> None:
         primary.start()
         subprocess.run(["bash", "-c", f"for p in $(pgrep -f 'postgres -D {primary.data}'); do taskset -a -cp {primary_cpus} $p; done"],
                        capture_output=True)
+        if args.primary_log:
+            # Diagnosis only: the autovacuum runs, checkpoints and (in the refresh loop) each
+            # statement's CPU written to the primary's log, which is kept at the end.
+            os.environ["BENCH_PRIMARY_LOG"] = str(args.primary_log)
+            import psycopg
+
+            with psycopg.connect(primary.url, autocommit=True) as db:
+                for setting in ("log_autovacuum_min_duration = 0", "log_checkpoints = on",
+                                "log_line_prefix = '%m [%p] %a '"):
+                    db.execute(f"ALTER SYSTEM SET {setting}")
+                db.execute("SELECT pg_reload_conf()")
         url = prepare(primary, args.children)
         standby.init()
         standby.start()
@@ -403,6 +560,12 @@ def main() -> None:
                 # fraction (the whole machine's work), and the ms per request that the caseload's
                 # process and its backend waited for a CPU.
                 cpu: dict[str, list[tuple]] = {label: [] for label in figures}
+                # Per caseload run: the primary's CPU s/s by process kind (PrimaryProcesses); over the
+                # rounds: per table, autovacuum runs, autoanalyze runs, VACUUMs, ANALYZEs, rows
+                # written; the autovacuum workers' CPU s by what they did.
+                by_process: dict[str, list[dict[str, float]]] = {label: [] for label in figures}
+                maintenance: dict[str, dict[str, list[int]]] = {label: {} for label in figures}
+                autovacuum: dict[str, dict[str, float]] = {label: {} for label in figures}
                 for i in range(args.rounds):
                     n = len(conditions)
                     for label, target, tree in conditions[i % n:] + conditions[:i % n]:
@@ -424,7 +587,14 @@ def main() -> None:
                             count_file.write_text("")
                             before = (time.perf_counter(), server_cpu(primary), server_cpu(standby), wal_lsn(url))
                             busy = cpu_busy()
-                            run = child("caseload", url, replica_url, "--runs", str(args.runs))
+                            with PrimaryProcesses(primary, url) as processes:
+                                run = child("caseload", url, replica_url, "--runs", str(args.runs))
+                            by_process[label].append(processes.by_kind())
+                            for table, values in processes.maintenance().items():
+                                totals = maintenance[label].setdefault(table, [0] * len(values))
+                                maintenance[label][table] = [a + b for a, b in zip(totals, values, strict=True)]
+                            for table, seconds in processes.autovacuum().items():
+                                autovacuum[label][table] = round(autovacuum[label].get(table, 0) + seconds, 3)
                             figures[label].append(run["p95"])
                             own[label].append(run["own_p95"])
                             wall = time.perf_counter() - before[0]
@@ -452,6 +622,14 @@ def main() -> None:
                           f"runs: {own[label]}")
                     print("    (primary CPU s/s, standby CPU s/s, WAL MB/s, refreshes done, CPU busy fractions..., "
                           f"caseload's CPU wait ms/request, its backend's): {cpu[label]}")
+                    kinds = sorted({kind for run in by_process[label] for kind in run},
+                                   key=lambda k: -statistics.median(run.get(k, 0) for run in by_process[label]))
+                    print("    the primary's CPU s/s by process (median, min-max of the rounds): " + "; ".join(
+                        f"{kind} {statistics.median(r.get(kind, 0) for r in by_process[label]):.3f} "
+                        f"({min(r.get(kind, 0) for r in by_process[label]):.3f}-"
+                        f"{max(r.get(kind, 0) for r in by_process[label]):.3f})" for kind in kinds))
+                    print("    per table over the rounds (autovacuum, autoanalyze, VACUUM, ANALYZE, rows written): "
+                          f"{maintenance[label]}; autovacuum workers' CPU s: {autovacuum[label]}")
                     if label != "alone":
                         results.append({"name": f"caseload p95, worker, {label} ({heaviest} / refresh in loops)",
                                         "median_ms": p95, "reference_ms": alone, "reference": "caseload p95 with no analyst"})
@@ -507,6 +685,10 @@ def main() -> None:
         for result in results:
             print("BENCH_RESULT " + json.dumps(result))
     finally:
+        if args.primary_log and (primary.dir / "log").exists():
+            import shutil
+
+            shutil.copy(primary.dir / "log", args.primary_log)
         standby.destroy()
         primary.destroy()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -82,6 +83,19 @@ SELECT c.id, floor(random() * %(key_range)s)::int FROM children_child c
 WHERE NOT EXISTS (SELECT 1 FROM stats_recordkey r WHERE r.child_id = c.id)
 """
 
+# The same, the children found on the replica (``CHILDREN_WITHOUT_KEY_SQL``, streamed into the
+# scratch table ``stats_new_record_keys``) and only their keys drawn on the primary: the primary
+# does not scan every child each night to find the few new ones. A child found there but deleted
+# since gets no key; one registered since is found the next night (its cases count from then).
+CHILDREN_WITHOUT_KEY_SQL = """
+SELECT c.id FROM children_child c WHERE NOT EXISTS (SELECT 1 FROM stats_recordkey r WHERE r.child_id = c.id)
+"""
+NEW_RECORD_KEYS_SQL = """
+INSERT INTO stats_recordkey (child_id, key)
+SELECT c.id, floor(random() * %(key_range)s)::int FROM {new} n JOIN children_child c ON c.id = n.child_id
+ON CONFLICT (child_id) DO NOTHING
+"""
+
 CASE_FACTS_COLUMNS = """case_id, child_id, record_key, region_id, sex, birth_date, opened_on, closed_on, outcome,
                 first_placement_on, first_permanent_on, permanent_12m, last_form_of_care, reentered_on, moves,
                 last_move_on, move_dates"""
@@ -139,12 +153,6 @@ class FactTable:
     columns: str
     select: str
 
-    @property
-    def changes(self) -> str:
-        """The temporary table of the rows to write: ``gone`` (the key of a row to delete) and the
-        table's columns (a row to insert), either part NULL."""
-        return f"changes_{self.name}"
-
     def changes_sql(self, *, new: str | None = None, old: str | None = None) -> str:
         """The rows that differ between the rows ``new`` computes (default: ``select``) and the
         table's (``old``, default the whole table), joined by key: the old row's key as ``gone``
@@ -167,6 +175,39 @@ FACT_TABLES = tuple(table.name for table in FACTS)
 # A snapshot table is analysed by the refresh when more than this fraction of its rows were written
 # (PostgreSQL's autovacuum_analyze_scale_factor, whose autovacuum analyses the night's few otherwise).
 ANALYZE_FRACTION = 0.1
+
+
+def _scratch(cursor: object, name: str, definition: str, *, like: str | None = None) -> str:
+    """The name of this database session's temporary table for the refresh's scratch rows, empty:
+    ``name`` with the columns of ``definition`` (a SELECT … WITH NO DATA).
+
+    Created once per session (``ON COMMIT DELETE ROWS``: each commit empties it) and emptied here,
+    not created and dropped by every refresh: each CREATE TEMPORARY TABLE writes a score of catalog
+    rows on the primary (pg_class, pg_type, pg_attribute, pg_depend: WAL that the standbys replay),
+    and each DROP leaves them dead for autovacuum to clean up (bench/README.md "Read replica (issue
+    21)", third pass). The name carries a digest of the definition and of the column types of the
+    table ``like``, so that a session older than a migration of that table gets a new scratch table."""
+    signature = definition
+    if like is not None:
+        cursor.execute(
+            "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
+            "FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [like])
+        signature += cursor.fetchone()[0]
+    table = f"{name}_{zlib.crc32(signature.encode()):08x}"
+    cursor.execute("SELECT to_regclass(%s) IS NULL", [f"pg_temp.{table}"])
+    if cursor.fetchone()[0]:
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ON COMMIT DELETE ROWS AS {definition}")
+    else:
+        # Empty after every commit; a caller's outer transaction (tests) may have refreshed already.
+        cursor.execute(f"DELETE FROM {table}")
+    return table
+
+
+def _changes_table(cursor: object, table: FactTable) -> str:
+    """The empty scratch table for ``table``'s changes: ``gone`` (the key of a row to delete) and the
+    table's columns (a row to insert), either part NULL."""
+    return _scratch(cursor, f"changes_{table.name}",
+                    f"SELECT NULL::bigint AS gone, {table.columns} FROM {table.name} WITH NO DATA", like=table.name)
 
 
 def _case_facts_params() -> dict[str, object]:
@@ -197,7 +238,8 @@ def refresh_statistics() -> FactsRefresh:
     that moment, so its copy is the primary's. If it is down, behind by more than
     REPLICA_CATCH_UP_SECONDS or fails during the copy, everything runs on the primary (logged).
     Afterwards the tables are vacuumed and frozen (``VACUUM (FREEZE)``, which visits only the pages
-    written since: the visibility map skips the others), so a hot standby, which cannot set hint bits
+    written since: the visibility map skips the others; throttled as autovacuum is, by
+    STATS_REFRESH_VACUUM_COST_DELAY), so a hot standby, which cannot set hint bits
     durably nor keep a visibility map of its own, reads them without a commit-log lookup per row and
     with index-only scans.
 
@@ -221,19 +263,34 @@ def refresh_statistics() -> FactsRefresh:
     if not connection.in_atomic_block:
         # Outside a transaction only (VACUUM cannot run in one; tests and the first release run inside).
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM (FREEZE) {', '.join(FACT_TABLES)}")
+            cursor.execute("SELECT set_config('vacuum_cost_delay', %s, false)", [_cost_delay()])
+            try:
+                cursor.execute(f"VACUUM (FREEZE) {', '.join(FACT_TABLES)}")
+            finally:
+                cursor.execute("RESET vacuum_cost_delay")
     return refresh
+
+
+def _cost_delay() -> str:
+    """vacuum_cost_delay for the refresh's VACUUM and ANALYZE (STATS_REFRESH_VACUUM_COST_DELAY)."""
+    return f"{max(0, int(settings.STATS_REFRESH_VACUUM_COST_DELAY))}ms"
 
 
 def _replica_with_keys() -> str | None:
     """The replica's alias once the record keys are written on the primary (each child's key is
-    drawn there, the replica cannot write), or None to read the primary (no replica configured, or
-    it does not answer)."""
+    drawn there, the replica cannot write; the children without one are found on the replica), or
+    None to read the primary (no replica configured, or it does not answer)."""
     with replica_reads() as alias:
         if alias != REPLICA:
             return None
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(RECORD_KEYS_SQL, {"key_range": KEY_RANGE})
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            new = _scratch(cursor, "stats_new_record_keys", "SELECT NULL::bigint AS child_id WITH NO DATA")
+            if _copy(REPLICA, CHILDREN_WITHOUT_KEY_SQL, {}, f"{new} (child_id)", cursor):
+                cursor.execute(NEW_RECORD_KEYS_SQL.format(new=new), {"key_range": KEY_RANGE})
+    except (OperationalError, InterfaceError) as exc:
+        logger.warning("Statistics refresh: the replica failed (%s); reading the primary", exc.__class__.__name__)
+        return None
     return REPLICA
 
 
@@ -275,25 +332,25 @@ def _copy(source: str, select: str, params: dict[str, object], target: str, into
         return into.cursor.rowcount
 
 
-def _find_changes(cursor: object, table: FactTable, params: dict[str, object], source: str | None) -> None:
-    """Fill ``table.changes`` with the rows that differ between ``table.select`` and the table
-    (:meth:`FactTable.changes_sql`), computed on ``source`` (the replica: only those rows cross to
-    the primary) or, when None, on the primary."""
-    cursor.execute(f"CREATE TEMPORARY TABLE {table.changes} ON COMMIT DROP AS "
-                   f"SELECT NULL::bigint AS gone, {table.columns} FROM {table.name} WITH NO DATA")
-    target = f"{table.changes} (gone, {table.columns})"
+def _find_changes(cursor: object, table: FactTable, params: dict[str, object], source: str | None) -> str:
+    """A scratch table (:func:`_changes_table`) filled with the rows that differ between
+    ``table.select`` and the table (:meth:`FactTable.changes_sql`), computed on ``source`` (the
+    replica: only those rows cross to the primary) or, when None, on the primary; returns its name."""
+    changes = _changes_table(cursor, table)
+    target = f"{changes} (gone, {table.columns})"
     if source is None:
         cursor.execute(f"INSERT INTO {target} {table.changes_sql()}", params)
     else:
         _copy(source, table.changes_sql(), params, target, cursor)
+    return changes
 
 
-def _write_changes(cursor: object, table: FactTable) -> tuple[int, int]:
-    """Apply ``table.changes`` to ``table``: the rows whose key is ``gone`` deleted, the new rows
-    inserted. Returns (deleted, inserted)."""
-    cursor.execute(f"DELETE FROM {table.name} WHERE {table.key} IN (SELECT gone FROM {table.changes})")
+def _write_changes(cursor: object, table: FactTable, changes: str) -> tuple[int, int]:
+    """Apply the scratch table ``changes`` to ``table``: the rows whose key is ``gone`` deleted, the
+    new rows inserted. Returns (deleted, inserted)."""
+    cursor.execute(f"DELETE FROM {table.name} WHERE {table.key} IN (SELECT gone FROM {changes})")
     deleted = cursor.rowcount
-    cursor.execute(f"INSERT INTO {table.name} ({table.columns}) SELECT {table.columns} FROM {table.changes} "
+    cursor.execute(f"INSERT INTO {table.name} ({table.columns}) SELECT {table.columns} FROM {changes} "
                    f"WHERE {table.key} IS NOT NULL")
     return deleted, cursor.rowcount
 
@@ -309,38 +366,48 @@ def _rebuild(started_at: dt.datetime, *, source: str | None) -> FactsRefresh:
     placements are compared only for the cases whose placement facts changed (a case's first
     placement row is drawn from its placement facts alone). A table analysed again when more than
     ANALYZE_FRACTION of its rows were written (a night's few are left to autovacuum, which analyses
-    after the same fraction); the temporary tables are dropped at the end (a caller's outer
-    transaction, as in tests, may refresh twice)."""
+    after the same fraction). The snapshot's row counts are taken before the writes, on the replica
+    when it reads there (its copy is the primary's), and the rows written added, so the primary does
+    not count the tables again. The changes wait in this session's scratch tables (:func:`_scratch`),
+    emptied at the commit."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', '128MB', true)")
+        cursor.execute("SELECT set_config('work_mem', '128MB', true), set_config('vacuum_cost_delay', %s, true)",
+                       [_cost_delay()])
         cursor.execute(f"LOCK TABLE {', '.join(FACT_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
         if source is not None and not _replica_caught_up(cursor):
             source = None
         if source is None:
             cursor.execute(RECORD_KEYS_SQL, {"key_range": KEY_RANGE})
-        _find_changes(cursor, CASE_FACTS, _case_facts_params(), source)
-        _find_changes(cursor, PLACEMENT_FACTS, {}, source)
+        # The snapshot's rows before: on the replica its copy (the primary's, caught up and locked).
+        counting = f"SELECT {', '.join(f'(SELECT count(*) FROM {table.name})' for table in FACTS)}"
+        if source is None:
+            cursor.execute(counting)
+            before = cursor.fetchone()
+        else:
+            with connections[source].cursor() as replica:
+                replica.execute(counting)
+                before = replica.fetchone()
+        changes = {CASE_FACTS: _find_changes(cursor, CASE_FACTS, _case_facts_params(), source),
+                   PLACEMENT_FACTS: _find_changes(cursor, PLACEMENT_FACTS, {}, source)}
         # The cases whose first placement may have changed: those of every placement fact changed,
         # gone or new (read before the old rows are deleted).
+        affected_cases = _scratch(cursor, "stats_refresh_cases", "SELECT NULL::bigint AS case_id WITH NO DATA")
         cursor.execute(
-            "CREATE TEMPORARY TABLE stats_refresh_cases ON COMMIT DROP AS "
-            f"SELECT case_id FROM stats_placementfact WHERE placement_id IN (SELECT gone FROM {PLACEMENT_FACTS.changes}) "
-            f"UNION SELECT case_id FROM {PLACEMENT_FACTS.changes} WHERE placement_id IS NOT NULL"
+            f"INSERT INTO {affected_cases} SELECT case_id FROM stats_placementfact "
+            f"WHERE placement_id IN (SELECT gone FROM {changes[PLACEMENT_FACTS]}) "
+            f"UNION SELECT case_id FROM {changes[PLACEMENT_FACTS]} WHERE placement_id IS NOT NULL"
         )
-        written = {table: _write_changes(cursor, table) for table in (CASE_FACTS, PLACEMENT_FACTS)}
-        affected = "(SELECT case_id FROM stats_refresh_cases)"
+        written = {table: _write_changes(cursor, table, changes[table]) for table in (CASE_FACTS, PLACEMENT_FACTS)}
+        affected = f"(SELECT case_id FROM {affected_cases})"
         first = FIRST_PLACEMENT_FACTS
-        cursor.execute(f"CREATE TEMPORARY TABLE {first.changes} ON COMMIT DROP AS "
-                       f"SELECT NULL::bigint AS gone, {first.columns} FROM {first.name} WITH NO DATA")
+        changes[first] = _changes_table(cursor, first)
         cursor.execute(
             f"WITH placement_facts AS (SELECT * FROM stats_placementfact WHERE case_id IN {affected}) "
-            f"INSERT INTO {first.changes} (gone, {first.columns}) "
+            f"INSERT INTO {changes[first]} (gone, {first.columns}) "
             + first.changes_sql(old=f"(SELECT * FROM {first.name} WHERE case_id IN {affected})")
         )
-        written[first] = _write_changes(cursor, first)
-        cursor.execute(f"DROP TABLE stats_refresh_cases, {', '.join(table.changes for table in FACTS)}")
-        cursor.execute(f"SELECT {', '.join(f'(SELECT count(*) FROM {table.name})' for table in FACTS)}")
-        rows = dict(zip(FACTS, cursor.fetchone(), strict=True))
+        written[first] = _write_changes(cursor, first, changes[first])
+        rows = {table: count - written[table][0] + written[table][1] for table, count in zip(FACTS, before, strict=True)}
         for table, (deleted, inserted) in written.items():
             logger.info("Statistics refresh: %s: %s rows deleted, %s inserted", table.name, deleted, inserted)
             if deleted + inserted > ANALYZE_FRACTION * rows[table]:

@@ -97,3 +97,64 @@ def test_with_nothing_changed_the_refresh_writes_no_row(cases, caplog):
     for table in FACTS:
         assert f"{table.name}: 0 rows deleted, 0 inserted" in caplog.text
     assert refresh.cases == 4 and FactsRefresh.objects.latest("finished_at") == refresh
+
+
+def temporary_tables() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relpersistence = 't' AND relkind = 'r' ORDER BY relname")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_refresh_keeps_its_scratch_tables_for_the_session_instead_of_creating_them_each_time(cases):
+    # Each CREATE TEMPORARY TABLE writes catalog rows on the primary (logged, replayed by the
+    # standbys) and each DROP leaves them for autovacuum: the second refresh creates none.
+    scratch = temporary_tables()
+    assert scratch and all(name.startswith(("changes_stats_", "stats_refresh_cases_")) for name in scratch)
+    Placement.objects.filter(case=cases["c2"]).update(ended_on=D(2025, 3, 1), end_reason="returned",
+                                                      return_reason="child_behaviour")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(oid::int) FROM pg_class")
+        newest = cursor.fetchone()[0]
+        refresh_statistics()
+        assert temporary_tables() == scratch
+        cursor.execute("SELECT count(*) FROM pg_class WHERE oid::int > %s", [newest])
+        assert cursor.fetchone()[0] == 0, "no catalog row written for scratch tables"
+    assert snapshot() == rebuilt_from_scratch()
+
+
+def test_a_scratch_table_is_new_when_its_definition_or_its_tables_columns_change(db):
+    with connection.cursor() as cursor:
+        first = services._scratch(cursor, "t", "SELECT NULL::bigint AS a WITH NO DATA")
+        assert services._scratch(cursor, "t", "SELECT NULL::bigint AS a WITH NO DATA") == first
+        assert services._scratch(cursor, "t", "SELECT NULL::int AS a WITH NO DATA") != first
+        cursor.execute("CREATE TABLE scratch_like (a int)")
+        like = services._scratch(cursor, "t", "SELECT * FROM scratch_like WITH NO DATA", like="scratch_like")
+        cursor.execute(f"INSERT INTO {like} VALUES (1)")
+        assert services._scratch(cursor, "t", "SELECT * FROM scratch_like WITH NO DATA", like="scratch_like") == like
+        cursor.execute(f"SELECT count(*) FROM {like}")
+        assert cursor.fetchone()[0] == 0, "handed over empty"
+        cursor.execute("ALTER TABLE scratch_like ALTER COLUMN a TYPE bigint")  # a migration
+        assert services._scratch(cursor, "t", "SELECT * FROM scratch_like WITH NO DATA", like="scratch_like") != like
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the flush empties the regions
+def test_the_refresh_vacuums_the_snapshot_throttled_and_leaves_the_session_unthrottled(settings):
+    settings.STATS_REFRESH_VACUUM_COST_DELAY = 7
+    c1 = make_case(region="almaty", sex="M", born=D(2015, 3, 1), opened=D(2023, 2, 1))
+    place(c1, "adoption", D(2023, 5, 1))
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        if "vacuum_cost_delay" in sql:
+            statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        refresh = refresh_statistics()
+    assert refresh.cases == 1
+    assert ("SELECT set_config('vacuum_cost_delay', %s, false)", ["7ms"]) in statements
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW vacuum_cost_delay")
+        assert cursor.fetchone()[0] == "0", "reset after the refresh's VACUUM"
+        cursor.execute("SELECT relpages > 0 AND relallvisible = relpages FROM pg_class WHERE relname = 'stats_casefact'")
+        assert cursor.fetchone()[0], "vacuumed: every page all-visible"

@@ -186,6 +186,11 @@ REPLICA_CATCH_UP_SECONDS = env_int("REPLICA_CATCH_UP_SECONDS", 60)
 # Whether the nightly statistics refresh, when a replica is configured, finds the rows to write on it
 # (the primary then only writes them): on by default, see docs/replica.md "Nightly tasks".
 STATS_REFRESH_READS_REPLICA = env_bool("STATS_REFRESH_READS_REPLICA", True)
+# The nightly refresh's VACUUM (FREEZE) of the pages it wrote (and its ANALYZE, when it runs one)
+# yields to the interactive users as autovacuum does: it sleeps this many milliseconds each time its
+# work reaches vacuum_cost_limit (PostgreSQL's vacuum_cost_delay for those statements; 2 ms is
+# autovacuum's own default, 0 runs them unthrottled as a manual VACUUM does). docs/replica.md.
+STATS_REFRESH_VACUUM_COST_DELAY = env_int("STATS_REFRESH_VACUUM_COST_DELAY", 2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
