@@ -33,7 +33,7 @@ from access.models import (
     FamilyGroupObjectPermission,
     FamilyUserObjectPermission,
 )
-from accounts.models import User
+from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Placement
 from children.models import Child
 from families.models import Family
@@ -220,6 +220,32 @@ def case_scope_sql(user: User) -> CaseScopeSQL | None:
         return CaseScopeSQL(own="c.responsible_unit_id = ANY(%(scope_units)s)", params={"scope_units": unit_ids_for(user)},
                             grants=True, own_sensitive=True)
     return CaseScopeSQL(own="c.assigned_worker_id = %(user)s", params={"user": user.pk}, grants=True, own_sensitive=True)
+
+
+@functools.cache
+def case_visible_to_viewer_sql() -> str:
+    """The rule of ``case_row_rights(...).visible`` (``_case_condition``) as one SQL condition on a
+    case row ``c`` and a user row ``v`` (``v.id``, ``v.role``, ``v.is_superuser``, ``v.unit_id``),
+    decided in the statement with no look-up first (cases.selectors.served_case_detail: the token,
+    the user and the case in one round trip). An analyst sees no case; an administrator (or a
+    superuser) every case; a supervisor the cases of their unit and the units below it (the tree of
+    ``OrganisationalUnit.descendant_ids``: the ministry every unit, a regional department the units
+    of its region, a district authority itself); anyone else the cases assigned to them; and
+    everyone but an analyst the cases granted to them or one of their groups with ``view_case``,
+    in force (a share, an emergency access). Needs ``%(user)s`` (= ``v.id``).
+    tests/test_case_detail_fast.py holds it to case_row_rights for every role and grant."""
+    role, kind = User.Role, OrganisationalUnit.Kind
+    units = OrganisationalUnit._meta.db_table
+    own_unit = f"""EXISTS (
+            SELECT 1 FROM {units} su JOIN {units} cu ON cu.id = c.responsible_unit_id
+            WHERE su.id = v.unit_id AND (su.kind = '{kind.MINISTRY}'
+                OR (su.kind = '{kind.REGION}' AND cu.region_id IS NOT DISTINCT FROM su.region_id)
+                OR (su.kind NOT IN ('{kind.MINISTRY}', '{kind.REGION}') AND cu.id = su.id)))"""
+    return f"""(v.role <> '{role.ANALYST}' AND (
+        v.role = '{role.ADMINISTRATOR}' OR v.is_superuser
+        OR (v.role = '{role.SUPERVISOR}' AND {own_unit})
+        OR (v.role <> '{role.SUPERVISOR}' AND c.assigned_worker_id = v.id)
+        OR c.id IN ({_granted_case_ids_sql("'view_case'")})))"""
 
 
 def granted_case_ids_sql(codename: str) -> str:

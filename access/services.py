@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from access.models import VIEW_SENSITIVE, CaseShare, CaseUserObjectPermission
 from access.selectors import unit_ids_for
@@ -180,6 +181,10 @@ def delete_expired_grants() -> int:
     return deleted
 
 
+# The case history's reason when the supervisor gave none, kept untranslated and written in each
+# reader's language (web.templatetags.web_tags.history_reason; the case history API's reason_text).
+REASSIGNED_REASON = gettext_noop("reassigned by the supervisor")
+
 # One request may reassign at most this many cases (a leaving worker's whole caseload fits).
 MAX_BULK_REASSIGN = 5000
 
@@ -237,7 +242,7 @@ def reassign_cases(*, case_ids: Sequence[int], workers: Sequence[User], actor: U
         if prev is not None:
             previous.setdefault(prev, []).append(pk)
     if plan:
-        _write_reassignment(plan, previous, actor=actor, reason=(reason or _("reassigned by the supervisor"))[:100])
+        _write_reassignment(plan, previous, actor=actor, reason=(reason or REASSIGNED_REASON)[:100])
     return plan
 
 

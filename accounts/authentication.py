@@ -64,8 +64,44 @@ class ApiTokenAuthentication(TokenAuthentication):
                 break
             if knox_settings.AUTO_REFRESH and expiry:
                 self.renew_token(auth_token)
-            return self.validate_user(auth_token)
+            checked = self.validate_user(auth_token)
+            _remember_token_user(digest, user.pk)
+            return checked
         raise exceptions.AuthenticationFailed(_("Invalid token."))
+
+
+# The user of each token this worker has verified, by the token's digest: what the case detail's
+# fast path (cases/api/views.py, case_detail_fast_path) keys DRF's throttle on before its one
+# statement, which verifies the token again (a token is never trusted from here: revoked, expired
+# or its user deactivated, that statement finds nothing and the request takes DRF's path). A token
+# belongs to one user for its whole life. Bounded: emptied when full.
+_TOKEN_USERS: dict[str, int] = {}
+_TOKEN_USERS_MAX = 10_000
+
+
+def _remember_token_user(digest: str, user_id: int) -> None:
+    if len(_TOKEN_USERS) >= _TOKEN_USERS_MAX:
+        _TOKEN_USERS.clear()
+    _TOKEN_USERS[digest] = user_id
+
+
+def token_user_id(digest: str) -> int | None:
+    """The id of the user of the token with this digest, if this worker has verified it before."""
+    return _TOKEN_USERS.get(digest)
+
+
+def token_parts(header: str) -> tuple[str, str] | None:
+    """(token key, digest) of ``Authorization: Token <token>`` as knox reads it, or None for
+    anything else (no header, another scheme, a malformed token): the plain form only, which any
+    API client sends; any other spelling is left to ApiTokenAuthentication."""
+    prefix = knox_settings.TOKEN_PREFIX
+    if not header.startswith("Token "):
+        return None
+    token = header[6:]
+    body = token[len(prefix):] if token.startswith(prefix) else ""
+    if len(body) != knox_settings.AUTH_TOKEN_CHARACTER_LENGTH or not HEX.fullmatch(body):
+        return None
+    return token[:CONSTANTS.TOKEN_KEY_LENGTH], hash_token(token)
 
 
 @functools.cache

@@ -25,6 +25,8 @@ class HistoryRecordSerializer(serializers.Serializer):
     """One saved version of a record: who changed it, when, how, and every field as it was then."""
 
     def to_representation(self, record: Any) -> dict[str, Any]:
+        from web.templatetags.web_tags import history_reason
+
         model = record.instance_type
         user = record.history_user
         return {
@@ -35,6 +37,8 @@ class HistoryRecordSerializer(serializers.Serializer):
             "history_type": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
             "history_user": UserBriefSerializer(user).data if user is not None else None,
             "history_change_reason": record.history_change_reason,
+            # The reason in the language of the request (a service's untranslated reason, an action's name).
+            "history_change_reason_text": history_reason(record.history_change_reason),
             "fields": {
                 field.attname: serializers.ModelField(model_field=field).to_representation(record)
                 for field in model._meta.concrete_fields

@@ -9,12 +9,15 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from knox.models import AuthToken
 
-from access.selectors import case_row_visible_to, cases_visible_to, placements_visible_to
+from access.selectors import case_row_visible_to, case_visible_to_viewer_sql, cases_visible_to, placements_visible_to
 from accounts.models import User
-from cases.models import Case, CaseNote, DecisionReview, Placement, StageChange
+from audit.models import AccessLog
+from cases.models import Case, CaseNote, DecisionReview, Placement, SiblingSeparationDecision, StageChange
 from children.models import Child
-from core.db import prepared_cursor
+from core.db import prepared_cursor, prepares_statements
+from emergency.models import EmergencyAccess
 from visits.models import Visit
 
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1  # the range of the id columns (BigAutoField)
@@ -114,6 +117,128 @@ def case_detail_for(*, user: User, pk: object) -> Case | None:
     case.child = Child.from_db(database, list(_CHILD_BRIEF), values[len(fields):])
     case.detail_rows = _split_detail_rows([row[:_DETAIL_WIDTH] for row in rows[1:]])
     return case
+
+
+# ---- the case detail's fast path: one statement, the JSON written by PostgreSQL ---------------------
+# The writers below give, in SQL, the bytes CaseDetailSerializer's JSON has (DRF's JSONRenderer:
+# compact, UTF-8, not ASCII-escaped): PostgreSQL escapes a string's quote, backslash and control
+# characters exactly as Python's json module does; U+2028 and U+2029, which DRF escapes besides, are
+# escaped by the view. tests/test_case_detail_fast.py holds both answers equal, byte for byte.
+
+
+def _json_text(sql: str) -> str:
+    """A text value (or null) as JSON."""
+    return f"COALESCE(to_json({sql})::text, 'null')"
+
+
+def _json_number(sql: str) -> str:
+    """An integer (or null) as JSON."""
+    return f"COALESCE(({sql})::text, 'null')"
+
+
+def _json_date(sql: str) -> str:
+    """A date (or null) as DRF's DateField writes it: ISO 8601."""
+    return f"""COALESCE('"' || to_char({sql}, 'YYYY-MM-DD') || '"', 'null')"""
+
+
+def _json_datetime(sql: str) -> str:
+    """An aware date and time (or null) as cases.api.serializers._datetime writes it: ISO 8601 in the
+    current time zone ($8, by name), the microseconds when not zero, the zone's offset from UTC
+    ("+05:00", with seconds when it has any, as a zone's local mean time before 1924), "Z" for UTC."""
+    local = f"({sql} AT TIME ZONE $8)"
+    offset = f"({local} - ({sql} AT TIME ZONE 'UTC'))"
+    size = f"greatest({offset}, -{offset})"
+    seconds = f"CASE WHEN date_part('second', {offset}) = 0 THEN '' ELSE to_char({size}, ':SS') END"
+    return (f"""CASE WHEN {sql} IS NULL THEN 'null' ELSE '"' || to_char({local}, 'YYYY-MM-DD"T"HH24:MI:SS')"""
+            f""" || CASE WHEN date_part('microseconds', {sql})::bigint % 1000000 = 0 THEN '' ELSE to_char({local}, '.US') END"""
+            f""" || CASE WHEN {offset} = '0' THEN 'Z' ELSE CASE WHEN {offset} > '0' THEN '+' ELSE '-' END"""
+            f""" || to_char({size}, 'HH24:MI') || {seconds} END || '"' END""")
+
+
+def _json_object(pairs: list[tuple[str, str]]) -> str:
+    """A JSON object of these (key, SQL giving the value's JSON) pairs, in their order."""
+    return "'{' || " + " || ',' || ".join(f"""'"{key}":' || {value}""" for key, value in pairs) + " || '}'"
+
+
+@functools.cache
+def _served_case_detail_sql() -> str:
+    """The token with its user, the case's JSON when that user sees it, and the access-log row of
+    that view, in one statement (one transaction). PostgreSQL's own placeholders: $1 the token key,
+    $2 its digest, $3 the user expected, $4 the case, $5 now, $6 the path, $7 the client's address,
+    $8 the current time zone's name. The token is the row of its key and digest, unexpired, of an
+    active user who is $3 (knox's check, accounts.authentication); the case must be visible to that
+    user (access.selectors.case_visible_to_viewer_sql: case_row_rights' rule, shares and emergency
+    accesses included). The access-log row is written only when both hold (a data-modifying CTE runs
+    once whatever the query reads), marked as an emergency access as audit.services.log_access marks
+    it; the detail never shows a sensitive field (saw_sensitive false, as _shows_sensitive finds)."""
+    users, cases, children = User._meta.db_table, Case._meta.db_table, Child._meta.db_table
+    child = _json_object([
+        ("id", "ch.id::text"), ("last_name", _json_text("ch.last_name")), ("first_name", _json_text("ch.first_name")),
+        ("birth_date", _json_date("ch.birth_date")), ("sex", _json_text("ch.sex")),
+    ])
+    change = _json_object([
+        ("from_stage", _json_text("s.from_stage")), ("to_stage", _json_text("s.to_stage")), ("reason", _json_text("s.reason")),
+        ("actor", _json_text(f"(SELECT u.username FROM {users} u WHERE u.id = s.actor_id)")),
+        ("changed_at", _json_datetime("s.changed_at")),
+    ])
+    decision = _json_object([
+        ("id", "d.id::text"), ("case", "d.case_id::text"), ("reason", _json_text("d.reason")),
+        ("decided_by", _json_number("d.decided_by_id")), ("decided_at", _json_datetime("d.decided_at")),
+    ])
+    # The history oldest first, the decisions newest first (case_detail_rows' orders).
+    history = (f"'[' || COALESCE((SELECT string_agg({change}, ',' ORDER BY s.changed_at, s.id) "
+               f"FROM {StageChange._meta.db_table} s WHERE s.case_id = c.id), '') || ']'")
+    decisions = (f"'[' || COALESCE((SELECT string_agg({decision}, ',' ORDER BY d.decided_at DESC, d.id) "
+                 f"FROM {SiblingSeparationDecision._meta.db_table} d WHERE d.case_id = c.id), '') || ']'")
+    detail = _json_object([
+        ("id", "c.id::text"), ("child", child), ("stage", _json_text("c.stage")),
+        ("stage_entered_at", _json_datetime("c.stage_entered_at")), ("form_of_care", _json_text("c.form_of_care")),
+        ("assigned_worker", _json_number("c.assigned_worker_id")), ("responsible_unit", _json_number("c.responsible_unit_id")),
+        ("opened_on", _json_date("c.opened_on")), ("closed_on", _json_date("c.closed_on")), ("outcome", _json_text("c.outcome")),
+        ("decision_status", _json_text("c.decision_status")), ("decision_family", _json_number("c.decision_family_id")),
+        ("decision_reviewed_by", _json_number("c.decision_reviewed_by_id")),
+        ("decision_reviewed_at", _json_datetime("c.decision_reviewed_at")),
+        ("decision_review_reason", _json_text("c.decision_review_reason")), ("version", "c.version::text"),
+        ("history", history), ("sibling_separation_decisions", decisions),
+    ])
+    return f"""
+        WITH viewer AS (
+            SELECT u.id, u.role, u.is_superuser, u.unit_id
+            FROM {AuthToken._meta.db_table} t JOIN {users} u ON u.id = t.user_id
+            WHERE t.token_key = $1 AND t.digest = $2 AND t.user_id = $3
+              AND (t.expiry IS NULL OR t.expiry >= $5) AND u.is_active
+        ), shown AS (
+            SELECT c.id, c.child_id, {detail} AS detail
+            FROM viewer v, {cases} c JOIN {children} ch ON ch.id = c.child_id
+            WHERE c.id = $4 AND {case_visible_to_viewer_sql().replace("%(user)s", "$3")}
+        ), logged AS (
+            INSERT INTO {AccessLog._meta.db_table}
+                (user_id, kind, case_id, child_id, viewed_at, path, ip_address, saw_sensitive, emergency)
+            SELECT $3, '{AccessLog.Kind.CASE}', s.id, s.child_id, $5, $6, $7::inet, FALSE,
+                   EXISTS (SELECT 1 FROM {EmergencyAccess._meta.db_table} e
+                           WHERE e.case_id = s.id AND e.user_id = $3 AND e.expires_at > $5)
+            FROM shown s
+        )
+        SELECT detail FROM shown
+    """
+
+
+def served_case_detail(*, token_key: str, digest: str, user_id: int, case_id: int, path: str, ip: str | None) -> str | None:
+    """The API's case detail in one round trip: the JSON of case ``case_id`` as CaseDetailSerializer
+    writes it (U+2028 and U+2029 left to the caller), when the knox token ``token_key``/``digest``
+    is valid and belongs to the active user ``user_id`` and that user sees the case; the access-log
+    row of the view (``path``, the client's address ``ip``) is then written and committed by the same
+    statement. None otherwise, and then nothing was written: the caller answers through the API's
+    usual path (cases.api.views.case_detail_fast_path). None also, without a statement, when the
+    database does not keep prepared statements (core.db: behind a pooler in transaction mode)."""
+    database = router.db_for_write(AccessLog)  # a write: the primary, which also holds the freshest case
+    if not BIGINT_MIN <= case_id <= BIGINT_MAX or not prepares_statements(database):
+        return None
+    params = [token_key, digest, user_id, case_id, timezone.now(), path, ip, timezone.get_current_timezone_name()]
+    with prepared_cursor(database, raw=True) as cursor:  # prepared once per connection (core.db)
+        cursor.execute(_served_case_detail_sql(), params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def case_detail_queryset(*, user: User) -> QuerySet[Case]:

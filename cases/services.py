@@ -39,6 +39,7 @@ from core.choices import CarerRelationship, FormOfCare
 from core.dates import day_text
 from core.exceptions import DomainError
 from families.models import ApprovalStatus, Family
+from families.reasons import suspension_text
 
 # Moves transition_case accepts, from each stage. Placing and ending a placement have their own
 # services (place_child, end_placement) because they write a placement too.
@@ -194,7 +195,7 @@ def check_family_can_take(*, family: Family, case: Case, on: dt.date, field: str
         if family.approval_status == ApprovalStatus.SUSPENDED and family.suspension_reason:
             raise DomainError(
                 _("The family's approval is suspended (%(reason)s) until a new home study.")
-                % {"reason": family.suspension_reason}, field=field,
+                % {"reason": suspension_text(family.suspension_reason)}, field=field,
             )
         raise DomainError(
             _("The family is not approved (status: %(status)s).") % {"status": family.get_approval_status_display()},

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorWrapper
+from psycopg.raw_cursor import RawCursorMixin
 
 
 class PreparingCursor(ServerBindingCursor):
@@ -35,13 +36,27 @@ class PreparingCursor(ServerBindingCursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+class PreparingRawCursor(RawCursorMixin, PreparingCursor):
+    """``PreparingCursor`` for a statement written with PostgreSQL's own placeholders (``$1``,
+    ``$2``): psycopg sends it as it is, without looking for ``%s`` placeholders in its text (which
+    it does again on every run for a statement longer than 4,096 bytes)."""
+
+
+def prepares_statements(using: str) -> bool:
+    """Whether the database ``using`` keeps prepared statements (DATABASE_PREPARED_STATEMENTS)."""
+    connection = connections[using]
+    return connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+
+
 @contextmanager
-def prepared_cursor(using: str) -> Iterator[CursorWrapper]:
+def prepared_cursor(using: str, *, raw: bool = False) -> Iterator[CursorWrapper]:
     """A cursor of the database ``using`` (an alias of settings.DATABASES) preparing the statements
     it runs, with Django's wrapping (health check, errors, the queries tests count) as
-    ``connections[using].cursor()``; that cursor itself when prepared statements are off."""
+    ``connections[using].cursor()``; that cursor itself when prepared statements are off. ``raw``:
+    the statements are written with PostgreSQL's placeholders ($1, $2), which only a preparing
+    cursor takes (ask ``prepares_statements`` first)."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+    if not prepares_statements(using):
         with connection.cursor() as cursor:
             yield cursor
         return
@@ -50,7 +65,7 @@ def prepared_cursor(using: str) -> Iterator[CursorWrapper]:
     connection.ensure_connection()
     with connection.wrap_database_errors:
         connection.validate_thread_sharing()
-        raw = PreparingCursor(connection.connection)
-        cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        psycopg_cursor = (PreparingRawCursor if raw else PreparingCursor)(connection.connection)
+        cursor = connection.make_debug_cursor(psycopg_cursor) if connection.queries_logged else connection.make_cursor(psycopg_cursor)
     with cursor:
         yield cursor

@@ -6,7 +6,7 @@ core.client_address instead, which believes the header only from settings.TRUSTE
 """
 
 from rest_framework.request import Request
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from core.client_address import client_address
 
@@ -27,3 +27,54 @@ class UserAddressRateThrottle(ClientAddressMixin, UserRateThrottle):
 class ScopedAddressRateThrottle(ClientAddressMixin, ScopedRateThrottle):
     pass
 
+
+class _SignedIn:
+    """What DRF's user and anonymous throttles read of a signed-in request: its user's id."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user = _User(user_id)
+
+
+class _User:
+    is_authenticated = True
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
+def signed_in_throttles(view_class: type, user_id: int) -> list[SimpleRateThrottle] | None:
+    """DRF's check_throttles for a request of ``user_id`` to a view of ``view_class``, in two halves
+    for a caller that learns only afterwards whether the request counts: each throttle that would
+    count it, its history read (the list, to be counted by ``count_request``), or None when one of
+    them refuses it now (the caller then lets DRF answer 429) or is of a kind whose key needs more
+    than the user (anything but DRF's anonymous, user and unscoped scoped throttles and their
+    subclasses here). Nothing is written to the throttles' cache here."""
+    request = _SignedIn(user_id)
+    counting = []
+    for throttle_class in view_class.throttle_classes:
+        if issubclass(throttle_class, ScopedRateThrottle):
+            if getattr(view_class, throttle_class.scope_attr, None):
+                return None
+            continue  # no scope on the view: DRF allows and counts nothing
+        if not issubclass(throttle_class, AnonRateThrottle | UserRateThrottle):
+            return None
+        throttle = throttle_class()
+        if throttle.rate is None:
+            continue
+        throttle.key = throttle.get_cache_key(request, None)
+        if throttle.key is None:
+            continue  # the anonymous throttle: a signed-in request is not its business
+        throttle.history = throttle.cache.get(throttle.key, [])
+        throttle.now = throttle.timer()
+        while throttle.history and throttle.history[-1] <= throttle.now - throttle.duration:
+            throttle.history.pop()
+        if len(throttle.history) >= throttle.num_requests:
+            return None
+        counting.append(throttle)
+    return counting
+
+
+def count_request(throttles: list[SimpleRateThrottle]) -> None:
+    """The second half of ``signed_in_throttles``: the request counted, as DRF counts an allowed one."""
+    for throttle in throttles:
+        throttle.throttle_success()

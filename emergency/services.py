@@ -14,6 +14,7 @@ from access.selectors import cases_visible_to
 from access.services import grant_case_permissions
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case
+from core.dates import date_text
 from core.exceptions import DomainError
 from documents.access_log import client_ip, log_record_access
 from emergency.models import EmergencyAccess
@@ -22,6 +23,10 @@ from notifications.models import Notification
 # An emergency lets the worker see and act on the case, never see its sensitive fields.
 EMERGENCY_CODENAMES = ("view_case", "change_case")
 NOTIFICATION_KIND = Notification.Kind.EMERGENCY_ACCESS
+# The supervisors' notification, kept untranslated with its arguments and written in each reader's
+# language (notifications.titles); ``title`` and ``body`` as the worker who opened the case read them.
+TITLE = gettext_noop("Emergency access to case %(case)s by %(user)s")
+TEXT = gettext_noop("Reason given: %(reason)s\nAccess ends at %(until)s.")
 
 
 def emergency_duration() -> dt.timedelta:
@@ -39,17 +44,16 @@ def supervisors_of(case: Case) -> list[User]:
 
 def _notify_supervisors(access: EmergencyAccess) -> int:
     case, user = access.case, access.user
-    title_key = gettext_noop("Emergency access to case %(case)s by %(user)s")
     title_args = {"case": case.pk, "user": user.get_full_name() or user.username}
-    title = _(title_key) % title_args
-    body = _("Reason given: %(reason)s\nAccess ends at %(until)s.") % {
-        "reason": access.reason, "until": timezone.localtime(access.expires_at).strftime("%d.%m.%Y %H:%M"),
-    }
+    title = _(TITLE) % title_args
+    # The end as an ISO moment: each reader sees it in their language's format (notifications.titles).
+    body_args = {"reason": access.reason, "until": access.expires_at.isoformat()}
+    body = _(TEXT) % {"reason": access.reason, "until": date_text(timezone.localtime(access.expires_at), "SHORT_DATETIME_FORMAT")}
     rows = [
         Notification(
             recipient=supervisor, kind=NOTIFICATION_KIND, subject_key=f"emergency:{access.pk}",
             due_on=timezone.localdate(access.opened_at), title=title[:200], body=body, case=case,
-            title_key=title_key, title_args=title_args,
+            title_key=TITLE, title_args=title_args, body_key=TEXT, body_args=body_args,
         )
         for supervisor in supervisors_of(case)
     ]
@@ -79,7 +83,7 @@ def open_emergency_access(
     if earlier is not None:
         raise DomainError(
             _("You already have emergency access to this case until %(until)s.")
-            % {"until": timezone.localtime(earlier.expires_at).strftime("%d.%m.%Y %H:%M")},
+            % {"until": date_text(timezone.localtime(earlier.expires_at), "SHORT_DATETIME_FORMAT")},
             field="case",
         )
     if cases_visible_to(actor).filter(pk=case.pk).exists():

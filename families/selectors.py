@@ -7,6 +7,7 @@ from accounts.models import User
 from core.history import history_entries
 from core.names import search_condition
 from families.models import Applicant, Family
+from families.reasons import suspension_text
 
 
 def family_list(*, user: User) -> QuerySet[Family]:
@@ -37,6 +38,10 @@ def family_history(family: Family) -> list[dict]:
         return {("region", k): v.name for k, v in Region.objects.in_bulk(seen["region"]).items()}
 
     entries = history_entries(versions, fields=[f for f in Family._meta.fields if f.name not in skip], names=names)
+    for entry in entries:  # the suspension's reason, stored untranslated, in the reader's language
+        for change in entry["changes"]:
+            if change["field"] == "suspension_reason":
+                change.update({side: suspension_text(change[side]) if change[side] != "—" else "—" for side in ("old", "new")})
     applicant_fields = [f for f in Applicant._meta.fields if f.name not in skip | {"family", "position"}]
     by_applicant: dict[int, list] = {}
     for version in Applicant.history.filter(family_id=family.pk).select_related("history_user").order_by("history_date", "history_id"):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OrganisationalUnit, User
 from core.dates import day_text
 from core.exceptions import DomainError
+from families import reasons
 from families.models import Applicant, ApplicantLeaving, ApprovalDecision, ApprovalStatus, CarerCheckFailure, Family
 from registry.duplicates import DuplicateWarning, applicant_duplicates
 
@@ -126,8 +127,8 @@ def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, 
     applicant.left_family_on = on
     applicant.full_clean()
     applicant.save(update_fields=["left_family_reason", "left_family_on", "updated_at"])
-    _suspend(family, on=on, reason=_("%(name)s: %(reason)s on %(date)s") % {
-        "name": str(applicant), "reason": applicant.get_left_family_reason_display(), "date": on.isoformat()})
+    # Stored untranslated, written in each reader's language (families.reasons.suspension_text).
+    _suspend(family, on=on, reason=reasons.applicant_left(applicant, on))
     family.full_clean()
     family.save()
     return family
@@ -148,8 +149,7 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
     if failure:
         family.carer_check_failure = failure
         family.carer_check_failed_on = checked_on
-        _suspend(family, on=checked_on, reason=_("carer check failed: %(reason)s on %(date)s") % {
-            "reason": CarerCheckFailure(failure).label, "date": checked_on.isoformat()})
+        _suspend(family, on=checked_on, reason=reasons.carer_check_failed(failure, checked_on))
     family.full_clean()
     family.save()
     return family

@@ -18,6 +18,10 @@ from notifications.models import Notification
 # The stage change's reason when a family is chosen for acquaintance, kept untranslated in the
 # history and written in each reader's language (web.templatetags.web_tags.stage_reason).
 CHOSEN_REASON = gettext_noop("Family № %(n)s chosen for acquaintance.")
+# The notification to the family's unit (_tell_the_familys_unit).
+FAMILY_CHOSEN_TITLE = gettext_noop("Family № %(family)s was chosen for acquaintance by %(user)s (%(unit)s)")
+FAMILY_CHOSEN_TEXT = gettext_noop(
+    "Case № %(case)s of %(unit)s; the family's name and file are now open to those who work on that case.")
 
 
 def supervisors_of_family(family: Family) -> list[User]:
@@ -35,16 +39,17 @@ def _tell_the_familys_unit(acquaintance: Acquaintance) -> int:
     family, case, actor = acquaintance.family, acquaintance.case, acquaintance.chosen_by
     if family.responsible_unit_id == case.responsible_unit_id:
         return 0  # the family's own unit chose it: nobody outside learnt anything
-    title_key = gettext_noop("Family № %(family)s was chosen for acquaintance by %(user)s (%(unit)s)")
-    title_args = {"family": family.pk, "user": actor.get_full_name() or actor.username, "unit": str(case.responsible_unit)}
-    title = _(title_key) % title_args
-    body = _("Case № %(case)s of %(unit)s; the family's name and file are now open to those who work on that case.") % {
-        "case": case.pk, "unit": case.responsible_unit,
-    }
+    # Kept untranslated with their arguments (the unit by its id: its name in each reader's language),
+    # written in each reader's language (notifications.titles); title and body as the chooser read them.
+    unit = {"unit": case.responsible_unit_id}
+    title_args = {"family": family.pk, "user": actor.get_full_name() or actor.username, "unit": unit}
+    body_args = {"case": case.pk, "unit": unit}
+    title = _(FAMILY_CHOSEN_TITLE) % {**title_args, "unit": case.responsible_unit}
+    body = _(FAMILY_CHOSEN_TEXT) % {**body_args, "unit": case.responsible_unit}
     rows = [
         Notification(recipient=supervisor, kind=Notification.Kind.FAMILY_CHOSEN, subject_key=f"acquaintance:{acquaintance.pk}",
                      due_on=timezone.localdate(acquaintance.chosen_at), title=title[:200], body=body,
-                     title_key=title_key, title_args=title_args)
+                     title_key=FAMILY_CHOSEN_TITLE, title_args=title_args, body_key=FAMILY_CHOSEN_TEXT, body_args=body_args)
         for supervisor in supervisors_of_family(family)
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

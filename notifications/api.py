@@ -13,7 +13,7 @@ from access.filters import VisibleChoices
 from access.permissions import CaseworkerOnly
 from core.serializers import ModelSerializer
 from notifications.models import Notification
-from notifications.selectors import inbox_of
+from notifications.selectors import inbox_of, with_units
 from notifications.services import mark_read
 
 
@@ -21,6 +21,8 @@ class NotificationSerializer(ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     title = serializers.CharField(source="display_title", read_only=True,
                                   help_text="In the language of the request, dates as the pages write them.")
+    body = serializers.CharField(source="display_body", read_only=True,
+                                 help_text="In the language of the request, dates as the pages write them.")
     read = serializers.SerializerMethodField()
 
     class Meta:
@@ -60,6 +62,11 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def get_queryset(self) -> Any:
         return inbox_of(self.request.user)
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        # The page's units looked up once (notifications.selectors.with_units), not once per row.
+        page = super().paginate_queryset(queryset)
+        return with_units(page) if page is not None else None
 
     @extend_schema(summary="Mark the notification as read", request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])

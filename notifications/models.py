@@ -39,6 +39,9 @@ class Notification(models.Model):
     title_key = models.CharField(_("title text"), max_length=200, blank=True, db_default="")
     title_args = models.JSONField(_("title arguments"), null=True, blank=True)
     body = models.TextField(_("text"), blank=True)
+    # The text's untranslated form and arguments, as for the title (``body`` is the writer's language).
+    body_key = models.TextField(_("text untranslated"), blank=True, db_default="")
+    body_args = models.JSONField(_("text arguments"), null=True, blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     placement = models.ForeignKey("cases.Placement", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -67,7 +70,14 @@ class Notification(models.Model):
         written before titles kept their text and arguments."""
         from notifications.titles import render
 
-        return render(self.title_key, self.title_args) or self.title
+        return render(self.title_key, self.title_args, getattr(self, "units", None)) or self.title
+
+    @property
+    def display_body(self) -> str:
+        """The text in the active language, as display_title; the stored one for older rows."""
+        from notifications.titles import render
+
+        return render(self.body_key, self.body_args, getattr(self, "units", None)) or self.body
 
 
 class SweepStep(models.Model):

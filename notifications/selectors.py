@@ -1,14 +1,27 @@
 """Reads of the inbox: a user only ever sees their own notifications."""
 
+from collections.abc import Iterable
+
 from django.db import connections, router
 from django.db.models import QuerySet
 
 from accounts.models import User
 from notifications.models import Notification
+from notifications.titles import units_of
 
 
 def inbox_of(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")
+
+
+def with_units(notes: Iterable[Notification]) -> list[Notification]:
+    """``notes`` as a list, each given the units its title and text name (``Notification.units``),
+    looked up once for all of them: a page of notifications renders in a constant number of queries."""
+    notes = list(notes)
+    units = units_of([arguments for note in notes for arguments in (note.title_args, note.body_args)])
+    for note in notes:
+        note.units = units
+    return notes
 
 
 def unread_count(user: User) -> int:

@@ -23,13 +23,14 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.message import EmailMessage
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.exceptions import DomainError
 from notifications.models import Notification
+from notifications.selectors import with_units
 from visits.selectors import SUPERSEDED_SQL
 
 logger = logging.getLogger(__name__)
@@ -515,10 +516,15 @@ def send_pending_emails(*, batch_size: int = 200) -> int:
             )
             if not rows:
                 return sent
-            messages = [
-                EmailMessage(subject=row.title, body=row.body or row.title, to=[row.recipient.email], connection=mail)
-                for row in rows if row.recipient.email
-            ]
+            # In the site's language (no reader's language is known for a mailbox), from the
+            # untranslated title and text where the row keeps them: never the writer's language.
+            rows = with_units(rows)
+            with translation.override(settings.LANGUAGE_CODE):
+                messages = [
+                    EmailMessage(subject=row.display_title, body=row.display_body or row.display_title,
+                                 to=[row.recipient.email], connection=mail)
+                    for row in rows if row.recipient.email
+                ]
             if messages:
                 mail.send_messages(messages)
             Notification.objects.filter(pk__in=[row.pk for row in rows]).update(emailed_at=timezone.now())

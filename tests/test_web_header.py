@@ -73,7 +73,13 @@ def test_the_header_is_the_one_the_template_wrote(client, users, language):
                 assert f'lang="{language}"' in old
                 assert (' <span class="badge-count">3</span>' in header) == bool(unread and role != "analyst")
                 if name != "web:password-change":
-                    assert 'class="active"' in header, (role, name)
+                    assert 'class="active" aria-current="page"' in header, (role, name)
+                    assert header.count("aria-current") == 1, (role, name)
+                else:
+                    assert "aria-current" not in header and 'class=""' not in header
+                # The phone's menu button carries the unread count too (none for an analyst: no inbox).
+                assert ('<span id="menu-unread"> <span class="badge-count">3</span></span>' in header) == bool(
+                    unread and role != "analyst")
             client.logout()
     anonymous = _get(client, reverse("web:login"), language)
     with override_settings(TEMPLATES=_old_templates()):

@@ -293,6 +293,7 @@ def test_inbox_lists_the_users_notifications_and_marks_one_read(client, worker, 
     # With htmx: the row, and out of band the badge (none left) and the status line.
     swap = client.post(reverse("web:notification-read", args=[second.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert '<span id="unread-count" hx-swap-oob="true"></span>' in swap
+    assert '<span id="menu-unread" hx-swap-oob="true"></span>' in swap  # the phone's menu button
     assert "The notification is marked as read." in swap and f'id="note-{second.pk}"' in swap
 
 

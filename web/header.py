@@ -25,7 +25,7 @@ SECTIONS = ("nav_cases", "nav_kit", "nav_conflicts", "nav_children", "nav_famili
             "nav_approvals", "nav_backtest", "nav_units", "nav_users", "nav_stats", "nav_inbox")
 
 # Stand-ins (private-use characters: no translation, URL or escaping writes them).
-_CSRF, _NEXT, _NAME, _UNREAD = "\ue001", "\ue002", "\ue003", "\ue004"
+_CSRF, _NEXT, _NAME, _UNREAD, _UNREAD_MENU = "\ue001", "\ue002", "\ue003", "\ue004", "\ue005"
 
 _DRAWN: dict[tuple, str] = {}
 
@@ -59,7 +59,8 @@ def _draw(key: tuple) -> str:
         def get_full_path() -> str:
             return _NEXT
 
-    values = {"user": user, "request": _Request(), "unread_badge": mark_safe(_UNREAD), **dict(zip(SECTIONS, sections, strict=True))}
+    values = {"user": user, "request": _Request(), "unread_badge": mark_safe(_UNREAD), "menu_badge": mark_safe(_UNREAD_MENU),
+              **dict(zip(SECTIONS, sections, strict=True))}
     if with_csrf:
         values["csrf_token"] = _CSRF
     return get_template("web/partials/header.html").render(values)
@@ -92,6 +93,8 @@ def header_html(context: Context) -> SafeString:
             unread = unread_notifications(context, user)
             badge = f' <span class="badge-count">{conditional_escape(formats.localize(unread))}</span>' if unread else ""
             html = html.replace(_UNREAD, f'<span id="unread-count">{badge}</span>\n')  # the partial's last line
+            # The menu button's count (phones), swapped with the inbox's when a notification is read.
+            html = html.replace(_UNREAD_MENU, f'<span id="menu-unread">{badge}</span>')
     return mark_safe(html)
 
 

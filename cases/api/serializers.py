@@ -38,15 +38,16 @@ _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
 
 
-def _datetime(value: dt.datetime | None) -> str | None:
+def _datetime(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str | None:
     """DRF's DateTimeField.to_representation for the project's ISO 8601 output: the aware value in
-    the current time zone, "+00:00" written "Z". Without DRF's per-value checks (a tenth of the
-    detail's time in Python); any other case (a naive value, another DATETIME_FORMAT) is DRF's."""
+    the current time zone (``zone``, when the caller has looked it up), "+00:00" written "Z".
+    Without DRF's per-value checks (a tenth of the detail's time in Python); any other case (a naive
+    value, another DATETIME_FORMAT) is DRF's."""
     if value is None:
         return None
     if value.tzinfo is None or api_settings.DATETIME_FORMAT != ISO_8601:
         return _DATETIME.to_representation(value)
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -76,13 +77,17 @@ class CaseOutputSerializer(ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, case: Case) -> dict:
+        return self.representation(case, timezone.get_current_timezone())
+
+    def representation(self, case: Case, zone: dt.tzinfo) -> dict:
+        """``to_representation`` with the current time zone looked up by the caller."""
         child = case.child
         return {
             "id": case.pk,
             "child": {"id": child.pk, "last_name": _text(child.last_name), "first_name": _text(child.first_name),
                       "birth_date": _date(child.birth_date), "sex": _text(child.sex)},
             "stage": case.stage,
-            "stage_entered_at": _datetime(case.stage_entered_at),
+            "stage_entered_at": _datetime(case.stage_entered_at, zone),
             "form_of_care": case.form_of_care,
             "assigned_worker": case.assigned_worker_id,
             "responsible_unit": case.responsible_unit_id,
@@ -92,7 +97,7 @@ class CaseOutputSerializer(ModelSerializer):
             "decision_status": case.decision_status,
             "decision_family": case.decision_family_id,
             "decision_reviewed_by": case.decision_reviewed_by_id,
-            "decision_reviewed_at": _datetime(case.decision_reviewed_at),
+            "decision_reviewed_at": _datetime(case.decision_reviewed_at, zone),
             "decision_review_reason": _text(case.decision_review_reason),
             "version": case.version,
         }
@@ -119,17 +124,19 @@ class CaseDetailSerializer(CaseOutputSerializer):
         read_only_fields = fields
 
     def to_representation(self, case: Case) -> dict:
-        data = super().to_representation(case)
+        zone = timezone.get_current_timezone()
+        data = self.representation(case, zone)
         rows = getattr(case, "detail_rows", None)  # cases.selectors.case_detail_rows, set by the API's detail
         if rows is not None:
             history, decisions = rows
             data["history"] = [
                 {"from_stage": from_stage, "to_stage": to_stage, "reason": _text(reason), "actor": actor,
-                 "changed_at": _datetime(changed_at)}
+                 "changed_at": _datetime(changed_at, zone)}
                 for from_stage, to_stage, reason, actor, changed_at in history
             ]
             data["sibling_separation_decisions"] = [
-                {"id": pk, "case": case.pk, "reason": _text(reason), "decided_by": decided_by, "decided_at": _datetime(decided_at)}
+                {"id": pk, "case": case.pk, "reason": _text(reason), "decided_by": decided_by,
+                 "decided_at": _datetime(decided_at, zone)}
                 for pk, reason, decided_by, decided_at in decisions
             ]
             return data

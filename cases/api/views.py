@@ -1,16 +1,21 @@
 """Cases (with the workflow actions and matching) and placements (with their end). Thin views:
 each action parses its input, calls one service and answers with the fresh record."""
 
-from django.http import Http404
+import functools
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import ISO_8601, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from access.permissions import CanChangeCase
 from access.selectors import cases_editable_by, families_visible_to, sensitive_case_ids
+from accounts.authentication import token_parts, token_user_id
 from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
@@ -41,6 +46,7 @@ from cases.selectors import (
     case_detail_queryset,
     case_notes,
     placement_list,
+    served_case_detail,
 )
 from cases.services import (
     add_case_note,
@@ -54,7 +60,10 @@ from cases.services import (
     transition_case,
 )
 from children.selectors import search_children, search_matches_first
+from core.client_address import client_address
+from core.negotiation import ANY_OR_JSON, JSON
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, VALIDATION_ERROR, WRITE_ERRORS
+from core.throttling import count_request, signed_in_throttles
 from matching.selectors import rank_families
 from matching.services import choose_for_acquaintance
 
@@ -253,3 +262,54 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         data.is_valid(raise_exception=True)
         new = move_child(placement=placement, actor=request.user, **data.validated_data)
         return Response(PlacementOutputSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+# ---- the case detail's fast path ---------------------------------------------------------------
+
+# What DRF adds to the detail's answer (APIView.default_response_headers): the methods the route
+# allows (the router's detail route of CaseViewSet: GET, and HEAD and OPTIONS as every view); no
+# "Vary: Accept", there being one renderer.
+_DETAIL_ALLOW = "GET, HEAD, OPTIONS"
+
+
+def case_detail_fast_path(drf_view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The router's detail view of CaseViewSet (``drf_view``) with a fast path for its plain GET: a
+    token this process has verified before in ``Authorization: Token <token>``, JSON or anything
+    accepted, no query string, no signed-in session (DRF's SessionAuthentication comes first), DRF's
+    throttles allowing the token's user. Then one statement (cases.selectors.served_case_detail)
+    checks the token and its user again, writes the case's JSON if that user sees it, and writes the
+    access-log row; the answer carries that JSON with the headers DRF gives it. Anything else, and
+    any request that statement does not serve (a token unknown, expired or revoked, its user
+    inactive, a case not there or not visible), DRF answers as before; the statement has then written
+    nothing. docs/permissions.md, "The case detail's fast path"."""
+
+    def served(request: HttpRequest, kwargs: dict) -> HttpResponse | None:
+        meta = request.META
+        pk = kwargs.get("pk", "")
+        if (request.method != "GET" or meta.get("QUERY_STRING") or len(kwargs) != 1 or not pk.isascii()
+                or not pk.isdigit() or meta.get("HTTP_ACCEPT", "*/*") not in ANY_OR_JSON
+                or api_settings.DATETIME_FORMAT != ISO_8601):
+            return None
+        token = token_parts(meta.get("HTTP_AUTHORIZATION", ""))
+        user_id = token and token_user_id(token[1])
+        if user_id is None or getattr(request.user, "is_active", False):  # DRF would take the session's user
+            return None
+        throttles = signed_in_throttles(CaseViewSet, user_id)
+        if throttles is None:
+            return None
+        detail = served_case_detail(token_key=token[0], digest=token[1], user_id=user_id, case_id=int(pk),
+                                    path=request.get_full_path()[:300], ip=client_address(request))
+        if detail is None:
+            return None
+        count_request(throttles)
+        # DRF's JSONRenderer escapes these two (JavaScript's line separators) besides what JSON escapes.
+        response = HttpResponse(detail.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"), content_type=JSON)
+        response["Allow"] = _DETAIL_ALLOW
+        return response
+
+    @functools.wraps(drf_view)
+    def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = served(request, kwargs)
+        return response if response is not None else drf_view(request, *args, **kwargs)
+
+    return view

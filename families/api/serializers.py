@@ -7,6 +7,7 @@ from children.api.serializers import DuplicateWarningSerializer
 from core.dates import AHEAD_DATE, PAST_DATE
 from core.serializers import ModelSerializer
 from families.models import Applicant, Family
+from families.reasons import suspension_text
 from regions.models import Region
 
 
@@ -21,6 +22,8 @@ class ApplicantOutputSerializer(ModelSerializer):
 class FamilyOutputSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     applicants = ApplicantOutputSerializer(many=True, read_only=True)
+    suspension_reason = serializers.SerializerMethodField(
+        help_text="Why the approval is suspended, in the language of the request (stored untranslated).")
 
     class Meta:
         model = Family
@@ -34,6 +37,9 @@ class FamilyOutputSerializer(ModelSerializer):
             "created_at", "updated_at",
         )
         read_only_fields = fields
+
+    def get_suspension_reason(self, family: Family) -> str:
+        return suspension_text(family.suspension_reason)
 
 
 class ApplicantInputSerializer(serializers.Serializer):

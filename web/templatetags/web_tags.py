@@ -121,6 +121,14 @@ def stage_reason(text: str) -> str:
     return text
 
 
+@register.filter
+def suspension_reason(text: str | None) -> str:
+    """Why a family's approval is suspended, in the reader's language (families.reasons)."""
+    from families.reasons import suspension_text
+
+    return suspension_text(text or "")
+
+
 # The action a page's form stands for, by URL name, for history rows whose reason is the request
 # line that wrote them (audit.models.AuditedHistoricalRecords stores "POST /families/new/").
 _ACTIONS = {
@@ -153,10 +161,14 @@ _REQUEST_LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)$")
 
 
 def _stored_reason(text: str) -> str:
-    """A reason a service wrote untranslated (children.services' *_REASON message ids with their
-    values) in the reader's language; any other text as it is."""
+    """A reason a service wrote untranslated in the reader's language: a message id alone
+    (access.services.REASSIGNED_REASON, "Imported from the registry file.", the visits' reasons) or
+    with its values (children.services' *_REASON); any other text as it is."""
     from children.services import DUPLICATES_CONFIRMED_REASON, LEFT_SIBLING_GROUP_REASON, SIBLING_GROUP_REASON
 
+    translated = _(text)
+    if translated != text:
+        return translated
     for pattern, message in (
         (r"^Sibling group (?P<id>\d+)$", SIBLING_GROUP_REASON),
         (r"^Removed from sibling group (?P<id>\d+)$", LEFT_SIBLING_GROUP_REASON),
@@ -219,6 +231,16 @@ def _forget_choice_labels(**kwargs: object) -> None:
 def choice(obj: object, field_name: str) -> object:
     """``{{ visit|choice:"kind" }}``: as ``{{ visit.get_kind_display }}``, faster (choice_label)."""
     return choice_label(obj, field_name)
+
+
+@register.filter
+def nav_current(section: str) -> str:
+    """A header link's attributes from what its page put in the section's block: ``"active"`` marks
+    the current section, for the eye (the class) and for screen readers (``aria-current``)."""
+    section = str(section).strip()
+    if not section:
+        return ""
+    return format_html(' class="{}" aria-current="page"', section)
 
 
 @register.simple_tag(takes_context=True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications import services as notification_services
-from notifications.selectors import inbox_of
+from notifications.selectors import inbox_of, with_units
 from web.views.common import paginate, query_without_page
 
 
@@ -23,6 +23,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if unread_only:
         notes = notes.filter(read_at__isnull=True)
     page = paginate(request, notes.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
+    page.object_list = with_units(page.object_list)
     return render(request, "web/notifications/inbox.html", {"page": page, "unread_only": unread_only, "query": query_without_page(request)})
 
 
