@@ -96,3 +96,26 @@ def test_the_menu_works_without_script(browser, live_server, people):
         assert page.locator("header nav a[aria-current=page]").get_attribute("href") == "/families/"
     finally:
         context.close()
+
+
+def test_the_supervisors_header_keeps_to_one_row_with_a_two_digit_count(page, live_server, people):
+    """The demo's supervisor (27 unread, a name as long as "Supervisor Demo") saw the header in two rows
+    at 1366 px in Kazakh and English: the sections' short forms (context "menu") keep it to one."""
+    supervisor = people["supervisor"]
+    supervisor.first_name, supervisor.last_name = "Supervisor", "Demo"
+    supervisor.save(update_fields=["first_name", "last_name"])
+    Notification.objects.bulk_create(
+        Notification(recipient=supervisor, kind="visit_due", subject_key=f"visit:{n}", title="A visit is due")
+        for n in range(27)
+    )
+    page.set_viewport_size({"width": 1366, "height": 800})
+    for language in LANGUAGES:
+        page.context.clear_cookies()
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+        page.goto("/accounts/login/")
+        page.fill("#id_username", "gulnara")
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/unit/")
+        assert page.locator("header nav .badge-count").inner_text() == "27"
+        assert _header_height(page) <= ONE_ROW, (language, _header_height(page))
