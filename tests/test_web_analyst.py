@@ -206,3 +206,14 @@ def test_the_table_and_chart_rows_are_in_the_readers_alphabet_of_regions(client,
     api = client.get(reverse("stats:indicator", kwargs={"indicator": "placements_started"}),
                      {"breakdown": "region,year", "year_from": "2017"}, HTTP_ACCEPT_LANGUAGE="kk").json()
     assert [row["region"] for row in api["rows"]] != [row["region"] for row in result["rows"]]
+
+
+@pytest.mark.parametrize(("language", "written"), [("en", "As of 30 June 2025."), ("ru", "По состоянию на 30 июня 2025 г."),
+                                                   ("kk", "30 маусым 2025 ж. күнгі жағдай бойынша.")])
+def test_the_as_of_date_is_written_in_the_readers_language(client, analyst, three_placements, language, written):
+    """It said "As of 2025-06-30." in every language, the one date of the pages in ISO form."""
+    client.force_login(analyst)
+    response = client.get(reverse("web:statistics"), {"indicator": "entries", "as_of": "2025-06-30"},
+                          HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert response.status_code == 200 and written in html and "2025-06-30." not in html

@@ -6,6 +6,8 @@ parser (stats.params.parse_request) and publisher (stats.release.published_stati
 shows exactly what the API would answer, with the same disclosure control; the download links
 are that API with ?format=csv or xlsx."""
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -185,7 +187,11 @@ def statistics(request: HttpRequest) -> HttpResponse:
             chart = _chart(result)
             api = reverse("stats:indicator", kwargs={"indicator": indicator.name})
             downloads = {fmt: f"{api}?{query.urlencode()}{'&' if query else ''}format={fmt}" for fmt in ("csv", "xlsx")}
-    context = {"form": form, "result": result, "chart": chart, "downloads": downloads, "last_suppressed": settings.STATS_SUPPRESSION_K - 1}
+    # The date the figures stand at, written in the reader's language like every other date of the pages
+    # (the result keeps ISO 8601 for the API and the downloads).
+    as_of = dt.date.fromisoformat(result["as_of"]) if result else None
+    context = {"form": form, "result": result, "chart": chart, "downloads": downloads, "as_of": as_of,
+               "last_suppressed": settings.STATS_SUPPRESSION_K - 1}
     if form.errors and status == 200:  # the form's own field errors
         status = 400
     return render(request, "web/statistics/statistics.html", context, status=status)
