@@ -164,3 +164,30 @@ def test_families_list_marks_an_approval_past_its_expiry(client, worker):
             for row in client.get(reverse("web:families")).content.decode().split("<tr>")[1:] if 'href="' in row}
     assert 'class="badge overdue">expired<' in rows[reverse("web:family", args=[lapsed.pk])]
     assert "overdue" not in rows[reverse("web:family", args=[valid.pk])]
+
+
+@pytest.mark.parametrize(("language", "written"), [
+    ("en", "suspended\n        (approved on 2 July 2025, until 2 July 2027)"),
+    ("ru", "(одобрено 2 июля 2025 г., срок — до 2 июля 2027 г.)"),
+    ("kk", "(2 шілде 2025 ж. мақұлданған, 2 шілде 2027 ж. дейін)"),
+])
+def test_a_suspended_approval_does_not_read_as_the_suspensions_own_period(client, worker, language, written):
+    """"suspended: 2 July 2025 – 2 July 2027" read as suspended for those two years: the approval's
+    dates are said to be the approval's."""
+    from families.services import record_carer_check
+
+    family = factories.FamilyFactory(responsible_unit=worker.unit, approved_on=dt.date(2025, 7, 2),
+                                     approval_expires_on=dt.date(2027, 7, 2))
+    record_carer_check(family=family, checked_on=timezone.localdate(), failure="conviction", actor=None)
+    client.force_login(worker)
+    html = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert written in html
+    assert "2 July 2025 – 2 July 2027" not in html and "2 июля 2025 г. – 2 июля 2027 г." not in html
+
+
+def test_an_approved_familys_dates_stay_as_they_were(client, worker):
+    family = factories.FamilyFactory(responsible_unit=worker.unit, approved_on=dt.date(2025, 7, 2),
+                                     approval_expires_on=dt.date(2027, 7, 2))
+    client.force_login(worker)
+    html = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "approved: 2 July 2025 – 2 July 2027" in html
