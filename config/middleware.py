@@ -147,3 +147,25 @@ def bad_parameters(params: QueryDict) -> list[str]:
         if not is_storable_text(key) or not all(is_storable_text(v) for v in params.getlist(key)):
             bad.append(key if is_storable_text(key) else "?")
     return bad
+
+
+class FormOnlyAddressMiddleware:
+    """A page's form address opened as a page (GET): after a form error the browser's address bar shows
+    the form's address (/cases/12/move/, /cases/reassign/), and pressing Enter there, or a bookmark of
+    it, got Django's empty 405, a blank page. It answers 405 still (with Allow), in the site's layout
+    and the reader's language, with a link back. The API's own 405s (JSON) are left as they are."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (response.status_code != 405 or request.method != "GET" or response.content
+                or request.path.startswith("/api/")):
+            return response
+        from django.shortcuts import render
+
+        page = render(request, "web/errors/405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A form's address opened as a page: a 405 page with a link back instead of a blank one.
+    "config.middleware.FormOnlyAddressMiddleware",
     # Last, as axes requires: turns a locked-out sign-in into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
