@@ -111,3 +111,15 @@ def test_the_renderers_escape_is_djangos_conditional_escape():
     for value in ("plain", 'a "quoted" <x> & \'y\'', mark_safe("<i>safe</i>"), gettext_lazy("Filter"),
                   mark_safe(gettext_lazy("Filter")), 42, None, "Қазақ <тіл>"):
         assert conditional_escape(value) == str(django_escape(value)), value
+
+
+def test_a_checkbox_label_has_no_colon_after_it(region):
+    """The visit form said "The child was seen in person:" after its box, and so did every checklist
+    item; a colon leads to a field, and a checkbox's label comes after it."""
+    from web.forms import RecordVisitForm
+    from web.templatetags.web_tags import field
+
+    form = RecordVisitForm()
+    html = field(form["child_seen"])
+    assert "The child was seen in person</label>" in html and "person:</label>" not in html
+    assert "Date of the visit:</label>" in field(form["done_on"])

@@ -23,7 +23,7 @@ def field(bound: forms.BoundField) -> str:
     checkbox = isinstance(bound.field.widget, forms.CheckboxInput)
     errors = bound.errors
     classes = "form-row" + (" checkbox" if checkbox else "") + (" has-error" if errors else "")
-    widget, label = str(bound), str(bound.label_tag())
+    widget, label = str(bound), str(checkbox_label(bound) if checkbox else bound.label_tag())
     parts = [format_html('<div class="{}">\n  ', classes),
              mark_safe(f"{widget} {label}" if checkbox else f"{label}{widget}")]
     if bound.help_text:
@@ -33,6 +33,13 @@ def field(bound: forms.BoundField) -> str:
                                  format_html_join("", "<li>{}</li>", ((e,) for e in errors))))
     parts.append(mark_safe("\n</div>"))
     return mark_safe("".join(parts))
+
+
+@register.filter
+def checkbox_label(bound: forms.BoundField) -> str:
+    """A checkbox's label, written after its box, without the form's suffix: "The child was seen in
+    person", not "The child was seen in person:" (a colon leads to a field, not away from one)."""
+    return bound.label_tag(label_suffix="")
 
 
 @register.simple_tag(takes_context=True)
