@@ -1,4 +1,5 @@
-"""Writing generated tables into the database with PostgreSQL COPY.
+"""Writing generated tables into the database with PostgreSQL COPY (binary where every column has a
+binary form here, text otherwise).
 
 The writer inserts only the columns the generator names (explicit column lists), so columns other
 apps add later keep their defaults. The secondary indexes, unique and foreign-key
@@ -125,6 +126,10 @@ class TableText:
     columns: list[str]  # in COPY order
     constants: list[tuple[str, object]]  # columns sent as defaults, with their value
     n: int
+    binary: bool = False  # the chunks are COPY ... (FORMAT binary)
+
+    def copy_statement(self, table: str) -> str:
+        return f"COPY {table} ({', '.join(self.columns)}) FROM STDIN" + (" (FORMAT binary)" if self.binary else "")
 
 
 def encode_table(table: Table) -> tuple[TableText, Iterator[tuple[bytes, int]]]:
@@ -152,12 +157,181 @@ def encode_table(table: Table) -> tuple[TableText, Iterator[tuple[bytes, int]]]:
     return header, chunks()
 
 
-def produce(make_tables: Callable[[], Iterable[Table]], queue) -> None:
-    """Worker process: generate the tables one by one and put their COPY text on the queue."""
+# --- Binary COPY -----------------------------------------------------------------------------
+# The server parses a binary row far faster than a text one (dates, timestamps and numbers arrive as
+# they are stored: measured on 539k visits, 3.2-4.7 s against 5.3-6.4 s of COPY). Rows are joined from
+# the same kind of pieces as the text: one fixed-width block per row (the field count and every column
+# that is never null, from one numpy record array), a piece per nullable number or date, and one piece
+# per combination of the small-vocabulary columns.
+
+BINARY = True  # COPY in binary format where every column of a table has one here (tests compare it with the text)
+_PG_EPOCH_DAYS = (dt.date(2000, 1, 1) - EPOCH).days
+_NOON_ALMATY_US = 7 * 3600 * 1_000_000  # 12:00+05 is 07:00 UTC
+_BIN_NULL = b"\xff\xff\xff\xff"
+_BIN_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BIN_TRAILER = b"\xff\xff"
+# PostgreSQL type (format_type) -> numpy big-endian dtype of its binary form, for number, date and time columns.
+_BIN_FIXED = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2", "date": ">i4", "timestamp with time zone": ">i8", "boolean": "u1"}
+
+
+def column_types(cursor, tables: list[str]) -> dict[str, dict[str, str]]:
+    """format_type of every column of these tables, for the binary encoder (read before the fork)."""
+    types: dict[str, dict[str, str]] = {}
+    for table in tables:
+        cursor.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+            [table],
+        )
+        types[table] = dict(cursor.fetchall())
+    return types
+
+
+def _text_type(type_name: str) -> bool:
+    return type_name == "text" or type_name.startswith("character varying") or type_name == "jsonb"
+
+
+def _bin_numbers(kind: str, type_name: str, part: np.ndarray) -> np.ndarray:
+    """Values as they are stored (day numbers and microseconds from 2000-01-01)."""
+    if kind == "date":
+        return part - _PG_EPOCH_DAYS
+    if kind == "ts":
+        return (part - _PG_EPOCH_DAYS) * 86_400_000_000 + _NOON_ALMATY_US
+    return part
+
+
+def _bin_scalar(value: object, type_name: str) -> bytes:
+    if value is None:
+        return _BIN_NULL
+    if _text_type(type_name) and isinstance(value, str):
+        data = value.encode()
+        if type_name == "jsonb":
+            data = b"\x01" + data
+        return len(data).to_bytes(4, "big") + data
+    if type_name in _BIN_FIXED and isinstance(value, (bool, int, np.integer)) and type_name not in ("date", "timestamp with time zone"):
+        data = np.array([value], dtype=_BIN_FIXED[type_name]).tobytes()
+        return len(data).to_bytes(4, "big") + data
+    raise TypeError(f"no binary form for {value!r} as {type_name}")
+
+
+def _binary_supported(table: Table, types: dict[str, str]) -> bool:
+    for column in table.columns:
+        type_name = types.get(column.name, "")
+        if column.kind == "const":
+            continue
+        if column.kind in ("int", "date", "ts", "bool"):
+            expected = {"date": ("date",), "ts": ("timestamp with time zone",), "bool": ("boolean",)}.get(
+                column.kind, ("bigint", "integer", "smallint")
+            )
+            if type_name not in expected:
+                return False
+        elif column.kind == "str":
+            if not _text_type(type_name) or type_name == "jsonb":
+                return False
+        elif column.kind == "code":
+            try:
+                for value in column.vocab or []:
+                    _bin_scalar(value, type_name)
+            except TypeError:
+                return False
+        else:
+            return False
+    return True
+
+
+def encode_table_binary(table: Table, types: dict[str, str]) -> tuple[TableText, Iterator[tuple[bytes, int]]] | None:
+    """Like ``encode_table``, in COPY's binary format; None when a column has no binary form here."""
+    if not _binary_supported(table, types):
+        return None
+    constants = [c for c in table.columns if c.kind == "const"]
+    numeric = [c for c in table.columns if c.kind in ("int", "date", "ts", "bool")]
+    fixed = [c for c in numeric if c.kind == "bool" or not np.any(np.asarray(c.data) == NULL)]
+    nullable = [c for c in numeric if c not in fixed]
+    strings = [c for c in table.columns if c.kind == "str"]
+    grouped = _groups([c for c in table.columns if c.kind == "code"])
+    order = fixed + nullable + strings + [c for group in grouped for c in group]
+    header = TableText(
+        name=table.name, columns=[c.name for c in order], constants=[(c.name, c.data) for c in constants], n=table.n, binary=True
+    )
+    record = np.dtype(
+        [("count", ">i2")]
+        + [(f, t) for c in fixed for f, t in ((f"l{c.name}", ">i4"), (f"v{c.name}", _BIN_FIXED[types[c.name]]))]
+    )
+    width = record.itemsize
+    lengths = {c.name: np.dtype(_BIN_FIXED[types[c.name]]).itemsize for c in fixed}
+    vocab_pieces = [[[_bin_scalar(v, types[c.name]) for v in c.vocab or []] for c in group] for group in grouped]
+
+    def nullable_pieces(column: Column, start: int, stop: int) -> list[bytes]:
+        part = np.asarray(column.data[start:stop]).astype(np.int64)
+        distinct, inverse = np.unique(part, return_inverse=True)
+        dtype = _BIN_FIXED[types[column.name]]
+        size = np.dtype(dtype).itemsize.to_bytes(4, "big")
+        values = _bin_numbers(column.kind, types[column.name], np.where(distinct == NULL, 0, distinct)).astype(dtype)
+        pieces = np.array([size + values[i : i + 1].tobytes() for i in range(len(distinct))], dtype=object)
+        pieces[distinct == NULL] = _BIN_NULL
+        return pieces[inverse.ravel()].tolist()
+
+    def string_pieces(column: Column, start: int, stop: int) -> list[bytes]:
+        out = []
+        for value in column.data[start:stop]:
+            if value is None:
+                out.append(_BIN_NULL)
+            else:
+                data = value.encode()
+                out.append(len(data).to_bytes(4, "big") + data)
+        return out
+
+    def group_pieces(group: list[Column], vocabs: list[list[bytes]], start: int, stop: int) -> list[bytes]:
+        combined = np.zeros(stop - start, dtype=np.int64)
+        for column, vocab in zip(group, vocabs, strict=True):
+            combined = combined * len(vocab) + np.asarray(column.data[start:stop]).astype(np.int64)
+        distinct, inverse = np.unique(combined, return_inverse=True)
+        pieces = []
+        for value in distinct.tolist():
+            parts = []
+            for vocab in reversed(vocabs):
+                value, code = divmod(value, len(vocab))
+                parts.append(vocab[code])
+            pieces.append(b"".join(reversed(parts)))
+        return np.array(pieces, dtype=object)[inverse.ravel()].tolist()
+
+    def chunks() -> Iterator[tuple[bytes, int]]:
+        for start, stop in _chunks(table.n):
+            n = stop - start
+            block = np.empty(n, dtype=record)
+            block["count"] = len(order)
+            for c in fixed:
+                block[f"l{c.name}"] = lengths[c.name]
+                part = np.asarray(c.data[start:stop])
+                if c.kind == "bool":
+                    block[f"v{c.name}"] = part.astype(np.uint8)
+                else:
+                    block[f"v{c.name}"] = _bin_numbers(c.kind, types[c.name], part.astype(np.int64))
+            raw = block.tobytes()
+            cols = [[raw[i : i + width] for i in range(0, n * width, width)]]
+            cols += [nullable_pieces(c, start, stop) for c in nullable]
+            cols += [string_pieces(c, start, stop) for c in strings]
+            cols += [group_pieces(g, v, start, stop) for g, v in zip(grouped, vocab_pieces, strict=True)]
+            data = b"".join(map(b"".join, zip(*cols, strict=True)))
+            if start == 0:
+                data = _BIN_HEADER + data
+            if stop == table.n:
+                data += _BIN_TRAILER
+            yield data, n
+        if table.n == 0:
+            yield _BIN_HEADER + _BIN_TRAILER, 0
+
+    return header, chunks()
+
+
+def produce(make_tables: Callable[[], Iterable[Table]], queue, types: dict[str, dict[str, str]] | None = None) -> None:
+    """Worker process: generate the tables one by one and put their COPY text (or, given the column
+    types, binary COPY data) on the queue."""
     try:
         began = time.perf_counter()
         for table in make_tables():
-            header, chunks = encode_table(table)
+            encoded = encode_table_binary(table, types[table.name]) if types and table.name in types else None
+            header, chunks = encoded or encode_table(table)
             queue.put(("table", header))
             for data, rows in chunks:
                 queue.put(("chunk", data, rows))
@@ -169,13 +343,15 @@ def produce(make_tables: Callable[[], Iterable[Table]], queue) -> None:
 
 def copy_from_worker(
     connection: BaseDatabaseWrapper, make_tables: Callable[[], Iterable[Table]], *, progress: Callable[[int], None],
-    timings: dict[str, float],
+    timings: dict[str, float], table_names: list[str] = (),
 ) -> dict[str, int]:
     """Generate and encode rows in a forked worker process while this process streams them into
     COPY: Python works on one core and the server on the other. Returns the row counts."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=32)
-    worker = context.Process(target=produce, args=(make_tables, queue), daemon=True)
+    with connection.cursor() as cursor:
+        types = column_types(cursor, table_names) if BINARY else None
+    worker = context.Process(target=produce, args=(make_tables, queue, types), daemon=True)
     worker.start()
     try:
         return _consume(connection, queue, worker, progress=progress, timings=timings)
@@ -208,7 +384,7 @@ def _consume(connection, queue, worker, *, progress, timings) -> dict[str, int]:
             counts[header.name] = header.n
             started = time.perf_counter()
             restore = _set_constant_defaults(cursor, header.name, header.constants)
-            with cursor.copy(f"COPY {header.name} ({', '.join(header.columns)}) FROM STDIN") as copy:
+            with cursor.copy(header.copy_statement(header.name)) as copy:
                 while (message := _next(queue, worker))[0] == "chunk":
                     copy.write(message[1])
                     progress(message[2])
@@ -258,6 +434,42 @@ def _set_constant_defaults(cursor, table: str, constants: list[tuple[str, object
     return restore
 
 
+def model_index_sql(table: str, name: str, on_table: str | None = None, as_name: str | None = None) -> str | None:
+    """The CREATE INDEX statement Django's migrations ran for a model's index or index-backed
+    unique constraint called ``name`` (None when no model of ``table`` defines one by that name),
+    optionally on another table and under another name.
+
+    Rebuilding an index from ``pg_get_indexdef`` is not always exact: a partial index's predicate
+    deparsed and parsed again may come back as another (equivalent) expression, e.g.
+    ``kind IN (...)`` as ``ANY (ARRAY[(x::varchar)::text, ...])`` instead of ``ANY ((ARRAY[...])::text[])``,
+    and ``pg_dump`` of the seeded database would then differ from a migrated one."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.models import Index, UniqueConstraint
+
+    model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+    if model is None:
+        return None
+    with connection.schema_editor(collect_sql=True) as editor:
+        for item in [*model._meta.indexes, *model._meta.constraints]:
+            if item.name != name:
+                continue
+            if isinstance(item, UniqueConstraint) and not (item.condition or item.contains_expressions or item.include
+                                                            or item.opclasses):
+                return None  # a plain UNIQUE constraint: added as a constraint, not rebuilt from here
+            if not isinstance(item, (Index, UniqueConstraint)):
+                return None
+            statement = item.create_sql(model, editor)
+            if statement is None:
+                return None
+            if on_table:
+                statement.rename_table_references(table, on_table)
+            if as_name:
+                statement.parts["name"] = editor.quote_name(as_name)
+            return str(statement)
+    return None
+
+
 @dataclass
 class _Saved:
     table: str
@@ -290,7 +502,7 @@ def drop_secondary_structures(connection: BaseDatabaseWrapper, table_names: list
                 """,
                 [name],
             )
-            indexes = [(r[0], r[1]) for r in cursor.fetchall()]
+            indexes = [(r[0], model_index_sql(name, r[0]) or r[1]) for r in cursor.fetchall()]
             saved.append(_Saved(name, indexes, constraints))
         for item in saved:
             for conname, contype, _ in item.constraints:

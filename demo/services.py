@@ -1,6 +1,8 @@
 """Loading synthetic demo data (``seed_demo``) and the demo users of the quick start (``demo_setup``).
 
-The seed runs in one transaction: it either loads every row or none; rows go in with COPY.
+A seed either loads every row or none; rows go in with COPY. Small seeds and seeds into tables that
+already hold rows run in one transaction; a big seed into empty tables (the national one) loads
+staging tables on two connections and swaps them in with one short transaction (demo/staged.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from visits.models import Visit
 
 MAX_CHILDREN = 2_000_000
 MAX_SEED = 2**63 - 1
+# From this size on, a seed into empty tables loads staging tables on two connections and swaps them
+# in (demo/staged.py); smaller ones (the quick start's, the tests') take the one-transaction path.
+STAGED_MIN_CHILDREN = 50_000
 # Insertion order (parents first); flushing goes the other way.
 SEEDED_MODELS = [ChildrensHome, SiblingGroup, Child, Family, Applicant, Case, StageChange, Placement, Visit]
 
@@ -67,16 +72,11 @@ def seed_demo(
         raise DomainError(_("Unknown seed mode %(mode)s.") % {"mode": mode}, field="mode")
     began = time.perf_counter()
     today = today or timezone.localdate()
+    if _staged_path(children=children, mode=mode):
+        return _seed_staged(children=children, seed=seed, stderr=stderr, progress=progress, today=today, began=began)
     with transaction.atomic():
-        if mode == SeedMode.REFUSE and Child.objects.exists():
-            raise DomainError(
-                _(
-                    "The database already holds children. Run again with --append to add to them, "
-                    "or with --flush to delete the seeded data (children, homes, families, cases, placements, "
-                    "visits) first."
-                ),
-                field="children",
-            )
+        if mode == SeedMode.REFUSE:
+            _refuse_if_seeded()
         if mode == SeedMode.FLUSH:
             _flush()
         structure = ensure_structure(n_children=children)
@@ -105,6 +105,58 @@ def seed_demo(
     return SeedResult(counts=counts, seconds=time.perf_counter() - began, timings=timings)
 
 
+def _staged_path(*, children: int, mode: str) -> bool:
+    """A big seed into empty tables, not inside a caller's transaction (the staging tables are
+    written and committed on connections of their own)."""
+    if mode != SeedMode.REFUSE or children < STAGED_MIN_CHILDREN or connection.in_atomic_block:
+        return False
+    return not any(m.objects.exists() for m in SEEDED_MODELS)
+
+
+def _refuse_if_seeded() -> None:
+    if Child.objects.exists():
+        raise DomainError(
+            _(
+                "The database already holds children. Run again with --append to add to them, "
+                "or with --flush to delete the seeded data (children, homes, families, cases, placements, "
+                "visits) first."
+            ),
+            field="children",
+        )
+
+
+def _seed_staged(*, children: int, seed: int, stderr: TextIO | None, progress: bool, today: dt.date, began: float) -> SeedResult:
+    """The two-connection seed (demo/staged.py). The units and users it hangs the rows on are created
+    first, in a transaction of their own (a next seed reuses them); the seeded tables change only in
+    the final swap."""
+    from demo import staged
+
+    with transaction.atomic():
+        structure = ensure_structure(n_children=children)
+    ids = _next_ids()
+    timings: dict[str, float] = {"prepare": time.perf_counter() - began}
+    now_ts = timezone.now().strftime("%Y-%m-%d %H:%M:%S+00")
+
+    def make_tables() -> Iterator[generator.Table]:
+        yield from generator.iter_tables(n_children=children, seed=seed, today=today, structure=structure, ids=ids, now_ts=now_ts)
+
+    def swap_check() -> None:
+        # Someone may have loaded rows while the staging tables were filled: then nothing is swapped.
+        _refuse_if_seeded()
+        if any(m.objects.exists() for m in SEEDED_MODELS):
+            raise DomainError(_("Seeded data appeared in the database during the seed; nothing was changed."), field="children")
+
+    bar = tqdm(unit="rows", unit_scale=True, desc="seed_demo", file=stderr or sys.stderr, disable=not progress, mininterval=0.5)
+    with bar:
+        counts = staged.staged_load(
+            connection, [m._meta.db_table for m in SEEDED_MODELS], make_tables, progress=bar.update,
+            status=lambda text: bar.set_postfix_str(text), timings=timings, swap_check=swap_check,
+            after_swap=_reset_sequences,
+        )
+        bar.set_postfix_str("indexes built", refresh=False)
+    return SeedResult(counts=counts, seconds=time.perf_counter() - began, timings=timings)
+
+
 def _load_postgres(make_tables: Callable[[], Iterator[generator.Table]], bar: tqdm, timings: dict[str, float]) -> dict[str, int]:
     names_ = [m._meta.db_table for m in SEEDED_MODELS]
     with connection.cursor() as cursor:
@@ -116,7 +168,7 @@ def _load_postgres(make_tables: Callable[[], Iterator[generator.Table]], bar: tq
         # Check the units and users created above now: a table with pending deferred checks cannot be altered.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     saved = loader.drop_secondary_structures(connection, names_)
-    counts = loader.copy_from_worker(connection, make_tables, progress=bar.update, timings=timings)
+    counts = loader.copy_from_worker(connection, make_tables, progress=bar.update, timings=timings, table_names=names_)
     bar.set_postfix_str("building indexes")
     loader.rebuild_secondary_structures(connection, saved, lambda table: bar.set_postfix_str(f"indexed {table}"), timings)
     with connection.cursor() as cursor:

@@ -24,7 +24,8 @@ def _whole_number(low: int, high: int):
 class Command(BaseCommand):
     help = (
         "Load synthetic children, children's homes, families, cases at every stage, placements (with returns) "
-        "and visits across all regions. Deterministic for a given --seed; one transaction."
+        "and visits across all regions. Deterministic for a given --seed; all or nothing (one transaction, or "
+        "for 50,000 children or more into an empty database staging tables swapped in by one short transaction)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
