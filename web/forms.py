@@ -21,7 +21,7 @@ from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
 from core.iin import validate_iin_matches
 from core.names import alphabetical
-from families.models import Family
+from families.models import ApplicantLeaving, CarerCheckFailure, Family
 from regions.models import Region
 from visits.models import CHECKLIST_ITEMS, Visit
 from web.templatetags.web_tags import person
@@ -611,3 +611,55 @@ class FamilyApprovalForm(forms.Form):
     approve = forms.TypedChoiceField(choices=[("1", _("Approve")), ("0", _("Refuse"))], coerce=lambda v: v == "1")
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expires_on = forms.DateField(validators=AHEAD_DATE, label=_("Approval expires on"), required=False, widget=DateInput())
+
+
+CARER_CHECK_FAILED = "carer_check"
+
+
+class FamilyChangeForm(forms.Form):
+    """A change in the family (risk.services.record_family_change): an applicant's death, divorce or
+    departure, naming one of the family's current applicants, or a failed carer check with its reason.
+    ``service_kind`` is the service's ``kind``: the leaving's, or the failure's."""
+
+    kind = forms.ChoiceField(label=_("What changed"),
+                             choices=[
+                                 *BLANK,
+                                 (ApplicantLeaving.DEATH, _("An applicant died")),
+                                 (ApplicantLeaving.DIVORCE, _("Divorce or separation: an applicant left")),
+                                 (ApplicantLeaving.DEPARTURE, _("An applicant moved out of the family")),
+                                 (CARER_CHECK_FAILED, _("The carer check failed")),
+                             ])
+    applicant = forms.TypedChoiceField(label=_("Applicant concerned"), required=False, coerce=int, empty_value=None,
+                                       help_text=_("For a death, divorce or departure."))
+    failure = forms.ChoiceField(label=_("Why the carer check failed"), required=False,
+                                choices=BLANK + list(CarerCheckFailure.choices),
+                                help_text=_("For a failed carer check."))
+    on = forms.DateField(validators=PAST_DATE, label=_("Date of the change"), widget=DateInput())
+
+    def __init__(self, *args: object, applicants: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this family's applicants still in it: another number is "Select a valid choice".
+        self.current = {a.pk: a for a in applicants if not a.left_family_reason}
+        self.fields["applicant"].choices = BLANK + [(a.pk, f"{a.last_name} {a.first_name} {a.patronymic}".strip())
+                                                    for a in self.current.values()]
+        self.fields["on"].initial = timezone.localdate()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in ApplicantLeaving.values and not data.get("applicant"):
+            self.add_error("applicant", _("Name the applicant of this family who left."))
+        if kind == CARER_CHECK_FAILED and not data.get("failure"):
+            self.add_error("failure", _("Say why the carer check failed."))
+        return data
+
+    @property
+    def service_kind(self) -> str:
+        kind = self.cleaned_data["kind"]
+        return self.cleaned_data["failure"] if kind == CARER_CHECK_FAILED else kind
+
+    @property
+    def chosen_applicant(self) -> object:
+        if self.cleaned_data["kind"] == CARER_CHECK_FAILED:
+            return None
+        return self.current.get(self.cleaned_data["applicant"])

@@ -81,6 +81,7 @@ urlpatterns = [
     path("families/new/", families.register_family, name="family-new"),
     path("families/<int:pk>/", families.family_detail, name="family"),
     path("families/<int:pk>/edit/", families.edit_family, name="family-edit"),
+    path("families/<int:pk>/change/", families.record_change, name="family-change"),
     path("children/<int:pk>/documents/new/", documents.upload, {"kind": "child"}, name="child-document-upload"),
     path("families/<int:pk>/documents/new/", documents.upload, {"kind": "family"}, name="family-document-upload"),
     path("cases/<int:pk>/documents/new/", documents.upload, {"kind": "case"}, name="case-document-upload"),

@@ -1,5 +1,6 @@
 """Family pages: the list and search, registering a prospective family with one or two applicants,
-the family's page (applicants, preferences, certificates, approval, history), editing it."""
+the family's page (applicants, preferences, certificates, approval, history), editing it, recording a
+change in the family (an applicant's death, divorce or departure, a failed carer check)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,11 +17,13 @@ from core.exceptions import DomainError
 from families.models import Family
 from families.selectors import family_history, family_list, family_record, search_families
 from families.services import create_family, decide_approval, request_approval, update_family
+from risk.services import record_family_change
 from web import selectors
 from web.forms import (
     APPLICANT_FORM_FIELDS,
     FAMILY_FORM_FIELDS,
     FamilyApprovalForm,
+    FamilyChangeForm,
     FamilyForm,
     add_domain_error,
     add_family_error,
@@ -111,13 +114,24 @@ def register_family(request: HttpRequest) -> HttpResponse:
     return render(request, "web/families/register.html", {"form": family_form, "people": people})
 
 
-def family_context(request: HttpRequest, family: Family) -> dict:
-    """What the family page shows; the approval request and decisions add their own parts."""
+def _may_record_change(user: User, family: Family) -> bool:
+    """Whether ``user`` may record a change in the family: the API's rule (CaseworkerOnly: not an
+    administrator, who reads only) and the service's (families_editable_by, checked again under the lock)."""
+    return not user.is_administrator and _may_edit(user, family)
+
+
+def family_context(request: HttpRequest, family: Family, change_form: FamilyChangeForm | None = None) -> dict:
+    """What the family page shows; the approval request and decisions add their own parts. ``change_form``:
+    the change in the family refused, shown open with its errors."""
     today = timezone.localdate()
+    applicants = list(family.applicants.all())
+    may_record_change = _may_record_change(request.user, family)
     return {
         "family": family, "today": today, "expired": set(family.expired_documents(today)),
-        "applicants": list(family.applicants.all()), "history": family_history(family),
+        "applicants": applicants, "history": family_history(family),
         "editable": _may_edit(request.user, family),
+        "change_form": (change_form or FamilyChangeForm(applicants=applicants)) if may_record_change else None,
+        "change_form_open": change_form is not None,
         "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
         # may_add_document's rule for a family: whoever sees it and works on cases (not an administrator).
         **documents_context(request.user, "family", family.pk, may_add=not request.user.is_administrator),
@@ -215,3 +229,53 @@ def request_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The family is sent to the supervisor for approval."))
     return redirect("web:family", pk=family.pk)
+
+
+# ---- a change in the family: it suspends the approval (risk.services.record_family_change) -------
+
+# Where a refusal of the services is shown: their field names, then the model's (Applicant.clean).
+_CHANGE_ERROR_FIELDS = {"kind": "kind", "applicant": "applicant", "on": "on", "left_family_on": "on",
+                        "suspended_on": "on", "carer_check_failed_on": "on", "carer_checked_on": "on"}
+
+
+def _add_change_error(form: FamilyChangeForm, field: str | None, text: str) -> None:
+    target = _CHANGE_ERROR_FIELDS.get(field or "")
+    if target == "kind" and form.cleaned_data.get("kind") == "carer_check":
+        target = "failure"
+    form.add_error(target, text)
+
+
+@roles_required(*FAMILY_ROLES)
+def record_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an applicant's death, divorce or departure, or a failed carer check (the API's
+    POST /api/v1/risk/family-changes/): the family's approval is suspended until a new home study,
+    its placed children get a visit and a new risk, the supervisors an alert. GET: the form on a page
+    of its own; a refused POST shows the family's page with the form open and the errors beside the fields."""
+    family = family_or_404(request.user, pk)
+    if not _may_record_change(request.user, family):
+        raise PermissionDenied
+    applicants = list(family.applicants.all())
+    if request.method != "POST":
+        form = FamilyChangeForm(applicants=applicants)
+        return render(request, "web/families/change.html", {"family": family, "change_form": form})
+    form = FamilyChangeForm(request.POST, applicants=applicants)
+    if form.is_valid():
+        try:
+            record_family_change(family=family, kind=form.service_kind, applicant=form.chosen_applicant,
+                                 on=form.cleaned_data["on"], actor=request.user)
+        except DomainError as error:
+            if error.code == "permission_denied":
+                raise PermissionDenied from error
+            _add_change_error(form, error.field, str(error.message))
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, texts in error.message_dict.items():
+                    for text in texts:
+                        _add_change_error(form, field, text)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The change is recorded: the family's approval is suspended until a new home "
+                                        "study; its placed children will be visited and the supervisors are told."))
+            return redirect("web:family", pk=family.pk)
+    return render(request, "web/families/family_detail.html", family_context(request, family, change_form=form), status=400)

@@ -1,0 +1,61 @@
+"""End to end in a browser, in Russian: a social worker records the death of an applicant on the
+family's page; the family's page shows the approval suspended and why, in the reader's language."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Stage
+from families.models import Family
+from tests import factories
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "pass-for-tests-1"
+
+
+def test_recording_an_applicants_death_in_russian_suspends_the_family(page, shoot):
+    from playwright.sync_api import expect
+
+    district = factories.DistrictFactory()
+    worker = factories.UserFactory(username="aigerim", first_name="Aigerim", last_name="Nurpeisova", unit=district)
+    family = factories.FamilyFactory(form_of_care="adoption", region=district.region, responsible_unit=district)
+    factories.ApplicantFactory(family=family, position=1, last_name="Жанибекова", first_name="Асель")
+    husband = factories.ApplicantFactory(family=family, position=2, last_name="Жанибеков", first_name="Ерлан", sex="M")
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=district, stage=Stage.PLACED, form_of_care="adoption")
+    factories.PlacementFactory(case=case, child=case.child, family=family)
+    died_on = timezone.localdate() - dt.timedelta(days=2)
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "aigerim")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/cases/")
+    with page.expect_navigation():
+        page.select_option("#language", "ru")
+    page.goto(f"/families/{family.pk}/")
+
+    page.get_by_text("Записать изменение в семье").click()
+    page.select_option("#id_kind", "death")
+    page.select_option("#id_applicant", str(husband.pk))
+    page.fill("#id_on", died_on.isoformat())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Записать изменение").click()
+
+    assert page.url.endswith(f"/families/{family.pk}/")
+    expect(page.get_by_text("Изменение записано")).to_be_visible()
+    approval = page.locator("#approval")
+    expect(approval).to_contain_text("Одобрение семьи приостановлено до нового обследования условий жизни")
+    expect(approval).to_contain_text("Жанибеков Ерлан: смерть")
+    family.refresh_from_db()
+    husband.refresh_from_db()
+    assert (family.approval_status, family.suspended_on) == ("suspended", died_on)
+    assert (husband.left_family_reason, husband.left_family_on) == ("death", died_on)
+    # The reason, a sentence, wraps inside its card: the page is no wider than the window.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    shoot("21-family-change-recorded")
+    # The one who left is no longer offered.
+    page.get_by_text("Записать изменение в семье").click()
+    assert page.locator(f"#id_applicant option[value='{husband.pk}']").count() == 0
+    assert Family.objects.get(pk=family.pk).approval_status == "suspended"
