@@ -269,3 +269,19 @@ def test_no_half_written_record_when_the_service_refuses_after_writing_a_part(cl
     assert response.status_code == 400 and "The visit could not be planned." in response.content.decode()
     assert Applicant.objects.get(pk=second.pk).left_family_reason == ""
     assert Family.objects.get(pk=family.pk).approval_status == "approved"
+
+
+def test_recording_on_the_page_costs_no_more_queries_than_the_api(client, api_client, worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    by_page, _a, page_applicant = make_couple(worker.unit, ("Page", "Page"))
+    by_api, _b, api_applicant = make_couple(worker.unit, ("Api", "Api"))
+    client.force_login(worker)
+    api_client.force_authenticate(worker)
+    with CaptureQueriesContext(connection) as page:
+        assert client.post(url(by_page), death_of(page_applicant)).status_code == 302
+    with CaptureQueriesContext(connection) as api:
+        assert api_client.post("/api/v1/risk/family-changes/", {"family": by_api.pk, "kind": "death",
+                                                                "applicant": api_applicant.pk}, format="json").status_code == 200
+    assert len(page) <= len(api)
