@@ -80,7 +80,7 @@ def test_ten_families_fit_one_table_with_a_row_each(client, worker, case):
     client.force_login(worker)
     html = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
     assert html.count("Choose for acquaintance") == 10
-    assert html.count('<table class="compact matching">') == 1
+    assert html.count('<table class="compact matching stack">') == 1
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -146,7 +146,7 @@ def test_the_note_on_anonymous_profiles_is_said_once_above_the_table(client, wor
     client.force_login(worker)
     html = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
     assert html.count("Choosing an anonymous profile for acquaintance") == 1
-    assert html.index("Choosing an anonymous profile") < html.index('<table class="compact matching">')
+    assert html.index("Choosing an anonymous profile") < html.index('<table class="compact matching stack">')
 
 
 def test_choosing_a_family_of_the_cases_own_unit_does_not_say_its_unit_was_told(client, worker, case):

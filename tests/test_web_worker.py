@@ -88,7 +88,7 @@ def test_my_cases_filter_on_overdue_keeps_only_cases_with_an_overdue_visit(clien
 
 def test_my_cases_htmx_request_gets_only_the_table(client, worker, placed_case):
     response = signed_in(client, worker).get(reverse("web:my-cases"), HTTP_HX_REQUEST="true")
-    assert b"<table>" in response.content
+    assert b"<table class=\"stack\">" in response.content
     assert b"<html" not in response.content
 
 

@@ -197,3 +197,90 @@ def test_the_lists_are_never_wider_than_a_phone(page, unit):
     cell = page.locator("main .card table td").first
     assert cell.evaluate("td => getComputedStyle(td).overflowWrap") == "break-word"  # a card breaks words anywhere
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def _within_the_screen(page, locator, what: str, width: int = 375) -> None:
+    """The element is on the screen as it stands: not right of its edge, the page not scrolled sideways."""
+    assert locator.count() > 0, what
+    element = locator.first
+    element.scroll_into_view_if_needed()
+    box = element.bounding_box()
+    assert box is not None, what
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, (what, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, what
+    # No table scrolled sideways to bring it in sight.
+    assert page.evaluate("[...document.querySelectorAll('main table, main .table-scroll')].every(t => t.scrollLeft === 0)"), what
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_on_a_phone_each_row_is_a_card_with_its_buttons_on_the_screen(page, shoot, unit, language):
+    """At 375 px the tables of the matching page, the inbox, My cases and the decisions waiting show each
+    row as a card, its cells labelled with their column's heading: the choose button, "Mark as read",
+    the overdue badge and the approve button are on the screen without scrolling sideways."""
+    from django.utils import translation
+    from playwright.sync_api import expect
+
+    def words(text: str) -> str:
+        with translation.override(language):
+            return translation.gettext(text)
+
+    sign_in(page, "aigerim")
+    page.wait_for_url("**/cases/")
+    with page.expect_navigation():
+        page.select_option("#language", language)  # in the header at this width, in the menu on a phone
+    page.set_viewport_size({"width": 375, "height": 740})
+
+    page.goto(f"/cases/{unit['matching'].pk}/matching/")
+    choose = page.locator("table.matching button", has_text=words("Choose for acquaintance"))
+    _within_the_screen(page, choose, "choose")
+    score = page.locator(f"table.matching td[data-label='{words('score')}']").first
+    _within_the_screen(page, score, "score")
+    # The reasons: a link (reached by a tap or the keyboard) to the paragraph of reasons under the table.
+    link = page.locator("a[href='#why-points']")
+    link.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#why-points").is_visible() and page.locator("#why-points p").count() >= 2
+    shoot(f"20-phone-matching-{language}")
+
+    page.goto("/notifications/")
+    _within_the_screen(page, page.get_by_role("button", name=words("Mark as read")), "mark as read")
+    subject = page.locator("table.stack td", has_text="Visit to Abenov Timur is overdue")
+    _within_the_screen(page, subject, "subject")
+    assert subject.get_attribute("data-label") == words("Subject")
+    shoot(f"21-phone-inbox-{language}")
+    # A row swapped in by htmx is labelled too.
+    page.get_by_role("button", name=words("Mark as read")).first.click()
+    expect(page.locator("table.stack button")).to_have_count(1)
+    expect(page.locator("table.stack tbody tr").first.locator("td").first).to_have_attribute("data-label", words("Received"))
+
+    page.goto("/cases/")
+    _within_the_screen(page, page.locator("table.stack .badge.overdue"), "overdue badge")
+    shoot(f"22-phone-cases-{language}")
+
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, "gulnara")
+    page.wait_for_url("**/unit/")
+    with page.expect_navigation():
+        page.select_option("#language", language)
+    page.set_viewport_size({"width": 375, "height": 740})
+    row = page.locator(f"#decision-{unit['deciding'].pk}")
+    _within_the_screen(page, row.get_by_role("button", name=words("Approve")), "approve")
+    _within_the_screen(page, row.get_by_role("button", name=words("Reject")), "reject")
+    shoot(f"23-phone-dashboard-{language}")
+
+
+def test_on_a_computer_the_tables_stay_tables(page, unit):
+    """At 1366 px nothing of the phone's cards: the head is shown, the cells side by side in one row."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, "aigerim")
+    page.wait_for_url("**/cases/")
+    for path in (f"/cases/{unit['matching'].pk}/matching/", "/notifications/", "/cases/"):
+        page.goto(path)
+        table = page.locator("table.stack")
+        assert table.evaluate("t => getComputedStyle(t).display") == "table", path
+        assert table.locator("thead").is_visible(), path
+        cells = table.locator("tbody tr").first.locator("td")
+        tops = {round(cells.nth(i).bounding_box()["y"]) for i in range(cells.count()) if cells.nth(i).is_visible()}
+        assert len(tops) == 1, (path, tops)  # one row: every cell starts on the same line
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366, path
