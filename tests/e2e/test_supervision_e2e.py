@@ -76,7 +76,7 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     assert Case.objects.get(pk=unit["cases"][3].pk).assigned_worker == unit["worker"]
     assert page.locator("#case-table tbody tr").count() == 2  # the worker's list, now without the three
 
-    page.click("header nav >> text=Family approvals")
+    page.click("header nav >> text=Approvals")  # the menu's short form (context "menu")
     family_row = page.locator(f"#family-{unit['family'].pk}")
     assert "Omarova" in family_row.inner_text()
     questions = []  # each approval asks first (app.js, data-confirm); accepted here
@@ -91,7 +91,7 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     assert "approved" in page.locator("#family-decisions li", has_text="Omarova").inner_text()
     shoot("13-family-approved")
 
-    page.click("header nav >> text=Unit dashboard")
+    page.click("header nav >> text=Dashboard")
     decision = page.locator(f"#decision-{unit['deciding'].pk}")
     decision.locator("textarea[name=reason]").fill("The family's conditions are good.")
     decision.get_by_role("button", name="Approve").click()
