@@ -37,6 +37,24 @@ def _date_strings() -> np.ndarray:
 _DATES = _date_strings()
 
 
+def combined_pieces(columns: list[Column], vocabs: list[list], start: int, stop: int, join: Callable) -> list:
+    """Rows ``start:stop`` of small-vocabulary ``columns`` as one piece per row: each distinct
+    combination of their codes joined once (``join`` of the vocabularies' pieces, text or binary) and
+    repeated for its rows, instead of joining every row's values."""
+    combined = np.zeros(stop - start, dtype=np.int64)
+    for column, vocab in zip(columns, vocabs, strict=True):
+        combined = combined * len(vocab) + np.asarray(column.data[start:stop]).astype(np.int64)
+    distinct, inverse = np.unique(combined, return_inverse=True)
+    pieces = []
+    for value in distinct.tolist():
+        parts = []
+        for vocab in reversed(vocabs):
+            value, code = divmod(value, len(vocab))
+            parts.append(vocab[code])
+        pieces.append(join(reversed(parts)))
+    return np.array(pieces, dtype=object)[inverse.ravel()].tolist()
+
+
 class _Encoder:
     """Turns a column slice into COPY text values."""
 
@@ -74,18 +92,7 @@ class _Encoder:
         vocabs = [
             ["f", "t"] if c.kind == "bool" else [self._scalar(v) for v in c.vocab or []] for c in columns
         ]
-        combined = np.zeros(stop - start, dtype=np.int64)
-        for column, vocab in zip(columns, vocabs, strict=True):
-            combined = combined * len(vocab) + np.asarray(column.data[start:stop]).astype(np.int64)
-        distinct, inverse = np.unique(combined, return_inverse=True)
-        pieces = []
-        for value in distinct.tolist():
-            parts = []
-            for vocab in reversed(vocabs):
-                value, code = divmod(value, len(vocab))
-                parts.append(vocab[code])
-            pieces.append("\t".join(reversed(parts)))
-        return np.array(pieces, dtype=object)[inverse].tolist()
+        return combined_pieces(columns, vocabs, start, stop, "\t".join)
 
     def _ints(self, part: np.ndarray) -> list:
         nulls = part == NULL
@@ -282,18 +289,7 @@ def encode_table_binary(table: Table, types: dict[str, str]) -> tuple[TableText,
         return out
 
     def group_pieces(group: list[Column], vocabs: list[list[bytes]], start: int, stop: int) -> list[bytes]:
-        combined = np.zeros(stop - start, dtype=np.int64)
-        for column, vocab in zip(group, vocabs, strict=True):
-            combined = combined * len(vocab) + np.asarray(column.data[start:stop]).astype(np.int64)
-        distinct, inverse = np.unique(combined, return_inverse=True)
-        pieces = []
-        for value in distinct.tolist():
-            parts = []
-            for vocab in reversed(vocabs):
-                value, code = divmod(value, len(vocab))
-                parts.append(vocab[code])
-            pieces.append(b"".join(reversed(parts)))
-        return np.array(pieces, dtype=object)[inverse.ravel()].tolist()
+        return combined_pieces(group, vocabs, start, stop, b"".join)
 
     def chunks() -> Iterator[tuple[bytes, int]]:
         for start, stop in _chunks(table.n):

@@ -287,25 +287,30 @@ def test_flush_replaces_the_seeded_data():
     assert not Visit.objects.exclude(placement__child__in=Child.objects.all()).exists()
 
 
-def test_a_failed_seed_leaves_no_rows_and_the_indexes_in_place(monkeypatch):
-    before = index_names()
+def fail_at_the_cases(monkeypatch) -> None:
+    """Make the seed's encoding of cases_case fail ("disk full"), text or binary: homes, children and
+    families are already copied by then."""
     real_encode, real_binary = loader.encode_table, loader.encode_table_binary
 
-    def fail_at_the_cases(table):
-        # Homes, children and families are already copied when the cases fail.
+    def fail_if_cases(table):
         if table.name == "cases_case":
             raise RuntimeError("disk full")
 
     def encode_or_fail(table):
-        fail_at_the_cases(table)
+        fail_if_cases(table)
         return real_encode(table)
 
     def binary_or_fail(table, types):
-        fail_at_the_cases(table)
+        fail_if_cases(table)
         return real_binary(table, types)
 
     monkeypatch.setattr(loader, "encode_table", encode_or_fail)
     monkeypatch.setattr(loader, "encode_table_binary", binary_or_fail)
+
+
+def test_a_failed_seed_leaves_no_rows_and_the_indexes_in_place(monkeypatch):
+    before = index_names()
+    fail_at_the_cases(monkeypatch)
     with pytest.raises(RuntimeError, match="disk full"):
         seed()
     assert not Child.objects.exists()

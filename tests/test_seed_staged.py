@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from children.models import Child, ChildrensHome
-from demo import loader, services, staged
+from demo import services, staged
 from families.models import Family
-from tests.test_seed import digest, fixed_now, table_checksums  # noqa: F401 - fixed_now is a fixture
+from tests.test_seed import digest, fail_at_the_cases, fixed_now, table_checksums  # noqa: F401 - fixed_now is a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -104,23 +104,7 @@ def test_the_one_transaction_path_leaves_the_migrated_schema_too(monkeypatch):
 
 def test_a_failed_staged_seed_leaves_the_tables_untouched(staged_path, monkeypatch):
     before = schema()
-    real_encode, real_binary = loader.encode_table, loader.encode_table_binary
-
-    def fail_at_the_cases(table):
-        # Homes, children and families are already copied when the cases fail.
-        if table.name == "cases_case":
-            raise RuntimeError("disk full")
-
-    def encode_or_fail(table):
-        fail_at_the_cases(table)
-        return real_encode(table)
-
-    def binary_or_fail(table, types):
-        fail_at_the_cases(table)
-        return real_binary(table, types)
-
-    monkeypatch.setattr(loader, "encode_table", encode_or_fail)
-    monkeypatch.setattr(loader, "encode_table_binary", binary_or_fail)
+    fail_at_the_cases(monkeypatch)
     with pytest.raises(RuntimeError, match="disk full"):
         seed()
     assert not Child.objects.exists() and not ChildrensHome.objects.exists() and not Family.objects.exists()
