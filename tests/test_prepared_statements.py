@@ -1,7 +1,9 @@
-"""The case detail's statements (the token look-up, the case with its history, the access-log row)
-are prepared once per connection (core.db.prepared_cursor, issue 20 goal 3) and answer as before:
-only those are prepared, a rollback or a closed connection does not break them, and with
-DATABASE_PREPARED_STATEMENTS off they run as Django's other statements (nothing is timed here)."""
+"""The case detail's statements are prepared once per connection (core.db.prepared_cursor, issue 20
+goal 3) and answer as before: DRF's path (a token this process has not verified yet) prepares its
+three (the token look-up, the case with its history, the access-log row), the fast path its one
+(cases.selectors.served_case_detail); only those are prepared, a rollback or a closed connection does
+not break them, and with DATABASE_PREPARED_STATEMENTS off they run as Django's other statements
+(nothing is timed here)."""
 
 import pytest
 from django.db import connection, transaction
@@ -40,8 +42,8 @@ def get_detail(api_client, case, token: str):
     return api_client.get(f"/api/v1/cases/{case.pk}/", HTTP_AUTHORIZATION=f"Token {token}")
 
 
-def test_the_detail_prepares_its_three_statements_once_and_answers_the_same(api_client, case, token, worker):
-    first = get_detail(api_client, case, token)
+def test_the_detail_prepares_its_statements_once_and_answers_the_same(api_client, case, token, worker):
+    first = get_detail(api_client, case, token)  # the token new to this process: DRF's path
     assert first.status_code == 200
     statements = prepared_statements()
     assert len(statements) == 3
@@ -51,10 +53,13 @@ def test_the_detail_prepares_its_three_statements_once_and_answers_the_same(api_
     # Django's own statements (the factories', the ORM's) are not prepared, however often they run.
     for _ in range(6):
         assert AccessLog.objects.filter(user=worker).count() >= 1
-    second = get_detail(api_client, case, token)
-    assert prepared_statements() == statements  # run again by name, not prepared again
-    assert second.content == first.content
-    assert AccessLog.objects.filter(user=worker, case=case).count() == 2
+    second = get_detail(api_client, case, token)  # the token verified before: the fast path's one statement
+    fast = prepared_statements()
+    assert fast[:3] == statements and len(fast) == 4 and "FROM knox_authtoken" in fast[3] and "audit_accesslog" in fast[3]
+    third = get_detail(api_client, case, token)
+    assert prepared_statements() == fast  # run again by name, not prepared again
+    assert first.content == second.content == third.content
+    assert AccessLog.objects.filter(user=worker, case=case).count() == 3
 
 
 def test_the_prepared_detail_is_still_one_statement_and_counted(worker, case, django_assert_num_queries):
@@ -83,9 +88,11 @@ def test_a_rolled_back_savepoint_or_a_new_connection_prepares_again(api_client, 
         assert get_detail(api_client, case, token).status_code == 200
         raise RuntimeError("roll back to the savepoint")
     # psycopg forgets its prepared statements on a rollback (they may name what it undid) and
-    # prepares them again when next run.
+    # prepares them again when next run: here the fast path's one (the token is known by now).
     assert get_detail(api_client, case, token).status_code == 200
-    assert len(prepared_statements()) == 3
+    statements = prepared_statements()
+    assert len(statements) == 1 and "INSERT INTO audit_accesslog" in statements[0]
+    assert AccessLog.objects.filter(case=case).count() == 2  # the rolled-back request's row is gone
 
 
 def test_with_prepared_statements_off_nothing_is_prepared(api_client, case, token, settings):
