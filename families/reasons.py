@@ -7,6 +7,7 @@ language with the date as the pages write it (the family's page, the case's, the
 a placement). Any other text (written before, or by hand) is shown as stored."""
 
 import datetime as dt
+import functools
 import re
 
 from django.db import models
@@ -27,11 +28,15 @@ _FORMS = (
 )
 
 
+# Both look-ups fixed for the process (the choices' English labels): made once, not per family shown
+# (the families API writes the reason on every row of a page).
+@functools.cache
 def _english_label(choices: type[models.TextChoices], code: str) -> str:
     with translation.override("en"):
         return str(choices(code).label)
 
 
+@functools.cache
 def _codes_by_english_label(choices: type[models.TextChoices]) -> dict[str, str]:
     with translation.override("en"):
         return {str(label): value for value, label in choices.choices}
