@@ -6,13 +6,17 @@ import os
 import re
 import subprocess
 import sys
+import time
+from array import array
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.throttling import UserAddressRateThrottle
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +93,29 @@ def test_throttling_counts_each_user_separately(api_client, worker, supervisor, 
         api_client.get("/api/schema/")
     api_client.force_authenticate(supervisor)
     assert api_client.get("/api/schema/").status_code == 200
+
+
+def test_a_users_request_times_are_kept_as_one_array_of_doubles(api_client, worker, low_rates):
+    """DRF's sliding log kept compactly (core.throttling.CompactHistoryMixin): one double per request
+    counted, newest first, and nothing else about the throttle's answers changes."""
+    api_client.force_authenticate(worker)
+    for _ in range(2):
+        assert api_client.get("/api/schema/").status_code == 200
+    history = cache.get(UserAddressRateThrottle.cache_format % {"scope": "user", "ident": worker.pk})
+    assert isinstance(history, array) and history.typecode == "d"
+    assert len(history) == 2 and history[0] >= history[1]
+
+
+def test_a_request_history_stored_as_a_list_before_is_still_counted(api_client, worker, low_rates):
+    """Histories written by DRF's own throttle (a list) before a deploy are read and kept counting."""
+    key = UserAddressRateThrottle.cache_format % {"scope": "user", "ident": worker.pk}
+    cache.set(key, [time.time() - 1, time.time() - 2], 60)
+    api_client.force_authenticate(worker)
+    assert api_client.get("/api/schema/").status_code == 200
+    assert isinstance(cache.get(key), array) and len(cache.get(key)) == 3
+    response = api_client.get("/api/schema/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
 
 
 @pytest.mark.parametrize("password", ["short1", "12345678901", "password123"])
