@@ -30,10 +30,17 @@ def _parse(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 def is_trusted_proxy(address: str | None) -> bool:
     """True when ``address`` is inside one of settings.TRUSTED_PROXIES (an empty list trusts none)."""
-    parsed = _parse(address or "")
+    return _trusted(address or "", tuple(settings.TRUSTED_PROXIES))
+
+
+@lru_cache(maxsize=4096)
+def _trusted(address: str, proxies: tuple[str, ...]) -> bool:
+    """is_trusted_proxy, remembered per address: every API request asks it of its REMOTE_ADDR (the
+    load balancers' few addresses in production), and parsing it again cost more than the answer."""
+    parsed = _parse(address)
     if parsed is None:
         return False
-    return any(parsed in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+    return any(parsed in network for network in _networks(proxies))
 
 
 def client_address(request: HttpRequest) -> str | None:

@@ -12,7 +12,8 @@ import datetime as dt
 import functools
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import connection
 from django.utils import timezone
 from knox.models import AuthToken
@@ -329,6 +330,19 @@ def test_a_signed_in_session_goes_first_as_in_drf(client, worker, supervisor, ow
     first, second = drf_then_fast(client, url(own_case.pk), {"Authorization": f"Token {token_for(worker)}"})
     assert_same(first, second)
     assert [row["user_id"] for row in first[1] + second[1]] == [supervisor.pk, supervisor.pk]
+
+
+def test_without_a_session_cookie_the_sessions_user_is_not_looked_up(client, worker, own_case, monkeypatch, django_assert_max_num_queries):
+    """No session cookie, no signed-in session: the fast path does not ask AuthenticationMiddleware
+    for the session's user (a session store and a look-up it would find empty)."""
+    headers = {"Authorization": f"Token {token_for(worker)}"}
+    forget_tokens()
+    first = answer(client, "get", url(own_case.pk), headers)
+    looked_up = []
+    monkeypatch.setattr(auth_middleware, "get_user", lambda request: looked_up.append(request) or AnonymousUser())
+    second = answer(client, "get", url(own_case.pk), headers, functools.partial(django_assert_max_num_queries, 1))
+    assert_same(first, second)
+    assert looked_up == []
 
 
 def test_throttles_count_each_request_once_and_refuse_as_drf_does(client, worker, own_case, monkeypatch):

@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from audit.models import AccessLog
-from core.client_address import client_address
+from core.client_address import client_address, is_trusted_proxy
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,17 @@ def test_from_a_trusted_proxy_the_right_most_untrusted_hop_is_the_client(setting
     assert client_address(request_from("10.0.0.2", "1.2.3.4, 203.0.113.9")) == "203.0.113.9"
     # Two of our proxies in a row are both skipped.
     assert client_address(request_from("10.0.0.2", "1.2.3.4, 203.0.113.9, 10.0.0.5")) == "203.0.113.9"
+
+
+def test_a_remembered_answer_follows_a_change_of_trusted_proxies(settings):
+    """is_trusted_proxy remembers its answers per address and per list of proxies."""
+    settings.TRUSTED_PROXIES = []
+    assert not is_trusted_proxy("10.1.2.3")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert is_trusted_proxy("10.1.2.3")
+    assert not is_trusted_proxy("192.0.2.1")
+    assert not is_trusted_proxy("not an address")
+    assert not is_trusted_proxy(None)
 
 
 def test_a_request_not_from_a_trusted_proxy_cannot_name_its_address(settings):
