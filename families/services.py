@@ -109,6 +109,17 @@ def _suspend(family: Family, *, on: dt.date, reason: str) -> None:
     family.suspension_reason = reason[:200]
 
 
+def _lift_suspension(family: Family) -> None:
+    """A home study issued on or after the suspension lifts it: the family is approved again if its
+    approval is still in date, otherwise under assessment (and may be sent for approval again)."""
+    if family.suspended_on is None or family.home_study_issued_on is None or family.home_study_issued_on < family.suspended_on:
+        return
+    in_date = family.approval_expires_on is not None and family.approval_expires_on >= timezone.localdate()
+    family.approval_status = ApprovalStatus.APPROVED if in_date and family.approved_on else ApprovalStatus.UNDER_ASSESSMENT
+    family.suspended_on = None
+    family.suspension_reason = ""
+
+
 @transaction.atomic
 def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, actor: User | None) -> Family:
     """Record that an applicant died, divorced or moved out (ApplicantLeaving) on ``on``; suspends the
@@ -165,11 +176,7 @@ def record_home_study(*, family: Family, issued_on: dt.date, expires_on: dt.date
         raise DomainError(_("The expiry date must come after the issue date."), field="expires_on")
     family.home_study_issued_on = issued_on
     family.home_study_expires_on = expires_on
-    if family.suspended_on is not None and issued_on >= family.suspended_on:
-        in_date = family.approval_expires_on is not None and family.approval_expires_on >= timezone.localdate()
-        family.approval_status = ApprovalStatus.APPROVED if in_date and family.approved_on else ApprovalStatus.UNDER_ASSESSMENT
-        family.suspended_on = None
-        family.suspension_reason = ""
+    _lift_suspension(family)
     family.full_clean()
     family.save()
     return family
@@ -229,6 +236,8 @@ def update_family(
         raise DomainError(message, field=field)
     for name, value in changes.items():
         setattr(locked, name, value)
+    if "home_study_issued_on" in changes:
+        _lift_suspension(locked)  # a new home study entered on the family's record is one (record_home_study)
     locked.full_clean()
     people = _check_applicants(applicants, locked) if applicants is not None else None
     locked._history_user = actor
@@ -256,22 +265,44 @@ def _missing_certificates(family: Family, on: dt.date) -> list[str]:
     return [str(labels[name]) for name in family.expired_documents(on) if name in labels]
 
 
+REQUESTABLE_STATUSES = (ApprovalStatus.APPLIED, ApprovalStatus.UNDER_ASSESSMENT, ApprovalStatus.SUSPENDED)
+
+
+def approval_request_refusal(family: Family) -> str:
+    """Why ``family`` cannot be sent for approval, in the active language; "" when it can, its
+    certificates apart (checked on the day by request_approval). The family's page offers the request
+    only when this is "" (web.views.families.family_context), so it never offers what the service refuses.
+
+    A family suspended by a change in the family (``suspended_on`` set: an applicant's death, divorce
+    or departure, a failed carer check) waits for a new home study, which lifts the suspension
+    (_lift_suspension); a status "suspended" with no change recorded (imported) may be sent."""
+    if family.approval_requested_at is not None:
+        return _("The family is already waiting for approval.")
+    if family.suspended_on is not None:
+        return _("The family's approval is suspended (%(reason)s) until a new home study: record the new home study, "
+                 "it lifts the suspension; then the family may be sent for approval.") % {
+            "reason": reasons.suspension_text(family.suspension_reason) or family.get_approval_status_display()}
+    if family.approval_status not in REQUESTABLE_STATUSES:
+        return _("A family with the status \"%(status)s\" cannot be sent for approval.") % {
+            "status": family.get_approval_status_display()}
+    return ""
+
+
 @transaction.atomic
 def request_approval(*, family: Family, actor: User) -> Family:
     """The social worker asks the supervisors of the family's unit to approve its registration.
 
-    Raises DomainError when the family is already approved or waiting, or when its home study or
+    Raises DomainError when the family is already approved or waiting, when its approval is
+    suspended by a change in the family (approval_request_refusal), or when its home study or
     training certificate is missing or expired (an approval rests on both; Kazakhstan's rules).
     """
     family = Family.objects.select_for_update().get(pk=family.pk)
     if not (actor.is_social_worker or actor.is_supervisor) or family.pk not in _visible_family_ids(actor, family):
         raise DomainError(_("Only a social worker or supervisor who sees the family may ask for its approval."),
                           field="non_field_errors", code="permission_denied")
-    if family.approval_requested_at is not None:
-        raise DomainError(_("The family is already waiting for approval."), field="non_field_errors")
-    if family.approval_status not in (ApprovalStatus.APPLIED, ApprovalStatus.UNDER_ASSESSMENT, ApprovalStatus.SUSPENDED):
-        raise DomainError(_("A family with the status \"%(status)s\" cannot be sent for approval.")
-                          % {"status": family.get_approval_status_display()}, field="non_field_errors")
+    refusal = approval_request_refusal(family)
+    if refusal:
+        raise DomainError(refusal, field="non_field_errors")
     missing = _missing_certificates(family, timezone.localdate())
     if missing:
         raise DomainError(_("Record a valid %(documents)s before asking for approval.") % {"documents": ", ".join(missing)},

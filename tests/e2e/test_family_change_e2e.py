@@ -54,6 +54,10 @@ def test_recording_an_applicants_death_in_russian_suspends_the_family(page, shoo
     assert (husband.left_family_reason, husband.left_family_on) == ("death", died_on)
     # The reason, a sentence, wraps inside its card: the page is no wider than the window.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # Suspended: no request for approval offered (the service refuses it), the way out instead.
+    expect(approval.get_by_role("button", name="Направить семью руководителю на одобрение")).to_have_count(0)
+    expect(approval).to_contain_text("Пока одобрение приостановлено, направить семью на одобрение нельзя")
+    expect(approval.get_by_role("link", name="Внести новое обследование условий жизни")).to_be_visible()
     shoot("21-family-change-recorded")
     # The one who left is no longer offered.
     page.get_by_text("Записать изменение в семье").click()

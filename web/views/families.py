@@ -16,7 +16,7 @@ from children.selectors import search_matches_first
 from core.exceptions import DomainError
 from families.models import Family
 from families.selectors import family_history, family_list, family_record, search_families
-from families.services import create_family, decide_approval, request_approval, update_family
+from families.services import approval_request_refusal, create_family, decide_approval, request_approval, update_family
 from risk.services import record_family_change
 from web import selectors
 from web.forms import (
@@ -130,6 +130,8 @@ def family_context(request: HttpRequest, family: Family, change_form: FamilyChan
         "family": family, "today": today, "expired": set(family.expired_documents(today)),
         "applicants": applicants, "history": family_history(family),
         "editable": _may_edit(request.user, family),
+        # The request offered only when the service would take it (a suspended family waits for a new home study).
+        "approval_refusal": approval_request_refusal(family),
         "change_form": (change_form or FamilyChangeForm(applicants=applicants)) if may_record_change else None,
         "change_form_open": change_form is not None,
         "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
