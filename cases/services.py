@@ -192,10 +192,10 @@ def check_family_can_take(*, family: Family, case: Case, on: dt.date, field: str
     training are in date on ``on``, it seeks the case's form of care, its carer has the training that
     form requires, and it has room for the child (check_family_capacity)."""
     if family.approval_status != ApprovalStatus.APPROVED:
-        if family.approval_status == ApprovalStatus.SUSPENDED and family.suspension_reason:
+        if family.approval_status == ApprovalStatus.SUSPENDED and family.suspension_kind:
             raise DomainError(
                 _("The family's approval is suspended (%(reason)s) until a new home study.")
-                % {"reason": suspension_text(family.suspension_reason)}, field=field,
+                % {"reason": suspension_text(family)}, field=field,
             )
         raise DomainError(
             _("The family is not approved (status: %(status)s).") % {"status": family.get_approval_status_display()},

@@ -12,10 +12,12 @@ class ApplicantInline(admin.TabularInline):
 @admin.register(Family)
 class FamilyAdmin(admin.ModelAdmin):
     list_display = ("id", "__str__", "form_of_care", "region", "approval_status", "approval_expires_on", "applied_on")
-    list_filter = ("approval_status", "form_of_care", "region")
+    list_filter = ("approval_status", "suspension_kind", "form_of_care", "region")
     search_fields = ("applicants__last_name", "applicants__first_name", "=applicants__iin", "address")
     list_select_related = ("region",)
     autocomplete_fields = ("responsible_unit",)
+    # The applicant who left, by id: a select of every applicant would load them all.
+    raw_id_fields = ("suspension_applicant",)
     date_hierarchy = "applied_on"
     inlines = [ApplicantInline]
     show_full_result_count = False

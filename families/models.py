@@ -42,8 +42,19 @@ class ApplicantLeaving(models.TextChoices):
     DEPARTURE = "departure", _("moved out of the family")
 
 
+class SuspensionKind(models.TextChoices):
+    """What suspended a family's approval (families.services._suspend); "" while nothing does."""
+
+    APPLICANT_LEFT = "applicant_left", _("an applicant left the family")
+    CARER_CHECK_FAILED = "carer_check_failed", _("the carers' check failed")
+    # A reason written as text: by hand or imported, or stored before the reason was kept as data
+    # and not in the services' form (families migration 0010).
+    OTHER = "other", _("other")
+
+
 class Family(TimeStampedModel):
     ApprovalStatus = ApprovalStatus
+    SuspensionKind = SuspensionKind
 
     class PreferredSex(models.TextChoices):
         ANY = "", _("either")
@@ -88,8 +99,24 @@ class Family(TimeStampedModel):
     # A change in the family (an applicant died, divorced or left) or a failed carer check suspends
     # the approval until a new home study (families.services.record_home_study).
     suspended_on = models.DateField(_("approval suspended on"), null=True, blank=True, validators=PAST_DATE)
-    suspension_reason = models.CharField(_("why the approval is suspended"), max_length=200, blank=True, default="",
-                                         db_default="")
+    # Why, as data (constraint family_suspension_reason_fields), written in each reader's language by
+    # families.reasons.suspension_text: the kind; the ApplicantLeaving or CarerCheckFailure value;
+    # the date is suspended_on (the services suspend on the day of the change or the check).
+    suspension_kind = models.CharField(_("why the approval is suspended"), max_length=20, choices=SuspensionKind.choices,
+                                       blank=True, default="", db_default="")
+    suspension_code = models.CharField(_("reason for the suspension"), max_length=20, blank=True, default="", db_default="")
+    # The applicant who left. SET_NULL, not PROTECT: the record may drop a departed applicant (a couple
+    # becomes one applicant: families.services.update_family), which must not be refused; the name
+    # as it was on the day is kept beside it (Applicant.__str__: two names of 100 characters and a space).
+    suspension_applicant = models.ForeignKey(
+        "Applicant", verbose_name=_("applicant who left"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    suspension_applicant_name = models.CharField(_("name of the applicant who left"), max_length=201, blank=True,
+                                                 default="", db_default="")
+    # Only for the kind "other": the reason as written.
+    suspension_note = models.CharField(_("reason for the suspension, as written"), max_length=200, blank=True,
+                                       default="", db_default="")
     carer_check_failure = models.CharField(_("failed carer check"), max_length=20, choices=CarerCheckFailure.choices,
                                            blank=True, default="", db_default="")
     carer_check_failed_on = models.DateField(_("carer check failed on"), null=True, blank=True,
@@ -133,6 +160,21 @@ class Family(TimeStampedModel):
                 condition=Q(carer_check_failure="", carer_check_failed_on__isnull=True)
                 | (Q(carer_check_failure__in=CarerCheckFailure.values) & Q(carer_check_failed_on__isnull=False)),
                 name="family_carer_check_failure_has_date",
+            ),
+            # The suspension's reason: the fields each kind needs and no others; a free text only for
+            # "other"; a change in the family or a failed check has its date (suspended_on).
+            models.CheckConstraint(
+                condition=Q(suspension_kind="", suspension_code="", suspension_applicant__isnull=True,
+                            suspension_applicant_name="", suspension_note="")
+                | Q(suspension_kind=SuspensionKind.APPLICANT_LEFT, suspension_code__in=ApplicantLeaving.values,
+                    suspended_on__isnull=False, suspension_note="") & ~Q(suspension_applicant_name="")
+                | Q(suspension_kind=SuspensionKind.CARER_CHECK_FAILED, suspension_code__in=CarerCheckFailure.values,
+                    suspended_on__isnull=False, suspension_applicant__isnull=True, suspension_applicant_name="",
+                    suspension_note="")
+                | Q(suspension_kind=SuspensionKind.OTHER, suspension_code="", suspension_applicant__isnull=True,
+                    suspension_applicant_name="") & ~Q(suspension_note=""),
+                name="family_suspension_reason_fields",
+                violation_error_message=_("The suspension's reason is incomplete or mixes the fields of two kinds."),
             ),
             # A family suspended by a change has the date; a family with that date is suspended.
             models.CheckConstraint(

@@ -1,6 +1,8 @@
 """Reads of prospective families, filtered for the user and joined for display."""
 
+from django.db import models
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from access.selectors import families_visible_to
 from accounts.models import User
@@ -23,6 +25,13 @@ def family_record(pk: int) -> Family | None:
             .prefetch_related(Prefetch("applicants", queryset=Applicant.objects.order_by("position"))).filter(pk=pk).first())
 
 
+SUSPENSION_PARTS = {"suspension_kind", "suspension_code", "suspension_applicant", "suspension_applicant_name",
+                    "suspension_note"}
+# Not a column: the text family_history sets on each version, shown as one field.
+SUSPENSION_REASON = models.CharField(_("why the approval is suspended"))
+SUSPENSION_REASON.set_attributes_from_name("suspension_reason")
+
+
 def family_history(family: Family) -> list[dict]:
     """Every saved version of the family's record and of its applicants, newest first, as
     ``core.history.history_entries`` with ``"applicant"`` (its position) on an applicant's entries.
@@ -37,11 +46,14 @@ def family_history(family: Family) -> list[dict]:
             return {}
         return {("region", k): v.name for k, v in Region.objects.in_bulk(seen["region"]).items()}
 
-    entries = history_entries(versions, fields=[f for f in Family._meta.fields if f.name not in skip], names=names)
-    for entry in entries:  # the suspension's reason, stored untranslated, in the reader's language
-        for change in entry["changes"]:
-            if change["field"] == "suspension_reason":
-                change.update({side: suspension_text(change[side]) if change[side] != "—" else "—" for side in ("old", "new")})
+    # The suspension's reason is one change, written in the reader's language from its fields
+    # (families.reasons.suspension_text), not five changes of its parts.
+    versions = list(versions)
+    for version in versions:
+        version.suspension_reason = suspension_text(version)
+    fields = [SUSPENSION_REASON if f.name == "suspension_kind" else f for f in Family._meta.fields
+              if f.name not in skip | (SUSPENSION_PARTS - {"suspension_kind"})]
+    entries = history_entries(versions, fields=fields, names=names)
     applicant_fields = [f for f in Applicant._meta.fields if f.name not in skip | {"family", "position"}]
     by_applicant: dict[int, list] = {}
     for version in Applicant.history.filter(family_id=family.pk).select_related("history_user").order_by("history_date", "history_id"):

@@ -101,12 +101,14 @@ def _check_date(on: dt.date, field: str) -> None:
         raise DomainError(_("This date is in the future: record what has already happened."), field=field)
 
 
-def _suspend(family: Family, *, on: dt.date, reason: str) -> None:
+def _suspend(family: Family, *, on: dt.date, reason: dict[str, Any]) -> None:
     """Suspend the approval until a new home study (the family drops out of matching and cannot be
-    chosen in a decision: both require an approved family)."""
+    chosen in a decision: both require an approved family). ``reason``: the suspension's fields
+    (families.reasons.applicant_left / carer_check_failed), the date being ``on``."""
     family.approval_status = ApprovalStatus.SUSPENDED
     family.suspended_on = on
-    family.suspension_reason = reason[:200]
+    for name, value in reason.items():
+        setattr(family, name, value)
 
 
 def _lift_suspension(family: Family) -> None:
@@ -117,7 +119,8 @@ def _lift_suspension(family: Family) -> None:
     in_date = family.approval_expires_on is not None and family.approval_expires_on >= timezone.localdate()
     family.approval_status = ApprovalStatus.APPROVED if in_date and family.approved_on else ApprovalStatus.UNDER_ASSESSMENT
     family.suspended_on = None
-    family.suspension_reason = ""
+    for name, value in reasons.NO_REASON.items():
+        setattr(family, name, value)
 
 
 @transaction.atomic
@@ -138,8 +141,8 @@ def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, 
     applicant.left_family_on = on
     applicant.full_clean()
     applicant.save(update_fields=["left_family_reason", "left_family_on", "updated_at"])
-    # Stored untranslated, written in each reader's language (families.reasons.suspension_text).
-    _suspend(family, on=on, reason=reasons.applicant_left(applicant, on))
+    # Stored as data, written in each reader's language (families.reasons.suspension_text).
+    _suspend(family, on=on, reason=reasons.applicant_left(applicant))
     family.full_clean()
     family.save()
     return family
@@ -160,7 +163,7 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
     if failure:
         family.carer_check_failure = failure
         family.carer_check_failed_on = checked_on
-        _suspend(family, on=checked_on, reason=reasons.carer_check_failed(failure, checked_on))
+        _suspend(family, on=checked_on, reason=reasons.carer_check_failed(failure))
     family.full_clean()
     family.save()
     return family
@@ -281,7 +284,7 @@ def approval_request_refusal(family: Family) -> str:
     if family.suspended_on is not None:
         return _("The family's approval is suspended (%(reason)s) until a new home study: record the new home study, "
                  "it lifts the suspension; then the family may be sent for approval.") % {
-            "reason": reasons.suspension_text(family.suspension_reason) or family.get_approval_status_display()}
+            "reason": reasons.suspension_text(family) or family.get_approval_status_display()}
     if family.approval_status not in REQUESTABLE_STATUSES:
         return _("A family with the status \"%(status)s\" cannot be sent for approval.") % {
             "status": family.get_approval_status_display()}

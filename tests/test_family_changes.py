@@ -115,7 +115,8 @@ def test_a_new_home_study_lifts_the_suspension(couple, worker):
     record_family_change(family=family, applicant=first, kind="divorce", on=TODAY() - dt.timedelta(days=10), actor=worker)
     record_home_study(family=family, issued_on=TODAY(), expires_on=TODAY() + dt.timedelta(days=365), actor=worker)
     family.refresh_from_db()
-    assert (family.approval_status, family.suspended_on, family.suspension_reason) == ("approved", None, "")
+    assert (family.approval_status, family.suspended_on, family.suspension_kind, family.suspension_code,
+            family.suspension_applicant_id, family.suspension_applicant_name) == ("approved", None, "", "", None, "")
 
 
 def test_a_worker_of_another_unit_may_not_record_a_change(couple):

@@ -71,7 +71,7 @@ def test_a_supervisor_of_the_unit_may_record_a_failed_carer_check(client, couple
     family.refresh_from_db()
     assert (family.approval_status, family.carer_check_failure, family.carer_check_failed_on) == (
         "suspended", "conviction", TODAY())
-    assert family.suspension_reason.startswith("carer check failed: conviction on")
+    assert (family.suspension_kind, family.suspension_code) == ("carer_check_failed", "conviction")
 
 
 def test_a_worker_of_another_unit_gets_404_and_no_button(client, couple, region):
@@ -188,7 +188,8 @@ def _written(family, applicant):
     family.refresh_from_db()
     applicant.refresh_from_db()
     return {
-        "family": (family.approval_status, family.suspended_on, family.suspension_reason.split(":", 1)[1]),
+        "family": (family.approval_status, family.suspended_on, family.suspension_kind, family.suspension_code,
+                   family.suspension_applicant_id == applicant.pk, family.suspension_applicant_name == str(applicant)),
         "applicant": (applicant.left_family_reason, applicant.left_family_on),
         "visits": sorted((v.planned_on, v.kind, v.done_on) for v in Visit.objects.filter(placement__family=family)),
         "risk": sorted((r.score, r.band, str(r.factors)) for r in PlacementRisk.objects.filter(placement__family=family)),

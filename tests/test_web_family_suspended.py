@@ -94,7 +94,8 @@ def test_the_service_refuses_a_suspended_family_and_a_new_home_study_lifts_it(wo
                   home_study_expires_on=TODAY() + dt.timedelta(days=365))
     suspended.refresh_from_db()
     # Still in date: approved again (as record_home_study does), nothing to ask for.
-    assert (suspended.approval_status, suspended.suspended_on, suspended.suspension_reason) == ("approved", None, "")
+    assert (suspended.approval_status, suspended.suspended_on, suspended.suspension_kind, suspended.suspension_code,
+            suspended.suspension_applicant_id, suspended.suspension_applicant_name) == ("approved", None, "", "", None, "")
 
 
 def test_after_a_new_home_study_an_expired_approval_may_be_asked_for_again(client, worker):

@@ -23,7 +23,8 @@ class FamilyOutputSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     applicants = ApplicantOutputSerializer(many=True, read_only=True)
     suspension_reason = serializers.SerializerMethodField(
-        help_text="Why the approval is suspended, in the language of the request (stored untranslated).")
+        help_text="Why the approval is suspended, in the language of the request (written from suspension_kind, "
+                  "suspension_code and suspended_on; a reason of the kind \"other\" as written); \"\" for none.")
 
     class Meta:
         model = Family
@@ -33,13 +34,14 @@ class FamilyOutputSerializer(ModelSerializer):
             "home_study_issued_on", "home_study_expires_on", "training_certificate_number", "training_issued_on",
             "training_expires_on", "psychological_training_certificate_number", "psychological_training_issued_on",
             "approval_status", "approved_on", "approval_expires_on", "suspended_on", "suspension_reason",
+            "suspension_kind", "suspension_code", "suspension_applicant",
             "carer_check_failure", "carer_check_failed_on", "carer_checked_on", "carer_recheck_due_on",
             "created_at", "updated_at",
         )
         read_only_fields = fields
 
     def get_suspension_reason(self, family: Family) -> str:
-        return suspension_text(family.suspension_reason)
+        return suspension_text(family)
 
 
 class ApplicantInputSerializer(serializers.Serializer):

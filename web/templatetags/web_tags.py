@@ -129,11 +129,11 @@ def stage_reason(text: str) -> str:
 
 
 @register.filter
-def suspension_reason(text: str | None) -> str:
-    """Why a family's approval is suspended, in the reader's language (families.reasons)."""
+def suspension_reason(family: object) -> str:
+    """Why ``family`` (a Family) is suspended, in the reader's language (families.reasons); "" for none."""
     from families.reasons import suspension_text
 
-    return suspension_text(text or "")
+    return suspension_text(family) if family else ""
 
 
 # The action a page's form stands for, by URL name, for history rows whose reason is the request
