@@ -116,7 +116,7 @@ def test_the_rows_written_in_python_are_those_the_template_wrote(rf, worker, sup
             page = render_to_string("web/cases/matching.html", context, request)
             for row in context["rows"]:  # what the template's rows read
                 points = {factor["factor"]: factor for factor in row["candidate"].factors}
-                row["cells"] = [points.get(name) for name, _label in context["factor_names"]]
+                row["cells"] = [(label, points.get(name)) for name, label in context["factor_names"]]
             assert page == old.render(context, request)
             assert ' class="chosen"' in page and "O&#x27;Neil &lt;b&gt;" in page
             assert ('name="family"' in page) is (user == worker)  # a view-only share may not choose

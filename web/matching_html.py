@@ -17,11 +17,14 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 
 
-def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], editable: bool, csrf_token: str) -> list[dict]:
+def candidate_rows(
+    *, case: Case, candidates: list, factor_names: list[tuple[str, str]], editable: bool, csrf_token: str
+) -> list[dict]:
     """The table's rows, one per candidate (matching.selectors.Candidate, each factor with its
-    ``label``): ``{"candidate", "html", "why"}``, ``html`` the ``<tr>`` (a cell per name of
-    ``factor_names``, "—" for a factor left out) and ``why`` the paragraph of reasons. ``editable``:
-    each row has the form choosing the family for acquaintance, posting ``csrf_token``."""
+    ``label``): ``{"candidate", "html", "why"}``, ``html`` the ``<tr>`` (a cell per ``(name, label)``
+    of ``factor_names``, "—" for a factor left out) and ``why`` the paragraph of reasons. ``editable``:
+    each row has the form choosing the family for acquaintance, posting ``csrf_token``. Each cell
+    carries its column's heading (``data-label``), shown before it when a phone stacks the row as a card."""
     anonymous = conditional_escape(_("anonymous profile: the family belongs to another unit"))
     choose = conditional_escape(_("Choose for acquaintance"))
     action = reverse("web:case-acquaintance", args=[case.pk])
@@ -50,16 +53,21 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
             numbers[value] = floatformat(value, 1)
         return numbers[value]
 
-    missing = SafeString('<td class="num" title="">—</td>')
+    # The columns' headings, as the table's head writes them (matching.html); the last column has none.
+    heads = {name: conditional_escape(text) for name, text in (("number", "#"), ("family", _("Family")),
+                                                               ("score", _("score")), ("applied", _("Applied on")))}
+    column = {name: conditional_escape(text) for name, text in factor_names}
+    missing = {name: SafeString(f'<td class="num" data-label="{column[name]}" title="">—</td>') for name, _text in factor_names}
     rows = []
     for number, candidate in enumerate(candidates, 1):
         family = candidate.family
         points = {factor["factor"]: factor for factor in candidate.factors}
         # Every part escaped (escape_once) or a number (floatformat): the joined cells are safe.
         cells = mark_safe("".join(
-            f'<td class="num" title="{escape_once(factor["explanation"])}">{one_decimal(factor["points"])}</td>'
-            if factor else missing
-            for factor in (points.get(name) for name in factor_names)
+            f'<td class="num" data-label="{column[name]}" title="{escape_once(factor["explanation"])}">'
+            f'{one_decimal(factor["points"])}</td>'
+            if factor else missing[name]
+            for name, factor in ((name, points.get(name)) for name, _text in factor_names)
         ))
         name = conditional_escape(candidate.name) if candidate.name else format_html('<span class="muted">{}</span>', anonymous)
         if editable:
@@ -71,15 +79,17 @@ def candidate_rows(*, case: Case, candidates: list, factor_names: list[str], edi
         else:
             choice = ""
         html = format_html(
-            '\n    <tr{}>\n      <td>{}</td>\n      <td>{}\n        {}\n'
-            '        <div class="small muted">{} · {}</div></td>\n      <td class="num"><strong>{}</strong></td>\n'
-            "      {}\n      <td>{}</td>\n      <td>{}</td>\n    </tr>\n  ",
-            mark_safe(' class="chosen"') if case.decision_family_id == family.pk else "", number,
+            '\n    <tr{}>\n      <td data-label="{}">{}</td>\n      <td data-label="{}">{}\n        {}\n'
+            '        <div class="small muted">{} · {}</div></td>\n      <td class="num" data-label="{}"><strong>{}</strong></td>\n'
+            '      {}\n      <td data-label="{}">{}</td>\n      <td>{}</td>\n    </tr>\n  ',
+            mark_safe(' class="chosen"') if case.decision_family_id == family.pk else "", heads["number"], number,
+            heads["family"],
             # {% blocktranslate %} wrote the translation as it is, only its number escaped.
             mark_safe(family_number % {"n": family.pk}), name,
             regions.get(family.region_id) or regions.setdefault(family.region_id, str(family.region)),
             forms.get(family.form_of_care) or forms.setdefault(family.form_of_care, family.get_form_of_care_display()),
-            one_decimal(candidate.score), cells, date_filter(family.applied_on, "SHORT_DATE_FORMAT"), choice,
+            heads["score"], one_decimal(candidate.score), cells, heads["applied"],
+            date_filter(family.applied_on, "SHORT_DATE_FORMAT"), choice,
         )
         why = format_html(
             "<p><strong>№ {}</strong>: {}</p>", family.pk,

@@ -270,6 +270,43 @@ def test_on_a_phone_each_row_is_a_card_with_its_buttons_on_the_screen(page, shoo
     shoot(f"23-phone-dashboard-{language}")
 
 
+@pytest.mark.parametrize(("language", "locale"), [("kk", "kk-KZ"), ("ru", "ru-RU"), ("en", "en-GB")])
+def test_on_a_phone_without_script_the_cards_are_labelled(browser, live_server, unit, language, locale):
+    """JavaScript off, at 375 px: each card's cell shows its column's heading, in the reader's language
+    (the server writes data-label on the cells; app.css shows it before the value)."""
+    from django.utils import translation
+    from playwright.sync_api import expect
+
+    def words(text: str) -> str:
+        with translation.override(language):
+            return translation.gettext(text)
+
+    context = browser.new_context(base_url=live_server.url, locale=locale, java_script_enabled=False,
+                                  viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        sign_in(page, "aigerim")
+        page.wait_for_url("**/cases/")
+        checks = (("/cases/", "Stage", "table.stack tbody td"),
+                  ("/notifications/", "Subject", "table.stack tbody td"),
+                  (f"/cases/{unit['matching'].pk}/matching/", "score", "table.matching tbody td"))
+        for path, heading, cells in checks:
+            page.goto(path)
+            assert page.evaluate("document.documentElement.lang") == language, path
+            assert page.evaluate("typeof htmx") == "undefined", path  # the page's scripts did not run
+            head = page.locator("table.stack thead").bounding_box()
+            assert head is not None and head["width"] <= 1, path  # cards: the head for screen readers only
+            cell = page.locator(f"{cells}[data-label='{words(heading)}']").first
+            expect(cell).to_be_visible()
+            before = cell.evaluate("td => { const s = getComputedStyle(td, '::before'); return [s.content, s.display]; }")
+            assert before[0] == f'"{words(heading)}"' and before[1] != "none", (path, before)
+            box = cell.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, path
+    finally:
+        context.close()
+
+
 def test_on_a_computer_the_tables_stay_tables(page, unit):
     """At 1366 px nothing of the phone's cards: the head is shown, the cells side by side in one row."""
     page.set_viewport_size({"width": 1366, "height": 900})

@@ -184,6 +184,11 @@ def case_rows_html(cases: Iterable[selectors.CaseRow], *, selectable: bool, show
     deactivated = f' <span class="badge overdue">{escape(_("deactivated"))}</span>'
     nothing = '<span class="muted">—</span>'
     select_label = _("Select case № %(n)s")
+    # Each cell's column heading (the table's head, _case_table.html), shown before it when a phone
+    # stacks the row as a card (app.css).
+    label = {name: html.escape(str(text)) for name, text in (
+        ("select", _("Select")), ("case", _("Case")), ("child", _("Child")), ("birth", _("Birth date")),
+        ("stage", _("Stage")), ("risk", _("Risk of return")), ("visit", _("Next visit")), ("worker", _("Social worker")))}
     # One reverse() for the page: the case pages' address is this one with another number.
     head, _sentinel, tail = reverse("web:case", args=[0]).rpartition("/0/")
     head, tail = html.escape(head), html.escape(tail)
@@ -194,28 +199,30 @@ def case_rows_html(cases: Iterable[selectors.CaseRow], *, selectable: bool, show
         url = f"{head}/{case.pk}/{tail}"
         band = case.risk_band
         if band:
-            label = bands.get(band, not_assessed)
+            band_label = bands.get(band, not_assessed)
             score = "" if case.risk_score is None else f" · {case.risk_score}"
-            badge = (f'<span class="badge {html.escape(band)}" title="{html.escape(label)}">'
-                     f"{html.escape(capfirst(label))}{score}</span>")
+            badge = (f'<span class="badge {html.escape(band)}" title="{html.escape(band_label)}">'
+                     f"{html.escape(capfirst(band_label))}{score}</span>")
         else:
             badge = nothing
-        select = (f'<td><input type="checkbox" name="case" value="{case.pk}" form="reassign-form" '
+        select = (f'<td data-label="{label["select"]}"><input type="checkbox" name="case" value="{case.pk}" form="reassign-form" '
                   f'aria-label="{html.escape(select_label % {"n": case.pk})}"></td>') if selectable else ""
         worker = ""
         if show_worker:
             inactive = deactivated if case.worker is not None and not case.worker.is_active else ""
-            worker = f"<td>{html.escape(person(case.worker))}{inactive}</td>"
+            worker = f'<td data-label="{label["worker"]}">{html.escape(person(case.worker))}{inactive}</td>'
         birth = html.escape(day(case.birth_date)) if case.birth_date else ""
         visit = html.escape(day(case.next_visit_on)) if case.next_visit_on else nothing
         parts.append(
             f'\n    <tr class="{"overdue" if case.has_overdue else ""}">\n      {select}\n'
-            f'      <td><a href="{url}">№&nbsp;{case.pk}</a></td>\n'
-            f'      <td><a href="{url}">{html.escape(case.last_name)} {html.escape(case.first_name)}</a></td>\n'
-            f"      <td>{birth}</td>\n"
-            f'      <td><span class="badge stage">{stages.get(case.stage) or html.escape(case.stage)}</span></td>\n'
-            f"      <td>{badge}</td>\n"
-            f"      <td>{visit}\n"
+            f'      <td data-label="{label["case"]}"><a href="{url}">№&nbsp;{case.pk}</a></td>\n'
+            f'      <td data-label="{label["child"]}">'
+            f'<a href="{url}">{html.escape(case.last_name)} {html.escape(case.first_name)}</a></td>\n'
+            f'      <td data-label="{label["birth"]}">{birth}</td>\n'
+            f'      <td data-label="{label["stage"]}">'
+            f'<span class="badge stage">{stages.get(case.stage) or html.escape(case.stage)}</span></td>\n'
+            f'      <td data-label="{label["risk"]}">{badge}</td>\n'
+            f'      <td data-label="{label["visit"]}">{visit}\n'
             f"          {overdue_badge if case.has_overdue else ''}</td>\n"
             f"      {worker}\n    </tr>\n  "
         )
@@ -675,7 +682,7 @@ def _matching_context(request: HttpRequest, case: Case) -> dict:
     factor_names = [(name, MATCH_FACTOR_LABELS[name]) for name in MATCH_FACTOR_LABELS]
     editable = can_change(request.user, case)
     csrf_token = get_token(request)
-    rows = candidate_rows(case=case, candidates=candidates, factor_names=list(MATCH_FACTOR_LABELS), editable=editable,
+    rows = candidate_rows(case=case, candidates=candidates, factor_names=factor_names, editable=editable,
                           csrf_token=csrf_token)
     return {
         "case": case, "candidates": candidates, "rows": rows, "factor_names": factor_names, "error": error,

@@ -109,6 +109,10 @@ def _decision_rows(cases: list, forms: dict, csrf_token: str) -> list[dict]:
     dashboard's time, bench/README.md); the row of the decision just refused (its form's errors
     and what was typed) is left to the template (``html`` None)."""
     reason_label, approve_label, reject_label = _("Reason (required to reject)"), _("Approve"), _("Reject")
+    # Each cell's column heading (the table's head), shown before it when a phone stacks the row as a card.
+    heads = {name: str(text) for name, text in (  # format_html escapes them
+        ("case", _("Case")), ("child", _("Child")), ("care", _("Form of care")), ("family", _("Family")),
+        ("worker", _("Social worker")), ("since", _("Waiting since")), ("decision", _("Your decision")))}
     csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
     case_head, _s, case_tail = reverse("web:case", args=[0]).rpartition("/0/")
     review_head, _s, review_tail = reverse("web:decision-review", args=[0]).rpartition("/0/")
@@ -117,9 +121,11 @@ def _decision_rows(cases: list, forms: dict, csrf_token: str) -> list[dict]:
     for case in cases:
         form = forms.get(case.pk)
         html = None if form else format_html(
-            '\n      <tr id="decision-{pk}">\n        <td><a href="{url}">№&nbsp;{pk}</a></td>\n        <td>{child}</td>\n'
-            '        <td>{care}</td>\n        <td>{family}</td>\n        <td>{worker}</td>\n        <td>{since}</td>\n'
-            '        <td>\n          <form method="post" action="{action}" novalidate>{csrf}\n            \n'
+            '\n      <tr id="decision-{pk}">\n        <td data-label="{h_case}"><a href="{url}">№&nbsp;{pk}</a></td>\n'
+            '        <td data-label="{h_child}">{child}</td>\n        <td data-label="{h_care}">{care}</td>\n'
+            '        <td data-label="{h_family}">{family}</td>\n        <td data-label="{h_worker}">{worker}</td>\n'
+            '        <td data-label="{h_since}">{since}</td>\n        <td data-label="{h_decision}">\n'
+            '          <form method="post" action="{action}" novalidate>{csrf}\n            \n'
             '            <input type="hidden" name="expected_version" value="{version}" id="id_expected_version">\n'
             '            <div class="form-row">\n              <label for="reason-{pk}">{reason_label}</label>\n'
             '              <textarea name="reason" rows="1" id="reason-{pk}"></textarea>\n              \n'
@@ -127,6 +133,8 @@ def _decision_rows(cases: list, forms: dict, csrf_token: str) -> list[dict]:
             '              <button type="submit" name="approve" value="1" data-confirm="{approve}">{approve_label}</button>\n'
             '              <button type="submit" name="approve" value="0" class="danger" data-confirm="{reject}">'
             '{reject_label}</button>\n            </div>\n          </form>\n        </td>\n      </tr>\n    ',
+            h_case=heads["case"], h_child=heads["child"], h_care=heads["care"], h_family=heads["family"],
+            h_worker=heads["worker"], h_since=heads["since"], h_decision=heads["decision"],
             pk=case.pk, url=f"{case_head}/{case.pk}/{case_tail}", child=str(case.child),
             care=case.get_form_of_care_display(),
             # {% blocktranslate %} wrote the translations as they are, only their numbers escaped.

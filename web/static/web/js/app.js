@@ -74,29 +74,3 @@ document.addEventListener("submit", function (event) {
   if (!button || !button.hasAttribute("data-confirm")) { return; }
   if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
 }, true);
-
-// A table marked "stack" becomes a column of cards on a phone (app.css): each cell is labelled with its
-// column's heading (data-label, shown before the cell's value), also in rows htmx swaps in later.
-function labelStackedTables() {
-  var tables = document.querySelectorAll("table.stack");
-  Array.prototype.forEach.call(tables, function (table) {
-    var head = table.tHead && table.tHead.rows[0];
-    if (!head) { return; }
-    var labels = [];
-    Array.prototype.forEach.call(head.cells, function (th) {
-      for (var i = 0; i < (th.colSpan || 1); i++) { labels.push(th.textContent.replace(/\s+/g, " ").trim()); }
-    });
-    Array.prototype.forEach.call(table.tBodies, function (body) {
-      Array.prototype.forEach.call(body.rows, function (row) {
-        var column = 0;
-        Array.prototype.forEach.call(row.cells, function (cell) {
-          var span = cell.colSpan || 1;
-          if (span === 1 && !cell.hasAttribute("data-label") && labels[column]) { cell.setAttribute("data-label", labels[column]); }
-          column += span;
-        });
-      });
-    });
-  });
-}
-labelStackedTables();
-document.addEventListener("htmx:afterSettle", labelStackedTables);
