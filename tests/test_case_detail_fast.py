@@ -402,6 +402,43 @@ def test_the_json_written_by_postgresql_is_drfs_byte_for_byte(client, worker, aw
     assert_same(first, second)
 
 
+@pytest.fixture
+def reviewed_case(worker, supervisor):
+    """A closed case with every nullable field set and no history nor decisions: a review's time
+    with microseconds from before 1972 (Monrovia's offset then was -00:44:30, seconds and all), an
+    actor's username JSON has to escape."""
+    family = factories.FamilyFactory()
+    case = factories.CaseFactory(
+        assigned_worker=worker, responsible_unit=worker.unit, stage="closed", outcome="reunified",
+        closed_on=timezone.localdate() - dt.timedelta(days=3), decision_status="approved", decision_family=family,
+        decision_reviewed_by=supervisor, decision_review_reason="ok \\ \"fine\"",
+    )
+    type(case).objects.filter(pk=case.pk).update(
+        decision_reviewed_at=dt.datetime(1960, 7, 1, 10, 0, 0, 500000, tzinfo=dt.UTC),
+        stage_entered_at=dt.datetime(2026, 1, 1, 0, 0, 0, 999999, tzinfo=dt.UTC),
+    )
+    return case
+
+
+@pytest.mark.parametrize("zone", ["Africa/Monrovia", "America/Sao_Paulo", "Asia/Almaty", "UTC"])
+@pytest.mark.parametrize("history", [False, True])
+def test_every_nullable_field_set_and_an_empty_history_are_drfs_byte_for_byte(client, worker, reviewed_case, settings, zone, history):
+    settings.TIME_ZONE = zone
+    if history:
+        actor = factories.UserFactory(username='o"neil\\', unit=worker.unit)
+        StageChange.objects.create(case=reviewed_case, from_stage="placed", to_stage="closed", actor=actor, reason="",
+                                   changed_at=dt.datetime(1965, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    headers = {"Authorization": f"Token {token_for(worker)}"}
+    first, second = drf_then_fast(client, url(reviewed_case.pk), headers)
+    assert first[0][0] == 200
+    body = first[0][1].decode()
+    assert ('"history":[]' in body) != history
+    assert '"sibling_separation_decisions":[]}' in body
+    if zone == "Africa/Monrovia":
+        assert '"decision_reviewed_at":"1960-07-01T09:15:30.500000-00:44:30"' in body
+    assert_same(first, second)
+
+
 def test_without_prepared_statements_drf_answers_every_request(client, worker, own_case, monkeypatch):
     monkeypatch.delitem(connection.settings_dict["OPTIONS"], "prepare_threshold", raising=False)
     headers = {"Authorization": f"Token {token_for(worker)}"}
