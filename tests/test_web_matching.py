@@ -120,7 +120,8 @@ def test_the_rows_written_in_python_are_those_the_template_wrote(rf, worker, sup
             assert page == old.render(context, request)
             assert ' class="chosen"' in page and "O&#x27;Neil &lt;b&gt;" in page
             assert ('name="family"' in page) is (user == worker)  # a view-only share may not choose
-            assert ('title="">—</td>' in page) is (user == viewer)  # nor see the health factor
+            health = translation.gettext("health needs")
+            assert (f'data-label="{health}">—</td>' in page) is (user == viewer)  # nor see the health factor
 
 
 def test_the_choices_reason_is_kept_untranslated_and_written_in_each_readers_language(client, worker, case):
@@ -155,3 +156,36 @@ def test_choosing_a_family_of_the_cases_own_unit_does_not_say_its_unit_was_told(
     page = client.post(reverse("web:case-acquaintance", args=[case.pk]), {"family": own.pk}, follow=True).content.decode()
     assert f"Family № {own.pk} chosen for acquaintance." in page
     assert "its unit has been told" not in page
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_each_factors_reason_opens_on_its_own(client, worker, case, language):
+    """Each factor's number is the summary of its own <details> holding that factor's reason: reached
+    by a tap or the keyboard one by one, without script; the summary names the factor for a screen
+    reader. The paragraph of all the reasons stays under the table."""
+    import re
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+    from django.utils.html import conditional_escape
+
+    from matching.selectors import rank_families
+    from web.views.cases import MATCH_FACTOR_LABELS
+
+    factories.ApplicantFactory(family=factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit))
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("web:case-matching", args=[case.pk])).content.decode()
+    with translation.override(language):
+        factors = rank_families(case=case, limit=20, user=worker, sensitive=True)[0].factors
+        intro = translation.gettext(
+            "Highest score first. Equal scores: the family that applied earlier comes first, then the lower family number. "
+            "Tap a number (or select it and press Enter) to see its reason; all the reasons are under the table, in "
+            "“Why each family has its points”.")
+        opened = re.findall(r'<details class="why"><summary><span class="sr-only">([^<]+): </span>([^<]+)</summary>'
+                            r'<span class="reason">([^<]+)</span></details>', html)
+        expected = [(str(MATCH_FACTOR_LABELS[f["factor"]]), floatformat(f["points"], 1), conditional_escape(f["explanation"]))
+                    for f in factors]
+    assert opened == expected and len(opened) >= 6
+    assert 'id="why-points"' in html and "title=" not in html.split("<tbody>")[1].split("</tbody>")[0]
+    assert intro in html and (language == "en") is intro.startswith("Highest")

@@ -1,7 +1,8 @@
 """The matching page's table of ranked families written in Python.
 
-Twenty rows of eight cells each, every number through ``floatformat`` and every reason in a title,
-and the paragraph of reasons under the table: through the template this was a good part of the
+Twenty rows of eight cells each, every number through ``floatformat`` and every factor's reason
+behind its own number (a ``<details>``: a tap, Enter or Space opens it, no script), and the
+paragraph of reasons under the table: through the template this was a good part of the
 page's time at national scale (bench/README.md, "Matching"). The markup is the template's own,
 character for character (tests/fixtures/matching_template.html keeps the template as it was; the
 test renders both), in every language: the same translations, number and date formats, escaping.
@@ -57,15 +58,18 @@ def candidate_rows(
     heads = {name: conditional_escape(text) for name, text in (("number", "#"), ("family", _("Family")),
                                                                ("score", _("score")), ("applied", _("Applied on")))}
     column = {name: conditional_escape(text) for name, text in factor_names}
-    missing = {name: SafeString(f'<td class="num" data-label="{column[name]}" title="">—</td>') for name, _text in factor_names}
+    missing = {name: SafeString(f'<td class="num" data-label="{column[name]}">—</td>') for name, _text in factor_names}
     rows = []
     for number, candidate in enumerate(candidates, 1):
         family = candidate.family
         points = {factor["factor"]: factor for factor in candidate.factors}
         # Every part escaped (escape_once) or a number (floatformat): the joined cells are safe.
         cells = mark_safe("".join(
-            f'<td class="num" data-label="{column[name]}" title="{escape_once(factor["explanation"])}">'
-            f'{one_decimal(factor["points"])}</td>'
+            # Each factor's reason on its own: the number opens it (the summary names the factor for a
+            # screen reader, the column's head being out of sight on a phone's card).
+            f'<td class="num" data-label="{column[name]}"><details class="why"><summary>'
+            f'<span class="sr-only">{column[name]}: </span>{one_decimal(factor["points"])}</summary>'
+            f'<span class="reason">{escape_once(factor["explanation"])}</span></details></td>'
             if factor else missing[name]
             for name, factor in ((name, points.get(name)) for name, _text in factor_names)
         ))

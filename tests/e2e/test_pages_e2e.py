@@ -123,7 +123,7 @@ def test_social_worker_records_a_visit_and_sees_the_risk_change(page, shoot, uni
     assert page.locator("#risk").get_by_text("serious concerns at the last visit").is_visible()
     shoot("05-case-after-visit")
     page.goto(f"/cases/{unit['matching'].pk}/matching/")
-    assert page.get_by_text("same region as the child").first.is_visible()
+    assert page.locator("#why-points").get_by_text("same region as the child").first.is_visible()  # the reasons under the table
     shoot("06-matching")
     page.click("header nav >> text=Notifications")
     assert page.get_by_text("Visit to Abenov Timur is overdue").is_visible()
@@ -303,6 +303,55 @@ def test_on_a_phone_without_script_the_cards_are_labelled(browser, live_server, 
             assert before[0] == f'"{words(heading)}"' and before[1] != "none", (path, before)
             box = cell.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, path
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("kk", 375), ("ru", 1366)])
+def test_each_factors_reason_opens_on_its_own_by_tap_and_keyboard(browser, live_server, unit, language, width):
+    """On the matching page each factor's number opens that factor's reason alone: a tap on a phone, a
+    click or Enter on a computer; the reason is on the screen; again closes it."""
+    from django.utils import translation
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800},
+                                  has_touch=width < 640)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        sign_in(page, "aigerim")
+        page.wait_for_url("**/cases/")
+        page.set_viewport_size({"width": 1366, "height": 800})  # the language switch is in the header at this width
+        with page.expect_navigation():
+            page.select_option("#language", language)
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(f"/cases/{unit['matching'].pk}/matching/")
+        row = page.locator("table.matching tbody tr").first
+        factors = row.locator("details.why")
+        assert factors.count() >= 6
+        reasons = row.locator("details.why .reason")
+        expect(reasons.first).to_be_hidden()
+        with translation.override(language):
+            age = translation.gettext("age")
+        # The keyboard: the age factor's number focused (its name read first), Enter opens its reason only.
+        summary = row.locator("details.why summary", has_text=age)
+        summary.focus()
+        page.keyboard.press("Enter")
+        opened = row.locator("details.why[open]")
+        expect(opened).to_have_count(1)
+        reason = opened.locator(".reason")
+        expect(reason).to_be_visible()
+        assert reason.inner_text().strip() and reason.inner_text() in page.locator("#why-points").inner_text()
+        box = reason.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        page.keyboard.press("Enter")
+        expect(opened).to_have_count(0)
+        # A tap (a click on a computer) on another factor's number opens that one.
+        last = factors.last.locator("summary")
+        last.tap() if width < 640 else last.click()
+        expect(factors.last.locator(".reason")).to_be_visible()
+        expect(row.locator("details.why[open]")).to_have_count(1)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
 
