@@ -309,6 +309,20 @@ DEMO_USERS = [
     ("admin", "otbasy-admin", User.Role.ADMINISTRATOR, "ministry"),
 ]
 
+# The demo users' names as Kazakhstan writes them (Cyrillic, first name then surname), the same on the
+# kk, ru and en pages: names are not translated. The logins above stay as the README prints them.
+DEMO_NAMES = {
+    "worker": ("Айгерим", "Серикова"),
+    "supervisor": ("Гульнара", "Бекова"),
+    "analyst": ("Марат", "Жакупов"),
+    "admin": ("Данияр", "Омаров"),
+}
+
+
+def _placeholder_name(role: str) -> tuple[str, str]:
+    """The name demo_setup gave its users before they had real ones ("Social Worker" "Demo")."""
+    return role.replace("_", " ").title(), "Demo"
+
 
 @dataclass
 class DemoSetup:
@@ -346,8 +360,9 @@ def demo_setup(
             user.is_staff = role == User.Role.ADMINISTRATOR
             user.is_superuser = role == User.Role.ADMINISTRATOR
             user.is_active = True
-            user.first_name = user.first_name or role.replace("_", " ").title()
-            user.last_name = user.last_name or "Demo"
+            # A name given by hand in the demo is kept; none, or the old placeholder, becomes the demo's.
+            if not (user.first_name or user.last_name) or (user.first_name, user.last_name) == _placeholder_name(role):
+                user.first_name, user.last_name = DEMO_NAMES[username]
             user.email = user.email or f"{username}@example.kz"
             user.set_password(password)
             user.full_clean()

@@ -331,6 +331,9 @@ def test_demo_setup_seeds_once_and_creates_one_user_per_role(monkeypatch):
         assert user is not None and user.role == role
     assert User.objects.get(username="admin").is_superuser
     worker = User.objects.get(username="worker")
+    # Names as Kazakhstan writes them, shown as they are on the kk, ru and en pages.
+    assert worker.get_full_name() == "Айгерим Серикова"
+    assert {u.username: (u.first_name, u.last_name) for u in User.objects.filter(username__in=services.DEMO_NAMES)} == services.DEMO_NAMES
     supervisor = User.objects.get(username="supervisor")
     assert supervisor.unit == worker.unit.parent
     assert User.objects.get(username="analyst").unit.kind == "ministry"
@@ -349,8 +352,13 @@ def test_demo_setup_run_twice_reuses_the_data_and_the_users(monkeypatch):
     call_command("demo_setup", "--no-progress", stdout=StringIO(), stderr=StringIO())
     cases_of_worker = set(Case.objects.filter(assigned_worker__username="worker").values_list("id", flat=True))
     users = User.objects.count()
+    # A demo set up before the users had names (the old placeholder) gets them; a name changed by hand stays.
+    User.objects.filter(username="worker").update(first_name="Social Worker", last_name="Demo")
+    User.objects.filter(username="analyst").update(first_name="Ержан", last_name="Касымов")
     out = StringIO()
     call_command("demo_setup", "--no-progress", stdout=out, stderr=StringIO())
+    assert User.objects.get(username="worker").get_full_name() == "Айгерим Серикова"
+    assert User.objects.get(username="analyst").get_full_name() == "Ержан Касымов"
     assert "reusing" in out.getvalue()
     assert Child.objects.count() == N
     assert User.objects.count() == users
