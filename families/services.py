@@ -109,6 +109,9 @@ def _suspend(family: Family, *, on: dt.date, reason: dict[str, Any]) -> None:
     family.suspended_on = on
     for name, value in reason.items():
         setattr(family, name, value)
+    # A request for approval still waiting is for the family as it was: it leaves the supervisors' list,
+    # and may be made again after the new home study (approval_request_refusal).
+    family.approval_requested_at = None
 
 
 def _lift_suspension(family: Family) -> None:
@@ -341,6 +344,9 @@ def decide_approval(
     today = timezone.localdate()
     now = timezone.now()
     if approve:
+        if family.suspended_on is not None:  # asked for before a change suspended it (written before _suspend withdrew it)
+            raise DomainError(_("The family's approval is suspended (%(reason)s) until a new home study.")
+                              % {"reason": reasons.suspension_text(family)}, field="non_field_errors")
         missing = _missing_certificates(family, today)
         if missing:
             raise DomainError(_("The family's %(documents)s is missing or expired; it cannot be approved.")
@@ -354,7 +360,10 @@ def decide_approval(
     else:
         if not reason:
             raise DomainError(_("Say why the family is refused."), field="reason")
-        family.approval_status = ApprovalStatus.REJECTED
+        # A family suspended meanwhile stays suspended until its new home study (only a suspended family
+        # has a suspension's date: family_suspended_on_only_when_suspended); the request is closed all the same.
+        if family.suspended_on is None:
+            family.approval_status = ApprovalStatus.REJECTED
         expires_on = None
     family.approval_requested_at = None
     family.full_clean()

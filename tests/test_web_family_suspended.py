@@ -118,3 +118,38 @@ def test_a_status_suspended_without_a_recorded_change_may_still_be_sent(client, 
     assert approval_request_refusal(family) == ""
     assert BUTTON["en"] in page(client, worker, family, "en")
     request_approval(family=family, actor=worker)
+
+
+def test_a_change_withdraws_a_request_waiting_and_the_supervisor_no_longer_sees_it(client, worker, supervisor):
+    family = family_of(worker, approval_status="under_assessment", approved_on=None, approval_expires_on=None)
+    request_approval(family=family, actor=worker)
+    record_applicant_leaving(applicant=family.applicants.get(position=2), reason="divorce", on=TODAY(), actor=worker)
+    family.refresh_from_db()
+    assert (family.approval_status, family.approval_requested_at) == ("suspended", None)
+    html = page(client, worker, family, "en")
+    assert "Waiting for the supervisor" not in html and CANNOT["en"] in html
+    client.force_login(supervisor)
+    waiting = [item["family"].pk for item in client.get(reverse("web:family-approvals")).context["waiting"]]
+    assert family.pk not in waiting
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_suspended_family_still_waiting_from_before_cannot_be_approved(client, worker, supervisor, suspended, language):
+    """A request left waiting by a suspension recorded before changes withdrew it: the supervisor may refuse
+    it (the family stays suspended, the request closed) but not approve it; neither is a 500."""
+    from families.models import Family
+
+    Family.objects.filter(pk=suspended.pk).update(approval_requested_at=timezone.now())
+    client.force_login(supervisor)
+    client.cookies["django_language"] = language
+    response = client.post(reverse("web:family-approval-decide", args=[suspended.pk]), {"approve": "1"})
+    assert response.status_code == 400
+    assert {"en": "The family&#x27;s approval is suspended (Sadykov Marat: death on",
+            "ru": "Одобрение семьи приостановлено (Sadykov Marat: смерть"}[language] in response.content.decode()
+    suspended.refresh_from_db()
+    assert suspended.approval_status == "suspended"
+    response = client.post(reverse("web:family-approval-decide", args=[suspended.pk]), {"approve": "0", "reason": "Divorce."})
+    assert response.status_code == 302
+    suspended.refresh_from_db()
+    assert (suspended.approval_status, suspended.approval_requested_at) == ("suspended", None)
+    assert suspended.approval_decisions.get().approved is False
