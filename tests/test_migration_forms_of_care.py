@@ -4,8 +4,8 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,18 +17,6 @@ BEFORE = [
     ("risk", "0004_safeguarding_findings"),
     ("children", "0001_initial"),
 ]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
 
 
 def test_kinship_rows_of_the_old_shape_are_migrated_to_a_form_of_care_and_a_relationship():

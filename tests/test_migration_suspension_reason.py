@@ -7,9 +7,9 @@ becomes the text again."""
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migrating import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,17 +18,6 @@ BEFORE = [("families", "0007_matching_index"), ("audit", "0012_reassignment_reas
 # Just before the reason became data.
 TEXT = [("families", "0008_suspension_reason_untranslated"), ("audit", "0012_reassignment_reason_untranslated")]
 DAY = dt.date(2026, 11, 2)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def test_stored_texts_become_data_and_back():
