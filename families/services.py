@@ -114,16 +114,21 @@ def _suspend(family: Family, *, on: dt.date, reason: dict[str, Any]) -> None:
     family.approval_requested_at = None
 
 
-def _lift_suspension(family: Family) -> None:
-    """A home study issued on or after the suspension lifts it: the family is approved again if its
-    approval is still in date, otherwise under assessment (and may be sent for approval again)."""
+def _lift_suspension(family: Family) -> bool:
+    """A home study issued on or after the suspension lifts it: the family goes back to under
+    assessment, never straight to approved. The old approval was given to the family as it was
+    before the change, so it no longer stands: approved_on / approval_expires_on are cleared (the
+    ApprovalDecision rows keep its history) and the family must be sent for approval again
+    (request_approval), a supervisor deciding (decide_approval). Returns True when it lifted."""
     if family.suspended_on is None or family.home_study_issued_on is None or family.home_study_issued_on < family.suspended_on:
-        return
-    in_date = family.approval_expires_on is not None and family.approval_expires_on >= timezone.localdate()
-    family.approval_status = ApprovalStatus.APPROVED if in_date and family.approved_on else ApprovalStatus.UNDER_ASSESSMENT
+        return False
+    family.approval_status = ApprovalStatus.UNDER_ASSESSMENT
+    family.approved_on = None
+    family.approval_expires_on = None
     family.suspended_on = None
     for name, value in reasons.NO_REASON.items():
         setattr(family, name, value)
+    return True
 
 
 @transaction.atomic
@@ -163,6 +168,11 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
     _check_date(checked_on, "on")
     family.carer_checked_on = checked_on
     family.carer_recheck_due_on = checked_on + dt.timedelta(days=int(settings.CARER_RECHECK_INTERVAL_DAYS))
+    if not failure and family.carer_check_failed_on is not None and checked_on > family.carer_check_failed_on:
+        # A check passed after the failure (the carer concerned has left, or the bar is over) clears it:
+        # until then the family may not be sent for approval (approval_request_refusal).
+        family.carer_check_failure = ""
+        family.carer_check_failed_on = None
     if failure:
         family.carer_check_failure = failure
         family.carer_check_failed_on = checked_on
@@ -174,8 +184,9 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
 
 @transaction.atomic
 def record_home_study(*, family: Family, issued_on: dt.date, expires_on: dt.date, actor: User | None) -> Family:
-    """Record a new home study. It lifts a suspension recorded before it (a change in the family):
-    the family is approved again if its approval is still in date, otherwise under assessment."""
+    """Record a new home study. One issued on or after a suspension (a change in the family) lifts it:
+    the family is under assessment and must be sent for approval again, a supervisor deciding
+    (_lift_suspension; never approved again by the home study alone)."""
     family = _lock_family(family, actor)
     _check_date(issued_on, "issued_on")
     if expires_on <= issued_on:
@@ -228,7 +239,10 @@ def update_family(
     ``changes`` maps ``EDITABLE_FAMILY_FIELDS`` to new values; ``applicants`` (one or two dicts of
     ``APPLICANT_FIELDS``, in order) replaces the applicants' data; a certificate whose expiry
     changes to a date already past is refused. Every version is kept in the audit history with the
-    actor and ``reason`` (100 characters). Raises DomainError / ValidationError naming the field."""
+    actor and ``reason`` (100 characters). A new home study issued on or after a suspension lifts it
+    (_lift_suspension: under assessment, to be sent for approval); a newly entered one issued before
+    the suspension is refused beside home_study_issued_on (it cannot lift it). Raises DomainError /
+    ValidationError naming the field."""
     from access.selectors import families_editable_by
 
     unknown = set(changes) - set(EDITABLE_FAMILY_FIELDS)
@@ -240,9 +254,16 @@ def update_family(
     changed_expiries = {k: v for k, v in changes.items() if k in CERTIFICATE_EXPIRIES and v != getattr(locked, k)}
     for field, message in expired_certificate_errors(changed_expiries, timezone.localdate()).items():
         raise DomainError(message, field=field)
+    family_before_study = locked.home_study_issued_on
     for name, value in changes.items():
         setattr(locked, name, value)
     if "home_study_issued_on" in changes:
+        new_study = changes["home_study_issued_on"]
+        if (locked.suspended_on is not None and new_study is not None and new_study != family_before_study
+                and new_study < locked.suspended_on):
+            raise DomainError(_("This home study was issued before the change of %(date)s: a home study made after "
+                                "the change is needed to lift the suspension.") % {"date": day_text(locked.suspended_on)},
+                              field="home_study_issued_on")
         _lift_suspension(locked)  # a new home study entered on the family's record is one (record_home_study)
     locked.full_clean()
     people = _check_applicants(applicants, locked) if applicants is not None else None
@@ -280,14 +301,23 @@ def approval_request_refusal(family: Family) -> str:
     only when this is "" (web.views.families.family_context), so it never offers what the service refuses.
 
     A family suspended by a change in the family (``suspended_on`` set: an applicant's death, divorce
-    or departure, a failed carer check) waits for a new home study, which lifts the suspension
-    (_lift_suspension); a status "suspended" with no change recorded (imported) may be sent."""
+    or departure, a failed carer check) waits for a new home study, which lifts the suspension to under
+    assessment (_lift_suspension); a status "suspended" with no change recorded (imported) may be sent.
+    While a failed carer check is recorded (conviction, psychiatric or narcological registration,
+    prosecution: such a carer is removed or barred; DOMAIN.md, rule of 4 February 2026) the family may
+    not be sent until a carer check that passes is recorded (record_carer_check clears the failure)."""
     if family.approval_requested_at is not None:
         return _("The family is already waiting for approval.")
     if family.suspended_on is not None:
-        return _("The family's approval is suspended (%(reason)s) until a new home study: record the new home study, "
-                 "it lifts the suspension; then the family may be sent for approval.") % {
+        return _("The family's approval is suspended (%(reason)s) until a new home study: record a home study made "
+                 "after the change; it lifts the suspension, and the family must then be sent for approval "
+                 "again for a supervisor to decide.") % {
             "reason": reasons.suspension_text(family) or family.get_approval_status_display()}
+    if family.carer_check_failure:
+        return _("A failed carer check is recorded on the family (%(failure)s, %(date)s): such a carer is removed or "
+                 "barred. Record the applicant's leaving if they left, then a carer check that passes; only then may "
+                 "the family be sent for approval.") % {
+            "failure": family.get_carer_check_failure_display(), "date": day_text(family.carer_check_failed_on)}
     if family.approval_status not in REQUESTABLE_STATUSES:
         return _("A family with the status \"%(status)s\" cannot be sent for approval.") % {
             "status": family.get_approval_status_display()}

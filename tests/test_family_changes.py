@@ -116,7 +116,9 @@ def test_a_new_home_study_lifts_the_suspension(couple, worker):
     record_home_study(family=family, issued_on=TODAY(), expires_on=TODAY() + dt.timedelta(days=365), actor=worker)
     family.refresh_from_db()
     assert (family.approval_status, family.suspended_on, family.suspension_kind, family.suspension_code,
-            family.suspension_applicant_id, family.suspension_applicant_name) == ("approved", None, "", "", None, "")
+            family.suspension_applicant_id, family.suspension_applicant_name) == ("under_assessment", None, "", "", None, "")
+    # The old approval no longer stands: the family must be sent for approval again and a supervisor decides.
+    assert (family.approved_on, family.approval_expires_on, family.approval_requested_at) == (None, None, None)
 
 
 def test_a_worker_of_another_unit_may_not_record_a_change(couple):
@@ -161,7 +163,8 @@ def test_the_api_records_a_change_and_refuses_a_wrong_one(api_client, couple, wo
     study = api_client.post(f"/api/v1/families/{family.pk}/home-study/",
                             {"issued_on": TODAY().isoformat(), "expires_on": (TODAY() + dt.timedelta(days=365)).isoformat()},
                             format="json")
-    assert study.status_code == 200 and study.json()["approval_status"] == "approved"
+    assert study.status_code == 200 and study.json()["approval_status"] == "under_assessment"
+    assert (study.json()["approved_on"], study.json()["approval_expires_on"]) == (None, None)
     check = api_client.post(f"/api/v1/families/{family.pk}/carer-check/", {"checked_on": TODAY().isoformat()}, format="json")
     assert check.status_code == 200 and check.json()["carer_recheck_due_on"] == (TODAY() + dt.timedelta(days=365)).isoformat()
 

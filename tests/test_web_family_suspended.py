@@ -86,16 +86,21 @@ def test_a_request_posted_for_a_suspended_family_is_refused_with_a_message(clien
 def test_the_service_refuses_a_suspended_family_and_a_new_home_study_lifts_it(worker, suspended):
     with pytest.raises(DomainError, match="until a new home study"):
         request_approval(family=suspended, actor=worker)
-    # An earlier home study (before the suspension) lifts nothing.
-    update_family(family=suspended, actor=worker, home_study_issued_on=TODAY() - dt.timedelta(days=3))
+    # An earlier home study (before the suspension) cannot lift it: refused beside its field.
+    with pytest.raises(DomainError, match="issued before the change") as refused:
+        update_family(family=suspended, actor=worker, home_study_issued_on=TODAY() - dt.timedelta(days=3))
+    assert refused.value.field == "home_study_issued_on"
     suspended.refresh_from_db()
     assert suspended.approval_status == "suspended" and approval_request_refusal(suspended)
     update_family(family=suspended, actor=worker, home_study_issued_on=TODAY(),
                   home_study_expires_on=TODAY() + dt.timedelta(days=365))
     suspended.refresh_from_db()
-    # Still in date: approved again (as record_home_study does), nothing to ask for.
+    # The old approval was still in date, but it no longer stands: under assessment, to be sent for approval.
     assert (suspended.approval_status, suspended.suspended_on, suspended.suspension_kind, suspended.suspension_code,
-            suspended.suspension_applicant_id, suspended.suspension_applicant_name) == ("approved", None, "", "", None, "")
+            suspended.suspension_applicant_id, suspended.suspension_applicant_name) == (
+        "under_assessment", None, "", "", None, "")
+    assert (suspended.approved_on, suspended.approval_expires_on) == (None, None)
+    assert approval_request_refusal(suspended) == ""
 
 
 def test_after_a_new_home_study_an_expired_approval_may_be_asked_for_again(client, worker):

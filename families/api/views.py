@@ -68,7 +68,8 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": warnings_for(request.user, warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Record a passed carers' check; the next one falls due a year later (a setting). A failed "
+    @extend_schema(summary="Record a passed carers' check (it clears a failed check recorded before it); the next one falls due "
+                           "a year later (a setting). A failed "
                            "check is a change in the family: POST /api/v1/risk/family-changes/",
                    request=CarerCheckInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="carer-check")
@@ -79,7 +80,8 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         record_carer_check(family=family, checked_on=data.validated_data["checked_on"], actor=request.user)
         return Response(FamilyOutputSerializer(self.get_queryset().get(pk=family.pk)).data)
 
-    @extend_schema(summary="Record a new home study (it lifts a suspension by a change in the family)",
+    @extend_schema(summary="Record a new home study (one made after a change in the family lifts the suspension: the "
+                           "family is under assessment and must be sent for approval again; a supervisor decides)",
                    request=HomeStudyInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="home-study")
     def home_study(self, request: Request, pk: str | None = None) -> Response:

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_POST
 from access.selectors import families_editable_by, family_rights
 from accounts.models import User
 from children.selectors import search_matches_first
+from core.dates import day_text
 from core.exceptions import DomainError
 from families.models import Family
+from families.reasons import suspension_text
 from families.selectors import family_history, family_list, family_record, search_families
 from families.services import approval_request_refusal, create_family, decide_approval, request_approval, update_family
 from risk.services import record_family_change
@@ -29,6 +31,7 @@ from web.forms import (
     add_family_error,
     applicant_forms,
 )
+from web.templatetags.web_tags import person
 from web.views.common import paginate, query_without_page, roles_required
 from web.views.documents import documents_context
 
@@ -161,13 +164,17 @@ def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
             changes = dict(family_form.cleaned_data)
             reason = changes.pop("reason", "")
             try:
-                update_family(family=family, actor=request.user, applicants=_applicants(people), reason=reason, **changes)
+                saved = update_family(family=family, actor=request.user, applicants=_applicants(people), reason=reason,
+                                      **changes)
             except (DomainError, ValidationError) as error:
                 if isinstance(error, DomainError) and error.code == "permission_denied":
                     raise PermissionDenied from error
                 _apply_error(family_form, people, error)
             else:
                 messages.success(request, _("The family's record is saved; the change is in its history."))
+                if family.suspended_on is not None and saved.suspended_on is None:
+                    messages.success(request, _("The new home study lifts the suspension: the family is under "
+                                                "assessment; send it for approval."))
                 return redirect("web:family", pk=family.pk)
         return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people}, status=400)
     return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people})
@@ -194,12 +201,31 @@ def family_approvals(request: HttpRequest) -> HttpResponse:
     return render(request, "web/families/approvals.html", _approvals_context(request))
 
 
+def _stale_request_text(family: Family) -> str:
+    """Why ``family`` is no longer waiting for a decision: suspended by a change (which withdrew the
+    request: families.services._suspend), decided by someone (the last ApprovalDecision), or else."""
+    if family.suspended_on is not None:
+        return _("Family № %(n)s: the request for approval was withdrawn: the family's approval is suspended "
+                 "(%(reason)s).") % {"n": family.pk, "reason": suspension_text(family)}
+    last = family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id").first()
+    if last is not None:
+        text = (_("Family № %(n)s was already approved by %(who)s on %(date)s.") if last.approved
+                else _("Family № %(n)s was already refused by %(who)s on %(date)s."))
+        return text % {"n": family.pk, "who": person(last.decided_by),
+                       "date": day_text(timezone.localtime(last.decided_at).date())}
+    return _("Family № %(n)s is no longer waiting for approval.") % {"n": family.pk}
+
+
 @roles_required("supervisor")
 @require_POST
 def decide_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor approves or refuses a family waiting for approval. A family the supervisor sees that
+    no longer waits (the request withdrawn by a suspension, or decided meanwhile) goes back to the list
+    with a message saying why; 404 only for a family the supervisor may not see (family_or_404)."""
     family = selectors.families_waiting_for_approval(user=request.user).filter(pk=pk).first()
     if family is None:
-        raise Http404
+        messages.warning(request, _stale_request_text(family_or_404(request.user, pk)))
+        return redirect("web:family-approvals")
     form = FamilyApprovalForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
