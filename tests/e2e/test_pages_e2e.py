@@ -307,6 +307,11 @@ def test_on_a_phone_without_script_the_cards_are_labelled(browser, live_server, 
         context.close()
 
 
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two bounding boxes (Playwright's x, y, width, height) share any area."""
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
 @pytest.mark.parametrize(("language", "width"), [("kk", 375), ("ru", 1366)])
 def test_each_factors_reason_opens_on_its_own_by_tap_and_keyboard(browser, live_server, unit, language, width):
     """On the matching page each factor's number opens that factor's reason alone: a tap on a phone, a
@@ -352,6 +357,18 @@ def test_each_factors_reason_opens_on_its_own_by_tap_and_keyboard(browser, live_
         expect(factors.last.locator(".reason")).to_be_visible()
         expect(row.locator("details.why[open]")).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # Two reasons open at once: neither covers the other, nor the next family's row or factors.
+        first = factors.first.locator("summary")
+        first.tap() if width < 640 else first.click()
+        expect(row.locator("details.why[open]")).to_have_count(2)
+        boxes = [box for box in (r.bounding_box() for r in row.locator("details.why[open] .reason").all()) if box]
+        assert len(boxes) == 2
+        assert not overlap(*boxes)
+        covered = [*row.locator("details.why:not([open]) summary").all(),
+                   page.locator("table.matching tbody tr").nth(1).locator("td").first]
+        for element in covered:
+            other = element.bounding_box()
+            assert other is None or not any(overlap(box, other) for box in boxes)
     finally:
         context.close()
 
