@@ -99,7 +99,16 @@ def test_the_web_edit_lifts_to_under_assessment_and_says_so(client, worker, supe
         assert reverse("web:family-approval-request", args=[family.pk]) not in page
         response = client.post(reverse("web:family-approval-request", args=[family.pk]), follow=True)
         assert "A failed carer check is recorded on the family" in response.content.decode()
-        record_carer_check(family=family, checked_on=TODAY(), actor=worker)
+        # The page records a check that passed; a future date is refused with a message, never a 500.
+        assert reverse("web:family-carer-check", args=[family.pk]) in page
+        future = (TODAY() + dt.timedelta(days=1)).isoformat()
+        response = client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": future}, follow=True)
+        assert response.status_code == 200 and Family.objects.get(pk=family.pk).carer_check_failure == "conviction"
+        response = client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": TODAY().isoformat()},
+                               follow=True)
+        assert "The carers&#x27; check that passed is recorded." in response.content.decode()
+        family.refresh_from_db()
+        assert (family.carer_check_failure, family.carer_check_failed_on, family.carer_checked_on) == ("", None, TODAY())
     response = client.post(reverse("web:family-approval-request", args=[family.pk]))
     assert response.status_code == 302
     client.force_login(supervisor)
@@ -133,6 +142,14 @@ def test_a_request_decided_by_another_supervisor_says_who_and_when(client, worke
     assert response.redirect_chain == [(reverse("web:family-approvals"), 302)]
     assert f"Family № {family.pk} was already refused by" in html and "Nurova" in html
     assert family.approval_decisions.count() == 1
+
+
+def test_a_passed_check_is_recorded_only_by_who_may_change_the_family(client, analyst, worker):
+    family = suspend(approved_family(worker), worker, "prosecution")
+    client.force_login(analyst)
+    response = client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": TODAY().isoformat()})
+    assert response.status_code in (403, 404)
+    assert Family.objects.get(pk=family.pk).carer_check_failure == "prosecution"
 
 
 def test_a_family_the_supervisor_may_not_see_is_still_404(client, supervisor):

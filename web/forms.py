@@ -613,6 +613,13 @@ class FamilyApprovalForm(forms.Form):
     expires_on = forms.DateField(validators=AHEAD_DATE, label=_("Approval expires on"), required=False, widget=DateInput())
 
 
+class PassedCarerCheckForm(forms.Form):
+    """A carers' check that passed (families.services.record_carer_check): it clears a failed check
+    recorded before it."""
+
+    on = forms.DateField(validators=PAST_DATE, label=_("Date of the check that passed"), widget=DateInput())
+
+
 CARER_CHECK_FAILED = "carer_check"
 
 

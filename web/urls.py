@@ -82,6 +82,7 @@ urlpatterns = [
     path("families/<int:pk>/", families.family_detail, name="family"),
     path("families/<int:pk>/edit/", families.edit_family, name="family-edit"),
     path("families/<int:pk>/change/", families.record_change, name="family-change"),
+    path("families/<int:pk>/carer-check/", families.record_passed_carer_check, name="family-carer-check"),
     path("children/<int:pk>/documents/new/", documents.upload, {"kind": "child"}, name="child-document-upload"),
     path("families/<int:pk>/documents/new/", documents.upload, {"kind": "family"}, name="family-document-upload"),
     path("cases/<int:pk>/documents/new/", documents.upload, {"kind": "case"}, name="case-document-upload"),

@@ -18,7 +18,14 @@ from core.exceptions import DomainError
 from families.models import Family
 from families.reasons import suspension_text
 from families.selectors import family_history, family_list, family_record, search_families
-from families.services import approval_request_refusal, create_family, decide_approval, request_approval, update_family
+from families.services import (
+    approval_request_refusal,
+    create_family,
+    decide_approval,
+    record_carer_check,
+    request_approval,
+    update_family,
+)
 from risk.services import record_family_change
 from web import selectors
 from web.forms import (
@@ -27,6 +34,7 @@ from web.forms import (
     FamilyApprovalForm,
     FamilyChangeForm,
     FamilyForm,
+    PassedCarerCheckForm,
     add_domain_error,
     add_family_error,
     applicant_forms,
@@ -256,6 +264,29 @@ def request_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("The family is sent to the supervisor for approval."))
+    return redirect("web:family", pk=family.pk)
+
+
+@roles_required(*FAMILY_ROLES)
+@require_POST
+def record_passed_carer_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a carers' check that passed (the API's POST /api/v1/families/<id>/carer-check/): it clears a
+    failed check recorded before it, which bars the request for approval (approval_request_refusal)."""
+    family = family_or_404(request.user, pk)
+    if not _may_record_change(request.user, family):
+        raise PermissionDenied
+    form = PassedCarerCheckForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(text) for texts in form.errors.values() for text in texts))
+        return redirect("web:family", pk=family.pk)
+    try:
+        record_carer_check(family=family, checked_on=form.cleaned_data["on"], actor=request.user)
+    except (DomainError, ValidationError) as error:
+        if isinstance(error, DomainError) and error.code == "permission_denied":
+            raise PermissionDenied from error
+        messages.error(request, str(error.message) if isinstance(error, DomainError) else " ".join(error.messages))
+    else:
+        messages.success(request, _("The carers' check that passed is recorded."))
     return redirect("web:family", pk=family.pk)
 
 
