@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from django.urls import reverse
@@ -217,3 +218,19 @@ def test_the_as_of_date_is_written_in_the_readers_language(client, analyst, thre
                           HTTP_ACCEPT_LANGUAGE=language)
     html = response.content.decode()
     assert response.status_code == 200 and written in html and "2025-06-30." not in html
+
+
+
+@pytest.mark.parametrize(("language", "pattern"), [
+    ("ru", r"По состоянию на \d{1,2} \w+ \d{4} г\.</p>"),
+    ("kk", r"\d{4} ж\. күнгі жағдай бойынша\.</p>"),
+    ("en", r"As of \d{1,2} \w+ \d{4}\.</p>"),
+])
+def test_the_as_of_date_ends_its_sentence_once_in_each_language(client, analyst, language, pattern):
+    """Russian long dates end with their own abbreviation and its full stop ("2026 г."): the sentence
+    adds none after it ("г.." was on the page)."""
+    client.force_login(analyst)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("web:statistics")).content.decode()
+    assert re.search(pattern, html), re.findall(r"<p class=\"small muted\">[^<]*</p>", html)
+    assert "г..<" not in html and "ж..<" not in html
