@@ -70,6 +70,7 @@ FIELDS = [
     ("web.forms", "ShareCaseForm", "expires_on", AHEAD),
     ("web.forms", "FamilyApprovalForm", "expires_on", AHEAD),
     ("web.forms", "FamilyChangeForm", "on", PAST),
+    ("web.forms", "PassedCarerCheckForm", "on", PAST),
     ("web.views.statistics", "StatisticsForm", "as_of", PAST),
     # The model fields the child, family, applicant and document forms (and the import) are built from.
     ("children.models", "Child", "birth_date", PAST),
