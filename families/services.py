@@ -292,6 +292,17 @@ def _missing_certificates(family: Family, on: dt.date) -> list[str]:
     return [str(labels[name]) for name in family.expired_documents(on) if name in labels]
 
 
+def approval_certificates_refusal(family: Family, on: dt.date) -> str:
+    """Why ``family``'s certificates do not allow asking for its approval on ``on`` (its home study or
+    training certificate missing or expired; an approval rests on both), in the active language; ""
+    when they do. request_approval refuses with it; the family's page says it instead of offering
+    the request."""
+    missing = _missing_certificates(family, on)
+    if not missing:
+        return ""
+    return _("Record a valid %(documents)s before asking for approval.") % {"documents": ", ".join(missing)}
+
+
 REQUESTABLE_STATUSES = (ApprovalStatus.APPLIED, ApprovalStatus.UNDER_ASSESSMENT, ApprovalStatus.SUSPENDED)
 
 
@@ -339,10 +350,9 @@ def request_approval(*, family: Family, actor: User) -> Family:
     refusal = approval_request_refusal(family)
     if refusal:
         raise DomainError(refusal, field="non_field_errors")
-    missing = _missing_certificates(family, timezone.localdate())
-    if missing:
-        raise DomainError(_("Record a valid %(documents)s before asking for approval.") % {"documents": ", ".join(missing)},
-                          field="non_field_errors")
+    certificates = approval_certificates_refusal(family, timezone.localdate())
+    if certificates:
+        raise DomainError(certificates, field="non_field_errors")
     family.approval_status = ApprovalStatus.UNDER_ASSESSMENT
     family.approval_requested_at = timezone.now()
     family.full_clean()

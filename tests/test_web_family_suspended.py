@@ -8,10 +8,17 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from core.exceptions import DomainError
-from families.services import approval_request_refusal, record_applicant_leaving, request_approval, update_family
+from families.services import (
+    approval_certificates_refusal,
+    approval_request_refusal,
+    record_applicant_leaving,
+    request_approval,
+    update_family,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +165,22 @@ def test_a_suspended_family_still_waiting_from_before_cannot_be_approved(client,
     suspended.refresh_from_db()
     assert (suspended.approval_status, suspended.approval_requested_at) == ("suspended", None)
     assert suspended.approval_decisions.get().approved is False
+
+
+@LANGUAGES
+def test_an_expired_home_study_is_said_on_the_page_instead_of_offering_the_request(client, worker, language):
+    """The certificates request_approval would refuse on the day are said before the click: the page
+    names the expired home study with the way to the record, and offers no request it would refuse."""
+    family = family_of(worker, approval_status="applied", home_study_expires_on=TODAY() - dt.timedelta(days=1))
+    html = page(client, worker, family, language)
+    approval = html.split('id="approval"')[1].split("</section>")[0]
+    assert BUTTON[language] not in approval
+    assert reverse("web:family-approval-request", args=[family.pk]) not in html
+    with translation.override(language):
+        expected = approval_certificates_refusal(family, TODAY())
+    assert expected and escape(expected) in approval
+    assert 'id="approval-certificates"' in approval and reverse("web:family-edit", args=[family.pk]) in approval
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        request_approval(family=family, actor=worker)
+    with translation.override("en"):
+        assert approval_certificates_refusal(family, TODAY()) in str(refused.value)

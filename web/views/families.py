@@ -19,6 +19,7 @@ from families.models import Family
 from families.reasons import suspension_text
 from families.selectors import family_history, family_list, family_record, search_families
 from families.services import (
+    approval_certificates_refusal,
     approval_request_refusal,
     create_family,
     decide_approval,
@@ -143,6 +144,8 @@ def family_context(request: HttpRequest, family: Family, change_form: FamilyChan
         "editable": _may_edit(request.user, family),
         # The request offered only when the service would take it (a suspended family waits for a new home study).
         "approval_refusal": approval_request_refusal(family),
+        # An expired or missing certificate said before the click, not after it.
+        "approval_certificates": approval_certificates_refusal(family, today),
         "change_form": (change_form or FamilyChangeForm(applicants=applicants)) if may_record_change else None,
         "change_form_open": change_form is not None,
         "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
