@@ -254,13 +254,14 @@ def update_family(
     changed_expiries = {k: v for k, v in changes.items() if k in CERTIFICATE_EXPIRIES and v != getattr(locked, k)}
     for field, message in expired_certificate_errors(changed_expiries, timezone.localdate()).items():
         raise DomainError(message, field=field)
-    family_before_study = locked.home_study_issued_on
+    study_before = locked.home_study_issued_on
     for name, value in changes.items():
         setattr(locked, name, value)
-    if "home_study_issued_on" in changes:
-        new_study = changes["home_study_issued_on"]
-        if (locked.suspended_on is not None and new_study is not None and new_study != family_before_study
-                and new_study < locked.suspended_on):
+    # Only a home study newly entered is one: the record's other fields saved with the study it already
+    # had (issued, say, the very day of the change) lift nothing.
+    new_study = changes.get("home_study_issued_on", study_before)
+    if new_study != study_before:
+        if locked.suspended_on is not None and new_study is not None and new_study < locked.suspended_on:
             raise DomainError(_("This home study was issued before the change of %(date)s: a home study made after "
                                 "the change is needed to lift the suspension.") % {"date": day_text(locked.suspended_on)},
                               field="home_study_issued_on")

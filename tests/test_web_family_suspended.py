@@ -184,3 +184,15 @@ def test_an_expired_home_study_is_said_on_the_page_instead_of_offering_the_reque
         request_approval(family=family, actor=worker)
     with translation.override("en"):
         assert approval_certificates_refusal(family, TODAY()) in str(refused.value)
+
+
+def test_saving_the_record_with_the_home_study_it_already_had_lifts_nothing(worker):
+    """A home study issued the very day of the change, saved again with the record's other fields, is
+    not a new one: the family stays suspended (before, any save on the record lifted it)."""
+    family = family_of(worker, home_study_issued_on=TODAY() - dt.timedelta(days=2))
+    record_applicant_leaving(applicant=family.applicants.get(position=2), reason="death",
+                             on=TODAY() - dt.timedelta(days=2), actor=worker)
+    update_family(family=family, actor=worker, home_study_issued_on=TODAY() - dt.timedelta(days=2), address="Astana, Mangilik El 8")
+    family.refresh_from_db()
+    assert (family.approval_status, family.suspended_on) == ("suspended", TODAY() - dt.timedelta(days=2))
+    assert family.address == "Astana, Mangilik El 8"
