@@ -62,7 +62,7 @@ def test_history_reason_names_the_action_not_the_request_line() -> None:
     from web.templatetags.web_tags import history_reason
 
     with translation.override("kk"):
-        assert history_reason("POST /families/2192/approval/request/") == "Бекіту сұралды"
+        assert history_reason("POST /families/2192/approval/request/") == "Мақұлдау сұралды"
         assert history_reason("POST /families/new/") == "Отбасын тіркеу"
         assert history_reason("PATCH /api/v1/families/3/") == "API арқылы"
         assert history_reason("POST /nowhere/") == ""

@@ -191,3 +191,25 @@ def test_an_approved_familys_dates_stay_as_they_were(client, worker):
     client.force_login(worker)
     html = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "approved: 2 July 2025 – 2 July 2027" in html
+
+
+@pytest.mark.parametrize(("language", "heading", "approval", "requested", "other"), [
+    ("en", "Certificates and approval", "Approval", "Approval requested", None),
+    ("ru", "Документы и одобрение", "Одобрение", "Запрошено одобрение", "тверждени"),
+    ("kk", "Куәліктер және мақұлдау", "Мақұлдау", "Мақұлдау сұралды", "Бекіту"),
+])
+def test_the_family_page_names_the_approval_with_one_word(client, worker, language, heading, approval, requested, other):
+    """The approval's card and its history line say the catalogue's one word (tests/test_approval_wording.py
+    holds every message to it): «утверждение» / «бекіту» came back beside «одобрение» / «мақұлдау»."""
+    family = factories.FamilyFactory(responsible_unit=worker.unit, approval_status="under_assessment", approved_on=None,
+                                     approval_expires_on=None)
+    client.force_login(worker)
+    client.post(reverse("web:family-approval-request", args=[family.pk]))
+    family.refresh_from_db()
+    assert family.approval_requested_at is not None
+    html = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f"<h2>{heading}</h2>" in html
+    assert f"<dt>{approval}</dt>" in html
+    assert f'<div class="small">{requested}</div>' in html  # the request's line in the history
+    if other:
+        assert other not in html
