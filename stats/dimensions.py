@@ -34,7 +34,9 @@ DIMENSIONS: dict[str, Dimension] = {
     for d in (
         Dimension("region", _("region of the child's registration")),
         Dimension("year", _("calendar year of the event")),
-        Dimension("quarter", _("calendar quarter of the event (YYYY-Qn)")),
+        # Said by an example, not a pattern: "YYYY-Qn" came out as "ЖЖЖЖ-Qn" / "ГГГГ-Qn" (a Cyrillic
+        # pattern around a Latin Q) on the Kazakh and Russian pages. The values stay "2024-Q1" (format_quarter).
+        Dimension("quarter", _("calendar quarter of the event (2024-Q1 is January to March 2024)")),
         Dimension("form_of_care", _("form of care")),
         Dimension("carer_relationship", _("carer's relationship to the child (not a relative, grandparent, ...)")),
         Dimension("age_band", _("age band at the event (0-2, 3-6, 7-10, 11-14, 15-17)")),

@@ -59,3 +59,21 @@ def test_a_private_releases_csv_notes_are_in_the_readers_language(api_client, db
     line = next(line for line in csv_text.splitlines() if line.startswith("# Дифференциальная приватность"))
     assert "дискретный механизм Лапласа" in line and "один ребёнок (учитывается не более" in line
     assert "{'" not in line and "discrete Laplace" not in line and "one child" not in line
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("en", "calendar quarter of the event (2024-Q1 is January to March 2024)"),
+    ("ru", "календарный квартал события (2024-Q1 — январь–март 2024 года)"),
+    ("kk", "оқиғаның күнтізбелік тоқсаны (2024-Q1 — 2024 жылғы қаңтар–наурыз)"),
+])
+def test_the_quarter_breakdown_is_explained_by_an_example_in_the_readers_language(client, analyst, language, label):
+    """The statistics page offered "(ЖЖЖЖ-Qn)" in Kazakh and "(ГГГГ-Qn)" in Russian: a date pattern in
+    Cyrillic letters around a Latin Q and n. The label now shows a quarter as the tables write it and
+    what it means."""
+    from django.urls import reverse
+
+    client.force_login(analyst)
+    html = client.get(reverse("web:statistics"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert label in html
+    for pattern in ("Qn", "ЖЖЖЖ", "ГГГГ", "YYYY"):
+        assert pattern not in html, pattern
