@@ -65,6 +65,8 @@ def test_a_suspended_familys_page_shows_why_and_the_way_out_but_no_request(clien
     assert reverse("web:family-approval-request", args=[suspended.pk]) not in html
     assert "Sadykov Marat" in approval and CANNOT[language] in approval
     assert HOME_STUDY[language] in approval and reverse("web:family-edit", args=[suspended.pk]) in approval
+    # The link lands on the home study's date (focused by the browser: tests/e2e/test_family_change_e2e.py).
+    assert f'href="{reverse("web:family-edit", args=[suspended.pk])}#id_home_study_issued_on"' in approval
 
 
 @LANGUAGES

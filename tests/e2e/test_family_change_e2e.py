@@ -63,3 +63,45 @@ def test_recording_an_applicants_death_in_russian_suspends_the_family(page, shoo
     page.get_by_text("Записать изменение в семье").click()
     assert page.locator(f"#id_applicant option[value='{husband.pk}']").count() == 0
     assert Family.objects.get(pk=family.pk).approval_status == "suspended"
+
+
+@pytest.mark.parametrize(("language", "link", "width"), [
+    ("kk", "Жаңа тұрмыс жағдайын тексеру қорытындысын енгізу", 375),
+    ("en", "Record the new home study", 1280),
+])
+def test_record_the_new_home_study_opens_the_form_at_the_home_study(page, language, link, width):
+    """A suspended family's "Record the new home study" lands on the home study's date, focused and
+    in view with its label, not at the top of the long edit form (the applicants come first): the
+    link's fragment names the field, which the browser scrolls to and focuses."""
+    from playwright.sync_api import expect
+
+    from families.services import record_applicant_leaving
+
+    district = factories.DistrictFactory()
+    factories.UserFactory(username="aigerim", unit=district)
+    family = factories.FamilyFactory(form_of_care="adoption", region=district.region, responsible_unit=district)
+    factories.ApplicantFactory(family=family, position=1, last_name="Жанибекова", first_name="Асель")
+    husband = factories.ApplicantFactory(family=family, position=2, last_name="Жанибеков", first_name="Ерлан", sex="M")
+    record_applicant_leaving(applicant=husband, reason="death", on=timezone.localdate() - dt.timedelta(days=2), actor=None)
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "aigerim")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/cases/")
+    if language != "en":
+        with page.expect_navigation():
+            page.select_option("#language", language)
+    page.set_viewport_size({"width": width, "height": 700})  # after the switcher, which a phone's menu hides
+    page.goto(f"/families/{family.pk}/")
+
+    with page.expect_navigation():
+        page.locator("#approval-suspended").get_by_role("link", name=link).click()
+
+    assert page.url.endswith("#id_home_study_issued_on") and f"/families/{family.pk}/edit/" in page.url
+    study = page.locator("#id_home_study_issued_on")
+    expect(study).to_be_focused()
+    expect(study).to_be_in_viewport()
+    expect(page.locator("label[for=id_home_study_issued_on]")).to_be_in_viewport()
+    # The top of the form (the first applicant's name) was scrolled past.
+    expect(page.locator("#id_a1-last_name")).not_to_be_in_viewport()
