@@ -8,7 +8,7 @@ from access.selectors import families_visible_to
 from accounts.models import User
 from core.history import history_entries
 from core.names import search_condition
-from families.models import Applicant, Family
+from families.models import Applicant, ApprovalDecision, Family
 from families.reasons import suspension_text
 
 
@@ -16,6 +16,15 @@ def family_list(*, user: User) -> QuerySet[Family]:
     return families_visible_to(user).select_related("region", "responsible_unit").prefetch_related(
         Prefetch("applicants", queryset=Applicant.objects.order_by("position"))
     )
+
+
+def family_api_list(*, user: User) -> QuerySet[Family]:
+    """family_list with each family's last approval decision (``last_approval_decisions``: a list of
+    at most one ApprovalDecision, newest first), one query for a whole page: the API's family
+    (families.api.serializers.FamilyOutputSerializer.last_approval_decision)."""
+    return family_list(user=user).prefetch_related(
+        Prefetch("approval_decisions", queryset=ApprovalDecision.objects.order_by("-decided_at", "-id")[:1],
+                 to_attr="last_approval_decisions"))
 
 
 def family_record(pk: int) -> Family | None:

@@ -336,6 +336,13 @@ def approval_request_refusal(family: Family) -> str:
     return ""
 
 
+def approval_request_refusal_on(family: Family, on: dt.date) -> str:
+    """Why request_approval refuses ``family`` on ``on`` (approval_request_refusal, then its
+    certificates: approval_certificates_refusal), in the active language; "" when it would send it.
+    The API's family shows it (``approval_request_refusal``) so an integration knows before it asks."""
+    return approval_request_refusal(family) or approval_certificates_refusal(family, on)
+
+
 @transaction.atomic
 def request_approval(*, family: Family, actor: User) -> Family:
     """The social worker asks the supervisors of the family's unit to approve its registration.
@@ -348,12 +355,9 @@ def request_approval(*, family: Family, actor: User) -> Family:
     if not (actor.is_social_worker or actor.is_supervisor) or family.pk not in _visible_family_ids(actor, family):
         raise DomainError(_("Only a social worker or supervisor who sees the family may ask for its approval."),
                           field="non_field_errors", code="permission_denied")
-    refusal = approval_request_refusal(family)
+    refusal = approval_request_refusal_on(family, timezone.localdate())
     if refusal:
         raise DomainError(refusal, field="non_field_errors")
-    certificates = approval_certificates_refusal(family, timezone.localdate())
-    if certificates:
-        raise DomainError(certificates, field="non_field_errors")
     family.approval_status = ApprovalStatus.UNDER_ASSESSMENT
     family.approval_requested_at = timezone.now()
     family.full_clean()
@@ -367,6 +371,35 @@ def _visible_family_ids(user: User, family: Family) -> set[int]:
     return set(families_visible_to(user).filter(pk=family.pk).values_list("pk", flat=True))
 
 
+def approval_request_gone(family: Family) -> str:
+    """Why ``family`` is no longer waiting for a decision, in the active language: the request was
+    withdrawn by a suspension (a change in the family: _suspend), decided by someone (the last
+    ApprovalDecision, who and when), or else not made. One query (the last decision) unless suspended."""
+    if family.suspended_on is not None:
+        return _("Family № %(n)s: the request for approval was withdrawn: the family's approval is suspended "
+                 "(%(reason)s).") % {"n": family.pk, "reason": reasons.suspension_text(family)}
+    last = family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id").first()
+    if last is not None:
+        text = (_("Family № %(n)s was already approved by %(who)s on %(date)s.") if last.approved
+                else _("Family № %(n)s was already refused by %(who)s on %(date)s."))
+        who = last.decided_by.get_full_name() or last.decided_by.username  # as the pages write a user (web_tags.person)
+        return text % {"n": family.pk, "who": who, "date": day_text(timezone.localtime(last.decided_at).date())}
+    return _("Family № %(n)s is no longer waiting for approval.") % {"n": family.pk}
+
+
+def check_approval_decidable(*, family: Family, actor: User) -> None:
+    """Raise the DomainError decide_approval refuses with before it reads the decision: ``actor`` is
+    not a supervisor of the family's unit or a unit above it (code "permission_denied"), or the family
+    is not waiting for a decision (code "stale", approval_request_gone's text: withdrawn by a
+    suspension, or decided meanwhile). decide_approval calls it on the locked row; the page and the
+    API call it first, to answer 403 or say why before reading the supervisor's input."""
+    if not _supervises_family(actor, family):
+        raise DomainError(_("Only a supervisor of the family's unit can approve or refuse it."), field="non_field_errors",
+                          code="permission_denied")
+    if family.approval_requested_at is None:
+        raise DomainError(approval_request_gone(family), field="non_field_errors", code="stale")
+
+
 @transaction.atomic
 def decide_approval(
     *, family: Family, actor: User, approve: bool, reason: str = "", expires_on: dt.date | None = None
@@ -374,13 +407,11 @@ def decide_approval(
     """A supervisor of the family's unit (or a unit above it) approves or refuses a family waiting
     for approval. An approval lasts ``expires_on`` or settings.FAMILY_APPROVAL_VALID_DAYS; a
     refusal needs a reason. Writes one ApprovalDecision row (who, when, why) and the family's new
-    status in the same transaction. Raises DomainError naming the field at fault."""
+    status in the same transaction, under the family's row lock (the checks read the locked row: a
+    decision or a suspension committed a moment before is seen). Raises DomainError naming the field
+    at fault: check_approval_decidable's (code "permission_denied" or "stale"), else a rule of the decision."""
     family = Family.objects.select_for_update().get(pk=family.pk)
-    if not _supervises_family(actor, family):
-        raise DomainError(_("Only a supervisor of the family's unit can approve or refuse it."), field="non_field_errors",
-                          code="permission_denied")
-    if family.approval_requested_at is None:
-        raise DomainError(_("This family is not waiting for approval."), field="non_field_errors")
+    check_approval_decidable(family=family, actor=actor)
     reason = reason.strip()
     today = timezone.localdate()
     now = timezone.now()

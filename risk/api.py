@@ -20,7 +20,7 @@ from core.dates import PAST_DATE
 from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.serializers import ModelSerializer
 from families.api.serializers import FamilyOutputSerializer
-from families.selectors import family_list
+from families.selectors import family_api_list
 from risk.models import Factor, FamilyEvent, RiskAssessment, RiskPolicy
 from risk.selectors import calibration_report, family_events_visible_to, forcing_factors, placement_risk_for, risk_as_seen
 from risk.services import FAMILY_CHANGE_KIND_CHOICES, record_family_change, record_family_event, record_sdq_assessment
@@ -187,7 +187,7 @@ class FamilyChangeView(APIView):
         if applicant_id and applicant is None:
             return Response({"applicant": [_("No such applicant in this family.")]}, status=status.HTTP_400_BAD_REQUEST)
         family = record_family_change(family=family, applicant=applicant, actor=request.user, **values)
-        return Response(FamilyOutputSerializer(family_list(user=request.user).get(pk=family.pk)).data)
+        return Response(FamilyOutputSerializer(family_api_list(user=request.user).get(pk=family.pk)).data)
 
 
 class AssessmentInput(serializers.Serializer):

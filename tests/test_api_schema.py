@@ -107,3 +107,31 @@ def test_sensitive_fields_are_not_required_in_the_answers_that_may_leave_them_ou
     required = set(schemas["ChildOutput"].get("required", []))
     assert "last_name" in required
     assert not required & set(Child.SENSITIVE_FIELDS)
+
+
+def test_the_family_approval_actions_are_described(api_client, worker):
+    """POST /api/v1/families/{id}/approval-request/ (no body), approve/ and refuse/ (a reason required):
+    each answers the family, 400 for a refusal (stale decisions too), 403 and 404; the family shows the
+    waiting request, why a request would be refused and the last decision."""
+    api_client.force_authenticate(worker)
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    schemas = schema["components"]["schemas"]
+    family = "#/components/schemas/FamilyOutput"
+    for action, body in (("approval-request", None), ("approve", "FamilyApprovalInput"), ("refuse", "FamilyRefusalInput")):
+        operation = schema["paths"][f"/api/v1/families/{{id}}/{action}/"]["post"]
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"] == family
+        assert {"400", "403", "404"} <= set(operation["responses"])
+        if body is None:
+            assert "requestBody" not in operation
+        else:
+            assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(f"/{body}")
+    assert schemas["FamilyRefusalInput"]["required"] == ["reason"]
+    assert "required" not in schemas["FamilyApprovalInput"]
+    assert schemas["FamilyApprovalInput"]["properties"]["expires_on"]["format"] == "date"
+    output = schemas["FamilyOutput"]["properties"]
+    assert output["approval_requested_at"]["nullable"] is True
+    assert output["approval_request_refusal"]["type"] == "string"
+    assert output["last_approval_decision"]["nullable"] is True
+    assert output["last_approval_decision"]["allOf"] == [{"$ref": "#/components/schemas/ApprovalDecisionOutput"}]
+    assert set(schemas["ApprovalDecisionOutput"]["properties"]) == {
+        "id", "approved", "reason", "decided_by", "decided_at", "approval_expires_on"}

@@ -54,6 +54,7 @@ FIELDS = [
     ("families.api.views", "CarerCheckInput", "checked_on", PAST),
     ("families.api.views", "HomeStudyInput", "issued_on", PAST),
     ("families.api.views", "HomeStudyInput", "expires_on", AHEAD),
+    ("families.api.views", "FamilyApprovalInput", "expires_on", AHEAD),
     ("access.api", "ShareInput", "expires_at", AHEAD),
     ("visitkit.api", "VisitRecordInput", "done_on", PAST),
     ("web.forms", "RecordVisitForm", "done_on", PAST),

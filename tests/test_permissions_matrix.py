@@ -345,6 +345,38 @@ def test_registering_a_family_in_the_own_unit(api_client, world, role, expected)
     assert call(api_client, world.users[role], "post", "/api/v1/families/", body) == expected
 
 
+# The family's approval (families.api.views: approval-request/, approve/, refuse/): asked for by whoever
+# sees the family and works on cases, decided by a supervisor of its unit; a family not seen is 404.
+
+FAMILY_APPROVAL_EXPECTED = {
+    # role: (request own, request foreign, decide own, decide foreign)
+    "worker": (200, 404, 403, 404),
+    "supervisor": (200, 404, 200, 404),
+    "shared": (200, 404, 403, 404),  # a colleague of the family's district sees its families
+    "analyst": (403, 403, 403, 403),
+    "administrator": (403, 403, 403, 403),  # sees every family, does no case work
+}
+
+
+@pytest.mark.parametrize("action", ["approve", "refuse"])
+@pytest.mark.parametrize("role", ROLES)
+def test_family_approval_actions(api_client, world, role, action):
+    from families.models import Family
+
+    for family in (world.own["family"], world.foreign["family"]):
+        Family.objects.filter(pk=family.pk).update(approval_status="under_assessment", approved_on=None,
+                                                   approval_expires_on=None)
+    user = world.users[role]
+    request_own = call(api_client, user, "post", f"/api/v1/families/{world.own['family'].pk}/approval-request/")
+    request_foreign = call(api_client, user, "post", f"/api/v1/families/{world.foreign['family'].pk}/approval-request/")
+    Family.objects.filter(pk__in=[world.own["family"].pk, world.foreign["family"].pk]).update(
+        approval_requested_at=timezone.now())
+    body = {"reason": "Income not shown."}
+    decide_own = call(api_client, user, "post", f"/api/v1/families/{world.own['family'].pk}/{action}/", body)
+    decide_foreign = call(api_client, user, "post", f"/api/v1/families/{world.foreign['family'].pk}/{action}/", body)
+    assert (request_own, request_foreign, decide_own, decide_foreign) == FAMILY_APPROVAL_EXPECTED[role]
+
+
 # ---------------------------------------------------------------------------------------------
 # Issue 14: a marker planted in every sensitive field must never reach a user who may not see it,
 # through any endpoint of the API (every GET path of the OpenAPI schema), any page, or the admin.

@@ -1,13 +1,16 @@
 """Input and output shapes of the families endpoint."""
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import OrganisationalUnit
 from children.api.serializers import DuplicateWarningSerializer
 from core.dates import AHEAD_DATE, PAST_DATE
 from core.serializers import ModelSerializer
-from families.models import Applicant, Family
+from families.models import Applicant, ApprovalDecision, Family
 from families.reasons import suspension_text
+from families.services import approval_request_refusal_on
 from regions.models import Region
 
 
@@ -16,6 +19,18 @@ class ApplicantOutputSerializer(ModelSerializer):
         model = Applicant
         fields = ("id", "position", "last_name", "first_name", "patronymic", "birth_date", "sex", "iin",
                   "left_family_reason", "left_family_on")
+        read_only_fields = fields
+
+
+class ApprovalDecisionOutputSerializer(ModelSerializer):
+    """A supervisor's approval or refusal of a family (families.models.ApprovalDecision)."""
+
+    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True,
+                                          help_text="The supervisor who decided (a user id).")
+
+    class Meta:
+        model = ApprovalDecision
+        fields = ("id", "approved", "reason", "decided_by", "decided_at", "approval_expires_on")
         read_only_fields = fields
 
 
@@ -33,15 +48,37 @@ class FamilyOutputSerializer(ModelSerializer):
             "preferred_age_min", "preferred_age_max", "preferred_sex", "max_siblings", "max_health_needs",
             "home_study_issued_on", "home_study_expires_on", "training_certificate_number", "training_issued_on",
             "training_expires_on", "psychological_training_certificate_number", "psychological_training_issued_on",
-            "approval_status", "approved_on", "approval_expires_on", "suspended_on", "suspension_reason",
+            "approval_status", "approved_on", "approval_expires_on", "approval_requested_at", "approval_request_refusal",
+            "last_approval_decision", "suspended_on", "suspension_reason",
             "suspension_kind", "suspension_code", "suspension_applicant",
             "carer_check_failure", "carer_check_failed_on", "carer_checked_on", "carer_recheck_due_on",
             "created_at", "updated_at",
         )
         read_only_fields = fields
 
+    approval_requested_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When the approval was asked for, while the request waits for a supervisor's decision (POST "
+                  "approve/ or refuse/); null when no request waits (none made, decided, or withdrawn by a suspension).")
+    approval_request_refusal = serializers.SerializerMethodField(
+        help_text="Why the family cannot be sent for approval today (POST approval-request/ would answer 400 with "
+                  "this message), in the language of the request; \"\" when it can.")
+    last_approval_decision = serializers.SerializerMethodField(
+        help_text="The last supervisor's decision on the family's approval (a refusal with its reason); null for none.")
+
     def get_suspension_reason(self, family: Family) -> str:
         return suspension_text(family)
+
+    def get_approval_request_refusal(self, family: Family) -> str:
+        return approval_request_refusal_on(family, timezone.localdate())
+
+    @extend_schema_field(ApprovalDecisionOutputSerializer(allow_null=True))
+    def get_last_approval_decision(self, family: Family) -> dict | None:
+        # Prefetched for a page by families.selectors.family_api_list; a family read otherwise asks once.
+        decisions = getattr(family, "last_approval_decisions", None)
+        if decisions is None:
+            decisions = list(family.approval_decisions.order_by("-decided_at", "-id")[:1])
+        return ApprovalDecisionOutputSerializer(decisions[0]).data if decisions else None
 
 
 class ApplicantInputSerializer(serializers.Serializer):

@@ -14,8 +14,15 @@ from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from families.api.filters import FamilyFilter
 from families.api.serializers import FamilyCreatedSerializer, FamilyInputSerializer, FamilyOutputSerializer
-from families.selectors import family_list, search_families
-from families.services import create_family, record_carer_check, record_home_study
+from families.selectors import family_api_list, search_families
+from families.services import (
+    check_approval_decidable,
+    create_family,
+    decide_approval,
+    record_carer_check,
+    record_home_study,
+    request_approval,
+)
 from registry.duplicates import warnings_for
 
 
@@ -26,6 +33,22 @@ class CarerCheckInput(serializers.Serializer):
 class HomeStudyInput(serializers.Serializer):
     issued_on = serializers.DateField(validators=PAST_DATE)
     expires_on = serializers.DateField(validators=AHEAD_DATE)
+
+
+class FamilyApprovalInput(serializers.Serializer):
+    """The page's form (web.forms.FamilyApprovalForm) for an approval."""
+
+    expires_on = serializers.DateField(
+        validators=AHEAD_DATE, required=False, allow_null=True, default=None,
+        help_text="When the approval expires (after today); by default FAMILY_APPROVAL_VALID_DAYS (730) days from today.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note on the approval.")
+
+
+class FamilyRefusalInput(serializers.Serializer):
+    """The page's form (web.forms.FamilyApprovalForm) for a refusal: the reason is the service's to check."""
+
+    reason = serializers.CharField(allow_blank=True, help_text="Why the family is refused; a blank reason is refused "
+                                                               "(400, beside reason).")
 
 
 @extend_schema_view(
@@ -42,7 +65,11 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     ordering = ["-applied_on", "id"]
 
     def get_queryset(self):
-        return family_list(user=self.request.user)
+        return family_api_list(user=self.request.user)
+
+    def _fresh(self, pk: int) -> Response:
+        """The family as the write left it, read again (its last decision, the refusal of a new request)."""
+        return Response(FamilyOutputSerializer(self.get_queryset().get(pk=pk)).data)
 
     def search_records(self, queryset, q: str):
         """``?search=``: part of an applicant's name (any script) or IIN, or the family's number
@@ -78,7 +105,7 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         data = CarerCheckInput(data=request.data)
         data.is_valid(raise_exception=True)
         record_carer_check(family=family, checked_on=data.validated_data["checked_on"], actor=request.user)
-        return Response(FamilyOutputSerializer(self.get_queryset().get(pk=family.pk)).data)
+        return self._fresh(family.pk)
 
     @extend_schema(summary="Record a new home study (one made after a change in the family lifts the suspension: the "
                            "family is under assessment and must be sent for approval again; a supervisor decides)",
@@ -89,4 +116,46 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         data = HomeStudyInput(data=request.data)
         data.is_valid(raise_exception=True)
         record_home_study(family=family, actor=request.user, **data.validated_data)
-        return Response(FamilyOutputSerializer(self.get_queryset().get(pk=family.pk)).data)
+        return self._fresh(family.pk)
+
+    # ---- approval: a social worker asks, a supervisor of the family's unit decides (the pages' services:
+    # families.services.request_approval / decide_approval, each under the family's row lock) ----------
+
+    @extend_schema(
+        summary="Ask the supervisors of the family's unit to approve it (a social worker or supervisor who sees the "
+                "family). Refused with 400 and the family's approval_request_refusal when it cannot be sent: already "
+                "waiting or decided, suspended until a new home study, a failed carer check, a home study or training "
+                "certificate missing or expired",
+        request=None, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="approval-request")
+    def approval_request(self, request: Request, pk: str | None = None) -> Response:
+        family = self.get_object()
+        request_approval(family=family, actor=request.user)
+        return self._fresh(family.pk)
+
+    def _decide(self, request: Request, data_class: type[serializers.Serializer], approve: bool) -> Response:
+        family = self.get_object()
+        # Who may decide, and whether the request still waits, before the input (the page's order):
+        # 403, or 400 saying who decided it or that a suspension withdrew it. Checked again under the lock.
+        check_approval_decidable(family=family, actor=request.user)
+        data = data_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        decide_approval(family=family, actor=request.user, approve=approve, **data.validated_data)
+        return self._fresh(family.pk)
+
+    @extend_schema(
+        summary="Approve a family waiting for approval (a supervisor of the family's unit or a unit above it). A request "
+                "no longer waiting (decided meanwhile, or withdrawn by a suspension) is 400 saying why; so is a family "
+                "suspended or with a certificate missing or expired",
+        request=FamilyApprovalInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(request, FamilyApprovalInput, approve=True)
+
+    @extend_schema(
+        summary="Refuse a family waiting for approval, saying why (a supervisor of the family's unit or a unit above "
+                "it). A request no longer waiting (decided meanwhile, or withdrawn by a suspension) is 400 saying why",
+        request=FamilyRefusalInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def refuse(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(request, FamilyRefusalInput, approve=False)

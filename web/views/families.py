@@ -13,14 +13,13 @@ from django.views.decorators.http import require_POST
 from access.selectors import families_editable_by, family_rights
 from accounts.models import User
 from children.selectors import search_matches_first
-from core.dates import day_text
 from core.exceptions import DomainError
 from families.models import Family
-from families.reasons import suspension_text
 from families.selectors import family_history, family_list, family_record, search_families
 from families.services import (
     approval_certificates_refusal,
     approval_request_refusal,
+    check_approval_decidable,
     create_family,
     decide_approval,
     record_carer_check,
@@ -40,7 +39,6 @@ from web.forms import (
     add_family_error,
     applicant_forms,
 )
-from web.templatetags.web_tags import person
 from web.views.common import paginate, query_without_page, roles_required
 from web.views.documents import documents_context
 
@@ -212,45 +210,32 @@ def family_approvals(request: HttpRequest) -> HttpResponse:
     return render(request, "web/families/approvals.html", _approvals_context(request))
 
 
-def _stale_request_text(family: Family) -> str:
-    """Why ``family`` is no longer waiting for a decision: suspended by a change (which withdrew the
-    request: families.services._suspend), decided by someone (the last ApprovalDecision), or else."""
-    if family.suspended_on is not None:
-        return _("Family № %(n)s: the request for approval was withdrawn: the family's approval is suspended "
-                 "(%(reason)s).") % {"n": family.pk, "reason": suspension_text(family)}
-    last = family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id").first()
-    if last is not None:
-        text = (_("Family № %(n)s was already approved by %(who)s on %(date)s.") if last.approved
-                else _("Family № %(n)s was already refused by %(who)s on %(date)s."))
-        return text % {"n": family.pk, "who": person(last.decided_by),
-                       "date": day_text(timezone.localtime(last.decided_at).date())}
-    return _("Family № %(n)s is no longer waiting for approval.") % {"n": family.pk}
-
-
 @roles_required("supervisor")
 @require_POST
 def decide_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
-    """A supervisor approves or refuses a family waiting for approval. A family the supervisor sees that
-    no longer waits (the request withdrawn by a suspension, or decided meanwhile) goes back to the list
-    with a message saying why; 404 only for a family the supervisor may not see (family_or_404)."""
-    family = selectors.families_waiting_for_approval(user=request.user).filter(pk=pk).first()
-    if family is None:
-        messages.warning(request, _stale_request_text(family_or_404(request.user, pk)))
-        return redirect("web:family-approvals")
+    """A supervisor approves or refuses a family waiting for approval (the API's POST
+    /api/v1/families/<id>/approve/ and refuse/: the same service, the same answers). A family the
+    supervisor sees that no longer waits (the request withdrawn by a suspension, or decided meanwhile)
+    goes back to the list with a message saying why (families.services.approval_request_gone); 404 for
+    a family the supervisor may not see (family_or_404), 403 for one they see but do not supervise."""
+    family = family_or_404(request.user, pk)
     form = FamilyApprovalForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
+    try:
+        check_approval_decidable(family=family, actor=request.user)  # again under the lock, by decide_approval
+        if form.is_valid():
+            data = form.cleaned_data
             decide_approval(family=family, actor=request.user, approve=data["approve"], reason=data["reason"],
                             expires_on=data["expires_on"])
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            if data["approve"]:
-                messages.success(request, _("Family № %(n)s approved.") % {"n": family.pk})
-            else:
-                messages.success(request, _("Family № %(n)s refused.") % {"n": family.pk})
+            done = _("Family № %(n)s approved.") if data["approve"] else _("Family № %(n)s refused.")
+            messages.success(request, done % {"n": family.pk})
             return redirect("web:family-approvals")
+    except DomainError as error:
+        if error.code == "permission_denied":
+            raise PermissionDenied from error
+        if error.code == "stale":
+            messages.warning(request, str(error.message))
+            return redirect("web:family-approvals")
+        add_domain_error(form, error)
     return render(request, "web/families/approvals.html", _approvals_context(request, {family.pk: form}), status=400)
 
 
