@@ -24,7 +24,7 @@ STEP_NAME = "document_expiring"
 def document_expiring_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
     """The whole warning window every day (``previous`` is not needed): documents with an expiry
     are few."""
-    from notifications.services import INACTIVE_CTE, INSERT, SUPERVISORS_JOIN, title_param
+    from notifications.services import INACTIVE_CTE, INSERT_WITH_FAMILY, SUPERVISORS_JOIN, title_param
 
     days = int(getattr(settings, "NOTIFICATION_EXPIRY_WARNING_DAYS", 30))
     # A case's document goes to the case's worker or, when that account is inactive, to the
@@ -43,12 +43,12 @@ def document_expiring_step(today: dt.date, previous: "PreviousSweep | None" = No
         )
         SELECT d.assigned_worker_id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
                format(%(title)s, d.id, d.expires_on), '', d.case_id, NULL::bigint, now(),
-               %(title_key)s, jsonb_build_array(d.id, d.expires_on)
+               %(title_key)s, jsonb_build_array(d.id, d.expires_on), NULL::bigint
         FROM of_cases d WHERE d.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
         UNION ALL
         SELECT u.id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
                format(%(title)s, d.id, d.expires_on), '', d.case_id, NULL::bigint, now(),
-               %(title_key)s, jsonb_build_array(d.id, d.expires_on)
+               %(title_key)s, jsonb_build_array(d.id, d.expires_on), NULL::bigint
         FROM of_cases d
         JOIN inactive x ON x.id = d.assigned_worker_id
         JOIN accounts_organisationalunit ou ON ou.id = d.responsible_unit_id
@@ -56,14 +56,14 @@ def document_expiring_step(today: dt.date, previous: "PreviousSweep | None" = No
         UNION ALL
         SELECT u.id, 'certificate_expiring', 'document:' || d.id, d.expires_on,
                format(%(title)s, d.id, d.expires_on), '', NULL::bigint, NULL::bigint, now(),
-               %(title_key)s, jsonb_build_array(d.id, d.expires_on)
+               %(title_key)s, jsonb_build_array(d.id, d.expires_on), f.id
         FROM documents_document d
         JOIN families_family f ON f.id = d.family_id
         JOIN accounts_organisationalunit ou ON ou.id = f.responsible_unit_id
         {SUPERVISORS_JOIN}
         WHERE d.expires_on BETWEEN %(today)s AND %(until)s
     """
-    return INSERT.format(select=select), {
+    return INSERT_WITH_FAMILY.format(select=select), {
         "today": today, "until": today + dt.timedelta(days=days), **title_param("title", gettext_noop("Document %s expires on %s")),
     }
 

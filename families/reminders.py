@@ -22,15 +22,15 @@ STEP_NAME = "carer_recheck"
 
 
 def carer_recheck_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
-    from notifications.services import INSERT, SUPERVISORS_CTE, title_param
+    from notifications.services import INSERT_WITH_FAMILY, SUPERVISORS_CTE, title_param
 
     days = int(getattr(settings, "NOTIFICATION_EXPIRY_WARNING_DAYS", 30))
     catch_up = int(getattr(settings, "NOTIFICATION_CATCH_UP_DAYS", 14))
-    return INSERT.format(select=f"""
+    return INSERT_WITH_FAMILY.format(select=f"""
         WITH {SUPERVISORS_CTE}
         SELECT s.user_id, 'carer_recheck', 'family:' || f.id, f.carer_recheck_due_on,
                format(%(title)s, f.id, f.carer_recheck_due_on), '', NULL::bigint, NULL::bigint, now(),
-               %(title_key)s, jsonb_build_array(f.id, f.carer_recheck_due_on)
+               %(title_key)s, jsonb_build_array(f.id, f.carer_recheck_due_on), f.id
         FROM families_family f JOIN supervisors s ON s.unit_id = f.responsible_unit_id
         WHERE f.carer_recheck_due_on BETWEEN %(since)s AND %(until)s AND f.approval_status IN ('approved', 'suspended')
     """), {"since": today - dt.timedelta(days=catch_up), "until": today + dt.timedelta(days=days),

@@ -49,7 +49,8 @@ def _tell_the_familys_unit(acquaintance: Acquaintance) -> int:
     rows = [
         Notification(recipient=supervisor, kind=Notification.Kind.FAMILY_CHOSEN, subject_key=f"acquaintance:{acquaintance.pk}",
                      due_on=timezone.localdate(acquaintance.chosen_at), title=title[:200], body=body,
-                     title_key=FAMILY_CHOSEN_TITLE, title_args=title_args, body_key=FAMILY_CHOSEN_TEXT, body_args=body_args)
+                     title_key=FAMILY_CHOSEN_TITLE, title_args=title_args, body_key=FAMILY_CHOSEN_TEXT, body_args=body_args,
+                     family=family)
         for supervisor in supervisors_of_family(family)
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -27,7 +27,8 @@ class NotificationSerializer(ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ("id", "kind", "kind_label", "title", "body", "subject_key", "due_on", "case", "placement", "created_at",
+        fields = ("id", "kind", "kind_label", "title", "body", "subject_key", "due_on", "case", "placement", "family",
+                  "created_at",
                   "read", "read_at")
         read_only_fields = fields
 

@@ -44,6 +44,10 @@ class Notification(models.Model):
     body_args = models.JSONField(_("text arguments"), null=True, blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     placement = models.ForeignKey("cases.Placement", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The family an alert is about (a suspension, papers expiring, a carers' check, a family chosen for
+    # acquaintance): the inbox links it to the family's page. Indexed only where set (few rows).
+    family = models.ForeignKey("families.Family", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
@@ -59,6 +63,7 @@ class Notification(models.Model):
             # The inbox: one user's rows, newest first.
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
             models.Index(fields=["emailed_at"], condition=models.Q(emailed_at__isnull=True), name="notification_unsent_idx"),
+            models.Index(fields=["family"], condition=models.Q(family__isnull=False), name="notification_family_idx"),
         ]
 
     def __str__(self) -> str:
@@ -78,6 +83,14 @@ class Notification(models.Model):
         from notifications.titles import render
 
         return render(self.body_key, self.body_args, getattr(self, "units", None)) or self.body
+
+    @property
+    def case_ids(self) -> list[int]:
+        """The cases the text names (``{"cases": [ids]}`` among its arguments: the family suspended's
+        placed children the recipient may see), for the inbox to link each; [] for none."""
+        from notifications.titles import case_ids
+
+        return case_ids(self.body_args)
 
 
 class SweepStep(models.Model):

@@ -24,6 +24,24 @@ def with_units(notes: Iterable[Notification]) -> list[Notification]:
     return notes
 
 
+def with_links(notes: list[Notification], user: User) -> list[Notification]:
+    """``notes`` each given what the inbox links (``Notification.links``: ``{"family": id or None,
+    "cases": [ids]}``): the family it is about and the cases its text names (a family's suspension:
+    the placed children's cases the recipient supervises), each only if ``user`` sees it now (a case
+    transferred since, a family no longer theirs, is named but not linked). Two queries for a page at
+    most, none when no row names a family or cases."""
+    from access.selectors import cases_visible_to, families_visible_to
+
+    family_ids = {note.family_id for note in notes if note.family_id}
+    case_ids = {pk for note in notes for pk in note.case_ids}
+    families = set(families_visible_to(user, among=family_ids).values_list("pk", flat=True)) if family_ids else set()
+    cases = set(cases_visible_to(user).filter(pk__in=case_ids).values_list("pk", flat=True)) if case_ids else set()
+    for note in notes:
+        note.links = {"family": note.family_id if note.family_id in families else None,
+                      "cases": [pk for pk in note.case_ids if pk in cases]}
+    return notes
+
+
 def unread_count(user: User) -> int:
     """How many of the user's notifications are unread (every page's header): one hand-written
     statement, a count over the inbox index; the ORM spent more time building the query than the

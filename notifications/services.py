@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.exceptions import DomainError
+from families.models import Family
 from notifications.models import Notification
 from notifications.selectors import with_units
 from visits.selectors import SUPERSEDED_SQL
@@ -45,6 +46,14 @@ def title_param(name: str, msgid: str) -> dict[str, str]:
 INSERT = """
     INSERT INTO notifications_notification
         (recipient_id, kind, subject_key, due_on, title, body, case_id, placement_id, created_at, title_key, title_args)
+    {select}
+    ON CONFLICT (recipient_id, kind, subject_key, due_on) DO NOTHING
+"""
+# The same for reminders about a family (the inbox links them to the family's page): family_id last.
+INSERT_WITH_FAMILY = """
+    INSERT INTO notifications_notification
+        (recipient_id, kind, subject_key, due_on, title, body, case_id, placement_id, created_at, title_key, title_args,
+         family_id)
     {select}
     ON CONFLICT (recipient_id, kind, subject_key, due_on) DO NOTHING
 """
@@ -223,11 +232,11 @@ def _certificate_expiring(today: dt.date, previous: PreviousSweep | None) -> tup
             FROM families_family f
             WHERE f.approval_status IN ('approved', 'under_assessment') AND f.{column} BETWEEN %(today)s AND %(until)s
         """)
-    return INSERT.format(select=f"""
+    return INSERT_WITH_FAMILY.format(select=f"""
         WITH {SUPERVISORS_CTE}, items AS MATERIALIZED ({" UNION ALL ".join(branches)})
         SELECT s.user_id, 'certificate_expiring', 'family:' || d.id || ':' || d.document, d.expires_on,
                format(%(title)s, d.id, d.document, d.expires_on), '', NULL::bigint, NULL::bigint, now(),
-               %(title_key)s, jsonb_build_array(d.id, d.document, d.expires_on)
+               %(title_key)s, jsonb_build_array(d.id, d.document, d.expires_on), d.id
         FROM items d JOIN supervisors s ON s.unit_id = d.responsible_unit_id
     """), {"today": today, "until": today + dt.timedelta(days=days),
            **title_param("title", gettext_noop("Family %s: %s expires on %s"))}
@@ -461,28 +470,89 @@ def notify_supervisors_of_visit_conflict(*, record_id: int, unit_id: int, case_i
     return created
 
 
-def notify_supervisors_of_family(*, family_id: int, kind: str, due_on: dt.date) -> int:
-    """One alert per supervisor of the family's unit and of the units of the cases placed with it
-    (e.g. the family's approval suspended by a change in the family)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(INSERT.format(select=f"""
-            WITH {SUPERVISORS_CTE}, units AS (
+# A family's approval suspended by a change in the family (notify_supervisors_of_family_change): the
+# change says which (each change its own alert), the text what the recipient has to do.
+FAMILY_SUSPENDED_APPLICANT_TITLE = gettext_noop("Family № %(family)s: approval suspended (%(applicant)s: %(change)s on %(on)s)")
+FAMILY_SUSPENDED_CHECK_TITLE = gettext_noop("Family № %(family)s: approval suspended (carer check failed: %(change)s on %(on)s)")
+FAMILY_SUSPENDED_VISIT_TEXT = gettext_noop(
+    "The children placed with the family need a visit: one is planned within %(days)s days for each. "
+    "Their cases you may see (%(count)s): %(cases)s.")
+FAMILY_SUSPENDED_NO_CHILD_TEXT = gettext_noop(
+    "No child is placed with the family. Until a new home study lifts the suspension the family cannot be matched "
+    "or chosen in a decision.")
+# The alerts written before the change was kept (notifications migration 0012): the family and the day only.
+FAMILY_SUSPENDED_TITLE = gettext_noop("Family № %(family)s: approval suspended by a change in the family on %(on)s")
+FAMILY_SUSPENDED_TEXT = gettext_noop(
+    "Until a new home study lifts the suspension the family cannot be matched or chosen in a decision.")
+
+
+def family_change_subject(family: Family) -> str:
+    """What a family's suspension alert is about: the change itself, so that each change recorded
+    (a second one on a family already suspended) is an alert of its own, and the same change recorded
+    again is not (with the change's date, the notification's due date, the unique key decides):
+    ``family:<id>:applicant:<applicant id>`` (an applicant leaves once) or
+    ``family:<id>:check:<failure>``."""
+    if family.suspension_applicant_id is not None:
+        return f"family:{family.pk}:applicant:{family.suspension_applicant_id}"
+    return f"family:{family.pk}:check:{family.suspension_code}"
+
+
+def notify_supervisors_of_family_change(*, family: Family, on: dt.date, visit_within_days: int) -> int:
+    """Alert the supervisors of the family's unit and of the units of the cases placed with it (its
+    own and, for a district, its regional department's) that a change in the family, ``family``'s
+    suspension as just recorded (families.reasons), suspended its approval on ``on``.
+
+    Each recipient's text says what is true for them: the cases of the children placed with the family
+    that they supervise (by number, linked from the inbox: ``{"cases": [ids]}``), each needing the
+    visit planned within ``visit_within_days``; "no child is placed" when none is; and, to a supervisor
+    who supervises none of those cases (the family's unit, the children placed from elsewhere), only
+    what the suspension means, never a case or child of another unit. One query for the recipients and
+    their cases; one insert. Returns the alerts offered (the unique key drops a change already alerted)."""
+    from notifications.titles import render
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH {SUPERVISORS_CTE}, placed AS (
+                SELECT c.id AS case_id, c.responsible_unit_id AS unit_id
+                FROM cases_placement p JOIN cases_case c ON c.id = p.case_id
+                WHERE p.family_id = %(family)s AND p.ended_on IS NULL
+            ), units AS (
                 SELECT f.responsible_unit_id AS unit_id FROM families_family f WHERE f.id = %(family)s
                 UNION
-                SELECT c.responsible_unit_id FROM cases_placement p JOIN cases_case c ON c.id = p.case_id
-                WHERE p.family_id = %(family)s AND p.ended_on IS NULL
+                SELECT placed.unit_id FROM placed
             )
-            SELECT DISTINCT s.user_id, %(kind)s, 'family:' || %(family)s, %(due_on)s::date,
-                   format(%(title)s, %(family)s), '', NULL::bigint, NULL::bigint, now(),
-               %(title_key)s, jsonb_build_array(%(family)s)
+            SELECT s.user_id,
+                   coalesce(array_agg(DISTINCT pl.case_id) FILTER (WHERE pl.case_id IS NOT NULL), '{{}}'),
+                   (SELECT count(*) FROM placed)
             FROM units JOIN supervisors s ON s.unit_id = units.unit_id
-        """), {"family": family_id, "kind": kind, "due_on": due_on,
-               **title_param("title", gettext_noop(
-                   "Family %s: approval suspended by a change in the family; its placed children need a visit"))})
-        created = cursor.rowcount
-    if created:
+            LEFT JOIN placed pl ON pl.unit_id = s.unit_id
+            GROUP BY s.user_id ORDER BY s.user_id
+        """, {"family": family.pk})
+        recipients = cursor.fetchall()
+    if family.suspension_applicant_id is not None:
+        title_key = FAMILY_SUSPENDED_APPLICANT_TITLE
+        title_args = {"family": family.pk, "applicant": family.suspension_applicant_name,
+                      "change": {"change": family.suspension_code}, "on": on.isoformat()}
+    else:
+        title_key = FAMILY_SUSPENDED_CHECK_TITLE
+        title_args = {"family": family.pk, "change": {"change": family.suspension_code}, "on": on.isoformat()}
+    title = render(title_key, title_args)[:200]
+    rows = []
+    for user_id, case_ids, placed in recipients:
+        if case_ids:
+            body_key = FAMILY_SUSPENDED_VISIT_TEXT
+            body_args = {"days": visit_within_days, "count": len(case_ids), "cases": {"cases": case_ids}}
+        else:
+            body_key, body_args = (FAMILY_SUSPENDED_TEXT if placed else FAMILY_SUSPENDED_NO_CHILD_TEXT), {}
+        rows.append(Notification(
+            recipient_id=user_id, kind=Notification.Kind.FAMILY_SUSPENDED, subject_key=family_change_subject(family),
+            due_on=on, family_id=family.pk, title=title, title_key=title_key, title_args=title_args,
+            body=render(body_key, body_args), body_key=body_key, body_args=body_args,
+        ))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
         publish_email_sending()
-    return created
+    return len(rows)
 
 
 def mark_read(*, notification: Notification, user: User) -> Notification:

@@ -2,7 +2,9 @@
 stored (``Notification.title_key``, ``body_key``) translated now, with its arguments written as the
 pages write them — dates as SHORT_DATE_FORMAT (15.01.2027), a moment (an ISO date-time) in local
 time as SHORT_DATETIME_FORMAT, a stage and a certificate by their translated names, a unit stored as
-``{"unit": id}`` by its name in the reader's language.
+``{"unit": id}`` by its name in the reader's language, a change in a family stored as ``{"change": code}``
+(an applicant's leaving or a failed carer check) by its translated name, cases stored as
+``{"cases": [ids]}`` as "№ 5, № 7".
 
 A list of notifications looks its units up once for the page (``units_of``: one query), never once
 per row; a row rendered on its own looks its unit up by itself."""
@@ -19,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
 from cases.models import Stage
+from families.models import ApplicantLeaving, CarerCheckFailure
 
 if TYPE_CHECKING:
     from accounts.models import OrganisationalUnit
@@ -54,9 +57,27 @@ def _unit_name(pk: object, units: Mapping[int, OrganisationalUnit] | None) -> st
     return str(unit) if unit is not None else ""
 
 
+def case_ids(args: list | dict | None) -> list[int]:
+    """The case ids of a ``{"cases": [ids]}`` argument (the first), in order; [] for none."""
+    values = args.values() if isinstance(args, dict) else args or ()
+    for value in values:
+        if isinstance(value, dict) and set(value) == {"cases"} and isinstance(value["cases"], list):
+            return [pk for pk in value["cases"] if isinstance(pk, int)]
+    return []
+
+
+def _change_name(code: object) -> str:
+    labels = {**dict(ApplicantLeaving.choices), **dict(CarerCheckFailure.choices)}
+    return str(labels.get(code, code))
+
+
 def _argument(value: object, units: Mapping[int, OrganisationalUnit] | None) -> object:
     if isinstance(value, dict) and set(value) == {"unit"}:
         return _unit_name(value["unit"], units)
+    if isinstance(value, dict) and set(value) == {"change"}:
+        return _change_name(value["change"])
+    if isinstance(value, dict) and set(value) == {"cases"}:
+        return ", ".join(f"№ {pk}" for pk in case_ids([value]))
     if isinstance(value, str):
         if _DATE.match(value):
             return date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")

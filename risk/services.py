@@ -287,9 +287,12 @@ def record_family_change(
     drops out of matching and cannot be chosen in a decision; then, for each of its active
     placements, raises the risk (factor "family_suspended"), plans a visit within
     FAMILY_CHANGE_VISIT_WITHIN_DAYS (14) and alerts the supervisors of the family's and the cases'
-    units. One transaction. Returns the family. Raises DomainError with the field to fix."""
+    units, each change on its own (a second change on a family already suspended too), each supervisor
+    told of the placed children's cases they supervise only. One transaction. Returns the family, its
+    ``active_placement_ids`` set (whoever may see them: the caller filters before naming them).
+    Raises DomainError with the field to fix."""
     from families.services import record_applicant_leaving, record_carer_check
-    from notifications.services import notify_supervisors_of_family
+    from notifications.services import notify_supervisors_of_family_change
 
     today = today or timezone.localdate()
     if kind not in FAMILY_CHANGE_KINDS:
@@ -303,12 +306,14 @@ def record_family_change(
         else:
             family = record_carer_check(family=family, checked_on=on, failure=kind, actor=actor)
         ids = list(Placement.objects.filter(family=family, ended_on__isnull=True).values_list("pk", flat=True))
+        family.active_placement_ids = ids  # for the caller's message (web.views.families.record_change)
+        within = int(settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS)
         if ids:
-            within = int(settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS)
             plan_extra_visits(placement_ids=ids, on=today + dt.timedelta(days=within),
                               reason=gettext_noop("Extra visit: the family's approval was suspended by a change in the family."))
             recompute_risk_for_placements(placement_ids=ids, reason=RiskAssessment.Reason.FAMILY_EVENT, today=today)
-        notify_supervisors_of_family(family_id=family.pk, kind="family_suspended", due_on=on)
+        # Every change its own alert, a family already suspended too (notifications.services.family_change_subject).
+        notify_supervisors_of_family_change(family=family, on=on, visit_within_days=within)
     return family
 
 

@@ -63,7 +63,8 @@ def test_a_co_applicants_death_suspends_the_family_removes_it_from_matching_and_
     risk = PlacementRisk.objects.get(placement=placement)
     assert "family_suspended" in [f["factor"] for f in risk.factors]
     alert = Notification.objects.get(kind="family_suspended")
-    assert (alert.recipient, alert.subject_key) == (supervisor, f"family:{family.pk}")
+    assert (alert.recipient, alert.subject_key, alert.family_id) == (supervisor, f"family:{family.pk}:applicant:{second.pk}",
+                                                                    family.pk)
 
 
 def test_a_suspended_family_cannot_be_chosen_in_a_decision(couple, worker):

@@ -193,7 +193,7 @@ def _written(family, applicant):
         "applicant": (applicant.left_family_reason, applicant.left_family_on),
         "visits": sorted((v.planned_on, v.kind, v.done_on) for v in Visit.objects.filter(placement__family=family)),
         "risk": sorted((r.score, r.band, str(r.factors)) for r in PlacementRisk.objects.filter(placement__family=family)),
-        "alerts": sorted(Notification.objects.filter(subject_key=f"family:{family.pk}").values_list("recipient_id", "kind")),
+        "alerts": sorted(Notification.objects.filter(family=family).values_list("recipient_id", "kind")),
     }
 
 

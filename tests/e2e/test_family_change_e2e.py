@@ -105,3 +105,43 @@ def test_record_the_new_home_study_opens_the_form_at_the_home_study(page, langua
     expect(page.locator("label[for=id_home_study_issued_on]")).to_be_in_viewport()
     # The top of the form (the first applicant's name) was scrolled past.
     expect(page.locator("#id_a1-last_name")).not_to_be_in_viewport()
+
+
+def test_the_supervisors_alert_in_kazakh_leads_to_the_family_and_to_the_case_to_visit(page):
+    """The change recorded, the supervisor opens the inbox in Kazakh: the alert names the change and the
+    case to visit (by number, no child's name), its title opens the family's page, the case's link the
+    case's placements."""
+    from playwright.sync_api import expect
+
+    from risk.services import record_family_change
+
+    district = factories.DistrictFactory()
+    worker = factories.UserFactory(unit=district)
+    supervisor = factories.UserFactory(username="gulnara", role="supervisor", unit=district.parent)
+    family = factories.FamilyFactory(form_of_care="adoption", region=district.region, responsible_unit=district)
+    factories.ApplicantFactory(family=family, position=1, last_name="Жанибекова", first_name="Асель")
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=district, stage=Stage.PLACED, form_of_care="adoption",
+                                 child__last_name="Серікбаев")
+    factories.PlacementFactory(case=case, child=case.child, family=family)
+    record_family_change(family=family, kind="conviction", on=timezone.localdate(), actor=worker)
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "gulnara")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/unit/")
+    with page.expect_navigation():
+        page.select_option("#language", "kk")
+    page.goto("/notifications/")
+    row = page.locator("tbody tr").first
+    expect(row).to_contain_text(f"№ {family.pk} отбасы: мақұлдау тоқтатылды (тәрбиешіні тексеру өтпеді")
+    expect(row).to_contain_text("Отбасына орналастырылған балаларға бару керек")
+    expect(row).not_to_contain_text("Серікбаев")
+    with page.expect_navigation():
+        row.get_by_role("link", name=f"№ {family.pk} отбасы").click()
+    assert page.url.endswith(f"/families/{family.pk}/")
+    page.go_back()
+    with page.expect_navigation():
+        page.locator("tbody tr").first.get_by_role("link", name=f"№ {case.pk} іс").click()
+    assert page.url.endswith(f"/cases/{case.pk}/#placements")
+    expect(page.locator("#placements")).to_be_visible()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.selectors import families_editable_by, family_rights
+from access.selectors import families_editable_by, family_rights, placements_visible_to
 from accounts.models import User
 from children.selectors import search_matches_first
 from core.exceptions import DomainError
@@ -308,7 +308,7 @@ def record_change(request: HttpRequest, pk: int) -> HttpResponse:
     form = FamilyChangeForm(request.POST, applicants=applicants)
     if form.is_valid():
         try:
-            record_family_change(family=family, kind=form.service_kind, applicant=form.chosen_applicant,
+            changed = record_family_change(family=family, kind=form.service_kind, applicant=form.chosen_applicant,
                                  on=form.cleaned_data["on"], actor=request.user)
         except DomainError as error:
             if error.code == "permission_denied":
@@ -322,7 +322,13 @@ def record_change(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 form.add_error(None, error.messages)
         else:
-            messages.success(request, _("The change is recorded: the family's approval is suspended until a new home "
-                                        "study; its placed children will be visited and the supervisors are told."))
+            # Children named only where some are placed in a case the user sees (never another unit's).
+            placed = changed.active_placement_ids
+            if placed and placements_visible_to(request.user).filter(pk__in=placed).exists():
+                messages.success(request, _("The change is recorded: the family's approval is suspended until a new home "
+                                            "study; its placed children will be visited and the supervisors are told."))
+            else:
+                messages.success(request, _("The change is recorded: the family's approval is suspended until a new home "
+                                            "study, and the supervisors are told."))
             return redirect("web:family", pk=family.pk)
     return render(request, "web/families/family_detail.html", family_context(request, family, change_form=form), status=400)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications import services as notification_services
-from notifications.selectors import inbox_of, with_units
+from notifications.selectors import inbox_of, with_links, with_units
 from web.views.common import paginate, query_without_page
 
 
@@ -23,7 +23,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if unread_only:
         notes = notes.filter(read_at__isnull=True)
     page = paginate(request, notes.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
-    page.object_list = with_units(page.object_list)
+    page.object_list = with_links(with_units(page.object_list), request.user)
     return render(request, "web/notifications/inbox.html", {"page": page, "unread_only": unread_only, "query": query_without_page(request)})
 
 
@@ -32,6 +32,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(inbox_of(request.user), pk=pk)
     notification_services.mark_read(notification=note, user=request.user)
+    with_links(with_units([note]), request.user)
     # The badge is counted after the update: the row is swapped in place and the page's badge and
     # status line with it (out of band), so neither lags behind.
     done = _("The notification is marked as read.")
