@@ -80,7 +80,7 @@ def test_a_family_the_reader_does_not_see_is_named_but_not_linked(client, superv
     assert reverse("web:family", args=[elsewhere.pk]) not in page and "Family" in page
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_alerts_written_before_get_their_family_and_a_true_title():
     # Every other app as it is now: only the notifications go back before 0012.
     old = migrate([leaf for leaf in latest() if leaf[0] != "notifications"] + [("notifications", "0011_notification_body_text")])

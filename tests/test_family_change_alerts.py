@@ -133,7 +133,7 @@ def test_a_supervisor_of_the_familys_unit_only_is_told_nothing_of_another_units_
     [alert] = alerts_of(supervisor)
     # Neither "no child is placed" (untrue) nor the other unit's case (not theirs to see).
     assert (alert.body_key, alert.case_ids) == (FAMILY_SUSPENDED_TEXT, [])
-    assert str(far.case_id) not in alert.display_body + alert.display_title
+    assert f"№ {far.case_id}" not in alert.display_body + alert.display_title
 
 
 def test_a_second_change_on_a_suspended_family_is_a_new_alert(client, couple, worker, supervisor):

@@ -117,7 +117,7 @@ def test_the_supervisors_alert_in_kazakh_leads_to_the_family_and_to_the_case_to_
 
     district = factories.DistrictFactory()
     worker = factories.UserFactory(unit=district)
-    supervisor = factories.UserFactory(username="gulnara", role="supervisor", unit=district.parent)
+    factories.UserFactory(username="gulnara", role="supervisor", unit=district.parent)
     family = factories.FamilyFactory(form_of_care="adoption", region=district.region, responsible_unit=district)
     factories.ApplicantFactory(family=family, position=1, last_name="Жанибекова", first_name="Асель")
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=district, stage=Stage.PLACED, form_of_care="adoption",
