@@ -248,7 +248,8 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
         if not placements:
             pdf.bullet(_("none"))
         for placement in placements:
-            applicants = ", ".join(str(a) for a in placement.family.applicants.all()) or str(placement.family_id)
+            # The family as named everywhere (Family.__str__): its current applicants, not one who died or left.
+            applicants = str(placement.family)
             ended = (
                 _("ended %(date)s: %(reason)s") % {"date": _date(placement.ended_on), "reason": placement.get_end_reason_display()}
                 if placement.ended_on

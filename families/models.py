@@ -105,8 +105,8 @@ class Family(TimeStampedModel):
     suspension_kind = models.CharField(_("why the approval is suspended"), max_length=20, choices=SuspensionKind.choices,
                                        blank=True, default="", db_default="")
     suspension_code = models.CharField(_("reason for the suspension"), max_length=20, blank=True, default="", db_default="")
-    # The applicant who left. SET_NULL, not PROTECT: the record may drop a departed applicant (a couple
-    # becomes one applicant: families.services.update_family), which must not be refused; the name
+    # The applicant who left. SET_NULL, not PROTECT: an applicant's row may still be deleted (the admin),
+    # which must not be refused (families.services.update_family keeps a departed applicant's); the name
     # as it was on the day is kept beside it (Applicant.__str__: two names of 100 characters and a space).
     suspension_applicant = models.ForeignKey(
         "Applicant", verbose_name=_("applicant who left"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -211,8 +211,20 @@ class Family(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        names = [str(a) for a in self.applicants.all()]
+        """The family's name wherever it is named (pages, lists, exports, the API): its current
+        applicants; one who died or left (Applicant.left_family_reason) stays in the record and its
+        history, not in the name. "Family <id>" when no applicant is left."""
+        names = [str(a) for a in self.current_applicants()]
         return " & ".join(names) if names else _("Family %(id)s") % {"id": self.pk}
+
+    def current_applicants(self) -> list["Applicant"]:
+        """The applicants still in the family, by position (read from a prefetch of ``applicants`` when
+        there is one): the ones its name, edit form and carers are."""
+        return [a for a in self.applicants.all() if a.in_family]
+
+    def departed_applicants(self) -> list["Applicant"]:
+        """The applicants whose death, divorce or departure is recorded, by position: kept in the record."""
+        return [a for a in self.applicants.all() if not a.in_family]
 
     def clean(self) -> None:
         errors = {}
@@ -305,6 +317,11 @@ class Applicant(NameSearchable, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name}"
+
+    @property
+    def in_family(self) -> bool:
+        """Whether the applicant is still one of the family's (no death, divorce or departure recorded)."""
+        return not self.left_family_reason
 
     def clean(self) -> None:
         if self.left_family_on and self.birth_date and self.left_family_on < self.birth_date:

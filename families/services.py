@@ -214,9 +214,21 @@ def expired_certificate_errors(fields: dict[str, Any], on: dt.date) -> dict[str,
             for name in CERTIFICATE_EXPIRIES if fields.get(name) and fields[name] < on}
 
 
-def _check_applicants(applicants: list[dict[str, Any]], family: Family) -> list[Applicant]:
-    if not 1 <= len(applicants) <= 2:
-        raise DomainError(_("A family is one applicant or a couple: give one or two applicants."), field="applicants")
+def _check_applicants(applicants: list[dict[str, Any]], family: Family, departed: list[Applicant],
+                      staying: int) -> list[Applicant]:
+    """The new data of the ``staying`` applicants still in the family, checked; ``departed``: those
+    who died or left, kept in the record (each holds a place of the two, and its IIN:
+    applicant_iin_unique_in_family). Raises DomainError naming the field."""
+    if departed and not staying:
+        if applicants:  # no one is left to edit: a new person is a new family, not this one's record
+            raise DomainError(_("Every applicant of this family has left it; register a new applicant as a family of "
+                                "their own."), field="applicants")
+        return []
+    if not 1 <= len(applicants) <= 2 - len(departed):
+        raise DomainError(_("A family is one applicant or a couple: give one or two applicants.") if not departed else
+                          _("A family is one applicant or a couple, counting the applicant who left it (kept in its "
+                            "record): give one applicant."), field="applicants")
+    gone_iins = {a.iin: a for a in departed}
     people = []
     for position, data in enumerate(applicants, start=1):
         applicant = Applicant(family=family, position=position, **{k: v for k, v in data.items() if k in APPLICANT_FIELDS})
@@ -224,6 +236,9 @@ def _check_applicants(applicants: list[dict[str, Any]], family: Family) -> list[
             applicant.full_clean(exclude=["family"], validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             raise _prefixed(exc, f"applicants.{position - 1}") from exc
+        if applicant.iin in gone_iins:
+            raise DomainError(_("This IIN is of %(name)s, who left the family (kept in its record).")
+                              % {"name": gone_iins[applicant.iin]}, field=f"applicants.{position - 1}.iin")
         people.append(applicant)
     if len(people) == 2 and people[0].iin == people[1].iin:
         raise DomainError(_("The two applicants cannot have the same IIN."), field="applicants")
@@ -237,7 +252,9 @@ def update_family(
     """Change a family's record and its applicants under the family's row lock. Only a user of the
     family's unit (or a unit above it) or an administrator may (``access.selectors.families_editable_by``).
     ``changes`` maps ``EDITABLE_FAMILY_FIELDS`` to new values; ``applicants`` (one or two dicts of
-    ``APPLICANT_FIELDS``, in order) replaces the applicants' data; a certificate whose expiry
+    ``APPLICANT_FIELDS``, in order) replaces the data of the applicants still in the family (one fewer
+    given drops the last: a couple became one); an applicant who died or left (Applicant.left_family_reason)
+    is kept as recorded, neither edited nor dropped, and still holds a place of the two; a certificate whose expiry
     changes to a date already past is refused. Every version is kept in the audit history with the
     actor and ``reason`` (100 characters). A new home study issued on or after a suspension lifts it
     (_lift_suspension: under assessment, to be sent for approval); a newly entered one issued before
@@ -267,20 +284,25 @@ def update_family(
                               field="home_study_issued_on")
         _lift_suspension(locked)  # a new home study entered on the family's record is one (record_home_study)
     locked.full_clean()
-    people = _check_applicants(applicants, locked) if applicants is not None else None
+    rows = list(locked.applicants.select_for_update().order_by("position"))
+    departed = [a for a in rows if not a.in_family]
+    people = (_check_applicants(applicants, locked, departed, staying=len(rows) - len(departed))
+              if applicants is not None else None)
     locked._history_user = actor
     locked._change_reason = reason[:100] or None
     locked.save()
     if people is not None:
-        current = {a.position: a for a in locked.applicants.select_for_update()}
+        # The i-th given is the i-th still in the family; a new one takes the place no one holds.
+        current = [a for a in rows if a.in_family]
+        free = sorted({1, 2} - {a.position for a in rows})
         for person in people:
-            row = current.pop(person.position, None) or Applicant(family=locked, position=person.position)
+            row = current.pop(0) if current else Applicant(family=locked, position=free.pop(0))
             for name in APPLICANT_FIELDS:
                 setattr(row, name, getattr(person, name))
             row._history_user = actor
             row._change_reason = reason[:100] or None
             row.save()
-        for gone in current.values():  # a couple became one applicant
+        for gone in current:  # a couple became one applicant
             gone._history_user = actor
             gone.delete()
     return locked

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from core.dates import date_text
-from families.models import Family
+from families.models import Applicant, Family
 from families.services import record_applicant_leaving, record_carer_check, update_family
 from tests import factories
 
@@ -134,14 +134,11 @@ def test_the_history_shows_the_suspension_as_one_change_in_the_readers_language(
 
 
 def test_removing_the_applicant_who_left_keeps_the_reason_with_their_name(client, couple, worker):
-    """SET_NULL: the record may drop the applicant who left (a couple becomes one applicant)."""
+    """SET_NULL: the applicant who left may still be deleted (the admin); the family's edit form keeps
+    them (update_family: tests/test_family_departed_applicant.py)."""
     family, second = couple
     record_applicant_leaving(applicant=second, reason="divorce", on=DAY, actor=worker)
-    first = family.applicants.get(position=1)
-    update_family(family=family, actor=worker, applicants=[{
-        "last_name": first.last_name, "first_name": first.first_name, "patronymic": first.patronymic,
-        "birth_date": first.birth_date, "sex": first.sex, "iin": first.iin,
-    }])
+    Applicant.objects.get(pk=second.pk).delete()
     family.refresh_from_db()
     assert (family.suspension_applicant_id, family.suspension_applicant_name) == (None, "Sadykov Marat")
     client.force_login(worker)

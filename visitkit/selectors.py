@@ -36,7 +36,7 @@ def package_visits(*, user: User, until: dt.date) -> list[Visit]:
               "placement__child__birth_date", "placement__child__sex", "placement__family__address")
         .prefetch_related(Prefetch("placement__family__applicants",
                                    queryset=Applicant.objects.filter(left_family_on__isnull=True).order_by("position", "id")
-                                   .only("family_id", "last_name", "first_name")))
+                                   .only("family_id", "last_name", "first_name", "left_family_reason")))
         .order_by("planned_on", "id")[: settings.VISIT_KIT_MAX_VISITS]
     )
     placement_ids = {v.placement_id for v in visits}

@@ -399,10 +399,12 @@ class ApplicantForm(forms.Form):
         return data
 
 
-def applicant_forms(data: object = None, initial: list[dict] | None = None) -> list[ApplicantForm]:
+def applicant_forms(data: object = None, initial: list[dict] | None = None, count: int = 2) -> list[ApplicantForm]:
+    """The forms of a family's applicants: ``count`` places (two; fewer on the record of a family an
+    applicant left: families.services.update_family), the second optional."""
     initial = initial or []
     return [ApplicantForm(data, prefix=f"a{i}", optional=i == 2, initial=initial[i - 1] if len(initial) >= i else None)
-            for i in (1, 2)]
+            for i in range(1, count + 1)]
 
 
 def add_family_error(family_form: forms.Form, people: list[ApplicantForm], field: str | None, message: object) -> None:

@@ -614,7 +614,7 @@ def recent_family_decisions(*, user: User, limit: int = 20) -> list[ApprovalDeci
 
 @dataclass(frozen=True)
 class FamilyName:
-    """A family as the dashboard's papers lists show it: its number and its applicants' names as
+    """A family as the dashboard's papers lists show it: its number and its current applicants' names as
     Family.__str__ gives them (``str()``), without a Family instance and its applicants (building
     ~100 of those was most of the lists' time on a warm dashboard at national scale)."""
 
@@ -641,8 +641,9 @@ def families_with_certificates_between(*, user: User, start: dt.date, end: dt.da
     approved = Family.objects.filter(responsible_unit_id__in=unit_ids_for(user), approval_status=ApprovalStatus.APPROVED)
     soonest = [approved.filter(**{f"{name}__gte": start, f"{name}__lte": end}).order_by(name, "id").values("id")[:limit + 1]
                for name in labels]
-    # The applicants' names in Family.__str__'s order (Applicant.Meta.ordering), in the same query.
-    names = ArraySubquery(Applicant.objects.filter(family=OuterRef("pk")).order_by("position", "id")
+    # The current applicants' names in Family.__str__'s order (Applicant.Meta.ordering), in the same query:
+    # one who died or left is no longer in the family's name (Family.current_applicants).
+    names = ArraySubquery(Applicant.objects.filter(family=OuterRef("pk"), left_family_reason="").order_by("position", "id")
                           .values(name=Concat("last_name", Value(" "), "first_name")))
 
     def in_window(family: dict) -> list[tuple[str, dt.date]]:

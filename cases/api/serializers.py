@@ -191,7 +191,8 @@ class MatchSerializer(serializers.Serializer):
     (matching.selectors.identified_family_ids, the same policy as the matching page)."""
 
     family = serializers.IntegerField(source="family.id")
-    name = serializers.CharField(allow_null=True, help_text="the applicants' names; null for an anonymous profile")
+    name = serializers.CharField(allow_null=True, help_text="the current applicants' names (Family.__str__: not one who "
+                                                            "died or left); null for an anonymous profile")
     region = serializers.CharField(source="family.region.code")
     form_of_care = serializers.CharField(source="family.form_of_care")
     applied_on = serializers.DateField(source="family.applied_on")

@@ -37,6 +37,9 @@ class ApprovalDecisionOutputSerializer(ModelSerializer):
 class FamilyOutputSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     applicants = ApplicantOutputSerializer(many=True, read_only=True)
+    name = serializers.SerializerMethodField(
+        help_text="The family's name as the pages give it: its current applicants' names (an applicant who died or left, "
+                  "left_family_reason set, stays in applicants but not in the name); \"Family <id>\" when none is left.")
     suspension_reason = serializers.SerializerMethodField(
         help_text="Why the approval is suspended, in the language of the request (written from suspension_kind, "
                   "suspension_code and suspended_on; a reason of the kind \"other\" as written); \"\" for none.")
@@ -44,7 +47,7 @@ class FamilyOutputSerializer(ModelSerializer):
     class Meta:
         model = Family
         fields = (
-            "id", "applicants", "region", "responsible_unit", "address", "form_of_care", "applied_on",
+            "id", "name", "applicants", "region", "responsible_unit", "address", "form_of_care", "applied_on",
             "preferred_age_min", "preferred_age_max", "preferred_sex", "max_siblings", "max_health_needs",
             "home_study_issued_on", "home_study_expires_on", "training_certificate_number", "training_issued_on",
             "training_expires_on", "psychological_training_certificate_number", "psychological_training_issued_on",
@@ -65,6 +68,9 @@ class FamilyOutputSerializer(ModelSerializer):
                   "this message), in the language of the request; \"\" when it can.")
     last_approval_decision = serializers.SerializerMethodField(
         help_text="The last supervisor's decision on the family's approval (a refusal with its reason); null for none.")
+
+    def get_name(self, family: Family) -> str:
+        return str(family)
 
     def get_suspension_reason(self, family: Family) -> str:
         return suspension_text(family)

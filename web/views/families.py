@@ -138,7 +138,9 @@ def family_context(request: HttpRequest, family: Family, change_form: FamilyChan
     may_record_change = _may_record_change(request.user, family)
     return {
         "family": family, "today": today, "expired": set(family.expired_documents(today)),
-        "applicants": applicants, "history": family_history(family),
+        # The applicants still in the family (its name); those who died or left apart, kept in the record.
+        "applicants": family.current_applicants(), "departed": family.departed_applicants(),
+        "history": family_history(family),
         "editable": _may_edit(request.user, family),
         # The request offered only when the service would take it (a suspended family waits for a new home study).
         "approval_refusal": approval_request_refusal(family),
@@ -166,15 +168,19 @@ def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(family, name) for name in FAMILY_FORM_FIELDS}
     initial["region"] = family.region_id
     family_form = FamilyForm(request.POST or None, initial=initial, editing=True)
+    # Only the applicants still in the family are edited; one who died or left is shown, kept as recorded,
+    # and holds a place of the two (a couple one of whom left has one applicant's form; no one left, none).
+    current, departed = family.current_applicants(), family.departed_applicants()
     people = applicant_forms(request.POST or None, initial=[{k: getattr(a, k) for k in APPLICANT_FORM_FIELDS}
-                                                           for a in family.applicants.all()])
+                                                           for a in current],
+                             count=2 if not departed else (1 if current else 0))
     if request.method == "POST":
         if _valid(family_form, people):
             changes = dict(family_form.cleaned_data)
             reason = changes.pop("reason", "")
             try:
-                saved = update_family(family=family, actor=request.user, applicants=_applicants(people), reason=reason,
-                                      **changes)
+                saved = update_family(family=family, actor=request.user, applicants=_applicants(people) if people else None,
+                                      reason=reason, **changes)
             except (DomainError, ValidationError) as error:
                 if isinstance(error, DomainError) and error.code == "permission_denied":
                     raise PermissionDenied from error
@@ -185,8 +191,10 @@ def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("The new home study lifts the suspension: the family is under "
                                                 "assessment; send it for approval."))
                 return redirect("web:family", pk=family.pk)
-        return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people}, status=400)
-    return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people})
+        return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people,
+                                                          "departed": departed}, status=400)
+    return render(request, "web/families/edit.html", {"family": family, "form": family_form, "people": people,
+                                                      "departed": departed})
 
 
 # ---- approval: the social worker asks, a supervisor of the family's unit decides ----------------
