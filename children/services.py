@@ -12,6 +12,7 @@ from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
 from children.models import Child, SiblingGroup
 from core.exceptions import DomainError
+from core.history import recorded_values
 from registry.duplicates import DuplicateWarning, child_duplicates
 
 # The history reasons this app writes, kept untranslated (message ids with their values) and written
@@ -118,7 +119,9 @@ def update_child(*, child: Child, actor: User, reason: str = "", **changes: Any)
     fields may change those. Every saved version is kept by the audit history with the actor and
     ``reason``. Raises DomainError naming the field on a broken rule; nothing is saved then.
 
-    ``changes`` maps field names of ``EDITABLE_FIELDS`` to new values; fields left out keep theirs."""
+    ``changes`` maps field names of ``EDITABLE_FIELDS`` to new values; fields left out keep theirs.
+    Saved only when a value changes (``changed`` on the returned child says whether): the same values
+    sent back write no empty version into the history."""
     from access.selectors import sensitive_child_ids
 
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -126,6 +129,7 @@ def update_child(*, child: Child, actor: User, reason: str = "", **changes: Any)
         raise DomainError(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}, field="non_field_errors")
     locked = Child.objects.select_for_update().get(pk=child.pk)
     _require_editable(locked, actor)
+    before = recorded_values(locked)
     sensitive = set(Child.SENSITIVE_FIELDS) & {k for k, v in changes.items() if v != getattr(locked, k)}
     if sensitive and locked.pk not in sensitive_child_ids(actor, [locked.pk]):
         raise DomainError(_("You may not change the sensitive fields of this child."), field=sorted(sensitive)[0],
@@ -139,6 +143,9 @@ def update_child(*, child: Child, actor: User, reason: str = "", **changes: Any)
     for field, message in cross_field_errors(locked).items():
         raise DomainError(message, field=field)
     locked.full_clean(exclude=["sibling_group"])
+    locked.changed = recorded_values(locked) != before
+    if not locked.changed:
+        return locked  # the same values: nothing to save, no empty version in the history
     locked._history_user = actor
     locked._change_reason = reason[:100]
     try:

@@ -104,6 +104,19 @@ def history_params(*, user: Any = None, reason: str = "") -> dict[str, Any]:
             "history_reason": kwargs["default_change_reason"]}
 
 
+# Columns that change with every save or are derived from others: not a change of the record.
+_BOOKKEEPING = frozenset({"created_at", "updated_at", "search_text"})
+
+
+def recorded_values(instance: models.Model) -> dict[str, Any]:
+    """The values a history row of ``instance`` would keep that say something (its concrete fields
+    by attname, the timestamps and derived search text left out): a service compares them before and
+    after applying a change and saves only when they differ, so that a save of the same values writes
+    no history row with nothing in it (a record's edit form sent back unchanged, an applicant whose
+    family's record was edited)."""
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields if f.attname not in _BOOKKEEPING}
+
+
 # ---- reading -----------------------------------------------------------------------------------
 
 
@@ -111,10 +124,14 @@ def history_entries(
     versions: Iterable, *, fields: list[models.Field], names: Callable[[dict[str, set]], dict] | None = None,
 ) -> list[dict]:
     """``versions`` oldest first → entries newest first: ``{"at", "user", "reason", "created",
-    "earliest", "changes": [{"field", "label", "old", "new"}]}``. ``created``: the version that
-    registered the record; ``earliest``: the oldest version kept, which for a record loaded without
-    history (the national seed's COPY) is its first change, whose previous values are unknown. ``names`` receives the foreign-key values
-    seen per field name and returns ``{(field name, value): text}`` for them (one query per model)."""
+    "earliest", "removed", "changes": [{"field", "label", "old", "new"}]}``. ``created``: the version
+    that registered the record; ``earliest``: the oldest version kept, which for a record loaded without
+    history (a COPY, as the demo's seed) is its first change, whose previous values are unknown: its
+    ``changes`` are then the values it holds (``old`` None), shown as recorded, not as a change;
+    ``removed``: the record's deletion (an applicant who is no longer one). A version that changed none
+    of ``fields`` (a save of the same values, or a change only to fields the reader may not see) is no
+    entry: there is nothing to show. ``names`` receives the foreign-key values seen per field name and
+    returns ``{(field name, value): text}`` for them (one query per model)."""
     entries, seen, previous = [], {}, None
     for version in versions:
         changes = []
@@ -128,10 +145,11 @@ def history_entries(
             changes.append({"field": field.name, "label": field.verbose_name, "old": old, "new": new, "f": field})
             if field.is_relation:
                 seen.setdefault(field.name, set()).update(v for v in (old, new) if v)
-        if previous is None or changes:
+        history_type = getattr(version, "history_type", "+")
+        if (previous is None and (changes or history_type == "+")) or changes or history_type == "-":
             entries.append({"at": version.history_date, "user": version.history_user,
                             "reason": version.history_change_reason or "", "changes": changes, "earliest": previous is None,
-                            "created": previous is None and getattr(version, "history_type", "+") == "+"})
+                            "created": previous is None and history_type == "+", "removed": history_type == "-"})
         previous = version
     labels = names(seen) if names and seen else {}
     for entry in entries:

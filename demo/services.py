@@ -376,13 +376,17 @@ def demo_setup(
 
 def bring_up_to_today(*, today: dt.date) -> list[str]:
     """What the nightly and daily jobs would have done by today, so the demo opens with work to see.
-    The demo app sits above the apps it calls, so it may call their services."""
+    The demo app sits above the apps it calls, so it may call their services. First, the history of the
+    seeded records that have none (demo.history: the COPY writes none), so their pages show one."""
+    from demo.history import write_demo_history
     from notifications.services import run_reminder_sweep
     from risk.models import RiskBacktest
     from risk.services import recompute_all_risks, record_backtest, record_risk_history
     from stats.services import refresh_statistics
     from web.figures import refresh_unit_figures
 
+    # The seed's records get the history a register would hold (the COPY wrote none), once.
+    histories = write_demo_history(today=today)
     began = time.perf_counter()
     with connection.cursor() as cursor:
         # A fresh load has no planner statistics yet (autovacuum comes later); the history's joins need them.
@@ -404,6 +408,8 @@ def bring_up_to_today(*, today: dt.date) -> list[str]:
     # The supervisors' dashboard reads its figures precomputed per unit (beat refreshes them too).
     refresh_unit_figures(today=today)
     return [
+        *([f"Record histories written: {histories['family']} family, {histories['applicant']} applicant and "
+           f"{histories['child']} child versions."] if any(histories.values()) else []),
         f"Risk of return scored: {history} past assessments, {moved} placements moved into high ({risk_seconds:.1f} s).",
         f"Reminder sweep for {today.isoformat()}: {sum(sweep.created.values())} new reminders ({sweep_seconds:.1f} s).",
         f"Statistics snapshot refreshed ({stats_seconds:.1f} s).",

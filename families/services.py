@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OrganisationalUnit, User
 from core.dates import day_text
 from core.exceptions import DomainError
+from core.history import recorded_values
 from families import reasons
 from families.models import Applicant, ApplicantLeaving, ApprovalDecision, ApprovalStatus, CarerCheckFailure, Family
 from registry.duplicates import DuplicateWarning, applicant_duplicates
@@ -258,7 +259,9 @@ def update_family(
     changes to a date already past is refused. Every version is kept in the audit history with the
     actor and ``reason`` (100 characters). A new home study issued on or after a suspension lifts it
     (_lift_suspension: under assessment, to be sent for approval); a newly entered one issued before
-    the suspension is refused beside home_study_issued_on (it cannot lift it). Raises DomainError /
+    the suspension is refused beside home_study_issued_on (it cannot lift it). The family and each
+    applicant are saved only when their values change (``changed`` on the returned family says whether
+    anything was), so the history holds no version with nothing in it. Raises DomainError /
     ValidationError naming the field."""
     from access.selectors import families_editable_by
 
@@ -272,6 +275,7 @@ def update_family(
     for field, message in expired_certificate_errors(changed_expiries, timezone.localdate()).items():
         raise DomainError(message, field=field)
     study_before = locked.home_study_issued_on
+    before = recorded_values(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
     # Only a home study newly entered is one: the record's other fields saved with the study it already
@@ -290,21 +294,29 @@ def update_family(
               if applicants is not None else None)
     locked._history_user = actor
     locked._change_reason = reason[:100] or None
-    locked.save()
+    # Saved (and a version kept) only when something changed: the form sent back as it was writes nothing.
+    locked.changed = recorded_values(locked) != before
+    if locked.changed:
+        locked.save()
     if people is not None:
         # The i-th given is the i-th still in the family; a new one takes the place no one holds.
         current = [a for a in rows if a.in_family]
         free = sorted({1, 2} - {a.position for a in rows})
         for person in people:
             row = current.pop(0) if current else Applicant(family=locked, position=free.pop(0))
+            row_before = recorded_values(row) if row.pk is not None else None
             for name in APPLICANT_FIELDS:
                 setattr(row, name, getattr(person, name))
+            if recorded_values(row) == row_before:
+                continue  # this applicant's data did not change: no version for them
+            locked.changed = True
             row._history_user = actor
             row._change_reason = reason[:100] or None
             row.save()
         for gone in current:  # a couple became one applicant
             gone._history_user = actor
             gone.delete()
+            locked.changed = True
     return locked
 def _supervises_family(user: User, family: Family) -> bool:
     return bool(user.is_supervisor and user.unit_id and family.responsible_unit_id in user.unit.descendant_ids())

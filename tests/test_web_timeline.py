@@ -61,7 +61,9 @@ def old_timeline(case, *, sensitive: bool) -> list[tuple]:
     """The whole timeline as the case page wrote it before it came a page at a time (a frozen copy of
     that code): (kind, title, when, author, text) per entry, newest first."""
     local = timezone.localtime
-    items = [{"at": local(c.changed_at), "kind": "stage", "title": c.get_to_stage_display(),
+    # Since the fresh look of 2026-11: a stage change's title says "from → to", as the record's history.
+    items = [{"at": local(c.changed_at), "kind": "stage", "title": (f"{c.get_from_stage_display()} → {c.get_to_stage_display()}"
+                                                                  if c.from_stage else c.get_to_stage_display()),
               "text": escape(stage_reason(c.reason)), "who": c.actor} for c in case.stage_changes.order_by("changed_at", "id")]
     for review in case.decision_reviews.order_by("reviewed_at", "id"):
         items.append({"at": local(review.reviewed_at), "kind": "decision",

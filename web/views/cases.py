@@ -274,7 +274,7 @@ def _risk_factors(factors: list[dict]) -> list[dict]:
 def timeline_items(entries: list[TimelineEntry], *, sensitive: bool) -> list[dict]:
     """The timeline's entries (cases.selectors.case_timeline) ready to print: ``{"at": datetime or
     date, "when": its date as the pages write it (with the time for stage changes and decisions),
-    "kind", "kind_label", "title", "text": safe HTML (a stage change's reason translated, else the
+    "kind", "kind_label", "title" (a stage change's "from → to"), "text": safe HTML (a stage change's reason translated, else the
     text with its line breaks; a visit's concerns only with ``sensitive``), "who": the author or
     None, "author": their name or "", "sensitive": a note marked sensitive}``. Formatted here, once
     per entry, each date once per language (core.dates.date_text): the template's filters and tags
@@ -285,7 +285,10 @@ def timeline_items(entries: list[TimelineEntry], *, sensitive: bool) -> list[dic
     for entry in entries:
         record = entry.record
         if entry.kind == "stage":
-            title, text, who = choice_label(record, "to_stage"), escape(stage_reason(record.reason)), record.actor
+            # "from → to", as the record's history writes a change (the first stage has no "from").
+            title = (f"{choice_label(record, 'from_stage')} → {choice_label(record, 'to_stage')}" if record.from_stage
+                     else choice_label(record, "to_stage"))
+            text, who = escape(stage_reason(record.reason)), record.actor
         elif entry.kind == "decision":
             title, text, who = approved if record.approved else rejected, linebreaksbr(record.reason), record.actor
         elif entry.kind == "visit":

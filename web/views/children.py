@@ -216,7 +216,7 @@ def edit_child(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             changes = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
             try:
-                update_child(child=child, actor=request.user, reason=form.cleaned_data["reason"], **changes)
+                saved = update_child(child=child, actor=request.user, reason=form.cleaned_data["reason"], **changes)
             except DomainError as error:
                 if error.code == "permission_denied" and error.field not in form.fields:
                     raise PermissionDenied from error
@@ -224,7 +224,8 @@ def edit_child(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 add_validation_error(form, error)
             else:
-                messages.success(request, _("The child's record is saved; the change is in its history."))
+                messages.success(request, _("The child's record is saved; the change is in its history.") if saved.changed
+                                 else _("Nothing was changed: the child's record stays as it was."))
                 return redirect("web:child", pk=child.pk)
         return render(request, "web/children/edit.html", {"child": child, "form": form}, status=400)
     return render(request, "web/children/edit.html", {"child": child, "form": form})

@@ -186,7 +186,8 @@ def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
                     raise PermissionDenied from error
                 _apply_error(family_form, people, error)
             else:
-                messages.success(request, _("The family's record is saved; the change is in its history."))
+                messages.success(request, _("The family's record is saved; the change is in its history.") if saved.changed
+                                 else _("Nothing was changed: the family's record stays as it was."))
                 if family.suspended_on is not None and saved.suspended_on is None:
                     messages.success(request, _("The new home study lifts the suspension: the family is under "
                                                 "assessment; send it for approval."))

@@ -1,0 +1,195 @@
+"""A record's history on the family's and the child's page, and the case's timeline, as a newcomer
+read them (the fresh look of 2026-11): every entry says what changed (the field, from → to), who and
+when; none is a bare "Changed" or an empty "Applicant 1: Changed".
+
+Written: a save of the same values writes no version (update_family, update_child), and the demo's
+records, loaded by COPY without history, get the history a register would hold (demo.history).
+Shown: a record's first version kept without its registration lists the values it recorded instead
+of pretending to know what they were before; an applicant removed says so."""
+
+import datetime as dt
+import re
+from io import StringIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Stage, StageChange
+from children.models import Child
+from families.models import Applicant, Family
+from tests import factories
+from tests.test_web_families import form_data
+
+pytestmark = pytest.mark.django_db
+
+ENTRY = re.compile(r'<ol class="timeline">(.*?)</ol>', re.S)
+
+
+def history_entries_html(html: str) -> list[str]:
+    """The top-level <li> of the history's list (each entry with its nested list of changes)."""
+    section = html[html.index('id="history"'):]
+    timeline = ENTRY.search(section)[1]
+    entries, depth, start = [], 0, None
+    for tag in re.finditer(r"<(/?)li\b[^>]*>", timeline):
+        if not tag[1]:
+            if depth == 0:
+                start = tag.start()
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                entries.append(timeline[start:tag.end()])
+    return entries
+
+
+def says_what_changed(entry: str) -> bool:
+    """An entry lists at least one change ("label: old → new") or the values it recorded."""
+    return bool(re.search(r"<li>[^<]+: [^<]*</li>", entry))
+
+
+@pytest.fixture
+def registered_family(client, worker, region) -> Family:
+    client.force_login(worker)
+    assert client.post(reverse("web:family-new"), form_data(region)).status_code == 302
+    return Family.objects.get(applicants__last_name="Қасымов")
+
+
+def versions(family: Family) -> tuple[int, int]:
+    return family.history.count(), Applicant.history.filter(family_id=family.pk).count()
+
+
+def test_sending_the_family_form_back_unchanged_writes_no_version(client, registered_family, region):
+    before = versions(registered_family)
+    response = client.post(reverse("web:family-edit", args=[registered_family.pk]), form_data(region), follow=True)
+    assert response.status_code == 200
+    assert versions(registered_family) == before
+    assert "Nothing was changed: the family&#x27;s record stays as it was." in response.content.decode()
+
+
+def test_editing_the_family_writes_no_version_for_an_applicant_left_as_they_were(client, registered_family, region):
+    family_versions, applicant_versions = versions(registered_family)
+    client.post(reverse("web:family-edit", args=[registered_family.pk]), form_data(region, preferred_age_max=9))
+    assert versions(registered_family) == (family_versions + 1, applicant_versions)
+    client.post(reverse("web:family-edit", args=[registered_family.pk]),
+                form_data(region, preferred_age_max=9, **{"a2-first_name": "Айгерім"}))
+    assert versions(registered_family) == (family_versions + 1, applicant_versions + 1)
+
+
+@pytest.mark.parametrize(("language", "removed", "changed"), [
+    ("en", "Applicant 2: Removed", "Oldest age accepted"),
+    ("ru", "Кандидат 2: Удалён", None),
+    ("kk", "2-үміткер: Жойылды", None),
+])
+def test_every_entry_of_the_familys_history_says_what_changed(client, registered_family, region, language, removed, changed):
+    client.post(reverse("web:family-edit", args=[registered_family.pk]), form_data(region, preferred_age_max=9))
+    client.post(reverse("web:family-edit", args=[registered_family.pk]), form_data(region, preferred_age_max=9, couple=False))
+    html = client.get(reverse("web:family", args=[registered_family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    entries = history_entries_html(html)
+    # Registered (family, 2 applicants), the age changed, the second applicant removed.
+    assert len(entries) == 5
+    assert sum(removed in e for e in entries) == 1
+    assert all(says_what_changed(e) or removed in e for e in entries), entries
+    assert any("6 → 9" in e for e in entries)
+    if changed:
+        assert any(changed in e and "6 → 9" in e for e in entries)
+
+
+@pytest.mark.parametrize(("language", "first_kept"), [
+    ("en", "The first version kept: what it held before was not recorded."),
+    ("ru", "Первая сохранённая версия: прежние значения не записывались."),
+    ("kk", "Сақталған алғашқы нұсқа: оған дейінгі мәндер жазылмаған."),
+])
+def test_a_record_loaded_without_history_shows_the_values_its_first_version_recorded(client, worker, language, first_kept):
+    """A family loaded by COPY (no "registered" version) whose first version kept is an approval
+    request: that entry lists the values it held, never an empty "Changed"."""
+    family = factories.FamilyFactory(responsible_unit=worker.unit, approval_status="under_assessment", approved_on=None,
+                                     approval_expires_on=None)
+    factories.ApplicantFactory(family=family, position=1)
+    family.history.all().delete()
+    Applicant.history.filter(family_id=family.pk).delete()
+    client.force_login(worker)
+    client.post(reverse("web:family-approval-request", args=[family.pk]))
+    html = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    entries = history_entries_html(html)
+    assert len(entries) == 1 and first_kept in entries[0] and says_what_changed(entries[0])
+    assert "None" not in entries[0] and " → " not in entries[0]  # no made-up "before"
+
+
+def test_the_changes_of_an_entry_are_a_list_of_their_own_not_timeline_entries():
+    """The double bullets: the timeline's dot was drawn on every <li> inside it, the changes' too."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parent.parent / "web/static/web/css/app.css").read_text()
+    assert "ol.timeline > li::before" in css
+    assert not re.search(r"ol\.timeline li(::before|\s*\{)", css)
+
+
+def test_saving_a_childs_record_unchanged_writes_no_version(client, worker, region):
+    from tests.test_web_children import form_data as child_form
+
+    home = factories.ChildrensHomeFactory(region=region)
+    own_child = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, child__sex="F",
+                                      child__birth_date=dt.date(2015, 6, 1)).child
+    client.force_login(worker)
+    before = own_child.history.count()
+    data = child_form(region, home, last_name=own_child.last_name, first_name=own_child.first_name, iin=own_child.iin,
+                      birth_date=own_child.birth_date.isoformat(), sex=own_child.sex)
+    client.post(reverse("web:child-edit", args=[own_child.pk]), data)  # the form's own values once
+    settled = own_child.history.count()
+    response = client.post(reverse("web:child-edit", args=[own_child.pk]), data, follow=True)
+    assert response.status_code == 200 and own_child.history.count() == settled >= before
+    assert "Nothing was changed: the child&#x27;s record stays as it was." in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "title"), [
+    ("en", "matching → acquaintance"),
+    ("ru", "подбор семьи → знакомство"),
+    ("kk", "отбасы іріктеу → танысу"),
+])
+def test_a_stage_change_on_the_case_timeline_says_from_which_stage_to_which(client, worker, language, title):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE)
+    StageChange.objects.create(case=case, from_stage=Stage.MATCHING, to_stage=Stage.ACQUAINTANCE, actor=worker,
+                               changed_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(worker)
+    html = client.get(reverse("web:case", args=[case.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<li class="tl-stage"><strong>{title}</strong>' in html
+
+
+def test_the_demo_gives_its_records_the_history_a_register_would_hold(client):
+    """make run's demo: families registered, their certificates entered, approved by a supervisor;
+    each record's last version equal to the record (a later edit shows "from → to" against it)."""
+    from demo.services import demo_setup
+
+    # The service, not the command: the command's default number of children is read once, when its
+    # module is first imported (tests/test_seed.py sets it before that).
+    setup = demo_setup(children=120, progress=False, stderr=StringIO())
+    assert any(line.startswith("Record histories written") for line in setup.summary)
+    families = Family.objects.all()
+    assert families.exists()
+    for family in families:
+        kept = list(family.history.order_by("history_date", "history_id"))
+        assert kept[0].history_type == "+" and kept[0].history_change_reason == "POST /families/new/"
+        last = kept[-1]
+        assert all(getattr(last, f.attname) == getattr(family, f.attname) for f in Family._meta.concrete_fields
+                   if f.name not in ("created_at", "updated_at")), family.pk
+        if family.approved_on:
+            assert any(v.history_change_reason == f"POST /families/{family.pk}/approval/" and v.approval_status == "approved"
+                       for v in kept)
+    assert not Applicant.objects.exclude(pk__in=Applicant.history.values("id")).exists()
+    assert not Child.objects.exclude(pk__in=Child.history.values("id")).exists()
+    # Run again (make run every time): nothing more.
+    rows = Family.history.count(), Applicant.history.count(), Child.history.count()
+    again = demo_setup(children=120, progress=False, stderr=StringIO())
+    assert not any(line.startswith("Record histories written") for line in again.summary)
+    assert (Family.history.count(), Applicant.history.count(), Child.history.count()) == rows
+
+    approved = families.filter(approved_on__isnull=False, approval_status="approved").first()
+    supervisor = factories.UserFactory(role="supervisor", unit=approved.responsible_unit.parent or approved.responsible_unit)
+    client.force_login(supervisor)
+    for language, decided in (("en", "Approval decided"), ("ru", "Принято решение об одобрении"),
+                              ("kk", "Мақұлдау туралы шешім қабылданды")):
+        html = client.get(reverse("web:family", args=[approved.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        entries = history_entries_html(html)
+        assert len(entries) >= 3 and all(says_what_changed(e) for e in entries), entries
+        assert any(decided in e for e in entries)
