@@ -31,6 +31,7 @@ def candidate_rows(
     action = reverse("web:case-acquaintance", args=[case.pk])
     csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
     family_number = _("Family № %(n)s")
+    family_head, _s, family_tail = reverse("web:family", args=[0]).rpartition("/0/")
     # The few distinct values of a page formatted once each: points, regions, forms of care, the
     # factors' labels (lazy translations) and the reasons (the same phrase recurs across families).
     numbers: dict[float, str] = {}
@@ -89,7 +90,9 @@ def candidate_rows(
             mark_safe(' class="chosen"') if case.decision_family_id == family.pk else "", heads["number"], number,
             heads["family"],
             # {% blocktranslate %} wrote the translation as it is, only its number escaped.
-            mark_safe(family_number % {"n": family.pk}), name,
+            # A named family is one the user sees (matching.selectors.identified_family_ids): linked to its page.
+            format_html('<a href="{}/{}/{}">{}</a>', family_head, family.pk, family_tail, mark_safe(family_number % {"n": family.pk}))
+            if candidate.name else mark_safe(family_number % {"n": family.pk}), name,
             regions.get(family.region_id) or regions.setdefault(family.region_id, str(family.region)),
             forms.get(family.form_of_care) or forms.setdefault(family.form_of_care, family.get_form_of_care_display()),
             heads["score"], one_decimal(candidate.score), cells, heads["applied"],

@@ -392,6 +392,9 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     context = {
         "case": case,
         "child": case.child,
+        # The placements' and the decision's families, linked to their pages where the reader sees them.
+        "visible_families": selectors.visible_family_ids(
+            user=request.user, family_ids=[p.family_id for p in placements] + [case.decision_family_id]),
         "placements": [{"placement": p, "visits": visits[p.pk], "visit_rows": visit_rows_html(
             case, p, visits[p.pk], sensitive=sensitive, editable=editable, today=today)} for p in placements],
         "active": active,

@@ -206,10 +206,14 @@ APPROVALS_LIMIT = 100
 def _approvals_context(request: HttpRequest, forms: dict | None = None) -> dict:
     forms = forms or {}
     waiting = list(selectors.families_waiting_for_approval(user=request.user)[:APPROVALS_LIMIT])
+    decisions = selectors.recent_family_decisions(user=request.user)
     return {
         "today": timezone.localdate(),
         "waiting": [{"family": f, "form": forms.get(f.pk) or FamilyApprovalForm()} for f in waiting],
-        "decisions": selectors.recent_family_decisions(user=request.user),
+        "decisions": decisions,
+        # Each family linked to its page where the supervisor sees it (one query for both lists).
+        "visible_families": selectors.visible_family_ids(
+            user=request.user, family_ids=[f.pk for f in waiting] + [d.family_id for d in decisions]),
     }
 
 

@@ -102,12 +102,13 @@ def _figures(user: object, today: object) -> dict:
     return figures
 
 
-def _decision_rows(cases: list, forms: dict, csrf_token: str) -> list[dict]:
+def _decision_rows(cases: list, forms: dict, csrf_token: str, visible_families: set[int] = frozenset()) -> list[dict]:
     """The decisions waiting as the dashboard's table shows them: ``{"case", "form", "html"}``,
     ``html`` the row written in Python for a case without a bound form (what the template's row
     wrote, byte for byte: fifty rows of tags, filters and translations were a good part of every
     dashboard's time, bench/README.md); the row of the decision just refused (its form's errors
-    and what was typed) is left to the template (``html`` None)."""
+    and what was typed) is left to the template (``html`` None). The decision's family is a link to
+    its page when it is among ``visible_families`` (the reader sees it)."""
     reason_label, approve_label, reject_label = _("Reason (required to reject)"), _("Approve"), _("Reject")
     # Each cell's column heading (the table's head), shown before it when a phone stacks the row as a card.
     heads = {name: str(text) for name, text in (  # format_html escapes them
@@ -116,6 +117,7 @@ def _decision_rows(cases: list, forms: dict, csrf_token: str) -> list[dict]:
     csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
     case_head, _s, case_tail = reverse("web:case", args=[0]).rpartition("/0/")
     review_head, _s, review_tail = reverse("web:decision-review", args=[0]).rpartition("/0/")
+    family_head, _s, family_tail = reverse("web:family", args=[0]).rpartition("/0/")
     short = formats.get_format("SHORT_DATE_FORMAT")
     rows = []
     for case in cases:
@@ -138,7 +140,9 @@ def _decision_rows(cases: list, forms: dict, csrf_token: str) -> list[dict]:
             pk=case.pk, url=f"{case_head}/{case.pk}/{case_tail}", child=str(case.child),
             care=case.get_form_of_care_display(),
             # {% blocktranslate %} wrote the translations as they are, only their numbers escaped.
-            family=mark_safe(_("Family № %(n)s") % {"n": case.decision_family_id}),
+            family=format_html('<a href="{}/{}/{}">{}</a>', family_head, case.decision_family_id, family_tail,
+                               mark_safe(_("Family № %(n)s") % {"n": case.decision_family_id}))
+            if case.decision_family_id in visible_families else mark_safe(_("Family № %(n)s") % {"n": case.decision_family_id}),
             worker=person(case.assigned_worker),
             since=dateformat.format(timezone.localtime(case.stage_entered_at), short) if case.stage_entered_at else "",
             action=f"{review_head}/{case.pk}/{review_tail}", csrf=csrf, version=case.version,
@@ -168,6 +172,9 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
         user=user, start=today - dt.timedelta(days=settings.EXPIRED_CERTIFICATES_RECENT_DAYS),
         end=today - dt.timedelta(days=1), today=today, limit=EXPIRED_LIMIT)
     by_month, calibration = figures["by_month"], _calibration(figures["calibration"])
+    # The families the page names (decisions, papers), linked where the supervisor sees them: one query.
+    visible_families = selectors.visible_family_ids(
+        user=user, family_ids=[c.decision_family_id for c in waiting] + [r["family"].pk for r in expiring + expired])
     return {
         "today": today,
         "computed_at": figures["computed_at"],
@@ -178,7 +185,8 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
         "high_more": len(figures["high"]) > LIST_LIMIT,
         # A form only for the decision just refused (its errors and what was typed): the other rows
         # are drawn from the case alone (fifty unbound forms were ~9 ms of a warm dashboard).
-        "waiting": _decision_rows(waiting, forms, csrf_token),
+        "waiting": _decision_rows(waiting, forms, csrf_token, visible_families),
+        "visible_families": visible_families,
         "csrf_token": csrf_token,
         "needing": needing[:LIST_LIMIT],
         "needing_more": len(needing) > LIST_LIMIT,
