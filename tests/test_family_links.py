@@ -156,7 +156,7 @@ def test_the_case_page_links_the_placements_family_and_the_decisions(client, wor
     placed = factories.PlacementFactory(case=factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit,
                                                                    stage=Stage.PLACED), family=family)
     page = get(client, worker, reverse("web:case", args=[placed.case_id]), language)
-    assert link(family.pk, language, f" ({family})") in page
+    assert f"{link(family.pk, language)} ({family})</h3>" in page
     assert client.get(reverse("web:family", args=[family.pk])).status_code == 200
 
 
