@@ -223,3 +223,23 @@ def test_the_inbox_links_in_constant_queries(client, worker, supervisor, django_
     with django_assert_max_num_queries(12):
         page = client.get(reverse("web:inbox")).content.decode()
     assert page.count("#placements") == 30
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_change_form_and_the_alert_give_the_visits_days_as_set(client, couple, worker, supervisor, settings, language):
+    """The form's note said "within 14 days" whatever FAMILY_CHANGE_VISIT_WITHIN_DAYS held, and "the
+    children placed with the family" whether or not there are any."""
+    settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS = 21
+    family, _first, second = couple
+    placed_with(family, worker.unit)
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    with translation.override(language):
+        note = _("An applicant's death, divorce or departure, or a failed carer check, suspends the family's approval "
+                 "until a new home study; any children placed with the family get a visit within %(days)s days and the "
+                 "supervisors an alert.") % {"days": 21}
+    assert note in page.replace("&#x27;", "'") and "14" not in note
+    record_family_change(family=family, applicant=second, kind="death", on=TODAY(), actor=worker)
+    [alert] = alerts_of(supervisor)
+    assert alert.body_args["days"] == 21

@@ -2,6 +2,7 @@
 the family's page (applicants, preferences, certificates, approval, history), editing it, recording a
 change in the family (an applicant's death, divorce or departure, a failed carer check)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -148,6 +149,8 @@ def family_context(request: HttpRequest, family: Family, change_form: FamilyChan
         "approval_certificates": approval_certificates_refusal(family, today),
         "change_form": (change_form or FamilyChangeForm(applicants=applicants)) if may_record_change else None,
         "change_form_open": change_form is not None,
+        # The visit planned for each placed child (risk.services.record_family_change), as the setting has it.
+        "change_visit_days": settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS,
         "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
         # may_add_document's rule for a family: whoever sees it and works on cases (not an administrator).
         **documents_context(request.user, "family", family.pk, may_add=not request.user.is_administrator),
@@ -317,7 +320,8 @@ def record_change(request: HttpRequest, pk: int) -> HttpResponse:
     applicants = list(family.applicants.all())
     if request.method != "POST":
         form = FamilyChangeForm(applicants=applicants)
-        return render(request, "web/families/change.html", {"family": family, "change_form": form})
+        return render(request, "web/families/change.html", {"family": family, "change_form": form,
+                                                            "change_visit_days": settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS})
     form = FamilyChangeForm(request.POST, applicants=applicants)
     if form.is_valid():
         try:
