@@ -105,11 +105,16 @@ def _check_date(on: dt.date, field: str) -> None:
 def _suspend(family: Family, *, on: dt.date, reason: dict[str, Any]) -> None:
     """Suspend the approval until a new home study (the family drops out of matching and cannot be
     chosen in a decision: both require an approved family). ``reason``: the suspension's fields
-    (families.reasons.applicant_left / carer_check_failed), the date being ``on``."""
+    (families.reasons.applicant_left / carer_check_failed), the date being ``on``.
+
+    A family already suspended by a later change stays suspended from that change, with its reason: a
+    change recorded late, dated before it, must not move the suspension back (a home study made between
+    the two would then lift it, though made before the later change)."""
     family.approval_status = ApprovalStatus.SUSPENDED
-    family.suspended_on = on
-    for name, value in reason.items():
-        setattr(family, name, value)
+    if family.suspended_on is None or on >= family.suspended_on:
+        family.suspended_on = on
+        for name, value in reason.items():
+            setattr(family, name, value)
     # A request for approval still waiting is for the family as it was: it leaves the supervisors' list,
     # and may be made again after the new home study (approval_request_refusal).
     family.approval_requested_at = None

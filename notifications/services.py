@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.exceptions import DomainError
-from families.models import Family
+from families.models import Applicant, Family
 from notifications.models import Notification
 from notifications.selectors import with_units
 from visits.selectors import SUPERSEDED_SQL
@@ -486,21 +486,22 @@ FAMILY_SUSPENDED_TEXT = gettext_noop(
     "Until a new home study lifts the suspension the family cannot be matched or chosen in a decision.")
 
 
-def family_change_subject(family: Family) -> str:
+def family_change_subject(family_id: int, *, change: str, applicant_id: int | None = None) -> str:
     """What a family's suspension alert is about: the change itself, so that each change recorded
     (a second one on a family already suspended) is an alert of its own, and the same change recorded
     again is not (with the change's date, the notification's due date, the unique key decides):
     ``family:<id>:applicant:<applicant id>`` (an applicant leaves once) or
     ``family:<id>:check:<failure>``."""
-    if family.suspension_applicant_id is not None:
-        return f"family:{family.pk}:applicant:{family.suspension_applicant_id}"
-    return f"family:{family.pk}:check:{family.suspension_code}"
+    if applicant_id is not None:
+        return f"family:{family_id}:applicant:{applicant_id}"
+    return f"family:{family_id}:check:{change}"
 
 
-def notify_supervisors_of_family_change(*, family: Family, on: dt.date, visit_within_days: int) -> int:
+def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.date, visit_within_days: int,
+                                        applicant: Applicant | None = None) -> int:
     """Alert the supervisors of the family's unit and of the units of the cases placed with it (its
-    own and, for a district, its regional department's) that a change in the family, ``family``'s
-    suspension as just recorded (families.reasons), suspended its approval on ``on``.
+    own and, for a district, its regional department's) that a change in the family suspended its
+    approval: ``change`` (families.models.ApplicantLeaving for ``applicant``, or CarerCheckFailure) on ``on``.
 
     Each recipient's text says what is true for them: the cases of the children placed with the family
     that they supervise (by number, linked from the inbox: ``{"cases": [ids]}``), each needing the
@@ -529,13 +530,14 @@ def notify_supervisors_of_family_change(*, family: Family, on: dt.date, visit_wi
             GROUP BY s.user_id ORDER BY s.user_id
         """, {"family": family.pk})
         recipients = cursor.fetchall()
-    if family.suspension_applicant_id is not None:
+    # The change just recorded, not the family's suspension reason (a later change may stand as that).
+    if applicant is not None:
         title_key = FAMILY_SUSPENDED_APPLICANT_TITLE
-        title_args = {"family": family.pk, "applicant": family.suspension_applicant_name,
-                      "change": {"change": family.suspension_code}, "on": on.isoformat()}
+        title_args = {"family": family.pk, "applicant": str(applicant), "change": {"change": change}, "on": on.isoformat()}
     else:
         title_key = FAMILY_SUSPENDED_CHECK_TITLE
-        title_args = {"family": family.pk, "change": {"change": family.suspension_code}, "on": on.isoformat()}
+        title_args = {"family": family.pk, "change": {"change": change}, "on": on.isoformat()}
+    subject = family_change_subject(family.pk, change=change, applicant_id=applicant.pk if applicant is not None else None)
     title = render(title_key, title_args)[:200]
     rows = []
     for user_id, case_ids, placed in recipients:
@@ -545,7 +547,7 @@ def notify_supervisors_of_family_change(*, family: Family, on: dt.date, visit_wi
         else:
             body_key, body_args = (FAMILY_SUSPENDED_TEXT if placed else FAMILY_SUSPENDED_NO_CHILD_TEXT), {}
         rows.append(Notification(
-            recipient_id=user_id, kind=Notification.Kind.FAMILY_SUSPENDED, subject_key=family_change_subject(family),
+            recipient_id=user_id, kind=Notification.Kind.FAMILY_SUSPENDED, subject_key=subject,
             due_on=on, family_id=family.pk, title=title, title_key=title_key, title_args=title_args,
             body=render(body_key, body_args), body_key=body_key, body_args=body_args,
         ))

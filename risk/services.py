@@ -313,7 +313,8 @@ def record_family_change(
                               reason=gettext_noop("Extra visit: the family's approval was suspended by a change in the family."))
             recompute_risk_for_placements(placement_ids=ids, reason=RiskAssessment.Reason.FAMILY_EVENT, today=today)
         # Every change its own alert, a family already suspended too (notifications.services.family_change_subject).
-        notify_supervisors_of_family_change(family=family, on=on, visit_within_days=within)
+        notify_supervisors_of_family_change(family=family, change=kind, on=on, visit_within_days=within,
+                                            applicant=applicant if FAMILY_CHANGE_KINDS[kind] == "applicant" else None)
     return family
 
 

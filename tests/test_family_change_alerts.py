@@ -243,3 +243,23 @@ def test_the_change_form_and_the_alert_give_the_visits_days_as_set(client, coupl
     record_family_change(family=family, applicant=second, kind="death", on=TODAY(), actor=worker)
     [alert] = alerts_of(supervisor)
     assert alert.body_args["days"] == 21
+
+
+def test_a_change_recorded_late_keeps_the_later_suspension_and_is_alerted_as_itself(couple, worker, supervisor):
+    """A failed check on day -2, then a divorce dated day -10 recorded after it: the family stays suspended
+    from day -2 with that reason (a home study of day -5 lifts nothing), and the divorce's own alert says
+    the divorce on its own day."""
+    from families.services import record_home_study
+
+    family, first, _second = couple
+    record_family_change(family=family, kind="conviction", on=TODAY() - dt.timedelta(days=2), actor=worker)
+    record_family_change(family=family, applicant=first, kind="divorce", on=TODAY() - dt.timedelta(days=10), actor=worker)
+    family.refresh_from_db()
+    assert (family.suspended_on, family.suspension_code) == (TODAY() - dt.timedelta(days=2), "conviction")
+    record_home_study(family=family, issued_on=TODAY() - dt.timedelta(days=5), expires_on=TODAY() + dt.timedelta(days=300),
+                      actor=worker)
+    family.refresh_from_db()
+    assert family.approval_status == "suspended"
+    divorce = alerts_of(supervisor)[1]
+    assert (divorce.subject_key, divorce.due_on) == (f"family:{family.pk}:applicant:{first.pk}", TODAY() - dt.timedelta(days=10))
+    assert "Sadykova Dana: divorce" in divorce.display_title
