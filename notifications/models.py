@@ -84,6 +84,20 @@ class Notification(models.Model):
 
         return render(self.body_key, self.body_args, getattr(self, "units", None)) or self.body
 
+    def paths(self) -> list[str]:
+        """The pages the notification leads to, as the inbox links them: the family's page (a family's
+        alert) or the case's, then each case its text names at its placements. Paths only, not checked
+        against the reader's rights (the e-mail's links: each page answers 404 to one who may not see it)."""
+        from django.urls import reverse
+
+        paths = []
+        if self.family_id:
+            paths.append(reverse("web:family", args=[self.family_id]))
+        elif self.case_id:
+            paths.append(reverse("web:case", args=[self.case_id]))
+        paths += [reverse("web:case", args=[pk]) + "#placements" for pk in self.case_ids]
+        return paths
+
     @property
     def case_ids(self) -> list[int]:
         """The cases the text names (``{"cases": [ids]}`` among its arguments: the family suspended's

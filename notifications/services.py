@@ -593,14 +593,22 @@ def send_pending_emails(*, batch_size: int = 200) -> int:
             rows = with_units(rows)
             with translation.override(settings.LANGUAGE_CODE):
                 messages = [
-                    EmailMessage(subject=row.display_title, body=row.display_body or row.display_title,
-                                 to=[row.recipient.email], connection=mail)
+                    EmailMessage(subject=row.display_title, body=_email_body(row), to=[row.recipient.email], connection=mail)
                     for row in rows if row.recipient.email
                 ]
             if messages:
                 mail.send_messages(messages)
             Notification.objects.filter(pk__in=[row.pk for row in rows]).update(emailed_at=timezone.now())
             sent += len(messages)
+
+
+def _email_body(row: Notification) -> str:
+    """The notification's text (its title when it has none) and, with settings.SITE_URL, the links the
+    inbox gives (Notification.paths), one a line."""
+    body = row.display_body or row.display_title
+    site = getattr(settings, "SITE_URL", "")
+    paths = row.paths() if site else []
+    return body + "\n\n" + "\n".join(site + path for path in paths) if paths else body
 
 
 def publish_email_sending() -> None:

@@ -263,3 +263,19 @@ def test_a_change_recorded_late_keeps_the_later_suspension_and_is_alerted_as_its
     divorce = alerts_of(supervisor)[1]
     assert (divorce.subject_key, divorce.due_on) == (f"family:{family.pk}:applicant:{first.pk}", TODAY() - dt.timedelta(days=10))
     assert "Sadykova Dana: divorce" in divorce.display_title
+
+
+def test_the_email_ends_with_the_links_of_the_inbox_when_the_site_is_known(settings, couple, worker, supervisor):
+    family, _first, second = couple
+    placement = placed_with(family, worker.unit)
+    record_family_change(family=family, applicant=second, kind="death", on=TODAY(), actor=worker)
+    settings.SITE_URL = ""
+    mail.outbox.clear()
+    send_pending_emails()
+    assert "http" not in mail.outbox[0].body
+    Notification.objects.update(emailed_at=None)
+    settings.SITE_URL = "https://otbasy.example.kz"
+    mail.outbox.clear()
+    send_pending_emails()
+    assert mail.outbox[0].body.endswith(f"\n\nhttps://otbasy.example.kz/families/{family.pk}/\n"
+                                        f"https://otbasy.example.kz/cases/{placement.case_id}/#placements")

@@ -515,6 +515,9 @@ ANONYMOUS_USER_NAME = None
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "otbasy@localhost")
+# The site's address as its users open it (https://otbasy.example.kz): an e-mailed notification ends
+# with the links the inbox gives (the family's page, the case); none without it.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 LOGGING = {
     "version": 1,
