@@ -257,7 +257,7 @@ def test_approving_or_rejecting_a_decision_or_a_family_asks_first_in_the_readers
     family = factories.FamilyFactory(responsible_unit=worker.unit, approval_requested_at=timezone.now())
     client.force_login(supervisor)
     dashboard = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert f'data-confirm="Утвердить решение по делу № {case.pk}?"' in dashboard
+    assert f'data-confirm="Одобрить решение по делу № {case.pk}?"' in dashboard  # the one word for approval (02f1753)
     assert f'data-confirm="Отклонить решение по делу № {case.pk}?"' in dashboard
     approvals = client.get(reverse("web:family-approvals")).content.decode()
     assert f'value="1" data-confirm="Approve family № {family.pk}?"' in approvals
