@@ -17,7 +17,7 @@ class FamilyAdmin(admin.ModelAdmin):
     list_select_related = ("region",)
     autocomplete_fields = ("responsible_unit",)
     # The applicant who left, by id: a select of every applicant would load them all.
-    raw_id_fields = ("suspension_applicant",)
+    raw_id_fields = ("suspension_applicant", "carer_check_failed_applicant")
     date_hierarchy = "applied_on"
     inlines = [ApplicantInline]
     show_full_result_count = False

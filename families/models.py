@@ -105,9 +105,10 @@ class Family(TimeStampedModel):
     suspension_kind = models.CharField(_("why the approval is suspended"), max_length=20, choices=SuspensionKind.choices,
                                        blank=True, default="", db_default="")
     suspension_code = models.CharField(_("reason for the suspension"), max_length=20, blank=True, default="", db_default="")
-    # The applicant who left. SET_NULL, not PROTECT: an applicant's row may still be deleted (the admin),
-    # which must not be refused (families.services.update_family keeps a departed applicant's); the name
-    # as it was on the day is kept beside it (Applicant.__str__: two names of 100 characters and a space).
+    # The applicant who left (or whom the failed carer check concerns, when recorded). SET_NULL, not
+    # PROTECT: an applicant's row may still be deleted (the admin), which must not be refused
+    # (families.services.update_family keeps a departed applicant's); the name as it was on the day is
+    # kept beside it (Applicant.__str__: two names of 100 characters and a space).
     suspension_applicant = models.ForeignKey(
         "Applicant", verbose_name=_("applicant who left"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -121,6 +122,17 @@ class Family(TimeStampedModel):
                                            blank=True, default="", db_default="")
     carer_check_failed_on = models.DateField(_("carer check failed on"), null=True, blank=True,
                                              validators=PAST_DATE)
+    # Whom the failed check concerns: a conviction, a registration or a prosecution is a person's
+    # (DOMAIN.md, carer checks), one of the family's applicants (families.services.record_carer_check).
+    # SET_NULL and the name as on the day beside it, as for the applicant who left; none on a failure
+    # recorded before it was kept (families migration 0012).
+    carer_check_failed_applicant = models.ForeignKey(
+        "Applicant", verbose_name=_("applicant the failed carer check concerns"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    carer_check_failed_applicant_name = models.CharField(
+        _("name of the applicant the failed carer check concerns"), max_length=201, blank=True, default="", db_default="",
+    )
     # Carers' checks recur (setting CARER_RECHECK_INTERVAL_DAYS); the reminder sweep watches the due date.
     carer_checked_on = models.DateField(_("carers last checked on"), null=True, blank=True, validators=PAST_DATE)
     carer_recheck_due_on = models.DateField(_("carers' next check due on"), null=True, blank=True,
@@ -161,16 +173,27 @@ class Family(TimeStampedModel):
                 | (Q(carer_check_failure__in=CarerCheckFailure.values) & Q(carer_check_failed_on__isnull=False)),
                 name="family_carer_check_failure_has_date",
             ),
+            # The applicant a failed check concerns only with a failure, and always with their name.
+            models.CheckConstraint(
+                condition=Q(carer_check_failure="", carer_check_failed_applicant__isnull=True,
+                            carer_check_failed_applicant_name="")
+                | ~Q(carer_check_failure="") & (Q(carer_check_failed_applicant__isnull=True)
+                                                | ~Q(carer_check_failed_applicant_name="")),
+                name="family_carer_check_failed_applicant_fields",
+                violation_error_message=_("The applicant a carer check concerns is recorded only with its failure, "
+                                          "and with their name."),
+            ),
             # The suspension's reason: the fields each kind needs and no others; a free text only for
-            # "other"; a change in the family or a failed check has its date (suspended_on).
+            # "other"; a change in the family or a failed check has its date (suspended_on); an applicant
+            # always with their name (a failed check names one since families migration 0012).
             models.CheckConstraint(
                 condition=Q(suspension_kind="", suspension_code="", suspension_applicant__isnull=True,
                             suspension_applicant_name="", suspension_note="")
                 | Q(suspension_kind=SuspensionKind.APPLICANT_LEFT, suspension_code__in=ApplicantLeaving.values,
                     suspended_on__isnull=False, suspension_note="") & ~Q(suspension_applicant_name="")
                 | Q(suspension_kind=SuspensionKind.CARER_CHECK_FAILED, suspension_code__in=CarerCheckFailure.values,
-                    suspended_on__isnull=False, suspension_applicant__isnull=True, suspension_applicant_name="",
-                    suspension_note="")
+                    suspended_on__isnull=False, suspension_note="")
+                & (Q(suspension_applicant__isnull=True) | ~Q(suspension_applicant_name=""))
                 | Q(suspension_kind=SuspensionKind.OTHER, suspension_code="", suspension_applicant__isnull=True,
                     suspension_applicant_name="") & ~Q(suspension_note=""),
                 name="family_suspension_reason_fields",

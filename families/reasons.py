@@ -4,7 +4,8 @@ the fields beside it, families.models) and written in each reader's language.
 ``suspension_text`` writes it in the active language with the date as the pages write it (the
 family's page and history, the case's page, the API's ``suspension_reason``, the refusal of a
 placement or of an approval request): "Ivanova Aigul: death on 2 November 2026", "carer check
-failed: conviction on 2 November 2026"; a reason of the kind "other" (written by hand, or stored
+failed for Ivanov Marat: conviction on 2 November 2026" ("carer check failed: conviction on ..." for a
+failure recorded before the applicant was kept); a reason of the kind "other" (written by hand, or stored
 before as a text not in these forms: families migration 0010) is shown as written."""
 
 import datetime as dt
@@ -18,6 +19,7 @@ from families.models import Applicant, ApplicantLeaving, CarerCheckFailure, Susp
 
 APPLICANT_LEFT = gettext_noop("%(name)s: %(reason)s on %(date)s")
 CARER_CHECK_FAILED = gettext_noop("carer check failed: %(reason)s on %(date)s")
+CARER_CHECK_FAILED_FOR = gettext_noop("carer check failed for %(name)s: %(reason)s on %(date)s")
 
 
 def applicant_left(applicant: Applicant) -> dict[str, Any]:
@@ -27,10 +29,12 @@ def applicant_left(applicant: Applicant) -> dict[str, Any]:
             "suspension_applicant": applicant, "suspension_applicant_name": str(applicant)[:201], "suspension_note": ""}
 
 
-def carer_check_failed(failure: str) -> dict[str, Any]:
-    """The suspension's fields when the carers' check failed for ``failure`` (CarerCheckFailure)."""
+def carer_check_failed(failure: str, applicant: Applicant | None = None) -> dict[str, Any]:
+    """The suspension's fields when the carers' check failed for ``failure`` (CarerCheckFailure),
+    concerning ``applicant`` (None: not recorded, a failure stored before it was kept)."""
     return {"suspension_kind": SuspensionKind.CARER_CHECK_FAILED, "suspension_code": failure,
-            "suspension_applicant": None, "suspension_applicant_name": "", "suspension_note": ""}
+            "suspension_applicant": applicant, "suspension_applicant_name": str(applicant)[:201] if applicant else "",
+            "suspension_note": ""}
 
 
 NO_REASON: dict[str, Any] = {"suspension_kind": "", "suspension_code": "", "suspension_applicant": None,
@@ -52,6 +56,9 @@ def suspension_text(family: Any) -> str:
                                     "date": _date(family.suspended_on)}
     if kind == SuspensionKind.CARER_CHECK_FAILED:
         reason = dict(CarerCheckFailure.choices).get(family.suspension_code, family.suspension_code)
+        if family.suspension_applicant_name:
+            return _(CARER_CHECK_FAILED_FOR) % {"name": family.suspension_applicant_name, "reason": reason,
+                                                "date": _date(family.suspended_on)}
         return _(CARER_CHECK_FAILED) % {"reason": reason, "date": _date(family.suspended_on)}
     if kind == SuspensionKind.OTHER:
         return family.suspension_note

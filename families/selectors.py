@@ -47,7 +47,8 @@ def family_history(family: Family) -> list[dict]:
     Three queries whatever the number of versions."""
     from regions.models import Region
 
-    skip = {"id", "created_at", "updated_at", "search_text"}  # search_text: derived, not kept in the history
+    # search_text: derived, not kept in the history; the applicant a failed check concerns: by their name beside it.
+    skip = {"id", "created_at", "updated_at", "search_text", "carer_check_failed_applicant"}
     versions = family.history.select_related("history_user").order_by("history_date", "history_id")
 
     def names(seen: dict[str, set]) -> dict:

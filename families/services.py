@@ -163,14 +163,23 @@ def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, 
 
 
 @transaction.atomic
-def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = "", actor: User | None) -> Family:
+def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = "", actor: User | None,
+                       applicant: Applicant | None = None) -> Family:
     """Record the carers' check of ``checked_on`` (rule in force since 4 February 2026): the next
     one falls CARER_RECHECK_INTERVAL_DAYS later. A failure (CarerCheckFailure: conviction,
     registration with a psychiatric or narcological service, prosecution) is recorded on the
-    family and suspends its approval. Returns the family."""
+    family with the ``applicant`` it concerns and suspends its approval. A conviction, a registration
+    or a prosecution is one person's (DOMAIN.md, carer checks): the applicant, one of the family's
+    still in it, is named in the suspension's reason and on the family's page. The page asks for it
+    (web.forms.FamilyChangeForm); the API may leave it out, as before it was kept (then the failure
+    names no one). Returns the family. Raises DomainError naming the field ("kind", "applicant", "on")."""
     family = _lock_family(family, actor)
     if failure and failure not in CarerCheckFailure.values:
         raise DomainError(_("Unknown result of the carer check."), field="kind")
+    if failure and applicant is not None:
+        applicant = Applicant.objects.filter(pk=applicant.pk, family=family, left_family_reason="").first()
+        if applicant is None:
+            raise DomainError(_("Name the applicant of this family the carer check failed for."), field="applicant")
     _check_date(checked_on, "on")
     family.carer_checked_on = checked_on
     family.carer_recheck_due_on = checked_on + dt.timedelta(days=int(settings.CARER_RECHECK_INTERVAL_DAYS))
@@ -179,10 +188,14 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
         # until then the family may not be sent for approval (approval_request_refusal).
         family.carer_check_failure = ""
         family.carer_check_failed_on = None
+        family.carer_check_failed_applicant = None
+        family.carer_check_failed_applicant_name = ""
     if failure:
         family.carer_check_failure = failure
         family.carer_check_failed_on = checked_on
-        _suspend(family, on=checked_on, reason=reasons.carer_check_failed(failure))
+        family.carer_check_failed_applicant = applicant
+        family.carer_check_failed_applicant_name = str(applicant)[:201] if applicant else ""
+        _suspend(family, on=checked_on, reason=reasons.carer_check_failed(failure, applicant))
     family.full_clean()
     family.save()
     return family
@@ -368,7 +381,9 @@ def approval_request_refusal(family: Family) -> str:
         return _("A failed carer check is recorded on the family (%(failure)s, %(date)s): such a carer is removed or "
                  "barred. Record the applicant's leaving if they left, then a carer check that passes; only then may "
                  "the family be sent for approval.") % {
-            "failure": family.get_carer_check_failure_display(), "date": day_text(family.carer_check_failed_on)}
+            "failure": (f"{family.carer_check_failed_applicant_name}: {family.get_carer_check_failure_display()}"
+                        if family.carer_check_failed_applicant_name else family.get_carer_check_failure_display()),
+            "date": day_text(family.carer_check_failed_on)}
     if family.approval_status not in REQUESTABLE_STATUSES:
         return _("A family with the status \"%(status)s\" cannot be sent for approval.") % {
             "status": family.get_approval_status_display()}

@@ -474,6 +474,8 @@ def notify_supervisors_of_visit_conflict(*, record_id: int, unit_id: int, case_i
 # change says which (each change its own alert), the text what the recipient has to do.
 FAMILY_SUSPENDED_APPLICANT_TITLE = gettext_noop("Family № %(family)s: approval suspended (%(applicant)s: %(change)s on %(on)s)")
 FAMILY_SUSPENDED_CHECK_TITLE = gettext_noop("Family № %(family)s: approval suspended (carer check failed: %(change)s on %(on)s)")
+FAMILY_SUSPENDED_CHECK_FOR_TITLE = gettext_noop(
+    "Family № %(family)s: approval suspended (carer check failed for %(applicant)s: %(change)s on %(on)s)")
 FAMILY_SUSPENDED_VISIT_TEXT = gettext_noop(
     "The children placed with the family need a visit: one is planned within %(days)s days for each. "
     "Their cases you may see (%(count)s): %(cases)s.")
@@ -498,10 +500,11 @@ def family_change_subject(family_id: int, *, change: str, applicant_id: int | No
 
 
 def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.date, visit_within_days: int,
-                                        applicant: Applicant | None = None) -> int:
+                                        applicant: Applicant | None = None, checked: Applicant | None = None) -> int:
     """Alert the supervisors of the family's unit and of the units of the cases placed with it (its
     own and, for a district, its regional department's) that a change in the family suspended its
-    approval: ``change`` (families.models.ApplicantLeaving for ``applicant``, or CarerCheckFailure) on ``on``.
+    approval: ``change`` (families.models.ApplicantLeaving for ``applicant``, or CarerCheckFailure of
+    ``checked``, the applicant the failed check concerns when recorded) on ``on``.
 
     Each recipient's text says what is true for them: the cases of the children placed with the family
     that they supervise (by number, linked from the inbox: ``{"cases": [ids]}``), each needing the
@@ -534,6 +537,9 @@ def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.d
     if applicant is not None:
         title_key = FAMILY_SUSPENDED_APPLICANT_TITLE
         title_args = {"family": family.pk, "applicant": str(applicant), "change": {"change": change}, "on": on.isoformat()}
+    elif checked is not None:  # the applicant the failed check concerns (families migration 0012)
+        title_key = FAMILY_SUSPENDED_CHECK_FOR_TITLE
+        title_args = {"family": family.pk, "applicant": str(checked), "change": {"change": change}, "on": on.isoformat()}
     else:
         title_key = FAMILY_SUSPENDED_CHECK_TITLE
         title_args = {"family": family.pk, "change": {"change": change}, "on": on.isoformat()}

@@ -161,7 +161,8 @@ class FamilyChangeInput(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=FAMILY_CHANGE_KIND_CHOICES,
         help_text="death, divorce, departure (of an applicant: give applicant) or conviction, psychiatric, narcological, "
-                  "prosecution (a failed carer check)",
+                  "prosecution (a failed carer check: give the applicant it concerns, named in the reason; left out, the "
+                  "failure names no one)",
     )
     on = serializers.DateField(validators=PAST_DATE, default=timezone.localdate)
     applicant = serializers.IntegerField(required=False, allow_null=True, default=None)

@@ -281,7 +281,8 @@ def record_family_change(
     today: dt.date | None = None,
 ) -> Family:
     """A change in the family: an applicant's death, divorce or departure (``applicant`` required),
-    or a failed carer check (conviction, psychiatric or narcological registration, prosecution).
+    or a failed carer check (conviction, psychiatric or narcological registration, prosecution) of
+    ``applicant`` (one of the family's still in it, named in the reason: families.services.record_carer_check).
 
     Either suspends the family's approval until a new home study (families.services), so the family
     drops out of matching and cannot be chosen in a decision; then, for each of its active
@@ -303,8 +304,8 @@ def record_family_change(
             if applicant is None or applicant.family_id != family.pk:
                 raise DomainError(_("Name the applicant of this family who left."), field="applicant")
             family = record_applicant_leaving(applicant=applicant, reason=kind, on=on, actor=actor)
-        else:
-            family = record_carer_check(family=family, checked_on=on, failure=kind, actor=actor)
+        else:  # the applicant the failed check concerns (record_carer_check checks they are this family's)
+            family = record_carer_check(family=family, checked_on=on, failure=kind, actor=actor, applicant=applicant)
         ids = list(Placement.objects.filter(family=family, ended_on__isnull=True).values_list("pk", flat=True))
         family.active_placement_ids = ids  # for the caller's message (web.views.families.record_change)
         within = int(settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS)
@@ -314,7 +315,8 @@ def record_family_change(
             recompute_risk_for_placements(placement_ids=ids, reason=RiskAssessment.Reason.FAMILY_EVENT, today=today)
         # Every change its own alert, a family already suspended too (notifications.services.family_change_subject).
         notify_supervisors_of_family_change(family=family, change=kind, on=on, visit_within_days=within,
-                                            applicant=applicant if FAMILY_CHANGE_KINDS[kind] == "applicant" else None)
+                                            applicant=applicant if FAMILY_CHANGE_KINDS[kind] == "applicant" else None,
+                                            checked=applicant if FAMILY_CHANGE_KINDS[kind] != "applicant" else None)
     return family
 
 

@@ -64,14 +64,16 @@ def test_the_worker_of_the_familys_unit_sees_the_form_and_records_a_death(client
 
 
 def test_a_supervisor_of_the_unit_may_record_a_failed_carer_check(client, couple, supervisor):
-    family, _first, _second = couple
+    family, _first, second = couple
     client.force_login(supervisor)
-    response = client.post(url(family), {"kind": "carer_check", "failure": "conviction", "on": TODAY().isoformat()})
+    response = client.post(url(family), {"kind": "carer_check", "failure": "conviction", "applicant": second.pk,
+                                         "on": TODAY().isoformat()})
     assert response.status_code == 302
     family.refresh_from_db()
     assert (family.approval_status, family.carer_check_failure, family.carer_check_failed_on) == (
         "suspended", "conviction", TODAY())
     assert (family.suspension_kind, family.suspension_code) == ("carer_check_failed", "conviction")
+    assert family.carer_check_failed_applicant_id == family.suspension_applicant_id == second.pk
 
 
 def test_a_worker_of_another_unit_gets_404_and_no_button(client, couple, region):
@@ -128,6 +130,8 @@ def test_signed_out_goes_to_sign_in(client, couple):
 @pytest.mark.parametrize(("data", "field"), [
     ({"kind": "death", "on": "2020-01-01"}, "applicant"),
     ({"kind": "carer_check", "on": "2020-01-01"}, "failure"),
+    # A couple: whose check failed (tests/test_carer_check_applicant.py).
+    ({"kind": "carer_check", "failure": "conviction", "on": "2020-01-01"}, "applicant"),
     ({"kind": "", "on": "2020-01-01"}, "kind"),
     ({"kind": "sorcery", "on": "2020-01-01"}, "kind"),
     ({"kind": "carer_check", "failure": "jaywalking", "on": "2020-01-01"}, "failure"),

@@ -627,7 +627,8 @@ CARER_CHECK_FAILED = "carer_check"
 
 class FamilyChangeForm(forms.Form):
     """A change in the family (risk.services.record_family_change): an applicant's death, divorce or
-    departure, naming one of the family's current applicants, or a failed carer check with its reason.
+    departure, naming one of the family's current applicants, or a failed carer check with its reason
+    and the applicant it concerns (may be left out when the family has one).
     ``service_kind`` is the service's ``kind``: the leaving's, or the failure's."""
 
     kind = forms.ChoiceField(label=_("What changed"),
@@ -639,7 +640,7 @@ class FamilyChangeForm(forms.Form):
                                  (CARER_CHECK_FAILED, _("The carer check failed")),
                              ])
     applicant = forms.TypedChoiceField(label=_("Applicant concerned"), required=False, coerce=int, empty_value=None,
-                                       help_text=_("For a death, divorce or departure."))
+                                       help_text=_("The applicant who left, or the one the failed carer check concerns."))
     failure = forms.ChoiceField(label=_("Why the carer check failed"), required=False,
                                 choices=BLANK + list(CarerCheckFailure.choices),
                                 help_text=_("For a failed carer check."))
@@ -660,6 +661,10 @@ class FamilyChangeForm(forms.Form):
             self.add_error("applicant", _("Name the applicant of this family who left."))
         if kind == CARER_CHECK_FAILED and not data.get("failure"):
             self.add_error("failure", _("Say why the carer check failed."))
+        # A conviction, a registration or a prosecution is one person's (DOMAIN.md): whose, when the family
+        # is a couple (one applicant: that one, chosen_applicant).
+        if kind == CARER_CHECK_FAILED and not data.get("applicant") and len(self.current) != 1:
+            self.add_error("applicant", _("Name the applicant of this family the carer check failed for."))
         return data
 
     @property
@@ -669,6 +674,8 @@ class FamilyChangeForm(forms.Form):
 
     @property
     def chosen_applicant(self) -> object:
-        if self.cleaned_data["kind"] == CARER_CHECK_FAILED:
-            return None
-        return self.current.get(self.cleaned_data["applicant"])
+        """The applicant who left, or whom the failed check concerns (left out: the only one still in the family)."""
+        chosen = self.current.get(self.cleaned_data["applicant"])
+        if chosen is None and self.cleaned_data["kind"] == CARER_CHECK_FAILED and len(self.current) == 1:
+            return next(iter(self.current.values()))
+        return chosen

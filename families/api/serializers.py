@@ -54,7 +54,8 @@ class FamilyOutputSerializer(ModelSerializer):
             "approval_status", "approved_on", "approval_expires_on", "approval_requested_at", "approval_request_refusal",
             "last_approval_decision", "suspended_on", "suspension_reason",
             "suspension_kind", "suspension_code", "suspension_applicant",
-            "carer_check_failure", "carer_check_failed_on", "carer_checked_on", "carer_recheck_due_on",
+            "carer_check_failure", "carer_check_failed_on", "carer_check_failed_applicant",
+            "carer_check_failed_applicant_name", "carer_checked_on", "carer_recheck_due_on",
             "created_at", "updated_at",
         )
         read_only_fields = fields
