@@ -251,3 +251,8 @@ def child_pids(pid: int) -> list[int]:
     """The direct children of a process (a prefork worker's pool processes)."""
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+# A sweep step's claim for a day, as notifications.services.run_reminder_sweep writes it: held
+# uncommitted by a test's own connection, it stops a sweep at that step as a concurrent sweep would.
+CLAIM_STEP = "INSERT INTO notifications_sweepstep (day, step, created, finished_at) VALUES (%s, %s, 0, now())"

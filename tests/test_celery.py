@@ -26,7 +26,7 @@ from config.celery_app import app
 from notifications.models import Notification
 from notifications.tasks import daily_sweep
 from tests.factories import CaseFactory, DistrictFactory, FamilyFactory, PlacementFactory, UserFactory, VisitFactory
-from tests.processes import wait_until
+from tests.processes import CLAIM_STEP, wait_until
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -128,9 +128,10 @@ def test_a_worker_killed_mid_sweep_and_restarted_loses_no_reminder_and_doubles_n
     blocker = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"] or "postgres",
                               dbname=db["NAME"], autocommit=False)
     try:
-        # Hold the families table: the sweep commits its visit reminders, then blocks on the
-        # certificate step, in the middle of the sweep.
-        blocker.execute("LOCK TABLE families_family IN ACCESS EXCLUSIVE MODE")
+        # Hold the certificate step's claim for the day (a row not yet committed, as a concurrent sweep
+        # holds it): the sweep commits its visit reminders, then waits on that step's claim, in the
+        # middle of the sweep and before anything of that step is written.
+        blocker.execute(CLAIM_STEP, [today, "certificate_expiring"])
         with worker(tmp_path / "worker1.log") as first:
             daily_sweep.delay()
             wait_until(lambda: waiting_on_a_lock(db["NAME"]), timeout=30, what="the sweep to reach the locked table")

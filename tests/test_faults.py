@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests import processes
-from tests.processes import wait_until
+from tests.processes import CLAIM_STEP, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -300,9 +300,9 @@ def test_a_pool_process_killed_mid_sweep_is_replaced_and_the_sweep_redone_withou
     db = psycopg.connect(private_postgres.url, autocommit=True)
     blocker = psycopg.connect(private_postgres.url, autocommit=False)
     try:
-        # Hold the families table: the sweep commits its visit reminders, then waits on the
-        # certificate step, in the middle of the task.
-        blocker.execute("LOCK TABLE families_family IN ACCESS EXCLUSIVE MODE")
+        # Hold the certificate step's claim for the day (tests/test_celery.py): the sweep commits its
+        # visit reminders, then waits on that step's claim, in the middle of the task.
+        blocker.execute(CLAIM_STEP, [timezone.localdate(), "certificate_expiring"])
         with processes.celery_worker(env, log_path=tmp_path / "worker.log", pool="prefork") as worker:
             send_task(private_redis.url, "notifications.daily_sweep")
             wait_until(lambda: db.execute(
