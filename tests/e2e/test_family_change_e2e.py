@@ -9,10 +9,9 @@ from django.utils import timezone
 from cases.models import Stage
 from families.models import Family
 from tests import factories
+from tests.e2e.browsing import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "pass-for-tests-1"
 
 
 def test_recording_an_applicants_death_in_russian_suspends_the_family(page, shoot):
@@ -27,13 +26,7 @@ def test_recording_an_applicants_death_in_russian_suspends_the_family(page, shoo
     factories.PlacementFactory(case=case, child=case.child, family=family)
     died_on = timezone.localdate() - dt.timedelta(days=2)
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "aigerim")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cases/")
-    with page.expect_navigation():
-        page.select_option("#language", "ru")
+    sign_in(page, "aigerim", lands="**/cases/", language="ru")
     page.goto(f"/families/{family.pk}/")
 
     page.get_by_text("Записать изменение в семье").click()
@@ -84,11 +77,7 @@ def test_record_the_new_home_study_opens_the_form_at_the_home_study(page, langua
     husband = factories.ApplicantFactory(family=family, position=2, last_name="Жанибеков", first_name="Ерлан", sex="M")
     record_applicant_leaving(applicant=husband, reason="death", on=timezone.localdate() - dt.timedelta(days=2), actor=None)
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "aigerim")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cases/")
+    sign_in(page, "aigerim", lands="**/cases/")
     if language != "en":
         with page.expect_navigation():
             page.select_option("#language", language)
@@ -125,13 +114,7 @@ def test_the_supervisors_alert_in_kazakh_leads_to_the_family_and_to_the_case_to_
     factories.PlacementFactory(case=case, child=case.child, family=family)
     record_family_change(family=family, kind="conviction", on=timezone.localdate(), actor=worker)
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "gulnara")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/unit/")
-    with page.expect_navigation():
-        page.select_option("#language", "kk")
+    sign_in(page, "gulnara", lands="**/unit/", language="kk")
     page.goto("/notifications/")
     row = page.locator("tbody tr").first
     expect(row).to_contain_text(f"№ {family.pk} отбасы: мақұлдау тоқтатылды (тәрбиешіні тексеру өтпеді")

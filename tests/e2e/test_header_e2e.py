@@ -7,10 +7,10 @@ from django.conf import settings
 
 from notifications.models import Notification
 from tests import factories
+from tests.e2e.browsing import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "pass-for-tests-1"
 LANGUAGES = ("kk", "ru", "en")
 # One row of the header: the brand, or a button, with the header's padding (~50 px).
 ONE_ROW = 60
@@ -39,11 +39,7 @@ def test_the_header_is_compact_and_marks_the_current_section(page, live_server, 
         for language in LANGUAGES:
             page.context.clear_cookies()
             page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
-            page.goto("/accounts/login/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_url(f"**{home}")
+            sign_in(page, username, lands=f"**{home}")
             page.goto("/children/")
             assert page.locator("html").get_attribute("lang") == language
             current = page.locator("header nav a[aria-current=page]")
@@ -114,11 +110,7 @@ def test_the_supervisors_header_keeps_to_one_row_with_a_two_digit_count(page, li
     for language in LANGUAGES:
         page.context.clear_cookies()
         page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
-        page.goto("/accounts/login/")
-        page.fill("#id_username", "gulnara")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/unit/")
+        sign_in(page, "gulnara", lands="**/unit/")
         assert page.locator("header nav .badge-count").inner_text() == "27"
         assert page.locator("header .account summary").inner_text() == "Гульнара Бекова"  # the same in every language
         assert _header_height(page) <= ONE_ROW, (language, _header_height(page))

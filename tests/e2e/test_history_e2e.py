@@ -6,10 +6,9 @@ what it changed."""
 import pytest
 
 from tests import factories
+from tests.e2e.browsing import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "pass-for-tests-1"
 
 
 def test_a_familys_history_shows_each_change_once_with_one_bullet_in_kazakh(page, shoot):
@@ -20,13 +19,7 @@ def test_a_familys_history_shows_each_change_once_with_one_bullet_in_kazakh(page
     family = factories.FamilyFactory(region=district.region, responsible_unit=district, preferred_age_max=6)
     factories.ApplicantFactory(family=family, position=1, last_name="Жанибекова", first_name="Асель")
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "aigerim")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cases/")
-    with page.expect_navigation():
-        page.select_option("#language", "kk")
+    sign_in(page, "aigerim", lands="**/cases/", language="kk")
     page.goto(f"/families/{family.pk}/edit/")
     page.fill("#id_preferred_age_max", "9")
     with page.expect_navigation():

@@ -12,10 +12,9 @@ from cases.services import transition_case
 from notifications.models import Notification
 from risk.services import recompute_risk
 from tests import factories
+from tests.e2e.browsing import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "pass-for-tests-1"
 
 
 @pytest.fixture
@@ -83,13 +82,6 @@ def unit(db):
                                 title="Visit to Karimov Alikhan due in 7 days", case=matching)
     return {"worker": worker, "supervisor": supervisor, "analyst": analyst, "placed": placed, "deciding": deciding,
             "matching": matching}
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def test_social_worker_records_a_visit_and_sees_the_risk_change(page, shoot, unit):

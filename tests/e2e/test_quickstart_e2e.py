@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import browsing
 from tests.processes import BASE_DIR, free_port, wait_for_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,10 +51,7 @@ def quickstart(folder: Path, port: int, log: Path) -> Iterator[subprocess.Popen]
 
 
 def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f"otbasy-{username}")
-    page.click("main button[type=submit]")
+    browsing.sign_in(page, username, password=f"otbasy-{username}")  # the demo's logins, as `make run` prints them
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ from cases.services import transition_case
 from families.services import request_approval
 from risk.models import PlacementRisk
 from tests import factories
+from tests.e2e import browsing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "pass-for-tests-1"
 
 
 @pytest.fixture
@@ -49,10 +48,7 @@ def unit(db):
 
 def sign_in(page, username: str) -> None:
     page.set_default_timeout(60000)  # the shared 2-core machine can be slow; nothing here waits on time
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
+    browsing.sign_in(page, username)
 
 
 def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(page, shoot, unit):

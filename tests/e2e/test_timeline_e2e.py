@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from cases.models import CaseNote, Stage
 from tests import factories
+from tests.e2e.browsing import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "pass-for-tests-1"
 ENTRIES = "ol.timeline > li:not(.tl-more):not(.muted)"
 
 
@@ -25,11 +25,7 @@ def test_earlier_timeline_entries_come_into_the_list_in_place(page, shoot):
     for i in range(45):
         CaseNote.objects.create(case=case, kind="contact", written_on=today - dt.timedelta(days=3 * i),
                                 text=f"Contact number {i}", author=worker)
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "aigerim")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cases/")
+    sign_in(page, "aigerim", lands="**/cases/")
     page.goto(f"/cases/{case.pk}/")
     url = page.url
     entries = page.locator(ENTRIES)

@@ -14,12 +14,11 @@ from access.services import reassign_case
 from cases.models import Stage
 from risk.models import PlacementRisk
 from tests import factories
+from tests.e2e.browsing import PASSWORD, sign_in
 from visitkit.models import DeviceRecord
 from visits.models import Visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "pass-for-tests-1"
 
 
 @pytest.fixture
@@ -37,13 +36,6 @@ def kit(db):
         factories.ApplicantFactory(family=placement.family, last_name="Carer", first_name=name)
         visits.append(factories.VisitFactory(placement=placement, planned_on=today + dt.timedelta(days=n)))
     return {"worker": worker, "colleague": colleague, "supervisor": supervisor, "visits": visits}
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def record_offline(page, visit: Visit, *, concerns: str = "") -> None:

@@ -13,10 +13,10 @@ from children.models import Child
 from families.models import Family
 from notifications.models import Notification
 from tests import factories
+from tests.e2e.browsing import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "pass-for-tests-1"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -38,13 +38,6 @@ def day(db):
         factories.ApplicantFactory(family=factories.FamilyFactory(form_of_care="adoption", responsible_unit=district),
                                    last_name=last, first_name=first)
     return {"worker": worker, "matching": matching}
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def sign_out(page) -> None:
