@@ -149,15 +149,8 @@ def test_on_a_phone_the_one_who_left_fits_the_width_of_their_table(page, languag
                                          patronymic="Бахытович", sex="M")
     record_applicant_leaving(applicant=husband, reason="death", on=dt.date(2026, 11, 20), actor=None)
 
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "aigerim")
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/cases/")
-    if language != "en":
-        with page.expect_navigation():
-            page.select_option("#language", language)
-    page.set_viewport_size({"width": 375, "height": 700})
+    sign_in(page, "aigerim", lands="**/cases/", language=language)
+    page.set_viewport_size({"width": 375, "height": 700})  # after the switcher, which a phone's menu hides
     page.goto(f"/families/{family.pk}/")
 
     departed = page.locator("#departed-applicants")
