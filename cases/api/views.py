@@ -77,6 +77,11 @@ MAX_MATCH_PAGE = 1000  # nobody reads 20,000 candidates; keeps OFFSET within the
     retrieve=extend_schema(summary="One case with its stage history", responses={200: CaseDetailSerializer, **READ_ERRORS}),
 )
 class CaseViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The cases you may see: a social worker's own and those shared with them, a supervisor's of their
+    unit and the units below it. Reading one case is written to the access log."""
+
+    # The docstring above is the API docs' description of every case endpoint (drf-spectacular); without
+    # it they showed AccessLoggedMixin's, a note for developers.
     # Actions change the case: its worker, its supervisors or a change grant (a view-only share: 403).
     permission_classes = [IsCaseworker, CanChangeCase]
     filterset_class = CaseFilter

@@ -47,6 +47,10 @@ class HomeViewSet(viewsets.ReadOnlyModelViewSet):
 class ChildViewSet(
     AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    """The children of the cases you may see. Reading one child is written to the access log."""
+
+    # The docstring above is the API docs' description of every child endpoint (drf-spectacular);
+    # without it they showed AccessLoggedMixin's, a note for developers.
     serializer_class = ChildOutputSerializer
     permission_classes = [IsCaseworker]
     access_log_kind = "child"  # every detail view is written to the access log
