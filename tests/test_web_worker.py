@@ -466,3 +466,19 @@ def test_a_child_back_in_care_gets_a_new_case_following_the_closed_one(client, w
     new = closed.child.cases.get(follows=closed)
     assert response["Location"] == reverse("web:case", args=[new.pk])
     assert "follows case" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(("language", "computed"), [
+    ("en", "Computed on 15 March 2026. The factors"),
+    ("kk", "15 наурыз 2026 ж. есептелді. Бағаны көтерген факторлар:"),
+    # The Russian date ends with its own period ('г.'): no second one ('2026 г..').
+    ("ru", "Рассчитано 15 марта 2026 г. Факторы, повысившие оценку:"),
+])
+def test_the_risk_scores_date_ends_its_sentence_with_one_period(client, worker, placed_case, language, computed):
+    from risk.models import PlacementRisk
+
+    PlacementRisk.objects.filter(placement__case=placed_case).update(computed_on=dt.date(2026, 3, 15))
+    client.cookies["django_language"] = language
+    html = signed_in(client, worker).get(reverse("web:case", args=[placed_case.pk])).content.decode()
+    assert computed in html
+    assert "г.." not in html and "ж.." not in html
