@@ -9,6 +9,7 @@ of pretending to know what they were before; an applicant removed says so."""
 
 import datetime as dt
 import re
+from html import unescape
 from io import StringIO
 
 import pytest
@@ -193,3 +194,28 @@ def test_the_demo_gives_its_records_the_history_a_register_would_hold(client):
         entries = history_entries_html(html)
         assert len(entries) >= 3 and all(says_what_changed(e) for e in entries), entries
         assert any(decided in e for e in entries)
+
+
+@pytest.mark.parametrize(("language", "change", "passed"), [
+    ("en", "Change in the family recorded", "Passed carers' check recorded"),
+    ("ru", "Записано изменение в семье", "Записана пройденная проверка опекунов"),
+    ("kk", "Отбасындағы өзгеріс тіркелді", "Қамқоршыларды сәтті өткен тексеру тіркелді"),
+])
+def test_a_change_and_a_passed_check_recorded_on_the_familys_page_say_so_in_its_history(client, worker, language,
+                                                                                      change, passed):
+    """The entries written by the page's 'Record a change in the family' (POST /families/<id>/change/)
+    and 'Record a carers' check that passed' (POST /families/<id>/carer-check/) name the action, as the
+    edit form's and the approval's entries do (web_tags._ACTIONS); they had no line saying why."""
+    family = factories.FamilyFactory(responsible_unit=worker.unit, region=worker.unit.region, approval_status="approved",
+                                     approved_on=timezone.localdate() - dt.timedelta(days=90))
+    applicant = factories.ApplicantFactory(family=family, position=1)
+    client.force_login(worker)
+    failed_on = timezone.localdate() - dt.timedelta(days=3)
+    client.post(reverse("web:family-change", args=[family.pk]), {
+        "kind": "carer_check", "applicant": applicant.pk, "failure": "conviction", "on": failed_on.isoformat()})
+    client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": timezone.localdate().isoformat()})
+    family.refresh_from_db()
+    assert family.carer_check_failure == "" and family.carer_checked_on == timezone.localdate()
+    client.cookies["django_language"] = language
+    entries = [unescape(e) for e in history_entries_html(client.get(reverse("web:family", args=[family.pk])).content.decode())]
+    assert sum(change in e for e in entries) == 1 and sum(passed in e for e in entries) == 1, entries

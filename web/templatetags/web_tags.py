@@ -143,6 +143,8 @@ _ACTIONS = {
     "family-edit": gettext_lazy("Family record edited"),
     "family-approval-request": gettext_lazy("Approval requested"),
     "family-approval-decide": gettext_lazy("Approval decided"),
+    "family-change": gettext_lazy("Change in the family recorded"),  # a death, a departure or a failed carers' check
+    "family-carer-check": gettext_lazy("Passed carers' check recorded"),
     "child-new": gettext_lazy("Child registration"),
     "child-edit": gettext_lazy("Child record edited"),
     "child-sibling-add": gettext_lazy("Joined a sibling group"),
