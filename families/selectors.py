@@ -44,7 +44,9 @@ SUSPENSION_REASON.set_attributes_from_name("suspension_reason")
 def family_history(family: Family) -> list[dict]:
     """Every saved version of the family's record and of its applicants, newest first, as
     ``core.history.history_entries`` with ``"applicant"`` (its position) on an applicant's entries.
-    Three queries whatever the number of versions."""
+    Four queries at most whatever the number of versions (the versions, the applicants' versions, and
+    the names of the regions and units they mention)."""
+    from accounts.models import OrganisationalUnit
     from regions.models import Region
 
     # search_text: derived, not kept in the history; the applicant a failed check concerns: by their name beside it.
@@ -52,9 +54,15 @@ def family_history(family: Family) -> list[dict]:
     versions = family.history.select_related("history_user").order_by("history_date", "history_id")
 
     def names(seen: dict[str, set]) -> dict:
-        if not seen.get("region"):
-            return {}
-        return {("region", k): v.name for k, v in Region.objects.in_bulk(seen["region"]).items()}
+        # The region by its name, the responsible unit as its page writes it ("department → district"),
+        # not by their ids.
+        out = {}
+        if seen.get("region"):
+            out.update({("region", k): v.name for k, v in Region.objects.in_bulk(seen["region"]).items()})
+        if seen.get("responsible_unit"):
+            units = OrganisationalUnit.objects.select_related("parent").in_bulk(seen["responsible_unit"])
+            out.update({("responsible_unit", k): str(v) for k, v in units.items()})
+        return out
 
     # The suspension's reason is one change, written in the reader's language from its fields
     # (families.reasons.suspension_text), not five changes of its parts.

@@ -14,7 +14,7 @@ from io import StringIO
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import Stage, StageChange
 from children.models import Child
@@ -114,7 +114,10 @@ def test_a_record_loaded_without_history_shows_the_values_its_first_version_reco
     html = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     entries = history_entries_html(html)
     assert len(entries) == 1 and first_kept in entries[0] and says_what_changed(entries[0])
-    assert "None" not in entries[0] and " → " not in entries[0]  # no made-up "before"
+    with translation.override(language):
+        unit = str(worker.unit)  # "department → district": its arrow is no change
+    assert unit in entries[0]
+    assert "None" not in entries[0] and " → " not in entries[0].replace(unit, "")  # no made-up "before"
 
 
 def test_the_changes_of_an_entry_are_a_list_of_their_own_not_timeline_entries():
@@ -219,3 +222,29 @@ def test_a_change_and_a_passed_check_recorded_on_the_familys_page_say_so_in_its_
     client.cookies["django_language"] = language
     entries = [unescape(e) for e in history_entries_html(client.get(reverse("web:family", args=[family.pk])).content.decode())]
     assert sum(change in e for e in entries) == 1 and sum(passed in e for e in entries) == 1, entries
+
+
+@pytest.mark.parametrize(("language", "label"), [
+    ("en", "Responsible unit"), ("ru", "Ответственное подразделение"), ("kk", "Жауапты бөлімше")])
+def test_the_familys_history_names_its_responsible_unit_not_its_id(client, worker, language, label,
+                                                                  django_assert_max_num_queries):
+    """The registration's values and a transfer show the responsible unit as the family's page writes it
+    ('department → district', in the reader's language); they read 'Responsible unit: 28'."""
+    from families.selectors import family_history
+
+    family = factories.FamilyFactory(responsible_unit=worker.unit, region=worker.unit.region)
+    other = factories.DistrictFactory(parent=worker.unit.parent)
+    family.responsible_unit = other
+    family.save()
+    # The department's supervisor sees the family in either district.
+    client.force_login(factories.UserFactory(role="supervisor", unit=worker.unit.parent))
+    client.cookies["django_language"] = language
+    html = unescape(client.get(reverse("web:family", args=[family.pk])).content.decode())
+    with translation.override(language):
+        before, after = str(worker.unit), str(other)
+    assert f"<li>{label}: {before}</li>" in html  # the registration's values
+    assert f"<li>{label}: {before} → {after}</li>" in html  # the change
+    assert f"{label}: {worker.unit.pk}<" not in html and f"→ {other.pk}<" not in html
+    family.refresh_from_db()
+    with django_assert_max_num_queries(4):
+        family_history(family)
