@@ -117,3 +117,27 @@ def test_the_dashboards_tables_fit_their_cards(page, shoot, unit, language):
         .filter(box => box.scrollWidth > box.clientWidth + 1)
         .map(box => box.closest('.card').querySelector('h2').innerText)""")
     assert scrolled == []
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_on_a_phone_the_familys_approval_buttons_are_on_the_screen(page, unit, language):
+    """At 375 px the families waiting for approval are cards (table.stack, each cell after its heading),
+    as the dashboard's decisions are: Approve and Refuse on the screen, no sideways scrolling; the table
+    kept its seven columns and put them 900 px to the right."""
+    from playwright.sync_api import expect
+
+    sign_in(page, "gulnara")
+    page.wait_for_url("**/unit/")
+    browsing.choose_language(page, language)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto("/families/approvals/")
+    row = page.locator(f"#family-{unit['family'].pk}")
+    approve = row.locator("button[name=approve][value='1']")
+    # Scrolled down only, as a thumb does: the button is there, not past the right edge.
+    page.evaluate("y => window.scrollTo(0, y)", approve.evaluate("b => b.getBoundingClientRect().top + window.scrollY - 200"))
+    expect(approve).to_be_in_viewport()
+    expect(row.locator("button[name=approve][value='0']")).to_be_in_viewport()
+    box = approve.bounding_box()
+    assert box["x"] + box["width"] <= 375, box
+    table = page.locator("#waiting table")
+    assert table.evaluate("t => t.scrollWidth <= t.clientWidth"), table.evaluate("t => [t.scrollWidth, t.clientWidth]")
