@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -29,7 +30,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # Found by a service on the locked row (e.g. the case was transferred meanwhile): nothing was written.
         exc = drf_exceptions.PermissionDenied(str(exc.message))
         return exception_handler(exc, context)
-    if isinstance(exc, DomainError):
+    if isinstance(exc, Http404):
+        # get_object_or_404's message is Django's English 'No Family matches the given query.', whatever
+        # the reader's language, and names the model: the one 'Not found.' of DRF, translated, instead.
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DomainError):
         exc = drf_exceptions.ValidationError(exc.as_detail())
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

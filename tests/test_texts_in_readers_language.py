@@ -258,3 +258,17 @@ def test_a_page_of_notifications_naming_many_units_looks_them_up_once(api_client
     with django_assert_max_num_queries(8):  # two batches' savepoints, lock-and-read, units, update
         assert send_pending_emails() == 30
     assert all(str(units[int(m.subject.split("№ ")[1].split(" ")[0]) % 6]) in m.subject for m in mail.outbox)
+
+
+@pytest.mark.parametrize(("language", "not_found"), [("en", "Not found."), ("ru", "Не найдено."), ("kk", "Табылмады.")])
+@pytest.mark.parametrize("url", ["/api/v1/families/{pk}/", "/api/v1/families/{pk}/approve/", "/api/v1/children/{pk}/"])
+def test_a_record_the_reader_may_not_see_is_not_found_in_their_language(api_client, worker, language, not_found, url):
+    """404 from get_object_or_404 read Django's English 'No Family matches the given query.' in every
+    language (and named the model): now DRF's 'Not found.', translated (core.exceptions)."""
+    other = factories.FamilyFactory()  # another district's family: the worker may not see it
+    api_client.force_authenticate(worker)
+    path = url.format(pk=other.pk) if "families" in url else url.format(pk=factories.ChildFactory().pk)
+    call = api_client.post if path.endswith("/approve/") else api_client.get
+    response = call(path, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    assert response.json() == {"detail": not_found}
