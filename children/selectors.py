@@ -1,6 +1,7 @@
 """Reads of children and children's homes, already filtered for the user and joined for display."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext, pgettext
 
 from access.selectors import children_visible_to
 from accounts.models import User
@@ -20,7 +21,11 @@ def home_list() -> QuerySet[ChildrensHome]:
 def child_history(child: Child, *, sensitive: bool) -> list[dict]:
     """Every saved version of the child's record, newest first (``core.history.history_entries``);
     the sensitive fields are left out unless ``sensitive``. Three queries whatever the number of
-    versions (the versions, and the names of the homes and regions they mention)."""
+    versions (the versions, and the names of the homes and regions they mention).
+
+    The sibling group, a number no page shows, is written as the page's section calls it: 'Brothers
+    and sisters: — → recorded' (no query; the brothers and sisters themselves are listed, as the
+    reader may see them, in that section, not in the history)."""
     from regions.models import Region
 
     versions = child.history.select_related("history_user").order_by("history_date", "history_id")
@@ -32,9 +37,17 @@ def child_history(child: Child, *, sensitive: bool) -> list[dict]:
         for name, model in (("current_home", ChildrensHome), ("region", Region)):
             if seen.get(name):
                 out.update({(name, k): v.name for k, v in model.objects.in_bulk(seen[name]).items()})
+        recorded = pgettext("a child's sibling group in its history", "recorded")
+        out.update({("sibling_group", k): recorded for k in seen.get("sibling_group", ())})
         return out
 
-    return history_entries(versions, fields=fields, names=names)
+    entries = history_entries(versions, fields=fields, names=names)
+    siblings = gettext("Brothers and sisters")
+    for entry in entries:
+        for change in entry["changes"]:
+            if change["field"] == "sibling_group":
+                change["label"] = siblings
+    return entries
 
 
 def search_children(rows: QuerySet, q: str, *, path: str = "", number_field: str | None = "pk",

@@ -248,3 +248,29 @@ def test_the_familys_history_names_its_responsible_unit_not_its_id(client, worke
     family.refresh_from_db()
     with django_assert_max_num_queries(4):
         family_history(family)
+
+
+@pytest.mark.parametrize(("language", "label", "recorded"), [
+    ("en", "Brothers and sisters", "recorded"), ("ru", "Братья и сёстры", "записаны"), ("kk", "Бауырлары", "тіркелді")])
+def test_the_childs_history_names_the_sibling_group_as_its_page_does_not_by_its_id(
+        client, worker, language, label, recorded, django_assert_max_num_queries):
+    """Joining a brother or sister read 'Sibling group: — → 12' in the child's history; it reads as the
+    page's section: 'Brothers and sisters: — → recorded', and leaving the group '… recorded → —'. The
+    history takes at most three queries (the versions, the homes' and the regions' names)."""
+    from children.selectors import child_history
+    from children.services import add_sibling, remove_from_sibling_group
+
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit)
+    brother = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit).child
+    add_sibling(child=case.child, sibling=brother, actor=worker)
+    child = Child.objects.get(pk=case.child.pk)
+    group = child.sibling_group_id
+    remove_from_sibling_group(child=child, actor=worker)
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    html = unescape(client.get(reverse("web:child", args=[child.pk])).content.decode())
+    assert f"<li>{label}: — → {recorded}</li>" in html and f"<li>{label}: {recorded} → —</li>" in html
+    assert f"→ {group}<" not in html and f"{group} →" not in html
+    child.refresh_from_db()
+    with django_assert_max_num_queries(3):
+        child_history(child, sensitive=True)
