@@ -290,3 +290,28 @@ def test_recording_on_the_page_costs_no_more_queries_than_the_api(client, api_cl
         assert api_client.post("/api/v1/risk/family-changes/", {"family": by_api.pk, "kind": "death",
                                                                 "applicant": api_applicant.pk}, format="json").status_code == 200
     assert len(page) <= len(api)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_while_a_failed_carers_check_stands_the_page_shows_the_failure_and_no_next_due_date(
+        client, couple, worker, language):
+    """A next check 'due' a year after a failed one misled: while the failure stands the family's card
+    shows the failure (who, what, when) and no next-due date; a check that passes brings it back."""
+    family, _first, second = couple
+    client.force_login(worker)
+    failed_on = TODAY() - dt.timedelta(days=3)
+    client.post(url(family), {"kind": "carer_check", "failure": "conviction", "applicant": second.pk,
+                              "on": failed_on.isoformat()})
+    family.refresh_from_db()
+    assert family.carer_recheck_due_on is not None  # kept on the record; only the page leaves it out
+    client.cookies["django_language"] = language
+    with translation.override(language):
+        next_due = str(_("next due on %(date)s") % {"date": ""}).strip(" —")
+        conviction = str(family.get_carer_check_failure_display())
+    page = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert 'id="carer-check-failure"' in page and conviction in page and second.last_name in page
+    assert next_due not in page
+
+    client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": TODAY().isoformat()})
+    page = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert 'id="carer-check-failure"' not in page and next_due in page

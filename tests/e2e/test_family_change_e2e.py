@@ -161,3 +161,28 @@ def test_on_a_phone_the_one_who_left_fits_the_width_of_their_table(page, languag
     assert scroll <= max(client, applicants), (scroll, client, applicants)
     if language != "ru":
         assert scroll <= client, (scroll, client)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_on_a_phone_the_applicants_table_fits_its_card(page, language):
+    """At 375 px the applicants' table is no wider than its card in any language: in Russian the
+    birth date ('14 февраля 1987 г.') and the heading 'Дата рождения' no longer push the IIN's column
+    about 20 px out of the card (the table scrolled sideways on every family)."""
+    from playwright.sync_api import expect
+
+    district = factories.DistrictFactory()
+    factories.UserFactory(username="aigerim", unit=district)
+    family = factories.FamilyFactory(form_of_care="adoption", region=district.region, responsible_unit=district)
+    wife = factories.ApplicantFactory(family=family, position=1, last_name="Жанибекова", first_name="Асель",
+                                      patronymic="Бахытовна", birth_date=dt.date(1987, 9, 28))
+    factories.ApplicantFactory(family=family, position=2, last_name="Жанибеков", first_name="Ерлан",
+                               patronymic="Бахытович", sex="M", birth_date=dt.date(1985, 11, 30))
+
+    sign_in(page, "aigerim", lands="**/cases/", language=language)
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"/families/{family.pk}/")
+
+    applicants = page.locator("#applicants")
+    expect(applicants).to_contain_text(wife.iin)
+    scroll, client = applicants.evaluate("table => [table.scrollWidth, table.clientWidth]")
+    assert scroll <= client, (language, scroll, client)
