@@ -25,8 +25,8 @@ TODAY = timezone.localdate
 LANGUAGES = pytest.mark.parametrize("language", ["en", "kk", "ru"])
 CONVICTION = {"en": "conviction", "kk": "сотталғандық", "ru": "судимость"}
 FAILED_FOR = {"en": "carer check failed for Sadykov Marat: conviction on",
-              "kk": "тәрбиешіні тексеру өтпеді (Sadykov Marat): сотталғандық,",
-              "ru": "проверка воспитателя не пройдена (Sadykov Marat): судимость,"}
+              "kk": "тәрбиешіні тексеру өтпеді — Sadykov Marat: сотталғандық,",
+              "ru": "проверка воспитателя не пройдена — Sadykov Marat: судимость,"}
 
 
 def couple(worker) -> Family:

@@ -80,7 +80,7 @@ def test_editing_the_family_writes_no_version_for_an_applicant_left_as_they_were
 @pytest.mark.parametrize(("language", "removed", "changed"), [
     ("en", "Applicant 2: Removed", "Oldest age accepted"),
     ("ru", "Кандидат 2: Удалён", None),
-    ("kk", "2-үміткер: Жойылды", None),
+    ("kk", "2-өтініш беруші: Жойылды", None),
 ])
 def test_every_entry_of_the_familys_history_says_what_changed(client, registered_family, region, language, removed, changed):
     client.post(reverse("web:family-edit", args=[registered_family.pk]), form_data(region, preferred_age_max=9))
@@ -201,8 +201,8 @@ def test_the_demo_gives_its_records_the_history_a_register_would_hold(client):
 
 @pytest.mark.parametrize(("language", "change", "passed"), [
     ("en", "Change in the family recorded", "Passed carers' check recorded"),
-    ("ru", "Записано изменение в семье", "Записана пройденная проверка опекунов"),
-    ("kk", "Отбасындағы өзгеріс тіркелді", "Қамқоршыларды сәтті өткен тексеру тіркелді"),
+    ("ru", "Записано изменение в семье", "Записана пройденная проверка воспитателей"),
+    ("kk", "Отбасындағы өзгеріс тіркелді", "Тәрбиешілерді тексерудің сәтті өткені тіркелді"),
 ])
 def test_a_change_and_a_passed_check_recorded_on_the_familys_page_say_so_in_its_history(client, worker, language,
                                                                                       change, passed):

@@ -1,0 +1,129 @@
+"""One term per concept in each catalogue, as tests/test_approval_wording.py does for approval.
+
+- The carers' training certificate (the certificate of the school for prospective carers): Russian
+  «свидетельство школы приёмных родителей», Kazakh «қабылдаушы ата-аналар мектебінің куәлігі» (the
+  school is «Школа приёмных родителей» / «Қабылдаушы ата-аналар мектебі»). Retired: «свидетельство ШПР»,
+  «свидетельство о подготовке», «свидетельство об обучении»; «Оқу куәлігі», «ҚАМ куәлігі», «АДМ куәлігі»,
+  «дайындық туралы куәлік» (the abbreviations are not understood by every reader; the others read as
+  any schooling). The psychological training certificate is another document and keeps its name.
+- The carers' check: «проверка воспитателя(-ей)» / «тәрбиешіні (тәрбиешілерді) тексеру», the words of
+  the model's fields and the alerts; retired: «проверка опекунов», «Қамқоршыларды ... тексеру».
+- An applicant in Kazakh: «өтініш беруші» (the model's and the history's word); «үміткер» only for a
+  prospective family («үміткер отбасы»).
+- A family in an alert's title: "Family № 75" / «Семья № 75» / «№ 75 отбасы», as the newer alerts
+  write it; the older titles' msgids are stored keys (Notification.title_key), so only their msgstr
+  changes, English included.
+- No bracket inside a bracket: the carer check's reason goes inside the alert's and the refusal's
+  brackets, so it says whom it concerns with a dash, not with brackets of its own.
+Read from the .po files, every msgstr of every message."""
+
+import re
+
+import pytest
+
+from tests.test_approval_wording import messages
+
+TRAINING_CERTIFICATE = re.compile(r"(?<!psychological )training certificate|school of adoptive parents certificate",
+                                  re.IGNORECASE)
+CARERS_CHECK = re.compile(r"carers?'?\s+(periodic\s+|next\s+)?check|carers last checked", re.IGNORECASE)
+APPLICANT = re.compile(r"\bapplicants?\b", re.IGNORECASE)
+
+TERMS = {
+    "ru": {"certificate": re.compile(r"свидетельств\w* школы приёмных родителей", re.IGNORECASE),
+           "check": re.compile(r"проверк\w* воспитател", re.IGNORECASE),
+           "retired": re.compile(r"ШПР|свидетельств\w* (о подготовке|об обучении)|проверк\w* опекун", re.IGNORECASE)},
+    "kk": {"certificate": re.compile(r"қабылдаушы ата-аналар мектеб\w* куәлі", re.IGNORECASE),
+           "check": re.compile(r"тәрбиеші\w*\s+(\w+\s+){0,2}тексер", re.IGNORECASE),
+           "retired": re.compile(r"\bоқу куәлі|\bҚАМ\b|\bАДМ\b|дайындық туралы куәлі|қамқоршы\w*\s+(\w+\s+){0,2}тексер",
+                                 re.IGNORECASE)},
+}
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]")
+
+
+def about(language: str, concept: re.Pattern) -> list[tuple[str, str]]:
+    """(msgid, msgstr) of the messages whose English names the concept (not in a placeholder's name)."""
+    return [(msgid, s) for msgid, strs in messages(language) if concept.search(PLACEHOLDER.sub("", msgid))
+            for s in strs]
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_training_certificate_has_one_name(language):
+    found = about(language, TRAINING_CERTIFICATE)
+    assert len(found) >= 9  # the family's fields, the form, the page, the expiry, the filter
+    assert [(msgid, s) for msgid, s in found if not TERMS[language]["certificate"].search(s)] == []
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_carers_check_has_one_name(language):
+    found = about(language, CARERS_CHECK)
+    assert len(found) >= 20  # the family's fields, the change form, the refusals, the alerts, the history
+    assert [(msgid, s) for msgid, s in found if not TERMS[language]["check"].search(s)] == []
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_retired_words_are_nowhere_in_the_catalogue(language):
+    retired = TERMS[language]["retired"]
+    assert [(msgid, s) for msgid, strs in messages(language) for s in strs if retired.search(s)] == []
+
+
+def test_an_applicant_is_one_word_in_kazakh():
+    found = about("kk", APPLICANT)
+    assert len(found) >= 30
+    assert [(msgid, s) for msgid, s in found if not re.search(r"өтініш беруш", s, re.IGNORECASE)] == []
+    candidate = [(msgid, s) for msgid, strs in messages("kk") for s in strs
+                 if re.search(r"үміткер", s, re.IGNORECASE) and "prospective" not in msgid.lower()]
+    assert candidate == []
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_every_alert_about_a_family_numbers_it_the_one_way(language):
+    """msgids starting "Family %s:" (older alerts' stored keys) are written like "Family № %(family)s:"."""
+    written = {"en": re.compile(r"^Family № %s: "), "ru": re.compile(r"^Семья № %s: "),
+               "kk": re.compile(r"^№ %s отбасы: ")}[language]
+    older = [(msgid, s) for msgid, strs in messages(language) if msgid.startswith("Family %s:") for s in strs]
+    assert len(older) == 2  # the carers' periodic check, a document's expiry
+    assert [(msgid, s) for msgid, s in older if not written.search(s)] == []
+    titled = [(msgid, s) for msgid, strs in messages(language) if re.match(r"Family (№ )?%(\(\w+\))?s: ", msgid)
+              for s in strs if s]
+    assert len(titled) >= (2 if language == "en" else 6)
+    assert [(msgid, s) for msgid, s in titled if "№" not in s] == []
+
+
+def _nested(text: str) -> bool:
+    depth = 0
+    for char in PLACEHOLDER.sub("", text):  # a placeholder's brackets are not the reader's
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth > 1:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_no_bracket_nests_in_a_message_or_in_what_goes_inside_one(language):
+    """Nor in the carer check's reason, which the alert titles and refusals put inside their brackets
+    ("approval suspended (%(reason)s)")."""
+    catalogue = messages(language)
+    assert [(msgid, s) for msgid, strs in catalogue for s in strs if _nested(s)] == []
+    reasons = {"%(name)s: %(reason)s on %(date)s", "carer check failed: %(reason)s on %(date)s",
+               "carer check failed for %(name)s: %(reason)s on %(date)s"}
+    translated = [(msgid, s) for msgid, strs in catalogue if msgid in reasons for s in strs if s]
+    assert len(translated) == (0 if language == "en" else 3)
+    assert [(msgid, s) for msgid, s in translated if re.search(r"[()]", PLACEHOLDER.sub("", s))] == []
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_suspension_reason_reads_without_nested_brackets(language):
+    from django.utils import translation
+
+    from families.reasons import CARER_CHECK_FAILED_FOR
+    from notifications.services import FAMILY_SUSPENDED_CHECK_FOR_TITLE
+
+    with translation.override(language):
+        reason = translation.gettext(CARER_CHECK_FAILED_FOR) % {"name": "Мамедова Камила", "reason": "судимость",
+                                                                 "date": "2 ноября 2026"}
+        title = translation.gettext(FAMILY_SUSPENDED_CHECK_FOR_TITLE) % {
+            "family": 75, "applicant": "Мамедова Камила", "change": "судимость", "on": "2 ноября 2026"}
+    assert "Мамедова Камила" in reason and "(" not in reason
+    assert "Мамедова Камила" in title and not _nested(title) and title.count("(") == 1
