@@ -358,6 +358,16 @@ def families_visible_to(user: User, among: Collection[int] | None = None) -> Que
     return limited(Family.objects.filter(pk__in=ids), "pk")
 
 
+def visible_family_ids(user: User, family_ids: Iterable[int | None]) -> set[int]:
+    """Which of these families (ids; None ignored) ``user`` sees (families_visible_to), so that a
+    page or an inbox naming families links each only to a page that opens for the reader. One query,
+    none for no ids."""
+    ids = {pk for pk in family_ids if pk}
+    if not ids:
+        return set()
+    return set(families_visible_to(user, among=ids).values_list("pk", flat=True))
+
+
 def cases_editable_by(user: User) -> QuerySet[Case]:
     """Cases this user may change: their own assignments (worker), their unit's cases (supervisor),
     and cases granted with change_case. Administrators and analysts change no case."""

@@ -405,8 +405,10 @@ def request_approval(*, family: Family, actor: User) -> Family:
     suspended by a change in the family (approval_request_refusal), or when its home study or
     training certificate is missing or expired (an approval rests on both; Kazakhstan's rules).
     """
+    from access.selectors import visible_family_ids
+
     family = Family.objects.select_for_update().get(pk=family.pk)
-    if not (actor.is_social_worker or actor.is_supervisor) or family.pk not in _visible_family_ids(actor, family):
+    if not (actor.is_social_worker or actor.is_supervisor) or family.pk not in visible_family_ids(actor, [family.pk]):
         raise DomainError(_("Only a social worker or supervisor who sees the family may ask for its approval."),
                           field="non_field_errors", code="permission_denied")
     refusal = approval_request_refusal_on(family, timezone.localdate())
@@ -417,12 +419,6 @@ def request_approval(*, family: Family, actor: User) -> Family:
     family.full_clean()
     family.save(update_fields=["approval_status", "approval_requested_at", "updated_at"])
     return family
-
-
-def _visible_family_ids(user: User, family: Family) -> set[int]:
-    from access.selectors import families_visible_to
-
-    return set(families_visible_to(user).filter(pk=family.pk).values_list("pk", flat=True))
 
 
 def approval_request_gone(family: Family) -> str:

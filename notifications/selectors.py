@@ -30,11 +30,11 @@ def with_links(notes: list[Notification], user: User) -> list[Notification]:
     the placed children's cases the recipient supervises), each only if ``user`` sees it now (a case
     transferred since, a family no longer theirs, is named but not linked). Two queries for a page at
     most, none when no row names a family or cases."""
-    from access.selectors import cases_visible_to, families_visible_to
+    from access.selectors import cases_visible_to, visible_family_ids
 
     family_ids = {note.family_id for note in notes if note.family_id}
     case_ids = {pk for note in notes for pk in note.case_ids}
-    families = set(families_visible_to(user, among=family_ids).values_list("pk", flat=True)) if family_ids else set()
+    families = visible_family_ids(user, family_ids)
     cases = set(cases_visible_to(user).filter(pk__in=case_ids).values_list("pk", flat=True)) if case_ids else set()
     for note in notes:
         note.links = {"family": note.family_id if note.family_id in families else None,

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from access.selectors import visible_family_ids
 from cases.models import Stage
 from cases.services import transition_case
 from families.services import decide_approval, request_approval
 from tests import factories
-from web.selectors import visible_family_ids
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate

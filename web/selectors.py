@@ -31,7 +31,6 @@ from access.selectors import (
     case_scope_sql,
     cases_supervised_by,
     cases_visible_to,
-    families_visible_to,
     granted_case_ids_sql,
     placements_visible_to,
     sensitive_case_condition,
@@ -594,15 +593,6 @@ def cases_needing_a_worker(*, user: User) -> QuerySet[Case]:
         .filter(Q(assigned_worker_id__in=inactive) | Q(assigned_worker__isnull=True))
         .select_related("child", "assigned_worker").order_by("stage_entered_at", "id")
     )
-
-
-def visible_family_ids(*, user: User, family_ids: Iterable[int]) -> set[int]:
-    """Which of these families ``user`` sees (access.selectors.families_visible_to), so that a list
-    naming families links each only to a page that opens for the reader. One query, none for no ids."""
-    ids = {pk for pk in family_ids if pk}
-    if not ids:
-        return set()
-    return set(families_visible_to(user, among=ids).values_list("pk", flat=True))
 
 
 def families_waiting_for_approval(*, user: User) -> QuerySet[Family]:

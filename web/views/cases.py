@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
-from access.selectors import cases_supervised_by, families_visible_to, unit_ids_for
+from access.selectors import cases_supervised_by, families_visible_to, unit_ids_for, visible_family_ids
 from access.services import assign_case, reassign_case, reassign_cases, transfer_case
 from accounts.models import User
 from audit.services import log_access
@@ -393,7 +393,7 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "case": case,
         "child": case.child,
         # The placements' and the decision's families, linked to their pages where the reader sees them.
-        "visible_families": selectors.visible_family_ids(
+        "visible_families": visible_family_ids(
             user=request.user, family_ids=[p.family_id for p in placements] + [case.decision_family_id]),
         "placements": [{"placement": p, "visits": visits[p.pk], "visit_rows": visit_rows_html(
             case, p, visits[p.pk], sensitive=sensitive, editable=editable, today=today)} for p in placements],

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.selectors import families_editable_by, family_rights, placements_visible_to
+from access.selectors import families_editable_by, family_rights, placements_visible_to, visible_family_ids
 from accounts.models import User
 from children.selectors import search_matches_first
 from core.exceptions import DomainError
@@ -215,7 +215,7 @@ def _approvals_context(request: HttpRequest, forms: dict | None = None) -> dict:
         "waiting": [{"family": f, "form": forms.get(f.pk) or FamilyApprovalForm()} for f in waiting],
         "decisions": decisions,
         # Each family linked to its page where the supervisor sees it (one query for both lists).
-        "visible_families": selectors.visible_family_ids(
+        "visible_families": visible_family_ids(
             user=request.user, family_ids=[f.pk for f in waiting] + [d.family_id for d in decisions]),
     }
 

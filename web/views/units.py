@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.selectors import visible_family_ids
 from accounts.models import OrganisationalUnit, User
 from cases.services import approve_decision
 from core.exceptions import DomainError
@@ -173,7 +174,7 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
         end=today - dt.timedelta(days=1), today=today, limit=EXPIRED_LIMIT)
     by_month, calibration = figures["by_month"], _calibration(figures["calibration"])
     # The families the page names (decisions, papers), linked where the supervisor sees them: one query.
-    visible_families = selectors.visible_family_ids(
+    visible_families = visible_family_ids(
         user=user, family_ids=[c.decision_family_id for c in waiting] + [r["family"].pk for r in expiring + expired])
     return {
         "today": today,
