@@ -222,30 +222,48 @@ def case_scope_sql(user: User) -> CaseScopeSQL | None:
     return CaseScopeSQL(own="c.assigned_worker_id = %(user)s", params={"user": user.pk}, grants=True, own_sensitive=True)
 
 
+# The kinds of viewer with an own-case rule of their own (own_case_visible_to_viewer_sql), told
+# apart as case_scope_sql tells them: an administrator (or a superuser), a supervisor, anyone else.
+VIEWER_ADMINISTRATOR, VIEWER_SUPERVISOR, VIEWER_WORKER = "administrator", "supervisor", "worker"
+
+
+def viewer_kind(role: str, is_superuser: bool) -> str | None:
+    """The kind of viewer (VIEWER_*) a user of this ``role`` and ``is_superuser`` is, for
+    own_case_visible_to_viewer_sql; None for an analyst, who sees no case."""
+    if role == User.Role.ANALYST:
+        return None
+    if role == User.Role.ADMINISTRATOR or is_superuser:
+        return VIEWER_ADMINISTRATOR
+    return VIEWER_SUPERVISOR if role == User.Role.SUPERVISOR else VIEWER_WORKER
+
+
 @functools.cache
-def case_visible_to_viewer_sql() -> str:
-    """The rule of ``case_row_rights(...).visible`` (``_case_condition``) as one SQL condition on a
+def own_case_visible_to_viewer_sql(kind: str) -> str:
+    """The cases a viewer of ``kind`` (viewer_kind) sees without a grant, as one SQL condition on a
     case row ``c`` and a user row ``v`` (``v.id``, ``v.role``, ``v.is_superuser``, ``v.unit_id``),
     decided in the statement with no look-up first (cases.selectors.served_case_detail: the token,
-    the user and the case in one round trip). An analyst sees no case; an administrator (or a
-    superuser) every case; a supervisor the cases of their unit and the units below it (the tree of
+    the user and the case in one round trip): an administrator or a superuser every case; a
+    supervisor the cases of their unit and the units below it (the tree of
     ``OrganisationalUnit.descendant_ids``: the ministry every unit, a regional department the units
-    of its region, a district authority itself); anyone else the cases assigned to them; and
-    everyone but an analyst the cases granted to them or one of their groups with ``view_case``,
-    in force (a share, an emergency access). Needs ``%(user)s`` (= ``v.id``).
-    tests/test_case_detail_fast.py holds it to case_row_rights for every role and grant."""
-    role, kind = User.Role, OrganisationalUnit.Kind
+    of its region, a district authority itself); anyone else the cases assigned to them. The row's
+    role is checked again, so the condition admits only cases ``case_row_rights`` shows the user,
+    never more: a case seen only through a grant (a share, an emergency access), or by a user whose
+    role changed since the caller learnt it, is not admitted, and the caller answers it by the whole
+    rule (DRF's path). A condition per kind keeps the statement to the tables of that rule: each
+    relation of a prepared plan is locked on every execution, and past PostgreSQL's 16 fast-path
+    lock slots per backend in the shared lock table (bench/README.md, issue 20 goal 3).
+    KeyError for another kind. tests/test_case_detail_fast.py holds each kind to case_row_rights."""
+    role, unit_kind = User.Role, OrganisationalUnit.Kind
     units = OrganisationalUnit._meta.db_table
-    own_unit = f"""EXISTS (
+    return {
+        VIEWER_ADMINISTRATOR: f"(v.role <> '{role.ANALYST}' AND (v.role = '{role.ADMINISTRATOR}' OR v.is_superuser))",
+        VIEWER_SUPERVISOR: f"""(v.role = '{role.SUPERVISOR}' AND EXISTS (
             SELECT 1 FROM {units} su JOIN {units} cu ON cu.id = c.responsible_unit_id
-            WHERE su.id = v.unit_id AND (su.kind = '{kind.MINISTRY}'
-                OR (su.kind = '{kind.REGION}' AND cu.region_id IS NOT DISTINCT FROM su.region_id)
-                OR (su.kind NOT IN ('{kind.MINISTRY}', '{kind.REGION}') AND cu.id = su.id)))"""
-    return f"""(v.role <> '{role.ANALYST}' AND (
-        v.role = '{role.ADMINISTRATOR}' OR v.is_superuser
-        OR (v.role = '{role.SUPERVISOR}' AND {own_unit})
-        OR (v.role <> '{role.SUPERVISOR}' AND c.assigned_worker_id = v.id)
-        OR c.id IN ({_granted_case_ids_sql("'view_case'")})))"""
+            WHERE su.id = v.unit_id AND (su.kind = '{unit_kind.MINISTRY}'
+                OR (su.kind = '{unit_kind.REGION}' AND cu.region_id IS NOT DISTINCT FROM su.region_id)
+                OR (su.kind NOT IN ('{unit_kind.MINISTRY}', '{unit_kind.REGION}') AND cu.id = su.id))))""",
+        VIEWER_WORKER: f"(v.role NOT IN ('{role.ANALYST}', '{role.SUPERVISOR}') AND c.assigned_worker_id = v.id)",
+    }[kind]
 
 
 def granted_case_ids_sql(codename: str) -> str:

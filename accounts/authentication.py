@@ -4,6 +4,7 @@ REST_KNOX["TOKEN_TTL"], and a token is revoked by signing out or by a password c
 import functools
 import re
 from hmac import compare_digest
+from typing import NamedTuple
 
 from django.db import router
 from django.utils import timezone
@@ -65,28 +66,36 @@ class ApiTokenAuthentication(TokenAuthentication):
             if knox_settings.AUTO_REFRESH and expiry:
                 self.renew_token(auth_token)
             checked = self.validate_user(auth_token)
-            _remember_token_user(digest, user.pk)
+            _remember_token_user(digest, user)
             return checked
         raise exceptions.AuthenticationFailed(_("Invalid token."))
 
 
 # The user of each token this worker has verified, by the token's digest: what the case detail's
-# fast path (cases/api/views.py, case_detail_fast_path) keys DRF's throttle on before its one
-# statement, which verifies the token again (a token is never trusted from here: revoked, expired
-# or its user deactivated, that statement finds nothing and the request takes DRF's path). A token
-# belongs to one user for its whole life. Bounded: emptied when full.
-_TOKEN_USERS: dict[str, int] = {}
+# fast path (cases/api/views.py, case_detail_fast_path) keys DRF's throttle on and chooses its
+# statement by before its one round trip, which verifies the token, the user and their role again
+# (a token is never trusted from here: revoked, expired, its user deactivated or given another role,
+# that statement finds nothing and the request takes DRF's path, which remembers the user anew). A
+# token belongs to one user for its whole life. Bounded: emptied when full.
+class TokenUser(NamedTuple):
+    id: int
+    role: str
+    is_superuser: bool
+
+
+_TOKEN_USERS: dict[str, TokenUser] = {}
 _TOKEN_USERS_MAX = 10_000
 
 
-def _remember_token_user(digest: str, user_id: int) -> None:
+def _remember_token_user(digest: str, user: User) -> None:
     if len(_TOKEN_USERS) >= _TOKEN_USERS_MAX:
         _TOKEN_USERS.clear()
-    _TOKEN_USERS[digest] = user_id
+    _TOKEN_USERS[digest] = TokenUser(user.pk, user.role, user.is_superuser)
 
 
-def token_user_id(digest: str) -> int | None:
-    """The id of the user of the token with this digest, if this worker has verified it before."""
+def token_user(digest: str) -> TokenUser | None:
+    """The user (id, role, superuser or not) of the token with this digest as this worker verified
+    it last, if it has; what the database holds now may differ."""
     return _TOKEN_USERS.get(digest)
 
 

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
 
-from access.selectors import case_row_visible_to, case_visible_to_viewer_sql, cases_visible_to, placements_visible_to
+from access.selectors import case_row_visible_to, cases_visible_to, own_case_visible_to_viewer_sql, placements_visible_to
 from accounts.models import User
 from audit.models import AccessLog
 from cases.models import Case, CaseNote, DecisionReview, Placement, SiblingSeparationDecision, StageChange
@@ -159,14 +159,15 @@ def _columns(pairs: list[tuple[str, str]]) -> str:
 
 
 @functools.cache
-def _served_case_detail_sql() -> str:
+def _served_case_detail_sql(viewer: str) -> str:
     """The token with its user, the case's JSON when that user sees it, and the access-log row of
     that view, in one statement (one transaction). PostgreSQL's own placeholders: $1 the token key,
     $2 its digest, $3 the user expected, $4 the case, $5 now, $6 the path, $7 the client's address,
     $8 the current time zone's name. The token is the row of its key and digest, unexpired, of an
-    active user who is $3 (knox's check, accounts.authentication); the case must be visible to that
-    user (access.selectors.case_visible_to_viewer_sql: case_row_rights' rule, shares and emergency
-    accesses included). The access-log row is written only when both hold (a data-modifying CTE runs
+    active user who is $3 (knox's check, accounts.authentication); the case must be one that user
+    sees without a grant, by the own-case rule of the kind of viewer ``viewer`` (access.selectors.
+    own_case_visible_to_viewer_sql: a narrower condition than case_row_rights', never a wider one).
+    The access-log row is written only when both hold (a data-modifying CTE runs
     once whatever the query reads), marked as an emergency access as audit.services.log_access marks
     it; the detail never shows a sensitive field (saw_sensitive false, as _shows_sensitive finds).
 
@@ -228,7 +229,7 @@ def _served_case_detail_sql() -> str:
                  LATERAL (SELECT {_wall_times('c.stage_entered_at', 'stage_entered_at')},
                                  {_wall_times('c.decision_reviewed_at', 'decision_reviewed_at')} OFFSET 0) t,
                  LATERAL (SELECT {detail}) j
-            WHERE c.id = $4 AND {case_visible_to_viewer_sql().replace("%(user)s", "$3")}
+            WHERE c.id = $4 AND {own_case_visible_to_viewer_sql(viewer)}
         ), logged AS (
             INSERT INTO {AccessLog._meta.db_table}
                 (user_id, kind, case_id, child_id, viewed_at, path, ip_address, saw_sensitive, emergency)
@@ -241,10 +242,12 @@ def _served_case_detail_sql() -> str:
     """
 
 
-def served_case_detail(*, token_key: str, digest: str, user_id: int, case_id: int, path: str, ip: str | None) -> str | None:
+def served_case_detail(*, token_key: str, digest: str, user_id: int, viewer: str, case_id: int, path: str,
+                       ip: str | None) -> str | None:
     """The API's case detail in one round trip: the JSON of case ``case_id`` as CaseDetailSerializer
     writes it (U+2028 and U+2029 left to the caller), when the knox token ``token_key``/``digest``
-    is valid and belongs to the active user ``user_id`` and that user sees the case; the access-log
+    is valid and belongs to the active user ``user_id``, a viewer of kind ``viewer``
+    (access.selectors.viewer_kind), and that user sees the case without a grant; the access-log
     row of the view (``path``, the client's address ``ip``) is then written and committed by the same
     statement. None otherwise, and then nothing was written: the caller answers through the API's
     usual path (cases.api.views.case_detail_fast_path). None also, without a statement, when the
@@ -254,7 +257,7 @@ def served_case_detail(*, token_key: str, digest: str, user_id: int, case_id: in
         return None
     params = [token_key, digest, user_id, case_id, timezone.now(), path, ip, timezone.get_current_timezone_name()]
     with prepared_cursor(database, raw=True) as cursor:  # prepared once per connection (core.db)
-        cursor.execute(_served_case_detail_sql(), params)
+        cursor.execute(_served_case_detail_sql(viewer), params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 

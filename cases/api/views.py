@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from access.permissions import CanChangeCase
-from access.selectors import cases_editable_by, families_visible_to, sensitive_case_ids
-from accounts.authentication import token_parts, token_user_id
+from access.selectors import cases_editable_by, families_visible_to, sensitive_case_ids, viewer_kind
+from accounts.authentication import token_parts, token_user
 from audit.services import AccessLoggedMixin
 from cases.api.filters import CaseFilter, PlacementFilter
 from cases.api.permissions import IsCaseworker
@@ -293,12 +293,14 @@ def case_detail_fast_path(drf_view: Callable[..., HttpResponse]) -> Callable[...
     """The router's detail view of CaseViewSet (``drf_view``) with a fast path for its plain GET: a
     token this process has verified before in ``Authorization: Token <token>``, JSON or anything
     accepted, no query string, no signed-in session (DRF's SessionAuthentication comes first), DRF's
-    throttles allowing the token's user. Then one statement (cases.selectors.served_case_detail)
-    checks the token and its user again, writes the case's JSON if that user sees it, and writes the
-    access-log row; the answer carries that JSON with the headers DRF gives it. Anything else, and
-    any request that statement does not serve (a token unknown, expired or revoked, its user
-    inactive, a case not there or not visible), DRF answers as before; the statement has then written
-    nothing. docs/permissions.md, "The case detail's fast path"."""
+    throttles allowing the token's user, who is not an analyst. Then one statement
+    (cases.selectors.served_case_detail) checks the token, its user and their role again, writes the
+    case's JSON if that user sees it without a grant (their own case: assigned to a worker, of a
+    supervisor's units, any for an administrator), and writes the access-log row; the answer carries
+    that JSON with the headers DRF gives it. Anything else, and any request that statement does not
+    serve (a token unknown, expired or revoked, its user inactive or of another role now, a case not
+    there, not visible, or seen through a share or an emergency access), DRF answers as before; the
+    statement has then written nothing. docs/permissions.md, "The case detail's fast path"."""
 
     def served(request: HttpRequest, kwargs: dict) -> HttpResponse | None:
         meta = request.META
@@ -308,13 +310,14 @@ def case_detail_fast_path(drf_view: Callable[..., HttpResponse]) -> Callable[...
                 or api_settings.DATETIME_FORMAT != ISO_8601):
             return None
         token = token_parts(meta.get("HTTP_AUTHORIZATION", ""))
-        user_id = token and token_user_id(token[1])
-        if user_id is None or signed_in_by_session(request):  # DRF would take the session's user
+        user = token and token_user(token[1])
+        viewer = user and viewer_kind(user.role, user.is_superuser)  # None for an analyst: DRF's 403
+        if not viewer or signed_in_by_session(request):  # DRF would take the session's user
             return None
-        throttles = signed_in_throttles(CaseViewSet, user_id)
+        throttles = signed_in_throttles(CaseViewSet, user.id)
         if throttles is None:
             return None
-        detail = served_case_detail(token_key=token[0], digest=token[1], user_id=user_id, case_id=int(pk),
+        detail = served_case_detail(token_key=token[0], digest=token[1], user_id=user.id, viewer=viewer, case_id=int(pk),
                                     path=request.get_full_path()[:300], ip=client_address(request))
         if detail is None:
             return None
