@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import FormOfCare, HealthNeeds, Sex
 from core.dates import AHEAD_DATE, PAST_DATE, date_range_constraints, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
-from core.models import TimeStampedModel
+from core.models import CheckConstraintsInOneQuery, TimeStampedModel
 from core.names import NameSearchable, search_text_index
 
 
@@ -52,7 +52,7 @@ class SuspensionKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Family(TimeStampedModel):
+class Family(CheckConstraintsInOneQuery, TimeStampedModel):
     ApprovalStatus = ApprovalStatus
     SuspensionKind = SuspensionKind
 
@@ -272,7 +272,7 @@ class Family(TimeStampedModel):
         return [name for name, expires in checks if expires is None or expires < on]
 
 
-class ApprovalDecision(models.Model):
+class ApprovalDecision(CheckConstraintsInOneQuery):
     """A supervisor's approval or refusal of a family's registration, with the reason. Never edited."""
 
     family = models.ForeignKey(Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="approval_decisions")

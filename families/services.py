@@ -337,7 +337,20 @@ def update_family(
             locked.changed = True
     return locked
 def _supervises_family(user: User, family: Family) -> bool:
-    return bool(user.is_supervisor and user.unit_id and family.responsible_unit_id in user.unit.descendant_ids())
+    from access.selectors import unit_ids_for  # the units looked up once per request (kept on the user)
+
+    return bool(user.is_supervisor and user.unit_id and family.responsible_unit_id in unit_ids_for(user))
+
+
+# An approval request or decision changes none of the family's foreign keys, on the row it read under
+# its lock: full_clean does not look each one up again (the database's foreign keys hold them); every
+# field it changes, clean() and every constraint are checked (CheckConstraintsInOneQuery: one query).
+FAMILY_FOREIGN_KEYS = tuple(f.name for f in Family._meta.concrete_fields if f.is_relation)
+
+
+def _clean_locked(family: Family) -> None:
+    family.full_clean(exclude=FAMILY_FOREIGN_KEYS, validate_constraints=False)
+    family.validate_constraints()
 
 
 def _missing_certificates(family: Family, on: dt.date) -> list[str]:
@@ -405,10 +418,12 @@ def request_approval(*, family: Family, actor: User) -> Family:
     suspended by a change in the family (approval_request_refusal), or when its home study or
     training certificate is missing or expired (an approval rests on both; Kazakhstan's rules).
     """
-    from access.selectors import visible_family_ids
+    from access.selectors import family_rights
 
     family = Family.objects.select_for_update().get(pk=family.pk)
-    if not (actor.is_social_worker or actor.is_supervisor) or family.pk not in visible_family_ids(actor, [family.pk]):
+    # Who sees the family, on the locked row: a family of the actor's unit (or one below it) without a query.
+    if not (actor.is_social_worker or actor.is_supervisor) or not family_rights(
+            actor, family_id=family.pk, responsible_unit_id=family.responsible_unit_id).visible:
         raise DomainError(_("Only a social worker or supervisor who sees the family may ask for its approval."),
                           field="non_field_errors", code="permission_denied")
     refusal = approval_request_refusal_on(family, timezone.localdate())
@@ -416,7 +431,7 @@ def request_approval(*, family: Family, actor: User) -> Family:
         raise DomainError(refusal, field="non_field_errors")
     family.approval_status = ApprovalStatus.UNDER_ASSESSMENT
     family.approval_requested_at = timezone.now()
-    family.full_clean()
+    _clean_locked(family)
     family.save(update_fields=["approval_status", "approval_requested_at", "updated_at"])
     return family
 
@@ -488,10 +503,11 @@ def decide_approval(
             family.approval_status = ApprovalStatus.REJECTED
         expires_on = None
     family.approval_requested_at = None
-    family.full_clean()
+    _clean_locked(family)
     family.save()
     decision = ApprovalDecision(family=family, approved=approve, reason=reason, decided_by=actor, decided_at=now,
                                 approval_expires_on=expires_on)
-    decision.full_clean()
+    # Its family is the row just locked and saved, its supervisor the actor: neither looked up again.
+    decision.full_clean(exclude=["family", "decided_by"])
     decision.save()
     return decision

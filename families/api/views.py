@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from access.selectors import families_visible_to
 from cases.api.permissions import IsCaseworker
 from children.selectors import search_matches_first
 from core.dates import AHEAD_DATE, PAST_DATE
@@ -14,7 +15,7 @@ from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from families.api.filters import FamilyFilter
 from families.api.serializers import FamilyCreatedSerializer, FamilyInputSerializer, FamilyOutputSerializer
-from families.selectors import family_api_list, search_families
+from families.selectors import family_api_list, family_api_record, search_families
 from families.services import (
     check_approval_decidable,
     create_family,
@@ -64,12 +65,20 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     ordering_fields = ["applied_on", "approval_expires_on", "id"]
     ordering = ["-applied_on", "id"]
 
+    # The approval's writes read the family only to answer 404 for one the user does not see: no applicant
+    # or decision is read before the write, the answer is the family read again after it (_fresh).
+    APPROVAL_ACTIONS = ("approval_request", "approve", "refuse")
+
     def get_queryset(self):
+        if self.action in self.APPROVAL_ACTIONS:
+            return families_visible_to(self.request.user)
         return family_api_list(user=self.request.user)
 
     def _fresh(self, pk: int) -> Response:
-        """The family as the write left it, read again (its last decision, the refusal of a new request)."""
-        return Response(FamilyOutputSerializer(self.get_queryset().get(pk=pk)).data)
+        """The family as the write left it, read again (its last decision, the refusal of a new request).
+        The user saw it a moment before (get_object) and the write checked their right under its lock:
+        not asked again."""
+        return Response(FamilyOutputSerializer(family_api_record(pk)).data)
 
     def search_records(self, queryset, q: str):
         """``?search=``: part of an applicant's name (any script) or IIN, or the family's number

@@ -46,11 +46,12 @@ from web.views.documents import documents_context
 FAMILY_ROLES = ("social_worker", "supervisor")
 
 
-def family_or_404(user: User, pk: int) -> Family:
+def family_or_404(user: User, pk: int, *, applicants: bool = True) -> Family:
     """The family ``pk`` with its region, unit and applicants, and what ``user`` may do with it
     (``rights``: access.selectors.family_rights, read by _may_edit); 404 when there is no such family
-    or the user does not see it."""
-    family = family_record(pk)
+    or the user does not see it. ``applicants=False``: the row alone, for an action that shows none
+    of the family (the approval's request and decision)."""
+    family = family_record(pk) if applicants else Family.objects.filter(pk=pk).first()
     if family is None:
         raise Http404
     rights = family_rights(user, family_id=family.pk, responsible_unit_id=family.responsible_unit_id)
@@ -234,7 +235,7 @@ def decide_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
     supervisor sees that no longer waits (the request withdrawn by a suspension, or decided meanwhile)
     goes back to the list with a message saying why (families.services.approval_request_gone); 404 for
     a family the supervisor may not see (family_or_404), 403 for one they see but do not supervise."""
-    family = family_or_404(request.user, pk)
+    family = family_or_404(request.user, pk, applicants=False)
     form = FamilyApprovalForm(request.POST)
     try:
         check_approval_decidable(family=family, actor=request.user)  # again under the lock, by decide_approval
@@ -259,7 +260,7 @@ def decide_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_family_approval(request: HttpRequest, pk: int) -> HttpResponse:
     """The worker sends the family to the supervisors of its unit for approval (from the family's page)."""
-    family = family_or_404(request.user, pk)
+    family = family_or_404(request.user, pk, applicants=False)
     try:
         request_approval(family=family, actor=request.user)
     except DomainError as error:
