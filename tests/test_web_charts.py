@@ -45,3 +45,30 @@ def test_six_series_get_six_colours_and_bars_tall_enough_for_their_values():
     bars = chart.rows[0]["bars"]
     assert min(b["height"] for b in bars) >= 10  # a 9-unit value beside each bar does not run into the next
     assert all(b2["y"] - b1["y"] >= 10 for b1, b2 in itertools.pairwise(bars))
+
+
+def test_a_count_axis_is_marked_in_whole_numbers_only():
+    from web.charts import axis_ticks, bar_chart
+
+    assert axis_ticks(7, whole=True) == (8, [0, 4, 8])  # was 0 3.5 7
+    assert axis_ticks(16.4, whole=True) == (18, [0, 9, 18])  # was 0 8.2 16.4 (a noised count)
+    assert axis_ticks(1, whole=True) == (1, [0, 1])
+    assert axis_ticks(0, whole=True) == (1, [0, 1])
+    assert axis_ticks(163, whole=True) == (180, [0, 90, 180])
+    for largest in [*range(0, 60), 99.5, 101, 1234]:
+        top, ticks = axis_ticks(largest, whole=True)
+        assert all(float(t).is_integer() for t in ticks) and top == ticks[-1] >= largest
+
+    months = bar_chart([("01.26", [7, 3]), ("02.26", [5, 1])], ["placements", "returns"], whole=True)
+    assert [g["value"] for g in months.gridlines] == [0, 4, 8]
+    bars = horizontal_bar_chart([("Абай", [16.4]), ("Астана", [3.0])], ["children"], whole=True)
+    assert [g["value"] for g in bars.gridlines] == [0, 9, 18]
+    # The bars are drawn against the axis's top: a value of 8 reaches the top line.
+    full = bar_chart([("a", [8]), ("b", [7])], ["n"], whole=True)
+    assert full.bars[0].y == months.gridlines[-1]["y"]
+
+
+def test_a_rate_axis_keeps_its_largest_value_and_a_half_way_mark():
+    from web.charts import axis_ticks
+
+    assert axis_ticks(16.4, whole=False) == (16.4, [0, 8.2, 16.4])

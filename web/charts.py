@@ -1,6 +1,7 @@
 """Server-rendered SVG bar charts: the template draws the rectangles computed here, so the pages
 need no chart library and no script."""
 
+import math
 from dataclasses import dataclass
 
 
@@ -33,14 +34,34 @@ class Chart:
 COLOURS = ("#0b6e6e", "#c62828", "#b26a00", "#5c6bc0", "#558b2f", "#8e24aa")
 
 
+def axis_ticks(largest: float, *, whole: bool) -> tuple[float, list[float]]:
+    """The value axis of a chart whose largest value is ``largest``: (the axis's top, the values
+    written along it, from 0). ``whole``: the chart counts (children, placements), so every tick is
+    a whole number and the top is raised to the next even one, e.g. 7 gives 0, 4, 8 and 16.4 gives
+    0, 9, 18, never "0 3.5 7"; a step over 10 is rounded up to its first digit (82 → 90). Otherwise
+    (rates, percentages) the top is the largest value, with a half-way tick where it reads well."""
+    largest = max(largest, 0) or 1
+    if not whole:
+        fractions = (0, 0.5, 1) if largest >= 2 or largest != int(largest) else (0, 1)
+        return largest, [round(largest * f, 1) for f in fractions]
+    top = math.ceil(largest)
+    if top == 1:
+        return 1, [0, 1]
+    step = math.ceil(top / 2)
+    magnitude = 10 ** (len(str(step)) - 1)
+    step = math.ceil(step / magnitude) * magnitude
+    return 2 * step, [0, step, 2 * step]
+
+
 def bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, width: int = 640, height: int = 220,
-              mark_suppressed: bool = True) -> Chart:
+              mark_suppressed: bool = True, whole: bool = False) -> Chart:
     """Grouped bars: one group per label, one bar per series. A None value (a suppressed cell) has
-    no bar; the table beside the chart marks it."""
+    no bar; the table beside the chart marks it. ``whole``: the values are counts, so the axis is
+    marked in whole numbers (axis_ticks)."""
     top, bottom, left = 10, 40, 36
     plot_h = height - top - bottom
     values = [v for _, vs in groups for v in vs if v is not None]
-    max_value = max(values, default=0) or 1
+    max_value, ticks = axis_ticks(max(values, default=0), whole=whole)
     n_groups = max(len(groups), 1)
     group_w = (width - left) / n_groups
     bar_w = max(group_w * 0.8 / max(len(series_names), 1), 1)
@@ -52,9 +73,7 @@ def bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[s
             bars.append(Bar(x=round(gx + s * bar_w, 1), y=round(top + plot_h - h, 1), width=round(bar_w - 1, 1),
                             height=round(h, 1), value=value, series=s, label=label))
         labels.append({"x": round(left + i * group_w + group_w / 2, 1), "text": label})
-    # A half-way line only where it falls on a readable number.
-    fractions = (0, 0.5, 1) if max_value >= 2 or max_value != int(max_value) else (0, 1)
-    gridlines = [{"y": round(top + plot_h - plot_h * f, 1), "value": round(max_value * f, 1)} for f in fractions]
+    gridlines = [{"y": round(top + plot_h - plot_h * t / max_value, 1), "value": t} for t in ticks]
     series = [{"name": name, "colour": COLOURS[i % len(COLOURS)]} for i, name in enumerate(series_names)]
     for bar in bars:
         bar.colour = series[bar.series]["colour"]  # type: ignore[attr-defined]
@@ -133,13 +152,14 @@ class HorizontalChart:
 
 
 def horizontal_bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, width: int = 520,
-                         mark_suppressed: bool = True) -> HorizontalChart:
+                         mark_suppressed: bool = True, whole: bool = False) -> HorizontalChart:
     """Grouped horizontal bars: one row per group with its label on the left (shortened to
     LABEL_CHARS, the full label in the row's tooltip), one bar per series, the value written at the
     bar's end. A None value (a suppressed cell) has no bar but a ✕.
 
     Shape: rows[i] = {"y", "label", "short", "bars": [{"x", "y", "width", "height", "value",
-    "colour", "series"}]}; lengths in the SVG's units (viewBox 0 0 width height)."""
+    "colour", "series"}]}; lengths in the SVG's units (viewBox 0 0 width height). ``whole``: the
+    values are counts, so the axis is marked in whole numbers (axis_ticks)."""
     n_series = max(len(series_names), 1)
     # Tall enough for the value written beside each bar (a 9-unit font) however many series there are.
     bar_h = 14 if n_series == 1 else max(11, 26 // n_series)
@@ -150,7 +170,7 @@ def horizontal_bar_chart(groups: list[tuple[str, list[float | None]]], series_na
     x0 = label_w + 4
     plot_w = width - x0 - right
     values = [v for _, vs in groups for v in vs if v is not None]
-    max_value = max(values, default=0) or 1
+    max_value, ticks = axis_ticks(max(values, default=0), whole=whole)
     series = [{"name": name, "colour": COLOURS[i % len(COLOURS)]} for i, name in enumerate(series_names)]
     rows = []
     for i, (label, vs) in enumerate(groups):
@@ -164,8 +184,7 @@ def horizontal_bar_chart(groups: list[tuple[str, list[float | None]]], series_na
                          "text_y": round(y + 4 + s * bar_h + (bar_h - 1) / 2, 1)})
         rows.append({"y": round(y + row_h / 2, 1), "label": label, "short": short_label(label), "bars": bars})
     height = top + len(groups) * row_h + bottom
-    fractions = (0, 0.5, 1) if max_value >= 2 or max_value != int(max_value) else (0, 1)
-    gridlines = [{"x": round(x0 + plot_w * f, 1), "value": round(max_value * f, 1)} for f in fractions]
+    gridlines = [{"x": round(x0 + plot_w * t / max_value, 1), "value": t} for t in ticks]
     return HorizontalChart(width=width, height=height, label_width=round(label_w, 1), rows=rows, series=series,
                            gridlines=gridlines, max_value=max_value, mark_suppressed=mark_suppressed)
 

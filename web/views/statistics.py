@@ -118,12 +118,13 @@ def _regions_in_readers_alphabet(result: dict) -> dict:
     return result | {"rows": ordered(result["rows"]), "totals": ordered(result["totals"])}
 
 
-def _bars(groups: list[tuple[str, list[float | None]]], series: list[str]) -> dict:
+def _bars(groups: list[tuple[str, list[float | None]]], series: list[str], *, whole: bool) -> dict:
     """Vertical bars where every label fits under its bars (years), else horizontal bars with the
-    labels on the left (20 regions, long Russian and Kazakh names)."""
+    labels on the left (20 regions, long Russian and Kazakh names). ``whole``: a count, its axis
+    marked in whole numbers."""
     if labels_fit_under_bars([label for label, _ in groups]):
-        return {"kind": "bars", "chart": bar_chart(groups, series)}
-    return {"kind": "hbars", "chart": horizontal_bar_chart(groups, series)}
+        return {"kind": "bars", "chart": bar_chart(groups, series, whole=whole)}
+    return {"kind": "hbars", "chart": horizontal_bar_chart(groups, series, whole=whole)}
 
 
 def _chart(result: dict) -> dict | None:
@@ -143,9 +144,9 @@ def _chart(result: dict) -> dict | None:
     def label(row: dict, dim: str) -> str:
         return str(_("Total") if row.get(dim) is None else (row.get(f"{dim}_label") or row[dim]))
 
-    name = headline["name"]
+    name, whole = headline["name"], headline["kind"] == "count"
     if len(dims) == 1:
-        drawn = _bars([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]])
+        drawn = _bars([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]], whole=whole)
         return drawn | {"measure": headline, "dimensions": [result["dimensions"][dims[0]]]}
     levels = [list(dict.fromkeys(label(r, d) for r in result["rows"])) for d in dims]
     if min(len(level) for level in levels) > MAX_SERIES:
@@ -160,7 +161,7 @@ def _chart(result: dict) -> dict | None:
         chart = grid_chart(levels[along], levels[across], values)
         return {"kind": "grid", "chart": chart, "measure": headline, "dimensions": order}
     groups = [(group, [values.get((group, s)) for s in levels[across]]) for group in levels[along]]
-    return _bars(groups, levels[across]) | {"measure": headline, "dimensions": order}
+    return _bars(groups, levels[across], whole=whole) | {"measure": headline, "dimensions": order}
 
 
 @roles_required("analyst")

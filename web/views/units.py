@@ -202,7 +202,7 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
         "by_month": by_month,
         "month_chart": bar_chart(
             [(formats.date_format(r["month"], "m.y"), [r["placements"], r["returns"]]) for r in by_month],
-            [_("placements started"), _("returns to institution")],
+            [_("placements started"), _("returns to institution")], whole=True,
         ),
         "calibration": calibration,
         "calibration_chart": bar_chart(
