@@ -528,7 +528,12 @@ LOGGING = {
     },
     # LOG_FORMAT=json in production gives one JSON object per line.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": os.environ.get("LOG_FORMAT", "plain")}},
+    # A refused request (401/403) is one warning line (user id, path, status), without Django's traceback.
+    "filters": {"refusals": {"()": "core.logging.RefusalFilter"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # fontTools logs ~40 INFO lines per font subset (every case-file PDF): its warnings are enough.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    "loggers": {
+        # fontTools logs ~40 INFO lines per font subset (every case-file PDF): its warnings are enough.
+        "fontTools": {"level": "WARNING"},
+        "django.request": {"filters": ["refusals"]},
+    },
 }

