@@ -23,22 +23,12 @@ from fontTools import subset, ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-from access.selectors import cases_visible_to, sensitive_case_ids
 from accounts.models import User
 from cases.models import Case, Placement
+from cases.wording import stage_reason
 from children.models import Child
 from documents.selectors import documents_of_child
 from visits.models import Visit
-
-
-def may_export_case_file(user: User, child: Child) -> bool:
-    """True when the user sees every case of the child, sensitive fields included."""
-    case_ids = list(Case.objects.filter(child=child).values_list("pk", flat=True))
-    if not case_ids:
-        return False
-    visible = set(cases_visible_to(user).filter(pk__in=case_ids).values_list("pk", flat=True))
-    return visible == set(case_ids) and sensitive_case_ids(user, case_ids) == set(case_ids)
-
 
 # The scripts a case file is written in (Latin, Cyrillic with the Kazakh letters, Greek, punctuation,
 # arrows, №, mathematical signs); a document using another glyph of the font is set with the whole
@@ -237,10 +227,13 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
 
         pdf.heading(_("Stage timeline"), size=11)
         for change in case.stage_changes.all():
+            # Worded as the case page's timeline words it (cases.wording.stage_reason).
+            reason = stage_reason(change.reason)
             pdf.bullet(
                 f"{_date(change.changed_at)}: {change.get_from_stage_display() or '—'} → {change.get_to_stage_display()}"
-                + (f" ({change.reason})" if change.reason else "")
                 + (f", {_person(change.actor)}" if change.actor else "")
+                # After a full stop rather than in brackets: the reason has brackets of its own.
+                + (f". {reason}" if reason else "")
             )
 
         pdf.heading(_("Placements"), size=11)
@@ -249,28 +242,34 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
             pdf.bullet(_("none"))
         for placement in placements:
             # The family as named everywhere (Family.__str__): its current applicants, not one who died or left.
-            applicants = str(placement.family)
             ended = (
                 _("ended %(date)s: %(reason)s") % {"date": _date(placement.ended_on), "reason": placement.get_end_reason_display()}
                 if placement.ended_on
                 else _("active")
             )
-            pdf.bullet(
-                f"{placement.get_form_of_care_display()} — {applicants}; {_('from')} {_date(placement.started_on)}; {ended}"
-                + (f"; {_('reason for return')}: {placement.get_return_reason_display()}" if placement.return_reason else "")
-                + (f"; {_('decision')} {placement.decision_document_number} {_date(placement.decision_date)}"
-                   if placement.decision_document_number else "")
-            )
+            parts = [_("%(form_of_care)s — %(family)s; from %(date)s; %(state)s") % {
+                "form_of_care": placement.get_form_of_care_display(), "family": str(placement.family),
+                "date": _date(placement.started_on), "state": ended,
+            }]
+            if placement.return_reason:
+                parts.append(_("reason for return: %(reason)s") % {"reason": placement.get_return_reason_display()})
+            if placement.decision_document_number:
+                parts.append(_("decision %(number)s of %(date)s") % {
+                    "number": placement.decision_document_number, "date": _date(placement.decision_date)})
+            pdf.bullet("; ".join(parts))
             for visit in placement.visits.all():
                 done = _("done %(date)s") % {"date": _date(visit.done_on)} if visit.done_on else _("not done")
                 details = "; ".join(
                     part for part in (
-                        visit.get_child_condition_display() and f"{_('child')}: {visit.get_child_condition_display()}",
-                        visit.get_family_condition_display() and f"{_('family')}: {visit.get_family_condition_display()}",
+                        visit.get_child_condition_display()
+                        and _("child: %(condition)s") % {"condition": visit.get_child_condition_display()},
+                        visit.get_family_condition_display()
+                        and _("family: %(condition)s") % {"condition": visit.get_family_condition_display()},
                         visit.concerns,
                     ) if part
                 )
-                line = f"    {_('Visit')} {_date(visit.planned_on)} ({visit.get_kind_display()}), {done}"
+                line = "    " + _("Visit %(date)s (%(kind)s), %(state)s") % {
+                    "date": _date(visit.planned_on), "kind": visit.get_kind_display(), "state": done}
                 pdf.bullet(line + (f": {details}" if details else ""))
 
         consents = list(case.consents.all())
@@ -278,9 +277,12 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
             pdf.heading(_("Consents"), size=11)
             for consent in consents:
                 state = _("revoked %(date)s") % {"date": _date(consent.revoked_on)} if consent.revoked_on else _("in force")
+                answer = _("agrees") if consent.agrees else _("does not agree")
                 pdf.bullet(
-                    f"{consent.get_kind_display()}: {consent.given_by}, {_date(consent.given_on)}, "
-                    f"{_('agrees') if consent.agrees else _('does not agree')}; {state}" + (f"; {consent.scope}" if consent.scope else "")
+                    _("%(kind)s: %(given_by)s, %(date)s, %(answer)s; %(state)s") % {
+                        "kind": consent.get_kind_display(), "given_by": consent.given_by, "date": _date(consent.given_on),
+                        "answer": answer, "state": state,
+                    } + (f"; {consent.scope}" if consent.scope else "")
                 )
 
     pdf.heading(_("Documents"))
@@ -290,11 +292,13 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
         attached = (
             _("child") if document.child_id else _("case %(id)s") % {"id": document.case_id} if document.case_id else _("family")
         )
+        expires = _("expires %(date)s") % {"date": _date(document.expires_on)} if document.expires_on else ""
+        uploaded = _("uploaded by %(name)s %(date)s") % {"name": _person(document.uploaded_by), "date": _date(document.uploaded_at)}
         pdf.bullet(
             f"{_date(document.document_date)} — {document.get_doc_type_display()}"
             + (f" {document.number}" if document.number else "")
             + f": {document.title or document.original_name} ({attached})"
-            + (f"; {_('expires')} {_date(document.expires_on)}" if document.expires_on else "")
-            + f"; {_('uploaded by')} {_person(document.uploaded_by)} {_date(document.uploaded_at)}"
+            + (f"; {expires}" if expires else "")
+            + f"; {uploaded}"
         )
     return pdf

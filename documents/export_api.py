@@ -13,7 +13,8 @@ from access.selectors import children_visible_to
 from documents.access_log import log_record_access
 from documents.api.permissions import CaseworkersOnly
 from documents.api.renderers import AnyFileRenderer, JSONErrorsMixin
-from documents.export import build_case_file_pdf, may_export_case_file
+from documents.export import build_case_file_pdf
+from documents.selectors import may_export_case_file
 
 
 class ChildCaseFileExportView(JSONErrorsMixin, APIView):

@@ -5,9 +5,11 @@ the case (its worker, its supervisors, a share that includes sensitive fields): 
 an emergency access or an administrator."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from access.models import ChildGroupObjectPermission, ChildUserObjectPermission
@@ -22,6 +24,9 @@ from access.selectors import (
 from accounts.models import User
 from cases.models import Case
 from documents.models import Document
+
+if TYPE_CHECKING:
+    from children.models import Child
 
 
 def restricted_record_ids(user: User) -> tuple[set[int], set[int]]:
@@ -165,3 +170,21 @@ def may_add_document(user: User, *, case_id: int | None = None, child_id: int | 
     if family_id is not None:
         return families_visible_to(user).filter(pk=family_id).exists()
     return False
+
+
+def may_export_case_file(user: User, child: "Child") -> bool:
+    """True when the user sees every case of the child, sensitive fields included."""
+    case_ids = list(Case.objects.filter(child=child).values_list("pk", flat=True))
+    if not case_ids:
+        return False
+    visible = set(cases_visible_to(user).filter(pk__in=case_ids).values_list("pk", flat=True))
+    return visible == set(case_ids) and sensitive_case_ids(user, case_ids) == set(case_ids)
+
+
+def case_file_url(user: User, child: "Child") -> str | None:
+    """The address of the child's case-file PDF for the pages' link, when the export would give it
+    to ``user`` (ChildCaseFileExportView's checks: no analyst, every case of the child with its
+    sensitive fields), else None. The pages show the child already, so it is visible to the user."""
+    if user.is_analyst or not may_export_case_file(user, child):
+        return None
+    return reverse("child-case-file-export", args=[child.pk])

@@ -57,7 +57,7 @@ def _listed(client, user, **query) -> str:
 def test_the_case_list_badge_and_filter_follow_what_a_view_only_share_may_see(client, worker, risky):
     abuse_only, forced = (f"/cases/{risky[k].pk}/" for k in ("abuse_only", "forced"))
     html = _listed(client, risky["colleague"])
-    assert "Low · 15" in html and "High · 35" in html  # 60 - 45 and 80 - 45, the forced one still high
+    assert "Low · 15 points" in html and "High · 35 points" in html  # 60 - 45 and 80 - 45, the forced one still high
     high = _listed(client, risky["colleague"], risk="high")
     assert forced in high and abuse_only not in high
     assert abuse_only in _listed(client, risky["colleague"], risk="low")
@@ -66,7 +66,7 @@ def test_the_case_list_badge_and_filter_follow_what_a_view_only_share_may_see(cl
     assert (seen.band, seen.score) == ("low", 15)
     # The assigned worker holds view_sensitive: the stored band and score.
     html = _listed(client, worker, risk="high")
-    assert abuse_only in html and forced in html and "High · 60" in html
+    assert abuse_only in html and forced in html and "High · 60 points" in html
 
 
 def test_the_dashboard_counts_and_lists_a_high_risk_only_as_the_supervisor_may_see_it(client, supervisor, risky):

@@ -158,7 +158,7 @@ def _template_rows(cases) -> list[dict]:
 
     from core.dates import day_text
     from risk.models import Band
-    from web.templatetags.web_tags import person
+    from web.templatetags.web_tags import person, risk_points
 
     stages = {value: str(label) for value, label in Stage.choices}
     bands = {value: str(label) for value, label in Band.choices}
@@ -171,7 +171,7 @@ def _template_rows(cases) -> list[dict]:
             "pk": str(case.pk), "url": f"{head}/{case.pk}/{tail}", "child": f"{case.last_name} {case.first_name}",
             "birth_date": day_text(case.birth_date) if case.birth_date else "",
             "stage": stages.get(case.stage, case.stage), "band": band, "band_label": label, "band_text": capfirst(label),
-            "score": None if case.risk_score is None else str(case.risk_score),
+            "score": None if case.risk_score is None else risk_points(case.risk_score),
             "next_visit": day_text(case.next_visit_on) if case.next_visit_on else "", "overdue": case.has_overdue,
             "worker": person(worker), "worker_inactive": worker is not None and not worker.is_active,
             "select_label": _("Select case № %(n)s") % {"n": case.pk},

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from web.charts import svg_bar_chart
-from web.templatetags.web_tags import person
+from web.templatetags.web_tags import person, risk_points
 
 
 def shown(figures: dict) -> dict:
@@ -82,7 +82,8 @@ class _Badges:
             self.drawn[band, score] = (
                 format_html('<span class="badge {}" title="{}">{}</span>\n', band or "none", label, capfirst(label))
                 if score is None else
-                format_html('<span class="badge {}" title="{}">{} · {}</span>\n', band or "none", label, capfirst(label), score))
+                format_html('<span class="badge {}" title="{}">{} · {}</span>\n', band or "none", label, capfirst(label),
+                            risk_points(score)))
         return self.drawn[band, score]
 
 

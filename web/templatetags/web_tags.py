@@ -10,7 +10,9 @@ from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+
+from cases.wording import stage_reason
 
 register = template.Library()
 
@@ -57,12 +59,20 @@ def unread_notifications(context: dict, user: object) -> int:
     return unread_count(user)
 
 
+def risk_points(score: int) -> str:
+    """A risk score as every page writes it, "105 points": the score is the sum of its factors'
+    weights (risk.models.RiskWeight), with no upper bound and the bands from RiskBands (by default
+    medium from 30, high from 55), so a bare "High · 105" read as a score out of 100."""
+    return ngettext("%(n)s point", "%(n)s points", score) % {"n": score}
+
+
 @register.inclusion_tag("web/partials/risk_badge.html")
 def risk_badge(band: str | None, score: int | None = None) -> dict:
     from risk.models import Band
 
     labels = dict(Band.choices)
-    return {"band": band or "none", "label": labels.get(band, _("not assessed")), "score": score}
+    return {"band": band or "none", "label": labels.get(band, _("not assessed")), "score": score,
+            "points": None if score is None else risk_points(score)}
 
 
 @register.simple_tag
@@ -86,46 +96,8 @@ def person(user: object) -> str:
     return user.get_full_name() or user.username
 
 
-def _english_labels(choices: type) -> dict[str, str]:
-    from django.utils import translation
-
-    with translation.override("en"):
-        return {str(label): value for value, label in choices.choices}
-
-
-@register.filter
-def stage_reason(text: str) -> str:
-    """A stage change's reason in the reader's language. The services store the reasons they write
-    themselves in English (the message ids); a reason a user typed is shown as typed."""
-    from cases.models import EndReason, ReturnReason
-
-    if not text:
-        return ""
-    translated = _(text)
-    if translated != text:
-        return translated
-    patterns = (
-        (r"^Returned to institution \((?P<label>[^)]*)\)\.\s*(?P<notes>.*)$", ReturnReason,
-         "Returned to institution (%(reason)s). %(notes)s"),
-        (r"^Placement ended: (?P<label>.*?)\.\s*(?P<notes>.*)$", EndReason, "Placement ended: %(reason)s. %(notes)s"),
-    )
-    # Older demo data wrote "returned to institution: <code>"; show the code's label.
-    legacy = re.match(r"^returned to institution: (?P<code>\w+)$", text)
-    if legacy and legacy["code"] in ReturnReason.values:
-        return (_("Returned to institution (%(reason)s). %(notes)s")
-                % {"reason": ReturnReason(legacy["code"]).label, "notes": ""}).strip()
-    chosen = re.match(r"^Family № (?P<n>\d+) chosen for acquaintance\.$", text)
-    if chosen:
-        return _("Family № %(n)s chosen for acquaintance.") % {"n": chosen["n"]}
-    moved = re.match(r"^Moved to another family\.\s*(?P<notes>.*)$", text, re.S)
-    if moved:
-        return (_("Moved to another family. %(reason)s") % {"reason": moved["notes"]}).strip()
-    for pattern, choices, message in patterns:
-        match = re.match(pattern, text, re.S)
-        if match and match["label"] in _english_labels(choices):
-            label = dict(choices.choices)[_english_labels(choices)[match["label"]]]
-            return (_(message) % {"reason": label, "notes": match["notes"]}).strip()
-    return text
+# A stage change's reason in the reader's language: the pages' timeline and the case-file PDF word it alike.
+register.filter("stage_reason", stage_reason)
 
 
 @register.filter

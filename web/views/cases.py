@@ -44,6 +44,7 @@ from cases.services import (
 from core.choices import FormOfCare
 from core.dates import date_text, day_text
 from core.exceptions import DomainError
+from documents.selectors import case_file_url
 from matching.selectors import rank_families
 from matching.services import choose_for_acquaintance
 from risk.models import Band, Factor
@@ -69,7 +70,7 @@ from web.forms import (
 )
 from web.matching_html import candidate_rows
 from web.sensitive import can_change, can_view_sensitive
-from web.templatetags.web_tags import choice_label, person, stage_reason
+from web.templatetags.web_tags import choice_label, person, risk_points, stage_reason
 from web.views import common
 from web.views.access import access_context
 from web.views.common import forget_dashboard, paginate, query_without_page, roles_required
@@ -200,7 +201,7 @@ def case_rows_html(cases: Iterable[selectors.CaseRow], *, selectable: bool, show
         band = case.risk_band
         if band:
             band_label = bands.get(band, not_assessed)
-            score = "" if case.risk_score is None else f" · {case.risk_score}"
+            score = "" if case.risk_score is None else f" · {html.escape(risk_points(case.risk_score))}"
             badge = (f'<span class="badge {html.escape(band)}" title="{html.escape(band_label)}">'
                      f"{html.escape(capfirst(band_label))}{score}</span>")
         else:
@@ -392,6 +393,7 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     context = {
         "case": case,
         "child": case.child,
+        "case_file_url": case_file_url(request.user, case.child),
         # The placements' and the decision's families, linked to their pages where the reader sees them.
         "visible_families": visible_family_ids(
             user=request.user, family_ids=[p.family_id for p in placements] + [case.decision_family_id]),

@@ -28,6 +28,7 @@ from children.services import (
 )
 from core.exceptions import DomainError
 from core.iin import birth_date_and_sex, validate_iin, validate_iin_matches
+from documents.selectors import case_file_url
 from registry.duplicates import child_duplicates
 from web.forms import (
     CHILD_FORM_FIELDS,
@@ -184,6 +185,7 @@ def _child_context(request: HttpRequest, child: Child, sibling_form: AddSiblingF
         # may_add_document's rule for a child is _may_edit's (a case of the child one may change), but
         # an administrator, who corrects a child's record, adds no document.
         "today": timezone.localdate(),
+        "case_file_url": case_file_url(request.user, child),
         **documents_context(request.user, "child", child.pk, sensitive=sensitive,
                             may_add=editable and not request.user.is_administrator),
     }
