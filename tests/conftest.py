@@ -48,10 +48,10 @@ def _english(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts without the previous one's cached figures (the dashboards')."""
+    """Each test starts without the previous one's cached figures (the dashboards') and throttle histories."""
     from django.core.cache import caches
 
-    for alias in ("default", "dashboard"):
+    for alias in ("default", "dashboard", "throttle"):
         caches[alias].clear()
 
 

@@ -7,16 +7,15 @@ import re
 import subprocess
 import sys
 import time
-from array import array
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.throttling import UserAddressRateThrottle
+from core.throttling import History, UserAddressRateThrottle
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -95,27 +94,59 @@ def test_throttling_counts_each_user_separately(api_client, worker, supervisor, 
     assert api_client.get("/api/schema/").status_code == 200
 
 
-def test_a_users_request_times_are_kept_as_one_array_of_doubles(api_client, worker, low_rates):
-    """DRF's sliding log kept compactly (core.throttling.CompactHistoryMixin): one double per request
-    counted, newest first, and nothing else about the throttle's answers changes."""
+def test_a_users_request_times_are_kept_as_one_history_object_in_the_process(api_client, worker, low_rates):
+    """DRF's sliding log kept in place (core.throttling.LocalHistoryMixin): the throttle cache holds
+    the History object itself, one time per request counted, newest first, and nothing else about
+    the throttle's answers changes."""
     api_client.force_authenticate(worker)
-    for _ in range(2):
-        assert api_client.get("/api/schema/").status_code == 200
-    history = cache.get(UserAddressRateThrottle.cache_format % {"scope": "user", "ident": worker.pk})
-    assert isinstance(history, array) and history.typecode == "d"
-    assert len(history) == 2 and history[0] >= history[1]
-
-
-def test_a_request_history_stored_as_a_list_before_is_still_counted(api_client, worker, low_rates):
-    """Histories written by DRF's own throttle (a list) before a deploy are read and kept counting."""
     key = UserAddressRateThrottle.cache_format % {"scope": "user", "ident": worker.pk}
-    cache.set(key, [time.time() - 1, time.time() - 2], 60)
+    assert api_client.get("/api/schema/").status_code == 200
+    history = caches["throttle"].get(key)
+    assert isinstance(history, History) and len(history) == 1
+    assert api_client.get("/api/schema/").status_code == 200
+    assert caches["throttle"].get(key) is history  # the same object, counted in place
+    assert len(history) == 2 and history[0] >= history[1]
+    assert cache.get(key) is None  # nothing in the default cache
+
+
+def test_a_request_history_stored_as_a_list_is_taken_over_and_counted(api_client, worker, low_rates):
+    """A history of another type (a list, as DRF's own throttle keeps it) is read and kept counting."""
+    key = UserAddressRateThrottle.cache_format % {"scope": "user", "ident": worker.pk}
+    caches["throttle"].set(key, [time.time() - 1, time.time() - 2], 60)
     api_client.force_authenticate(worker)
     assert api_client.get("/api/schema/").status_code == 200
-    assert isinstance(cache.get(key), array) and len(cache.get(key)) == 3
+    assert isinstance(caches["throttle"].get(key), History) and len(caches["throttle"].get(key)) == 3
     response = api_client.get("/api/schema/")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+
+
+def test_expired_request_times_are_dropped_and_no_longer_count(api_client, worker, low_rates):
+    key = UserAddressRateThrottle.cache_format % {"scope": "user", "ident": worker.pk}
+    caches["throttle"].set(key, History([time.time() - 61, time.time() - 62, time.time() - 63]), 60)
+    api_client.force_authenticate(worker)
+    assert [api_client.get("/api/schema/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert len(caches["throttle"].get(key)) == 3
+
+
+def test_an_empty_history_pops_nothing():
+    """Two threads of one worker trimming the same history cannot fail a request."""
+    history = History([1.0])
+    assert history.pop() == 1.0
+    assert history.pop() is None and len(history) == 0
+
+
+def test_the_object_cache_expires_culls_and_counts_as_locmem_does():
+    store = caches["throttle"]
+    value = [1]
+    store.set("k", value, 60)
+    assert store.get("k") is value
+    assert store.add("k", [2]) is False
+    store.set("gone", 1, -1)
+    assert store.get("gone", "default") == "default"
+    assert store.add("gone", 5) is True and store.incr("gone", 2) == 7
+    with pytest.raises(ValueError):
+        store.incr("missing")
 
 
 @pytest.mark.parametrize("password", ["short1", "12345678901", "password123"])

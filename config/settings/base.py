@@ -436,6 +436,8 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dashboard",
                   "TIMEOUT": DASHBOARD_CACHE_SECONDS},
+    # DRF's throttle histories, kept as objects in the process (core.throttling.LocalHistoryMixin).
+    "throttle": {"BACKEND": "core.cache.LocalObjectCache", "LOCATION": "throttle"},
 }
 NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS = 30
 NOTIFICATION_ESCALATE_AFTER_DAYS = env_int("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)
