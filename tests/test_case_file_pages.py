@@ -149,7 +149,7 @@ def test_the_pdf_in_russian_words_the_placement_and_the_visit_in_russian(client,
 
     assert "с 25.05.2023" in text
     assert "Посещение 24.06.2023 (" in text
-    assert "Возвращён в учреждение (нереалистичные ожидания опекунов)." in text
+    assert "Возвращён в учреждение (нереалистичные ожидания воспитателей)." in text
 
 
 def test_the_pdf_in_english(client, worker, whole_case):

@@ -79,7 +79,7 @@ def test_editing_the_family_writes_no_version_for_an_applicant_left_as_they_were
 
 @pytest.mark.parametrize(("language", "removed", "changed"), [
     ("en", "Applicant 2: Removed", "Oldest age accepted"),
-    ("ru", "Кандидат 2: Удалён", None),
+    ("ru", "Заявитель 2: Удалён", None),
     ("kk", "2-өтініш беруші: Жойылды", None),
 ])
 def test_every_entry_of_the_familys_history_says_what_changed(client, registered_family, region, language, removed, changed):

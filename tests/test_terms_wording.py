@@ -15,6 +15,10 @@
   changes, English included.
 - No bracket inside a bracket: the carer check's reason goes inside the alert's and the refusal's
   brackets, so it says whom it concerns with a dash, not with brackets of its own.
+- An applicant in Russian: «заявитель» (the model's word, as «өтініш беруші» in Kazakh); «кандидат» only
+  for a prospective family as a whole («семья-кандидат», «Кандидаты в замещающие родители»).
+- The family's carer: «воспитатель» / «тәрбиеші», the words of the carers' check; retired: «опекун» for a
+  carer (it is a guardian, a legal form of care) and «қамқоршы» (a trustee: «қамқоршылық» is trusteeship).
 Read from the .po files, every msgstr of every message."""
 
 import re
@@ -127,3 +131,42 @@ def test_the_suspension_reason_reads_without_nested_brackets(language):
             "family": 75, "applicant": "Мамедова Камила", "change": "судимость", "on": "2 ноября 2026"}
     assert "Мамедова Камила" in reason and "(" not in reason
     assert "Мамедова Камила" in title and not _nested(title) and title.count("(") == 1
+
+
+# ---- an applicant in Russian ------------------------------------------------------------------------
+
+def test_an_applicant_is_one_word_in_russian():
+    found = about("ru", APPLICANT)
+    assert len(found) >= 30  # the model, the forms, the family's page, the changes, the refusals
+    assert [(msgid, s) for msgid, s in found if not re.search(r"заявител", s, re.IGNORECASE)] == []
+    candidate = [(msgid, s) for msgid, strs in messages("ru") for s in strs
+                 if re.search(r"кандидат", s, re.IGNORECASE) and "prospective" not in msgid.lower()]
+    assert candidate == []
+
+
+# ---- the family's carer ------------------------------------------------------------------------------
+
+CARER = re.compile(r"\bcarers?\b|carers'|carer's", re.IGNORECASE)
+CARER_WORD = {"ru": re.compile(r"воспитател", re.IGNORECASE), "kk": re.compile(r"тәрбиеш", re.IGNORECASE)}
+# A guardian / a trustee (the legal forms of care): only where the English says so.
+CARER_RETIRED = {"ru": (re.compile(r"опекун", re.IGNORECASE), re.compile(r"\bguardians?\b", re.IGNORECASE)),
+                 "kk": (re.compile(r"қамқоршы(?!лы)", re.IGNORECASE), re.compile(r"\btrustees?\b", re.IGNORECASE))}
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_a_carer_is_one_word(language):
+    found = about(language, CARER)
+    assert len(found) >= 40  # the checks, the risk factors, the visit's checklist, the carer's report, the kit
+    assert [(msgid, s) for msgid, s in found if not CARER_WORD[language].search(s)] == []
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_a_carer_is_never_called_a_guardian_or_a_trustee(language):
+    """«опекун» / «қамқоршы» name a person only where the English names a guardian / trustee: the forms of
+    care themselves («опека», «қамқоршылық») are not touched."""
+    retired, allowed = CARER_RETIRED[language]
+    assert [(msgid, s) for msgid, strs in messages(language) for s in strs
+            if retired.search(s) and not allowed.search(msgid)] == []
+    forms = {"ru": "опека", "kk": "қамқоршылық"}[language]
+    assert any(forms in s for msgid, strs in messages(language) if "guardianship" in msgid or "trusteeship" in msgid
+               for s in strs)
