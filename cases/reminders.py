@@ -1,8 +1,9 @@
 """Reminders that the age rules feed into the daily sweep (notifications.services.run_reminder_sweep).
 
-- guardianship_conversion: an open guardianship of a child who has turned 14 (the trusteeship
-  rule's ``min_age``) is due to become a trusteeship; one reminder to the case's worker, due on the
-  14th birthday, until the worker records the conversion (cases.services.convert_to_trusteeship).
+- guardianship_conversion: an open guardianship of a child who has reached the trusteeship rule's
+  ``min_age`` (14 unless the rule says otherwise) is due to become a trusteeship; one reminder to the
+  case's worker, due on that birthday, its title giving the rule's age, until the worker records the
+  conversion (cases.services.convert_to_trusteeship).
 - coming_of_age: an open placement of a child who comes of age (18, setting AGE_OF_MAJORITY) within
   COMING_OF_AGE_EARLY_CLOSE_DAYS is due to end "came of age"; one reminder to the case's worker, due
   on the 18th birthday. The same statement cancels the visits still planned on or after the
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
     from notifications.services import PreviousSweep
 
 
+# The reminder's title: the case, the conversion age (the trusteeship rule's) and the birthday.
+# Rows written before the age was an argument (notifications migration 0013) are rewritten to it.
+GUARDIANSHIP_CONVERSION_TITLE = gettext_noop(
+    "Case %s: the child turned %s on %s; record the conversion of the guardianship to a trusteeship")
+
+
 def guardianship_conversion_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
     from cases.models import FormOfCareRule
     from notifications.services import INSERT, title_param
@@ -35,8 +42,8 @@ def guardianship_conversion_step(today: dt.date, previous: "PreviousSweep | None
     born_after = previous.day - relativedelta(years=age) - dt.timedelta(days=1) if previous else dt.date(1900, 1, 1)
     return INSERT.format(select="""
         SELECT k.assigned_worker_id, 'guardianship_conversion', 'placement:' || p.id, d.turns_on,
-               format(%(title)s, k.id, d.turns_on), '', k.id, p.id, now(),
-               %(title_key)s, jsonb_build_array(k.id, d.turns_on)
+               format(%(title)s, k.id, %(age)s::int, d.turns_on), '', k.id, p.id, now(),
+               %(title_key)s, jsonb_build_array(k.id, %(age)s::int, d.turns_on)
         FROM cases_placement p
         JOIN children_child c ON c.id = p.child_id
         JOIN cases_case k ON k.id = p.case_id
@@ -44,8 +51,7 @@ def guardianship_conversion_step(today: dt.date, previous: "PreviousSweep | None
         WHERE p.ended_on IS NULL AND p.form_of_care = 'guardianship' AND d.turns_on <= %(today)s
           AND c.birth_date > %(born_after)s AND k.assigned_worker_id IS NOT NULL
     """), {"age": age, "today": today, "born_after": born_after,
-           **title_param("title", gettext_noop(
-               "Case %s: the child turned 14 on %s; record the conversion of the guardianship to a trusteeship"))}
+           **title_param("title", GUARDIANSHIP_CONVERSION_TITLE)}
 
 
 def coming_of_age_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:

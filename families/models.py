@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Least
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.choices import FormOfCare, HealthNeeds, Sex
 from core.dates import AHEAD_DATE, PAST_DATE, date_range_constraints, validate_not_future, validate_sane_date
@@ -40,6 +42,19 @@ class ApplicantLeaving(models.TextChoices):
     DEATH = "death", _("death")
     DIVORCE = "divorce", _("divorce")
     DEPARTURE = "departure", _("moved out of the family")
+
+
+# The badge of an applicant who left the family (its page, its edit form): how and when, as a label
+# ("Died on 2 November 2026"), not the reason's name and a date side by side ("death 2 November 2026").
+# By the applicant's sex, which a Russian verb agrees with («Умер» / «Умерла»).
+LEFT_FAMILY_BADGES = {
+    (ApplicantLeaving.DEATH, Sex.MALE): pgettext_lazy("a man", "Died on %(date)s"),
+    (ApplicantLeaving.DEATH, Sex.FEMALE): pgettext_lazy("a woman", "Died on %(date)s"),
+    (ApplicantLeaving.DIVORCE, Sex.MALE): pgettext_lazy("a man", "Divorced on %(date)s"),
+    (ApplicantLeaving.DIVORCE, Sex.FEMALE): pgettext_lazy("a woman", "Divorced on %(date)s"),
+    (ApplicantLeaving.DEPARTURE, Sex.MALE): pgettext_lazy("a man", "Moved out of the family on %(date)s"),
+    (ApplicantLeaving.DEPARTURE, Sex.FEMALE): pgettext_lazy("a woman", "Moved out of the family on %(date)s"),
+}
 
 
 class SuspensionKind(models.TextChoices):
@@ -236,9 +251,9 @@ class Family(CheckConstraintsInOneQuery, TimeStampedModel):
     def __str__(self) -> str:
         """The family's name wherever it is named (pages, lists, exports, the API): its current
         applicants; one who died or left (Applicant.left_family_reason) stays in the record and its
-        history, not in the name. "Family <id>" when no applicant is left."""
+        history, not in the name. "Family № <id>" (as the pages number a family) when no applicant is left."""
         names = [str(a) for a in self.current_applicants()]
-        return " & ".join(names) if names else _("Family %(id)s") % {"id": self.pk}
+        return " & ".join(names) if names else _("Family № %(n)s") % {"n": self.pk}
 
     def current_applicants(self) -> list["Applicant"]:
         """The applicants still in the family, by position (read from a prefetch of ``applicants`` when
@@ -298,7 +313,7 @@ class ApprovalDecision(CheckConstraintsInOneQuery):
         indexes = [models.Index(fields=["family", "decided_at"]), models.Index(fields=["decided_at"])]
 
     def __str__(self) -> str:
-        return _("Approval decision on family %(id)s") % {"id": self.family_id}
+        return _("Approval decision on family № %(n)s") % {"n": self.family_id}
 
 
 class Applicant(NameSearchable, TimeStampedModel):
@@ -345,6 +360,15 @@ class Applicant(NameSearchable, TimeStampedModel):
     def in_family(self) -> bool:
         """Whether the applicant is still one of the family's (no death, divorce or departure recorded)."""
         return not self.left_family_reason
+
+    @property
+    def left_family_badge(self) -> str:
+        """How and when the applicant left the family, in the active language, as its badge says it
+        (LEFT_FAMILY_BADGES); "" for one still in the family."""
+        badge = LEFT_FAMILY_BADGES.get((self.left_family_reason, self.sex))
+        if badge is None or self.left_family_on is None:
+            return ""
+        return badge % {"date": date_format(self.left_family_on, "DATE_FORMAT")}
 
     def clean(self) -> None:
         if self.left_family_on and self.birth_date and self.left_family_on < self.birth_date:

@@ -16,12 +16,18 @@ class Notification(models.Model):
         ESCALATION = "escalation", _("overdue item escalated")
         DECISION_WAITING = "decision_waiting", _("decision waiting for approval")
         EMERGENCY_ACCESS = "emergency_access", _("emergency access opened to a case")
-        GUARDIANSHIP_CONVERSION = "guardianship_conversion", _("guardianship due to become a trusteeship (child turned 14)")
+        # The age is the trusteeship rule's (cases.FormOfCareRule.min_age), which officials may change.
+        GUARDIANSHIP_CONVERSION = "guardianship_conversion", _(
+            "guardianship due to become a trusteeship (child reached the trusteeship age)")
         COMING_OF_AGE = "coming_of_age", _("placement due to end: the child comes of age")
         CARER_RECHECK = "carer_recheck", _("carers' periodic check due")
+        # An applicant's death, divorce or departure (and the alerts written before the change was kept).
         FAMILY_SUSPENDED = "family_suspended", _("family's approval suspended by a change in the family")
         FAMILY_CHOSEN = "family_chosen", _("family of your unit chosen for acquaintance")
         VISIT_CONFLICT = "visit_conflict", _("visit recorded offline kept as a conflict")
+        # A failed carer check (conviction, registration, prosecution): it suspends the approval too, but
+        # is no change in the family's make-up, so it is listed as what it is.
+        CARER_CHECK_FAILED = "carer_check_failed", _("carer check failed: the family's approval suspended")
 
     # No index of its own: the unique key and the inbox index both start with the recipient (every
     # index costs the daily sweep's bulk inserts).

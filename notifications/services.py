@@ -504,7 +504,8 @@ def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.d
     """Alert the supervisors of the family's unit and of the units of the cases placed with it (its
     own and, for a district, its regional department's) that a change in the family suspended its
     approval: ``change`` (families.models.ApplicantLeaving for ``applicant``, or CarerCheckFailure of
-    ``checked``, the applicant the failed check concerns when recorded) on ``on``.
+    ``checked``, the applicant the failed check concerns when recorded) on ``on``. An applicant's
+    leaving is of kind ``family_suspended``, a failed carer check of kind ``carer_check_failed``.
 
     Each recipient's text says what is true for them: the cases of the children placed with the family
     that they supervise (by number, linked from the inbox: ``{"cases": [ids]}``), each needing the
@@ -544,6 +545,7 @@ def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.d
         title_key = FAMILY_SUSPENDED_CHECK_TITLE
         title_args = {"family": family.pk, "change": {"change": change}, "on": on.isoformat()}
     subject = family_change_subject(family.pk, change=change, applicant_id=applicant.pk if applicant is not None else None)
+    kind = Notification.Kind.FAMILY_SUSPENDED if applicant is not None else Notification.Kind.CARER_CHECK_FAILED
     title = render(title_key, title_args)[:200]
     rows = []
     for user_id, case_ids, placed in recipients:
@@ -553,7 +555,7 @@ def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.d
         else:
             body_key, body_args = (FAMILY_SUSPENDED_TEXT if placed else FAMILY_SUSPENDED_NO_CHILD_TEXT), {}
         rows.append(Notification(
-            recipient_id=user_id, kind=Notification.Kind.FAMILY_SUSPENDED, subject_key=subject,
+            recipient_id=user_id, kind=kind, subject_key=subject,
             due_on=on, family_id=family.pk, title=title, title_key=title_key, title_args=title_args,
             body=render(body_key, body_args), body_key=body_key, body_args=body_args,
         ))

@@ -158,7 +158,7 @@ class _Duplicates:
 
 def _duplicate_message(duplicates: list[dict[str, Any]]) -> str:
     names = [(_("line %(line)s of this file") % {"line": d["line"]}) if "line" in d
-             else (_("child %(id)s") if d["kind"] == "child" else _("family %(id)s")) % {"id": d["id"]}
+             else (_("child № %(n)s") if d["kind"] == "child" else _("family № %(n)s")) % {"n": d["id"]}
              for d in duplicates]
     return _("Possibly already registered: %(records)s. If this is a new person, put yes in the new_record column.") % {
         "records": ", ".join(names)}

@@ -97,7 +97,7 @@ def test_the_refusal_the_alert_and_a_passed_check(worker, supervisor):
                          actor=worker)
     family.refresh_from_db()
     assert "carer check failed for Sadykov Marat: conviction" in approval_request_refusal(family)
-    alert = Notification.objects.get(recipient=supervisor, kind="family_suspended")
+    alert = Notification.objects.get(recipient=supervisor, kind="carer_check_failed")
     assert "carer check failed for Sadykov Marat: conviction" in alert.display_title
     assert alert.subject_key == f"family:{family.pk}:check:conviction"
     # The failure stays (naming whom) until a check passes, which clears both.

@@ -43,7 +43,9 @@ def placed_with(family, unit, last_name="Nurlanov"):
 
 
 def alerts_of(user):
-    return list(Notification.objects.filter(recipient=user, kind="family_suspended").order_by("id"))
+    """The user's alerts of a change in a family: an applicant's leaving or a failed carer check."""
+    return list(Notification.objects.filter(recipient=user, kind__in=["family_suspended", "carer_check_failed"])
+                .order_by("id"))
 
 
 def inbox(client, user, language="en"):

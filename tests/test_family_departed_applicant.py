@@ -28,7 +28,8 @@ AIGUL_IIN = factories.valid_iin(dt.date(1985, 3, 4), "F", 7)
 MARAT_IIN = factories.valid_iin(dt.date(1983, 5, 6), "M", 7)
 OLEG_IIN = factories.valid_iin(dt.date(1980, 1, 1), "M", 7)
 LEFT = {"en": "Left the family", "kk": "Отбасынан шыққандар", "ru": "Выбывшие из семьи"}
-DEATH = {"en": "death", "kk": "қайтыс болды", "ru": "смерть"}
+# The badge of Sadykov Marat, who died (families.models.LEFT_FAMILY_BADGES): a label, not "death 2 November".
+DEATH = {"en": "Died on ", "kk": " қайтыс болды", "ru": "Умер "}
 
 
 def couple(worker, **fields) -> Family:
@@ -60,7 +61,7 @@ def reapproved(worker) -> Family:
 def test_the_familys_name_is_its_current_applicants(widowed):
     assert str(Family.objects.get(pk=widowed.pk)) == "Sadykova Aigul"
     Applicant.objects.filter(family=widowed, position=1).update(left_family_reason="death", left_family_on=TODAY())
-    assert str(Family.objects.get(pk=widowed.pk)) == f"Family {widowed.pk}"
+    assert str(Family.objects.get(pk=widowed.pk)) == f"Family № {widowed.pk}"
 
 
 @LANGUAGES

@@ -19,9 +19,18 @@
   for a prospective family as a whole («семья-кандидат», «Кандидаты в замещающие родители»).
 - The family's carer: «воспитатель» / «тәрбиеші», the words of the carers' check; retired: «опекун» for a
   carer (it is a guardian, a legal form of care) and «қамқоршы» (a trustee: «қамқоршылық» is trusteeship).
-Read from the .po files, every msgstr of every message."""
+- A family named by its number: "Family № 5" / «Семья № 5» / «№ 5 отбасы» in every label, the name of
+  a family with no applicant left too (it was "Family 5").
+- A failed carer check's alert is of its own kind ("carer check failed: the family's approval
+  suspended"), not "approval suspended by a change in the family".
+- The badge of an applicant who left reads as a label ("Died on 2 November 2026", «Умерла …»), not as the
+  reason's name beside a date ("death 2 November 2026").
+- The guardianship's conversion: its alert's name gives no age (the trusteeship rule's ``min_age`` may
+  change), the reminder and the case page give the rule's.
+Read from the .po files, every msgstr of every message (the pages: tests/test_terms_pages.py)."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -170,3 +179,112 @@ def test_a_carer_is_never_called_a_guardian_or_a_trustee(language):
     forms = {"ru": "опека", "kk": "қамқоршылық"}[language]
     assert any(forms in s for msgid, strs in messages(language) if "guardianship" in msgid or "trusteeship" in msgid
                for s in strs)
+
+
+# ---- a family by its number --------------------------------------------------------------------------
+
+FAMILY_NUMBER = re.compile(r"\bfamil(y|ies)\s+(№\s+)?%(\(\w+\))?[sd]", re.IGNORECASE)
+STORED_KEYS = ("Family %s: ",)  # the older alerts' title keys (msgstr numbered: see above)
+NOT_A_NUMBER = {"Last visit on %(date)s: child %(child)s, family %(family)s."}  # the family's condition
+NUMBERED = {"en": re.compile(r"[Ff]amily № %"), "ru": re.compile(r"[Сс]ем\w+ № %"),
+            "kk": re.compile(r"№ %(\(\w+\))?s отбас")}
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_every_family_named_by_its_number_is_numbered_one_way(language):
+    found = [(msgid, s) for msgid, strs in messages(language) if FAMILY_NUMBER.search(msgid)
+             and msgid not in NOT_A_NUMBER for s in strs]
+    assert len(found) >= 20
+    assert [msgid for msgid, _s in found if "№" not in msgid and not msgid.startswith(STORED_KEYS)] == []
+    translated = [(msgid, s) for msgid, s in found if s]
+    assert len(translated) >= (2 if language == "en" else 20)
+    assert [(msgid, s) for msgid, s in translated if not NUMBERED[language].search(s)] == []
+
+
+SOURCE = Path(__file__).resolve().parent.parent
+UNNUMBERED = re.compile(r"[Ff]amily (%\(\w+\)s|%s|\{\{)")
+
+
+def test_no_page_or_message_names_a_family_by_a_bare_number():
+    """In the code and the templates: "Family %(id)s" (the name of a family with no applicant left, the
+    dashboard's) and "family %(id)s" (an import's duplicates) were the last ones."""
+    files = [path for pattern in ("*.py", "*.html", "*.txt") for path in SOURCE.glob(f"*/**/{pattern}")
+             if path.relative_to(SOURCE).parts[0] not in {"tests", "bench", "locale", "node_modules"}
+             and not path.relative_to(SOURCE).parts[0].startswith(".") and "migrations" not in path.parts]
+    assert len(files) > 100
+    found = [(str(path.relative_to(SOURCE)), line.strip()) for path in files
+             for line in path.read_text(encoding="utf-8").splitlines()
+             if UNNUMBERED.search(line) and not any(key in line for key in (*STORED_KEYS, *NOT_A_NUMBER))]
+    assert found == []
+
+
+# ---- the alerts' kinds -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_a_failed_carer_check_is_an_alert_of_its_own_kind(language):
+    from django.utils import translation
+
+    from notifications.models import Notification
+
+    kinds = Notification.Kind
+    with translation.override(language):
+        failed, changed = str(kinds.CARER_CHECK_FAILED.label), str(kinds.FAMILY_SUSPENDED.label)
+    check = {"en": re.compile(r"carer check failed"), **CARER_WORD}[language]
+    change = {"en": "change in the family", "ru": "изменени", "kk": "өзгеріс"}[language]
+    assert check.search(failed) and change not in failed
+    assert change in changed and not check.search(changed)
+    assert len(set(kinds.labels)) == len(kinds.labels)  # no two kinds read alike
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_the_guardianships_conversion_names_no_age_of_its_own(language):
+    """The age is the trusteeship rule's (cases.FormOfCareRule.min_age): the kind's name gives none, the
+    reminder's title and the case page's line take it as an argument."""
+    from django.utils import translation
+
+    from cases.reminders import GUARDIANSHIP_CONVERSION_TITLE
+    from notifications.models import Notification
+
+    with translation.override(language):
+        label = str(Notification.Kind.GUARDIANSHIP_CONVERSION.label)
+        title = translation.gettext(GUARDIANSHIP_CONVERSION_TITLE) % (5, 15, "01.03.2027")
+        line = translation.gettext("The child turned %(age)s on %(date)s: the guardianship is due to become a "
+                                   "trusteeship.") % {"age": 15, "date": "1 March 2027"}
+    assert not re.search(r"\d", label)
+    assert "15" in title and "14" not in title and "15" in line and "14" not in line
+    turned = [(msgid, s) for msgid, strs in messages(language) if re.search(r"turn(ed|s) ", msgid) for s in strs]
+    assert [(msgid, s) for msgid, s in turned if re.search(r"\b14\b", msgid + s)] == []
+
+
+# ---- the badge of an applicant who left ---------------------------------------------------------------
+
+# (reason, sex) -> the Russian and Kazakh badge; Kazakh has no gender.
+BADGES = {
+    ("death", "M"): ("Умер %(date)s", "%(date)s қайтыс болды"),
+    ("death", "F"): ("Умерла %(date)s", "%(date)s қайтыс болды"),
+    ("divorce", "M"): ("Развёлся %(date)s", "%(date)s ажырасты"),
+    ("divorce", "F"): ("Развелась %(date)s", "%(date)s ажырасты"),
+    ("departure", "M"): ("Выбыл из семьи %(date)s", "%(date)s отбасынан шығып кетті"),
+    ("departure", "F"): ("Выбыла из семьи %(date)s", "%(date)s отбасынан шығып кетті"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_the_badge_of_one_who_left_reads_as_a_label(language):
+    """Each way of leaving, for a man and a woman: a label with the date in its place ("Died on %(date)s"),
+    the Russian verb agreeing with the applicant's sex; and the reason's own name, which the alerts'
+    titles put after a name, agrees with anyone («выбытие из семьи», was «выбыл из семьи»)."""
+    from django.utils import translation
+
+    from families.models import LEFT_FAMILY_BADGES
+
+    assert set(LEFT_FAMILY_BADGES) == set(BADGES)
+    with translation.override(language):
+        badges = {key: str(badge) for key, badge in LEFT_FAMILY_BADGES.items()}
+        departure = translation.gettext("moved out of the family")
+    if language == "en":
+        assert all(re.fullmatch(r"[A-Z][a-z ]+ on %\(date\)s", text) for text in badges.values())
+    else:
+        assert badges == {key: texts[language == "kk"] for key, texts in BADGES.items()}
+    assert departure == {"en": "moved out of the family", "ru": "выбытие из семьи",
+                         "kk": "отбасынан шығып кетті"}[language]

@@ -341,14 +341,14 @@ def test_the_papers_lists_name_a_family_as_its_page_does_without_building_famili
     with django_assert_num_queries(2):
         rows, _more = families_with_certificates_between(user=supervisor, start=today, end=today + dt.timedelta(days=30),
                                                          today=today)
-    assert [str(r["family"]) for r in rows] == [str(couple), str(nobody)] == ["Omarova Aigul & Omarov Arman", f"Family {nobody.pk}"]
+    assert [str(r["family"]) for r in rows] == [str(couple), str(nobody)] == ["Omarova Aigul & Omarov Arman", f"Family № {nobody.pk}"]
     client.force_login(supervisor)
     html = client.get(reverse("web:dashboard")).content.decode()
     for family in (couple, nobody, lately):
         assert escape(f"Family № {family.pk} ({family})") in html
     # A family without applicants is named in the reader's language, as on its page.
     ru = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert f"Семья № {nobody.pk} (Семья {nobody.pk})" in ru
+    assert f"Семья № {nobody.pk} (Семья № {nobody.pk})" in ru
 
 
 def test_the_dashboard_lists_the_families_whose_papers_expire_soonest_and_the_oldest_decisions(supervisor, worker):

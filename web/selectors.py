@@ -622,7 +622,7 @@ class FamilyName:
     names: tuple[str, ...]
 
     def __str__(self) -> str:
-        return " & ".join(self.names) if self.names else str(_("Family %(id)s") % {"id": self.pk})
+        return " & ".join(self.names) if self.names else str(_("Family № %(n)s") % {"n": self.pk})
 
 
 def families_with_certificates_between(*, user: User, start: dt.date, end: dt.date, today: dt.date,

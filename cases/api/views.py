@@ -249,7 +249,8 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         placement = end_placement(placement=placement, actor=request.user, **data.validated_data)
         return Response(PlacementOutputSerializer(placement).data)
 
-    @extend_schema(summary="Record that the guardianship became a trusteeship (the child turned 14); the placement goes on",
+    @extend_schema(summary="Record that the guardianship became a trusteeship (the child reached the trusteeship age); "
+                           "the placement goes on",
                    request=ConvertToTrusteeshipInputSerializer, responses={200: PlacementOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="convert-to-trusteeship")
     def convert_to_trusteeship(self, request: Request, pk: str | None = None) -> Response:

@@ -384,11 +384,13 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
     # The newest entries of the timeline; the earlier ones on demand (case_timeline_page).
     entries, more_entries = case_timeline(case=case, sensitive=sensitive,
                                           visits=[v for p in placements for v in visits[p.pk]])
-    # An open guardianship of a child who has turned 14 is due for conversion to a trusteeship.
-    convert_from = None
+    # An open guardianship of a child who has reached the trusteeship rule's age (14 unless the rule
+    # says otherwise) is due for conversion to a trusteeship.
+    convert_from = convert_age = None
     if active and editable and active.form_of_care == FormOfCare.GUARDIANSHIP:
         rule = form_of_care_rule(FormOfCare.TRUSTEESHIP)
-        turns = birthday(case.child.birth_date, rule.min_age if rule and rule.min_age is not None else 14)
+        convert_age = rule.min_age if rule and rule.min_age is not None else 14
+        turns = birthday(case.child.birth_date, convert_age)
         convert_from = turns if turns <= today else None
     context = {
         "case": case,
@@ -428,6 +430,7 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "move_family_form": forms.get("move_family_form"),
         "offer_placement_forms": bool(active and editable),
         "convert_from": convert_from,
+        "convert_age": convert_age,
         "convert_form": forms.get("convert_form") or (
             ConvertToTrusteeshipForm(initial={"expected_version": case.version}) if convert_from else None
 
