@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stats.dimensions import NO_FAMILY_PLACEMENT
 
@@ -136,6 +137,14 @@ class Indicator:
     source: Callable[[QuerySpec], Source]
     # A stock (children on a date) is not added up across dates: no total over years or quarters.
     stock: bool = False
+    # The name in the statistics page's select when the title is too long for it: each must read whole
+    # at 375 px in every language (tests/e2e/test_statistics_e2e.py); the title is the name everywhere else.
+    short_title: str = ""
+
+    @property
+    def label(self) -> str:
+        """The indicator's name where room is short (a select): short_title, else the title."""
+        return self.short_title or self.title
 
     @property
     def filters(self) -> tuple[str, ...]:
@@ -359,6 +368,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="children_in_care",
             title=_("Children in care at a date"),
+            short_title=pgettext_lazy("statistics indicator, short", "Children in care at a date"),
             definition=_(
                 "Children whose case is open on the date (opened on or before it and not closed by it): living in a "
                 "children's home or in a family placement still under follow-up. Counted on the date chosen; with a year "
@@ -412,6 +422,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="placements_ended",
             title=_("Placements ended, by reason"),
+            short_title=pgettext_lazy("statistics indicator, short", "Placements ended, by reason"),
             definition=_(
                 "Placements that ended in the period, by the reason they ended (permanency, came of age, reunified, "
                 "transferred, moved to another family, returned to an institution, death) and form of care. Age at the "
@@ -424,6 +435,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="return_rate",
             title=_("Placements ended by a return within 12/24 months (secondary orphanhood)"),
+            short_title=pgettext_lazy("statistics indicator, short", "Returns within 12/24 months"),
             definition=_(
                 "This project's placement-breakdown measure, not CFSR re-entry: of the placements that started in the "
                 "period, the share that ended with the child returned to an institution within 12 (24) months of the "
@@ -445,6 +457,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="reentry_12m",
             title=_("Re-entry into care within 12 months (CFSR)"),
+            short_title=pgettext_lazy("statistics indicator, short", "Re-entry within 12 months"),
             definition=_(
                 "Of the children whose case opened in the period and closed within 12 months of entry with the child "
                 "reunified with the birth family or from a placement in guardianship or trusteeship (with a relative or "
@@ -464,6 +477,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="placement_stability",
             title=_("Placement stability: moves per 1,000 days in care"),
+            short_title=pgettext_lazy("statistics indicator, short", "Placement stability"),
             definition=_(
                 "For children whose case opened in the period: placement moves per 1,000 days in care during the 12 "
                 "months after entry (CFSR). Days in care run from entry to the earliest of 12 months later, the case's "
@@ -487,6 +501,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="permanency_12m",
             title=_("Permanency within 12 months of entry"),
+            short_title=pgettext_lazy("statistics indicator, short", "Permanency within 12 months"),
             definition=_(
                 "Of the children whose case opened in the period (and at least 12 months before the date chosen), the "
                 "share who within 12 months of entry were reunified with their birth family or started a placement in a "
@@ -506,6 +521,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="time_to_placement",
             title=_("Time to placement by entry cohort"),
+            short_title=pgettext_lazy("statistics indicator, short", "Time to placement, by cohort"),
             definition=_(
                 "Of the children whose case opened in the period, the share placed in a family within 3, 6 and 12 months "
                 "of entry, counting the children still waiting (and those who left care without a family placement) as "
@@ -532,6 +548,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="median_days_to_placement",
             title=_("Median days from registration to placement"),
+            short_title=pgettext_lazy("statistics indicator, short", "Median days to placement"),
             definition=_(
                 "For the first placement of each case that started in the period: the median number of days from the "
                 "case's opening (registration) to the placement start (the middle value: half of the placements took "

@@ -31,3 +31,28 @@ def test_at_1366_px_every_indicators_name_fits_its_select(page, language):
 
     room, longest = page.locator("#id_indicator").evaluate(_TEXT_WIDTHS)
     assert longest + 24 <= room, (language, room, longest)  # 24 px: the drop-down arrow
+
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_on_a_phone_every_indicators_name_fits_its_select_and_the_full_name_is_kept(page, language):
+    """At 375 px the select had 313 px for its text and the titles ran to 575 px in English and 700 in
+    Russian ('Устройства, завершившиеся возвратом…' cut to its first words). It shows each indicator by a
+    name that fits (stats.indicators.Indicator.label); an option whose name is shortened keeps its full
+    title as its title, and the result's heading says it in full. The page is no wider than the phone."""
+    from accounts.models import OrganisationalUnit
+
+    factories.UserFactory(username="marat", role="analyst", unit=OrganisationalUnit.objects.get(code="ministry"))
+
+    sign_in(page, "marat", lands="**/statistics/", language=language)
+    page.set_viewport_size({"width": 375, "height": 800})  # after the switcher, which a phone's menu hides
+
+    select = page.locator("#id_indicator")
+    room, longest = select.evaluate(_TEXT_WIDTHS)
+    assert longest + 24 <= room, (language, room, longest)  # 24 px: the drop-down arrow
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The first visit shows the return rate, shortened in the select, whole in its option's title and the heading.
+    chosen = select.locator("option:checked")
+    heading = page.locator("#result h2").inner_text()
+    assert chosen.get_attribute("title") == heading, (language, heading)
+    assert len(chosen.inner_text()) < len(heading)
