@@ -128,7 +128,7 @@ def the_case(pk: int | None = None) -> Case:
         return case
     almaty = Region.objects.get(code="almaty")
     unit = OrganisationalUnit.objects.get(code="dept-almaty")
-    home = ChildrensHome.objects.create(name="Bench home", home_type="childrens_home", region=almaty, capacity=100)
+    home = ChildrensHome.objects.create(name_ru="Bench home", home_type="childrens_home", region=almaty, capacity=100)
     child = Child.objects.create(last_name="Bench", first_name="Child", birth_date=dt.date(2017, 4, 2), sex="M",
                                  legal_status="orphan", region=almaty, current_home=home, entered_care_on=dt.date(2020, 1, 1),
                                  health_needs=1)

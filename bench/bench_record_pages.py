@@ -337,8 +337,9 @@ def main() -> None:
                 # region's children's homes), as its fragment.
                 ("case page: end-placement form opened (htmx)", f"/cases/{case_id}/forms/end-placement/#htmx",
                  [*case_queries(w, case_id, child_id)[:1],
-                  ("SELECT h.id, h.name FROM children_childrenshome h JOIN children_child ch ON ch.region_id = h.region_id "
-                   "WHERE ch.id = %s ORDER BY h.name", [child_id])]),
+                  ("SELECT h.id, COALESCE(NULLIF(h.name_en, ''), h.name_ru) FROM children_childrenshome h "
+                   "JOIN children_child ch ON ch.region_id = h.region_id "
+                   "WHERE ch.id = %s ORDER BY COALESCE(NULLIF(h.name_en, ''), h.name_ru), h.id", [child_id])]),
                 *timeline_page(client, w, case_id, child_id),
                 ("upload document form (GET)", f"/cases/{case_id}/documents/new/", case_queries(w, case_id, child_id)[:1]),
                 ("record visit form (GET)", f"/cases/{case_id}/visits/{visit_id}/record/",

@@ -6,9 +6,9 @@ from children.models import Child, ChildrensHome, SiblingGroup
 
 @admin.register(ChildrensHome)
 class ChildrensHomeAdmin(admin.ModelAdmin):
-    list_display = ("name", "home_type", "region", "capacity")
+    list_display = ("name_ru", "name_kk", "name_en", "home_type", "region", "capacity")
     list_filter = ("home_type", "region")
-    search_fields = ("name", "address")
+    search_fields = ("name_kk", "name_ru", "name_en", "address")
     list_select_related = ("region",)
 
 

@@ -2,13 +2,15 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import HealthNeeds, Sex
 from core.dates import date_range_constraints, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
-from core.models import TimeStampedModel
+from core.models import MultilingualNameMixin, TimeStampedModel
 from core.names import NameSearchable, search_text_index
 
 
@@ -20,17 +22,23 @@ class HomeType(models.TextChoices):
     YOUTH_HOME = "youth_home", _("youth home (after 18)")
 
 
-class ChildrensHome(TimeStampedModel):
+class ChildrensHome(MultilingualNameMixin, TimeStampedModel):
+    """A children's home, named in the three working languages as regions and units are
+    (core.models.MultilingualNameMixin: ``name`` follows the reader's language). The Russian name is
+    the one a home is registered under; a home without its Kazakh or English name yet shows it."""
+
     HomeType = HomeType
 
-    name = models.CharField(_("name"), max_length=200)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     home_type = models.CharField(_("type"), max_length=20, choices=HomeType.choices)
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="homes")
     capacity = models.PositiveIntegerField(_("capacity"))
     address = models.CharField(_("address"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_ru"]
         verbose_name = _("children's home")
         verbose_name_plural = _("children's homes")
         constraints = [
@@ -41,8 +49,13 @@ class ChildrensHome(TimeStampedModel):
         ]
         indexes = [models.Index(fields=["region", "home_type"])]
 
-    def __str__(self) -> str:
-        return self.name
+    @staticmethod
+    def name_in_language() -> Coalesce:
+        """The home's name in the active language as a database expression (the Russian one where
+        that language's is empty), for lists read as rows and sorted by the name the reader sees."""
+        language = (get_language() or "ru")[:2]
+        column = f"name_{language}" if language in ("kk", "en") else "name_ru"
+        return Coalesce(NullIf(F(column), Value("")), F("name_ru"))
 
 
 class SiblingGroup(TimeStampedModel):

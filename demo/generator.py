@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from children.home_names import home_names
 from core.names import normalize_name
 from demo import names
 
@@ -126,7 +127,7 @@ class Structure:
 
     region_ids: list[int]  # in REGION_WEIGHT order
     region_codes: list[str]
-    region_names: list[str]  # in Russian, as the homes' names are written (the demo's records are in Russian)
+    region_names: list[tuple[str, str, str]]  # (kk, ru, en), for the homes' names in the three languages
     district_ids: list[list[int]]  # per region
     worker_ids: list[list[int]]  # per district, districts in the flattened order of district_ids
     worker_labels: list[str]  # "who saw the child" for each worker, in the flattened order of worker_ids
@@ -530,14 +531,15 @@ def iter_tables(
     t.add("id", "int", ids.home + np.arange(H))
     t.add("created_at", "const", ts)
     t.add("updated_at", "const", ts)
-    type_labels = ["Дом ребёнка", "Детский дом", "Школа-интернат", "Детская деревня семейного типа", "Дом юношества"]
-    # A home is named with its region's name, as a person would write it, not the region's code.
+    # A home is named with its region's name, as a person would write it, not the region's code, in
+    # the three languages as regions are (children.home_names, in HOME_TYPES' order).
     region_names = structure.region_names
-    home_names = [
-        f"{type_labels[ty]} № {n + 1} ({region_names[r]})"
+    names_of_homes = [
+        home_names(ty, n + 1, region_names[r])
         for ty, r, n in zip(home_type_of.tolist(), home_region_of.tolist(), (np.arange(H) - home_base[home_key]).tolist(), strict=True)
     ]
-    t.add("name", "str", home_names)
+    for i, language in enumerate(("kk", "ru", "en")):
+        t.add(f"name_{language}", "str", [names[i] for names in names_of_homes])
     t.add("home_type", "code", home_type_of, HOME_TYPES)
     t.add("region_id", "int", np.array(structure.region_ids)[home_region_of])
     t.add("capacity", "int", capacity)

@@ -270,7 +270,7 @@ def ensure_structure(*, n_children: int) -> generator.Structure:
             worker_ids.append(ids)
     return generator.Structure(
         region_ids=[r.pk for r in regions], region_codes=[r.code for r in regions],
-        region_names=[r.name_ru for r in regions], district_ids=district_ids,
+        region_names=[(r.name_kk, r.name_ru, r.name_en) for r in regions], district_ids=district_ids,
         worker_ids=worker_ids, worker_labels=labels,
     )
 

@@ -58,7 +58,12 @@ class ChildrensHomeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ChildrensHome
 
-    name = factory.Sequence(lambda n: f"Children's home No. {n}")
+    class Params:
+        name = None  # one name for the three languages, where a test needs only one
+
+    name_kk = factory.LazyAttributeSequence(lambda o, n: o.name or f"№ {n} балалар үйі")
+    name_ru = factory.LazyAttributeSequence(lambda o, n: o.name or f"Детский дом № {n}")
+    name_en = factory.LazyAttributeSequence(lambda o, n: o.name or f"Children's home No. {n}")
     home_type = "childrens_home"
     region = factory.LazyFunction(region_by_code)
     capacity = 120

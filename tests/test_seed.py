@@ -109,9 +109,11 @@ def test_every_region_has_children_homes_and_district_authorities():
 def test_a_childrens_home_is_named_with_its_regions_name_not_its_code():
     seed()
     home = ChildrensHome.objects.select_related("region").order_by("id").first()
-    assert home.name.endswith(f"({home.region.name_ru})")
+    assert home.name_ru.endswith(f"({home.region.name_ru})")
+    # Named in the three languages, as the regions are.
+    assert home.name_kk.endswith(f"({home.region.name_kk})") and home.name_en.endswith(f"({home.region.name_en})")
     codes = set(Region.objects.values_list("code", flat=True))
-    assert not [h for h in ChildrensHome.objects.values_list("name", flat=True) if h.rsplit("(", 1)[-1].rstrip(")") in codes]
+    assert not [h for h in ChildrensHome.objects.values_list("name_ru", flat=True) if h.rsplit("(", 1)[-1].rstrip(")") in codes]
 
 
 def test_every_family_and_home_has_an_address_for_the_visits():

@@ -91,7 +91,8 @@ def test_staged_seed_loads_the_same_rows_as_one_transaction_and_leaves_the_migra
     # The identity sequences go on after the loaded rows.
     home = ChildrensHome.objects.order_by("id").last()
     assert (
-        ChildrensHome.objects.create(name="New", region=home.region, home_type=home.home_type, capacity=10, address="x").id == home.id + 1
+        ChildrensHome.objects.create(name_ru="New", region=home.region, home_type=home.home_type, capacity=10,
+                                     address="x").id == home.id + 1
     )
 
 
@@ -147,13 +148,13 @@ def test_rows_that_appear_during_the_seed_stop_the_swap(staged_path, monkeypatch
         with connection.cursor() as cursor:
             cursor.execute("SELECT id FROM regions_region LIMIT 1")
             region = cursor.fetchone()[0]
-        ChildrensHome.objects.create(name="Early", region_id=region, home_type="baby_home", capacity=10, address="x")
+        ChildrensHome.objects.create(name_ru="Early", region_id=region, home_type="baby_home", capacity=10, address="x")
         return real_swap(conn, stages, swap_check, after_swap)
 
     monkeypatch.setattr(staged, "_swap", swap_after_someone_else_seeded)
     with pytest.raises(CommandError, match="appeared"):
         seed()
-    assert list(ChildrensHome.objects.values_list("name", flat=True)) == ["Early"]
+    assert list(ChildrensHome.objects.values_list("name_ru", flat=True)) == ["Early"]
     assert not Child.objects.exists()
     assert staging_tables() == []
 

@@ -201,8 +201,9 @@ class EndPlacementForm(forms.Form):
 
     def __init__(self, *args: object, region_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["home"].queryset = ChildrensHome.objects.filter(region_id=region_id).order_by("name")
-        long_select(self.fields["home"], label_field="name")  # ChildrensHome.__str__
+        self.fields["home"].queryset = ChildrensHome.objects.filter(region_id=region_id).order_by(
+            ChildrensHome.name_in_language(), "id")
+        long_select(self.fields["home"], label_field=ChildrensHome.name_in_language())  # ChildrensHome.__str__
         self.fields["ended_on"].initial = timezone.localdate()
 
 
@@ -295,11 +296,12 @@ class ChildForm(forms.Form):
         region = self.data.get(self.add_prefix("region")) or self.initial.get("region")
         region_id = getattr(region, "pk", region)
         self.fields["current_home"].queryset = (
-            ChildrensHome.objects.filter(region_id=region_id).order_by("name", "id") if str(region_id or "").isdigit()
+            ChildrensHome.objects.filter(region_id=region_id).order_by(ChildrensHome.name_in_language(), "id")
+            if str(region_id or "").isdigit()
             else ChildrensHome.objects.none()
         )
         self.fields["current_home"].empty_label = _("— not in a children's home —")
-        long_select(self.fields["current_home"], label_field="name")  # ChildrensHome.__str__
+        long_select(self.fields["current_home"], label_field=ChildrensHome.name_in_language())  # ChildrensHome.__str__
         long_select(self.fields["region"])
 
     def clean(self) -> dict:

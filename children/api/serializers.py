@@ -12,10 +12,12 @@ from regions.models import Region
 
 class HomeOutputSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # In the request's language (the Russian name where that language's is not recorded), as regions are.
+    name = serializers.CharField(read_only=True)
 
     class Meta:
         model = ChildrensHome
-        fields = ("id", "name", "home_type", "region", "capacity", "address")
+        fields = ("id", "name", "name_kk", "name_ru", "name_en", "home_type", "region", "capacity", "address")
 
 
 class ChildOutputSerializer(SensitiveFieldsMixin, ModelSerializer):

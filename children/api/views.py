@@ -32,9 +32,9 @@ class HomeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = HomeOutputSerializer
     permission_classes = [IsCaseworker]
     filterset_class = HomeFilter
-    search_fields = ["name", "address"]
-    ordering_fields = ["name", "capacity", "id"]
-    ordering = ["name", "id"]
+    search_fields = ["name_kk", "name_ru", "name_en", "address"]
+    ordering_fields = ["name_ru", "name_kk", "name_en", "capacity", "id"]
+    ordering = ["name_ru", "id"]
 
     def get_queryset(self):
         return home_list()

@@ -163,7 +163,7 @@ def iin_check(request: HttpRequest) -> HttpResponse:
 def home_options(request: HttpRequest) -> HttpResponse:
     """The children's homes of one region as <option>s, for the home picker (htmx)."""
     region = request.GET.get("region", "")
-    homes = ChildrensHome.objects.filter(region_id=region).order_by("name", "id") if region.isdigit() else []
+    homes = ChildrensHome.objects.filter(region_id=region).order_by(ChildrensHome.name_in_language(), "id") if region.isdigit() else []
     return render(request, "web/children/_home_options.html", {"homes": homes})
 
 
