@@ -39,7 +39,7 @@ from core.choices import CarerRelationship, FormOfCare
 from core.dates import day_text
 from core.exceptions import DomainError
 from families.models import ApprovalStatus, Family
-from families.reasons import suspension_text
+from families.reasons import suspended_until_text
 
 # Moves transition_case accepts, from each stage. Placing and ending a placement have their own
 # services (place_child, end_placement) because they write a placement too.
@@ -193,10 +193,7 @@ def check_family_can_take(*, family: Family, case: Case, on: dt.date, field: str
     form requires, and it has room for the child (check_family_capacity)."""
     if family.approval_status != ApprovalStatus.APPROVED:
         if family.approval_status == ApprovalStatus.SUSPENDED and family.suspension_kind:
-            raise DomainError(
-                _("The family's approval is suspended (%(reason)s) until a new home study.")
-                % {"reason": suspension_text(family)}, field=field,
-            )
+            raise DomainError(suspended_until_text(family, refusal=True), field=field)
         raise DomainError(
             _("The family is not approved (status: %(status)s).") % {"status": family.get_approval_status_display()},
             field=field,

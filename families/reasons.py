@@ -41,6 +41,44 @@ NO_REASON: dict[str, Any] = {"suspension_kind": "", "suspension_code": "", "susp
                              "suspension_applicant_name": "", "suspension_note": ""}
 
 
+def suspension_needs(family: Any) -> tuple[bool, bool]:
+    """What ``family``'s suspension still waits for (families.services._lift_suspension): (a new home
+    study, a carers' check that passes). A home study issued on or after the suspension, for an
+    applicant's leaving (or a reason written by hand); a check that passes while a failed one stands
+    (its applicant's leaving clears it too). A failed check is never lifted by a home study alone
+    (DOMAIN.md, carer checks: such a carer is removed or barred)."""
+    if family.suspended_on is None:
+        return False, False
+    study = family.suspension_kind != SuspensionKind.CARER_CHECK_FAILED and (
+        family.home_study_issued_on is None or family.home_study_issued_on < family.suspended_on)
+    return study, bool(family.carer_check_failure)
+
+
+SUSPENDED_UNTIL = {
+    (True, False): gettext_noop("The family's approval is suspended until a new home study: %(reason)s"),
+    (False, True): gettext_noop("The family's approval is suspended until a carers' check that passes: %(reason)s"),
+    (True, True): gettext_noop("The family's approval is suspended until a new home study and a carers' check that "
+                               "passes: %(reason)s"),
+}
+SUSPENDED_REFUSAL = {
+    (True, False): gettext_noop("The family's approval is suspended (%(reason)s) until a new home study."),
+    (False, True): gettext_noop("The family's approval is suspended (%(reason)s) until a carers' check that passes."),
+    (True, True): gettext_noop("The family's approval is suspended (%(reason)s) until a new home study and a carers' "
+                               "check that passes."),
+}
+
+
+def suspended_until_text(family: Any, refusal: bool = False) -> str:
+    """``family``'s suspension with what lifts it (suspension_needs), in the active language: "The
+    family's approval is suspended until a carers' check that passes: carer check failed for …"; with
+    ``refusal``, the sentence a refused placement or approval gives. "" when not suspended by a change."""
+    if not family.suspension_kind or family.suspended_on is None:
+        return ""
+    needs = suspension_needs(family)
+    texts = SUSPENDED_REFUSAL if refusal else SUSPENDED_UNTIL
+    return _(texts.get(needs, texts[True, False])) % {"reason": suspension_text(family)}
+
+
 def _date(day: dt.date | None) -> str:
     return date_text(day, "DATE_FORMAT") if day else "—"
 

@@ -20,7 +20,15 @@ from core.dates import day_text
 from core.exceptions import DomainError
 from core.history import recorded_values
 from families import reasons
-from families.models import Applicant, ApplicantLeaving, ApprovalDecision, ApprovalStatus, CarerCheckFailure, Family
+from families.models import (
+    Applicant,
+    ApplicantLeaving,
+    ApprovalDecision,
+    ApprovalStatus,
+    CarerCheckFailure,
+    Family,
+    SuspensionKind,
+)
 from registry.duplicates import DuplicateWarning, applicant_duplicates
 
 FAMILY_FIELDS = (
@@ -103,30 +111,41 @@ def _check_date(on: dt.date, field: str) -> None:
 
 
 def _suspend(family: Family, *, on: dt.date, reason: dict[str, Any]) -> None:
-    """Suspend the approval until a new home study (the family drops out of matching and cannot be
-    chosen in a decision: both require an approved family). ``reason``: the suspension's fields
-    (families.reasons.applicant_left / carer_check_failed), the date being ``on``.
+    """Suspend the approval (the family drops out of matching and cannot be chosen in a decision: both
+    require an approved family). ``reason``: the suspension's fields (families.reasons.applicant_left /
+    carer_check_failed), the date being ``on``.
 
-    A family already suspended by a later change stays suspended from that change, with its reason: a
-    change recorded late, dated before it, must not move the suspension back (a home study made between
-    the two would then lift it, though made before the later change)."""
+    What lifts it (_lift_suspension) follows from the reason kept and the failure recorded beside it:
+    an applicant's leaving needs a new home study made after it; a failed carers' check is lifted by a
+    check that passes (or that applicant's leaving), never by a home study alone (DOMAIN.md: such a
+    carer is removed or barred), and it stands in ``carer_check_failure`` whatever the reason kept.
+    So a leaving is kept as the reason over a failed check (the home study it needs is not lost when
+    the check later passes), and a failed check never replaces a leaving still waiting for its home
+    study. Between two changes of one kind the later stands: a change recorded late, dated before it,
+    must not move the suspension back (a home study made between the two would then lift it, though
+    made before the later change)."""
     family.approval_status = ApprovalStatus.SUSPENDED
-    if family.suspended_on is None or on >= family.suspended_on:
+    current = family.suspension_kind if family.suspended_on is not None else ""
+    failed, new_failed = current == SuspensionKind.CARER_CHECK_FAILED, reason["suspension_kind"] == SuspensionKind.CARER_CHECK_FAILED
+    if not current or (failed == new_failed and on >= family.suspended_on) or (failed and not new_failed):
         family.suspended_on = on
         for name, value in reason.items():
             setattr(family, name, value)
     # A request for approval still waiting is for the family as it was: it leaves the supervisors' list,
-    # and may be made again after the new home study (approval_request_refusal).
+    # and may be made again once the suspension is lifted (approval_request_refusal).
     family.approval_requested_at = None
 
 
 def _lift_suspension(family: Family) -> bool:
-    """A home study issued on or after the suspension lifts it: the family goes back to under
-    assessment, never straight to approved. The old approval was given to the family as it was
-    before the change, so it no longer stands: approved_on / approval_expires_on are cleared (the
-    ApprovalDecision rows keep its history) and the family must be sent for approval again
-    (request_approval), a supervisor deciding (decide_approval). Returns True when it lifted."""
-    if family.suspended_on is None or family.home_study_issued_on is None or family.home_study_issued_on < family.suspended_on:
+    """Lift the suspension once what it waits for is recorded (reasons.suspension_needs): no failed
+    carers' check standing (cleared by a check that passes, or by the leaving of the applicant it
+    concerns), and, for an applicant's leaving (or a reason written by hand), a home study issued on
+    or after the suspension. The family goes back to under assessment, never straight to approved. The
+    old approval was given to the family as it was before the change, so it no longer stands:
+    approved_on / approval_expires_on are cleared (the ApprovalDecision rows keep its history) and the
+    family must be sent for approval again (request_approval), a supervisor deciding (decide_approval).
+    Returns True when it lifted."""
+    if family.suspended_on is None or any(reasons.suspension_needs(family)):
         return False
     family.approval_status = ApprovalStatus.UNDER_ASSESSMENT
     family.approved_on = None
@@ -135,6 +154,13 @@ def _lift_suspension(family: Family) -> bool:
     for name, value in reasons.NO_REASON.items():
         setattr(family, name, value)
     return True
+
+
+def _clear_carer_check_failure(family: Family) -> None:
+    family.carer_check_failure = ""
+    family.carer_check_failed_on = None
+    family.carer_check_failed_applicant = None
+    family.carer_check_failed_applicant_name = ""
 
 
 @transaction.atomic
@@ -155,6 +181,10 @@ def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, 
     applicant.left_family_on = on
     applicant.full_clean()
     applicant.save(update_fields=["left_family_reason", "left_family_on", "updated_at"])
+    if family.carer_check_failure and family.carer_check_failed_applicant_id == applicant.pk:
+        # The carer the failed check concerns has left: the bar goes with them (DOMAIN.md, carer checks);
+        # the family without them waits for a new home study (the leaving's suspension).
+        _clear_carer_check_failure(family)
     # Stored as data, written in each reader's language (families.reasons.suspension_text).
     _suspend(family, on=on, reason=reasons.applicant_left(applicant))
     family.full_clean()
@@ -165,15 +195,18 @@ def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, 
 @transaction.atomic
 def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = "", actor: User | None,
                        applicant: Applicant | None = None) -> Family:
-    """Record the carers' check of ``checked_on`` (rule in force since 4 February 2026): the next
-    one falls CARER_RECHECK_INTERVAL_DAYS later. A failure (CarerCheckFailure: conviction,
+    """Record the carers' check of ``checked_on`` (rule in force since 4 February 2026). One that
+    passes sets the next one CARER_RECHECK_INTERVAL_DAYS later and, after a failure, clears it and
+    lifts the suspension it caused (``lifted`` on the returned family says whether it did). A failure (CarerCheckFailure: conviction,
     registration with a psychiatric or narcological service, prosecution) is recorded on the
     family with the ``applicant`` it concerns and suspends its approval. A conviction, a registration
     or a prosecution is one person's (DOMAIN.md, carer checks): the applicant, one of the family's
     still in it, is named in the suspension's reason and on the family's page. The page asks for it
     (web.forms.FamilyChangeForm); the API may leave it out, as before it was kept (then the failure
-    names no one). Returns the family. Raises DomainError naming the field ("kind", "applicant", "on")."""
+    names no one). A failure leaves the dates of the last check passed and the next one due as they
+    were. Returns the family. Raises DomainError naming the field ("kind", "applicant", "on")."""
     family = _lock_family(family, actor)
+    family.lifted = False
     if failure and failure not in CarerCheckFailure.values:
         raise DomainError(_("Unknown result of the carer check."), field="kind")
     if failure and applicant is not None:
@@ -181,21 +214,23 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
         if applicant is None:
             raise DomainError(_("Name the applicant of this family the carer check failed for."), field="applicant")
     _check_date(checked_on, "on")
-    family.carer_checked_on = checked_on
-    family.carer_recheck_due_on = checked_on + dt.timedelta(days=int(settings.CARER_RECHECK_INTERVAL_DAYS))
-    if not failure and family.carer_check_failed_on is not None and checked_on > family.carer_check_failed_on:
-        # A check passed after the failure (the carer concerned has left, or the bar is over) clears it:
-        # until then the family may not be sent for approval (approval_request_refusal).
-        family.carer_check_failure = ""
-        family.carer_check_failed_on = None
-        family.carer_check_failed_applicant = None
-        family.carer_check_failed_applicant_name = ""
     if failure:
+        # A failed check is not a check passed: the last passed check and the next one due stay as they
+        # were (the page shows the failure instead while it stands).
         family.carer_check_failure = failure
         family.carer_check_failed_on = checked_on
         family.carer_check_failed_applicant = applicant
         family.carer_check_failed_applicant_name = str(applicant)[:201] if applicant else ""
         _suspend(family, on=checked_on, reason=reasons.carer_check_failed(failure, applicant))
+    else:
+        family.carer_checked_on = checked_on
+        family.carer_recheck_due_on = checked_on + dt.timedelta(days=int(settings.CARER_RECHECK_INTERVAL_DAYS))
+        if family.carer_check_failed_on is not None and checked_on > family.carer_check_failed_on:
+            # A check passed after the failure (the bar is over) clears it and lifts the suspension it
+            # caused (_lift_suspension: under assessment, to be sent for approval again); a leaving's
+            # suspension still waits for its home study.
+            _clear_carer_check_failure(family)
+            family.lifted = _lift_suspension(family)
     family.full_clean()
     family.save()
     return family
@@ -203,9 +238,10 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
 
 @transaction.atomic
 def record_home_study(*, family: Family, issued_on: dt.date, expires_on: dt.date, actor: User | None) -> Family:
-    """Record a new home study. One issued on or after a suspension (a change in the family) lifts it:
-    the family is under assessment and must be sent for approval again, a supervisor deciding
-    (_lift_suspension; never approved again by the home study alone)."""
+    """Record a new home study. One issued on or after a suspension by an applicant's leaving lifts it
+    (unless a failed carers' check stands: a home study never lifts that): the family is under
+    assessment and must be sent for approval again, a supervisor deciding (_lift_suspension; never
+    approved again by the home study alone)."""
     family = _lock_family(family, actor)
     _check_date(issued_on, "issued_on")
     if expires_on <= issued_on:
@@ -300,7 +336,8 @@ def update_family(
     # had (issued, say, the very day of the change) lift nothing.
     new_study = changes.get("home_study_issued_on", study_before)
     if new_study != study_before:
-        if locked.suspended_on is not None and new_study is not None and new_study < locked.suspended_on:
+        if (locked.suspended_on is not None and new_study is not None and new_study < locked.suspended_on
+                and locked.suspension_kind != SuspensionKind.CARER_CHECK_FAILED):
             raise DomainError(_("This home study was issued before the change of %(date)s: a home study made after "
                                 "the change is needed to lift the suspension.") % {"date": day_text(locked.suspended_on)},
                               field="home_study_issued_on")
@@ -369,6 +406,25 @@ def approval_certificates_refusal(family: Family, on: dt.date) -> str:
     return _("Record a valid %(documents)s before asking for approval.") % {"documents": ", ".join(missing)}
 
 
+def approval_not_in_force(family: Family, on: dt.date, *, short: bool = False) -> str:
+    """Why ``family``'s approval, approved and in date on ``on``, is not in force, in the active
+    language: its home study or training certificate is missing or expired (an approval rests on both;
+    matching and placement refuse the family: matching.selectors.eligible_families,
+    cases.services.check_family_can_take). The stored status stays "approved" (DOMAIN.md lapses an
+    approval by its own expiry only); the pages say it beside the approval. "" when in force, or not
+    approved, or expired itself (the pages say "expired"). ``short``: the list's badge."""
+    if (family.approval_status != ApprovalStatus.APPROVED or family.approval_expires_on is None
+            or family.approval_expires_on < on):
+        return ""
+    missing = _missing_certificates(family, on)
+    if not missing:
+        return ""
+    if short:
+        return _("not in force: %(documents)s missing or expired") % {"documents": ", ".join(missing)}
+    return _("Not in force while the family's %(documents)s is missing or expired: the family cannot be matched or "
+             "placed with until a valid one is recorded.") % {"documents": ", ".join(missing)}
+
+
 REQUESTABLE_STATUSES = (ApprovalStatus.APPLIED, ApprovalStatus.UNDER_ASSESSMENT, ApprovalStatus.SUSPENDED)
 
 
@@ -377,22 +433,32 @@ def approval_request_refusal(family: Family) -> str:
     certificates apart (checked on the day by request_approval). The family's page offers the request
     only when this is "" (web.views.families.family_context), so it never offers what the service refuses.
 
-    A family suspended by a change in the family (``suspended_on`` set: an applicant's death, divorce
-    or departure, a failed carer check) waits for a new home study, which lifts the suspension to under
-    assessment (_lift_suspension); a status "suspended" with no change recorded (imported) may be sent.
-    While a failed carer check is recorded (conviction, psychiatric or narcological registration,
-    prosecution: such a carer is removed or barred; DOMAIN.md, rule of 4 February 2026) the family may
-    not be sent until a carer check that passes is recorded (record_carer_check clears the failure)."""
+    A family suspended by a change in the family (``suspended_on`` set) waits for what lifts the
+    suspension to under assessment (_lift_suspension, reasons.suspension_needs): after an applicant's
+    death, divorce or departure a new home study; after a failed carer check (conviction, psychiatric or
+    narcological registration, prosecution: such a carer is removed or barred; DOMAIN.md, rule of
+    4 February 2026) a carer check that passes (record_carer_check clears the failure) or the leaving
+    of the applicant it concerns, never a home study alone. A status "suspended" with no change
+    recorded (imported) may be sent; so may no family while a failed check is recorded."""
     if family.approval_requested_at is not None:
         return _("The family is already waiting for approval.")
     if family.suspended_on is not None:
+        reason = reasons.suspension_text(family) or family.get_approval_status_display()
+        study, check = reasons.suspension_needs(family)
+        if check and study:
+            return _("The family's approval is suspended (%(reason)s) until a new home study and a carers' check that "
+                     "passes: record both (the home study made after the change); they lift the suspension, and the "
+                     "family must then be sent for approval again for a supervisor to decide.") % {"reason": reason}
+        if check:
+            return _("The family's approval is suspended (%(reason)s) until a carers' check that passes: record it "
+                     "(or the leaving of the applicant concerned, if they left); it lifts the suspension, and the "
+                     "family must then be sent for approval again for a supervisor to decide.") % {"reason": reason}
         return _("The family's approval is suspended (%(reason)s) until a new home study: record a home study made "
                  "after the change; it lifts the suspension, and the family must then be sent for approval "
-                 "again for a supervisor to decide.") % {
-            "reason": reasons.suspension_text(family) or family.get_approval_status_display()}
+                 "again for a supervisor to decide.") % {"reason": reason}
     if family.carer_check_failure:
         return _("A failed carer check is recorded on the family (%(failure)s, %(date)s): such a carer is removed or "
-                 "barred. Record the applicant's leaving if they left, then a carer check that passes; only then may "
+                 "barred. Record a carer check that passes, or the applicant's leaving if they left; only then may "
                  "the family be sent for approval.") % {
             "failure": (f"{family.carer_check_failed_applicant_name}: {family.get_carer_check_failure_display()}"
                         if family.carer_check_failed_applicant_name else family.get_carer_check_failure_display()),
@@ -482,8 +548,7 @@ def decide_approval(
     now = timezone.now()
     if approve:
         if family.suspended_on is not None:  # asked for before a change suspended it (written before _suspend withdrew it)
-            raise DomainError(_("The family's approval is suspended (%(reason)s) until a new home study.")
-                              % {"reason": reasons.suspension_text(family)}, field="non_field_errors")
+            raise DomainError(reasons.suspended_until_text(family, refusal=True), field="non_field_errors")
         missing = _missing_certificates(family, today)
         if missing:
             raise DomainError(_("The family's %(documents)s is missing or expired; it cannot be approved.")

@@ -470,7 +470,7 @@ def notify_supervisors_of_visit_conflict(*, record_id: int, unit_id: int, case_i
     return created
 
 
-# A family's approval suspended by a change in the family (notify_supervisors_of_family_change): the
+# A family's approval suspended by a change in the family (notify_of_family_change): the
 # change says which (each change its own alert), the text what the recipient has to do.
 FAMILY_SUSPENDED_APPLICANT_TITLE = gettext_noop("Family № %(family)s: approval suspended (%(applicant)s: %(change)s on %(on)s)")
 FAMILY_SUSPENDED_CHECK_TITLE = gettext_noop("Family № %(family)s: approval suspended (carer check failed: %(change)s on %(on)s)")
@@ -482,6 +482,14 @@ FAMILY_SUSPENDED_VISIT_TEXT = gettext_noop(
 FAMILY_SUSPENDED_NO_CHILD_TEXT = gettext_noop(
     "No child is placed with the family. Until a new home study lifts the suspension the family cannot be matched "
     "or chosen in a decision.")
+# A failed carers' check is lifted by a check that passes, or by the leaving of the applicant it
+# concerns; never by a home study alone (families.reasons.suspension_needs).
+FAMILY_SUSPENDED_CHECK_NO_CHILD_TEXT = gettext_noop(
+    "No child is placed with the family. Until a carers' check that passes lifts the suspension (or the applicant "
+    "concerned leaves the family) the family cannot be matched or chosen in a decision.")
+FAMILY_SUSPENDED_CHECK_TEXT = gettext_noop(
+    "Until a carers' check that passes lifts the suspension (or the applicant concerned leaves the family) the "
+    "family cannot be matched or chosen in a decision.")
 # The alerts written before the change was kept (notifications migration 0012): the family and the day only.
 FAMILY_SUSPENDED_TITLE = gettext_noop("Family № %(family)s: approval suspended by a change in the family on %(on)s")
 FAMILY_SUSPENDED_TEXT = gettext_noop(
@@ -499,39 +507,47 @@ def family_change_subject(family_id: int, *, change: str, applicant_id: int | No
     return f"family:{family_id}:check:{change}"
 
 
-def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.date, visit_within_days: int,
-                                        applicant: Applicant | None = None, checked: Applicant | None = None) -> int:
-    """Alert the supervisors of the family's unit and of the units of the cases placed with it (its
-    own and, for a district, its regional department's) that a change in the family suspended its
-    approval: ``change`` (families.models.ApplicantLeaving for ``applicant``, or CarerCheckFailure of
-    ``checked``, the applicant the failed check concerns when recorded) on ``on``. An applicant's
-    leaving is of kind ``family_suspended``, a failed carer check of kind ``carer_check_failed``.
+def notify_of_family_change(*, family: Family, change: str, on: dt.date, visit_within_days: int,
+                            applicant: Applicant | None = None, checked: Applicant | None = None) -> int:
+    """Alert that a change in the family suspended its approval: ``change`` (families.models.ApplicantLeaving
+    for ``applicant``, or CarerCheckFailure of ``checked``, the applicant the failed check concerns when
+    recorded) on ``on``. To the social worker of each child placed with the family (the case's assigned
+    worker, an active account: the visit planned is theirs to make) and to the supervisors of the
+    family's unit and of the units of those cases (its own and, for a district, its regional department's).
+    An applicant's leaving is of kind ``family_suspended``, a failed carer check of kind ``carer_check_failed``.
 
     Each recipient's text says what is true for them: the cases of the children placed with the family
-    that they supervise (by number, linked from the inbox: ``{"cases": [ids]}``), each needing the
-    visit planned within ``visit_within_days``; "no child is placed" when none is; and, to a supervisor
-    who supervises none of those cases (the family's unit, the children placed from elsewhere), only
-    what the suspension means, never a case or child of another unit. One query for the recipients and
-    their cases; one insert. Returns the alerts offered (the unique key drops a change already alerted)."""
+    that they work on or supervise (by number, linked from the inbox: ``{"cases": [ids]}``), each needing
+    the visit planned within ``visit_within_days``; "no child is placed" when none is; and, to a
+    supervisor who supervises none of those cases (the family's unit, the children placed from
+    elsewhere), only what the suspension means and what lifts it (a new home study after a leaving, a
+    carers' check that passes after a failed one), never a case or child of another unit. One query for
+    the recipients and their cases; one insert. Returns the alerts offered (the unique key drops a
+    change already alerted)."""
     from notifications.titles import render
 
     with connection.cursor() as cursor:
         cursor.execute(f"""
             WITH {SUPERVISORS_CTE}, placed AS (
-                SELECT c.id AS case_id, c.responsible_unit_id AS unit_id
+                SELECT c.id AS case_id, c.responsible_unit_id AS unit_id, c.assigned_worker_id AS worker_id
                 FROM cases_placement p JOIN cases_case c ON c.id = p.case_id
                 WHERE p.family_id = %(family)s AND p.ended_on IS NULL
             ), units AS (
                 SELECT f.responsible_unit_id AS unit_id FROM families_family f WHERE f.id = %(family)s
                 UNION
                 SELECT placed.unit_id FROM placed
+            ), told AS (
+                SELECT s.user_id, pl.case_id
+                FROM units JOIN supervisors s ON s.unit_id = units.unit_id
+                LEFT JOIN placed pl ON pl.unit_id = s.unit_id
+                UNION ALL
+                SELECT pl.worker_id, pl.case_id
+                FROM placed pl JOIN accounts_user u ON u.id = pl.worker_id AND u.is_active
             )
-            SELECT s.user_id,
-                   coalesce(array_agg(DISTINCT pl.case_id) FILTER (WHERE pl.case_id IS NOT NULL), '{{}}'),
+            SELECT told.user_id,
+                   coalesce(array_agg(DISTINCT told.case_id) FILTER (WHERE told.case_id IS NOT NULL), '{{}}'),
                    (SELECT count(*) FROM placed)
-            FROM units JOIN supervisors s ON s.unit_id = units.unit_id
-            LEFT JOIN placed pl ON pl.unit_id = s.unit_id
-            GROUP BY s.user_id ORDER BY s.user_id
+            FROM told GROUP BY told.user_id ORDER BY told.user_id
         """, {"family": family.pk})
         recipients = cursor.fetchall()
     # The change just recorded, not the family's suspension reason (a later change may stand as that).
@@ -553,7 +569,11 @@ def notify_supervisors_of_family_change(*, family: Family, change: str, on: dt.d
             body_key = FAMILY_SUSPENDED_VISIT_TEXT
             body_args = {"days": visit_within_days, "count": len(case_ids), "cases": {"cases": case_ids}}
         else:
-            body_key, body_args = (FAMILY_SUSPENDED_TEXT if placed else FAMILY_SUSPENDED_NO_CHILD_TEXT), {}
+            if applicant is None:  # a failed check: lifted by a check that passes, not by a home study
+                body_key = FAMILY_SUSPENDED_CHECK_TEXT if placed else FAMILY_SUSPENDED_CHECK_NO_CHILD_TEXT
+            else:
+                body_key = FAMILY_SUSPENDED_TEXT if placed else FAMILY_SUSPENDED_NO_CHILD_TEXT
+            body_args = {}
         rows.append(Notification(
             recipient_id=user_id, kind=kind, subject_key=subject,
             due_on=on, family_id=family.pk, title=title, title_key=title_key, title_args=title_args,

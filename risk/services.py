@@ -284,16 +284,18 @@ def record_family_change(
     or a failed carer check (conviction, psychiatric or narcological registration, prosecution) of
     ``applicant`` (one of the family's still in it, named in the reason: families.services.record_carer_check).
 
-    Either suspends the family's approval until a new home study (families.services), so the family
+    Either suspends the family's approval (families.services: a leaving until a new home study, a failed
+    check until a check that passes or that applicant's leaving), so the family
     drops out of matching and cannot be chosen in a decision; then, for each of its active
     placements, raises the risk (factor "family_suspended"), plans a visit within
-    FAMILY_CHANGE_VISIT_WITHIN_DAYS (14) and alerts the supervisors of the family's and the cases'
-    units, each change on its own (a second change on a family already suspended too), each supervisor
-    told of the placed children's cases they supervise only. One transaction. Returns the family, its
-    ``active_placement_ids`` set (whoever may see them: the caller filters before naming them).
+    FAMILY_CHANGE_VISIT_WITHIN_DAYS (14) and alerts each placed child's social worker and the
+    supervisors of the family's and the cases' units, each change on its own (a second change on a
+    family already suspended too), each told of the placed children's cases they work on or supervise
+    only. One transaction. Returns the family, its ``active_placement_ids`` set (whoever may see
+    them: the caller filters before naming them).
     Raises DomainError with the field to fix."""
     from families.services import record_applicant_leaving, record_carer_check
-    from notifications.services import notify_supervisors_of_family_change
+    from notifications.services import notify_of_family_change
 
     today = today or timezone.localdate()
     if kind not in FAMILY_CHANGE_KINDS:
@@ -314,7 +316,7 @@ def record_family_change(
                               reason=gettext_noop("Extra visit: the family's approval was suspended by a change in the family."))
             recompute_risk_for_placements(placement_ids=ids, reason=RiskAssessment.Reason.FAMILY_EVENT, today=today)
         # Every change its own alert, a family already suspended too (notifications.services.family_change_subject).
-        notify_supervisors_of_family_change(family=family, change=kind, on=on, visit_within_days=within,
+        notify_of_family_change(family=family, change=kind, on=on, visit_within_days=within,
                                             applicant=applicant if FAMILY_CHANGE_KINDS[kind] == "applicant" else None,
                                             checked=applicant if FAMILY_CHANGE_KINDS[kind] != "applicant" else None)
     return family

@@ -1,5 +1,5 @@
 """The supervisors' alert of a change in a family (risk.services.record_family_change ->
-notifications.services.notify_supervisors_of_family_change): what it says is true for each reader
+notifications.services.notify_of_family_change): what it says is true for each reader
 (placed children named as the cases the reader supervises, or none), it leads to the family's page and
 to those cases, and each change is an alert of its own (the same change recorded again is not)."""
 
@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from cases.models import Stage
 from notifications.models import Notification
 from notifications.services import (
+    FAMILY_SUSPENDED_CHECK_TEXT,
     FAMILY_SUSPENDED_NO_CHILD_TEXT,
-    FAMILY_SUSPENDED_TEXT,
     FAMILY_SUSPENDED_VISIT_TEXT,
     send_pending_emails,
 )
@@ -134,7 +134,7 @@ def test_a_supervisor_of_the_familys_unit_only_is_told_nothing_of_another_units_
     record_family_change(family=family, kind="prosecution", on=TODAY(), actor=worker)
     [alert] = alerts_of(supervisor)
     # Neither "no child is placed" (untrue) nor the other unit's case (not theirs to see).
-    assert (alert.body_key, alert.case_ids) == (FAMILY_SUSPENDED_TEXT, [])
+    assert (alert.body_key, alert.case_ids) == (FAMILY_SUSPENDED_CHECK_TEXT, [])  # lifted by a check that passes
     assert f"№ {far.case_id}" not in alert.display_body + alert.display_title
 
 
@@ -180,8 +180,8 @@ def test_the_email_says_what_the_inbox_says(settings, couple, worker, supervisor
     placement = placed_with(family, worker.unit)
     record_family_change(family=family, applicant=second, kind="death", on=TODAY(), actor=worker)
     mail.outbox.clear()
-    assert send_pending_emails() == 1
-    [message] = mail.outbox
+    assert send_pending_emails() == 2  # the supervisor and the child's social worker
+    [message] = [m for m in mail.outbox if m.to == [supervisor.email]]
     body = _translated("ru", FAMILY_SUSPENDED_VISIT_TEXT) % {"days": 14, "count": 1, "cases": f"№ {placement.case_id}"}
     assert message.body == body and message.to == [supervisor.email]
     assert f"№ {family.pk}" in message.subject and "Sadykov Marat" in message.subject
@@ -238,9 +238,10 @@ def test_the_change_form_and_the_alert_give_the_visits_days_as_set(client, coupl
     client.cookies["django_language"] = language
     page = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     with translation.override(language):
-        note = _("An applicant's death, divorce or departure, or a failed carer check, suspends the family's approval "
-                 "until a new home study; any children placed with the family get a visit within %(days)s days and the "
-                 "supervisors an alert.") % {"days": 21}
+        note = _("An applicant's death, divorce or departure suspends the family's approval until a new home study; a "
+                 "failed carer check suspends it until a carers' check that passes (or that applicant's leaving), a home "
+                 "study alone does not lift it. Any children placed with the family get a visit within %(days)s days; "
+                 "their social workers and the supervisors an alert.") % {"days": 21}
     assert note in page.replace("&#x27;", "'") and "14" not in note
     record_family_change(family=family, applicant=second, kind="death", on=TODAY(), actor=worker)
     [alert] = alerts_of(supervisor)
@@ -248,20 +249,25 @@ def test_the_change_form_and_the_alert_give_the_visits_days_as_set(client, coupl
 
 
 def test_a_change_recorded_late_keeps_the_later_suspension_and_is_alerted_as_itself(couple, worker, supervisor):
-    """A failed check on day -2, then a divorce dated day -10 recorded after it: the family stays suspended
-    from day -2 with that reason (a home study of day -5 lifts nothing), and the divorce's own alert says
-    the divorce on its own day."""
-    from families.services import record_home_study
+    """A failed check on day -2, then a divorce dated day -10 recorded after it: the divorce is the reason
+    (it needs a home study made after it), the failure stays recorded beside it (it needs a check that
+    passes): a home study of day -5 lifts nothing while the failure stands; a check that passes then
+    lifts it. The divorce's own alert says the divorce on its own day."""
+    from families.services import record_carer_check, record_home_study
 
     family, first, _second = couple
     record_family_change(family=family, kind="conviction", on=TODAY() - dt.timedelta(days=2), actor=worker)
     record_family_change(family=family, applicant=first, kind="divorce", on=TODAY() - dt.timedelta(days=10), actor=worker)
     family.refresh_from_db()
-    assert (family.suspended_on, family.suspension_code) == (TODAY() - dt.timedelta(days=2), "conviction")
+    assert (family.suspended_on, family.suspension_code) == (TODAY() - dt.timedelta(days=10), "divorce")
+    assert family.carer_check_failure == "conviction"
     record_home_study(family=family, issued_on=TODAY() - dt.timedelta(days=5), expires_on=TODAY() + dt.timedelta(days=300),
                       actor=worker)
     family.refresh_from_db()
     assert family.approval_status == "suspended"
+    record_carer_check(family=family, checked_on=TODAY(), actor=worker)
+    family.refresh_from_db()
+    assert (family.approval_status, family.suspended_on, family.carer_check_failure) == ("under_assessment", None, "")
     divorce = alerts_of(supervisor)[1]
     assert (divorce.subject_key, divorce.due_on) == (f"family:{family.pk}:applicant:{first.pk}", TODAY() - dt.timedelta(days=10))
     assert "Sadykova Dana: divorce" in divorce.display_title

@@ -62,9 +62,10 @@ def test_a_co_applicants_death_suspends_the_family_removes_it_from_matching_and_
     assert TODAY() < extra.planned_on <= TODAY() + dt.timedelta(days=14)
     risk = PlacementRisk.objects.get(placement=placement)
     assert "family_suspended" in [f["factor"] for f in risk.factors]
-    alert = Notification.objects.get(kind="family_suspended")
-    assert (alert.recipient, alert.subject_key, alert.family_id) == (supervisor, f"family:{family.pk}:applicant:{second.pk}",
-                                                                    family.pk)
+    alert = Notification.objects.get(kind="family_suspended", recipient=supervisor)
+    assert (alert.subject_key, alert.family_id) == (f"family:{family.pk}:applicant:{second.pk}", family.pk)
+    # The child's social worker too: the visit is theirs to make.
+    assert Notification.objects.get(kind="family_suspended", recipient=worker).case_ids == [placement.case_id]
 
 
 def test_a_suspended_family_cannot_be_chosen_in_a_decision(couple, worker):

@@ -1,7 +1,7 @@
 """After a change in the family suspends its approval, a new home study lifts the suspension only to
 "under assessment": the old approval no longer stands (dates cleared, out of matching) and a supervisor
 decides again (families.services._lift_suspension, request_approval, decide_approval). A failed carer
-check recorded on the family bars the request until a check that passes. A stale decision on the
+check is lifted by a check that passes, not by a home study (tests/test_failed_check_suspension.py). A stale decision on the
 supervisor's list goes back to the list with a message (web.views.families.decide_family_approval)."""
 
 import datetime as dt
@@ -10,9 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.exceptions import DomainError
 from families.models import Family
-from families.services import approval_request_refusal, decide_approval, record_carer_check, request_approval
+from families.services import approval_request_refusal, decide_approval, request_approval
 from matching.selectors import eligible_families
 from risk.services import record_family_change
 from tests import factories
@@ -20,7 +19,9 @@ from tests.test_web_families import form_data
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
-KINDS = ["death", "divorce", "departure", "conviction", "psychiatric", "narcological", "prosecution"]
+# A home study lifts a leaving's suspension; a failed check's only a check that passes
+# (tests/test_failed_check_suspension.py).
+LEAVINGS = ["death", "divorce", "departure"]
 
 
 def approved_family(worker, **fields):
@@ -41,7 +42,7 @@ def new_study(family):
     return {"home_study_issued_on": TODAY().isoformat(), "home_study_expires_on": (TODAY() + dt.timedelta(days=365)).isoformat()}
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", LEAVINGS)
 def test_the_api_home_study_lifts_to_under_assessment_and_a_supervisor_decides(api_client, worker, supervisor, kind):
     family = approved_family(worker)
     assert family.approval_status == "approved" and family.approval_expires_on > TODAY()
@@ -55,22 +56,14 @@ def test_the_api_home_study_lifts_to_under_assessment_and_a_supervisor_decides(a
     family.refresh_from_db()
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, form_of_care=family.form_of_care)
     assert not eligible_families(case=case, on=TODAY()).filter(pk=family.pk).exists()
-    if kind in ("death", "divorce", "departure"):
-        assert approval_request_refusal(family) == ""
-    else:  # the failed check still bars the family until a check that passes
-        with pytest.raises(DomainError, match="failed carer check is recorded") as refused:
-            request_approval(family=family, actor=worker)
-        assert "carer check that passes" in refused.value.message
-        record_carer_check(family=family, checked_on=TODAY(), actor=worker)
-        family.refresh_from_db()
-        assert (family.carer_check_failure, family.carer_check_failed_on) == ("", None)
+    assert approval_request_refusal(family) == ""
     request_approval(family=family, actor=worker)
     decide_approval(family=family, actor=supervisor, approve=True)
     family.refresh_from_db()
     assert (family.approval_status, family.approved_on) == ("approved", TODAY())
 
 
-@pytest.mark.parametrize("kind", ["death", "conviction"])
+@pytest.mark.parametrize("kind", ["death"])
 def test_the_web_edit_lifts_to_under_assessment_and_says_so(client, worker, supervisor, region, kind):
     client.force_login(worker)
     client.post(reverse("web:family-new"), form_data(region))
@@ -93,22 +86,7 @@ def test_the_web_edit_lifts_to_under_assessment_and_says_so(client, worker, supe
     assert "the family is under assessment; send it for approval" in response.content.decode()
     family.refresh_from_db()
     assert (family.approval_status, family.approved_on, family.approval_expires_on) == ("under_assessment", None, None)
-    page = client.get(reverse("web:family", args=[family.pk])).content.decode()
-    if kind == "conviction":
-        assert 'id="approval-carer-check"' in page
-        assert reverse("web:family-approval-request", args=[family.pk]) not in page
-        response = client.post(reverse("web:family-approval-request", args=[family.pk]), follow=True)
-        assert "A failed carer check is recorded on the family" in response.content.decode()
-        # The page records a check that passed; a future date is refused with a message, never a 500.
-        assert reverse("web:family-carer-check", args=[family.pk]) in page
-        future = (TODAY() + dt.timedelta(days=1)).isoformat()
-        response = client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": future}, follow=True)
-        assert response.status_code == 200 and Family.objects.get(pk=family.pk).carer_check_failure == "conviction"
-        response = client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": TODAY().isoformat()},
-                               follow=True)
-        assert "The carers&#x27; check that passed is recorded." in response.content.decode()
-        family.refresh_from_db()
-        assert (family.carer_check_failure, family.carer_check_failed_on, family.carer_checked_on) == ("", None, TODAY())
+    assert 'id="approval-carer-check"' not in client.get(reverse("web:family", args=[family.pk])).content.decode()
     response = client.post(reverse("web:family-approval-request", args=[family.pk]))
     assert response.status_code == 302
     client.force_login(supervisor)

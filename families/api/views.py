@@ -104,9 +104,10 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": warnings_for(request.user, warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Record a passed carers' check (it clears a failed check recorded before it); the next one falls due "
-                           "a year later (a setting). A failed "
-                           "check is a change in the family: POST /api/v1/risk/family-changes/",
+    @extend_schema(summary="Record a passed carers' check (it clears a failed check recorded before it and lifts the "
+                           "suspension that check caused: the family is under assessment and must be sent for approval "
+                           "again); the next one falls due a year later (a setting). A failed check is a change in the "
+                           "family: POST /api/v1/risk/family-changes/",
                    request=CarerCheckInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="carer-check")
     def carer_check(self, request: Request, pk: str | None = None) -> Response:
@@ -116,8 +117,9 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         record_carer_check(family=family, checked_on=data.validated_data["checked_on"], actor=request.user)
         return self._fresh(family.pk)
 
-    @extend_schema(summary="Record a new home study (one made after a change in the family lifts the suspension: the "
-                           "family is under assessment and must be sent for approval again; a supervisor decides)",
+    @extend_schema(summary="Record a new home study (one made after an applicant's leaving lifts the suspension: the "
+                           "family is under assessment and must be sent for approval again; a supervisor decides. It "
+                           "never lifts a failed carers' check: a check that passes does)",
                    request=HomeStudyInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="home-study")
     def home_study(self, request: Request, pk: str | None = None) -> Response:
@@ -133,7 +135,8 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @extend_schema(
         summary="Ask the supervisors of the family's unit to approve it (a social worker or supervisor who sees the "
                 "family). Refused with 400 and the family's approval_request_refusal when it cannot be sent: already "
-                "waiting or decided, suspended until a new home study, a failed carer check, a home study or training "
+                "waiting or decided, suspended until a new home study or a carers' check that passes, a failed carer "
+                "check, a home study or training "
                 "certificate missing or expired",
         request=None, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="approval-request")

@@ -108,6 +108,33 @@ def suspension_reason(family: object) -> str:
     return suspension_text(family) if family else ""
 
 
+@register.filter
+def suspended_until(family: object) -> str:
+    """``family``'s suspension with what lifts it, in the reader's language ("The family's approval is
+    suspended until a carers' check that passes: …"; families.reasons.suspended_until_text); "" for none."""
+    from families.reasons import suspended_until_text
+
+    return suspended_until_text(family) if family else ""
+
+
+@register.filter
+def approval_not_in_force(family: object, on: object) -> str:
+    """Why ``family``'s approval, approved and in date, is not in force on ``on`` (its home study or
+    training certificate missing or expired: families.services.approval_not_in_force), in the reader's
+    language; "" when it is in force."""
+    from families.services import approval_not_in_force as text
+
+    return text(family, on) if family else ""
+
+
+@register.filter
+def approval_not_in_force_short(family: object, on: object) -> str:
+    """approval_not_in_force as a list's badge ("not in force: home study missing or expired")."""
+    from families.services import approval_not_in_force as text
+
+    return text(family, on, short=True) if family else ""
+
+
 # The action a page's form stands for, by URL name, for history rows whose reason is the request
 # line that wrote them (audit.models.AuditedHistoricalRecords stores "POST /families/new/").
 _ACTIONS = {

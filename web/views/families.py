@@ -16,6 +16,7 @@ from accounts.models import User
 from children.selectors import search_matches_first
 from core.exceptions import DomainError
 from families.models import Family
+from families.reasons import suspension_needs
 from families.selectors import family_history, family_list, family_record, search_families
 from families.services import (
     approval_certificates_refusal,
@@ -31,6 +32,7 @@ from risk.services import record_family_change
 from web import selectors
 from web.forms import (
     APPLICANT_FORM_FIELDS,
+    CARER_CHECK_FAILED,
     FAMILY_FORM_FIELDS,
     FamilyApprovalForm,
     FamilyChangeForm,
@@ -146,6 +148,8 @@ def family_context(request: HttpRequest, family: Family, change_form: FamilyChan
         "editable": _may_edit(request.user, family),
         # The request offered only when the service would take it (a suspended family waits for a new home study).
         "approval_refusal": approval_request_refusal(family),
+        # What a suspension waits for (a home study after a leaving; a passed check after a failed one).
+        **dict(zip(("needs_study", "needs_check"), suspension_needs(family), strict=True)),
         # An expired or missing certificate said before the click, not after it.
         "approval_certificates": approval_certificates_refusal(family, today),
         "change_form": (change_form or FamilyChangeForm(applicants=applicants)) if may_record_change else None,
@@ -285,13 +289,15 @@ def record_passed_carer_check(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(str(text) for texts in form.errors.values() for text in texts))
         return redirect("web:family", pk=family.pk)
     try:
-        record_carer_check(family=family, checked_on=form.cleaned_data["on"], actor=request.user)
+        checked = record_carer_check(family=family, checked_on=form.cleaned_data["on"], actor=request.user)
     except (DomainError, ValidationError) as error:
         if isinstance(error, DomainError) and error.code == "permission_denied":
             raise PermissionDenied from error
         messages.error(request, str(error.message) if isinstance(error, DomainError) else " ".join(error.messages))
     else:
-        messages.success(request, _("The carers' check that passed is recorded."))
+        messages.success(request, _("The carers' check that passed is recorded.") if not checked.lifted else _(
+            "The carers' check that passed is recorded and lifts the suspension: the family is under assessment; send "
+            "it for approval."))
     return redirect("web:family", pk=family.pk)
 
 
@@ -342,11 +348,19 @@ def record_change(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             # Children named only where some are placed in a case the user sees (never another unit's).
             placed = changed.active_placement_ids
-            if placed and placements_visible_to(request.user).filter(pk__in=placed).exists():
-                messages.success(request, _("The change is recorded: the family's approval is suspended until a new home "
-                                            "study; its placed children will be visited and the supervisors are told."))
+            named = bool(placed) and placements_visible_to(request.user).filter(pk__in=placed).exists()
+            if form.cleaned_data["kind"] == CARER_CHECK_FAILED:  # lifted by a check that passes, not a home study
+                messages.success(request, _(
+                    "The failed carer check is recorded: the family's approval is suspended until a carers' check that "
+                    "passes; its placed children will be visited, and their social workers and the supervisors are "
+                    "told.") if named else _(
+                    "The failed carer check is recorded: the family's approval is suspended until a carers' check that "
+                    "passes, and the supervisors are told."))
             else:
-                messages.success(request, _("The change is recorded: the family's approval is suspended until a new home "
-                                            "study, and the supervisors are told."))
+                messages.success(request, _(
+                    "The change is recorded: the family's approval is suspended until a new home study; its placed "
+                    "children will be visited, and their social workers and the supervisors are told.") if named else _(
+                    "The change is recorded: the family's approval is suspended until a new home study, and the "
+                    "supervisors are told."))
             return redirect("web:family", pk=family.pk)
     return render(request, "web/families/family_detail.html", family_context(request, family, change_form=form), status=400)

@@ -1,0 +1,275 @@
+"""A failed carers' check (risk.services.record_family_change, families.services.record_carer_check):
+it does what the family's page says (each placed child gets a visit within FAMILY_CHANGE_VISIT_WITHIN_DAYS
+and its social worker an alert in their inbox, as after a death or departure), it is lifted by a carers'
+check that passes or by the leaving of the applicant it concerns, never by a home study alone
+(DOMAIN.md, carer checks), and it is not written as a check passed (no last-check or next-due date).
+An approval in date whose home study has expired is said not to be in force, and matching and
+placement refuse the family."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cases.models import Stage
+from cases.services import check_family_can_take
+from core.exceptions import DomainError
+from families.models import Family
+from families.reasons import SUSPENDED_UNTIL, suspended_until_text, suspension_text
+from families.services import approval_request_refusal, record_carer_check, record_home_study, update_family
+from matching.selectors import eligible_families
+from notifications.models import Notification
+from risk.services import record_family_change
+from tests import factories
+from visits.models import Visit
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate
+LANGUAGES = ("kk", "ru", "en")
+# A change in the family alerts as "family_suspended" (a leaving) or "carer_check_failed".
+ALERTS = ["family_suspended", "carer_check_failed"]
+
+
+@pytest.fixture
+def couple(worker):
+    family = factories.FamilyFactory(form_of_care="adoption", region=worker.unit.region, responsible_unit=worker.unit)
+    first = factories.ApplicantFactory(family=family, position=1, last_name="Sadykova")
+    second = factories.ApplicantFactory(family=family, position=2, last_name="Sadykov", first_name="Marat", sex="M")
+    return family, first, second
+
+
+def placed_with(family, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.PLACED,
+                                 form_of_care=family.form_of_care)
+    return factories.PlacementFactory(case=case, child=case.child, family=family)
+
+
+def fail_check(family, applicant, worker, days_ago=2, kind="conviction"):
+    return record_family_change(family=family, kind=kind, applicant=applicant, on=TODAY() - dt.timedelta(days=days_ago),
+                                actor=worker)
+
+
+def page(client, user, name, pk=None, language="en"):
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    url = reverse(name, args=[pk] if pk else [])
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode().replace("&#x27;", "'")
+
+
+def suspension_text_in(language, family):
+    with translation.override(language):
+        return suspension_text(family)
+
+
+def translated(language, text, **args):
+    with translation.override(language):
+        return _(text) % args if args else _(text)
+
+
+# ---- 1. the visit and the child's social worker ----------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["conviction", "death"])
+def test_each_placed_child_gets_a_visit_within_the_set_days_and_its_worker_an_alert(couple, worker, supervisor, settings,
+                                                                                      kind):
+    settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS = 9
+    family, _first, second = couple
+    placement = placed_with(family, worker)
+    record_family_change(family=family, kind=kind, applicant=second, on=TODAY(), actor=supervisor)
+    [visit] = Visit.objects.filter(placement=placement, kind="extra", done_on__isnull=True)
+    assert visit.planned_on == TODAY() + dt.timedelta(days=9)
+    mine = Notification.objects.get(recipient=worker, kind__in=ALERTS)
+    assert (mine.case_ids, mine.family_id, mine.body_args["days"]) == ([placement.case_id], family.pk, 9)
+    assert Notification.objects.filter(recipient=supervisor, kind__in=ALERTS).exists()
+
+
+def test_an_inactive_worker_is_not_alerted_their_supervisors_are(couple, worker, supervisor):
+    family, _first, second = couple
+    placed_with(family, worker)
+    worker.is_active = False
+    worker.save(update_fields=["is_active"])
+    fail_check(family, second, supervisor)
+    assert list(Notification.objects.filter(kind__in=ALERTS).values_list("recipient_id", flat=True)) == [supervisor.pk]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_recorded_on_the_page_by_a_supervisor_the_childs_worker_finds_it_in_their_inbox(
+        client, couple, worker, supervisor, language):
+    family, _first, second = couple
+    placement = placed_with(family, worker)
+    client.force_login(supervisor)
+    client.cookies["django_language"] = language
+    response = client.post(reverse("web:family-change", args=[family.pk]),
+                           {"kind": "carer_check", "failure": "conviction", "applicant": second.pk, "on": TODAY().isoformat()},
+                           HTTP_ACCEPT_LANGUAGE=language, follow=True)
+    said = response.content.decode().replace("&#x27;", "'")
+    assert translated(language, "The failed carer check is recorded: the family's approval is suspended until a carers' "
+                                "check that passes; its placed children will be visited, and their social workers and the "
+                                "supervisors are told.") in said
+    assert Visit.objects.filter(placement=placement, kind="extra", done_on__isnull=True).exists()
+    alert = Notification.objects.get(recipient=worker, kind__in=ALERTS)
+    inbox = page(client, worker, "web:inbox", language=language)
+    with translation.override(language):
+        title, body = alert.display_title, alert.display_body
+    assert title in inbox and body in inbox
+    assert f'href="{reverse("web:case", args=[placement.case_id])}#placements"' in inbox
+
+
+# ---- 2. what lifts a failed check's suspension -----------------------------------------------------------
+
+def test_a_home_study_does_not_lift_a_failed_check_a_check_that_passes_does(couple, worker):
+    family, _first, second = couple
+    fail_check(family, second, worker)
+    family = record_home_study(family=family, issued_on=TODAY(), expires_on=TODAY() + dt.timedelta(days=365), actor=worker)
+    family.refresh_from_db()
+    assert (family.approval_status, family.suspension_code, family.carer_check_failure) == (
+        "suspended", "conviction", "conviction")
+    assert "carers' check that passes" in approval_request_refusal(family)
+    family = record_carer_check(family=family, checked_on=TODAY(), actor=worker)
+    assert family.lifted
+    family.refresh_from_db()
+    assert (family.approval_status, family.suspended_on, family.suspension_kind, family.carer_check_failure) == (
+        "under_assessment", None, "", "")
+    assert (family.approved_on, family.approval_expires_on) == (None, None)  # sent for approval again
+    assert approval_request_refusal(family) == ""
+
+
+def test_the_api_home_study_leaves_a_failed_check_suspended(api_client, couple, worker):
+    family, _first, second = couple
+    fail_check(family, second, worker)
+    api_client.force_authenticate(worker)
+    body = api_client.post(f"/api/v1/families/{family.pk}/home-study/",
+                           {"issued_on": TODAY().isoformat(), "expires_on": (TODAY() + dt.timedelta(days=365)).isoformat()},
+                           format="json").json()
+    assert body["approval_status"] == "suspended"
+    body = api_client.post(f"/api/v1/families/{family.pk}/carer-check/", {"checked_on": TODAY().isoformat()},
+                           format="json").json()
+    assert (body["approval_status"], body["suspended_on"]) == ("under_assessment", None)
+
+
+def test_the_leaving_of_the_applicant_concerned_clears_the_failure_and_waits_for_a_home_study(couple, worker):
+    family, _first, second = couple
+    fail_check(family, second, worker, days_ago=5)
+    record_family_change(family=family, kind="departure", applicant=second, on=TODAY() - dt.timedelta(days=3), actor=worker)
+    family.refresh_from_db()
+    assert (family.carer_check_failure, family.carer_check_failed_applicant_id) == ("", None)
+    assert (family.approval_status, family.suspension_code, family.suspended_on) == (
+        "suspended", "departure", TODAY() - dt.timedelta(days=3))
+    record_home_study(family=family, issued_on=TODAY(), expires_on=TODAY() + dt.timedelta(days=365), actor=worker)
+    family.refresh_from_db()
+    assert family.approval_status == "under_assessment"
+
+
+def test_another_applicants_leaving_needs_both_the_home_study_and_the_check(couple, worker):
+    family, first, second = couple
+    fail_check(family, second, worker, days_ago=5)
+    record_family_change(family=family, kind="death", applicant=first, on=TODAY() - dt.timedelta(days=3), actor=worker)
+    family.refresh_from_db()
+    assert (family.suspension_code, family.carer_check_failure) == ("death", "conviction")
+    record_carer_check(family=family, checked_on=TODAY() - dt.timedelta(days=1), actor=worker)
+    family.refresh_from_db()
+    assert (family.approval_status, family.carer_check_failure) == ("suspended", "")  # the home study still missing
+    record_home_study(family=family, issued_on=TODAY(), expires_on=TODAY() + dt.timedelta(days=365), actor=worker)
+    family.refresh_from_db()
+    assert family.approval_status == "under_assessment"
+
+
+def test_a_failed_check_never_replaces_a_leaving_still_waiting_for_its_home_study(couple, worker):
+    family, first, second = couple
+    record_family_change(family=family, kind="death", applicant=first, on=TODAY() - dt.timedelta(days=5), actor=worker)
+    fail_check(family, second, worker, days_ago=2)
+    family.refresh_from_db()
+    assert (family.suspension_code, family.suspended_on, family.carer_check_failure) == (
+        "death", TODAY() - dt.timedelta(days=5), "conviction")
+    record_carer_check(family=family, checked_on=TODAY(), actor=worker)
+    family.refresh_from_db()
+    assert family.approval_status == "suspended"  # a check that passes does not stand for the home study
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_family_page_says_a_check_that_passes_lifts_it_not_a_home_study(client, couple, worker, language):
+    family, _first, second = couple
+    fail_check(family, second, worker)
+    family.refresh_from_db()
+    shown = page(client, worker, "web:family", family.pk, language)
+    with translation.override(language):
+        until = suspended_until_text(family)
+    assert until == translated(language, SUSPENDED_UNTIL[False, True], reason=suspension_text_in(language, family))
+    assert until in shown and translated(language, SUSPENDED_UNTIL[True, False], reason="") not in shown
+    assert translated(language, "The approval cannot be asked for while it is suspended: a new home study does not lift a "
+                                "failed carers' check. Record a carers' check that passes (or the leaving of the applicant "
+                                "concerned, if they left); it lifts the suspension and the family is under assessment: it "
+                                "must then be sent for approval again, and a supervisor decides.") in shown
+    assert reverse("web:family-carer-check", args=[family.pk]) in shown and "#id_home_study_issued_on" not in shown
+    # A home study entered on the family's record lifts nothing either.
+    update_family(family=family, actor=worker, home_study_issued_on=TODAY(),
+                  home_study_expires_on=TODAY() + dt.timedelta(days=365))
+    assert Family.objects.get(pk=family.pk).approval_status == "suspended"
+    response = client.post(reverse("web:family-carer-check", args=[family.pk]), {"on": TODAY().isoformat()},
+                           HTTP_ACCEPT_LANGUAGE=language, follow=True)
+    assert translated(language, "The carers' check that passed is recorded and lifts the suspension: the family is under "
+                                "assessment; send it for approval.") in response.content.decode().replace("&#x27;", "'")
+    assert Family.objects.get(pk=family.pk).approval_status == "under_assessment"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_placement_is_refused_until_a_check_that_passes(couple, worker, language):
+    family, _first, second = couple
+    fail_check(family, second, worker)
+    family.refresh_from_db()
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, form_of_care="adoption")
+    with translation.override(language), pytest.raises(DomainError) as refused:
+        check_family_can_take(family=family, case=case, on=TODAY())
+    with translation.override(language):
+        until_check = _("The family's approval is suspended (%(reason)s) until a carers' check that passes.")
+        assert str(refused.value.message).endswith(until_check.split("%(reason)s")[1])
+
+
+# ---- 3. a failed check is not a check passed --------------------------------------------------------------
+
+def test_a_failed_check_writes_no_last_check_or_next_due_date(couple, worker, settings):
+    family, _first, second = couple
+    record_carer_check(family=family, checked_on=TODAY() - dt.timedelta(days=100), actor=worker)
+    fail_check(family, second, worker)
+    family.refresh_from_db()
+    assert (family.carer_checked_on, family.carer_recheck_due_on) == (
+        TODAY() - dt.timedelta(days=100), TODAY() - dt.timedelta(days=100) + dt.timedelta(days=settings.CARER_RECHECK_INTERVAL_DAYS))
+    # Its version in the family's history changes neither date (the history showed "— → 29 Nov 2026").
+    after, before = Family.history.filter(id=family.pk).order_by("-history_id")[:2]
+    assert (before.carer_checked_on, before.carer_recheck_due_on) == (after.carer_checked_on, after.carer_recheck_due_on)
+    assert after.carer_check_failure == "conviction"
+
+
+# ---- 4. an approval in date on an expired home study -------------------------------------------------------
+
+@pytest.fixture
+def lapsed(worker):
+    family = factories.FamilyFactory(region=worker.unit.region, responsible_unit=worker.unit,
+                                     home_study_issued_on=TODAY() - dt.timedelta(days=800),
+                                     home_study_expires_on=TODAY() - dt.timedelta(days=30))
+    factories.ApplicantFactory(family=family, position=1, last_name="Omarova")
+    return family
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_family_page_and_list_say_the_approval_is_not_in_force(client, lapsed, worker, language):
+    shown = page(client, worker, "web:family", lapsed.pk, language)
+    with translation.override(language):
+        study = str(_("home study"))
+        warning = _("Not in force while the family's %(documents)s is missing or expired: the family cannot be matched or "
+                    "placed with until a valid one is recorded.") % {"documents": study}
+        badge = _("not in force: %(documents)s missing or expired") % {"documents": study}
+    assert 'id="approval-not-in-force"' in shown and warning in shown
+    listed = client.get(reverse("web:families"), HTTP_ACCEPT_LANGUAGE=language).content.decode().replace("&#x27;", "'")
+    assert badge in listed
+    Family.objects.filter(pk=lapsed.pk).update(home_study_expires_on=TODAY() + dt.timedelta(days=30))
+    assert 'id="approval-not-in-force"' not in page(client, worker, "web:family", lapsed.pk, language)
+
+
+def test_matching_and_placement_refuse_a_family_whose_home_study_expired(lapsed, worker):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, form_of_care=lapsed.form_of_care)
+    assert lapsed.approval_status == "approved" and lapsed.approval_expires_on > TODAY()
+    assert not eligible_families(case=case, on=TODAY()).filter(pk=lapsed.pk).exists()
+    with pytest.raises(DomainError, match="home study"):
+        check_family_can_take(family=lapsed, case=case, on=TODAY())
