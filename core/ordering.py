@@ -36,7 +36,16 @@ def with_total_order(queryset: QuerySet) -> QuerySet:
 
 
 class TotalOrderingFilter(OrderingFilter):
-    """DRF's OrderingFilter, whose result always ends with the primary key (see the module)."""
+    """DRF's OrderingFilter, whose result always ends with the primary key (see the module). A
+    view's ``ordering_aliases`` ({term: expression name}) lets a client order by a term that is an
+    annotation under another name (``?ordering=name``: the name in the reader's language)."""
+
+    def get_ordering(self, request: Any, queryset: QuerySet, view: Any) -> list[str] | None:
+        ordering = super().get_ordering(request, queryset, view)
+        aliases = getattr(view, "ordering_aliases", None)
+        if not aliases or not ordering:
+            return ordering
+        return [("-" if term.startswith("-") else "") + aliases.get(term.lstrip("-"), term.lstrip("-")) for term in ordering]
 
     def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
         return with_total_order(super().filter_queryset(request, queryset, view))

@@ -72,3 +72,30 @@ def test_a_demo_homes_russian_name_gives_its_kazakh_and_english_names():
     assert names_of_demo_name("Школа-интернат № 12 (Абайская область)", regions) == (
         "№ 12 мектеп-интернат (Абай облысы)", "Школа-интернат № 12 (Абайская область)", "Boarding school No. 12 (Abai Region)")
     assert names_of_demo_name("Дом ребёнка «Ак бота»", regions) is None  # a home named otherwise keeps its name
+
+
+# Three homes: the first two named in every language, the third only in Russian. Shown, in order of
+# the name the reader sees (the Russian one standing in for the third), by position in HOMES.
+HOMES = [("Б үй", "В дом", "C home"), ("В үй", "А дом", "A home"), ("", "Г дом", "")]
+ORDER = {"kk": [0, 1, 2], "ru": [1, 0, 2], "en": [1, 0, 2]}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_api_orders_homes_by_the_name_the_reader_sees(api_client, worker, language):
+    """?ordering=name and the default order follow the request's language (the Russian name where
+    that language's is empty); each language's column can still be asked for by its own name."""
+    region = worker.unit.region
+    homes = [factories.ChildrensHomeFactory(region=region, name_kk=kk, name_ru=ru, name_en=en) for kk, ru, en in HOMES]
+    api_client.force_authenticate(worker)
+
+    def ids(query: str) -> list[int]:
+        response = api_client.get(f"/api/v1/homes/?region={region.code}{query}", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, response.content
+        ours = {home.pk for home in homes}
+        return [row["id"] for row in response.json()["results"] if row["id"] in ours]
+
+    shown = [homes[i].pk for i in ORDER[language]]
+    assert ids("&ordering=name") == shown
+    assert ids("") == shown
+    assert ids("&ordering=-name") == shown[::-1]
+    assert ids("&ordering=name_ru") == [homes[1].pk, homes[0].pk, homes[2].pk]

@@ -15,6 +15,7 @@ from children.api.serializers import (
     ChildOutputSerializer,
     HomeOutputSerializer,
 )
+from children.models import ChildrensHome
 from children.selectors import child_list, home_list, search_children, search_matches_first
 from children.services import create_child
 from core.exceptions import DomainError
@@ -33,11 +34,14 @@ class HomeViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsCaseworker]
     filterset_class = HomeFilter
     search_fields = ["name_kk", "name_ru", "name_en", "address"]
-    ordering_fields = ["name_ru", "name_kk", "name_en", "capacity", "id"]
-    ordering = ["name_ru", "id"]
+    # ?ordering=name, and the default order: by the name the reader sees (their language's, else
+    # the Russian), as the pages list them.
+    ordering_fields = ["name", "name_ru", "name_kk", "name_en", "capacity", "id"]
+    ordering_aliases = {"name": "name_shown"}
+    ordering = ["name", "id"]
 
     def get_queryset(self):
-        return home_list()
+        return home_list().annotate(name_shown=ChildrensHome.name_in_language())
 
 
 @extend_schema_view(
