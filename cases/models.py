@@ -1,6 +1,7 @@
 """A child's case (the path from the registry to a family), its stage history and placements."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -188,6 +189,11 @@ class ReturnReason(models.TextChoices):
     OTHER = "other", _("other")
 
 
+DECISION_NUMBER_MISSING = _("Give the number of the decision the placement rests on: the court's decision or the "
+                            "guardianship authority's act or contract.")
+DECISION_DATE_MISSING = _("Give the date of the decision the placement rests on.")
+
+
 class Placement(TimeStampedModel):
     """A child living in a family under one form of care, from start to end."""
 
@@ -263,6 +269,18 @@ class Placement(TimeStampedModel):
 
     def __str__(self) -> str:
         return _("Placement %(id)s") % {"id": self.pk}
+
+    def clean(self) -> None:
+        # A new placement rests on an authority's decision: its number and date (the fields stay
+        # optional in the table for the placements recorded before the rule; cases.services asks first).
+        if self._state.adding:
+            errors = {}
+            if not (self.decision_document_number or "").strip():
+                errors["decision_document_number"] = DECISION_NUMBER_MISSING
+            if self.decision_date is None:
+                errors["decision_date"] = DECISION_DATE_MISSING
+            if errors:
+                raise ValidationError(errors)
 
     @property
     def is_active(self) -> bool:

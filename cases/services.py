@@ -22,6 +22,8 @@ from django.utils.translation import gettext_noop
 from access.selectors import require_change
 from accounts.models import User
 from cases.models import (
+    DECISION_DATE_MISSING,
+    DECISION_NUMBER_MISSING,
     Case,
     CaseNote,
     CaseOutcome,
@@ -37,7 +39,7 @@ from cases.models import (
 from children.models import Child, ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
 from core.dates import day_text
-from core.exceptions import DomainError
+from core.exceptions import DomainError, raise_errors
 from families.models import ApprovalStatus, Family
 from families.reasons import suspended_until_text
 
@@ -274,11 +276,15 @@ def transition_case(
     outcome: str | None = None,
     closed_on: dt.date | None = None,
     carer_relationship: str = CarerRelationship.NONE,
+    started_on: dt.date | None = None,
+    decision_document_number: str = "",
+    decision_date: dt.date | None = None,
 ) -> Case:
     """Move a case to another stage, writing the stage history. ``form_of_care`` is chosen on the way
     to available (or later); ``family`` is the family chosen for acquaintance (kept in
     ``decision_family`` and proposed for the decision) or the family in the decision; ``outcome``
-    closes the case.
+    closes the case. Moving to placed writes the placement (place_child) with ``started_on``, the
+    decision's number and date, and ``carer_relationship``.
     Placing goes through place_child and ending a placement through end_placement."""
     case = _lock_case(case, expected_version, actor)
     if to_stage not in Stage.values:
@@ -296,7 +302,8 @@ def transition_case(
     if to_stage == Stage.PLACED:
         # Delegated so that the placement row is written by its one service, under the same lock.
         place_child(case=case, family=family or case.decision_family, actor=actor, reason=reason,
-                    carer_relationship=carer_relationship)
+                    carer_relationship=carer_relationship, started_on=started_on,
+                    decision_document_number=decision_document_number, decision_date=decision_date)
         case.refresh_from_db()
         return case
 
@@ -419,6 +426,18 @@ def record_sibling_separation(*, case: Case, actor: User, reason: str) -> Siblin
     return decision
 
 
+def decision_errors(number: str, date: dt.date | None) -> dict[str, str]:
+    """A placement rests on an authority's decision (a court's for an adoption, a guardianship
+    authority's act or contract otherwise): its number and date are recorded with every new
+    placement (Placement.clean refuses one without them, whoever writes it). Field → message."""
+    errors = {}
+    if not (number or "").strip():
+        errors["decision_document_number"] = str(DECISION_NUMBER_MISSING)
+    if date is None:
+        errors["decision_date"] = str(DECISION_DATE_MISSING)
+    return errors
+
+
 @transaction.atomic
 def place_child(
     *,
@@ -449,20 +468,24 @@ def place_child(
     if case.decision_status != DecisionStatus.APPROVED:
         raise DomainError(_("The decision needs a supervisor's approval before placement."), field="non_field_errors")
     family = family or case.decision_family
+    # Each mistake in what was typed at once, beside its field; the family's own checks follow.
+    errors: dict[str, str] = {}
     if family is None or family.pk != case.decision_family_id:
-        raise DomainError(_("The placement must be with the family the supervisor approved."), field="family")
-    family = Family.objects.select_for_update().get(pk=family.pk)
+        errors["family"] = _("The placement must be with the family the supervisor approved.")
     if started_on > timezone.localdate():
-        raise DomainError(_("A placement cannot start in the future."), field="started_on")
-    if started_on < case.child.entered_care_on:
-        raise DomainError(_("A placement cannot start before the child entered care (%(date)s).")
-                          % {"date": day_text(case.child.entered_care_on)}, field="started_on")
-    if started_on < case.child.birth_date:
-        raise DomainError(_("A placement cannot start before the child's birth date."), field="started_on")
+        errors["started_on"] = _("A placement cannot start in the future.")
+    elif started_on < case.child.entered_care_on:
+        errors["started_on"] = (_("A placement cannot start before the child entered care (%(date)s).")
+                                % {"date": day_text(case.child.entered_care_on)})
+    elif started_on < case.child.birth_date:
+        errors["started_on"] = _("A placement cannot start before the child's birth date.")
     if case.form_of_care not in PLACEMENT_FORMS_OF_CARE:
-        raise DomainError(_("A guest family is not a placement; choose a form of family care."), field="form_of_care")
+        errors["form_of_care"] = _("A guest family is not a placement; choose a form of family care.")
     if carer_relationship not in CarerRelationship.values:
-        raise DomainError(_("Choose the carer's relationship to the child."), field="carer_relationship")
+        errors["carer_relationship"] = _("Choose the carer's relationship to the child.")
+    errors.update(decision_errors(decision_document_number, decision_date))
+    raise_errors(errors)
+    family = Family.objects.select_for_update().get(pk=family.pk)
     check_family_can_take(family=family, case=case, on=started_on)
     check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)
     check_age_for_form_of_care(child=case.child, form_of_care=case.form_of_care, on=started_on)
@@ -492,6 +515,22 @@ def place_child(
     return placement
 
 
+def placement_end_errors(*, end_reason: str, return_reason: str) -> dict[str, str]:
+    """The mistakes in why a placement ends, field → message, all at once (the page's form asks them
+    too, web.forms.EndPlacementForm, so that they show on the same submit as the date's)."""
+    errors = {}
+    if end_reason not in EndReason.values:
+        errors["end_reason"] = _("Choose why the placement ends.")
+    elif end_reason == EndReason.MOVED:
+        errors["end_reason"] = _("A move to another family is recorded as a move (with the new family), not as an end.")
+    returned = end_reason == EndReason.RETURNED
+    if returned and not return_reason:
+        errors["return_reason"] = _("Say why the child was returned to an institution.")
+    if not returned and return_reason:
+        errors["return_reason"] = _("A reason for return is given only when the child was returned.")
+    return errors
+
+
 @transaction.atomic
 def end_placement(
     *,
@@ -512,22 +551,16 @@ def end_placement(
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
     if placement.ended_on is not None:
         raise DomainError(_("This placement has already ended."), field="non_field_errors")
-    if end_reason not in EndReason.values:
-        raise DomainError(_("Choose why the placement ends."), field="end_reason")
+    # Each mistake at once, beside its field.
+    errors = placement_end_errors(end_reason=end_reason, return_reason=return_reason)
     if ended_on < placement.started_on:
-        raise DomainError(_("A placement cannot end before it started."), field="ended_on")
-    if ended_on > timezone.localdate():
-        raise DomainError(_("A placement cannot end in the future."), field="ended_on")
+        errors["ended_on"] = _("A placement cannot end before it started.")
+    elif ended_on > timezone.localdate():
+        errors["ended_on"] = _("A placement cannot end in the future.")
+    raise_errors(errors)
     if end_reason == EndReason.CAME_OF_AGE:
         check_came_of_age(child=case.child, on=ended_on)
-    if end_reason == EndReason.MOVED:
-        raise DomainError(_("A move to another family is recorded as a move (with the new family), not as an end."),
-                          field="end_reason")
     returned = end_reason == EndReason.RETURNED
-    if returned and not return_reason:
-        raise DomainError(_("Say why the child was returned to an institution."), field="return_reason")
-    if not returned and return_reason:
-        raise DomainError(_("A reason for return is given only when the child was returned."), field="return_reason")
 
     placement.ended_on = ended_on
     placement.end_reason = end_reason
@@ -632,8 +665,11 @@ def move_child(
         if form_of_care not in PLACEMENT_FORMS_OF_CARE:
             raise DomainError(_("Choose a form of care that places the child in a family."), field="form_of_care")
         case.form_of_care = form_of_care
+    errors: dict[str, str] = {}
     if carer_relationship not in CarerRelationship.values:
-        raise DomainError(_("Choose the carer's relationship to the child."), field="carer_relationship")
+        errors["carer_relationship"] = _("Choose the carer's relationship to the child.")
+    errors.update(decision_errors(decision_document_number, decision_date))
+    raise_errors(errors)
     family = Family.objects.select_for_update().get(pk=family.pk)
     check_family_can_take(family=family, case=case, on=moved_on)
     check_adoption_permitted(child=case.child, form_of_care=case.form_of_care)

@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
 from children.models import Child, SiblingGroup
-from core.exceptions import DomainError
+from core.exceptions import DomainError, raise_errors
 from core.history import recorded_values
 from registry.duplicates import DuplicateWarning, child_duplicates
 
@@ -45,6 +46,22 @@ def cross_field_errors(child: Child) -> dict[str, str]:
     return errors
 
 
+def record_errors(child: Child, errors: dict[str, str], exclude: list[str] | None = None) -> dict[str, str]:
+    """``errors`` with every other mistake of the child's record added, each field its first message:
+    the rules across fields (cross_field_errors) and the model's own (full_clean)."""
+    errors = dict(errors)
+    for field, message in cross_field_errors(child).items():
+        errors.setdefault(field, message)
+    try:
+        # The database's rules (an IIN already registered) only when nothing else is wrong: not said twice.
+        child.full_clean(exclude=exclude, validate_unique=not errors, validate_constraints=not errors)
+    except ValidationError as exc:
+        found = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        for field, messages in found.items():
+            errors.setdefault(field, messages[0])
+    return errors
+
+
 @transaction.atomic
 def create_child(
     *,
@@ -71,15 +88,15 @@ def create_child(
         last_name=child.last_name, first_name=child.first_name, patronymic=child.patronymic,
         birth_date=child.birth_date, iin=child.iin,
     )
+    # Every mistake at once, each beside its field.
+    errors = {}
     if child.iin and Child.objects.filter(iin=child.iin).exists():
-        raise DomainError(_("A child with this IIN is already registered."), field="iin")
-    for field, message in cross_field_errors(child).items():
-        raise DomainError(message, field=field)
+        errors["iin"] = _("A child with this IIN is already registered.")
     if assigned_worker is not None and not (
         assigned_worker.is_social_worker and assigned_worker.unit_id in unit.descendant_ids()
     ):
-        raise DomainError(_("The assigned worker must be a social worker of the responsible unit."), field="assigned_worker")
-    child.full_clean()
+        errors["assigned_worker"] = _("The assigned worker must be a social worker of the responsible unit.")
+    raise_errors(record_errors(child, errors))
     child._history_user = actor
     child._change_reason = history_reason[:100] or None
     try:
@@ -138,11 +155,10 @@ def update_child(*, child: Child, actor: User, reason: str = "", **changes: Any)
         setattr(locked, name, value)
     if locked.iin == "":
         locked.iin = None
+    errors = {}
     if locked.iin and Child.objects.filter(iin=locked.iin).exclude(pk=locked.pk).exists():
-        raise DomainError(_("A child with this IIN is already registered."), field="iin")
-    for field, message in cross_field_errors(locked).items():
-        raise DomainError(message, field=field)
-    locked.full_clean(exclude=["sibling_group"])
+        errors["iin"] = _("A child with this IIN is already registered.")
+    raise_errors(record_errors(locked, errors, exclude=["sibling_group"]))
     locked.changed = recorded_values(locked) != before
     if not locked.changed:
         return locked  # the same values: nothing to save, no empty version in the history

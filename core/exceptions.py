@@ -10,16 +10,34 @@ from rest_framework.views import exception_handler
 
 
 class DomainError(Exception):
-    """A broken business rule. ``field`` names the input the user should fix, when there is one."""
+    """A broken business rule. ``field`` names the input the user should fix, when there is one.
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+    ``errors`` holds every refusal the service found at once (field name → message), so that a form
+    shows each mistake beside its own field on one submit (DomainError.of); ``message`` and ``field``
+    are the first of them."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid",
+                 errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+        self.errors = errors or {field or "non_field_errors": message}
+
+    @classmethod
+    def of(cls, errors: dict[str, str], code: str = "invalid") -> "DomainError":
+        """One refusal carrying several independent ones (field name → message); ``errors`` not empty."""
+        field, message = next(iter(errors.items()))
+        return cls(message, field=field, code=code, errors=dict(errors))
 
     def as_detail(self) -> dict[str, list[str]]:
-        return {self.field or "non_field_errors": [str(self.message)]}
+        return {field: [str(message)] for field, message in self.errors.items()}
+
+
+def raise_errors(errors: dict[str, str]) -> None:
+    """Raise one DomainError with every refusal in ``errors`` (field name → message), if there is any."""
+    if errors:
+        raise DomainError.of(errors)
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

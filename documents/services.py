@@ -14,7 +14,7 @@ from access.selectors import cases_editable_by
 from accounts.models import User
 from cases.models import Case
 from children.models import Child
-from core.exceptions import DomainError
+from core.exceptions import DomainError, raise_errors
 from core.filenames import clean_file_name
 from documents.access_log import client_ip, log_record_access
 from documents.filetypes import KNOWN_TYPES, detect_file_type
@@ -48,6 +48,17 @@ def check_file(file: UploadedFile) -> tuple[str, str]:
             field="file",
         )
     return detected.extension, detected.content_type
+
+
+def document_date_errors(document_date: dt.date | None, expires_on: dt.date | None) -> dict[str, str]:
+    """The mistakes in a document's dates, field → message, all at once (the page's form asks them too,
+    web.forms.DocumentForm, so that they show on the same submit as its other mistakes)."""
+    errors = {}
+    if document_date is not None and document_date > timezone.localdate():
+        errors["document_date"] = _("The date of the document cannot be in the future.")
+    if expires_on is not None and document_date is not None and expires_on <= document_date:
+        errors["expires_on"] = _("The expiry date must come after the date of the document.")
+    return errors
 
 
 def _checksum(file: UploadedFile) -> str:
@@ -84,11 +95,13 @@ def upload_document(
     """Store the file and its metadata. The caller has checked that ``actor`` may see the record."""
     if sum(record is not None for record in (child, family, case)) != 1:
         raise DomainError(_("Attach the document to exactly one record: a child, a family or a case."))
-    if document_date > timezone.localdate():
-        raise DomainError(_("The date of the document cannot be in the future."), field="document_date")
-    if expires_on is not None and expires_on <= document_date:
-        raise DomainError(_("The expiry date must come after the date of the document."), field="expires_on")
-    extension, content_type = check_file(file)
+    # The dates' mistakes and the file's at once, each beside its field.
+    errors = document_date_errors(document_date, expires_on)
+    try:
+        extension, content_type = check_file(file)
+    except DomainError as exc:
+        errors.update(exc.errors)
+    raise_errors(errors)
     # No path, control, invisible or direction-override character (U+202E ...) in the name shown and sent back.
     original_name = clean_file_name(file.name)
     document = Document(

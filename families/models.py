@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.choices import FormOfCare, HealthNeeds, Sex
-from core.dates import AHEAD_DATE, PAST_DATE, date_range_constraints, validate_not_future, validate_sane_date
+from core.dates import AHEAD_DATE, PAST_DATE, date_range_constraints, day_text, validate_not_future, validate_sane_date
 from core.iin import validate_iin, validate_iin_matches
 from core.models import CheckConstraintsInOneQuery, TimeStampedModel
 from core.names import NameSearchable, search_text_index
@@ -270,7 +270,10 @@ class Family(CheckConstraintsInOneQuery, TimeStampedModel):
         if None not in ages and ages[0] > ages[1]:
             errors["preferred_age_max"] = _("The oldest age accepted must not be below the youngest.")
         for issued, expires in (("home_study_issued_on", "home_study_expires_on"), ("training_issued_on", "training_expires_on")):
-            if getattr(self, expires) and (not getattr(self, issued) or getattr(self, expires) <= getattr(self, issued)):
+            issued_on, expires_on = getattr(self, issued), getattr(self, expires)
+            if expires_on and issued_on and expires_on < issued_on:
+                errors[expires] = _("The expiry date is before the issue date (%(date)s).") % {"date": day_text(issued_on)}
+            elif expires_on and (not issued_on or expires_on <= issued_on):
                 errors[expires] = _("The expiry date must come after the issue date.")
         if self.approval_status == self.ApprovalStatus.APPROVED and not (self.approved_on and self.approval_expires_on):
             errors["approval_expires_on"] = _("An approved family needs an approval date and an expiry date.")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationalUnit, User
 from core.dates import day_text
-from core.exceptions import DomainError
+from core.exceptions import DomainError, raise_errors
 from core.history import recorded_values
 from families import reasons
 from families.models import (
@@ -45,6 +45,38 @@ def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
     return ValidationError({f"{prefix}.{field}": messages for field, messages in exc.message_dict.items()})
 
 
+def _clean_errors(clean: Any) -> dict[str, list[str]]:
+    """The field messages of a ``full_clean`` (``clean()``), none when it passes."""
+    try:
+        clean()
+    except ValidationError as exc:
+        return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    return {}
+
+
+def _gather(errors: dict[str, list[str]], found: dict[str, Any], prefix: str = "") -> None:
+    """Add ``found`` (field → message or messages) to ``errors``, under ``prefix.field`` when given;
+    a field keeps its first message, so each shows one."""
+    for field, messages in found.items():
+        name = f"{prefix}.{field}" if prefix else field
+        if name not in errors:
+            errors[name] = list(messages) if isinstance(messages, list | tuple) else [messages]
+
+
+def family_field_errors(fields: dict[str, Any], *, on: dt.date, expiries: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Every refusal of a family's own fields at once, each beside its field: the family's rules
+    between fields (Family.clean: the oldest age accepted not below the youngest, each expiry after
+    its issue) and, for the certificate expiries named in ``expiries``, one already past on ``on``
+    (expired_certificate_errors). The page's form asks it before the applicants are saved
+    (web.forms.FamilyForm), so that one submit shows them beside the applicants' own mistakes."""
+    errors: dict[str, list[str]] = {}
+    _gather(errors, expired_certificate_errors({k: v for k, v in fields.items() if k in expiries or k.endswith("_issued_on")},
+                                               on))
+    family = Family(**{k: v for k, v in fields.items() if k in FAMILY_FIELDS and k != "region"})
+    _gather(errors, _clean_errors(family.clean))
+    return errors
+
+
 @transaction.atomic
 def create_family(
     *,
@@ -67,18 +99,17 @@ def create_family(
     if unit is None:
         raise DomainError(_("Name the unit responsible for the family."), field="responsible_unit")
     family = Family(responsible_unit=unit, **fields)
+    # Every mistake at once, each beside its field: the certificates, the family's own rules, each applicant's.
+    errors: dict[str, list[str]] = {}
     if require_current_certificates:
-        for field, message in expired_certificate_errors(fields, timezone.localdate()).items():
-            raise DomainError(message, field=field)
-    family.full_clean()
+        _gather(errors, expired_certificate_errors(fields, timezone.localdate()))
+    _gather(errors, _clean_errors(family.full_clean))
     people = []
     for position, data in enumerate(applicants, start=1):
         applicant = Applicant(position=position, **{k: v for k, v in data.items() if k in APPLICANT_FIELDS})
-        try:
-            applicant.full_clean(exclude=["family"])
-        except ValidationError as exc:
-            raise _prefixed(exc, f"applicants.{position - 1}") from exc
+        _gather(errors, _clean_errors(lambda a=applicant: a.full_clean(exclude=["family"])), f"applicants.{position - 1}")
         people.append(applicant)
+    raise_errors({field: messages[0] for field, messages in errors.items()})
     if len(people) == 2 and people[0].iin == people[1].iin:
         raise DomainError(_("The two applicants cannot have the same IIN."), field="applicants")
     warnings: dict[int, DuplicateWarning] = {}
@@ -256,17 +287,21 @@ def record_home_study(*, family: Family, issued_on: dt.date, expires_on: dt.date
 # approval request and the supervisor's decision.
 EDITABLE_FAMILY_FIELDS = tuple(f for f in FAMILY_FIELDS if f not in ("approval_status", "approved_on", "approval_expires_on"))
 CERTIFICATE_EXPIRIES = ("home_study_expires_on", "training_expires_on")
+CERTIFICATE_ISSUES = ("home_study_issued_on", "training_issued_on")
 
 
 def expired_certificate_errors(fields: dict[str, Any], on: dt.date) -> dict[str, str]:
     """A home study or training certificate recorded with an expiry already past: each beside its
-    own field (an expired certificate cannot support an approval; the family brings a new one)."""
+    own field (an expired certificate cannot support an approval; the family brings a new one). An
+    expiry on or before its issue date (in ``fields``) is not called expired: Family.clean says it
+    comes before the issue date."""
     messages = {
         "home_study_expires_on": _("This home study expired on %(date)s; record the current one."),
         "training_expires_on": _("This training certificate expired on %(date)s; record the current one."),
     }
     return {name: messages[name] % {"date": formats.date_format(fields[name], "DATE_FORMAT")}
-            for name in CERTIFICATE_EXPIRIES if fields.get(name) and fields[name] < on}
+            for name, issued in zip(CERTIFICATE_EXPIRIES, CERTIFICATE_ISSUES, strict=True)
+            if fields.get(name) and fields[name] < on and not (fields.get(issued) and fields[name] <= fields[issued])}
 
 
 def _check_applicants(applicants: list[dict[str, Any]], family: Family, departed: list[Applicant],
@@ -326,8 +361,9 @@ def update_family(
     if not families_editable_by(actor).filter(pk=locked.pk).exists():
         raise DomainError(_("You may not change this family's record."), field="non_field_errors", code="permission_denied")
     changed_expiries = {k: v for k, v in changes.items() if k in CERTIFICATE_EXPIRIES and v != getattr(locked, k)}
-    for field, message in expired_certificate_errors(changed_expiries, timezone.localdate()).items():
-        raise DomainError(message, field=field)
+    issue_dates = {k: changes.get(k, getattr(locked, k)) for k in CERTIFICATE_ISSUES}
+    errors: dict[str, list[str]] = {}
+    _gather(errors, expired_certificate_errors({**issue_dates, **changed_expiries}, timezone.localdate()))
     study_before = locked.home_study_issued_on
     before = recorded_values(locked)
     for name, value in changes.items():
@@ -338,15 +374,23 @@ def update_family(
     if new_study != study_before:
         if (locked.suspended_on is not None and new_study is not None and new_study < locked.suspended_on
                 and locked.suspension_kind != SuspensionKind.CARER_CHECK_FAILED):
-            raise DomainError(_("This home study was issued before the change of %(date)s: a home study made after "
-                                "the change is needed to lift the suspension.") % {"date": day_text(locked.suspended_on)},
-                              field="home_study_issued_on")
-        _lift_suspension(locked)  # a new home study entered on the family's record is one (record_home_study)
-    locked.full_clean()
+            _gather(errors, {"home_study_issued_on": _(
+                "This home study was issued before the change of %(date)s: a home study made after the change is needed "
+                "to lift the suspension.") % {"date": day_text(locked.suspended_on)}})
+        else:
+            _lift_suspension(locked)  # a new home study entered on the family's record is one (record_home_study)
+    _gather(errors, _clean_errors(locked.full_clean))
     rows = list(locked.applicants.select_for_update().order_by("position"))
     departed = [a for a in rows if not a.in_family]
-    people = (_check_applicants(applicants, locked, departed, staying=len(rows) - len(departed))
-              if applicants is not None else None)
+    people = None
+    if applicants is not None:
+        try:
+            people = _check_applicants(applicants, locked, departed, staying=len(rows) - len(departed))
+        except DomainError as exc:
+            _gather(errors, exc.errors)
+        except ValidationError as exc:
+            _gather(errors, exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    raise_errors({field: messages[0] for field, messages in errors.items()})
     locked._history_user = actor
     locked._change_reason = reason[:100] or None
     # Saved (and a version kept) only when something changed: the form sent back as it was writes nothing.

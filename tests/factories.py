@@ -149,6 +149,16 @@ class PlacementFactory(factory.django.DjangoModelFactory):
     family = factory.SubFactory(FamilyFactory)
     form_of_care = factory.SelfAttribute("family.form_of_care")
     started_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=60))
+    # A placement rests on an authority's decision (cases.services.decision_errors).
+    decision_document_number = factory.Sequence(lambda n: f"П-2026-{n:07d}")
+    decision_date = factory.LazyAttribute(lambda p: p.started_on - dt.timedelta(days=5))
+
+
+def placement_decision(**overrides: object) -> dict:
+    """The decision a new placement rests on, its number and date, as place_child, move_child and a
+    move to placed need them."""
+    return {"decision_document_number": "П-2026-0000001",
+            "decision_date": timezone.localdate() - dt.timedelta(days=1), **overrides}
 
 
 class VisitFactory(factory.django.DjangoModelFactory):

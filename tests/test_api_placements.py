@@ -9,6 +9,8 @@ from cases.models import Case, DecisionStatus, Stage
 from tests import factories
 
 URL = "/api/v1/placements/"
+# The decision a placement rests on (needed).
+DECISION = {"decision_document_number": "П-2026-0000042", "decision_date": (dt.date.today() - dt.timedelta(days=1)).isoformat()}
 TODAY = timezone.localdate
 
 
@@ -26,7 +28,8 @@ def approved_case(worker):
 
 def test_place_through_the_api(client, worker):
     case = approved_case(worker)
-    response = client.post(URL, {"case": case.pk, "decision_document_number": "2-77/26"}, format="json")
+    response = client.post(URL, {"case": case.pk, "decision_document_number": "2-77/26", "decision_date": TODAY().isoformat()},
+                           format="json")
     assert response.status_code == 201
     assert (response.json()["family"], response.json()["started_on"]) == (case.decision_family_id, TODAY().isoformat())
     assert Case.objects.get(pk=case.pk).stage == "placed"
@@ -50,7 +53,7 @@ def test_place_without_approval_is_400_and_writes_nothing(client, worker):
 
 def test_return_through_the_api(client, worker):
     case = approved_case(worker)
-    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=30)).isoformat()},
+    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=30)).isoformat(), **DECISION},
                                format="json").json()["id"]
     response = client.post(f"{URL}{placement_id}/end/", {"ended_on": TODAY().isoformat(), "end_reason": "returned",
                                                          "return_reason": "family_conflict"}, format="json")
@@ -101,11 +104,11 @@ def test_analyst_is_refused(api_client, analyst):
 
 def test_move_to_another_family_through_the_api_keeps_the_case_open(client, worker):
     case = approved_case(worker)
-    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=60)).isoformat()},
+    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=60)).isoformat(), **DECISION},
                                format="json").json()["id"]
     other = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
     response = client.post(f"{URL}{placement_id}/move/", {"family": other.pk, "moved_on": TODAY().isoformat(),
-                                                          "reason": "The first family moved abroad."}, format="json")
+                                                          "reason": "The first family moved abroad.", **DECISION}, format="json")
     assert response.status_code == 201, response.content
     assert (response.json()["family"], response.json()["ended_on"]) == (other.pk, None)
     assert client.get(f"{URL}{placement_id}/").json()["end_reason"] == "moved"
@@ -114,9 +117,9 @@ def test_move_to_another_family_through_the_api_keeps_the_case_open(client, work
 
 def test_move_to_a_family_the_worker_cannot_see_is_400(client, worker):
     case = approved_case(worker)
-    placement_id = client.post(URL, {"case": case.pk}, format="json").json()["id"]
+    placement_id = client.post(URL, {"case": case.pk, **DECISION}, format="json").json()["id"]
     hidden = factories.FamilyFactory(form_of_care="adoption", region=factories.region_by_code("astana"))
-    response = client.post(f"{URL}{placement_id}/move/", {"family": hidden.pk, "moved_on": TODAY().isoformat()},
+    response = client.post(f"{URL}{placement_id}/move/", {"family": hidden.pk, "moved_on": TODAY().isoformat(), **DECISION},
                            format="json")
     assert response.status_code == 400
     assert "family" in response.json()

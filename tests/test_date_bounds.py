@@ -25,6 +25,8 @@ PAST, AHEAD = "past", "ahead"
 # (module, class, field, kind). Serializers and forms: their declared fields; models: their fields.
 FIELDS = [
     ("cases.api.serializers", "TransitionInputSerializer", "closed_on", PAST),
+    ("cases.api.serializers", "TransitionInputSerializer", "started_on", PAST),
+    ("cases.api.serializers", "TransitionInputSerializer", "decision_date", PAST),
     ("cases.api.serializers", "PlaceInputSerializer", "started_on", PAST),
     ("cases.api.serializers", "PlaceInputSerializer", "decision_date", PAST),
     ("cases.api.serializers", "ConvertToTrusteeshipInputSerializer", "on", PAST),

@@ -14,10 +14,13 @@ from core.exceptions import DomainError
 from notifications.models import Notification
 from notifications.services import run_reminder_sweep
 from tests import factories
+from tests.factories import placement_decision as decided
 from visits.models import Visit, VisitPolicy
 from visits.services import schedule_visits_for_placement
 
 TODAY = timezone.localdate
+# The decision a placement rests on (needed).
+DECISION = {"decision_document_number": "П-2026-0000042", "decision_date": (dt.date.today() - dt.timedelta(days=1)).isoformat()}
 
 
 def born_years_ago(years: int, days: int = 0) -> dt.date:
@@ -64,7 +67,7 @@ def test_a_professional_foster_family_with_four_children_refuses_a_fifth(worker)
     already_placed(family, 4)
     case = decision(worker, family)
     with pytest.raises(DomainError) as err:
-        place_child(case=case, actor=worker, started_on=TODAY())
+        place_child(**decided(), case=case, actor=worker, started_on=TODAY())
     assert err.value.field == "family"
     assert "at most 4 children" in err.value.message and "already has 4" in err.value.message
     assert not Placement.objects.filter(case=case).exists()
@@ -76,7 +79,7 @@ def test_a_professional_foster_family_with_four_children_takes_a_sibling_of_one_
     already_placed(family, 3)
     already_placed(family, 1, sibling_group=group)
     case = decision(worker, family, sibling_group=group)
-    placement = place_child(case=case, actor=worker, started_on=TODAY())
+    placement = place_child(**decided(), case=case, actor=worker, started_on=TODAY())
     assert placement.family == family
     assert Placement.objects.filter(family=family, ended_on__isnull=True).count() == 5
 
@@ -84,7 +87,7 @@ def test_a_professional_foster_family_with_four_children_takes_a_sibling_of_one_
 def test_a_professional_foster_family_with_three_children_takes_a_fourth(worker):
     family = professional_family(worker)
     already_placed(family, 3)
-    assert place_child(case=decision(worker, family), actor=worker, started_on=TODAY()).family == family
+    assert place_child(**decided(), case=decision(worker, family), actor=worker, started_on=TODAY()).family == family
 
 
 def test_a_professional_foster_family_needs_the_psychological_training_certificate(worker):
@@ -92,16 +95,16 @@ def test_a_professional_foster_family_needs_the_psychological_training_certifica
     family.psychological_training_certificate_number, family.psychological_training_issued_on = "", None
     family.save()
     with pytest.raises(DomainError) as err:
-        place_child(case=decision(worker, family), actor=worker, started_on=TODAY())
+        place_child(**decided(), case=decision(worker, family), actor=worker, started_on=TODAY())
     assert "psychological training" in err.value.message
 
 
 def test_a_foster_family_takes_ten_children_and_refuses_an_eleventh(worker):
     family = factories.FamilyFactory(form_of_care="foster_family", region=worker.unit.region, responsible_unit=worker.unit)
     already_placed(family, 9)
-    place_child(case=decision(worker, family), actor=worker, started_on=TODAY())
+    place_child(**decided(), case=decision(worker, family), actor=worker, started_on=TODAY())
     with pytest.raises(DomainError) as err:
-        place_child(case=decision(worker, family, birth_date=dt.date(2017, 2, 2)), actor=worker, started_on=TODAY())
+        place_child(**decided(), case=decision(worker, family, birth_date=dt.date(2017, 2, 2)), actor=worker, started_on=TODAY())
     assert "at most 10 children; this family already has 10" in err.value.message
 
 
@@ -110,15 +113,15 @@ def test_the_capacity_follows_the_policy_row(worker):
     family = factories.FamilyFactory(form_of_care="foster_family", region=worker.unit.region, responsible_unit=worker.unit)
     already_placed(family, 2)
     with pytest.raises(DomainError, match="at most 2 children"):
-        place_child(case=decision(worker, family), actor=worker, started_on=TODAY())
+        place_child(**decided(), case=decision(worker, family), actor=worker, started_on=TODAY())
 
 
 def test_the_placement_records_the_carers_relationship(worker):
     family = factories.FamilyFactory(form_of_care="guardianship", region=worker.unit.region, responsible_unit=worker.unit)
-    placement = place_child(case=decision(worker, family), actor=worker, started_on=TODAY(), carer_relationship="grandparent")
+    placement = place_child(**decided(), case=decision(worker, family), actor=worker, started_on=TODAY(), carer_relationship="grandparent")
     assert placement.carer_relationship == "grandparent"
     with pytest.raises(DomainError) as err:
-        place_child(case=decision(worker, family, birth_date=dt.date(2015, 3, 3)), actor=worker, carer_relationship="cousin")
+        place_child(**decided(), case=decision(worker, family, birth_date=dt.date(2015, 3, 3)), actor=worker, carer_relationship="cousin")
     assert err.value.field == "carer_relationship"
 
 
@@ -133,10 +136,10 @@ def test_the_api_places_with_the_relationship_and_shows_it(api_client, worker):
     family = factories.FamilyFactory(form_of_care="trusteeship", region=worker.unit.region, responsible_unit=worker.unit)
     case = decision(worker, family, birth_date=born_years_ago(15))
     api_client.force_authenticate(worker)
-    response = api_client.post("/api/v1/placements/", {"case": case.pk, "carer_relationship": "aunt_uncle"}, format="json")
+    response = api_client.post("/api/v1/placements/", {"case": case.pk, "carer_relationship": "aunt_uncle", **DECISION}, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["carer_relationship"] == "aunt_uncle"
-    bad = api_client.post("/api/v1/placements/", {"case": case.pk, "carer_relationship": "neighbour"}, format="json")
+    bad = api_client.post("/api/v1/placements/", {"case": case.pk, "carer_relationship": "neighbour", **DECISION}, format="json")
     assert bad.status_code == 400 and "carer_relationship" in bad.json()
 
 
@@ -144,7 +147,7 @@ def test_the_api_transition_to_placed_takes_the_relationship(api_client, worker)
     family = factories.FamilyFactory(form_of_care="guardianship", region=worker.unit.region, responsible_unit=worker.unit)
     case = decision(worker, family)
     api_client.force_authenticate(worker)
-    response = api_client.post(f"/api/v1/cases/{case.pk}/transition/", {"to_stage": "placed", "carer_relationship": "sibling"},
+    response = api_client.post(f"/api/v1/cases/{case.pk}/transition/", {"to_stage": "placed", "carer_relationship": "sibling", **DECISION},
                                format="json")
     assert response.status_code == 200, response.json()
     assert Placement.objects.get(case=case).carer_relationship == "sibling"
@@ -157,11 +160,12 @@ def test_the_case_page_asks_for_the_carers_relationship_when_placing(client, wor
     page = client.get(reverse("web:case", args=[case.pk])).content.decode()
     assert 'name="carer_relationship"' in page
     url = reverse("web:case-move", args=[case.pk])
-    missing = client.post(url, {"to_stage": "placed", "expected_version": case.version, "started_on": TODAY().isoformat()})
+    missing = client.post(url, {"to_stage": "placed", "expected_version": case.version, "started_on": TODAY().isoformat(),
+                                **DECISION})
     assert missing.status_code == 400
     assert "Say whether the carer is a relative" in missing.content.decode()
     done = client.post(url, {"to_stage": "placed", "expected_version": case.version, "started_on": TODAY().isoformat(),
-                             "carer_relationship": "grandparent"})
+                             "carer_relationship": "grandparent", **DECISION})
     assert done.status_code == 302
     assert Placement.objects.get(case=case).carer_relationship == "grandparent"
     assert "grandparent" in client.get(reverse("web:case", args=[case.pk])).content.decode()
@@ -174,21 +178,21 @@ def test_a_child_of_16_cannot_be_placed_under_guardianship(worker):
     family = factories.FamilyFactory(form_of_care="guardianship", region=worker.unit.region, responsible_unit=worker.unit)
     case = decision(worker, family, birth_date=born_years_ago(16))
     with pytest.raises(DomainError) as err:
-        place_child(case=case, actor=worker, started_on=TODAY())
+        place_child(**decided(), case=case, actor=worker, started_on=TODAY())
     assert err.value.field == "form_of_care"
     assert "only for children under 14; the child is 16" in err.value.message
 
 
 def test_a_child_of_16_can_be_placed_under_trusteeship(worker):
     family = factories.FamilyFactory(form_of_care="trusteeship", region=worker.unit.region, responsible_unit=worker.unit)
-    placement = place_child(case=decision(worker, family, birth_date=born_years_ago(16)), actor=worker, started_on=TODAY())
+    placement = place_child(**decided(), case=decision(worker, family, birth_date=born_years_ago(16)), actor=worker, started_on=TODAY())
     assert placement.form_of_care == "trusteeship"
 
 
 def test_a_child_of_10_cannot_be_placed_under_trusteeship(worker):
     family = factories.FamilyFactory(form_of_care="trusteeship", region=worker.unit.region, responsible_unit=worker.unit)
     with pytest.raises(DomainError, match="for children from 14; the child is 10"):
-        place_child(case=decision(worker, family, birth_date=born_years_ago(10)), actor=worker, started_on=TODAY())
+        place_child(**decided(), case=decision(worker, family, birth_date=born_years_ago(10)), actor=worker, started_on=TODAY())
 
 
 def test_choosing_guardianship_for_a_child_of_16_is_refused_at_once(worker):

@@ -16,6 +16,7 @@ from children.models import Child
 from families.models import Applicant, Family
 from registry.services import import_registry
 from tests import factories
+from tests.factories import placement_decision as decided
 from tests.factories import valid_iin
 from tests.test_import import CHILD_HEADER, FAMILY_HEADER, child_line
 from visits.models import Visit, VisitPolicy
@@ -70,7 +71,8 @@ def placement(worker):
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.DECISION,
                                  form_of_care="foster_family", decision_family=family,
                                  decision_status=DecisionStatus.APPROVED)
-    return place_child(case=case, actor=worker, started_on=TODAY() - dt.timedelta(days=40), decision_document_number="1/26")
+    return place_child(**decided(decision_document_number="1/26"), case=case, actor=worker,
+                       started_on=TODAY() - dt.timedelta(days=40))
 
 
 def test_visits_planned_at_placement_have_their_history(placement, worker):

@@ -15,6 +15,7 @@ from children.models import Child
 from core.exceptions import DomainError
 from families.models import Applicant, Family
 from tests import factories
+from tests.factories import placement_decision as decided
 from tests.factories import valid_iin
 
 pytestmark = pytest.mark.django_db
@@ -121,5 +122,5 @@ def test_a_placement_cannot_start_before_the_childs_birth(worker):
                                  form_of_care="adoption", decision_family=family, decision_status=DecisionStatus.APPROVED)
     Child.objects.filter(pk=child.pk).update(entered_care_on=dt.date(2016, 5, 17))
     with pytest.raises(DomainError) as err:
-        place_child(case=case, actor=worker, started_on=dt.date(2016, 5, 1))
+        place_child(**decided(), case=case, actor=worker, started_on=dt.date(2016, 5, 1))
     assert err.value.field == "started_on"

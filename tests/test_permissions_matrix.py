@@ -182,7 +182,8 @@ def test_action(api_client, world, role, action):
 
 def test_a_view_only_share_cannot_place_a_child(api_client, world):
     case = world.own["case"]
-    response_status = call(api_client, world.users["shared"], "post", "/api/v1/placements/", {"case": case.pk})
+    response_status = call(api_client, world.users["shared"], "post", "/api/v1/placements/",
+                           {"case": case.pk, "decision_document_number": "П-2026-0000042", "decision_date": "2026-01-05"})
     assert response_status == 400  # the case is not among those the user may change
 
 

@@ -9,6 +9,7 @@ from cases.models import Case, DecisionStatus, Placement, Stage, StageChange
 from cases.services import end_placement, place_child, transition_case
 from core.exceptions import DomainError
 from tests import factories
+from tests.factories import placement_decision as decided
 from visits.models import Visit
 
 TODAY = timezone.localdate
@@ -25,13 +26,13 @@ def approved_case(db, worker, supervisor):
 
 @pytest.fixture
 def placement(approved_case, worker):
-    return place_child(case=approved_case, actor=worker, started_on=TODAY() - dt.timedelta(days=90),
-                       decision_document_number="2-145/2026")
+    return place_child(**decided(decision_document_number="2-145/2026"), case=approved_case, actor=worker,
+                       started_on=TODAY() - dt.timedelta(days=90))
 
 
 def test_placing_opens_the_placement_and_empties_the_home(approved_case, worker):
     home = approved_case.child.current_home
-    placement = place_child(case=approved_case, actor=worker, started_on=TODAY(), decision_document_number="2-1/26")
+    placement = place_child(**decided(decision_document_number="2-1/26"), case=approved_case, actor=worker, started_on=TODAY())
     approved_case.refresh_from_db()
     approved_case.child.refresh_from_db()
     assert (placement.family, placement.form_of_care, placement.ended_on) == (approved_case.decision_family, "adoption", None)
@@ -41,26 +42,26 @@ def test_placing_opens_the_placement_and_empties_the_home(approved_case, worker)
 
 
 def test_placing_schedules_follow_up_visits(approved_case, worker):
-    placement = place_child(case=approved_case, actor=worker, started_on=TODAY())
+    placement = place_child(**decided(), case=approved_case, actor=worker, started_on=TODAY())
     assert Visit.objects.filter(placement=placement, done_on__isnull=True).exists()
 
 
 def test_placement_cannot_start_in_the_future(approved_case, worker):
     with pytest.raises(DomainError) as err:
-        place_child(case=approved_case, actor=worker, started_on=TODAY() + dt.timedelta(days=3))
+        place_child(**decided(), case=approved_case, actor=worker, started_on=TODAY() + dt.timedelta(days=3))
     assert err.value.field == "started_on"
     assert not Placement.objects.exists()
 
 
 def test_placement_only_with_the_approved_family(approved_case, worker):
     with pytest.raises(DomainError) as err:
-        place_child(case=approved_case, family=factories.FamilyFactory(), actor=worker)
+        place_child(**decided(), case=approved_case, family=factories.FamilyFactory(), actor=worker)
     assert err.value.field == "family"
 
 
 def test_a_case_cannot_be_placed_twice(placement, worker):
     with pytest.raises(DomainError) as err:
-        place_child(case=placement.case, actor=worker)
+        place_child(**decided(), case=placement.case, actor=worker)
     assert "decision stage" in err.value.message
     assert Placement.objects.count() == 1
 
@@ -97,7 +98,7 @@ def test_return_without_a_known_home_is_refused_and_changes_nothing(db, worker, 
     case = factories.CaseFactory(assigned_worker=worker, stage=Stage.DECISION, form_of_care="adoption",
                                  decision_family=factories.FamilyFactory(), decision_status=DecisionStatus.APPROVED,
                                  child__current_home=None)
-    placement = place_child(case=case, actor=worker)
+    placement = place_child(**decided(), case=case, actor=worker)
     with pytest.raises(DomainError) as err:
         end_placement(placement=placement, ended_on=TODAY(), end_reason="returned", return_reason="other", actor=worker)
     assert err.value.field == "home"
@@ -157,12 +158,12 @@ def test_returned_child_can_be_placed_again(placement, worker, supervisor):
     from cases.services import approve_decision
 
     approve_decision(case=case, actor=supervisor, approve=True)
-    second = place_child(case=case, actor=worker)
+    second = place_child(**decided(), case=case, actor=worker)
     assert Placement.objects.filter(child=case.child).count() == 2
     assert second.family == new_family
 
 
 def test_placement_cannot_start_before_the_child_entered_care(approved_case, worker):
     with pytest.raises(DomainError) as err:
-        place_child(case=approved_case, actor=worker, started_on=approved_case.child.entered_care_on - dt.timedelta(days=1))
+        place_child(**decided(), case=approved_case, actor=worker, started_on=approved_case.child.entered_care_on - dt.timedelta(days=1))
     assert err.value.field == "started_on"

@@ -9,6 +9,7 @@ from cases.models import Case, DecisionStatus, Placement, Stage
 from cases.services import place_child
 from core.exceptions import DomainError
 from tests import factories
+from tests.factories import placement_decision as decided
 
 
 # serialized_rollback: the flush of a transactional test empties the regions loaded by migrations.
@@ -27,7 +28,7 @@ def test_only_one_of_two_concurrent_placements_succeeds():
         try:
             stale = Case.objects.get(pk=case.pk)  # both read the case before either writes
             barrier.wait(timeout=10)
-            place_child(case=stale, actor=actor)
+            place_child(**decided(), case=stale, actor=actor)
             results.append("placed")
         except DomainError as exc:
             results.append(f"refused: {exc.message}")
@@ -54,6 +55,6 @@ def test_stale_version_is_refused():
         decision_family=factories.FamilyFactory(), decision_status=DecisionStatus.APPROVED,
     )
     with pytest.raises(DomainError) as err:
-        place_child(case=case, actor=worker, expected_version=case.version + 1)
+        place_child(**decided(), case=case, actor=worker, expected_version=case.version + 1)
     assert err.value.field == "expected_version"
     assert not Placement.objects.exists()

@@ -12,6 +12,7 @@ from cases.services import end_placement, move_child, open_next_case
 from core.exceptions import DomainError
 from stats.services import refresh_statistics
 from tests import factories
+from tests.factories import placement_decision as decided
 from tests.test_stats_indicators import get_stats, make_case, place
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_move_child_ends_the_placement_and_starts_the_next_without_closing_the_c
     old = placed_in_foster_family
     other = factories.FamilyFactory(form_of_care="guardianship")
     moved_on = timezone.localdate() - dt.timedelta(days=10)
-    new = move_child(placement=old, family=other, moved_on=moved_on, actor=None, form_of_care="guardianship",
+    new = move_child(**decided(), placement=old, family=other, moved_on=moved_on, actor=None, form_of_care="guardianship",
                      reason="The foster carer fell ill.")
     old.refresh_from_db()
     case = Case.objects.get(pk=old.case_id)
@@ -154,11 +155,11 @@ def test_move_child_ends_the_placement_and_starts_the_next_without_closing_the_c
 def test_move_child_refuses_the_same_family_a_future_date_and_an_ended_placement(placed_in_foster_family):
     placement = placed_in_foster_family
     with pytest.raises(DomainError) as same:
-        move_child(placement=placement, family=placement.family, moved_on=timezone.localdate(), actor=None)
+        move_child(**decided(), placement=placement, family=placement.family, moved_on=timezone.localdate(), actor=None)
     assert same.value.field == "family"
     other = factories.FamilyFactory(form_of_care="foster_family")
     with pytest.raises(DomainError) as future:
-        move_child(placement=placement, family=other, moved_on=timezone.localdate() + dt.timedelta(days=1), actor=None)
+        move_child(**decided(), placement=placement, family=other, moved_on=timezone.localdate() + dt.timedelta(days=1), actor=None)
     assert future.value.field == "moved_on"
     assert Placement.objects.filter(case=placement.case).count() == 1
 

@@ -384,7 +384,7 @@ def test_placing_before_approval_is_refused_above_the_form(client, worker):
     case = transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
     response = signed_in(client, worker).post(reverse("web:case-move", args=[case.pk]), {
         "to_stage": "placed", "expected_version": case.version, "decision_document_number": "typed-number",
-        "carer_relationship": "none",
+        "decision_date": timezone.localdate().isoformat(), "carer_relationship": "none",
     })
     assert response.status_code == 400
     assert b"The decision needs a supervisor&#x27;s approval before placement." in response.content
@@ -438,7 +438,7 @@ def test_moving_the_child_to_another_family_keeps_the_case_placed(client, worker
     assert 'id="move-family"' in page.content.decode()
     response = client.post(reverse("web:placement-move", args=[placed_case.pk, placement.pk]),
                            {"family": other.pk, "moved_on": timezone.localdate().isoformat(), "reason": "Carer ill",
-                            "carer_relationship": "none"})
+                            "carer_relationship": "none", **factories.placement_decision()})
     assert response.status_code == 302
     placement.refresh_from_db()
     placed_case.refresh_from_db()
@@ -450,7 +450,7 @@ def test_a_move_to_the_same_family_is_refused_next_to_the_field(client, worker, 
     placement = placed_case.placements.get()
     response = signed_in(client, worker).post(reverse("web:placement-move", args=[placed_case.pk, placement.pk]),
                                               {"family": placement.family_id, "moved_on": timezone.localdate().isoformat(),
-                                               "carer_relationship": "none"})
+                                               "carer_relationship": "none", **factories.placement_decision()})
     assert response.status_code == 400
     assert "choose another family" in response.content.decode()
 

@@ -10,6 +10,7 @@ from cases.services import approve_decision, place_child, record_sibling_separat
 from children.models import LegalStatus
 from core.exceptions import DomainError
 from tests import factories
+from tests.factories import placement_decision as decided
 
 TODAY = timezone.localdate
 
@@ -39,7 +40,7 @@ def test_each_forward_move_writes_history_and_bumps_version(case, family, worker
     transition_case(case=case, to_stage="acquaintance", actor=worker, reason="two families chosen")
     transition_case(case=case, to_stage="decision", actor=worker, reason="family agrees", family=family)
     approve_decision(case=case, actor=supervisor, approve=True, reason="ok")
-    place_child(case=case, actor=worker, started_on=TODAY())
+    place_child(**decided(), case=case, actor=worker, started_on=TODAY())
 
     case.refresh_from_db()
     assert case.stage == "placed"
@@ -193,7 +194,7 @@ def test_decision_waits_for_the_supervisor(case, family, worker):
     case.refresh_from_db()
     assert (case.decision_status, case.decision_family) == ("pending", family)
     with pytest.raises(DomainError) as err:
-        place_child(case=case, actor=worker)
+        place_child(**decided(), case=case, actor=worker)
     assert "supervisor's approval" in err.value.message
 
 
@@ -222,7 +223,7 @@ def test_rejection_needs_a_reason_and_blocks_placement(case, family, supervisor,
     assert err.value.field == "reason"
     approve_decision(case=case, actor=supervisor, approve=False, reason="home study incomplete")
     with pytest.raises(DomainError):
-        place_child(case=case, actor=worker)
+        place_child(**decided(), case=case, actor=worker)
     assert Case.objects.get(pk=case.pk).decision_status == "rejected"
 
 
@@ -237,17 +238,19 @@ def test_placement_refused_when_approval_expired_since_the_decision(case, family
     family.approval_expires_on = TODAY() - dt.timedelta(days=1)
     family.save()
     with pytest.raises(DomainError) as err:
-        place_child(case=case, actor=worker)
+        place_child(**decided(), case=case, actor=worker)
     assert "approval" in err.value.message
     assert not case.placements.exists()
 
 
 def test_transition_to_placed_places_the_child(case, family, supervisor, worker):
     at_decision(case, family, supervisor)
-    transition_case(case=case, to_stage="placed", actor=worker, reason="court decision received")
+    transition_case(case=case, to_stage="placed", actor=worker, reason="court decision received",
+                    **decided(decision_document_number="2-88/2026"))
     case.refresh_from_db()
     assert case.stage == "placed"
     assert case.placements.get().family == family
+    assert case.placements.get().decision_document_number == "2-88/2026"
 
 
 # --- siblings -----------------------------------------------------------------------------------
@@ -266,7 +269,7 @@ def test_siblings_cannot_be_separated_without_a_decision(siblings, family, super
     first, _second = siblings
     at_decision(first, family, supervisor)
     with pytest.raises(DomainError) as err:
-        place_child(case=first, actor=worker)
+        place_child(**decided(), case=first, actor=worker)
     assert "sibling separation decision" in err.value.message
     assert not first.placements.exists()
 
@@ -275,7 +278,7 @@ def test_siblings_placed_apart_with_a_recorded_decision(siblings, family, superv
     first, _second = siblings
     at_decision(first, family, supervisor)
     record_sibling_separation(case=first, actor=supervisor, reason="the brother needs specialist care")
-    placement = place_child(case=first, actor=worker)
+    placement = place_child(**decided(), case=first, actor=worker)
     assert placement.siblings_separated is True
 
 
@@ -283,8 +286,8 @@ def test_siblings_placed_together_need_no_decision(siblings, family, supervisor,
     first, second = siblings
     at_decision(first, family, supervisor)
     at_decision(second, family, supervisor)
-    first_placement = place_child(case=first, actor=worker)
-    second_placement = place_child(case=second, actor=worker)
+    first_placement = place_child(**decided(), case=first, actor=worker)
+    second_placement = place_child(**decided(), case=second, actor=worker)
     assert (first_placement.siblings_separated, second_placement.siblings_separated) == (False, False)
 
 
@@ -299,7 +302,7 @@ def test_closed_sibling_case_does_not_block(siblings, family, supervisor, worker
     second.stage, second.outcome, second.closed_on = Stage.CLOSED, "reunified", TODAY()
     second.save()
     at_decision(first, family, supervisor)
-    assert place_child(case=first, actor=worker).siblings_separated is False
+    assert place_child(**decided(), case=first, actor=worker).siblings_separated is False
 
 
 def test_stage_time_limits_ship_as_editable_policy_data(db):

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import User
 from cases.models import Placement
 from core.dates import day_text
-from core.exceptions import DomainError
+from core.exceptions import DomainError, raise_errors
 from core.history import history_kwargs, history_params, history_rows_sql
 from visits.models import CHECKLIST_ITEMS, Visit, VisitPolicy
 from visits.schedule import PLANNED_VISITS_SQL, UNWANTED_VISITS_SQL, plan_until, planned_dates, policy_params
@@ -109,17 +109,31 @@ def check_visit_findings(*, child_seen: bool, seen_by: str, child_condition: str
                          checklist: object, concerns: str) -> dict[str, bool]:
     """The rules a visit's findings follow whatever the visit (``record_visit``; the visit kit checks
     a record made offline with them before deciding whether it is recorded or kept as a conflict).
-    Returns the checklist answers; raises DomainError naming the field to fix."""
-    if child_seen and not seen_by.strip():
-        raise DomainError(_("Say who saw the child."), field="seen_by")
-    if not child_seen and not concerns.strip():
-        raise DomainError(_("The child was not seen: explain why under concerns."), field="concerns")
-    answers = _validate_checklist(checklist)
-    if not child_condition:
-        raise DomainError(_("Give the child's condition."), field="child_condition")
-    if not family_condition:
-        raise DomainError(_("Give the family's condition."), field="family_condition")
+    Returns the checklist answers; raises DomainError naming every field to fix at once."""
+    errors = visit_findings_errors(child_seen=child_seen, seen_by=seen_by, child_condition=child_condition,
+                                   family_condition=family_condition, concerns=concerns)
+    try:
+        answers = _validate_checklist(checklist)
+    except DomainError as exc:
+        errors = {**exc.errors, **errors}
+    raise_errors(errors)
     return answers
+
+
+def visit_findings_errors(*, child_seen: bool, seen_by: str, child_condition: str, family_condition: str,
+                          concerns: str) -> dict[str, str]:
+    """Each finding a visit's record misses, field → message, all at once (the page's form asks it too,
+    web.forms.RecordVisitForm, so that they show on the same submit as the date's mistake)."""
+    errors = {}
+    if child_seen and not (seen_by or "").strip():
+        errors["seen_by"] = _("Say who saw the child.")
+    if not child_seen and not (concerns or "").strip():
+        errors["concerns"] = _("The child was not seen: explain why under concerns.")
+    if not child_condition:
+        errors["child_condition"] = _("Give the child's condition.")
+    if not family_condition:
+        errors["family_condition"] = _("Give the family's condition.")
+    return errors
 
 
 def record_visit(
@@ -155,14 +169,20 @@ def record_visit(
         visit.placement = placement
         if visit.done_on is not None:
             raise DomainError(_("This visit was already recorded on %(date)s.") % {"date": day_text(visit.done_on)}, field="done_on")
+        # The date's mistake and the findings' at once, each beside its field.
+        errors = {}
         if done_on > today:
-            raise DomainError(_("A visit cannot be recorded before it happens."), field="done_on")
-        if done_on < placement.started_on:
-            raise DomainError(_("The visit date is before the placement started."), field="done_on")
-        if placement.ended_on is not None and done_on > placement.ended_on:
-            raise DomainError(_("The visit date is after the placement ended."), field="done_on")
-        checked = check_visit_findings(child_seen=child_seen, seen_by=seen_by, child_condition=child_condition,
-                                       family_condition=family_condition, checklist=checklist, concerns=concerns)
+            errors["done_on"] = _("A visit cannot be recorded before it happens.")
+        elif done_on < placement.started_on:
+            errors["done_on"] = _("The visit date is before the placement started.")
+        elif placement.ended_on is not None and done_on > placement.ended_on:
+            errors["done_on"] = _("The visit date is after the placement ended.")
+        try:
+            checked = check_visit_findings(child_seen=child_seen, seen_by=seen_by, child_condition=child_condition,
+                                           family_condition=family_condition, checklist=checklist, concerns=concerns)
+        except DomainError as exc:
+            errors.update(exc.errors)
+        raise_errors(errors)
         visit.done_on = done_on
         visit.worker = actor
         visit.child_seen = child_seen

@@ -14,12 +14,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationalUnit, User
-from cases.models import CaseOutcome, EndReason, ReturnReason, Stage
+from cases.models import DECISION_DATE_MISSING, DECISION_NUMBER_MISSING, CaseOutcome, EndReason, ReturnReason, Stage
+from cases.services import decision_errors, placement_end_errors
 from children.models import Child, ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
 from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
-from core.iin import validate_iin_matches
+from core.iin import validate_iin, validate_iin_matches
 from core.names import alphabetical
 from families.models import ApplicantLeaving, CarerCheckFailure, Family
 from regions.models import Region
@@ -101,9 +102,9 @@ def regions_in_readers_alphabet(field: forms.ModelChoiceField) -> None:
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal next to the field it names, or above the form."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, str(error.message))
+    """Show a service's refusals, each next to the field it names, or above the form."""
+    for name, message in error.errors.items():
+        form.add_error(name if name in form.fields else None, str(message))
 
 
 class CaseFilterForm(forms.Form):
@@ -145,6 +146,19 @@ class RecordVisitForm(forms.Form):
             self.fields[f"check_{key}"] = forms.BooleanField(label=question, required=False)
         self.fields["done_on"].initial = timezone.localdate()
 
+    def clean(self) -> dict:
+        """The findings' mistakes (visits.services.visit_findings_errors) on the same submit as the date's."""
+        from visits.services import visit_findings_errors
+
+        data = super().clean()
+        found = visit_findings_errors(child_seen=bool(data.get("child_seen")), seen_by=data.get("seen_by") or "",
+                                      child_condition=data.get("child_condition") or "",
+                                      family_condition=data.get("family_condition") or "", concerns=data.get("concerns") or "")
+        for name, message in found.items():
+            if not self.has_error(name):
+                self.add_error(name, message)
+        return data
+
     def checklist(self) -> dict[str, bool]:
         return {key: bool(self.cleaned_data.get(f"check_{key}")) for key in CHECKLIST_ITEMS}
 
@@ -183,8 +197,13 @@ class MoveStageForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("to_stage") == Stage.PLACED and not data.get("carer_relationship"):
-            self.add_error("carer_relationship", _("Say whether the carer is a relative of the child, and which."))
+        if data.get("to_stage") == Stage.PLACED:
+            # Every missing answer at once, each beside its field (a placement rests on a decision).
+            if not data.get("carer_relationship") and not self.has_error("carer_relationship"):
+                self.add_error("carer_relationship", _("Say whether the carer is a relative of the child, and which."))
+            for name, message in decision_errors(data.get("decision_document_number", ""), data.get("decision_date")).items():
+                if not self.has_error(name):
+                    self.add_error(name, message)
         return data
 
 
@@ -206,6 +225,15 @@ class EndPlacementForm(forms.Form):
         long_select(self.fields["home"], label_field=ChildrensHome.name_in_language())  # ChildrensHome.__str__
         self.fields["ended_on"].initial = timezone.localdate()
 
+    def clean(self) -> dict:
+        """Why the placement ends (cases.services.placement_end_errors) on the same submit as the date's mistake."""
+        data = super().clean()
+        found = placement_end_errors(end_reason=data.get("end_reason") or "", return_reason=data.get("return_reason") or "")
+        for name, message in found.items():
+            if not self.has_error(name):
+                self.add_error(name, message)
+        return data
+
 
 class ConvertToTrusteeshipForm(forms.Form):
     on = forms.DateField(validators=PAST_DATE, label=_("Converted on"), widget=DateInput())
@@ -224,8 +252,11 @@ class MoveFamilyForm(forms.Form):
     moved_on = forms.DateField(validators=PAST_DATE, label=_("Moved on"), widget=DateInput())
     form_of_care = forms.ChoiceField(label=_("Form of care in the new family (if it changes)"), required=False,
                                      choices=BLANK + [c for c in FormOfCare.choices if c[0] != FormOfCare.GUEST_FAMILY])
-    decision_document_number = forms.CharField(label=_("Court decision or act number"), required=False, max_length=60)
-    decision_date = forms.DateField(validators=PAST_DATE, label=_("Date of the decision"), required=False, widget=DateInput())
+    # The new placement rests on its own decision (cases.services.decision_errors).
+    decision_document_number = forms.CharField(label=_("Court decision or act number"), max_length=60,
+                                               error_messages={"required": DECISION_NUMBER_MISSING})
+    decision_date = forms.DateField(validators=PAST_DATE, label=_("Date of the decision"), widget=DateInput(),
+                                    error_messages={"required": DECISION_DATE_MISSING})
     carer_relationship = forms.ChoiceField(label=_("Carer's relationship to the child"),
                                            choices=BLANK + list(CarerRelationship.choices))
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -266,6 +297,34 @@ def add_validation_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def add_model_errors(form: forms.Form, model: type, data: dict) -> None:
+    """Ask the model's own checks (its fields' validators and its clean(): a birth before the entry
+    into care, an IIN that disagrees with the birth date) of what the form parsed, as a ModelForm
+    does: a form whose fields come from fields_for_model has none of the model's validators, so
+    without this they showed only on a second submit, after the form's own mistakes were mended.
+    Each message beside its field, a field that already has one left as it is; not the database's
+    constraints nor uniqueness (the services ask those)."""
+    names = {f.name for f in model._meta.concrete_fields}
+    values = {name: value for name, value in data.items() if name in names and not form.has_error(name)}
+    instance = model(**values)
+    try:
+        instance.full_clean(exclude=[name for name in names if name not in values], validate_unique=False,
+                            validate_constraints=False)
+    except ValidationError as exc:
+        found = exc.message_dict if hasattr(exc, "error_dict") else {}
+        for name, messages in found.items():
+            if name in form.fields and not form.has_error(name):
+                form.add_error(name, messages[0])
+
+
+def clean_iin(iin: str | None) -> str | None:
+    """An IIN typed on a form, its form and check digit checked (core.iin.validate_iin) beside the
+    field on the same submit as the form's other mistakes (the model's validators are not the form's)."""
+    if iin:
+        validate_iin(iin)
+    return iin
+
+
 # ---- children ------------------------------------------------------------------------------------
 
 CHILD_FORM_FIELDS = (
@@ -304,6 +363,9 @@ class ChildForm(forms.Form):
         long_select(self.fields["current_home"], label_field=ChildrensHome.name_in_language())  # ChildrensHome.__str__
         long_select(self.fields["region"])
 
+    def clean_iin(self) -> str:
+        return clean_iin(self.cleaned_data.get("iin"))
+
     def clean(self) -> dict:
         data = super().clean()
         iin = data.get("iin")
@@ -311,6 +373,7 @@ class ChildForm(forms.Form):
             for name, message in validate_iin_matches(iin, birth_date=data.get("birth_date"), sex=data.get("sex")).items():
                 if not self.has_error(name):
                     self.add_error(name, message)
+        add_model_errors(self, Child, data)
         return data
 
 
@@ -362,6 +425,21 @@ class FamilyForm(forms.Form):
         regions_in_readers_alphabet(self.fields["region"])
         long_select(self.fields["region"])
         self.fields["applied_on"].initial = timezone.localdate()
+        self.editing = editing
+
+    def clean(self) -> dict:
+        """The family's rules between fields and its expired certificates, each beside its field, asked
+        here so that they show on the same submit as the applicants' mistakes (families.services)."""
+        from families.services import CERTIFICATE_EXPIRIES, family_field_errors
+
+        data = super().clean()
+        # Editing, only an expiry the user changed is checked (the record may keep an old one, as the service does).
+        expiries = tuple(n for n in CERTIFICATE_EXPIRIES if not self.editing or n in self.changed_data)
+        for name, messages in family_field_errors(data, on=timezone.localdate(), expiries=expiries).items():
+            if name in self.fields and not self.has_error(name):
+                self.add_error(name, messages[0])
+        add_model_errors(self, Family, data)
+        return data
 
 
 class ApplicantForm(forms.Form):
@@ -391,13 +469,19 @@ class ApplicantForm(forms.Form):
                 self.fields[name].required = True
         super().full_clean()
 
+    def clean_iin(self) -> str:
+        return clean_iin(self.cleaned_data.get("iin"))
+
     def clean(self) -> dict:
+        from families.models import Applicant
+
         data = super().clean()
         iin = data.get("iin")
         if iin and not self.has_error("iin"):
             for name, message in validate_iin_matches(iin, birth_date=data.get("birth_date"), sex=data.get("sex")).items():
                 if not self.has_error(name):
                     self.add_error(name, message)
+        add_model_errors(self, Applicant, data)
         return data
 
 
@@ -439,6 +523,23 @@ class DocumentForm(forms.Form):
         self.fields["expires_on"].widget = DateInput()
         self.fields["document_date"].initial = timezone.localdate()
         self.fields["file"] = forms.FileField(label=_("File (PDF, PNG, JPEG or DOCX)"), allow_empty_file=True)
+
+    def clean(self) -> dict:
+        """The dates' and the file's mistakes (documents.services: document_date_errors, check_file) on the
+        same submit as the others'."""
+        from documents.services import check_file, document_date_errors
+
+        data = super().clean()
+        errors = document_date_errors(data.get("document_date"), data.get("expires_on"))
+        if data.get("file") is not None:
+            try:
+                check_file(data["file"])
+            except DomainError as exc:
+                errors.update(exc.errors)
+        for name, message in errors.items():
+            if name in self.fields and not self.has_error(name):
+                self.add_error(name, message)
+        return data
 
 
 # ---- case notes ----------------------------------------------------------------------------------

@@ -167,6 +167,15 @@ class TransitionInputSerializer(VisibleRelatedFieldsMixin, serializers.Serialize
         choices=CarerRelationship.choices, required=False, default=CarerRelationship.NONE,
         help_text="When moving to placed: whether the carer is a relative of the child, and which.",
     )
+    started_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None,
+                                       help_text="When moving to placed: the placement's first day (default today).")
+    decision_document_number = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default="",
+        help_text="When moving to placed (then needed): the number of the court decision or the guardianship "
+                  "authority's act or contract the placement rests on.",
+    )
+    decision_date = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None,
+                                          help_text="When moving to placed (then needed): the date of that decision.")
 
 
 class ApproveInputSerializer(serializers.Serializer):
@@ -233,8 +242,9 @@ class PlacementOutputSerializer(ModelSerializer):
 class PlaceInputSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
     started_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
-    decision_document_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    decision_date = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
+    # A placement rests on an authority's decision: its number and date are needed.
+    decision_document_number = serializers.CharField(max_length=60)
+    decision_date = serializers.DateField(validators=PAST_DATE)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
     carer_relationship = serializers.ChoiceField(
@@ -261,8 +271,9 @@ class MoveInputSerializer(serializers.Serializer):
     moved_on = serializers.DateField(validators=PAST_DATE)
     form_of_care = serializers.ChoiceField(choices=FormOfCare.choices, required=False, allow_blank=True, default="")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-    decision_document_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    decision_date = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
+    # The new placement rests on its own decision: its number and date are needed.
+    decision_document_number = serializers.CharField(max_length=60)
+    decision_date = serializers.DateField(validators=PAST_DATE)
     carer_relationship = serializers.ChoiceField(
         choices=CarerRelationship.choices, required=False, default=CarerRelationship.NONE,
         help_text="Whether the new carer is a relative of the child, and which (default: not a relative).",

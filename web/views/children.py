@@ -117,7 +117,7 @@ def register_child(request: HttpRequest) -> HttpResponse:
                 child, _warnings = create_child(actor=request.user, history_reason=history_reason[:100], **data)
             except DomainError as error:
                 add_domain_error(form, error)
-                if error.field == "iin":
+                if "iin" in error.errors:
                     context["duplicates"] = list(child_list(user=request.user).filter(iin=data.get("iin")))
             except ValidationError as error:
                 add_validation_error(form, error)

@@ -92,7 +92,8 @@ def _applicants(people: list) -> list[dict]:
 
 def _apply_error(family_form: FamilyForm, people: list, error: Exception) -> None:
     if isinstance(error, DomainError):
-        add_family_error(family_form, people, error.field, str(error.message))
+        for field, message in error.errors.items():
+            add_family_error(family_form, people, field, str(message))
     elif hasattr(error, "error_dict"):
         for field, texts in error.message_dict.items():
             for text in texts:
@@ -337,7 +338,8 @@ def record_change(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             if error.code == "permission_denied":
                 raise PermissionDenied from error
-            _add_change_error(form, error.field, str(error.message))
+            for field, message in error.errors.items():
+                _add_change_error(form, field, str(message))
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, texts in error.message_dict.items():
