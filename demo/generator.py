@@ -146,6 +146,7 @@ class IdStarts:
     stage_change: int = 1
     placement: int = 1
     visit: int = 1
+    acquaintance: int = 1
 
 
 def _search_texts(last: tuple[np.ndarray, list[str]], first: tuple[np.ndarray, list[str]],
@@ -709,14 +710,10 @@ def iter_tables(
     slot_family = np.full((U, 3), NULL, dtype=np.int64)
     slot_family[pu, pj] = ids.family + p_family
     active_family_slot = np.where(final == 0, slot_family[np.arange(U), active_slot], NULL)
-    approved_waiting = ids.family + F_placed + np.flatnonzero(status[F_placed:] == 2)
-    decision_pick = (
-        approved_waiting[(rng.random(U) * len(approved_waiting)).astype(np.int64)] if len(approved_waiting) else np.full(U, NULL)
-    )
-    unit_decision_family = np.where(unit_stage == PLA, active_family_slot, np.where(unit_stage == DEC, decision_pick, NULL))
-    unit_decision_status = np.where(unit_stage == PLA, 2, np.where(unit_stage == DEC, 1, 0))
+    pick = rng.random(U)
     sought = np.where(unit_stage >= AVA, np.where(k > 0, form[np.arange(U), last_slot], form[:, 0]), -1)
     sought = np.where((unit_stage == CLO) | (unit_stage == REG), -1, sought)
+    unit_decision_status = np.where(unit_stage == PLA, 2, np.where(unit_stage == DEC, 1, 0))
     forms_null = [*FORMS, ""]
     sought = np.where(sought < 0, len(FORMS), sought)
     # Per child, as on the placements: guardianship only under 14; an open guardianship of a child
@@ -727,6 +724,32 @@ def iter_tables(
     to_trust = (case_sought == GUARD) & np.where(
         c_placed, (c_start >= child_birth + YEARS_14) | (child_birth + YEARS_15 <= T), child_birth + YEARS_14 <= T)
     case_sought = np.where(to_trust, TRUST, case_sought)
+
+    # A case at acquaintance or decision has its family chosen, as matching leaves it (the family chosen
+    # for acquaintance is the case's decision_family, proposed for the decision): an approved family
+    # waiting for a child, approval and certificates in date, seeking the case's form of care, of the
+    # case's region when one is (cases.services.check_family_can_take).
+    # A waiting family first; where none fits, one with a child already whose documents are in date.
+    every = np.arange(F)
+    fit = (status == 2) & (approval_expires > T) & (hs_expires > T) & (tr_expires > T) & ((fam_form != PROF) | fam_psy)
+    by_region: dict[tuple[int, int], list[int]] = {}
+    by_form: dict[int, list[int]] = {}
+    by_form_placed: dict[int, list[int]] = {}
+    for f in every[fit].tolist():
+        if f >= F_placed:
+            by_region.setdefault((int(fam_form[f]), int(fam_region[f])), []).append(f)
+            by_form.setdefault(int(fam_form[f]), []).append(f)
+        else:
+            by_form_placed.setdefault(int(fam_form[f]), []).append(f)
+    decision_pick = np.full(U, NULL, dtype=np.int64)
+    # The form of care its (first) child's case seeks: a guardianship became a trusteeship at 14.
+    unit_seeks = case_sought[first_child_of_unit]
+    for unit in np.flatnonzero((unit_stage == ACQ) | (unit_stage == DEC)).tolist():
+        seeks = int(unit_seeks[unit])
+        pool = by_region.get((seeks, int(unit_region[unit]))) or by_form.get(seeks) or by_form_placed.get(seeks)
+        if pool:
+            decision_pick[unit] = ids.family + pool[int(pick[unit] * len(pool))]
+    unit_decision_family = np.where(unit_stage == PLA, active_family_slot, decision_pick)
 
     case_ids = ids.case + child_idx
     t = Table("cases_case", "cases.Case", N)
@@ -761,6 +784,20 @@ def iter_tables(
     t.add("reason", "code", e_reason[ev], reason_vocab)
     t.add("actor_id", "int", unit_worker[u[c_of_e]])
     t.add("changed_at", "ts", e_day[ev])
+    yield t
+
+    # --- Families chosen for acquaintance (per case at acquaintance or decision) ----------------
+    # As matching.services.choose_for_acquaintance leaves them: the chosen family (the case's
+    # decision_family) recorded as chosen by the case's worker the day the case came to acquaintance.
+    prev = np.maximum(last_event - 1, 0)
+    chosen_day = np.where((unit_stage == DEC) & (unit_event_counts > 1) & (e_to[prev] == ACQ), e_day[prev], unit_stage_day)
+    chosen = np.flatnonzero(np.isin(case_stage, [ACQ, DEC]) & (unit_decision_family[u] != NULL))
+    t = Table("matching_acquaintance", "matching.Acquaintance", len(chosen))
+    t.add("id", "int", ids.acquaintance + np.arange(len(chosen)))
+    t.add("case_id", "int", case_ids[chosen])
+    t.add("family_id", "int", unit_decision_family[u[chosen]])
+    t.add("chosen_by_id", "int", unit_worker[u[chosen]])
+    t.add("chosen_at", "ts", chosen_day[u[chosen]])
     yield t
 
     # --- Placements (per child) ---------------------------------------------------------------

@@ -27,6 +27,7 @@ from children.models import Child, ChildrensHome, SiblingGroup
 from core.exceptions import DomainError
 from demo import generator, loader, names
 from families.models import Applicant, Family
+from matching.models import Acquaintance
 from regions.models import Region
 from visits.models import Visit
 
@@ -36,7 +37,7 @@ MAX_SEED = 2**63 - 1
 # in (demo/staged.py); smaller ones (the quick start's, the tests') take the one-transaction path.
 STAGED_MIN_CHILDREN = 50_000
 # Insertion order (parents first); flushing goes the other way.
-SEEDED_MODELS = [ChildrensHome, SiblingGroup, Child, Family, Applicant, Case, StageChange, Placement, Visit]
+SEEDED_MODELS = [ChildrensHome, SiblingGroup, Child, Family, Applicant, Case, StageChange, Acquaintance, Placement, Visit]
 
 
 class SeedMode:
@@ -195,7 +196,7 @@ def _next_ids() -> generator.IdStarts:
     return generator.IdStarts(
         home=next_id(ChildrensHome), sibling_group=next_id(SiblingGroup), child=next_id(Child), family=next_id(Family),
         applicant=next_id(Applicant), case=next_id(Case), stage_change=next_id(StageChange), placement=next_id(Placement),
-        visit=next_id(Visit),
+        visit=next_id(Visit), acquaintance=next_id(Acquaintance),
     )
 
 

@@ -392,3 +392,32 @@ def test_binary_copy_is_used_for_every_seeded_table():
         ids=services._next_ids(), now_ts="2026-11-30 09:00:00+00",
     ):
         assert loader.encode_table_binary(table, types[table.name]) is not None, table.name
+
+
+def test_every_placement_rests_on_a_decision_and_a_case_at_acquaintance_has_its_family_chosen():
+    """As the real flow leaves them (matching.services.choose_for_acquaintance, then the decision): each
+    placement with its decision's number and date (cases.services.place_child asks for them); a case at
+    acquaintance or decision with the family chosen on the matching page (decision_family, and its
+    Acquaintance row), one the move to the decision accepts (check_family_can_take)."""
+    from django.utils import timezone
+
+    from cases.services import check_family_can_take
+    from matching.models import Acquaintance
+
+    seed(children=1000)
+    assert not Placement.objects.filter(Q(decision_document_number="") | Q(decision_date__isnull=True)).exists()
+    waiting = list(Case.objects.filter(stage__in=[Stage.ACQUAINTANCE, Stage.DECISION]).select_related("decision_family", "child"))
+    assert any(case.stage == Stage.ACQUAINTANCE for case in waiting)
+    for case in waiting:
+        family = case.decision_family
+        assert family is not None, case.pk
+        if family.form_of_care != case.form_of_care:
+            # Brothers and sisters share the family chosen for the first one's form: one of 14 or older is
+            # under trusteeship where a younger one is under guardianship.
+            assert case.child.sibling_group_id and {family.form_of_care, case.form_of_care} == {"guardianship", "trusteeship"}
+            continue
+        check_family_can_take(family=family, case=case, on=timezone.localdate())
+    assert Acquaintance.objects.filter(case__stage=Stage.ACQUAINTANCE).count() == sum(c.stage == Stage.ACQUAINTANCE for c in waiting)
+    for acquaintance in Acquaintance.objects.select_related("case"):
+        assert acquaintance.family_id == acquaintance.case.decision_family_id
+        assert acquaintance.chosen_by_id == acquaintance.case.assigned_worker_id
