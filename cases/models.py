@@ -1,5 +1,7 @@
 """A child's case (the path from the registry to a family), its stage history and placements."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import CarerRelationship, FormOfCare
-from core.dates import date_range_constraints, validate_sane_date
+from core.dates import date_range_constraints, day_text, validate_not_future, validate_sane_date
 from core.models import TimeStampedModel
 
 
@@ -192,6 +194,21 @@ class ReturnReason(models.TextChoices):
 DECISION_NUMBER_MISSING = _("Give the number of the decision the placement rests on: the court's decision or the "
                             "guardianship authority's act or contract.")
 DECISION_DATE_MISSING = _("Give the date of the decision the placement rests on.")
+DECISION_AFTER_START = _("The decision cannot be dated after the placement starts (%(date)s): the placement rests on it.")
+
+
+def decision_date_error(decision_date: dt.date | None, starts_on: dt.date | None) -> str | None:
+    """What is wrong with the date of the decision a new placement rests on, or None: the decision
+    comes first, so it is dated neither after the placement's first day nor in the future."""
+    if decision_date is None:
+        return None
+    try:
+        validate_not_future(decision_date)
+    except ValidationError as refused:
+        return refused.messages[0]
+    if starts_on is not None and decision_date > starts_on:
+        return DECISION_AFTER_START % {"date": day_text(starts_on)}
+    return None
 
 
 class Placement(TimeStampedModel):
@@ -270,17 +287,32 @@ class Placement(TimeStampedModel):
     def __str__(self) -> str:
         return _("Placement %(id)s") % {"id": self.pk}
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: list[str], values: list) -> "Placement":
+        placement = super().from_db(db, field_names, values)
+        # The decision's date and the start as read, so that clean() judges only a new or changed pair.
+        if {"decision_date", "started_on"} <= set(field_names):
+            placement._decision_dates_read = (placement.decision_date, placement.started_on)
+        return placement
+
     def clean(self) -> None:
         # A new placement rests on an authority's decision: its number and date (the fields stay
         # optional in the table for the placements recorded before the rule; cases.services asks first).
+        errors = {}
         if self._state.adding:
-            errors = {}
             if not (self.decision_document_number or "").strip():
                 errors["decision_document_number"] = DECISION_NUMBER_MISSING
             if self.decision_date is None:
                 errors["decision_date"] = DECISION_DATE_MISSING
-            if errors:
-                raise ValidationError(errors)
+        # The decision comes before the placement: on a new row, or when either date is changed (a
+        # placement recorded before the rule with its decision after the start keeps it, and can end).
+        read = getattr(self, "_decision_dates_read", None)
+        if self._state.adding or (read is not None and read != (self.decision_date, self.started_on)):
+            wrong = decision_date_error(self.decision_date, self.started_on)
+            if wrong and "decision_date" not in errors:
+                errors["decision_date"] = wrong
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_active(self) -> bool:

@@ -35,6 +35,7 @@ from cases.models import (
     SiblingSeparationDecision,
     Stage,
     StageChange,
+    decision_date_error,
 )
 from children.models import Child, ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
@@ -426,15 +427,18 @@ def record_sibling_separation(*, case: Case, actor: User, reason: str) -> Siblin
     return decision
 
 
-def decision_errors(number: str, date: dt.date | None) -> dict[str, str]:
+def decision_errors(number: str, date: dt.date | None, starts_on: dt.date | None = None) -> dict[str, str]:
     """A placement rests on an authority's decision (a court's for an adoption, a guardianship
     authority's act or contract otherwise): its number and date are recorded with every new
-    placement (Placement.clean refuses one without them, whoever writes it). Field → message."""
+    placement, the date neither after ``starts_on`` (the placement's first day) nor in the future
+    (Placement.clean refuses the same, whoever writes it). Field → message."""
     errors = {}
     if not (number or "").strip():
         errors["decision_document_number"] = str(DECISION_NUMBER_MISSING)
     if date is None:
         errors["decision_date"] = str(DECISION_DATE_MISSING)
+    elif wrong := decision_date_error(date, starts_on):
+        errors["decision_date"] = wrong
     return errors
 
 
@@ -483,7 +487,7 @@ def place_child(
         errors["form_of_care"] = _("A guest family is not a placement; choose a form of family care.")
     if carer_relationship not in CarerRelationship.values:
         errors["carer_relationship"] = _("Choose the carer's relationship to the child.")
-    errors.update(decision_errors(decision_document_number, decision_date))
+    errors.update(decision_errors(decision_document_number, decision_date, started_on))
     raise_errors(errors)
     family = Family.objects.select_for_update().get(pk=family.pk)
     check_family_can_take(family=family, case=case, on=started_on)
@@ -668,7 +672,7 @@ def move_child(
     errors: dict[str, str] = {}
     if carer_relationship not in CarerRelationship.values:
         errors["carer_relationship"] = _("Choose the carer's relationship to the child.")
-    errors.update(decision_errors(decision_document_number, decision_date))
+    errors.update(decision_errors(decision_document_number, decision_date, moved_on))
     raise_errors(errors)
     family = Family.objects.select_for_update().get(pk=family.pk)
     check_family_can_take(family=family, case=case, on=moved_on)

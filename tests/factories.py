@@ -154,11 +154,12 @@ class PlacementFactory(factory.django.DjangoModelFactory):
     decision_date = factory.LazyAttribute(lambda p: p.started_on - dt.timedelta(days=5))
 
 
-def placement_decision(**overrides: object) -> dict:
+def placement_decision(*, starts_on: dt.date | None = None, **overrides: object) -> dict:
     """The decision a new placement rests on, its number and date, as place_child, move_child and a
-    move to placed need them."""
+    move to placed need them: dated the day before the placement starts (``starts_on``, default today),
+    as a decision is never after the placement it allows."""
     return {"decision_document_number": "П-2026-0000001",
-            "decision_date": timezone.localdate() - dt.timedelta(days=1), **overrides}
+            "decision_date": (starts_on or timezone.localdate()) - dt.timedelta(days=1), **overrides}
 
 
 class VisitFactory(factory.django.DjangoModelFactory):

@@ -9,9 +9,13 @@ from cases.models import Case, DecisionStatus, Stage
 from tests import factories
 
 URL = "/api/v1/placements/"
-# The decision a placement rests on (needed).
+# The decision a placement rests on (needed), dated before the placement starts.
 DECISION = {"decision_document_number": "П-2026-0000042", "decision_date": (dt.date.today() - dt.timedelta(days=1)).isoformat()}
 TODAY = timezone.localdate
+
+
+def decision_before(started_on: dt.date) -> dict:
+    return {**DECISION, "decision_date": (started_on - dt.timedelta(days=1)).isoformat()}
 
 
 @pytest.fixture
@@ -53,7 +57,8 @@ def test_place_without_approval_is_400_and_writes_nothing(client, worker):
 
 def test_return_through_the_api(client, worker):
     case = approved_case(worker)
-    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=30)).isoformat(), **DECISION},
+    started_on = TODAY() - dt.timedelta(days=30)
+    placement_id = client.post(URL, {"case": case.pk, "started_on": started_on.isoformat(), **decision_before(started_on)},
                                format="json").json()["id"]
     response = client.post(f"{URL}{placement_id}/end/", {"ended_on": TODAY().isoformat(), "end_reason": "returned",
                                                          "return_reason": "family_conflict"}, format="json")
@@ -104,7 +109,8 @@ def test_analyst_is_refused(api_client, analyst):
 
 def test_move_to_another_family_through_the_api_keeps_the_case_open(client, worker):
     case = approved_case(worker)
-    placement_id = client.post(URL, {"case": case.pk, "started_on": (TODAY() - dt.timedelta(days=60)).isoformat(), **DECISION},
+    started_on = TODAY() - dt.timedelta(days=60)
+    placement_id = client.post(URL, {"case": case.pk, "started_on": started_on.isoformat(), **decision_before(started_on)},
                                format="json").json()["id"]
     other = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
     response = client.post(f"{URL}{placement_id}/move/", {"family": other.pk, "moved_on": TODAY().isoformat(),

@@ -71,8 +71,9 @@ def placement(worker):
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.DECISION,
                                  form_of_care="foster_family", decision_family=family,
                                  decision_status=DecisionStatus.APPROVED)
-    return place_child(**decided(decision_document_number="1/26"), case=case, actor=worker,
-                       started_on=TODAY() - dt.timedelta(days=40))
+    started_on = TODAY() - dt.timedelta(days=40)
+    return place_child(**decided(decision_document_number="1/26", starts_on=started_on), case=case, actor=worker,
+                       started_on=started_on)
 
 
 def test_visits_planned_at_placement_have_their_history(placement, worker):

@@ -26,8 +26,9 @@ def approved_case(db, worker, supervisor):
 
 @pytest.fixture
 def placement(approved_case, worker):
-    return place_child(**decided(decision_document_number="2-145/2026"), case=approved_case, actor=worker,
-                       started_on=TODAY() - dt.timedelta(days=90))
+    started_on = TODAY() - dt.timedelta(days=90)
+    return place_child(**decided(decision_document_number="2-145/2026", starts_on=started_on), case=approved_case, actor=worker,
+                       started_on=started_on)
 
 
 def test_placing_opens_the_placement_and_empties_the_home(approved_case, worker):

@@ -142,7 +142,7 @@ def test_move_child_ends_the_placement_and_starts_the_next_without_closing_the_c
     old = placed_in_foster_family
     other = factories.FamilyFactory(form_of_care="guardianship")
     moved_on = timezone.localdate() - dt.timedelta(days=10)
-    new = move_child(**decided(), placement=old, family=other, moved_on=moved_on, actor=None, form_of_care="guardianship",
+    new = move_child(**decided(starts_on=moved_on), placement=old, family=other, moved_on=moved_on, actor=None, form_of_care="guardianship",
                      reason="The foster carer fell ill.")
     old.refresh_from_db()
     case = Case.objects.get(pk=old.case_id)

@@ -14,7 +14,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrganisationalUnit, User
-from cases.models import DECISION_DATE_MISSING, DECISION_NUMBER_MISSING, CaseOutcome, EndReason, ReturnReason, Stage
+from cases.models import (
+    DECISION_DATE_MISSING,
+    DECISION_NUMBER_MISSING,
+    CaseOutcome,
+    EndReason,
+    ReturnReason,
+    Stage,
+    decision_date_error,
+)
 from cases.services import decision_errors, placement_end_errors
 from children.models import Child, ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
@@ -201,7 +209,10 @@ class MoveStageForm(forms.Form):
             # Every missing answer at once, each beside its field (a placement rests on a decision).
             if not data.get("carer_relationship") and not self.has_error("carer_relationship"):
                 self.add_error("carer_relationship", _("Say whether the carer is a relative of the child, and which."))
-            for name, message in decision_errors(data.get("decision_document_number", ""), data.get("decision_date")).items():
+            # The decision is dated no later than the placement's first day (today when not given).
+            starts_on = None if self.has_error("started_on") else data.get("started_on") or timezone.localdate()
+            found = decision_errors(data.get("decision_document_number", ""), data.get("decision_date"), starts_on)
+            for name, message in found.items():
                 if not self.has_error(name):
                     self.add_error(name, message)
         return data
@@ -265,6 +276,16 @@ class MoveFamilyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["family"].queryset = families  # only families the user may see
         self.fields["moved_on"].initial = timezone.localdate()
+
+    def clean(self) -> dict:
+        """The new decision is dated no later than the move (cases.services.decision_errors), on the
+        same submit as the other mistakes."""
+        data = super().clean()
+        if not self.has_error("decision_date") and not self.has_error("moved_on"):
+            wrong = decision_date_error(data.get("decision_date"), data.get("moved_on"))
+            if wrong:
+                self.add_error("decision_date", wrong)
+        return data
 
 
 class ReentryForm(forms.Form):
