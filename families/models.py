@@ -27,6 +27,12 @@ class ApprovalStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
+# What the pages and the API call a family whose approval was asked for and waits for a supervisor's
+# decision (Family.approval_requested_at set). Not a stored status: the request keeps the status it had
+# ("under assessment"), which families never sent share (Family.approval_status_label).
+AWAITING_APPROVAL = pgettext_lazy("a family's approval status", "awaiting approval")
+
+
 class CarerCheckFailure(models.TextChoices):
     """Why a carer may no longer care for a child (the rule in force since 4 February 2026)."""
 
@@ -254,6 +260,15 @@ class Family(CheckConstraintsInOneQuery, TimeStampedModel):
         history, not in the name. "Family № <id>" (as the pages number a family) when no applicant is left."""
         names = [str(a) for a in self.current_applicants()]
         return " & ".join(names) if names else _("Family № %(n)s") % {"n": self.pk}
+
+    @property
+    def approval_status_label(self) -> str:
+        """The family's approval status as the pages and the API name it, in the active language:
+        "awaiting approval" while a request for approval waits for a supervisor's decision
+        (approval_requested_at), else the stored status's name."""
+        if self.approval_requested_at is not None:
+            return str(AWAITING_APPROVAL)
+        return str(self.get_approval_status_display())
 
     def current_applicants(self) -> list["Applicant"]:
         """The applicants still in the family, by position (read from a prefetch of ``applicants`` when

@@ -469,6 +469,52 @@ def approval_not_in_force(family: Family, on: dt.date, *, short: bool = False) -
              "placed with until a valid one is recorded.") % {"documents": ", ".join(missing)}
 
 
+def carer_check_approval_refusal(family: Family) -> str:
+    """Why ``family`` may not be approved for its carers' check, in the active language: a failed check
+    stands (conviction, psychiatric or narcological registration, prosecution: such a carer is removed
+    or barred; DOMAIN.md, rule of 4 February 2026). "" when none stands. decide_approval refuses with
+    it; the supervisors' list says it beside the decision (web.views.families._approvals_context)."""
+    if not family.carer_check_failure:
+        return ""
+    failure = family.get_carer_check_failure_display()
+    if family.carer_check_failed_applicant_name:
+        failure = f"{family.carer_check_failed_applicant_name}: {failure}"
+    return _("A failed carers' check stands (%(failure)s, %(date)s): such a carer is removed or barred, so the family "
+             "cannot be approved. A carers' check that passes must be recorded first.") % {
+        "failure": failure, "date": day_text(family.carer_check_failed_on)}
+
+
+def carer_check_approval_warning(family: Family) -> str:
+    """What a supervisor should know of ``family``'s carers' check before approving it, in the active
+    language: none recorded yet. DOMAIN.md does not make a carers' check a condition of the approval
+    (the home study, with its criminal record checks, and the training certificate are: the certificates
+    apart, only a failed check bars it: carer_check_approval_refusal), so this is a warning, shown before
+    the click, never a refusal. "" when a check is recorded (or a failed one stands: that refuses)."""
+    if family.carer_check_failure or family.carer_checked_on is not None:
+        return ""
+    return _("No carers' check is recorded for this family: check the carers before approving it.")
+
+
+def approval_expiry_limit(family: Family) -> tuple[dt.date, str] | None:
+    """The last day ``family``'s approval may run to, and the certificate it rests on: the earlier of its
+    home study's and its training certificate's expiry (an approval rests on both, and lapses with the
+    first to expire: matching and placement read the earliest of the three dates). None when neither
+    has an expiry (decide_approval then refuses the family for its missing certificates)."""
+    limits = [(day, str(label)) for day, label in ((family.home_study_expires_on, _("home study")),
+                                                    (family.training_expires_on, _("training certificate")))
+              if day is not None]
+    return min(limits, key=lambda limit: limit[0]) if limits else None
+
+
+def default_approval_expiry(family: Family, on: dt.date) -> dt.date:
+    """The expiry an approval given on ``on`` gets when the supervisor names none, and the one the page
+    offers: FAMILY_APPROVAL_VALID_DAYS from ``on``, or the expiry of the certificate that lapses first
+    when that is earlier (approval_expiry_limit)."""
+    usual = on + dt.timedelta(days=settings.FAMILY_APPROVAL_VALID_DAYS)
+    limit = approval_expiry_limit(family)
+    return min(usual, limit[0]) if limit else usual
+
+
 REQUESTABLE_STATUSES = (ApprovalStatus.APPLIED, ApprovalStatus.UNDER_ASSESSMENT, ApprovalStatus.SUSPENDED)
 
 
@@ -580,11 +626,13 @@ def decide_approval(
     *, family: Family, actor: User, approve: bool, reason: str = "", expires_on: dt.date | None = None
 ) -> ApprovalDecision:
     """A supervisor of the family's unit (or a unit above it) approves or refuses a family waiting
-    for approval. An approval lasts ``expires_on`` or settings.FAMILY_APPROVAL_VALID_DAYS; a
-    refusal needs a reason. Writes one ApprovalDecision row (who, when, why) and the family's new
-    status in the same transaction, under the family's row lock (the checks read the locked row: a
-    decision or a suspension committed a moment before is seen). Raises DomainError naming the field
-    at fault: check_approval_decidable's (code "permission_denied" or "stale"), else a rule of the decision."""
+    for approval. An approval lasts ``expires_on`` or default_approval_expiry (FAMILY_APPROVAL_VALID_DAYS,
+    cut to the certificate that expires first), never beyond that certificate (approval_expiry_limit), and
+    is refused while a failed carers' check stands (carer_check_approval_refusal); a refusal needs a
+    reason. Writes one ApprovalDecision row (who, when, why) and the family's new status in the same
+    transaction, under the family's row lock (the checks read the locked row: a decision or a suspension
+    committed a moment before is seen). Raises DomainError naming the field at fault:
+    check_approval_decidable's (code "permission_denied" or "stale"), else a rule of the decision."""
     family = Family.objects.select_for_update().get(pk=family.pk)
     check_approval_decidable(family=family, actor=actor)
     reason = reason.strip()
@@ -597,9 +645,17 @@ def decide_approval(
         if missing:
             raise DomainError(_("The family's %(documents)s is missing or expired; it cannot be approved.")
                               % {"documents": ", ".join(missing)}, field="non_field_errors")
-        expires_on = expires_on or today + dt.timedelta(days=settings.FAMILY_APPROVAL_VALID_DAYS)
+        refusal = carer_check_approval_refusal(family)
+        if refusal:
+            raise DomainError(refusal, field="non_field_errors")
+        expires_on = expires_on or default_approval_expiry(family, today)
         if expires_on <= today:
             raise DomainError(_("The approval must expire after today."), field="expires_on")
+        limit = approval_expiry_limit(family)
+        if limit and expires_on > limit[0]:
+            raise DomainError(_("The approval cannot outlast the family's %(document)s, which expires on %(date)s: "
+                                "choose that day or an earlier one.") % {"document": limit[1], "date": day_text(limit[0])},
+                              field="expires_on")
         family.approval_status = ApprovalStatus.APPROVED
         family.approved_on = today
         family.approval_expires_on = expires_on

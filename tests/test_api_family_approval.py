@@ -359,7 +359,7 @@ def test_ask_then_approve_answers_the_fresh_family_each_time(api_client, worker,
         None, "", None)
     asked = post(api_client, worker, url(family, "approval-request")).json()
     assert asked["approval_requested_at"] is not None and asked["approval_status"] == "under_assessment"
-    expires = TODAY() + dt.timedelta(days=400)
+    expires = TODAY() + dt.timedelta(days=300)  # before the home study expires (a year)
     approved = post(api_client, supervisor, url(family, "approve"), {"expires_on": expires.isoformat()}).json()
     assert (approved["approval_status"], approved["approved_on"], approved["approval_expires_on"],
             approved["approval_requested_at"]) == ("approved", TODAY().isoformat(), expires.isoformat(), None)
@@ -453,7 +453,7 @@ DECISIONS = {
 
 
 def _dates(data: dict) -> dict:
-    values = {"later": (TODAY() + dt.timedelta(days=500)).isoformat(), "today": TODAY().isoformat()}
+    values = {"later": (TODAY() + dt.timedelta(days=300)).isoformat(), "today": TODAY().isoformat()}
     return {k: v.format(**values) for k, v in data.items()}
 
 

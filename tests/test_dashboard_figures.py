@@ -254,7 +254,9 @@ def test_approving_or_rejecting_a_decision_or_a_family_asks_first_in_the_readers
     case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,
                                  form_of_care="adoption")
     transition_case(case=case, to_stage=Stage.DECISION, actor=worker, family=factories.FamilyFactory(form_of_care="adoption"))
-    family = factories.FamilyFactory(responsible_unit=worker.unit, approval_requested_at=timezone.now())
+    # Its carers checked: the question is the plain one (with none recorded it starts with the warning).
+    family = factories.FamilyFactory(responsible_unit=worker.unit, approval_requested_at=timezone.now(),
+                                     carer_checked_on=timezone.localdate())
     client.force_login(supervisor)
     dashboard = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert f'data-confirm="Одобрить решение по делу № {case.pk}?"' in dashboard  # the one word for approval (02f1753)

@@ -41,7 +41,9 @@ class FamilyApprovalInput(serializers.Serializer):
 
     expires_on = serializers.DateField(
         validators=AHEAD_DATE, required=False, allow_null=True, default=None,
-        help_text="When the approval expires (after today); by default FAMILY_APPROVAL_VALID_DAYS (730) days from today.")
+        help_text="When the approval expires (after today, and not after the home study's or the training certificate's "
+                  "expiry: 400 beside expires_on); by default FAMILY_APPROVAL_VALID_DAYS (730) days from today, or "
+                  "the earlier of those expiries when it comes first.")
     reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note on the approval.")
 
 
@@ -158,7 +160,7 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @extend_schema(
         summary="Approve a family waiting for approval (a supervisor of the family's unit or a unit above it). A request "
                 "no longer waiting (decided meanwhile, or withdrawn by a suspension) is 400 saying why; so is a family "
-                "suspended or with a certificate missing or expired",
+                "suspended, with a certificate missing or expired, or with a failed carers' check standing",
         request=FamilyApprovalInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:

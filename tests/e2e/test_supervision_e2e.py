@@ -92,7 +92,9 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     decision.locator("textarea[name=reason]").fill("The family's conditions are good.")
     decision.get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"text=Decision on case № {unit['deciding'].pk} approved.")
-    assert questions == [f"Approve family № {unit['family'].pk}?", f"Approve the decision on case № {unit['deciding'].pk}?"]
+    # The family has no carers' check recorded: its question says so first (families.services.carer_check_approval_warning).
+    assert questions == [f"No carers' check is recorded for this family: check the carers before approving it. "
+                         f"Approve family № {unit['family'].pk}?", f"Approve the decision on case № {unit['deciding'].pk}?"]
     page.goto(f"/cases/{unit['deciding'].pk}/")
     entry = page.locator("ol.timeline li.tl-decision")
     assert "Decision approved" in entry.inner_text()
@@ -141,3 +143,33 @@ def test_on_a_phone_the_familys_approval_buttons_are_on_the_screen(page, unit, l
     assert box["x"] + box["width"] <= 375, box
     table = page.locator("#waiting table")
     assert table.evaluate("t => t.scrollWidth <= t.clientWidth"), table.evaluate("t => [t.scrollWidth, t.clientWidth]")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+@pytest.mark.parametrize("width", [1366, 375])
+def test_the_reason_boxs_hint_and_the_carers_check_read_whole(page, unit, language, width):
+    """At 1366 px the one-row reason box cut its placeholder off in Kazakh ("Себебі (бас тартқанда
+    міндетті)"); the hint is now a label above the box, as on the dashboard's decisions: each line of it
+    inside its cell, nothing hidden, at a laptop's and a phone's width. The carers' check's state and the
+    warning beside the approval read whole too."""
+    sign_in(page, "gulnara")
+    page.wait_for_url("**/unit/")
+    browsing.choose_language(page, language)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/families/approvals/")
+    row = page.locator(f"#family-{unit['family'].pk}")
+    label = row.locator(f"label[for=reason-{unit['family'].pk}]")
+    expected = {"kk": "Себебі (бас тартқанда міндетті)", "ru": "Причина (обязательна при отказе)",
+                "en": "Reason (required to refuse)"}[language]
+    assert label.inner_text() == expected
+    for element in (label, row.locator(".carer-check .badge"), row.locator(f"#carer-warning-{unit['family'].pk}")):
+        fits = element.evaluate("""e => {
+            const box = e.getBoundingClientRect(), cell = e.closest('td').getBoundingClientRect();
+            return e.scrollWidth <= e.clientWidth + 1 && e.scrollHeight <= e.clientHeight + 1
+                && box.left >= cell.left - 1 && box.right <= cell.right + 1 && box.right <= window.innerWidth;
+        }""")
+        assert fits, (language, width, element.inner_text())
+    box = row.locator(f"#reason-{unit['family'].pk}").bounding_box()
+    label_box = label.bounding_box()
+    assert label_box["y"] + label_box["height"] <= box["y"] + 1  # above the box, not over it
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")

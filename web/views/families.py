@@ -20,10 +20,14 @@ from families.reasons import suspension_needs
 from families.selectors import family_history, family_list, family_record, search_families
 from families.services import (
     approval_certificates_refusal,
+    approval_expiry_limit,
     approval_request_refusal,
+    carer_check_approval_refusal,
+    carer_check_approval_warning,
     check_approval_decidable,
     create_family,
     decide_approval,
+    default_approval_expiry,
     record_carer_check,
     request_approval,
     update_family,
@@ -212,13 +216,29 @@ def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
 APPROVALS_LIMIT = 100
 
 
+def _waiting_item(family: Family, form: FamilyApprovalForm | None, today) -> dict:
+    """One family of the supervisors' list with what its decision needs said before the click: the
+    carers' check that refuses the approval (a failed one standing) or warns of it (none recorded), the
+    expiry offered (default_approval_expiry: the usual term cut to the certificate that lapses first) and
+    the last day allowed (approval_expiry_limit), the service's rules (decide_approval)."""
+    limit = approval_expiry_limit(family)
+    return {
+        "family": family,
+        "form": form or FamilyApprovalForm(initial={"expires_on": default_approval_expiry(family, today).isoformat()}),
+        "carer_refusal": carer_check_approval_refusal(family),
+        "carer_warning": carer_check_approval_warning(family),
+        "expiry_limit": limit[0] if limit else None,
+    }
+
+
 def _approvals_context(request: HttpRequest, forms: dict | None = None) -> dict:
     forms = forms or {}
+    today = timezone.localdate()
     waiting = list(selectors.families_waiting_for_approval(user=request.user)[:APPROVALS_LIMIT])
     decisions = selectors.recent_family_decisions(user=request.user)
     return {
-        "today": timezone.localdate(),
-        "waiting": [{"family": f, "form": forms.get(f.pk) or FamilyApprovalForm()} for f in waiting],
+        "today": today,
+        "waiting": [_waiting_item(f, forms.get(f.pk), today) for f in waiting],
         "decisions": decisions,
         # Each family linked to its page where the supervisor sees it (one query for both lists).
         "visible_families": visible_family_ids(
