@@ -16,7 +16,7 @@ from accounts.models import User
 from audit.models import AccessLog
 from cases.models import Case, CaseNote, DecisionReview, Placement, SiblingSeparationDecision, StageChange
 from children.models import Child
-from core.db import prepared_cursor, prepares_statements
+from core.db import prepared_cursor, prepared_row, prepares_statements
 from emergency.models import EmergencyAccess
 from visits.models import Visit
 
@@ -256,9 +256,7 @@ def served_case_detail(*, token_key: str, digest: str, user_id: int, viewer: str
     if not BIGINT_MIN <= case_id <= BIGINT_MAX or not prepares_statements(database):
         return None
     params = [token_key, digest, user_id, case_id, timezone.now(), path, ip, timezone.get_current_timezone_name()]
-    with prepared_cursor(database, raw=True) as cursor:  # prepared once per connection (core.db)
-        cursor.execute(_served_case_detail_sql(viewer), params)
-        row = cursor.fetchone()
+    row = prepared_row(database, _served_case_detail_sql(viewer), params)  # prepared once per connection (core.db)
     return None if row is None else row[0]
 
 

@@ -69,3 +69,31 @@ def prepared_cursor(using: str, *, raw: bool = False) -> Iterator[CursorWrapper]
         cursor = connection.make_debug_cursor(psycopg_cursor) if connection.queries_logged else connection.make_cursor(psycopg_cursor)
     with cursor:
         yield cursor
+
+
+def prepared_row(using: str, sql: str, params: list[Any]) -> tuple | None:
+    """The first row of ``sql`` (written with PostgreSQL's placeholders, $1, $2) run with ``params``
+    on the database ``using``, prepared on its connection, or None when it gives none; ask
+    ``prepares_statements`` first. For a statement run on every request of a hot path: it goes
+    through one psycopg cursor kept with the connection instead of Django's wrapping around a cursor
+    made and closed for it (a CursorWrapper, its execute wrappers, the psycopg cursor's set-up):
+    ~0.07 of the 0.13 ms a trivial statement costs the worker through ``prepared_cursor``
+    (bench/README.md, issue 20 goal 3). The connection's health check, its thread check, a broken
+    transaction's refusal and Django's database errors are as ``prepared_cursor`` gives them; with
+    the queries logged (DEBUG, a test counting them) or an execute wrapper installed, the statement
+    is run through ``prepared_cursor`` so that these see it."""
+    connection = connections[using]
+    if connection.queries_logged or connection.execute_wrappers:
+        with prepared_cursor(using, raw=True) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        connection.validate_thread_sharing()
+        connection.validate_no_broken_transaction()
+        cursor = connection.__dict__.get("_prepared_row_cursor")
+        if cursor is None or cursor.connection is not connection.connection or cursor.closed:
+            cursor = connection._prepared_row_cursor = PreparingRawCursor(connection.connection)
+        cursor.execute(sql, params)
+        return cursor.fetchone()

@@ -1,19 +1,20 @@
 """The case detail's statements are prepared once per connection (core.db.prepared_cursor, issue 20
 goal 3) and answer as before: DRF's path (a token this process has not verified yet) prepares its
 three (the token look-up, the case with its history, the access-log row), the fast path its one
-(cases.selectors.served_case_detail); only those are prepared, a rollback or a closed connection does
+(cases.selectors.served_case_detail, through core.db.prepared_row); only those are prepared, a rollback or a closed connection does
 not break them, and with DATABASE_PREPARED_STATEMENTS off they run as Django's other statements
 (nothing is timed here)."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from knox.models import AuthToken
 
 from audit.models import AccessLog
 from audit.services import log_access
 from cases.models import StageChange
 from cases.selectors import case_detail_for
-from core.db import prepared_cursor
+from core.db import prepared_cursor, prepared_row
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +109,51 @@ def test_with_prepared_statements_off_nothing_is_prepared(api_client, case, toke
         connection.settings_dict["OPTIONS"] = options
     assert response.status_code == 200
     assert prepared_statements() == []
+
+
+def test_a_prepared_row_keeps_one_cursor_with_its_connection_and_a_new_one_with_a_new_connection():
+    """core.db.prepared_row: one psycopg cursor kept with the connection, the statement prepared once;
+    after the connection is closed, a new connection gets a new cursor and prepares it again."""
+    sql = "SELECT $1::int + 1"
+    assert prepared_row("default", sql, [41]) == (42,)
+    kept = connection._prepared_row_cursor
+    assert prepared_row("default", sql, [1]) == (2,)
+    assert connection._prepared_row_cursor is kept
+    assert prepared_statements().count(sql) == 1
+    assert prepared_row("default", "SELECT 1 WHERE $1::bool", [False]) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_row_on_a_new_connection_prepares_again():
+    sql = "SELECT $1::int * 2"
+    assert prepared_row("default", sql, [21]) == (42,)
+    kept = connection._prepared_row_cursor
+    connection.close()
+    assert prepared_row("default", sql, [4]) == (8,)
+    assert connection._prepared_row_cursor is not kept
+    assert prepared_statements().count(sql) == 1
+
+
+def test_a_prepared_rows_errors_are_djangos_and_the_cursor_serves_again():
+    with pytest.raises(DataError), transaction.atomic():
+        prepared_row("default", "SELECT 1 / $1::int", [0])
+    assert prepared_row("default", "SELECT 1 / $1::int", [1]) == (1,)
+
+
+def test_a_prepared_row_in_a_broken_transaction_is_refused_as_djangos_cursor_refuses_it():
+    with transaction.atomic():
+        with pytest.raises(DataError), transaction.atomic(savepoint=False):
+            prepared_row("default", "SELECT 1 / $1::int", [0])
+        with pytest.raises(TransactionManagementError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # Django's own cursor
+        with pytest.raises(TransactionManagementError):
+            prepared_row("default", "SELECT $1::int", [1])
+
+
+def test_a_prepared_row_is_counted_where_queries_are_logged_and_seen_by_execute_wrappers(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert prepared_row("default", "SELECT $1::int + 2", [40]) == (42,)
+    seen = []
+    with connection.execute_wrapper(lambda execute, sql, params, many, context: seen.append(sql) or execute(sql, params, many, context)):
+        assert prepared_row("default", "SELECT $1::int + 3", [39]) == (42,)
+    assert seen == ["SELECT $1::int + 3"]
