@@ -270,6 +270,13 @@ class Family(CheckConstraintsInOneQuery, TimeStampedModel):
             return str(AWAITING_APPROVAL)
         return str(self.get_approval_status_display())
 
+    @property
+    def named_by_applicants(self) -> bool:
+        """Whether the family's name is its applicants' names: with no applicant left its name is its
+        number, so a label that shows the number and then the name shows the name only when this is
+        True ("Family № 5 (Family № 5)" otherwise)."""
+        return bool(self.current_applicants())
+
     def current_applicants(self) -> list["Applicant"]:
         """The applicants still in the family, by position (read from a prefetch of ``applicants`` when
         there is one): the ones its name, edit form and carers are."""

@@ -74,7 +74,11 @@ def candidate_rows(
             if factor else missing[name]
             for name, factor in ((name, points.get(name)) for name, _text in factor_names)
         ))
-        name = conditional_escape(candidate.name) if candidate.name else format_html('<span class="muted">{}</span>', anonymous)
+        # The name under the number; none for a family with no applicant left, whose name is its number.
+        if not candidate.name:
+            name = format_html('<span class="muted">{}</span>', anonymous)
+        else:
+            name = conditional_escape(candidate.name) if family.named_by_applicants else ""
         if editable:
             choice = format_html(
                 '\n        <form method="post" action="{}">{}\n          <input type="hidden" name="family" value="{}">\n'

@@ -624,6 +624,11 @@ class FamilyName:
     def __str__(self) -> str:
         return " & ".join(self.names) if self.names else str(_("Family № %(n)s") % {"n": self.pk})
 
+    @property
+    def named_by_applicants(self) -> bool:
+        """As Family.named_by_applicants: False when the name is the number itself (no applicant left)."""
+        return bool(self.names)
+
 
 def families_with_certificates_between(*, user: User, start: dt.date, end: dt.date, today: dt.date,
                                        limit: int = 50) -> tuple[list[dict], bool]:
