@@ -216,7 +216,7 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
     pdf.line_of(_("Abuse or neglect history"), child.abuse_history_notes)
 
     for case in cases:
-        pdf.heading(_("Case %(id)s") % {"id": case.pk})
+        pdf.heading(_("Case № %(n)s") % {"n": case.pk})  # as the pages number a case
         pdf.line_of(_("Stage"), case.get_stage_display())
         pdf.line_of(_("Opened on"), _date(case.opened_on))
         pdf.line_of(_("Closed on"), _date(case.closed_on))
@@ -290,7 +290,7 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
         pdf.bullet(_("none"))
     for document in documents:
         attached = (
-            _("child") if document.child_id else _("case %(id)s") % {"id": document.case_id} if document.case_id else _("family")
+            _("child") if document.child_id else _("case № %(n)s") % {"n": document.case_id} if document.case_id else _("family")
         )
         expires = _("expires %(date)s") % {"date": _date(document.expires_on)} if document.expires_on else ""
         uploaded = _("uploaded by %(name)s %(date)s") % {"name": _person(document.uploaded_by), "date": _date(document.uploaded_at)}

@@ -158,3 +158,17 @@ def test_the_pdf_in_english(client, worker, whole_case):
     assert "from 25.05.2023" in text and "Visit 24.06.2023 (" in text
     assert RETURN_REASON in text
     assert "decision 15 of 20.05.2023" in text and "expires 01.01.2030" in text
+
+
+# The case's number as every other case label writes it: 'Case № 12' / «Дело № 12» / «№ 12 іс» (the
+# catalogue's "Case № %(n)s"), not 'Case 12'; a document of the case: 'case № 12' / «дело № 12» / «№ 12 іс».
+CASE_NUMBER = {"en": ("Case № {}", "(case № {})"), "ru": ("Дело № {}", "(дело № {})"), "kk": ("№ {} іс", "(№ {} іс)")}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_pdf_numbers_the_case_with_the_number_sign_as_the_pages_do(client, worker, whole_case, language):
+    text = _pdf_in(client, worker, whole_case, language)
+    heading, document = (words.format(whole_case.pk) for words in CASE_NUMBER[language])
+    assert heading in text and document in text
+    bare = {"en": rf"\b[Cc]ase {whole_case.pk}\b", "ru": rf"\b[Дд]ело {whole_case.pk}\b", "kk": rf"(?<!№ ){whole_case.pk} іс"}
+    assert not re.search(bare[language], text)
