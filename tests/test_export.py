@@ -27,8 +27,10 @@ def export_url(child_id: int) -> str:
 
 
 def pdf_text(response) -> str:
+    """The PDF's text with its runs of white space as one space: pypdf's extraction may put two
+    between words of a line and breaks a wrapped line (as tests/test_case_file_pages.pdf_text)."""
     reader = PdfReader(io.BytesIO(response.content))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join("\n".join(page.extract_text() for page in reader.pages).split())
 
 
 def test_worker_exports_the_case_file_with_timeline_placement_visits_and_documents(api_client, worker, case, media_root):
