@@ -36,6 +36,14 @@ PARTITIONED_TABLES: dict[str, str] = {
 MONTHS_AHEAD = 3
 
 
+def utc_today() -> dt.date:
+    """Today's date in UTC, the time zone of every partition's bounds: the month a row written now
+    belongs to. Not the local date (Django sets the process's zone to TIME_ZONE, Asia/Almaty, five
+    hours ahead): from 19:00 UTC on a month's last day the local month is already the next one, and
+    a partition made from it would leave the UTC month's last hours to the DEFAULT partition."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
@@ -64,8 +72,9 @@ def partitions_of(table: str) -> list[str]:
 
 
 def ensure_partitions(*, today: dt.date, months_ahead: int = MONTHS_AHEAD) -> list[str]:
-    """Create the monthly partitions of every audit table from this month to ``months_ahead`` months
-    on; returns the names created (idempotent: an existing partition is left alone)."""
+    """Create the monthly partitions of every audit table from the month of ``today`` (a UTC date:
+    ``utc_today``) to ``months_ahead`` months on; returns the names created (idempotent: an existing
+    partition is left alone)."""
     created = []
     for table in PARTITIONED_TABLES:
         existing = set(partitions_of(table))

@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from audit.models import AccessLog
-from audit.partitions import PARTITIONED_TABLES, detach_older_than, ensure_partitions, partitions_of
+from audit.partitions import PARTITIONED_TABLES, detach_older_than, ensure_partitions, partitions_of, utc_today
 from audit.services import log_access
 from audit.tasks import ensure_audit_partitions
 from tests.factories import CaseFactory
@@ -69,6 +70,20 @@ def test_the_nightly_task_creates_partitions_ahead_once():
     assert "audit_accesslog_p2031_04" in created and "audit_historicalvisit_p2031_01" in created
     assert ensure_partitions(today=far) == []
     assert ensure_audit_partitions.run() == 0  # today's months exist since the migration
+
+
+def test_the_month_a_row_belongs_to_is_the_utc_month_whatever_the_local_date():
+    """At 20:00 UTC on 30 November it is already 1 December in Almaty (the process's zone): a row
+    written then belongs in November's partition (the bounds are UTC), so that month is the one the
+    nightly task and the migration start from."""
+    with time_machine.travel(dt.datetime(2026, 11, 30, 20, tzinfo=dt.UTC), tick=False):
+        assert timezone.localdate() == dt.date(2026, 12, 1)  # the local date (TIME_ZONE)
+        assert utc_today() == dt.date(2026, 11, 30)
+        ensure_audit_partitions()
+        case = CaseFactory()
+        entry = log_access(user=case.assigned_worker, case_id=case.pk, child_id=case.child_id)
+    assert partition_holding("audit_accesslog", entry.pk) == "audit_accesslog_p2026_11"
+    assert "audit_accesslog_p2027_02" in partitions_of("audit_accesslog")  # three months ahead of November
 
 
 def test_a_month_past_retention_is_exported_then_detached(tmp_path):

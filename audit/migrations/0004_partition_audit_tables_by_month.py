@@ -2,15 +2,13 @@
 every row, index, foreign key, check constraint and the append-only trigger kept; partitions from the
 oldest row's month to three months ahead, and a DEFAULT partition."""
 
-import datetime as dt
-
 from django.db import migrations
 
 
 def forward(apps, schema_editor):
     from audit import partitions
 
-    today = dt.date.today()
+    today = partitions.utc_today()  # the bounds are UTC months (not the process's local date)
     last = partitions.month_start(today)
     for _ in range(partitions.MONTHS_AHEAD):
         last = partitions.next_month(last)

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from audit import partitions
 
@@ -25,7 +24,7 @@ class Command(BaseCommand):
                             help="Where the exported partitions are written (AUDIT_EXPORT_DIR).")
 
     def handle(self, *args: Any, detach: bool, retention_months: int, export_dir: str, **options: Any) -> None:
-        today = timezone.localdate()
+        today = partitions.utc_today()  # the partitions' months are UTC months
         created = partitions.ensure_partitions(today=today)
         self.stdout.write(f"Partitions created: {len(created)}")
         if not detach:
