@@ -256,10 +256,11 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
     else:
         family.carer_checked_on = checked_on
         family.carer_recheck_due_on = checked_on + dt.timedelta(days=int(settings.CARER_RECHECK_INTERVAL_DAYS))
-        if family.carer_check_failed_on is not None and checked_on > family.carer_check_failed_on:
-            # A check passed after the failure (the bar is over) clears it and lifts the suspension it
-            # caused (_lift_suspension: under assessment, to be sent for approval again); a leaving's
-            # suspension still waits for its home study.
+        if family.carer_check_failed_on is not None and checked_on >= family.carer_check_failed_on:
+            # A check passed after the failure, or recorded after it for the same day (a check done
+            # again, or the failure entered in error: the page offers no later date than today),
+            # clears it and lifts the suspension it caused (_lift_suspension: under assessment, to be
+            # sent for approval again); a leaving's suspension still waits for its home study.
             _clear_carer_check_failure(family)
             family.lifted = _lift_suspension(family)
     family.full_clean()

@@ -135,6 +135,22 @@ def test_a_home_study_does_not_lift_a_failed_check_a_check_that_passes_does(coup
     assert approval_request_refusal(family) == ""
 
 
+def test_a_check_that_passes_recorded_after_a_failure_of_the_same_day_lifts_it_an_earlier_one_does_not(couple, worker):
+    """The page offers no date later than today: a failure recorded today (a check done again, or
+    entered in error) is lifted by a passing check of today recorded after it; a passing check dated
+    before the failure leaves it standing."""
+    family, _first, second = couple
+    fail_check(family, second, worker, days_ago=0)
+    family = record_carer_check(family=family, checked_on=TODAY() - dt.timedelta(days=1), actor=worker)
+    assert not family.lifted
+    family.refresh_from_db()
+    assert (family.approval_status, family.carer_check_failure) == ("suspended", "conviction")
+    family = record_carer_check(family=family, checked_on=TODAY(), actor=worker)
+    assert family.lifted
+    family.refresh_from_db()
+    assert (family.approval_status, family.carer_check_failure) == ("under_assessment", "")
+
+
 def test_the_api_home_study_leaves_a_failed_check_suspended(api_client, couple, worker):
     family, _first, second = couple
     fail_check(family, second, worker)
