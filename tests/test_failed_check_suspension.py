@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from cases.models import Stage
@@ -24,6 +25,7 @@ from notifications.models import Notification
 from risk.services import record_family_change
 from tests import factories
 from visits.models import Visit
+from web.templatetags.web_tags import suspended_until
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -289,3 +291,22 @@ def test_matching_and_placement_refuse_a_family_whose_home_study_expired(lapsed,
     assert not eligible_families(case=case, on=TODAY()).filter(pk=lapsed.pk).exists()
     with pytest.raises(DomainError, match="home study"):
         check_family_can_take(family=lapsed, case=case, on=TODAY())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_case_pages_suspension_is_a_sentence_that_wraps_in_its_card(client, couple, worker, language):
+    """The case page showed the suspension's reason in a badge that does not wrap: at 375 px the page
+    scrolled to ~1,300 px. It is the family page's wrapping badge now (app.css .badge.long)."""
+    family, _first, second = couple
+    placement = placed_with(family, worker)
+    fail_check(family, second, worker, days_ago=0)
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    response = client.get(reverse("web:case", args=[placement.case_id]))
+    assert response.status_code == 200
+    family.refresh_from_db()
+    with translation.override(language):
+        text = suspended_until(family)
+    assert text
+    html = response.content.decode()
+    assert f'<span class="badge overdue long">{escape(text)}</span>' in html
