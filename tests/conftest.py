@@ -38,7 +38,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
             kwargs = dict(marker.kwargs) if marker is not None else {}
-            item.add_marker(pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True}))
+            # Prepended: pytest-django reads the closest marker, and a test's own decorator comes first.
+            item.add_marker(
+                pytest.mark.django_db(**{**kwargs, "transaction": True, "serialized_rollback": True}), append=False
+            )
 
 
 @pytest.fixture(autouse=True)
