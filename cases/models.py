@@ -110,7 +110,7 @@ class Case(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return _("Case %(id)s") % {"id": self.pk}
+        return _("Case № %(n)s") % {"n": self.pk}
 
 
 class StageChange(models.Model):
@@ -164,7 +164,7 @@ class DecisionReview(models.Model):
         indexes = [models.Index(fields=["case", "reviewed_at"])]
 
     def __str__(self) -> str:
-        return _("Decision review of case %(id)s") % {"id": self.case_id}
+        return _("Decision review of case № %(id)s") % {"id": self.case_id}
 
 
 class EndReason(models.TextChoices):
@@ -285,7 +285,7 @@ class Placement(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return _("Placement %(id)s") % {"id": self.pk}
+        return _("Placement № %(id)s") % {"id": self.pk}
 
     @classmethod
     def from_db(cls, db: str | None, field_names: list[str], values: list) -> "Placement":
@@ -339,7 +339,7 @@ class SiblingSeparationDecision(models.Model):
         indexes = [models.Index(fields=["case", "decided_at"])]
 
     def __str__(self) -> str:
-        return _("Sibling separation for case %(id)s") % {"id": self.case_id}
+        return _("Sibling separation for case № %(id)s") % {"id": self.case_id}
 
 
 class StageTimeLimit(models.Model):

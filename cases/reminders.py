@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # The reminder's title: the case, the conversion age (the trusteeship rule's) and the birthday.
 # Rows written before the age was an argument (notifications migration 0013) are rewritten to it.
 GUARDIANSHIP_CONVERSION_TITLE = gettext_noop(
-    "Case %s: the child turned %s on %s; record the conversion of the guardianship to a trusteeship")
+    "Case № %s: the child turned %s on %s; record the conversion of the guardianship to a trusteeship")
 
 
 def guardianship_conversion_step(today: dt.date, previous: "PreviousSweep | None" = None) -> tuple[str, dict]:
@@ -84,7 +84,7 @@ def coming_of_age_step(today: dt.date, previous: "PreviousSweep | None" = None) 
     born_after = previous.day + dt.timedelta(days=early) - relativedelta(years=majority) if previous else dt.date(1900, 1, 1)
     return cte + INSERT.format(select=select), {
         "majority": majority, "born_by": born_by, "born_after": born_after,
-        **title_param("title", gettext_noop("Case %s: the child comes of age on %s; end the placement (\"came of age\")")),
+        **title_param("title", gettext_noop("Case № %s: the child comes of age on %s; end the placement (\"came of age\")")),
     }
 
 

@@ -1,7 +1,8 @@
 """The demo's children's homes named in the three working languages, as regions and units are: a
 home's type and number, then its region ("Детский дом № 1 (город Алматы)", "№ 1 балалар үйі
-(Алматы қаласы)", "Children's home No. 1 (Almaty)"). Used by the demo's generator and by the
-migration that gave the homes of an already loaded demo their Kazakh and English names."""
+(Алматы қаласы)", "Children's home № 1 (Almaty)": numbered with "№" in English too, as cases and
+families are). Used by the demo's generator and by the migrations that gave the homes of an already
+loaded demo their Kazakh and English names (children 0004) and the English "№" (0005)."""
 
 import re
 
@@ -22,7 +23,7 @@ def home_names(type_index: int, number: int, region: tuple[str, str, str]) -> tu
     ``region`` being the region's (Kazakh, Russian, English) names."""
     ru, kk, en = HOME_TYPE_NAMES[type_index]
     region_kk, region_ru, region_en = region
-    return f"№ {number} {kk} ({region_kk})", f"{ru} № {number} ({region_ru})", f"{en} No. {number} ({region_en})"
+    return f"№ {number} {kk} ({region_kk})", f"{ru} № {number} ({region_ru})", f"{en} № {number} ({region_en})"
 
 
 def names_of_demo_name(name_ru: str, regions: dict[str, tuple[str, str, str]]) -> tuple[str, str, str] | None:

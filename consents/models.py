@@ -98,4 +98,4 @@ class TransferOverride(models.Model):
         indexes = [models.Index(fields=["case", "decided_at"])]
 
     def __str__(self) -> str:
-        return _("Transfer of case %(id)s without consent") % {"id": self.case_id}
+        return _("Transfer of case № %(id)s without consent") % {"id": self.case_id}

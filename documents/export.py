@@ -268,7 +268,7 @@ def _case_file_pdf(child: Child, cases: list[Case], documents: list, generated_b
                         visit.concerns,
                     ) if part
                 )
-                line = "    " + _("Visit %(date)s (%(kind)s), %(state)s") % {
+                line = "    " + _("Visit %(date)s — %(kind)s, %(state)s") % {
                     "date": _date(visit.planned_on), "kind": visit.get_kind_display(), "state": done}
                 pdf.bullet(line + (f": {details}" if details else ""))
 

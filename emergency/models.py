@@ -42,7 +42,7 @@ class EmergencyAccess(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Emergency access to case %(case)s by %(user)s") % {"case": self.case_id, "user": self.user_id}
+        return _("Emergency access to case № %(case)s by %(user)s") % {"case": self.case_id, "user": self.user_id}
 
     @property
     def is_active(self) -> bool:

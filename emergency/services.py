@@ -25,7 +25,7 @@ EMERGENCY_CODENAMES = ("view_case", "change_case")
 NOTIFICATION_KIND = Notification.Kind.EMERGENCY_ACCESS
 # The supervisors' notification, kept untranslated with its arguments and written in each reader's
 # language (notifications.titles); ``title`` and ``body`` as the worker who opened the case read them.
-TITLE = gettext_noop("Emergency access to case %(case)s by %(user)s")
+TITLE = gettext_noop("Emergency access to case № %(case)s by %(user)s")
 TEXT = gettext_noop("Reason given: %(reason)s\nAccess ends at %(until)s.")
 
 

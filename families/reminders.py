@@ -34,7 +34,7 @@ def carer_recheck_step(today: dt.date, previous: "PreviousSweep | None" = None) 
         FROM families_family f JOIN supervisors s ON s.unit_id = f.responsible_unit_id
         WHERE f.carer_recheck_due_on BETWEEN %(since)s AND %(until)s AND f.approval_status IN ('approved', 'suspended')
     """), {"since": today - dt.timedelta(days=catch_up), "until": today + dt.timedelta(days=days),
-           **title_param("title", gettext_noop("Family %s: the carers' periodic check is due on %s"))}
+           **title_param("title", gettext_noop("Family № %s: the carers' periodic check is due on %s"))}
 
 
 def register_sweep_step() -> None:

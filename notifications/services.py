@@ -150,9 +150,9 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
         "until": today + dt.timedelta(days=days), "today": today,
         "overdue_since": today - dt.timedelta(days=catch_up), "yesterday": today - dt.timedelta(days=1),
         "escalate_since": escalate_last - dt.timedelta(days=catch_up), "escalate_last": escalate_last,
-        **title_param("due_title", gettext_noop("Visit due on %s (case %s)")),
-        **title_param("overdue_title", gettext_noop("Visit overdue since %s (case %s)")),
-        **title_param("escalation_title", gettext_noop("Escalated: case %s has a visit overdue since %s")),
+        **title_param("due_title", gettext_noop("Visit due on %s (case № %s)")),
+        **title_param("overdue_title", gettext_noop("Visit overdue since %s (case № %s)")),
+        **title_param("escalation_title", gettext_noop("Escalated: case № %s has a visit overdue since %s")),
     }
     params["scan_from"] = min(params["overdue_since"], params["escalate_since"])
     candidates = ""
@@ -239,7 +239,7 @@ def _certificate_expiring(today: dt.date, previous: PreviousSweep | None) -> tup
                %(title_key)s, jsonb_build_array(d.id, d.document, d.expires_on), d.id
         FROM items d JOIN supervisors s ON s.unit_id = d.responsible_unit_id
     """), {"today": today, "until": today + dt.timedelta(days=days),
-           **title_param("title", gettext_noop("Family %s: %s expires on %s"))}
+           **title_param("title", gettext_noop("Family № %s: %s expires on %s"))}
 
 
 def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] | None:
@@ -256,8 +256,8 @@ def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] |
         "stuck_since": today - dt.timedelta(days=catch_up),
         "escalate_last": today - dt.timedelta(days=after),
         "escalate_since": today - dt.timedelta(days=after + catch_up),
-        **title_param("stuck_title", gettext_noop("Case %s has been in stage %s too long (limit passed on %s)")),
-        **title_param("escalation_title", gettext_noop("Escalated: case %s stuck in stage %s since %s")),
+        **title_param("stuck_title", gettext_noop("Case № %s has been in stage %s too long (limit passed on %s)")),
+        **title_param("escalation_title", gettext_noop("Escalated: case № %s stuck in stage %s since %s")),
     }
     branches = []
     for i, (stage, days) in enumerate(sorted(limits.items())):
@@ -308,7 +308,7 @@ def _high_risk_without_visit(today: dt.date, previous: PreviousSweep | None) -> 
     130k high-risk placements."""
     gap = int(_setting("NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS", 30))
     params: dict[str, object] = {"today": today, "gap": gap,
-                                 **title_param("title", gettext_noop("Case %s: high risk of return and no visit for %s days"))}
+                                 **title_param("title", gettext_noop("Case № %s: high risk of return and no visit for %s days"))}
     candidates = ""
     if previous is not None:
         params |= {
@@ -443,7 +443,7 @@ def notify_supervisors_of_placements(*, placement_ids: list[int], kind: str, due
             JOIN supervisors s ON s.unit_id = c.responsible_unit_id
             WHERE p.id = ANY(%(ids)s)
         """), {"ids": placement_ids, "kind": kind, "due_on": due_on,
-               **title_param("title", gettext_noop("Case %s: the placement moved into high risk of return"))})
+               **title_param("title", gettext_noop("Case № %s: the placement moved into high risk of return"))})
         created = cursor.rowcount
     if created:
         publish_email_sending()
@@ -463,7 +463,7 @@ def notify_supervisors_of_visit_conflict(*, record_id: int, unit_id: int, case_i
             FROM supervisors s WHERE s.unit_id = %(unit)s
         """), {"kind": Notification.Kind.VISIT_CONFLICT, "record": record_id, "unit": unit_id, "case": case_id, "due_on": due_on,
                **title_param("title", gettext_noop(
-                   "Case %s: a visit recorded offline could not be recorded and is kept as a conflict"))})
+                   "Case № %s: a visit recorded offline could not be recorded and is kept as a conflict"))})
         created = cursor.rowcount
     if created:
         publish_email_sending()

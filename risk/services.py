@@ -229,10 +229,11 @@ def record_backtest(*, from_date: dt.date, to_date: dt.date, lead_days: int = 60
     return backtest
 
 
-def plan_extra_visits(*, placement_ids: list[int], on: dt.date, reason: str) -> int:
-    """Plan an extra visit on ``on`` for each active placement without one pending by then, never on
-    or after the child's 18th birthday, with its history row (``reason``, untranslated). One
-    statement; returns how many were planned."""
+def plan_extra_visits(*, placement_ids: list[int], on: dt.date, reason: str, kind: str = "extra") -> int:
+    """Plan an extra visit of ``kind`` (``extra``: a risk finding; ``family_change``: a change in the
+    family) on ``on`` for each active placement without an extra visit of either kind pending by
+    then, never on or after the child's 18th birthday, with its history row (``reason``,
+    untranslated). One statement; returns how many were planned."""
     with transaction.atomic(), connection.cursor() as cursor:
         # The extra visits and their history rows (who: the current change's user, or none for the
         # nightly run), in one statement.
@@ -241,18 +242,18 @@ def plan_extra_visits(*, placement_ids: list[int], on: dt.date, reason: str) -> 
             WITH planned AS (
                 INSERT INTO visits_visit (created_at, updated_at, placement_id, kind, planned_on, child_seen, seen_by,
                                           child_condition, family_condition, checklist, concerns)
-                SELECT now(), now(), p.id, 'extra', %(on)s, false, '', '', '', '{}'::jsonb, ''
+                SELECT now(), now(), p.id, %(kind)s, %(on)s, false, '', '', '', '{}'::jsonb, ''
                 FROM cases_placement p
                 JOIN children_child c ON c.id = p.child_id
                 WHERE p.id = ANY(%(ids)s) AND p.ended_on IS NULL
                   -- no visit on or after the 18th birthday: the placement ends "came of age"
                   AND %(on)s < (c.birth_date + make_interval(years => %(majority)s))::date
-                  AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind = 'extra'
+                  AND NOT EXISTS (SELECT 1 FROM visits_visit v WHERE v.placement_id = p.id AND v.kind IN ('extra', 'family_change')
                                   AND v.done_on IS NULL AND v.planned_on <= %(on)s)
                 RETURNING *
             )
             """ + history_rows_sql(Visit, source="planned", history_type="+"),
-            {"ids": placement_ids, "on": on, "majority": int(settings.AGE_OF_MAJORITY), **history_params(reason=reason)},
+            {"ids": placement_ids, "on": on, "kind": kind, "majority": int(settings.AGE_OF_MAJORITY), **history_params(reason=reason)},
         )
         return cursor.rowcount
 
@@ -312,7 +313,7 @@ def record_family_change(
         family.active_placement_ids = ids  # for the caller's message (web.views.families.record_change)
         within = int(settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS)
         if ids:
-            plan_extra_visits(placement_ids=ids, on=today + dt.timedelta(days=within),
+            plan_extra_visits(placement_ids=ids, on=today + dt.timedelta(days=within), kind="family_change",
                               reason=gettext_noop("Extra visit: the family's approval was suspended by a change in the family."))
             recompute_risk_for_placements(placement_ids=ids, reason=RiskAssessment.Reason.FAMILY_EVENT, today=today)
         # Every change its own alert, a family already suspended too (notifications.services.family_change_subject).

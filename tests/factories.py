@@ -63,7 +63,7 @@ class ChildrensHomeFactory(factory.django.DjangoModelFactory):
 
     name_kk = factory.LazyAttributeSequence(lambda o, n: o.name or f"№ {n} балалар үйі")
     name_ru = factory.LazyAttributeSequence(lambda o, n: o.name or f"Детский дом № {n}")
-    name_en = factory.LazyAttributeSequence(lambda o, n: o.name or f"Children's home No. {n}")
+    name_en = factory.LazyAttributeSequence(lambda o, n: o.name or f"Children's home № {n}")
     home_type = "childrens_home"
     region = factory.LazyFunction(region_by_code)
     capacity = 120

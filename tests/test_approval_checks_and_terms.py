@@ -22,6 +22,7 @@ from core.dates import day_text
 from families.models import ApprovalDecision, Family
 from families.services import decide_approval, default_approval_expiry, request_approval
 from tests import factories
+from tests.pages import get
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -49,13 +50,6 @@ def text(message: str, language: str, **values) -> str:
         return translation.gettext(message) % values if values else translation.gettext(message)
 
 
-def page(client, user, language: str, name: str = "web:family-approvals", **kwargs) -> str:
-    client.force_login(user)
-    response = client.get(reverse(name, kwargs=kwargs or None), HTTP_ACCEPT_LANGUAGE=language)
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def row(html: str, family: Family) -> str:
     start = html.index(f'<tr id="family-{family.pk}">')
     return html[start:html.index("</tr>", start)]
@@ -78,7 +72,7 @@ def test_the_table_shows_each_familys_carers_check_passed_failed_or_none(client,
     none = waiting_family(worker)
     failed = waiting_family(worker)
     stand_failed_check(failed)
-    html = page(client, supervisor, language)
+    html = get(client, supervisor, language, "web:family-approvals")
     assert text("Carers' check", language) in html
     assert text("passed on %(date)s", language, date=short(checked_on, language)) in row(html, passed)
     assert text("none recorded", language) in row(html, none)
@@ -93,7 +87,7 @@ def test_a_family_without_a_carers_check_is_warned_of_beside_the_approval_and_in
         client, worker, supervisor, language):
     family = waiting_family(worker)
     warning = text("No carers' check is recorded for this family: check the carers before approving it.", language)
-    html = row(page(client, supervisor, language), family)
+    html = row(get(client, supervisor, language, "web:family-approvals"), family)
     assert f'id="carer-warning-{family.pk}"' in html and warning.replace("'", "&#x27;") in html
     question = text("Approve family № %(n)s?", language, n=family.pk)
     assert f'data-confirm="{warning} {question}"'.replace("'", "&#x27;") in html
@@ -106,7 +100,7 @@ def test_a_family_without_a_carers_check_is_warned_of_beside_the_approval_and_in
 def test_a_family_with_a_passed_carers_check_has_no_warning(client, worker, supervisor):
     family = waiting_family(worker, carer_checked_on=TODAY() - dt.timedelta(days=5),
                             carer_recheck_due_on=TODAY() + dt.timedelta(days=360))
-    html = row(page(client, supervisor, "en"), family)
+    html = row(get(client, supervisor, "en", "web:family-approvals"), family)
     assert "carer-warning" not in html and "carer-refusal" not in html
     assert f'data-confirm="Approve family № {family.pk}?"' in html
 
@@ -117,7 +111,7 @@ def test_a_failed_carers_check_standing_refuses_the_approval_on_the_page(client,
     stand_failed_check(family)
     with translation.override(language):
         failure = str(Family.objects.get(pk=family.pk).get_carer_check_failure_display())
-    html = row(page(client, supervisor, language), family)
+    html = row(get(client, supervisor, language, "web:family-approvals"), family)
     assert f'id="carer-refusal-{family.pk}"' in html and failure in html
     assert 'name="approve" value="1"' not in html  # not offered; refusing still is
     assert 'name="approve" value="0"' in html
@@ -169,7 +163,7 @@ def test_the_expiry_offered_is_the_usual_term_cut_to_the_certificate_that_expire
                                     training_expires_on=usual - dt.timedelta(days=10))
     both_later = waiting_family(worker, home_study_expires_on=usual + dt.timedelta(days=30),
                                 training_expires_on=usual + dt.timedelta(days=31))
-    html = page(client, supervisor, "en")
+    html = get(client, supervisor, "en", "web:family-approvals")
     for family, offered, limit in ((home_study_first, usual - dt.timedelta(days=4), usual - dt.timedelta(days=4)),
                                    (training_first, usual - dt.timedelta(days=10), usual - dt.timedelta(days=10)),
                                    (both_later, usual, usual + dt.timedelta(days=30))):
@@ -232,14 +226,14 @@ def test_a_family_sent_for_approval_is_awaiting_approval_not_under_assessment(cl
     sent = waiting_family(worker)
     never_sent = factories.FamilyFactory(responsible_unit=worker.unit, region=worker.unit.region,
                                          approval_status="under_assessment", approved_on=None, approval_expires_on=None)
-    listed = page(client, worker, language, "web:families")
+    listed = get(client, worker, language, "web:families")
     sent_row = listed[listed.index(f'href="/families/{sent.pk}/"'):]
     sent_row = sent_row[:sent_row.index("</tr>")]
     never_row = listed[listed.index(f'href="/families/{never_sent.pk}/"'):]
     never_row = never_row[:never_row.index("</tr>")]
     assert f'<span class="badge stage">{AWAITING[language]}</span>' in sent_row
     assert f'<span class="badge stage">{UNDER_ASSESSMENT[language]}</span>' in never_row
-    detail = page(client, worker, language, "web:family", pk=sent.pk)
+    detail = get(client, worker, language, "web:family", sent.pk)
     assert f'<span class="badge stage">{AWAITING[language]}</span>' in detail
     assert f'<span class="badge stage">{UNDER_ASSESSMENT[language]}</span>' not in detail  # the history keeps the stored one
     approval = text("Approval", language)
@@ -247,7 +241,7 @@ def test_a_family_sent_for_approval_is_awaiting_approval_not_under_assessment(cl
     # Decided, it is what the decision made it.
     client.force_login(worker)
     Family.objects.filter(pk=sent.pk).update(approval_requested_at=None)
-    assert AWAITING[language] not in page(client, worker, language, "web:family", pk=sent.pk)
+    assert AWAITING[language] not in get(client, worker, language, "web:family", sent.pk)
 
 
 # ---- 4. the reason box --------------------------------------------------------------------------------
@@ -259,6 +253,6 @@ REASON_HINT = {"kk": "Себебі (бас тартқанда міндетті)"
 def test_the_reason_box_says_when_it_is_required_in_a_label_not_a_placeholder(client, worker, supervisor, language):
     family = waiting_family(worker)
     hint = REASON_HINT[language] or text("Reason (required to refuse)", language)
-    html = row(page(client, supervisor, language), family)
+    html = row(get(client, supervisor, language, "web:family-approvals"), family)
     assert f'<label for="reason-{family.pk}" class="small">{hint}</label>' in html
     assert f'<textarea name="reason" rows="1" id="reason-{family.pk}">' in html and "placeholder" not in html

@@ -148,14 +148,14 @@ def test_the_pdf_in_russian_words_the_placement_and_the_visit_in_russian(client,
     text = _pdf_in(client, worker, whole_case, "ru")
 
     assert "с 25.05.2023" in text
-    assert "Посещение 24.06.2023 (" in text
+    assert "Посещение 24.06.2023 — " in text
     assert "Возвращён в учреждение (нереалистичные ожидания воспитателей)." in text
 
 
 def test_the_pdf_in_english(client, worker, whole_case):
     text = _pdf_in(client, worker, whole_case, "en")
 
-    assert "from 25.05.2023" in text and "Visit 24.06.2023 (" in text
+    assert "from 25.05.2023" in text and "Visit 24.06.2023 — " in text
     assert RETURN_REASON in text
     assert "decision 15 of 20.05.2023" in text and "expires 01.01.2030" in text
 

@@ -24,6 +24,7 @@ from matching.selectors import eligible_families
 from notifications.models import Notification
 from risk.services import record_family_change
 from tests import factories
+from tests.pages import apostrophes, get
 from visits.models import Visit
 from web.templatetags.web_tags import suspended_until
 
@@ -53,13 +54,6 @@ def fail_check(family, applicant, worker, days_ago=2, kind="conviction"):
                                 actor=worker)
 
 
-def page(client, user, name, pk=None, language="en"):
-    client.force_login(user)
-    client.cookies["django_language"] = language
-    url = reverse(name, args=[pk] if pk else [])
-    return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode().replace("&#x27;", "'")
-
-
 def suspension_text_in(language, family):
     with translation.override(language):
         return suspension_text(family)
@@ -79,7 +73,7 @@ def test_each_placed_child_gets_a_visit_within_the_set_days_and_its_worker_an_al
     family, _first, second = couple
     placement = placed_with(family, worker)
     record_family_change(family=family, kind=kind, applicant=second, on=TODAY(), actor=supervisor)
-    [visit] = Visit.objects.filter(placement=placement, kind="extra", done_on__isnull=True)
+    [visit] = Visit.objects.filter(placement=placement, kind="family_change", done_on__isnull=True)
     assert visit.planned_on == TODAY() + dt.timedelta(days=9)
     mine = Notification.objects.get(recipient=worker, kind__in=ALERTS)
     assert (mine.case_ids, mine.family_id, mine.body_args["days"]) == ([placement.case_id], family.pk, 9)
@@ -109,9 +103,9 @@ def test_recorded_on_the_page_by_a_supervisor_the_childs_worker_finds_it_in_thei
     assert translated(language, "The failed carer check is recorded: the family's approval is suspended until a carers' "
                                 "check that passes; its placed children will be visited, and their social workers and the "
                                 "supervisors are told.") in said
-    assert Visit.objects.filter(placement=placement, kind="extra", done_on__isnull=True).exists()
+    assert Visit.objects.filter(placement=placement, kind="family_change", done_on__isnull=True).exists()
     alert = Notification.objects.get(recipient=worker, kind__in=ALERTS)
-    inbox = page(client, worker, "web:inbox", language=language)
+    inbox = apostrophes(get(client, worker, language, "web:inbox"))
     with translation.override(language):
         title, body = alert.display_title, alert.display_body
     assert title in inbox and body in inbox
@@ -210,7 +204,7 @@ def test_the_family_page_says_a_check_that_passes_lifts_it_not_a_home_study(clie
     family, _first, second = couple
     fail_check(family, second, worker)
     family.refresh_from_db()
-    shown = page(client, worker, "web:family", family.pk, language)
+    shown = apostrophes(get(client, worker, language, "web:family", family.pk))
     with translation.override(language):
         until = suspended_until_text(family)
     assert until == translated(language, SUSPENDED_UNTIL[False, True], reason=suspension_text_in(language, family))
@@ -272,7 +266,7 @@ def lapsed(worker):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_family_page_and_list_say_the_approval_is_not_in_force(client, lapsed, worker, language):
-    shown = page(client, worker, "web:family", lapsed.pk, language)
+    shown = apostrophes(get(client, worker, language, "web:family", lapsed.pk))
     with translation.override(language):
         study = str(_("home study"))
         warning = _("Not in force while the family's %(documents)s is missing or expired: the family cannot be matched or "
@@ -282,7 +276,7 @@ def test_the_family_page_and_list_say_the_approval_is_not_in_force(client, lapse
     listed = client.get(reverse("web:families"), HTTP_ACCEPT_LANGUAGE=language).content.decode().replace("&#x27;", "'")
     assert badge in listed
     Family.objects.filter(pk=lapsed.pk).update(home_study_expires_on=TODAY() + dt.timedelta(days=30))
-    assert 'id="approval-not-in-force"' not in page(client, worker, "web:family", lapsed.pk, language)
+    assert 'id="approval-not-in-force"' not in apostrophes(get(client, worker, language, "web:family", lapsed.pk))
 
 
 def test_matching_and_placement_refuse_a_family_whose_home_study_expired(lapsed, worker):

@@ -58,7 +58,7 @@ def test_a_co_applicants_death_suspends_the_family_removes_it_from_matching_and_
     assert (second.left_family_reason, second.left_family_on) == ("death", TODAY() - dt.timedelta(days=2))
     assert (family.approval_status, family.suspended_on) == ("suspended", TODAY() - dt.timedelta(days=2))
     assert family.pk not in [c.family.pk for c in rank_families(case=case)]
-    extra = Visit.objects.get(placement=placement, kind="extra", done_on__isnull=True)
+    extra = Visit.objects.get(placement=placement, kind="family_change", done_on__isnull=True)
     assert TODAY() < extra.planned_on <= TODAY() + dt.timedelta(days=14)
     risk = PlacementRisk.objects.get(placement=placement)
     assert "family_suspended" in [f["factor"] for f in risk.factors]

@@ -17,18 +17,11 @@ from cases.models import DecisionStatus, Stage
 from families.models import ApprovalDecision
 from matching.models import Acquaintance
 from tests import factories
+from tests.pages import get
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = pytest.mark.parametrize("language", ["kk", "ru", "en"])
 TODAY = timezone.localdate
-
-
-def get(client, user, language, name, *args) -> str:
-    client.force_login(user)
-    client.cookies["django_language"] = language
-    response = client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE=language)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def numbered(language, family) -> str:

@@ -11,7 +11,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-NAMES = {"kk": "№ 1 балалар үйі (Алматы қаласы)", "ru": "Детский дом № 1 (город Алматы)", "en": "Children's home No. 1 (Almaty)"}
+NAMES = {"kk": "№ 1 балалар үйі (Алматы қаласы)", "ru": "Детский дом № 1 (город Алматы)", "en": "Children's home № 1 (Almaty)"}
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_a_demo_homes_russian_name_gives_its_kazakh_and_english_names():
 
     assert names_of_demo_name(NAMES["ru"], regions) == (NAMES["kk"], NAMES["ru"], NAMES["en"])
     assert names_of_demo_name("Школа-интернат № 12 (Абайская область)", regions) == (
-        "№ 12 мектеп-интернат (Абай облысы)", "Школа-интернат № 12 (Абайская область)", "Boarding school No. 12 (Abai Region)")
+        "№ 12 мектеп-интернат (Абай облысы)", "Школа-интернат № 12 (Абайская область)", "Boarding school № 12 (Abai Region)")
     assert names_of_demo_name("Дом ребёнка «Ак бота»", regions) is None  # a home named otherwise keeps its name
 
 

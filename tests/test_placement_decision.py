@@ -283,28 +283,23 @@ def test_the_move_form_refuses_a_new_decision_dated_after_the_move_beside_its_da
     assert Placement.objects.filter(case=case).count() == 1
 
 
+# The two ways the API places a child: the placements endpoint and the case's transition to "placed".
+PLACING = {
+    "placements endpoint": lambda case: ("/api/v1/placements/", {"case": case.pk}),
+    "transition to placed": lambda case: (f"/api/v1/cases/{case.pk}/transition/", {"to_stage": "placed"}),
+}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_placements_endpoint_answers_400_for_a_decision_after_the_start(api_client, worker, language):
+@pytest.mark.parametrize("way", PLACING)
+def test_placing_through_the_api_answers_400_for_a_decision_after_the_start(api_client, worker, way, language):
     case = approved_case(worker)
     starts_on = TODAY() - dt.timedelta(days=10)
+    url, payload = PLACING[way](case)
     api_client.force_authenticate(worker)
-    response = api_client.post("/api/v1/placements/", {
-        "case": case.pk, "started_on": starts_on.isoformat(), "decision_document_number": "П-2026-0000007",
+    response = api_client.post(url, {
+        **payload, "started_on": starts_on.isoformat(), "decision_document_number": "П-2026-0000007",
         "decision_date": (starts_on + dt.timedelta(days=1)).isoformat(),
-    }, format="json", HTTP_ACCEPT_LANGUAGE=language)
-    assert response.status_code == 400
-    assert response.json()["decision_date"] == [after_start(language, starts_on)]
-    assert not Placement.objects.filter(case=case).exists()
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_transition_to_placed_answers_400_for_a_decision_after_the_start(api_client, worker, language):
-    case = approved_case(worker)
-    starts_on = TODAY() - dt.timedelta(days=3)
-    api_client.force_authenticate(worker)
-    response = api_client.post(f"/api/v1/cases/{case.pk}/transition/", {
-        "to_stage": "placed", "started_on": starts_on.isoformat(), "decision_document_number": "П-2026-0000008",
-        "decision_date": TODAY().isoformat(),
     }, format="json", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400
     assert response.json()["decision_date"] == [after_start(language, starts_on)]

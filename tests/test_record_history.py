@@ -201,8 +201,8 @@ def test_the_demo_gives_its_records_the_history_a_register_would_hold(client):
 
 @pytest.mark.parametrize(("language", "change", "passed"), [
     ("en", "Change in the family recorded", "Passed carers' check recorded"),
-    ("ru", "Записано изменение в семье", "Записана пройденная проверка воспитателей"),
-    ("kk", "Отбасындағы өзгеріс тіркелді", "Тәрбиешілерді тексерудің сәтті өткені тіркелді"),
+    ("ru", "Записано изменение в семье", "Записана пройденная проверка воспитателя"),
+    ("kk", "Отбасындағы өзгеріс тіркелді", "Тәрбиешіні тексерудің сәтті өткені тіркелді"),
 ])
 def test_a_change_and_a_passed_check_recorded_on_the_familys_page_say_so_in_its_history(client, worker, language,
                                                                                       change, passed):

@@ -303,8 +303,8 @@ def test_a_visit_recorded_long_after_it_was_done_gives_the_new_gap_its_reminder(
 
 @pytest.mark.parametrize(("language", "due", "paper"), [
     ("en", "09.03.2026", "the home study"),
-    ("ru", "09.03.2026", "заключение об условиях жизни"),
-    ("kk", "09.03.2026", "тұрмыс жағдайын тексеру актісі"),
+    ("ru", "09.03.2026", "обследование условий жизни"),
+    ("kk", "09.03.2026", "тұрмыс жағдайын зерттеп-қарау актісі"),
 ])
 def test_each_reader_sees_a_reminders_title_in_their_language_with_dates_as_the_pages_write_them(
     api_client, placement, district, supervisor, settings, language, due, paper,
@@ -323,8 +323,8 @@ def test_each_reader_sees_a_reminders_title_in_their_language_with_dates_as_the_
     titles = {row["kind"]: row["title"] for row in
               api_client.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE=language).json()["results"]}
     assert due in titles["visit_due"] and "2026-03-09" not in titles["visit_due"]
-    assert str(placement.case_id) in titles["visit_due"]
-    assert str(stuck.pk) in titles["case_stuck"]
+    assert f"№ {placement.case_id}" in titles["visit_due"]
+    assert f"№ {stuck.pk}" in titles["case_stuck"]
     if language != "en":  # the stage by its name, not its code (in English both read "matching")
         assert "matching" not in titles["case_stuck"]
     api_client.force_authenticate(supervisor)

@@ -7,7 +7,16 @@ Russian and English:
 - a failed carer check's alert is of its own kind in the inbox (its kind and its date: "carer check
   failed on ...", not a due date), the e-mail and the API, an applicant's leaving stays "a change in the
   family"; the alerts written before move to the new kind (notifications migration 0013);
-- the guardianship's conversion gives the trusteeship rule's age (FormOfCareRule.min_age), not 14."""
+- the guardianship's conversion gives the trusteeship rule's age (FormOfCareRule.min_age), not 14;
+- one term per concept in the compiled catalogues: the home study «обследование условий жизни» /
+  «тұрмыс жағдайын зерттеп-қарау» (Kazakh «тексеру» is the carers' check, «тәрбиешіні тексеру»), the
+  carers' check «проверка воспитателя», a suspended family «тоқтатылған»; a Kazakh date before its
+  postposition ("01.05.2027 дейін", never "дейін 01.05.2027"), on the pages too;
+- a case and a family numbered with "№" in every language: Case.__str__, the older alerts' titles
+  (notifications migration 0014 moves the stored ones);
+- the extra visit planned after a change in the family has its own kind and label ("extra visit (change
+  in the family)") on the case page, the visit kit and the case-file PDF, whose visit line has no
+  brackets inside brackets (visits migration 0009 moves the visits planned before)."""
 
 import datetime as dt
 import re
@@ -15,7 +24,6 @@ import re
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core import mail
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -28,17 +36,10 @@ from notifications.services import run_reminder_sweep, send_pending_emails
 from risk.services import record_family_change
 from tests import factories
 from tests.migrating import latest, migrate
+from tests.pages import get
 
 LANGUAGES = pytest.mark.parametrize("language", ["kk", "ru", "en"])
 TODAY = timezone.localdate
-
-
-def get(client, user, language, name, *args) -> str:
-    client.force_login(user)
-    client.cookies["django_language"] = language
-    response = client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE=language)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def in_language(language, text, **arguments) -> str:
@@ -232,5 +233,212 @@ def test_the_alerts_written_before_take_their_kind_and_the_age_and_back(worker, 
         assert set(back.objects.values_list("kind", flat=True)) == {"family_suspended", "guardianship_conversion"}
         assert back.objects.filter(pk=conversion).values_list("title_key", "title_args").get() == (
             OLD_CONVERSION_TITLE, [placement.case_id, turned_on.isoformat()])
+    finally:
+        migrate(latest())
+
+
+# ---- one term per concept, in the compiled catalogues -------------------------------------------------
+
+# The variant each language dropped for a concept, and the term kept (locale/*/LC_MESSAGES/django.po):
+# the home study, the carers' check, a suspended family.
+REJECTED = {
+    "ru": {
+        r"заключени\w* об условиях жизни": "home study: «обследование условий жизни»",
+        r"акта? обследования": "home study: «обследование условий жизни» (its document: «акт обследования …»)",
+        r"[Пп]ровер\w* воспитателей": "carers' check: «проверка воспитателя»",
+    },
+    "kk": {
+        r"тұрмыс жағдай\w* тексер": "home study: «тұрмыс жағдайын зерттеп-қарау» («тексеру» is the carers' check)",
+        r"тұрмыс жағдайы туралы қорытынды": "home study: «тұрмыс жағдайын зерттеп-қарау актісі»",
+        r"тоқтатыла тұр": "suspended: «тоқтатылған»",
+        r"тәрбиешілер\w* тексер|тәрбиешінің тексер": "carers' check: «тәрбиешіні тексеру»",
+        # A date or a number goes before its postposition: "01.05.2027 дейін", never "дейін 01.05.2027".
+        r"(?<!s )\b(дейін|бастап|кейін|кешіктірмей) %\((\w*date|until|start|end|earliest|latest|birthday)\)s":
+            "the date before the postposition",
+    },
+}
+# The few Russian texts where "акт обследования" names the document itself.
+DOCUMENT = {"home-study report"}
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """The compiled catalogue of ``language`` (what the pages use): msgid -> msgstr (plural forms joined)."""
+    with translation.override(language):
+        translations = translation.trans_real.translation(language)
+    messages: dict[str, str] = {}
+    for key, text in translations._catalog.items():
+        msgid = key[0] if isinstance(key, tuple) else key
+        messages[msgid] = f"{messages[msgid]} {text}" if msgid in messages else text
+    return messages
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_catalogues_keep_one_term_per_concept_and_the_kazakh_date_before_its_postposition(language):
+    found = [
+        (msgid, text, why) for msgid, text in catalogue(language).items() for pattern, why in REJECTED[language].items()
+        if msgid not in DOCUMENT and re.search(pattern, text)
+    ]
+    assert found == []
+
+
+def test_the_catalogues_name_the_home_study_and_the_carers_check_by_the_kept_terms():
+    ru, kk = catalogue("ru"), catalogue("kk")
+    assert ru["home study"] == "обследование условий жизни" and "проверка воспитателя" in ru["the carers' check failed"]
+    assert kk["home study"] == "тұрмыс жағдайын зерттеп-қарау актісі" and kk["suspended"] == "тоқтатылған"
+    assert kk["the carers' check failed"] == "тәрбиешіні тексеру өтпеді"
+
+
+# Case and family numbers with their sign in every language: every text whose English numbers a case or
+# a family ("Case %s", "family %(n)s") writes "№" in its English and its translations ("Case № 12",
+# «Дело № 12», «№ 12 іс»); not a count ("%(n)s cases").
+NUMBERED = re.compile(r"\b([Cc]ase|[Ff]amily) (№ )?%(\((id|n|case)\))?s")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_every_case_and_family_number_has_its_sign(language):
+    numbered = {msgid: text for msgid, text in catalogue(language).items() if NUMBERED.search(msgid)}
+    assert len(numbered) > 40
+    assert [msgid for msgid in numbered if "№" not in msgid] == []
+    assert [(msgid, text) for msgid, text in numbered.items() if "№" not in text] == []
+
+
+# ---- numbers and dates on the pages and in the alerts ---------------------------------------------------
+
+# "until <date>" as each language writes it: the Kazakh date before its postposition.
+UNTIL = {"kk": "{} дейін", "ru": "до {}", "en": "until {}"}
+CASE = {"kk": "№ {} іс", "ru": "Дело № {}", "en": "Case № {}"}
+
+
+@pytest.mark.django_db
+@LANGUAGES
+def test_an_approvals_end_reads_with_the_date_before_the_kazakh_postposition(client, worker, supervisor, language):
+    from families.models import ApprovalDecision
+
+    family, _aigul, _marat = couple(worker)
+    until = TODAY() + dt.timedelta(days=700)
+    ApprovalDecision.objects.create(family=family, approved=True, decided_by=supervisor, decided_at=timezone.now(),
+                                    approval_expires_on=until)
+    page = get(client, supervisor, language, "web:family", family.pk).split('id="approval-decisions"')[1]
+    assert UNTIL[language].format(day(language, until)) in page
+    approvals = get(client, supervisor, language, "web:family-approvals").split('id="family-decisions"')[1]
+    assert UNTIL[language].format(day(language, until, "SHORT_DATE_FORMAT")) in approvals
+    if language == "kk":
+        assert f"дейін {day(language, until, 'SHORT_DATE_FORMAT')}" not in approvals
+
+
+@pytest.mark.django_db
+@LANGUAGES
+def test_a_case_is_named_with_its_sign(worker, language):
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit)
+    with translation.override(language):
+        assert str(case) == CASE[language].format(case.pk)
+
+
+# The older alerts' titles (visit, stage, certificate reminders) as the inbox shows them.
+VISIT_DUE = {"kk": "Бару мерзімі — {date} (№ {case} іс)", "ru": "Посещение назначено на {date} (дело № {case})",
+             "en": "Visit due on {date} (case № {case})"}
+PAPERS_DUE = {"kk": "№ {family} отбасы:", "ru": "Семья № {family}:", "en": "Family № {family}:"}
+
+
+@pytest.mark.django_db
+@LANGUAGES
+def test_the_inbox_numbers_cases_and_families_with_the_sign(client, worker, supervisor, language):
+    placement = factories.PlacementFactory(case__assigned_worker=worker, case__responsible_unit=worker.unit,
+                                           family__responsible_unit=worker.unit, family__region=worker.unit.region,
+                                           case__stage=Stage.PLACED)
+    due = TODAY() + dt.timedelta(days=3)
+    placement.visits.update(planned_on=TODAY() + dt.timedelta(days=400))
+    placement.visits.create(kind="scheduled", planned_on=due)
+    family = placement.family
+    type(family).objects.filter(pk=family.pk).update(approval_status="approved",
+                                                     home_study_expires_on=TODAY() + dt.timedelta(days=10))
+    run_reminder_sweep(today=TODAY())
+    inbox = get(client, worker, language, "web:inbox")
+    assert VISIT_DUE[language].format(date=day(language, due, "SHORT_DATE_FORMAT"), case=placement.case_id) in inbox
+    assert PAPERS_DUE[language].format(family=family.pk) in get(client, supervisor, language, "web:inbox")
+
+
+# ---- the extra visit after a change in the family ---------------------------------------------------------
+
+AFTER_CHANGE = {"kk": "қосымша бару (отбасындағы өзгеріс)", "ru": "дополнительное посещение (изменение в семье)",
+                "en": "extra visit (change in the family)"}
+RISK_FINDING = {"kk": "қауіп анықталды", "ru": "выявлен риск", "en": "risk finding"}
+
+
+@pytest.mark.django_db
+@LANGUAGES
+def test_the_visit_after_a_change_in_the_family_is_labelled_as_such(client, api_client, worker, language):
+    """The case page, the visit kit's list and the case-file PDF give it its own label, not a risk
+    finding's; the PDF's visit line has no brackets inside brackets."""
+    from tests.test_case_file_pages import export_url, pdf_text
+
+    family, _aigul, marat = couple(worker)
+    placement = factories.PlacementFactory(case__assigned_worker=worker, case__responsible_unit=worker.unit,
+                                           family=family, case__stage=Stage.PLACED)
+    record_family_change(family=family, applicant=marat, kind="death", on=TODAY(), actor=worker)
+    [visit] = placement.visits.filter(kind="family_change")
+    label = AFTER_CHANGE[language]
+    with translation.override(language):
+        assert str(visit.get_kind_display()) == label
+
+    case_page = get(client, worker, language, "web:case", placement.case_id)
+    assert f"<td>{escape(label)}</td>" in case_page and RISK_FINDING[language] not in case_page
+
+    api_client.force_authenticate(worker)
+    kit = api_client.post("/api/v1/visit-kit/package/", {}, format="json", HTTP_ACCEPT_LANGUAGE=language)
+    assert kit.status_code == 200
+    assert [v["kind_label"] for v in kit.data["visits"] if v["id"] == visit.pk] == [label]
+
+    client.force_login(worker)
+    pdf = client.get(export_url(placement.child_id), HTTP_ACCEPT_LANGUAGE=language)
+    assert pdf.status_code == 200
+    text = pdf_text(pdf.content)
+    line = in_language(language, "Visit %(date)s — %(kind)s, %(state)s", date=visit.planned_on.strftime("%d.%m.%Y"),
+                       kind=label, state=in_language(language, "not done"))
+    assert line in text and "))" not in text and RISK_FINDING[language] not in text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_extra_visits_planned_before_after_a_change_take_their_kind_and_back(worker):
+    """visits 0009: an extra visit whose history says a change in the family planned it becomes
+    ``family_change``; one planned for a risk finding stays ``extra``; back, both are ``extra``."""
+    from risk.services import plan_extra_visits
+
+    changed = factories.PlacementFactory(case__assigned_worker=worker, case__responsible_unit=worker.unit)
+    risky = factories.PlacementFactory(case__assigned_worker=worker, case__responsible_unit=worker.unit)
+    on = TODAY() + dt.timedelta(days=7)
+    plan_extra_visits(placement_ids=[changed.pk], on=on,
+                      reason="Extra visit: the family's approval was suspended by a change in the family.")
+    plan_extra_visits(placement_ids=[risky.pk], on=on, reason="Extra visit: the placement moved into high risk of return.")
+    before = [("visits", "0008_unscheduled_visit_kinds")]
+    try:
+        old = migrate(before).get_model("visits", "Visit")
+        # As they were written before the kind existed: both "extra".
+        old.objects.filter(kind="family_change").update(kind="extra")
+        visits = migrate(latest()).get_model("visits", "Visit")
+        assert visits.objects.get(placement_id=changed.pk, planned_on=on).kind == "family_change"
+        assert visits.objects.get(placement_id=risky.pk, planned_on=on).kind == "extra"
+        back = migrate(before).get_model("visits", "Visit")
+        assert set(back.objects.filter(planned_on=on).values_list("kind", flat=True)) == {"extra"}
+    finally:
+        migrate(latest())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_alerts_written_before_number_their_case_with_the_sign_and_back(worker):
+    """notifications 0014: a stored title's text gets the "№"; its arguments stay; back, the old text."""
+    case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit)
+    before = [("notifications", "0013_carer_check_failed_kind")]
+    try:
+        note = migrate(before).get_model("notifications", "Notification")
+        pk = note.objects.create(recipient_id=worker.pk, kind="visit_due", subject_key="v", due_on=TODAY(), title="t",
+                                 case_id=case.pk, title_key="Visit due on %s (case %s)",
+                                 title_args=[TODAY().isoformat(), case.pk]).pk
+        migrate(latest())
+        with translation.override("ru"):
+            assert Notification.objects.get(pk=pk).display_title == (
+                f"Посещение назначено на {day('ru', TODAY(), 'SHORT_DATE_FORMAT')} (дело № {case.pk})")
+        back = migrate(before).get_model("notifications", "Notification")
+        assert back.objects.get(pk=pk).title_key == "Visit due on %s (case %s)"
     finally:
         migrate(latest())

@@ -22,6 +22,7 @@ from notifications.models import Notification
 from notifications.services import send_pending_emails
 from risk.services import record_family_change
 from tests import factories
+from tests.pages import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +32,6 @@ DAY = dt.date(2026, 11, 2)
 def _in(language: str, value_of):
     with translation.override(language):
         return value_of()
-
-
-def _page(client, url: str, language: str) -> str:
-    client.cookies["django_language"] = language
-    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 @pytest.fixture
@@ -57,9 +51,9 @@ def test_a_suspension_written_in_russian_reads_in_english_and_in_russian(client,
             family.suspended_on) == ("applicant_left", "death", second.pk, "Ivanov Marat", DAY)
     client.force_login(worker)
     url = reverse("web:family", args=[family.pk])
-    english = _page(client, url, "en")
+    english = fetch(client, "en", url)
     assert f"Ivanov Marat: death on {_in('en', lambda: date_text(DAY))}" in english
-    russian = _page(client, url, "ru")
+    russian = fetch(client, "ru", url)
     assert f"Ivanov Marat: смерть, {_in('ru', lambda: date_text(DAY))}" in russian
     assert "death on" not in russian
     # The family's history says it the same way, and so does a placement refused for it.
@@ -161,12 +155,13 @@ def test_the_emergency_notification_written_in_russian_reads_in_english(client, 
     assert note.body_key == "Reason given: %(reason)s\nAccess ends at %(until)s."
     until = timezone.localtime(access.expires_at)
     client.force_login(supervisor)
-    english = _page(client, reverse("web:inbox"), "en")
+    english = fetch(client, "en", reverse("web:inbox"))
     ends = _in("en", lambda: date_text(until, "SHORT_DATETIME_FORMAT"))
     assert f"Reason given: Ребёнок в полиции, нужна семья сегодня<br>Access ends at {ends}." in english
-    assert f"Emergency access to case {case.pk}" in english
-    russian = _page(client, reverse("web:inbox"), "ru")
+    assert f"Emergency access to case № {case.pk}" in english
+    russian = fetch(client, "ru", reverse("web:inbox"))
     assert "Указанная причина: Ребёнок в полиции" in russian and "Reason given" not in russian
+    assert f"Экстренный доступ к делу № {case.pk}" in russian
     assert _in("ru", lambda: date_text(until, "SHORT_DATETIME_FORMAT")) in russian
 
 

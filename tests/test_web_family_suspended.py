@@ -20,6 +20,7 @@ from families.services import (
     update_family,
 )
 from tests import factories
+from tests.pages import get
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -28,10 +29,10 @@ BUTTON = {"en": "Ask the supervisor to approve the family", "kk": "Отбасы�
 CANNOT = {"en": "The approval cannot be asked for while it is suspended",
           "kk": "Мақұлдау тоқтатылған кезде отбасын мақұлдауға жіберуге болмайды",
           "ru": "Пока одобрение приостановлено, направить семью на одобрение нельзя"}
-HOME_STUDY = {"en": "Record the new home study", "kk": "Жаңа тұрмыс жағдайын тексеру қорытындысын енгізу",
+HOME_STUDY = {"en": "Record the new home study", "kk": "Жаңа тұрмыс жағдайын зерттеп-қарау актісін енгізу",
               "ru": "Внести новое обследование условий жизни"}
 REFUSED = {"en": "The family&#x27;s approval is suspended (Sadykov Marat: death on",
-           "kk": "Отбасының мақұлдануы жаңа тұрмыс жағдайын тексергенге дейін тоқтатылды (Sadykov Marat: қайтыс болды",
+           "kk": "Отбасының мақұлдануы жаңа тұрмыс жағдайын зерттеп-қарағанға дейін тоқтатылды (Sadykov Marat: қайтыс болды",
            "ru": "Одобрение семьи приостановлено (Sadykov Marat: смерть"}
 LANGUAGES = pytest.mark.parametrize("language", ["en", "kk", "ru"])
 
@@ -51,15 +52,9 @@ def suspended(worker):
                                     on=TODAY() - dt.timedelta(days=2), actor=worker)
 
 
-def page(client, user, family, language):
-    client.force_login(user)
-    client.cookies["django_language"] = language
-    return client.get(reverse("web:family", args=[family.pk])).content.decode()
-
-
 @LANGUAGES
 def test_a_suspended_familys_page_shows_why_and_the_way_out_but_no_request(client, worker, suspended, language):
-    html = page(client, worker, suspended, language)
+    html = get(client, worker, language, "web:family", suspended.pk)
     approval = html.split('id="approval"')[1].split("</section>")[0]
     assert BUTTON[language] not in approval
     assert reverse("web:family-approval-request", args=[suspended.pk]) not in html
@@ -73,9 +68,9 @@ def test_a_suspended_familys_page_shows_why_and_the_way_out_but_no_request(clien
 def test_an_approved_or_pending_familys_page_is_unchanged(client, worker, language):
     approved = family_of(worker)
     pending = family_of(worker, approval_status="under_assessment", approved_on=None, approval_expires_on=None)
-    html = page(client, worker, approved, language)
+    html = get(client, worker, language, "web:family", approved.pk)
     assert BUTTON[language] not in html and CANNOT[language] not in html
-    html = page(client, worker, pending, language)
+    html = get(client, worker, language, "web:family", pending.pk)
     assert BUTTON[language] in html and reverse("web:family-approval-request", args=[pending.pk]) in html
     assert CANNOT[language] not in html and HOME_STUDY[language] not in html
 
@@ -121,7 +116,7 @@ def test_after_a_new_home_study_an_expired_approval_may_be_asked_for_again(clien
     update_family(family=family, actor=worker, home_study_issued_on=TODAY())
     family.refresh_from_db()
     assert family.approval_status == "under_assessment" and approval_request_refusal(family) == ""
-    assert BUTTON["en"] in page(client, worker, family, "en")
+    assert BUTTON["en"] in get(client, worker, "en", "web:family", family.pk)
     request_approval(family=family, actor=worker)
 
 
@@ -130,7 +125,7 @@ def test_a_status_suspended_without_a_recorded_change_may_still_be_sent(client, 
     the request (as before), so the page offers it."""
     family = family_of(worker, approval_status="suspended")
     assert approval_request_refusal(family) == ""
-    assert BUTTON["en"] in page(client, worker, family, "en")
+    assert BUTTON["en"] in get(client, worker, "en", "web:family", family.pk)
     request_approval(family=family, actor=worker)
 
 
@@ -140,7 +135,7 @@ def test_a_change_withdraws_a_request_waiting_and_the_supervisor_no_longer_sees_
     record_applicant_leaving(applicant=family.applicants.get(position=2), reason="divorce", on=TODAY(), actor=worker)
     family.refresh_from_db()
     assert (family.approval_status, family.approval_requested_at) == ("suspended", None)
-    html = page(client, worker, family, "en")
+    html = get(client, worker, "en", "web:family", family.pk)
     assert "Waiting for the supervisor" not in html and CANNOT["en"] in html
     client.force_login(supervisor)
     waiting = [item["family"].pk for item in client.get(reverse("web:family-approvals")).context["waiting"]]
@@ -174,7 +169,7 @@ def test_an_expired_home_study_is_said_on_the_page_instead_of_offering_the_reque
     """The certificates request_approval would refuse on the day are said before the click: the page
     names the expired home study with the way to the record, and offers no request it would refuse."""
     family = family_of(worker, approval_status="applied", home_study_expires_on=TODAY() - dt.timedelta(days=1))
-    html = page(client, worker, family, language)
+    html = get(client, worker, language, "web:family", family.pk)
     approval = html.split('id="approval"')[1].split("</section>")[0]
     assert BUTTON[language] not in approval
     assert reverse("web:family-approval-request", args=[family.pk]) not in html

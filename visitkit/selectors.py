@@ -14,7 +14,7 @@ from visits.models import Visit
 from visits.selectors import still_to_do
 
 # Kinds a worker goes out for: the carer's annual report is a document, not a visit.
-KIT_VISIT_KINDS = (Visit.Kind.SCHEDULED, Visit.Kind.EXTRA)
+KIT_VISIT_KINDS = (Visit.Kind.SCHEDULED, Visit.Kind.EXTRA, Visit.Kind.FAMILY_CHANGE)
 
 
 def package_visits(*, user: User, until: dt.date) -> list[Visit]:

@@ -89,6 +89,9 @@ class Visit(TimeStampedModel):
     class Kind(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled visit")
         EXTRA = "extra", _("extra visit (risk finding)")
+        # Planned for each placed child when a change in the family suspends its approval
+        # (risk.services.record_family_change): not a risk finding, and labelled as what it is.
+        FAMILY_CHANGE = "family_change", _("extra visit (change in the family)")
         ANNUAL_REPORT = "annual_report", _("carer's annual report")
         # Recorded by the worker outside the schedule; they never use up a planned visit.
         URGENT = "urgent", _("urgent visit (unscheduled)")
@@ -121,7 +124,7 @@ class Visit(TimeStampedModel):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["scheduled", "extra", "annual_report", "urgent", "unscheduled"]),
+            models.CheckConstraint(condition=Q(kind__in=["scheduled", "extra", "family_change", "annual_report", "urgent", "unscheduled"]),
                                    name="visit_kind_valid"),
             models.CheckConstraint(
                 condition=Q(child_condition__in=["", "good", "some_concerns", "serious_concerns"])

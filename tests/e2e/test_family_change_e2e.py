@@ -59,7 +59,7 @@ def test_recording_an_applicants_death_in_russian_suspends_the_family(page, shoo
 
 
 @pytest.mark.parametrize(("language", "link", "width"), [
-    ("kk", "Жаңа тұрмыс жағдайын тексеру қорытындысын енгізу", 375),
+    ("kk", "Жаңа тұрмыс жағдайын зерттеп-қарау актісін енгізу", 375),
     ("en", "Record the new home study", 1280),
 ])
 def test_record_the_new_home_study_opens_the_form_at_the_home_study(page, language, link, width):

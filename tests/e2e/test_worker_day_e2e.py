@@ -200,5 +200,5 @@ def test_a_social_workers_day(page, shoot, day):
     sign_in(page, "gulnara")
     page.wait_for_url("**/unit/")
     page.click("header nav >> text=Notifications")
-    assert page.get_by_text(f"Case {case.pk}: the placement moved into high risk of return").is_visible()
+    assert page.get_by_text(f"Case № {case.pk}: the placement moved into high risk of return").is_visible()
     shoot("18-supervisor-alert")
