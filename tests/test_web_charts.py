@@ -2,6 +2,9 @@
 shaded grid for a table broken down two ways."""
 
 import itertools
+import re
+
+import pytest
 
 from web.charts import grid_chart, horizontal_bar_chart, labels_fit_under_bars, short_label
 
@@ -72,3 +75,142 @@ def test_a_rate_axis_keeps_its_largest_value_and_a_half_way_mark():
     from web.charts import axis_ticks
 
     assert axis_ticks(16.4, whole=False) == (16.4, [0, 8.2, 16.4])
+
+
+def test_a_rate_axis_never_marks_a_value_above_its_top():
+    """0.86 moves per 1,000 days had its top tick written as 0.9, drawn above the chart and cut off."""
+    from web.charts import axis_ticks, bar_chart
+
+    for largest in (0.86, 0.04, 0.14, 12.35, 38.46, 99.96):
+        top, ticks = axis_ticks(largest, whole=False)
+        assert top >= largest and ticks[-1] == top and len(set(ticks)) == len(ticks), (largest, top, ticks)
+    chart = bar_chart([("2024", [0.86]), ("2025", [0.4])], ["moves"])
+    assert all(g["y"] >= 10 for g in chart.gridlines)  # none above the plot's top edge (10 units)
+
+
+def _texts(svg: str, attributes: str = "") -> list[str]:
+    """The text of each <text> element of an SVG (without its tooltip), of those whose attributes
+    start with ``attributes`` when given."""
+    return [re.sub(r"<title>.*?</title>", "", t, flags=re.S)
+            for t in re.findall(rf"<text {re.escape(attributes)}[^>]*>(.*?)</text>", svg, re.S)]
+
+
+def _axis(svg: str) -> list[str]:
+    return _texts(svg, 'class="axis"')
+
+
+def test_a_percentage_is_written_with_its_sign_on_every_axis_and_value():
+    from web.charts import bar_chart, grid_chart, svg_bar_chart, svg_horizontal_chart
+
+    vertical = bar_chart([("2024", [16.4]), ("2025", [None])], ["re-entry within 12 months, %"], unit="%")
+    html = svg_bar_chart(vertical, "Re-entry")
+    wide = html.split('class="wide"')[1].split("</svg>")[0]
+    assert _axis(wide) == ["0%", "8.2%", "16.4%"]
+    assert "2024: 16.4%" in wide  # the bar's tooltip
+    phone = svg_horizontal_chart(vertical.phone, "Re-entry")
+    assert _axis(phone) == ["0%", "8.2%", "16.4%"] and _texts(phone).count("16.4%") == 2  # and after its bar
+    regions = horizontal_bar_chart([("Абай", [12.5]), ("Астана", [3.0])], ["rate"], unit="%")
+    drawn = svg_horizontal_chart(regions, "t")
+    assert _axis(drawn) == ["0%", "6.2%", "12.5%"] and "3%" in _texts(drawn)
+    grid = grid_chart(["Абай"], ["2024"], {("Абай", "2024"): 12.5}, unit="%")
+    assert grid.unit == "%"
+    # A count keeps its bare numbers.
+    counts = bar_chart([("2024", [7])], ["children"], whole=True)
+    assert [g["value"] for g in counts.gridlines] == [0, 4, 8] and counts.unit == counts.phone.unit == ""
+
+
+def test_a_phones_drawing_is_drawn_for_its_width_with_labels_above_the_bars_in_readable_type():
+    """The 640-unit chart shown 331 px wide on a 375 px phone wrote its labels at 5 px: a phone gets
+    horizontal bars PHONE_WIDTH units wide (drawn one unit a pixel), in 11- and 12-unit type, each
+    label on its own line above its bars, every number inside the drawing."""
+    from web.charts import PHONE_WIDTH, bar_chart
+
+    long = "Западно-Казахстанская область, " * 3
+    chart = bar_chart([("2024", [20.6, 12.8]), (long, [None, 100.0])], ["male", "female"], unit="%")
+    phone = chart.phone
+    assert phone.width == PHONE_WIDTH and phone.label_anchor == "start" and phone.label_x == 0
+    assert min(phone.label_font, phone.value_font, phone.axis_font) >= 11
+    for row in phone.rows:
+        assert row["label_y"] < min(b["y"] for b in row["bars"])  # the label above the bars
+        assert len(row["short"]) * 6.2 * phone.label_font / 10 <= PHONE_WIDTH  # and it fits the line
+        for b in row["bars"]:
+            assert b["height"] >= phone.value_font  # the number fits beside its bar
+            if b["value"] is not None:  # the number after the bar ends inside the drawing
+                assert b["text_x"] + len(f"{b['value']:g}%") * 6.2 * phone.value_font / 10 <= PHONE_WIDTH
+    assert phone.rows[1]["short"].endswith("…") and phone.rows[1]["label"] == long  # the full name in the tooltip
+    assert horizontal_bar_chart([("Абай", [1.0])], ["n"]).phone.width == PHONE_WIDTH  # regions too
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("indicator, unit", [
+    ("return_rate", "%"), ("reentry_12m", "%"), ("permanency_12m", "%"), ("time_to_placement", "%"),
+    ("placement_stability", ""), ("placements_started", ""),
+])
+def test_the_statistics_chart_of_a_rate_per_100_marks_its_axis_with_percent(client, analyst, indicator, unit):
+    """The returns (re-entry) chart's axis read '0 8 16' for a rate: every chart of a rate per 100
+    writes '%' on its axis in each language; moves per 1,000 days and counts do not."""
+    for language in ("kk", "ru", "en"):
+        client.force_login(analyst)
+        response = client.get("/statistics/", {"indicator": indicator, "breakdown": "year"}, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        chart = response.context["chart"]["chart"]
+        assert chart.unit == chart.phone.unit == unit, (indicator, language)
+        html = response.content.decode()
+        for drawing in ('class="wide"', 'class="phone"'):
+            svg = html.split(drawing)[1].split("</svg>")[0]
+            axis = _axis(svg)
+            assert axis and all(t.endswith("%") == bool(unit) for t in axis), (indicator, language, drawing, axis)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_supervisors_calibration_charts_mark_their_axes_with_percent(client, supervisor, language):
+    """The dashboard's returns per 100 ended placements and the backtest's predicted and observed
+    shares are percentages: their axes say so, in the wide drawing and the phone's; the months'
+    counts do not."""
+    import datetime as dt
+
+    from risk.models import RiskBacktest
+
+    client.force_login(supervisor)
+    html = client.get("/unit/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    calibration = html.split('id="calibration"')[1].split("</figure>")[0]
+    months = html.split('id="calibration"')[1].split("</figure>")[1]
+    for svg in calibration.split("</svg>")[:2]:  # the wide drawing and the phone's
+        axis = _axis(svg)
+        assert axis and all(t.endswith("%") for t in axis), axis
+    assert _axis(months) and all(not t.endswith("%") for t in _texts(months))
+
+    RiskBacktest.objects.create(
+        from_date=dt.date(2024, 1, 1), to_date=dt.date(2025, 12, 31), lead_days=60, placements=120, placements_flagged=37,
+        returns=23, returns_flagged_early=11, seconds=1.0,
+        calibration=[{"horizon": 60, "band": "low", "placement_days": 2457, "positive_days": 11, "observed": 0.0046,
+                      "predicted": 0.01, "forced_days": 0},
+                     {"horizon": 60, "band": "high", "placement_days": 957, "positive_days": 51, "observed": 0.0533,
+                      "predicted": 0.06, "forced_days": 0}],
+    )
+    html = client.get("/risk/backtest/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    chart = html.split('id="calibration-60"')[1].split("</figure>")[0]
+    for svg in chart.split("</svg>")[:2]:
+        axis = _axis(svg)
+        assert axis and all(t.endswith("%") for t in axis), axis
+    assert "5.3%" in chart.replace(",", ".")  # the observed share written at its bar on a phone
+
+
+def test_a_grid_is_written_in_readable_type_at_its_own_size():
+    chart = grid_chart(["Западно-Казахстанская область"], ["2024-Q1"], {("Западно-Казахстанская область", "2024-Q1"): 1.0})
+    assert chart.font >= 11
+    assert len(chart.rows[0]["short"]) * 6.2 * chart.font / 10 <= chart.label_x  # the row's name fits left of the cells
+
+
+def test_a_grids_column_names_longer_than_a_column_slant_and_years_stay_across():
+    """Regions in the columns (the rows holding the longer reasons a placement ended) were cut to 7
+    letters across 50-unit columns and still ran into each other at 11 px ("Алматы…Алматы…")."""
+    years = grid_chart(["Абай"], ["2024", "2025-Q1"], {})
+    assert not years.slanted and [c["short"] for c in years.columns] == ["2024", "2025-Q1"]
+    regions = ["Восточно-Казахстанская область", "город Алматы"]
+    chart = grid_chart(["возвращён в учреждение"], regions, {})
+    assert chart.slanted and [c["short"] for c in chart.columns] == ["Восточно-Казахстанс…", "город Алматы"]
+    reach = 20 * 6.2 * chart.font / 10 * 0.71  # a 20-letter label's rise and run at 45°
+    assert chart.rows[0]["y"] >= reach  # the cells start below the slanted names
+    assert chart.width >= chart.columns[-1]["x"] + reach - chart.cell_width / 2  # the last name inside the drawing

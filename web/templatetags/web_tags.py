@@ -258,3 +258,20 @@ def site_header(context: template.Context) -> str:
     from web.header import header_html
 
     return header_html(context)
+
+
+@register.simple_tag
+def chart_svg(chart: object, title: str) -> str:
+    """The SVG of horizontal bars (web.charts.HorizontalChart: the statistics' regions, and every
+    bar chart's phone drawing), written by web.charts.svg_horizontal_chart, the one drawing of them."""
+    from web.charts import svg_horizontal_chart
+
+    return svg_horizontal_chart(chart, title)
+
+
+@register.filter
+def chart_number(value: float, unit: str = "") -> str:
+    """A chart's number with its unit (web.charts.number): "12.5%"."""
+    from web.charts import number
+
+    return number(value, unit)

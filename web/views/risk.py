@@ -32,7 +32,7 @@ def risk_backtest(request: HttpRequest) -> HttpResponse:
             horizons.append({
                 "days": horizon, "rows": rows,
                 "chart": bar_chart([(str(r["label"]), [r["predicted_pct"], r["observed_pct"]]) for r in rows],
-                                   [_("predicted, %"), _("observed, %")], width=420, mark_suppressed=False),
+                                   [_("predicted, %"), _("observed, %")], width=420, mark_suppressed=False, unit="%"),
             })
         thresholds = [{**t, "placements_pct": _percent(t["placements_flagged"]), "returns_pct": _percent(t["returns_flagged_early"]),
                        "current": t["high_from"] == backtest.policy.get("high_from")} for t in backtest.thresholds]

@@ -131,13 +131,21 @@ def _regions_in_readers_alphabet(result: dict) -> dict:
     return result | {"rows": ordered(result["rows"]), "totals": ordered(result["totals"])}
 
 
-def _bars(groups: list[tuple[str, list[float | None]]], series: list[str], *, whole: bool) -> dict:
+def _bars(groups: list[tuple[str, list[float | None]]], series: list[str], *, whole: bool, unit: str) -> dict:
     """Vertical bars where every label fits under its bars (years), else horizontal bars with the
     labels on the left (20 regions, long Russian and Kazakh names). ``whole``: a count, its axis
-    marked in whole numbers."""
+    marked in whole numbers; ``unit``: written after every number ("%")."""
     if labels_fit_under_bars([label for label, _ in groups]):
-        return {"kind": "bars", "chart": bar_chart(groups, series, whole=whole)}
-    return {"kind": "hbars", "chart": horizontal_bar_chart(groups, series, whole=whole)}
+        return {"kind": "bars", "chart": bar_chart(groups, series, whole=whole, unit=unit)}
+    return {"kind": "hbars", "chart": horizontal_bar_chart(groups, series, whole=whole, unit=unit)}
+
+
+def _unit(result: dict, measure: dict) -> str:
+    """"%" for a rate per 100 (the return, re-entry, permanency and placed-within rates), else
+    nothing (a count, moves per 1,000 days)."""
+    indicator = INDICATORS[result["indicator"]]
+    found = next((m for m in indicator.measures if m.name == measure["name"]), None)
+    return "%" if found is not None and found.kind == "rate" and found.per == 100 else ""
 
 
 def _chart(result: dict) -> dict | None:
@@ -157,9 +165,10 @@ def _chart(result: dict) -> dict | None:
     def label(row: dict, dim: str) -> str:
         return str(_("Total") if row.get(dim) is None else (row.get(f"{dim}_label") or row[dim]))
 
-    name, whole = headline["name"], headline["kind"] == "count"
+    name, whole, unit = headline["name"], headline["kind"] == "count", _unit(result, headline)
     if len(dims) == 1:
-        drawn = _bars([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]], whole=whole)
+        drawn = _bars([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]], whole=whole,
+                      unit=unit)
         return drawn | {"measure": headline, "dimensions": [result["dimensions"][dims[0]]]}
     levels = [list(dict.fromkeys(label(r, d) for r in result["rows"])) for d in dims]
     if min(len(level) for level in levels) > MAX_SERIES:
@@ -171,10 +180,10 @@ def _chart(result: dict) -> dict | None:
     values = {(label(r, dims[along]), label(r, dims[across])): r[name] for r in result["rows"]}
     order = [result["dimensions"][dims[along]], result["dimensions"][dims[across]]]
     if len(levels[across]) > MAX_SERIES:
-        chart = grid_chart(levels[along], levels[across], values)
+        chart = grid_chart(levels[along], levels[across], values, unit=unit)
         return {"kind": "grid", "chart": chart, "measure": headline, "dimensions": order}
     groups = [(group, [values.get((group, s)) for s in levels[across]]) for group in levels[along]]
-    return _bars(groups, levels[across], whole=whole) | {"measure": headline, "dimensions": order}
+    return _bars(groups, levels[across], whole=whole, unit=unit) | {"measure": headline, "dimensions": order}
 
 
 @roles_required("analyst")

@@ -207,7 +207,7 @@ def _dashboard_context(request: HttpRequest, forms: dict | None = None) -> dict:
         "calibration": calibration,
         "calibration_chart": bar_chart(
             [(str(r["label"]), [r["rate"]]) for r in calibration], [_("returned per 100 ended placements")], width=360,
-            mark_suppressed=False,
+            mark_suppressed=False, unit="%",
         ),
     }
 
