@@ -31,11 +31,12 @@ run: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) quickstart --port $(PORT)
 
 # The whole suite against PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); fails loudly if either
-# is unreachable.
+# is unreachable. One pytest-xdist process per core, each with its own test database and Redis db
+# (config/settings/test.py): about half the time on 2 cores, the suite's tests being independent.
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # Schema fuzzing of the whole API as every role: 30 examples per operation (OTBASY_FUZZ_EXAMPLES), the
 # responses checked against the schema, and stateful runs along the inferred links. Long: tens of minutes.
