@@ -19,10 +19,12 @@ Russian and English:
   brackets inside brackets (visits migration 0009 moves the visits planned before)."""
 
 import datetime as dt
+import gettext
 import re
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -255,6 +257,10 @@ REJECTED = {
         # A date or a number goes before its postposition: "01.05.2027 дейін", never "дейін 01.05.2027".
         r"(?<!s )\b(дейін|бастап|кейін|кешіктірмей) %\((\w*date|until|start|end|earliest|latest|birthday)\)s":
             "the date before the postposition",
+        # A case ending glued to a number that varies: its form follows how the number is spoken (9-ға but
+        # 10-ға, 6-ға but 7-ге), so no one ending is right for every value; the text is worded without it.
+        r"%\(\w+\)s-(ге|ға|ке|қа|ден|дан|тен|тан|нен|нан|де|да|те|та|нің|ның|дің|дың|тің|тың)\b":
+            "a fixed case ending after a number that varies",
     },
 }
 # The few Russian texts where "акт обследования" names the document itself.
@@ -272,10 +278,16 @@ def catalogue(language: str) -> dict[str, str]:
     return messages
 
 
+def own_catalogue(language: str) -> dict[str, str]:
+    """The project's compiled catalogue alone (locale/), without Django's and the libraries' it is merged with."""
+    own = gettext.translation("django", localedir=settings.BASE_DIR / "locale", languages=[language])
+    return {key[0] if isinstance(key, tuple) else key: text for key, text in own._catalog.items() if key}
+
+
 @pytest.mark.parametrize("language", ["kk", "ru"])
 def test_the_catalogues_keep_one_term_per_concept_and_the_kazakh_date_before_its_postposition(language):
     found = [
-        (msgid, text, why) for msgid, text in catalogue(language).items() for pattern, why in REJECTED[language].items()
+        (msgid, text, why) for msgid, text in own_catalogue(language).items() for pattern, why in REJECTED[language].items()
         if msgid not in DOCUMENT and re.search(pattern, text)
     ]
     assert found == []
