@@ -32,11 +32,11 @@ run: $(VENV)/.installed
 
 # The whole suite against PostgreSQL (DATABASE_URL) and Redis (REDIS_URL); fails loudly if either
 # is unreachable. One pytest-xdist process per core, each with its own test database and Redis db
-# (config/settings/test.py): about half the time on 2 cores, the suite's tests being independent.
+# (config/settings/test.py); at most 4, each being a test database, a browser and servers of its own.
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --maxprocesses=4
 
 # Schema fuzzing of the whole API as every role: 30 examples per operation (OTBASY_FUZZ_EXAMPLES), the
 # responses checked against the schema, and stateful runs along the inferred links. Long: tens of minutes.

@@ -16,3 +16,11 @@ def test_a_transactional_tests_own_decorator_is_made_serialized(request):
 
 def test_a_test_of_the_modules_marker_stays_in_a_transaction(request):
     assert not request.node.get_closest_marker("django_db").kwargs.get("transaction")
+
+
+def test_each_xdist_worker_takes_its_own_redis_db():
+    from config.settings.test import with_redis_db
+
+    assert with_redis_db("redis://127.0.0.1:6379/0", 1) == "redis://127.0.0.1:6379/1"
+    assert with_redis_db("redis://127.0.0.1:6379", 2) == "redis://127.0.0.1:6379/2"
+    assert with_redis_db("redis://:secret@cache:6380/5", 0) == "redis://:secret@cache:6380/5"
