@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from cases.models import Case, Placement
 from children.models import Child
+from core.dates import local
 from core.history import REASON_MAX_LENGTH, current_change
 from families.models import Applicant, Family
 from visits.models import Visit
@@ -96,4 +97,4 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.kind} {self.case_id or self.child_id} {self.viewed_at:%Y-%m-%d %H:%M}"
+        return f"{self.user_id} {self.kind} {self.case_id or self.child_id} {local(self.viewed_at):%Y-%m-%d %H:%M}"

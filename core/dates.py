@@ -51,6 +51,13 @@ def _forget_date_texts(**kwargs: object) -> None:
     _date_text.cache_clear()
 
 
+def local(value: dt.datetime | None) -> dt.datetime | None:
+    """An aware date-time as the site's clock shows it (settings.TIME_ZONE, Asia/Almaty), for text
+    written from it (an f-string, strftime, a date's day): PostgreSQL hands it back in UTC, whose day
+    from 19:00 UTC is the day before Almaty's. A naive value or None as it is."""
+    return timezone.localtime(value) if isinstance(value, dt.datetime) and timezone.is_aware(value) else value
+
+
 def _day(value: dt.date | dt.datetime | None) -> dt.date | None:
     """The calendar day of a date or date-time (a date-time in the site's time zone)."""
     if isinstance(value, dt.datetime):

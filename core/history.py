@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 # simple-history's column (CharField(max_length=100)).
@@ -170,6 +170,10 @@ def display_value(field: models.Field, value: object, labels: dict) -> object:
         return dict(field.flatchoices).get(value, value)
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, dt.datetime):
+        # A moment (the approval's request) on the day it was where the reader works: stored in UTC,
+        # its UTC day is the day before from 19:00 UTC in Almaty (UTC+5).
+        return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "DATE_FORMAT")
     if isinstance(value, dt.date):
         return formats.date_format(value, "DATE_FORMAT")
     return value

@@ -105,7 +105,7 @@ SELECT {current}, GREATEST(last.history_date + interval '1 hour', ((LEAST(
                     CASE WHEN f.approval_status = 'suspended' THEN (
                         SELECT max(p.ended_on) FROM cases_placement p WHERE p.family_id = f.id AND p.end_reason = 'returned')
                     END,
-                    last.history_date::date + 30),
+                    (last.history_date AT TIME ZONE %(tz)s)::date + 30),
            %(today)s::date)) + time '16:00') AT TIME ZONE %(tz)s),
        '', '~', d.worker
 FROM families_family f
@@ -125,7 +125,7 @@ WHERE NOT EXISTS (SELECT 1 FROM {history} h WHERE h.id = a.id)
 
 _CHILDREN = """
 INSERT INTO {history} ({own}, history_date, history_change_reason, history_type, history_user_id)
-SELECT {current}, (COALESCE(first.opened_on, c.created_at::date) + time '09:30') AT TIME ZONE %(tz)s,
+SELECT {current}, (COALESCE(first.opened_on, (c.created_at AT TIME ZONE %(tz)s)::date) + time '09:30') AT TIME ZONE %(tz)s,
        'POST /children/new/', '+', first.assigned_worker_id
 FROM children_child c
 LEFT JOIN LATERAL (SELECT k.opened_on, k.assigned_worker_id FROM cases_case k WHERE k.child_id = c.id

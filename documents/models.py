@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import AHEAD_DATE, PAST_DATE
+from core.dates import AHEAD_DATE, PAST_DATE, local
 from documents.storage import document_storage
 
 
@@ -109,4 +109,4 @@ class DocumentDownload(models.Model):
         indexes = [models.Index(fields=["document", "downloaded_at"]), models.Index(fields=["user", "downloaded_at"])]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.document_id} {self.downloaded_at:%Y-%m-%d %H:%M}"
+        return f"{self.user_id} {self.document_id} {local(self.downloaded_at):%Y-%m-%d %H:%M}"

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import date_range_constraints, validate_sane_date
+from core.dates import date_range_constraints, local, validate_sane_date
 from core.models import TimeStampedModel
 
 
@@ -220,7 +220,7 @@ class RiskBacktest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_date}–{self.to_date} ({self.created_at:%Y-%m-%d})"
+        return f"{self.from_date}–{self.to_date} ({local(self.created_at):%Y-%m-%d})"
 
     @property
     def share_of_returns_flagged_early(self) -> float | None:

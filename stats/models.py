@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import local
+
 
 class PrivateRelease(models.Model):
     key = models.CharField(_("request fingerprint"), max_length=64, unique=True)
@@ -204,4 +206,4 @@ class FactsRefresh(models.Model):
         indexes = [models.Index(fields=["-finished_at"], name="stats_refresh_latest")]
 
     def __str__(self) -> str:
-        return f"{self.finished_at:%Y-%m-%d %H:%M}"
+        return f"{local(self.finished_at):%Y-%m-%d %H:%M}"

@@ -11,6 +11,8 @@ nightly risk scoring and the daily sweep) and, for the units a supervisor's own 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import local
+
 
 class UnitFigures(models.Model):
     """One unit's figures for the cases it is responsible for, as of ``computed_at``.
@@ -40,4 +42,4 @@ class UnitFigures(models.Model):
         verbose_name_plural = _("units' dashboard figures")
 
     def __str__(self) -> str:
-        return f"{self.unit_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
+        return f"{self.unit_id} @ {local(self.computed_at):%Y-%m-%d %H:%M}"

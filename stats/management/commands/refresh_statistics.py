@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from core.dates import local
 from stats.services import refresh_statistics
 
 
@@ -11,6 +12,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         refresh = refresh_statistics()
         self.stdout.write(
-            f"Statistics as of {refresh.finished_at:%Y-%m-%d %H:%M:%S}: {refresh.cases} cases, {refresh.placements} placements "
+            f"Statistics as of {local(refresh.finished_at):%Y-%m-%d %H:%M:%S}: {refresh.cases} cases, {refresh.placements} placements "
             f"({(refresh.finished_at - refresh.started_at).total_seconds():.1f} s)."
         )
