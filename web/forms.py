@@ -704,8 +704,9 @@ class ReassignCasesForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not data.get("case") and not data.get("all_of_worker"):
-            raise forms.ValidationError(_("Tick the cases to reassign, or choose a worker whose every case moves."))
+        if not data.get("case") and not data.get("all_of_worker") and not self.has_error("all_of_worker"):
+            # Beside the form's own field of the two (the ticks are the list's rows, below the form).
+            self.add_error("all_of_worker", _("Tick the cases to reassign, or choose a worker whose every case moves."))
         return data
 
 
@@ -744,6 +745,12 @@ class PassedCarerCheckForm(forms.Form):
     recorded before it."""
 
     on = forms.DateField(validators=PAST_DATE, label=_("Date of the check that passed"), widget=DateInput())
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        # Its own ids beside the change form's on the family's page (id_passed_on, not the change's id_on).
+        kwargs.setdefault("auto_id", "id_passed_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
 CARER_CHECK_FAILED = "carer_check"

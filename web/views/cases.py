@@ -256,6 +256,9 @@ def reassign_cases_view(request: HttpRequest) -> HttpResponse:
         try:
             moved = reassign_cases(case_ids=ids, workers=list(data["workers"]), actor=request.user, reason=data["reason"])
         except DomainError as error:
+            if "cases" in error.errors and not ids:
+                # The worker chosen has no open case: said beside that choice, not above the form.
+                form.add_error("all_of_worker", str(error.errors.pop("cases")))
             add_domain_error(form, error)
         else:
             forget_dashboard(request.user)

@@ -139,9 +139,11 @@ def _may_record_change(user: User, family: Family) -> bool:
     return not user.is_administrator and _may_edit(user, family)
 
 
-def family_context(request: HttpRequest, family: Family, change_form: FamilyChangeForm | None = None) -> dict:
+def family_context(request: HttpRequest, family: Family, change_form: FamilyChangeForm | None = None,
+                   passed_check_form: PassedCarerCheckForm | None = None) -> dict:
     """What the family page shows; the approval request and decisions add their own parts. ``change_form``:
-    the change in the family refused, shown open with its errors."""
+    the change in the family refused, shown open with its errors; ``passed_check_form``: the carers' check
+    that passed, refused, with its errors."""
     today = timezone.localdate()
     applicants = list(family.applicants.all())
     may_record_change = _may_record_change(request.user, family)
@@ -159,6 +161,7 @@ def family_context(request: HttpRequest, family: Family, change_form: FamilyChan
         "approval_certificates": approval_certificates_refusal(family, today),
         "change_form": (change_form or FamilyChangeForm(applicants=applicants)) if may_record_change else None,
         "change_form_open": change_form is not None,
+        "passed_check_form": (passed_check_form or PassedCarerCheckForm()) if may_record_change else None,
         # The visit planned for each placed child (risk.services.record_family_change), as the setting has it.
         "change_visit_days": settings.FAMILY_CHANGE_VISIT_WITHIN_DAYS,
         "approval_decisions": list(family.approval_decisions.select_related("decided_by").order_by("-decided_at", "-id")),
@@ -306,20 +309,24 @@ def record_passed_carer_check(request: HttpRequest, pk: int) -> HttpResponse:
     if not _may_record_change(request.user, family):
         raise PermissionDenied
     form = PassedCarerCheckForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(text) for texts in form.errors.values() for text in texts))
-        return redirect("web:family", pk=family.pk)
-    try:
-        checked = record_carer_check(family=family, checked_on=form.cleaned_data["on"], actor=request.user)
-    except (DomainError, ValidationError) as error:
-        if isinstance(error, DomainError) and error.code == "permission_denied":
-            raise PermissionDenied from error
-        messages.error(request, str(error.message) if isinstance(error, DomainError) else " ".join(error.messages))
-    else:
-        messages.success(request, _("The carers' check that passed is recorded.") if not checked.lifted else _(
-            "The carers' check that passed is recorded and lifts the suspension: the family is under assessment; send "
-            "it for approval."))
-    return redirect("web:family", pk=family.pk)
+    if form.is_valid():
+        try:
+            checked = record_carer_check(family=family, checked_on=form.cleaned_data["on"], actor=request.user)
+        except (DomainError, ValidationError) as error:
+            if isinstance(error, DomainError) and error.code == "permission_denied":
+                raise PermissionDenied from error
+            # The service's refusals are of the check's date (its "on", the model's carer_checked_on).
+            messages_of = error.errors.values() if isinstance(error, DomainError) else error.messages
+            for message in messages_of:
+                form.add_error("on", str(message))
+        else:
+            messages.success(request, _("The carers' check that passed is recorded.") if not checked.lifted else _(
+                "The carers' check that passed is recorded and lifts the suspension: the family is under assessment; "
+                "send it for approval."))
+            return redirect("web:family", pk=family.pk)
+    # Refused: the family's page again, the date's error beside it (not a banner naming no field).
+    return render(request, "web/families/family_detail.html",
+                  family_context(request, family, passed_check_form=form), status=400)
 
 
 # ---- a change in the family: it suspends the approval (risk.services.record_family_change) -------
