@@ -54,11 +54,16 @@ def suspension_needs(family: Any) -> tuple[bool, bool]:
     return study, bool(family.carer_check_failure)
 
 
+# The badge (the family's page, a placement's family on the case's page): the reason, what lifts the
+# suspension, and that the family is then approved again by a supervisor (lifted, it is under assessment:
+# families.services._lift_suspension), not approved again by the check or the home study itself.
 SUSPENDED_UNTIL = {
-    (True, False): gettext_noop("The family's approval is suspended until a new home study: %(reason)s"),
-    (False, True): gettext_noop("The family's approval is suspended until a carers' check that passes: %(reason)s"),
-    (True, True): gettext_noop("The family's approval is suspended until a new home study and a carers' check that "
-                               "passes: %(reason)s"),
+    (True, False): gettext_noop("The family's approval is suspended (%(reason)s) until a new home study; then a "
+                                "supervisor must approve the family again."),
+    (False, True): gettext_noop("The family's approval is suspended (%(reason)s) until a carers' check that passes; then "
+                                "a supervisor must approve the family again."),
+    (True, True): gettext_noop("The family's approval is suspended (%(reason)s) until a new home study and a carers' "
+                               "check that passes; then a supervisor must approve the family again."),
 }
 SUSPENDED_REFUSAL = {
     (True, False): gettext_noop("The family's approval is suspended (%(reason)s) until a new home study."),
@@ -70,7 +75,8 @@ SUSPENDED_REFUSAL = {
 
 def suspended_until_text(family: Any, refusal: bool = False) -> str:
     """``family``'s suspension with what lifts it (suspension_needs), in the active language: "The
-    family's approval is suspended until a carers' check that passes: carer check failed for …"; with
+    family's approval is suspended (carer check failed for …) until a carers' check that passes; then a
+    supervisor must approve the family again."; with
     ``refusal``, the sentence a refused placement or approval gives. "" when not suspended by a change."""
     if not family.suspension_kind or family.suspended_on is None:
         return ""

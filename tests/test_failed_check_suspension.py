@@ -101,8 +101,8 @@ def test_recorded_on_the_page_by_a_supervisor_the_childs_worker_finds_it_in_thei
                            HTTP_ACCEPT_LANGUAGE=language, follow=True)
     said = response.content.decode().replace("&#x27;", "'")
     assert translated(language, "The failed carer check is recorded: the family's approval is suspended until a carers' "
-                                "check that passes; its placed children will be visited, and their social workers and the "
-                                "supervisors are told.") in said
+                                "check that passes, then a supervisor must approve the family again; its placed children "
+                                "will be visited, and their social workers and the supervisors are told.") in said
     assert Visit.objects.filter(placement=placement, kind="family_change", done_on__isnull=True).exists()
     alert = Notification.objects.get(recipient=worker, kind__in=ALERTS)
     inbox = apostrophes(get(client, worker, language, "web:inbox"))

@@ -177,4 +177,5 @@ def test_the_case_page_shows_that_the_family_is_suspended(client, couple, worker
     record_family_change(family=family, applicant=first, kind="departure", on=TODAY(), actor=worker)
     client.force_login(worker)
     page = client.get(reverse("web:case", args=[placement.case_id])).content.decode()
-    assert "approval is suspended until a new home study" in page and "moved out of the family" in page
+    assert "approval is suspended (" in page and ") until a new home study; then a supervisor must approve the family again." in page
+    assert "moved out of the family" in page

@@ -60,7 +60,8 @@ def test_the_worker_of_the_familys_unit_sees_the_form_and_records_a_death(client
     assert (second.left_family_reason, second.left_family_on) == ("death", TODAY() - dt.timedelta(days=1))
     page = client.get(response["Location"]).content.decode()
     assert "The change is recorded" in page
-    assert "approval is suspended until a new home study" in page and f"{second.last_name} Marat: death on" in page
+    assert "approval is suspended until a new home study, then a supervisor must approve the family again" in page
+    assert f"{second.last_name} Marat: death on" in page
 
 
 def test_a_supervisor_of_the_unit_may_record_a_failed_carer_check(client, couple, supervisor):
@@ -232,8 +233,9 @@ def test_the_suspension_and_its_reason_show_in_the_readers_language(client, coup
     client.cookies["django_language"] = language
     page = client.get(reverse("web:family", args=[family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     with translation.override(language):
-        suspended = str(_("The family's approval is suspended until a new home study: %(reason)s") % {"reason": ""})
-    assert suspended.strip(": ") in page and words in page.lower()
+        suspended = str(_("The family's approval is suspended (%(reason)s) until a new home study; then a supervisor "
+                          "must approve the family again.") % {"reason": "\0"})
+    assert all(part in page for part in suspended.split("\0")) and words in page.lower()
 
 
 # ---- queries ---------------------------------------------------------------------------------------

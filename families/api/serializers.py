@@ -51,7 +51,8 @@ class FamilyOutputSerializer(ModelSerializer):
             "preferred_age_min", "preferred_age_max", "preferred_sex", "max_siblings", "max_health_needs",
             "home_study_issued_on", "home_study_expires_on", "training_certificate_number", "training_issued_on",
             "training_expires_on", "psychological_training_certificate_number", "psychological_training_issued_on",
-            "approval_status", "approved_on", "approval_expires_on", "approval_requested_at", "approval_request_refusal",
+            "approval_status", "approval_status_label", "approved_on", "approval_expires_on", "approval_requested_at",
+            "approval_request_refusal",
             "last_approval_decision", "suspended_on", "suspension_reason",
             "suspension_kind", "suspension_code", "suspension_applicant",
             "carer_check_failure", "carer_check_failed_on", "carer_check_failed_applicant",
@@ -60,6 +61,12 @@ class FamilyOutputSerializer(ModelSerializer):
         )
         read_only_fields = fields
 
+    approval_status_label = serializers.CharField(
+        read_only=True,
+        help_text="The approval status as the pages name it, in the language of the request (Family.approval_status_label): "
+                  "the label of approval_status (\"applied\", \"under assessment\", \"approved\", \"suspended\", "
+                  "\"rejected\", \"withdrawn\"), or \"awaiting approval\" while a request for approval waits for a "
+                  "supervisor's decision (approval_requested_at set; approval_status stays \"under_assessment\").")
     approval_requested_at = serializers.DateTimeField(
         read_only=True, allow_null=True,
         help_text="When the approval was asked for, while the request waits for a supervisor's decision (POST "

@@ -231,6 +231,8 @@ def _waiting_item(family: Family, form: FamilyApprovalForm | None, today) -> dic
         "carer_refusal": carer_check_approval_refusal(family),
         "carer_warning": carer_check_approval_warning(family),
         "expiry_limit": limit[0] if limit else None,
+        # The certificate that sets it, named as the refusal of a later expiry names it (decide_approval).
+        "expiry_document": limit[1] if limit else "",
     }
 
 
@@ -381,15 +383,16 @@ def record_change(request: HttpRequest, pk: int) -> HttpResponse:
             if form.cleaned_data["kind"] == CARER_CHECK_FAILED:  # lifted by a check that passes, not a home study
                 messages.success(request, _(
                     "The failed carer check is recorded: the family's approval is suspended until a carers' check that "
-                    "passes; its placed children will be visited, and their social workers and the supervisors are "
-                    "told.") if named else _(
+                    "passes, then a supervisor must approve the family again; its placed children will be visited, and "
+                    "their social workers and the supervisors are told.") if named else _(
                     "The failed carer check is recorded: the family's approval is suspended until a carers' check that "
-                    "passes, and the supervisors are told."))
+                    "passes, then a supervisor must approve the family again; the supervisors are told."))
             else:
                 messages.success(request, _(
-                    "The change is recorded: the family's approval is suspended until a new home study; its placed "
-                    "children will be visited, and their social workers and the supervisors are told.") if named else _(
-                    "The change is recorded: the family's approval is suspended until a new home study, and the "
-                    "supervisors are told."))
+                    "The change is recorded: the family's approval is suspended until a new home study, then a "
+                    "supervisor must approve the family again; its placed children will be visited, and their social "
+                    "workers and the supervisors are told.") if named else _(
+                    "The change is recorded: the family's approval is suspended until a new home study, then a "
+                    "supervisor must approve the family again; the supervisors are told."))
             return redirect("web:family", pk=family.pk)
     return render(request, "web/families/family_detail.html", family_context(request, family, change_form=form), status=400)
