@@ -371,6 +371,7 @@ def demo_setup(
             logins.append(DemoLogin(username, password, role, str(user.unit)))
             if role == User.Role.SOCIAL_WORKER:
                 _give_cases(user, district)
+                _families_awaiting_approval(user, district, today=today)
     summary = bring_up_to_today(today=today)
     return DemoSetup(seeded=seeded, logins=logins, summary=summary)
 
@@ -418,6 +419,62 @@ def bring_up_to_today(*, today: dt.date) -> list[str]:
            f"ahead, {backtest.placements_flagged} of {backtest.placements} placements ever flagged ({backtest.seconds:.1f} s)."]
           if backtest else []),
     ]
+
+
+# Two families the demo worker has assessed and sent for approval, so that the supervisor's approvals
+# list (/families/approvals/) opens with work: one whose carers' check has passed, one with none recorded
+# (the list warns of it before the approval). Cyrillic names, as the seed's; IINs made from the birth dates.
+DEMO_AWAITING_FAMILIES = [
+    {"form_of_care": "guardianship", "check": True, "applicants": [
+        ("Жумабекова", "Сауле", "Ериковна", dt.date(1986, 4, 12), "F"),
+        ("Жумабеков", "Данияр", "Маратович", dt.date(1984, 9, 3), "M")]},
+    {"form_of_care": "foster_family", "check": False, "applicants": [
+        ("Ахметова", "Гульмира", "Кайратовна", dt.date(1979, 1, 25), "F")]},
+]
+
+
+def _families_awaiting_approval(worker: User, district: OrganisationalUnit, *, today: dt.date) -> None:
+    """The demo worker registers DEMO_AWAITING_FAMILIES in its district, with a home study and a training
+    certificate in date, and sends them for approval, through the families' services as a worker does
+    on the pages (create_family, record_carer_check, request_approval). Once: not when a family of the
+    district already waits for approval (the supervisor decides on them, and they are not made again)."""
+    if Family.objects.filter(responsible_unit=district, approval_requested_at__isnull=False).exists():
+        return
+    for number, data in enumerate(DEMO_AWAITING_FAMILIES):
+        _register_and_send(worker, district, number, data, today=today)
+
+
+def _register_and_send(worker: User, district: OrganisationalUnit, number: int, data: dict, *, today: dt.date) -> None:
+    """One of DEMO_AWAITING_FAMILIES (the ``number``-th), registered, checked if it says so, and sent. Outside
+    a request the history has no user nor reason: each step gets the worker and the page's request, as the
+    pages would record them (and as demo.history writes the seed's)."""
+    from core.history import recorded_as
+    from core.iin import make_iin
+    from families.services import create_family, record_carer_check, request_approval
+
+    applicants = []
+    for last_name, first_name, patronymic, birth_date, sex in data["applicants"]:
+        serial = 7301 + number * 10
+        while (iin := make_iin(birth_date, sex, serial)) is None:  # a serial with no check digit
+            serial += 1
+        applicants.append({"last_name": last_name, "first_name": first_name, "patronymic": patronymic,
+                           "birth_date": birth_date, "sex": sex, "iin": iin})
+    with recorded_as(worker, "POST /families/new/"):
+        family, _warnings = create_family(
+            actor=worker, applicants=applicants, responsible_unit=district, require_current_certificates=True,
+            region=district.region, form_of_care=data["form_of_care"], applied_on=today - dt.timedelta(days=60 + number * 15),
+            preferred_age_min=0, preferred_age_max=10, max_siblings=2,
+            home_study_issued_on=today - dt.timedelta(days=20 + number * 5),
+            home_study_expires_on=today + dt.timedelta(days=345 - number * 5),
+            training_certificate_number=f"ШПР-{today.year}-{71 + number:03d}",
+            training_issued_on=today - dt.timedelta(days=30 + number * 5),
+            training_expires_on=today + dt.timedelta(days=700),
+        )
+    if data["check"]:
+        with recorded_as(worker, f"POST /families/{family.pk}/carer-check/"):
+            record_carer_check(family=family, checked_on=today - dt.timedelta(days=10), actor=worker)
+    with recorded_as(worker, f"POST /families/{family.pk}/approval/request/"):
+        request_approval(family=family, actor=worker)
 
 
 def _give_cases(worker: User, district: OrganisationalUnit) -> None:

@@ -64,9 +64,12 @@ def test_the_familys_history_dates_the_approval_request_on_the_day_the_approvals
     assert f"{label[0].upper()}{label[1:]}: — → {text_of(ALMATY_DAY, language, 'DATE_FORMAT')}</li>" in history
 
 
+ASKED_ON = "Asked on"  # the approvals list's column
+
+
 def _asked(language: str) -> str:
     with translation.override(language):
-        return translation.gettext("Asked on")
+        return translation.gettext(ASKED_ON)
 
 
 def test_a_history_value_that_is_a_moment_is_written_on_the_local_day():
