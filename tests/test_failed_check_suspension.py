@@ -121,7 +121,7 @@ def test_a_home_study_does_not_lift_a_failed_check_a_check_that_passes_does(coup
     family.refresh_from_db()
     assert (family.approval_status, family.suspension_code, family.carer_check_failure) == (
         "suspended", "conviction", "conviction")
-    assert "carers' check that passes" in approval_request_refusal(family)
+    assert "carer check that passes" in approval_request_refusal(family)
     family = record_carer_check(family=family, checked_on=TODAY(), actor=worker)
     assert family.lifted
     family.refresh_from_db()

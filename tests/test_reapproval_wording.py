@@ -30,7 +30,7 @@ AGAIN = {"kk": "содан кейін отбасын басшы қайта ма�
          "en": "then a supervisor must approve the family again."}
 UNTIL_CHECK = {"kk": "тәрбиешіні тексеру сәтті өткенге дейін тоқтатылды",
                "ru": "до пройденной проверки воспитателя",
-               "en": "until a carers' check that passes"}
+               "en": "until a carer check that passes"}
 # The messages after a change recorded with no child placed (web.views.families.record_change).
 CHANGE_RECORDED = ("The change is recorded: the family's approval is suspended until a new home study, then a "
                    "supervisor must approve the family again; the supervisors are told.")

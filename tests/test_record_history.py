@@ -200,7 +200,7 @@ def test_the_demo_gives_its_records_the_history_a_register_would_hold(client):
 
 
 @pytest.mark.parametrize(("language", "change", "passed"), [
-    ("en", "Change in the family recorded", "Passed carers' check recorded"),
+    ("en", "Change in the family recorded", "Passed carer check recorded"),
     ("ru", "Записано изменение в семье", "Записана пройденная проверка воспитателя"),
     ("kk", "Отбасындағы өзгеріс тіркелді", "Тәрбиешіні тексерудің сәтті өткені тіркелді"),
 ])
