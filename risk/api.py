@@ -170,7 +170,7 @@ class FamilyChangeInput(serializers.Serializer):
 
 class FamilyChangeView(APIView):
     """Record a change in the family: it suspends the family's approval (an applicant's leaving until a
-    new home study, a failed carer check until a carers' check that passes or that applicant's leaving),
+    new home study, a failed carer check until a carer check that passes or that applicant's leaving),
     raises the risk of its placements, plans a visit within the set days (14 by default) and
     alerts each placed child's social worker and the supervisors."""
 

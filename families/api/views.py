@@ -106,7 +106,7 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         body = {"family": FamilyOutputSerializer(family).data, "duplicate_warnings": warnings_for(request.user, warnings)}
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Record a passed carers' check (it clears a failed check recorded before it and lifts the "
+    @extend_schema(summary="Record a passed carer check (it clears a failed check recorded before it and lifts the "
                            "suspension that check caused: the family is under assessment and must be sent for approval "
                            "again); the next one falls due a year later (a setting). A failed check is a change in the "
                            "family: POST /api/v1/risk/family-changes/",
@@ -121,7 +121,7 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(summary="Record a new home study (one made after an applicant's leaving lifts the suspension: the "
                            "family is under assessment and must be sent for approval again; a supervisor decides. It "
-                           "never lifts a failed carers' check: a check that passes does)",
+                           "never lifts a failed carer check: a check that passes does)",
                    request=HomeStudyInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="home-study")
     def home_study(self, request: Request, pk: str | None = None) -> Response:
@@ -137,7 +137,7 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @extend_schema(
         summary="Ask the supervisors of the family's unit to approve it (a social worker or supervisor who sees the "
                 "family). Refused with 400 and the family's approval_request_refusal when it cannot be sent: already "
-                "waiting or decided, suspended until a new home study or a carers' check that passes, a failed carer "
+                "waiting or decided, suspended until a new home study or a carer check that passes, a failed carer "
                 "check, a home study or training "
                 "certificate missing or expired",
         request=None, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
@@ -160,7 +160,7 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @extend_schema(
         summary="Approve a family waiting for approval (a supervisor of the family's unit or a unit above it). A request "
                 "no longer waiting (decided meanwhile, or withdrawn by a suspension) is 400 saying why; so is a family "
-                "suspended, with a certificate missing or expired, or with a failed carers' check standing",
+                "suspended, with a certificate missing or expired, or with a failed carer check standing",
         request=FamilyApprovalInput, responses={200: FamilyOutputSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
