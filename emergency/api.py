@@ -7,7 +7,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.models import Case
 from core.serializers import ModelSerializer
 from documents.api.permissions import CaseworkersOnly
 from emergency import services
@@ -30,8 +29,9 @@ class EmergencyAccessSerializer(ModelSerializer):
 
 
 class OpenEmergencyAccessSerializer(serializers.Serializer):
-    # Any case: the point is to open one the user cannot see yet.
-    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all())
+    # Any case's number: the point is to open one the user cannot see yet. Whether it is a case is the
+    # service's answer, after the reason (emergency.services.open_emergency_access).
+    case = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = serializers.CharField()
 
 

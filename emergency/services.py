@@ -64,10 +64,15 @@ def _notify_supervisors(access: EmergencyAccess) -> int:
 
 @transaction.atomic
 def open_emergency_access(
-    *, case: Case, actor: User, reason: str, now: dt.datetime | None = None, request: HttpRequest | None = None
+    *, case: Case | int, actor: User, reason: str, now: dt.datetime | None = None, request: HttpRequest | None = None
 ) -> EmergencyAccess:
-    """Give ``actor`` 24 hours (``EMERGENCY_ACCESS_HOURS``) of access to a case that is not theirs,
-    notify the supervisors of the case's unit and write the access log."""
+    """Give ``actor`` 24 hours (``EMERGENCY_ACCESS_HOURS``) of access to a case that is not theirs
+    (``case``: the case or its number), notify the supervisors of the case's unit and write the access log.
+
+    Whether a number is a case is answered only after the reason is accepted, that is only where an
+    existing case would be opened, logged and its supervisors told: a short reason is refused alike for
+    any number, so the form is no free oracle of which case numbers exist. DomainError (field "case"
+    or "reason"; code "permission_denied" for a role that may not)."""
     now = now or timezone.now()
     reason = reason.strip()
     if not (actor.is_social_worker or actor.is_supervisor) or not actor.is_active:
@@ -78,7 +83,10 @@ def open_emergency_access(
             % {"n": settings.EMERGENCY_ACCESS_MIN_REASON_LENGTH},
             field="reason",
         )
-    case = Case.objects.select_for_update().select_related("responsible_unit").get(pk=case.pk)
+    case = Case.objects.select_for_update().select_related("responsible_unit").filter(
+        pk=case.pk if isinstance(case, Case) else case).first()
+    if case is None:
+        raise DomainError(_("There is no case with this number."), field="case")
     earlier = EmergencyAccess.objects.filter(case=case, user=actor).active(now).first()
     if earlier is not None:
         raise DomainError(

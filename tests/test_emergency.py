@@ -174,3 +174,28 @@ def test_the_emergency_access_list_runs_in_constant_queries(api_client, supervis
         response = api_client.get("/api/v1/emergency-access/")
 
     assert response.data["count"] == 3
+
+
+# Which numbers are cases is answered only where a case would be opened and logged: a short reason is
+# refused alike for a case and for a number that is none, in the API and on the page.
+@pytest.mark.parametrize("exists", [True, False])
+def test_a_short_reason_is_refused_alike_whether_the_number_is_a_case(api_client, client, worker, case, exists):
+    number = case.pk if exists else case.pk + 10_000
+    api_client.force_authenticate(worker)
+    response = api_client.post("/api/v1/emergency-access/", {"case": number, "reason": "short"}, format="json")
+    assert response.status_code == 400 and set(response.data) == {"reason"}, response.data
+    client.force_login(worker)
+    page = client.post("/cases/emergency-access/", {"case": number, "reason": "short"})
+    assert page.status_code == 400
+    assert page.context["form"].errors.keys() == {"reason"}
+    assert not EmergencyAccess.objects.exists() and not AccessLog.objects.filter(emergency=True).exists()
+
+
+def test_a_number_that_is_no_case_is_said_so_beside_the_number_once_the_reason_is_given(api_client, client, worker, case):
+    api_client.force_authenticate(worker)
+    response = api_client.post("/api/v1/emergency-access/", {"case": case.pk + 10_000, "reason": REASON}, format="json")
+    assert response.status_code == 400 and response.data == {"case": ["There is no case with this number."]}
+    client.force_login(worker)
+    page = client.post("/cases/emergency-access/", {"case": case.pk + 10_000, "reason": REASON})
+    assert page.status_code == 400 and page.context["form"].errors == {"case": ["There is no case with this number."]}
+    assert not EmergencyAccess.objects.exists()

@@ -631,7 +631,7 @@ class ShareCaseForm(forms.Form):
 
 
 class EmergencyAccessForm(forms.Form):
-    case = forms.IntegerField(label=_("Case number"), min_value=1)
+    case = forms.IntegerField(label=_("Case number"), min_value=1, max_value=2**63 - 1)
     reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"),
                              widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -102,19 +102,16 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
     mine = EmergencyAccess.objects.filter(user=request.user).select_related("case").order_by("-opened_at")[:20]
     if request.method == "POST":
         if form.is_valid():
-            case = Case.objects.filter(pk=form.cleaned_data["case"]).first()
-            if case is None:
-                form.add_error("case", _("There is no case with this number."))
+            try:
+                access = open_emergency_access(
+                    case=form.cleaned_data["case"], actor=request.user, reason=form.cleaned_data["reason"], request=request)
+            except DomainError as error:
+                if error.code == "permission_denied":
+                    raise PermissionDenied from error
+                add_domain_error(form, error)
             else:
-                try:
-                    open_emergency_access(case=case, actor=request.user, reason=form.cleaned_data["reason"], request=request)
-                except DomainError as error:
-                    if error.code == "permission_denied":
-                        raise PermissionDenied from error
-                    add_domain_error(form, error)
-                else:
-                    messages.warning(request, _("Emergency access is open for 24 hours; your supervisors are told."))
-                    return redirect("web:case", pk=case.pk)
+                messages.warning(request, _("Emergency access is open for 24 hours; your supervisors are told."))
+                return redirect("web:case", pk=access.case_id)
         return render(request, "web/cases/emergency.html", {"form": form, "mine": mine}, status=400)
     return render(request, "web/cases/emergency.html", {"form": form, "mine": mine})
 
