@@ -300,6 +300,8 @@ class ReentryForm(forms.Form):
 
 
 class DecisionReviewForm(forms.Form):
+    errors_above = ("approve",)  # chosen with the submit buttons: no field to stand beside
+
     approve = forms.TypedChoiceField(choices=[("1", _("Approve")), ("0", _("Reject"))], coerce=lambda v: v == "1")
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expected_version = forms.IntegerField(widget=forms.HiddenInput(), required=False)
@@ -735,6 +737,8 @@ class TransferCaseForm(forms.Form):
 
 
 class FamilyApprovalForm(forms.Form):
+    errors_above = ("approve",)  # chosen with the submit buttons: no field to stand beside
+
     approve = forms.TypedChoiceField(choices=[("1", _("Approve")), ("0", _("Refuse"))], coerce=lambda v: v == "1")
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expires_on = forms.DateField(validators=AHEAD_DATE, label=_("Approval expires on"), required=False, widget=DateInput())

@@ -283,6 +283,10 @@ def _case_list_sql(*, own: str, grants: bool, order: str, where: str, risk: bool
     """
 
 
+# The largest OFFSET asked of PostgreSQL (a bigint; no list comes near it).
+MAX_OFFSET = 2**62
+
+
 def case_list_page(*, user: User, page: object = 1, per_page: int, stage: str = "", risk: str = "",
                    overdue: bool = False, order: str = "recent", worker: User | None = None, open_only: bool = False,
                    unread: bool = False, today: dt.date | None = None) -> CaseListPage | None:
@@ -324,7 +328,9 @@ def case_list_page(*, user: User, page: object = 1, per_page: int, stage: str = 
     # Prepared once per connection and shape (core.db): parsing and planning this statement cost
     # about as much as running it.
     with prepared_cursor(router.db_for_read(Case)) as cursor:
-        cursor.execute(sql, {**params, "limit": per_page, "offset": max(number - 1, 0) * per_page})
+        # A number past PostgreSQL's bigint (?page=99999999999999999999) is past the last page too, not an error.
+        offset = min(max(number - 1, 0) * per_page, MAX_OFFSET)
+        cursor.execute(sql, {**params, "limit": per_page, "offset": offset})
         result = cursor.fetchall()
         total = result[0][0]
         last = max(1, -(-total // per_page))

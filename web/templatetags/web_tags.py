@@ -38,6 +38,18 @@ def field(bound: forms.BoundField) -> str:
 
 
 @register.filter
+def errors_above(form: forms.BaseForm) -> list[str]:
+    """The errors a form shows above its fields: its own (non-field) errors, then those of fields with
+    no visible input to stand beside: hidden fields (``expected_version``: "changed by someone else")
+    and the fields named in the form's ``errors_above`` (a choice made with the submit buttons)."""
+    if not form or not form.is_bound:
+        return []
+    errors = [str(e) for e in form.non_field_errors()]
+    names = [b.name for b in form.hidden_fields()] + list(getattr(form, "errors_above", ()))
+    return errors + [str(e) for name in names if name in form.fields for e in form.errors.get(name, ())]
+
+
+@register.filter
 def checkbox_label(bound: forms.BoundField) -> str:
     """A checkbox's label, written after its box, without the form's suffix: "The child was seen in
     person", not "The child was seen in person:" (a colon leads to a field, not away from one)."""
