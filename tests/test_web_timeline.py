@@ -191,11 +191,63 @@ def test_earlier_entries_are_refused_to_whoever_does_not_see_the_case(client, wo
     assert client.get(url).status_code == 302  # to the sign-in page
 
 
-@pytest.mark.parametrize("before", ["", "yesterday", "2026-01-01T10:00:00~gossip~3", "2026-01-01T10:00:00~note~x",
+@pytest.mark.parametrize("before", ["yesterday", "2026-01-01T10:00:00~gossip~3", "2026-01-01T10:00:00~note~x",
                                     "2026-01-01T10:00:00~note"])
-def test_a_cursor_that_is_not_one_is_a_404(client, worker, case, before):
+def test_a_cursor_that_is_not_one_is_a_400_that_says_so(client, worker, case, before):
+    """Not the 404 page, which would tell the reader the case is not theirs."""
     client.force_login(worker)
-    assert client.get(reverse("web:case-timeline", args=[case.pk]), {"before": before}, headers=HTMX).status_code == 404
+    response = client.get(reverse("web:case-timeline", args=[case.pk]), {"before": before}, headers=HTMX)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "link to earlier entries of the timeline is not valid" in text and "caseload" not in text
+
+
+def first_page_entries(html: str) -> list[str]:
+    return re.findall(r'<li class="tl-(?:stage|decision|visit|note)">.*?</li>', html, re.S)
+
+
+@pytest.mark.parametrize("query", [{}, {"before": ""}])
+@pytest.mark.parametrize("role", ["worker", "district_supervisor", "regional_supervisor", "shared_colleague"])
+def test_the_timeline_without_a_cursor_is_its_first_page_for_whoever_sees_the_case(
+        client, worker, supervisor, case, role, query):
+    """/cases/<id>/timeline/ without ?before= (a link cut short, an address typed) is the newest
+    entries, the case page's own, for every role that opens the case page; as a page and as htmx."""
+    user = {
+        "worker": worker,
+        "district_supervisor": factories.UserFactory(role="supervisor", unit=worker.unit),
+        "regional_supervisor": supervisor,
+        "shared_colleague": factories.UserFactory(role="social_worker", unit=worker.unit),
+    }[role]
+    if role == "shared_colleague":
+        share_case(case=case, user=user, actor=supervisor, reason="holiday cover")
+    client.force_login(user)
+    case_page = client.get(reverse("web:case", args=[case.pk]))
+    assert case_page.status_code == 200
+    newest = first_page_entries(case_page.content.decode().split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0])
+    url = reverse("web:case-timeline", args=[case.pk])
+    page = client.get(url, query)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<html" in html and "caseload" not in html
+    assert first_page_entries(html) == newest and len(newest) == TIMELINE_PAGE
+    # Its link goes on to the second page, as the case page's.
+    assert more_url(html) == more_url(case_page.content.decode())
+    fragment = client.get(url, query, headers=HTMX)
+    assert fragment.status_code == 200 and first_page_entries(fragment.content.decode()) == newest
+
+
+def test_the_timeline_without_a_cursor_is_still_refused_to_whoever_does_not_see_the_case(client, worker, analyst, case):
+    url = reverse("web:case-timeline", args=[case.pk])
+    client.force_login(factories.UserFactory(role="social_worker", unit=worker.unit))
+    response = client.get(url)
+    assert response.status_code == 404 and f"Case № {case.pk} is not in your caseload" in response.content.decode()
+    # A supervisor of another district of the same region supervises other cases.
+    client.force_login(factories.UserFactory(role="supervisor", unit=factories.DistrictFactory(region=worker.unit.region)))
+    assert client.get(url).status_code == 404
+    client.force_login(analyst)
+    assert client.get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302
 
 
 def test_earlier_entries_are_in_the_access_log(client, worker, case):

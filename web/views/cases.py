@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
@@ -352,13 +352,17 @@ def timeline_more_html(case: Case, entries: list[TimelineEntry], more: bool) -> 
 def case_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The case's timeline after the entry named by ``?before=`` (timeline_cursor), a page of
     TIMELINE_PAGE entries: with htmx, the <li> elements that replace the case page's "show earlier
-    entries" link (the next link last); without script, a page of its own. The same entries as the
-    case page would show, by the same rules (a sensitive note only with view_sensitive); 404 for a
-    case the user does not see or a ``before`` that is no cursor."""
+    entries" link (the next link last); without script, a page of its own. Without ``before`` (a link
+    cut short, an address typed), the newest entries: the timeline's first page. The same entries as
+    the case page would show, by the same rules (a sensitive note only with view_sensitive); 404 only
+    for a case the user does not see (the 404 page says so), 400 for a ``before`` that is no cursor."""
     case = case_or_404(request.user, pk)
-    before = parse_timeline_cursor(request.GET.get("before", ""))
-    if before is None:
-        raise Http404
+    before = None
+    if cursor := request.GET.get("before", ""):
+        before = parse_timeline_cursor(cursor)
+        if before is None:
+            return HttpResponseBadRequest(_("This link to earlier entries of the timeline is not valid: "
+                                            "open the case page and follow its link again."))
     sensitive = can_view_sensitive(request.user, case)
     entries, more = case_timeline(case=case, sensitive=sensitive, before=before)
     # What it shows is the case's, as the case page's: in the access log as well.
