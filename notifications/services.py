@@ -6,8 +6,16 @@ Exactly one reminder per event: every reminder is inserted by one set-based
 due date), so re-running the sweep, or a worker dying half-way and its message being redelivered,
 never doubles a row. The subject is the real-world thing, not a row id that a re-plan or re-import
 could renew: a visit's reminders are about "visit:<placement>:<visit kind>" on the planned date.
-Each kind commits on its own; a kind that did not commit is simply done by the next run. Windows
-reach ``NOTIFICATION_CATCH_UP_DAYS`` back, so a sweep that did not run for a few days catches up.
+Each kind commits on its own; a kind that did not commit is simply done by the next run.
+
+Nothing overdue is too old to be reminded: a visit overdue, a case past its stage's limit, a
+carers' check whose day has passed have their reminder (and escalation) however long ago that day
+was, so a first sweep on a new database, a sweep after an import or after days without one reminds
+every one of them (papers already expired: as far back as the dashboard lists them). One reminder
+per thing and day due (the unique key), never one per day since: the inbox of a worker with a
+visit overdue since July gets one row for it, not 150.
+``NOTIFICATION_CATCH_UP_DAYS`` is only how old a step's previous run may be for the step to build
+on it (look only at what is new since); after a longer gap it sweeps everything again.
 E-mails are sent by a separate task from the rows with ``emailed_at IS NULL``.
 """
 
@@ -41,6 +49,23 @@ def title_param(name: str, msgid: str) -> dict[str, str]:
     e-mails) and ``name_key`` its untranslated text (``title_key``, rendered in each reader's
     language by notifications.titles)."""
     return {name: _(msgid), f"{name}_key": msgid}
+
+
+# The sweep's titles. A date in a title names its own event: a visit's planned date (overdue from
+# the day after it), the day a case entered its stage and the day its limit passed, the day papers
+# expire or expired. Titles written with the earlier texts were moved to these by notifications
+# migration 0015.
+VISIT_DUE_TITLE = gettext_noop("Visit due on %s (case № %s)")
+VISIT_OVERDUE_TITLE = gettext_noop("Visit planned on %s is overdue (case № %s)")
+VISIT_ESCALATION_TITLE = gettext_noop("Escalated: case № %s has a visit planned on %s still not made")
+CASE_STUCK_TITLE = gettext_noop("Case № %s has been in stage %s too long (limit passed on %s)")
+CASE_ESCALATION_TITLE = gettext_noop("Escalated: case № %s in stage %s since %s, over its limit since %s")
+CERTIFICATE_EXPIRING_TITLE = gettext_noop("Family № %s: %s expires on %s")
+# Escalations written before that migration which it could not date (the case left the stage, no
+# stage change, no limit) keep this text; its translations say what its date is (the limit passed).
+LEGACY_CASE_ESCALATION_TITLE = gettext_noop("Escalated: case № %s stuck in stage %s since %s")
+# Papers already expired when the sweep first sees them (a first sweep, an import).
+CERTIFICATE_EXPIRED_TITLE = gettext_noop("Family № %s: %s expired on %s")
 
 
 INSERT = """
@@ -140,21 +165,20 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
     or moved, a case handed to another worker or unit). Everything else was in L's windows with the
     same data, so its reminder exists. Only those candidates are looked at: ~30k pending visits a day
     at national scale instead of the 200k in the windows. Without a previous run within the catch-up
-    window (or with ``force``) the whole windows are swept. Supervisors who join a unit get the
-    escalations from then on; a forced sweep also gives them the ones still in the window."""
+    days (or with ``force``) every pending visit up to the due window is swept: overdue and
+    escalation have no lower bound (a visit overdue for months is a child nobody has seen).
+    Supervisors who join a unit get the escalations from then on; a forced sweep also gives them the
+    earlier ones."""
     days = int(_setting("NOTIFICATION_VISIT_DUE_DAYS", 7))
-    catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
     after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7))
     escalate_last = today - dt.timedelta(days=after)
     params = {
         "until": today + dt.timedelta(days=days), "today": today,
-        "overdue_since": today - dt.timedelta(days=catch_up), "yesterday": today - dt.timedelta(days=1),
-        "escalate_since": escalate_last - dt.timedelta(days=catch_up), "escalate_last": escalate_last,
-        **title_param("due_title", gettext_noop("Visit due on %s (case № %s)")),
-        **title_param("overdue_title", gettext_noop("Visit overdue since %s (case № %s)")),
-        **title_param("escalation_title", gettext_noop("Escalated: case № %s has a visit overdue since %s")),
+        "yesterday": today - dt.timedelta(days=1), "escalate_last": escalate_last,
+        **title_param("due_title", VISIT_DUE_TITLE),
+        **title_param("overdue_title", VISIT_OVERDUE_TITLE),
+        **title_param("escalation_title", VISIT_ESCALATION_TITLE),
     }
-    params["scan_from"] = min(params["overdue_since"], params["escalate_since"])
     candidates = ""
     if previous is not None:
         last = previous.day
@@ -191,7 +215,7 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
             FROM visits_visit v
             JOIN cases_placement p ON p.id = v.placement_id AND p.ended_on IS NULL
             JOIN cases_case c ON c.id = p.case_id
-            WHERE v.done_on IS NULL AND v.planned_on BETWEEN %(scan_from)s AND %(until)s{candidates}
+            WHERE v.done_on IS NULL AND v.planned_on <= %(until)s{candidates}
               -- a visit followed by a later one done is missed, not overdue (visits.selectors.superseded)
               AND NOT {superseded}
         ), to_worker AS (
@@ -212,13 +236,13 @@ def _visits(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict]:
                format(%(overdue_title)s, i.planned_on, i.case_id), '', i.case_id, i.placement_id, now(),
                %(overdue_title_key)s, jsonb_build_array(i.planned_on, i.case_id)
         FROM to_worker i
-        WHERE i.planned_on BETWEEN %(overdue_since)s AND %(yesterday)s
+        WHERE i.planned_on <= %(yesterday)s
         UNION ALL
         SELECT s.user_id, 'escalation', 'visit:' || i.placement_id || ':' || i.visit_kind, i.planned_on,
                format(%(escalation_title)s, i.case_id, i.planned_on), '', i.case_id, i.placement_id, now(),
                %(escalation_title_key)s, jsonb_build_array(i.case_id, i.planned_on)
         FROM pending i JOIN supervisors s ON s.unit_id = i.responsible_unit_id
-        WHERE i.planned_on BETWEEN %(escalate_since)s AND %(escalate_last)s
+        WHERE i.planned_on <= %(escalate_last)s
     """), params
 
 
@@ -230,48 +254,54 @@ def _certificate_expiring(today: dt.date, previous: PreviousSweep | None) -> tup
         branches.append(f"""
             SELECT f.id, f.responsible_unit_id, '{document}' AS document, f.{column} AS expires_on
             FROM families_family f
-            WHERE f.approval_status IN ('approved', 'under_assessment') AND f.{column} BETWEEN %(today)s AND %(until)s
+            WHERE f.approval_status IN ('approved', 'under_assessment') AND f.{column} BETWEEN %(expired_since)s AND %(until)s
         """)
+    # From the warning window on, and papers already expired when first seen (a first sweep, an
+    # import) as far back as the supervisor's dashboard lists them (EXPIRED_CERTIFICATES_RECENT_DAYS):
+    # once per expiry date. Not further: the demo holds ~4,000 papers of still "approved" families
+    # expired for years (327 for its supervisor alone), the stale records the dashboard stopped
+    # listing, which would bury the inbox's visits and cases.
     return INSERT_WITH_FAMILY.format(select=f"""
         WITH {SUPERVISORS_CTE}, items AS MATERIALIZED ({" UNION ALL ".join(branches)})
         SELECT s.user_id, 'certificate_expiring', 'family:' || d.id || ':' || d.document, d.expires_on,
-               format(%(title)s, d.id, d.document, d.expires_on), '', NULL::bigint, NULL::bigint, now(),
-               %(title_key)s, jsonb_build_array(d.id, d.document, d.expires_on), d.id
+               format(t.title, d.id, d.document, d.expires_on), '', NULL::bigint, NULL::bigint, now(),
+               t.title_key, jsonb_build_array(d.id, d.document, d.expires_on), d.id
         FROM items d JOIN supervisors s ON s.unit_id = d.responsible_unit_id
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN d.expires_on < %(today)s THEN %(expired_title)s ELSE %(title)s END AS title,
+                   CASE WHEN d.expires_on < %(today)s THEN %(expired_title_key)s ELSE %(title_key)s END AS title_key) t
     """), {"today": today, "until": today + dt.timedelta(days=days),
-           **title_param("title", gettext_noop("Family № %s: %s expires on %s"))}
+           "expired_since": today - dt.timedelta(days=int(_setting("EXPIRED_CERTIFICATES_RECENT_DAYS", 90))),
+           **title_param("title", CERTIFICATE_EXPIRING_TITLE), **title_param("expired_title", CERTIFICATE_EXPIRED_TITLE)}
 
 
 def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] | None:
     """A case past its stage's limit (to its worker) and, after the set days, escalated (to the
-    supervisors): one scan of the cases per stage for both."""
+    supervisors): one scan of the cases per stage for both. However long ago the limit passed: a
+    case stuck for a year has its reminder and escalation as one stuck for a day (once each)."""
     limits = stage_time_limits()
     if not limits:
         return None
-    catch_up = int(_setting("NOTIFICATION_CATCH_UP_DAYS", 14))
     after = int(_setting("NOTIFICATION_ESCALATE_AFTER_DAYS", 7))
     tz = timezone.get_current_timezone()
     params: dict[str, object] = {
         "tz": str(tz), "today": today,
-        "stuck_since": today - dt.timedelta(days=catch_up),
         "escalate_last": today - dt.timedelta(days=after),
-        "escalate_since": today - dt.timedelta(days=after + catch_up),
-        **title_param("stuck_title", gettext_noop("Case № %s has been in stage %s too long (limit passed on %s)")),
-        **title_param("escalation_title", gettext_noop("Escalated: case № %s stuck in stage %s since %s")),
+        **title_param("stuck_title", CASE_STUCK_TITLE),
+        **title_param("escalation_title", CASE_ESCALATION_TITLE),
     }
     branches = []
     for i, (stage, days) in enumerate(sorted(limits.items())):
         # The limit passed on day D = entered + days. D is reported from D on and escalated from
-        # D + after, each within the catch-up window. Bounds as instants so the index is used.
-        earliest = today - dt.timedelta(days=days + after + catch_up)
+        # D + after. The bound as an instant so the index is used.
         params[f"stage{i}"], params[f"days{i}"] = stage, days
-        params[f"from{i}"] = timezone.make_aware(datetime.combine(earliest, time.min), tz)
         params[f"to{i}"] = timezone.make_aware(datetime.combine(today - dt.timedelta(days=days - 1), time.min), tz)
         branches.append(f"""
-            SELECT c.id, c.stage, c.assigned_worker_id, c.responsible_unit_id,
-                   ((c.stage_entered_at AT TIME ZONE %(tz)s)::date + %(days{i})s) AS limit_passed_on
+            SELECT c.id, c.stage, c.assigned_worker_id, c.responsible_unit_id, e.entered_on,
+                   e.entered_on + %(days{i})s AS limit_passed_on
             FROM cases_case c
-            WHERE c.stage = %(stage{i})s AND c.stage_entered_at >= %(from{i})s AND c.stage_entered_at < %(to{i})s
+            CROSS JOIN LATERAL (SELECT (c.stage_entered_at AT TIME ZONE %(tz)s)::date AS entered_on) e
+            WHERE c.stage = %(stage{i})s AND c.stage_entered_at < %(to{i})s
         """)
     return INSERT_COUNTED.format(select=f"""
         WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, stuck AS MATERIALIZED ({" UNION ALL ".join(branches)})
@@ -280,20 +310,20 @@ def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] |
                %(stuck_title_key)s, jsonb_build_array(s.id, s.stage, s.limit_passed_on)
         FROM stuck s
         WHERE s.assigned_worker_id IS NOT NULL AND s.assigned_worker_id NOT IN (SELECT x.id FROM inactive x)
-          AND s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
+          AND s.limit_passed_on <= %(today)s
         UNION ALL
         -- the worker's account is inactive: the supervisors of the case's unit stand in
         SELECT sup.user_id, 'case_stuck', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
                format(%(stuck_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now(),
                %(stuck_title_key)s, jsonb_build_array(s.id, s.stage, s.limit_passed_on)
         FROM stuck s JOIN inactive x ON x.id = s.assigned_worker_id JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
-        WHERE s.limit_passed_on BETWEEN %(stuck_since)s AND %(today)s
+        WHERE s.limit_passed_on <= %(today)s
         UNION ALL
         SELECT sup.user_id, 'escalation', 'case:' || s.id || ':' || s.stage, s.limit_passed_on,
-               format(%(escalation_title)s, s.id, s.stage, s.limit_passed_on), '', s.id, NULL::bigint, now(),
-               %(escalation_title_key)s, jsonb_build_array(s.id, s.stage, s.limit_passed_on)
+               format(%(escalation_title)s, s.id, s.stage, s.entered_on, s.limit_passed_on), '', s.id, NULL::bigint, now(),
+               %(escalation_title_key)s, jsonb_build_array(s.id, s.stage, s.entered_on, s.limit_passed_on)
         FROM stuck s JOIN supervisors sup ON sup.unit_id = s.responsible_unit_id
-        WHERE s.limit_passed_on BETWEEN %(escalate_since)s AND %(escalate_last)s
+        WHERE s.limit_passed_on <= %(escalate_last)s
     """), params
 
 

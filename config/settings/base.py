@@ -441,6 +441,9 @@ CACHES = {
 }
 NOTIFICATION_HIGH_RISK_VISIT_GAP_DAYS = 30
 NOTIFICATION_ESCALATE_AFTER_DAYS = env_int("NOTIFICATION_ESCALATE_AFTER_DAYS", 7)
+# How old a sweep step's previous run may be for the next run to build on it (look only at what
+# is new since); after a longer gap the step sweeps everything again. Not a limit on how old an
+# overdue item may be: every one is reminded, however old (docs/visits-risk-reminders.md).
 NOTIFICATION_CATCH_UP_DAYS = 14
 # After a previous sweep, rows written since it began (less this margin, for writes committed after
 # its snapshot) are looked at again; see notifications.services.PreviousSweep.
