@@ -83,6 +83,16 @@ def test_the_table_shows_each_familys_carers_check_passed_failed_or_none(client,
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_a_recheck_past_its_day_says_the_day_it_was_due(client, worker, supervisor, language):
+    """The day the next check fell due, named as such: "overdue since" that day was a day early."""
+    checked_on = TODAY() - dt.timedelta(days=400)
+    due = checked_on + dt.timedelta(days=365)
+    family = waiting_family(worker, carer_checked_on=checked_on, carer_recheck_due_on=due)
+    html = row(get(client, supervisor, language, "web:family-approvals"), family)
+    assert text("next check was due on %(date)s", language, date=short(due, language)) in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_family_without_a_carers_check_is_warned_of_beside_the_approval_and_in_its_question(
         client, worker, supervisor, language):
     family = waiting_family(worker)
