@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
 from children.models import Child, SiblingGroup
+from core.ages import age_on, child_age_errors
 from core.exceptions import DomainError, raise_errors
 from core.history import recorded_values
 from registry.duplicates import DuplicateWarning, child_duplicates
@@ -44,6 +45,21 @@ def cross_field_errors(child: Child) -> dict[str, str]:
     if isinstance(child.sdq_total_difficulties, int) and child.sdq_total_difficulties > 40:
         errors["sdq_total_difficulties"] = _("The SDQ total difficulties score is between 0 and 40.")
     return errors
+
+
+def registration_age_errors(child: Child, registered_on: dt.date) -> dict[str, str]:
+    """The child's birth date against the day of registration: under 18 that day (DOMAIN.md: a person
+    who has come of age is not registered as a new child; core.ages.child_age_errors). Only for a birth
+    date the field's own validators take (in range, not in the future: they say the rest)."""
+    birth_date = child.birth_date
+    if not isinstance(birth_date, dt.date):
+        return {}
+    try:
+        for validate in Child._meta.get_field("birth_date").validators:
+            validate(birth_date)
+    except ValidationError:
+        return {}
+    return child_age_errors(birth_date, registered_on)
 
 
 def record_errors(child: Child, errors: dict[str, str], exclude: list[str] | None = None) -> dict[str, str]:
@@ -96,6 +112,7 @@ def create_child(
         assigned_worker.is_social_worker and assigned_worker.unit_id in unit.descendant_ids()
     ):
         errors["assigned_worker"] = _("The assigned worker must be a social worker of the responsible unit.")
+    errors = {**registration_age_errors(child, timezone.localdate()), **errors}
     raise_errors(record_errors(child, errors))
     child._history_user = actor
     child._change_reason = history_reason[:100] or None
@@ -114,8 +131,7 @@ def create_child(
 
 
 def child_age(child: Child, on: dt.date | None = None) -> int:
-    on = on or timezone.localdate()
-    return on.year - child.birth_date.year - ((on.month, on.day) < (child.birth_date.month, child.birth_date.day))
+    return age_on(child.birth_date, on or timezone.localdate())
 
 
 # Fields the user may change only with view_sensitive on the child's case (Child.SENSITIVE_FIELDS).
@@ -158,6 +174,10 @@ def update_child(*, child: Child, actor: User, reason: str = "", **changes: Any)
     errors = {}
     if locked.iin and Child.objects.filter(iin=locked.iin).exclude(pk=locked.pk).exists():
         errors["iin"] = _("A child with this IIN is already registered.")
+    if "birth_date" in changes and locked.birth_date != before.get("birth_date"):
+        # A corrected birth date still makes a child of the day the child was registered (a child who
+        # has since come of age keeps the record as it was).
+        errors = {**registration_age_errors(locked, timezone.localdate(locked.created_at)), **errors}
     raise_errors(record_errors(locked, errors, exclude=["sibling_group"]))
     locked.changed = recorded_values(locked) != before
     if not locked.changed:

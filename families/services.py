@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganisationalUnit, User
+from core.ages import age_on, applicant_age_errors
 from core.dates import day_text
 from core.exceptions import DomainError, raise_errors
 from core.history import recorded_values
@@ -61,6 +62,41 @@ def _gather(errors: dict[str, list[str]], found: dict[str, Any], prefix: str = "
         name = f"{prefix}.{field}" if prefix else field
         if name not in errors:
             errors[name] = list(messages) if isinstance(messages, list | tuple) else [messages]
+
+
+def applicants_age_errors(applicants: list[Any], applied_on: dt.date | None) -> dict[str, str]:
+    """The applicants' ages on the application date, each refusal beside its field: an applicant's
+    ``applicants.<i>.birth_date`` (under 18, or born over APPLICANT_MAX_AGE years before), or the
+    family's ``applied_on`` when it is before an applicant's birth (core.ages.applicant_age_errors,
+    which cites the Code on Marriage and Family). ``applicants``: dicts or Applicant rows, in order.
+    The services ask it on every write of a family's applicants or its application date; the page
+    asks it before the applicants are saved, so it shows on the same submit as the other mistakes."""
+    errors: dict[str, str] = {}
+    for index, person in enumerate(applicants):
+        birth_date = person.get("birth_date") if isinstance(person, dict) else person.birth_date
+        for field, message in applicant_age_errors(birth_date, applied_on).items():
+            errors.setdefault(field if field == "applied_on" else f"applicants.{index}.{field}", message)
+    return errors
+
+
+def applicant_age_refusal(family: Family) -> str:
+    """Why ``family`` may be neither sent for approval nor approved for its applicants' ages, in the active
+    language: an applicant still in the family was under 18 (or born over APPLICANT_MAX_AGE years before)
+    on the application date, or the application is dated before their birth. The rule of registration
+    (applicants_age_errors) asked again, for families registered before it or imported; "" when all fit.
+    Reads the family's applicants (a prefetch of them when there is one)."""
+    for applicant in family.current_applicants():
+        for message in applicant_age_errors(applicant.birth_date, family.applied_on).values():
+            return _("%(name)s (born on %(date)s): %(problem)s Correct the family's record: until then it cannot be "
+                     "sent for approval or approved.") % {"name": applicant, "date": day_text(applicant.birth_date),
+                                                          "problem": message}
+    return ""
+
+
+def applicant_ages(family: Family, on: dt.date) -> list[tuple[Applicant, int]]:
+    """Each applicant still in ``family`` with their age in full years on ``on`` (the supervisors' list
+    shows it beside the decision)."""
+    return [(applicant, age_on(applicant.birth_date, on)) for applicant in family.current_applicants()]
 
 
 def family_field_errors(fields: dict[str, Any], *, on: dt.date, expiries: tuple[str, ...] = ()) -> dict[str, list[str]]:
@@ -109,6 +145,7 @@ def create_family(
         applicant = Applicant(position=position, **{k: v for k, v in data.items() if k in APPLICANT_FIELDS})
         _gather(errors, _clean_errors(lambda a=applicant: a.full_clean(exclude=["family"])), f"applicants.{position - 1}")
         people.append(applicant)
+    _gather(errors, applicants_age_errors(people, family.applied_on))
     raise_errors({field: messages[0] for field, messages in errors.items()})
     if len(people) == 2 and people[0].iin == people[1].iin:
         raise DomainError(_("The two applicants cannot have the same IIN."), field="applicants")
@@ -391,6 +428,10 @@ def update_family(
             _gather(errors, exc.errors)
         except ValidationError as exc:
             _gather(errors, exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    # The applicants' ages on the (new) application date: those given, or those still in the family as recorded.
+    if applicants is None or people is not None:
+        _gather(errors, applicants_age_errors(people if people is not None else [a for a in rows if a.in_family],
+                                              locked.applied_on))
     raise_errors({field: messages[0] for field, messages in errors.items()})
     locked._history_user = actor
     locked._change_reason = reason[:100] or None
@@ -530,7 +571,8 @@ def approval_request_refusal(family: Family) -> str:
     narcological registration, prosecution: such a carer is removed or barred; DOMAIN.md, rule of
     4 February 2026) a carer check that passes (record_carer_check clears the failure) or the leaving
     of the applicant it concerns, never a home study alone. A status "suspended" with no change
-    recorded (imported) may be sent; so may no family while a failed check is recorded."""
+    recorded (imported) may be sent; so may no family while a failed check is recorded, nor one with an
+    applicant under 18 on the application date (applicant_age_refusal: registered before the rule)."""
     if family.approval_requested_at is not None:
         return _("The family is already waiting for approval.")
     if family.suspended_on is not None:
@@ -557,7 +599,7 @@ def approval_request_refusal(family: Family) -> str:
     if family.approval_status not in REQUESTABLE_STATUSES:
         return _("A family with the status \"%(status)s\" cannot be sent for approval.") % {
             "status": family.get_approval_status_display()}
-    return ""
+    return applicant_age_refusal(family)
 
 
 def approval_request_refusal_on(family: Family, on: dt.date) -> str:
@@ -646,7 +688,7 @@ def decide_approval(
         if missing:
             raise DomainError(_("The family's %(documents)s is missing or expired; it cannot be approved.")
                               % {"documents": ", ".join(missing)}, field="non_field_errors")
-        refusal = carer_check_approval_refusal(family)
+        refusal = carer_check_approval_refusal(family) or applicant_age_refusal(family)
         if refusal:
             raise DomainError(refusal, field="non_field_errors")
         expires_on = expires_on or default_approval_expiry(family, today)

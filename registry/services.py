@@ -29,9 +29,10 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Stage, StageChange
 from children.models import Child, ChildrensHome
-from children.services import cross_field_errors
+from children.services import cross_field_errors, registration_age_errors
 from core.history import history_kwargs
 from families.models import Applicant, Family
+from families.services import applicants_age_errors
 from regions.models import Region
 from registry.duplicates import NAME_SIMILARITY_THRESHOLD, NameParts, name_similarity
 
@@ -255,7 +256,9 @@ def _validate_child(values: dict[str, Any], errors: dict[str, list[str]], seen_i
         errors["region"] = [_("This field is required.")]
     _collect(errors, lambda: child.clean_fields(exclude=exclude))
     _collect(errors, child.clean)
-    for key, message in cross_field_errors(child).items():
+    # Under 18 on the day of the import (children.services.create_child's rule): only what the field took.
+    for key, message in {**cross_field_errors(child),
+                         **({} if "birth_date" in errors else registration_age_errors(child, timezone.localdate()))}.items():
         errors.setdefault(key, []).append(message)
     if child.iin and child.iin in seen_iins:
         errors.setdefault("iin", []).append(_("This IIN appears on an earlier line of the file."))
@@ -293,6 +296,14 @@ def _validate_family(values: dict[str, Any], row: dict[str, str], errors: dict[s
         if applicant.iin and applicant.iin in seen_iins:
             errors.setdefault(prefix + "iin", []).append(_("This IIN appears earlier in the file."))
         applicants.append(applicant)
+    # The applicants' ages on the application date (families.services.create_family's rule), each under its column.
+    if "applied_on" not in errors:
+        for key, message in applicants_age_errors(applicants, family.applied_on).items():
+            if key != "applied_on":
+                _applicants, index, name = key.split(".")
+                key = f"applicant{int(index) + 1}_{name}"
+            if key not in errors:
+                errors[key] = [message]
     if errors:
         return None
     seen_iins.update(a.iin for a in applicants)

@@ -55,7 +55,11 @@ def test_the_demo_supervisor_finds_families_awaiting_approval(client, demo, lang
     for family in families:
         row = html[html.index(f'<tr id="family-{family.pk}">'):]
         row = row[:row.index("</tr>")]
-        assert escape(str(family)) in row and f">{day}</td>" in row  # asked today, on Almaty's day
+        # Each applicant named, with their age (an adult's: the demo's applicants are valid people).
+        for applicant in family.current_applicants():
+            assert escape(str(applicant)) in row
+            assert applicant.birth_date <= ALMATY_DAY.replace(year=ALMATY_DAY.year - 18)
+        assert f">{day}</td>" in row  # asked today, on Almaty's day
 
 
 def test_the_demo_sends_them_once(demo):

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from accounts.models import OrganisationalUnit, User
 from cases.models import Case, Placement, Stage, StageChange
 from children.models import Child, ChildrensHome
+from core.ages import applicant_age_errors, child_age_errors
 from core.iin import validate_iin, validate_iin_matches
 from core.names import search_text
 from demo import loader, services
@@ -227,6 +228,21 @@ def test_every_iin_is_valid_and_agrees_with_birth_date_and_sex():
         for last, first, patronymic, iin, text in model.objects.values_list("last_name", "first_name", "patronymic", "iin",
                                                                             "search_text"):
             assert text == search_text(last_name=last, first_name=first, patronymic=patronymic, iin=iin)
+
+
+def test_every_seeded_person_has_a_plausible_age():
+    """core.ages's rules (the services' at registration): each child under 18 on the day their first case
+    opened (the day of registration) and entered care after birth; each applicant 18 to 100 on the
+    application date."""
+    seed()
+    first_case = {}
+    for child_id, opened_on in Case.objects.order_by("opened_on").values_list("child_id", "opened_on"):
+        first_case.setdefault(child_id, opened_on)
+    for child_id, birth_date, entered_care_on in Child.objects.values_list("id", "birth_date", "entered_care_on"):
+        assert child_age_errors(birth_date, first_case[child_id]) == {}
+        assert birth_date <= entered_care_on
+    for birth_date, applied_on in Applicant.objects.values_list("birth_date", "family__applied_on"):
+        assert applicant_age_errors(birth_date, applied_on) == {}
 
 
 def test_certificates_include_expired_and_soon_expiring_ones():

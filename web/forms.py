@@ -407,9 +407,15 @@ class ChildRegisterForm(ChildForm):
     duplicate_reason = forms.CharField(label=_("Why this is not the same child"), required=False, max_length=100)
 
     def clean(self) -> dict:
+        from children.services import registration_age_errors
+
         data = super().clean()
         if data.get("confirm_new") and not (data.get("duplicate_reason") or "").strip():
             self.add_error("duplicate_reason", _("Say why this is a different child."))
+        # Under 18 today (the service's rule), on the same submit as the record's other mistakes.
+        if not self.has_error("birth_date"):
+            for name, message in registration_age_errors(Child(birth_date=data.get("birth_date")), today()).items():
+                self.add_error(name, message)
         return data
 
 

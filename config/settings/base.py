@@ -308,6 +308,9 @@ CONSENT_CHILD_VIEW_MIN_AGE = 10
 
 # Forms of care and the family (cases.FormOfCareRule holds the ages and capacities of each form).
 AGE_OF_MAJORITY = 18  # a placement ends "came of age" on the 18th birthday; no visit is planned after it
+# An applicant is at least AGE_OF_MAJORITY on the application date and born at most this many years
+# before it (core.ages: the code names no upper age; this refuses a typo such as 1900 for 1990).
+APPLICANT_MAX_AGE = env_int("APPLICANT_MAX_AGE", 100)
 COMING_OF_AGE_EARLY_CLOSE_DAYS = env_int("COMING_OF_AGE_EARLY_CLOSE_DAYS", 31)  # "came of age" allowed this many days before
 CARER_RECHECK_INTERVAL_DAYS = env_int("CARER_RECHECK_INTERVAL_DAYS", 365)  # carers' checks recur (rule of 4 Feb 2026)
 FAMILY_CHANGE_VISIT_WITHIN_DAYS = env_int("FAMILY_CHANGE_VISIT_WITHIN_DAYS", 14)  # visit after a change in the family

@@ -19,6 +19,9 @@ from families.models import Family
 from families.reasons import suspension_needs
 from families.selectors import family_history, family_list, family_record, search_families
 from families.services import (
+    applicant_age_refusal,
+    applicant_ages,
+    applicants_age_errors,
     approval_certificates_refusal,
     approval_expiry_limit,
     approval_request_refusal,
@@ -87,7 +90,15 @@ def families(request: HttpRequest) -> HttpResponse:
 
 def _valid(family_form: FamilyForm, people: list) -> bool:
     # Every form is validated, so each shows its own errors at once.
-    return all([family_form.is_valid(), *[p.is_valid() for p in people]])
+    valid = all([family_form.is_valid(), *[p.is_valid() for p in people]])
+    # The applicants' ages on the application date (the service's rule), on the same submit: of the
+    # dates each form could read.
+    applied_on = None if family_form.has_error("applied_on") else family_form.cleaned_data.get("applied_on")
+    found = applicants_age_errors([{} if p.is_blank() or p.has_error("birth_date") else p.cleaned_data for p in people],
+                                  applied_on)
+    for field, message in found.items():
+        add_family_error(family_form, people, field, message)
+    return valid and not found
 
 
 def _applicants(people: list) -> list[dict]:
@@ -155,6 +166,8 @@ def family_context(request: HttpRequest, family: Family, change_form: FamilyChan
         "editable": _may_edit(request.user, family),
         # The request offered only when the service would take it (a suspended family waits for a new home study).
         "approval_refusal": approval_request_refusal(family),
+        # An applicant under age on the application date: said, with the way to correct it.
+        "age_refusal": applicant_age_refusal(family),
         # What a suspension waits for (a home study after a leaving; a passed check after a failed one).
         **dict(zip(("needs_study", "needs_check"), suspension_needs(family), strict=True)),
         # An expired or missing certificate said before the click, not after it.
@@ -228,6 +241,10 @@ def _waiting_item(family: Family, form: FamilyApprovalForm | None, today) -> dic
     return {
         "family": family,
         "form": form or FamilyApprovalForm(initial={"expires_on": default_approval_expiry(family, today).isoformat()}),
+        # Each applicant's age today, and the refusal of an applicant under age on the application date
+        # (registered before the rule): the supervisor sees both before the click.
+        "ages": applicant_ages(family, today),
+        "age_refusal": applicant_age_refusal(family),
         "carer_refusal": carer_check_approval_refusal(family),
         "carer_warning": carer_check_approval_warning(family),
         "expiry_limit": limit[0] if limit else None,
