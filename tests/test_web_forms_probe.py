@@ -636,7 +636,10 @@ def test_each_field_made_wrong(world, prober, endpoint):
     assert outcome.status == 302 and not outcome.refused, f"the valid body is refused: {outcome.status} " + " | ".join(
         f"{dict(f.errors)}" for f in outcome.forms if f.errors) + outcome.error
     assert outcome.changed or not endpoint.writes, "the valid body wrote nothing: the probe would not see a half-written record"
-    check_outcome(problems, endpoint, role, "empty body", prober.send(client, "post", url, {}))
+    outcome = prober.send(client, "post", url, {})
+    check_outcome(problems, endpoint, role, "empty body", outcome)
+    if outcome.status in (200, 400) and not any(form.errors for form in outcome.forms):
+        problems.append(f"{describe(endpoint, role, 'empty body', outcome)}: the form is shown again without an error")
     for field, kind in endpoint.fields.items():
         if kind == "file":
             for label, made in FILE_VALUES.items():
@@ -905,3 +908,18 @@ def test_the_child_edit_page_without_the_sensitive_fields(client, worker, someon
     assert response.status_code == 302
     child.refresh_from_db()
     assert child.first_name == "Aruzhan" and child.health_needs == 2
+
+
+@pytest.mark.parametrize(("name", "field"), [("web:family-new", "a1-last_name"), ("web:child-new", "last_name"),
+                                             ("web:emergency-access", "case")])
+def test_an_empty_post_says_what_is_required(client, worker, name, field):
+    """A POST with nothing in it binds the form: each required field says so. It used to be an unbound
+    form (``request.POST or None``): shown again without a word, and on the family's registration a 500
+    (the applicants' ages read the forms' cleaned data)."""
+    client.force_login(worker)
+    response = client.post(reverse(name), {})
+    assert response.status_code == 400
+    errors = {form.add_prefix(name): [str(m) for m in messages]
+              for form in forms_in(response.context) for name, messages in form.errors.items()}
+    assert errors[field] == ["This field is required."]
+    assert "This field is required." in response.content.decode()

@@ -24,7 +24,7 @@ from core.exceptions import DomainError
 from emergency.models import EmergencyAccess
 from emergency.services import open_emergency_access
 from web.forms import EmergencyAccessForm, ShareCaseForm, add_domain_error
-from web.views.common import roles_required
+from web.views.common import posted, roles_required
 
 ACCESS_ROLES = ("social_worker", "supervisor")
 
@@ -98,7 +98,7 @@ def revoke(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
 def emergency_access(request: HttpRequest) -> HttpResponse:
     """Open a case that is not yours in an emergency, by its number, with the reason."""
     initial = {"case": request.GET.get("case")} if (request.GET.get("case") or "").isdigit() else {}
-    form = EmergencyAccessForm(request.POST or None, initial=initial)
+    form = EmergencyAccessForm(posted(request), initial=initial)
     mine = EmergencyAccess.objects.filter(user=request.user).select_related("case").order_by("-opened_at")[:20]
     if request.method == "POST":
         if form.is_valid():

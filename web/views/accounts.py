@@ -15,7 +15,7 @@ from accounts import services
 from accounts.models import OrganisationalUnit, User
 from core.exceptions import DomainError
 from web.forms import BLANK, add_domain_error
-from web.views.common import paginate, query_without_page, roles_required
+from web.views.common import paginate, posted, query_without_page, roles_required
 
 
 def units_in_tree_order() -> QuerySet[OrganisationalUnit]:
@@ -74,7 +74,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @roles_required()
 def user_create(request: HttpRequest) -> HttpResponse:
-    form = UserForm(request.POST or None, initial={"unit": request.GET.get("unit")})
+    form = UserForm(posted(request), initial={"unit": request.GET.get("unit")})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         shown = not data["password"]
@@ -97,7 +97,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User.objects.select_related("unit__parent"), pk=pk)
     initial = {"first_name": account.first_name, "last_name": account.last_name, "email": account.email, "role": account.role,
                "unit": account.unit_id}
-    form = UserForm(request.POST or None, initial=initial, editing=True)
+    form = UserForm(posted(request), initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_user(actor=request.user, user=account, **form.cleaned_data)

@@ -38,7 +38,7 @@ from web.forms import (
     add_domain_error,
     add_validation_error,
 )
-from web.views.common import paginate, query_without_page, roles_required
+from web.views.common import paginate, posted, query_without_page, roles_required
 from web.views.documents import documents_context
 
 CHILD_ROLES = ("social_worker", "supervisor")
@@ -95,7 +95,7 @@ def _duplicates_for_page(user: User, data: dict) -> tuple[list[Child], int]:
 @roles_required(*CHILD_ROLES)
 def register_child(request: HttpRequest) -> HttpResponse:
     region = getattr(request.user.unit, "region", None)
-    form = ChildRegisterForm(request.POST or None, initial={"region": region.pk if region else None})
+    form = ChildRegisterForm(posted(request), initial={"region": region.pk if region else None})
     context: dict = {"form": form, "duplicates": [], "hidden_duplicates": 0}
     if request.method == "POST":
         if form.is_valid():
@@ -213,7 +213,7 @@ def edit_child(request: HttpRequest, pk: int) -> HttpResponse:
     sensitive = _sees_sensitive(request.user, child)
     initial = {name: getattr(child, name) for name in CHILD_FORM_FIELDS}
     initial["region"], initial["current_home"] = child.region_id, child.current_home_id
-    form = ChildEditForm(request.POST or None, initial=initial, sensitive=sensitive)
+    form = ChildEditForm(posted(request), initial=initial, sensitive=sensitive)
     if request.method == "POST":
         if form.is_valid():
             changes = {k: v for k, v in form.cleaned_data.items() if k != "reason"}

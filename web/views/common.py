@@ -11,8 +11,9 @@ from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy
 
 from core.ordering import with_total_order
@@ -51,6 +52,17 @@ def roles_required(*roles: str) -> Callable:
         return wrapper
 
     return decorator
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The data a page's form is bound to: the POST's, even when empty (an empty body then gets "This
+    field is required" beside each field, not an unbound form shown again without a word), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def posted_files(request: HttpRequest) -> MultiValueDict | None:
+    """The files a page's form is bound to, as ``posted``."""
+    return request.FILES if request.method == "POST" else None
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int | None = None) -> Page:

@@ -24,7 +24,7 @@ from documents.selectors import document_for, documents_of_record, may_add_docum
 from families.models import Family
 from web.forms import DocumentForm, add_domain_error, add_validation_error
 from web.templatetags.web_tags import choice_label, person
-from web.views.common import roles_required
+from web.views.common import posted, posted_files, roles_required
 
 DOCUMENT_ROLES = ("social_worker", "supervisor")
 RECORDS = {"child": (Child, "web:child"), "family": (Family, "web:family"), "case": (Case, "web:case")}
@@ -81,7 +81,7 @@ def upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not may_add_document(request.user, **key):
         raise PermissionDenied
     record = model.objects.get(pk=pk)
-    form = DocumentForm(request.POST or None, request.FILES or None)
+    form = DocumentForm(posted(request), posted_files(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -49,7 +49,7 @@ from web.forms import (
     add_family_error,
     applicant_forms,
 )
-from web.views.common import paginate, query_without_page, roles_required
+from web.views.common import paginate, posted, query_without_page, roles_required
 from web.views.documents import documents_context
 
 FAMILY_ROLES = ("social_worker", "supervisor")
@@ -120,8 +120,8 @@ def _apply_error(family_form: FamilyForm, people: list, error: Exception) -> Non
 @roles_required(*FAMILY_ROLES)
 def register_family(request: HttpRequest) -> HttpResponse:
     region = getattr(request.user.unit, "region", None)
-    family_form = FamilyForm(request.POST or None, initial={"region": region.pk if region else None})
-    people = applicant_forms(request.POST or None)
+    family_form = FamilyForm(posted(request), initial={"region": region.pk if region else None})
+    people = applicant_forms(posted(request))
     if request.method == "POST":
         if _valid(family_form, people):
             try:
@@ -196,11 +196,11 @@ def edit_family(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     initial = {name: getattr(family, name) for name in FAMILY_FORM_FIELDS}
     initial["region"] = family.region_id
-    family_form = FamilyForm(request.POST or None, initial=initial, editing=True)
+    family_form = FamilyForm(posted(request), initial=initial, editing=True)
     # Only the applicants still in the family are edited; one who died or left is shown, kept as recorded,
     # and holds a place of the two (a couple one of whom left has one applicant's form; no one left, none).
     current, departed = family.current_applicants(), family.departed_applicants()
-    people = applicant_forms(request.POST or None, initial=[{k: getattr(a, k) for k in APPLICANT_FORM_FIELDS}
+    people = applicant_forms(posted(request), initial=[{k: getattr(a, k) for k in APPLICANT_FORM_FIELDS}
                                                            for a in current],
                              count=2 if not departed else (1 if current else 0))
     if request.method == "POST":

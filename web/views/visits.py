@@ -23,7 +23,7 @@ from visits.services import record_unscheduled_visit, record_visit
 from web.forms import RecordVisitForm, UnscheduledVisitForm, add_domain_error
 from web.sensitive import can_view_sensitive
 from web.views.cases import CASE_ROLES, changeable_case_or_403
-from web.views.common import roles_required
+from web.views.common import posted, roles_required
 
 
 @roles_required(*CASE_ROLES)
@@ -33,7 +33,7 @@ def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpRespo
     if visit.done_on is not None:
         messages.info(request, _("This visit is already recorded."))
         return redirect("web:case", pk=case.pk)
-    form = RecordVisitForm(request.POST or None)
+    form = RecordVisitForm(posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -72,7 +72,7 @@ def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: i
     """An urgent or extra visit outside the schedule: the next planned visit stays to do."""
     case = changeable_case_or_403(request.user, pk)
     placement = get_object_or_404(case.placements.filter(ended_on__isnull=True), pk=placement_pk)
-    form = UnscheduledVisitForm(request.POST or None)
+    form = UnscheduledVisitForm(posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
