@@ -25,6 +25,7 @@ from cases.models import Case
 from core.dates import AHEAD_DATE
 from core.schema import READ_ERRORS, WRITE_ERRORS
 from core.serializers import DateTimeField, ModelSerializer
+from core.text import REASON_MAX_LENGTH
 
 
 def supervised_case(request: Request, pk: int) -> Case:
@@ -89,7 +90,7 @@ class TransferInput(serializers.Serializer):
         queryset=User.objects.all(), required=False, allow_null=True, default=None, label=_("social worker")
     )
     # Needed only without a consent to share data in force (consents.services.ensure_transfer_allowed).
-    override_reason = serializers.CharField(
+    override_reason = serializers.CharField(max_length=REASON_MAX_LENGTH,
         required=False, allow_blank=True, default="", label=_("reason for transfer without consent")
     )
 

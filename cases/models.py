@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import CarerRelationship, FormOfCare
 from core.dates import date_range_constraints, day_text, validate_not_future, validate_sane_date
 from core.models import TimeStampedModel
+from core.text import NOTES_MAX_LENGTH, REASON_MAX_LENGTH, SOURCE_MAX_LENGTH, max_length
 
 
 class Stage(models.TextChoices):
@@ -70,7 +71,8 @@ class Case(TimeStampedModel):
         on_delete=models.PROTECT, related_name="+",
     )
     decision_reviewed_at = models.DateTimeField(_("decision reviewed at"), null=True, blank=True)
-    decision_review_reason = models.TextField(_("reason given by the supervisor"), blank=True, default="", db_default="")
+    decision_review_reason = models.TextField(_("reason given by the supervisor"), **max_length(REASON_MAX_LENGTH), blank=True, default="",
+                                              db_default="")
     # The child's previous case, closed, that this one follows: a re-entry into care after an exit
     # (CFSR re-entry is measured through this link). Set by cases.services.open_next_case.
     follows = models.OneToOneField(
@@ -119,7 +121,7 @@ class StageChange(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), **max_length(REASON_MAX_LENGTH), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("acting user"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -149,7 +151,7 @@ class DecisionReview(models.Model):
         related_name="+",
     )
     approved = models.BooleanField(_("approved"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), **max_length(REASON_MAX_LENGTH), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
 
@@ -232,7 +234,7 @@ class Placement(TimeStampedModel):
     ended_on = models.DateField(_("ended on"), null=True, blank=True, validators=[validate_sane_date])
     end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
     return_reason = models.CharField(_("reason for return"), max_length=30, choices=ReturnReason.choices, blank=True)
-    end_notes = models.TextField(_("notes on the end"), blank=True)
+    end_notes = models.TextField(_("notes on the end"), **max_length(NOTES_MAX_LENGTH), blank=True)
     decision_document_number = models.CharField(_("court decision or act number"), max_length=60, blank=True)
     decision_date = models.DateField(_("date of the decision"), null=True, blank=True, validators=[validate_sane_date])
     siblings_separated = models.BooleanField(_("placed apart from siblings"), default=False)
@@ -323,7 +325,7 @@ class SiblingSeparationDecision(models.Model):
     """A recorded decision that this case's child may be placed apart from its sibling group."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="sibling_separation_decisions")
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), **max_length(REASON_MAX_LENGTH))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -377,7 +379,7 @@ class FormOfCareRule(models.Model):
     max_children = models.PositiveSmallIntegerField(_("children at most in one family"), null=True, blank=True)
     siblings_count_as_one = models.BooleanField(_("a sibling group counts as one child"), default=False)
     requires_psychological_training = models.BooleanField(_("the carer needs psychological training"), default=False)
-    source = models.TextField(_("source of the rule"), blank=True)
+    source = models.TextField(_("source of the rule"), **max_length(SOURCE_MAX_LENGTH), blank=True)
 
     class Meta:
         ordering = ["form_of_care"]
@@ -410,7 +412,7 @@ class CaseNote(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     written_on = models.DateField(_("date"))
-    text = models.TextField(_("note"))
+    text = models.TextField(_("note"), **max_length(NOTES_MAX_LENGTH))
     sensitive = models.BooleanField(_("sensitive"), default=False,
                                     help_text=_("Shown only to those who may see the case's sensitive fields."))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")

@@ -12,6 +12,7 @@ from core.dates import date_range_constraints, validate_not_future, validate_san
 from core.iin import validate_iin, validate_iin_matches
 from core.models import MultilingualNameMixin, TimeStampedModel
 from core.names import NameSearchable, search_text_index
+from core.text import NOTES_MAX_LENGTH, max_length
 
 
 class HomeType(models.TextChoices):
@@ -61,7 +62,7 @@ class ChildrensHome(MultilingualNameMixin, TimeStampedModel):
 class SiblingGroup(TimeStampedModel):
     """Brothers and sisters who should be placed together unless a recorded decision says otherwise."""
 
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), **max_length(NOTES_MAX_LENGTH), blank=True)
 
     class Meta:
         verbose_name = _("sibling group")
@@ -128,10 +129,10 @@ class Child(NameSearchable, TimeStampedModel):
     entered_care_on = models.DateField(_("entered care on"), validators=[validate_sane_date, validate_not_future])
     health_needs = models.PositiveSmallIntegerField(_("health needs"), choices=HealthNeeds.choices, default=HealthNeeds.NONE)
     # Sensitive: shown only with view_sensitive on the case.
-    health_notes = models.TextField(_("health and disability notes"), blank=True)
-    birth_family_notes = models.TextField(_("birth family"), blank=True)
+    health_notes = models.TextField(_("health and disability notes"), **max_length(NOTES_MAX_LENGTH), blank=True)
+    birth_family_notes = models.TextField(_("birth family"), **max_length(NOTES_MAX_LENGTH), blank=True)
     abuse_or_neglect_history = models.BooleanField(_("history of abuse or neglect"), default=False)
-    abuse_history_notes = models.TextField(_("abuse or neglect history"), blank=True)
+    abuse_history_notes = models.TextField(_("abuse or neglect history"), **max_length(NOTES_MAX_LENGTH), blank=True)
     # Strengths and Difficulties Questionnaire total (0–40): the best-validated predictor of breakdown.
     sdq_total_difficulties = models.PositiveSmallIntegerField(_("SDQ total difficulties score"), null=True, blank=True)
 

@@ -14,6 +14,7 @@ from consents import services
 from consents.models import Consent, ConsentKind
 from core.dates import PAST_DATE
 from core.serializers import ModelSerializer
+from core.text import REASON_MAX_LENGTH
 from documents.api.permissions import CaseworkersOnly
 from documents.models import Document
 from documents.selectors import documents_visible_to
@@ -42,7 +43,7 @@ class RecordConsentSerializer(serializers.Serializer):
     given_by = serializers.CharField(max_length=200)
     given_on = serializers.DateField(validators=PAST_DATE)
     agrees = serializers.BooleanField(default=True)
-    scope = serializers.CharField(required=False, allow_blank=True, default="")
+    scope = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
     document = serializers.PrimaryKeyRelatedField(queryset=Document.objects.none(), required=False, allow_null=True)
 
@@ -57,7 +58,7 @@ class RecordConsentSerializer(serializers.Serializer):
 
 
 class RevokeConsentSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
     revoked_on = serializers.DateField(validators=PAST_DATE, required=False)
 
 

@@ -12,6 +12,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import REASON_MAX_LENGTH, max_length
+
 
 class ConsentKind(models.TextChoices):
     CHILD_VIEW = "child_view", _("child's own view")
@@ -36,7 +38,8 @@ class Consent(models.Model):
     given_on = models.DateField(_("given on"))
     # A child may say no and a parent may refuse: the answer is recorded either way.
     agrees = models.BooleanField(_("agrees"), default=True)
-    scope = models.TextField(_("scope"), blank=True, help_text=_("What the consent covers, e.g. the agency or the data."))
+    scope = models.TextField(_("scope"), **max_length(REASON_MAX_LENGTH), blank=True,
+                             help_text=_("What the consent covers, e.g. the agency or the data."))
     # Consent to share data may name the region it covers; empty means any region.
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("region covered"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -54,7 +57,7 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("revocation recorded by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
-    revoke_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoke_reason = models.TextField(_("reason for revocation"), **max_length(REASON_MAX_LENGTH), blank=True)
 
     objects = ConsentQuerySet.as_manager()
 
@@ -87,7 +90,7 @@ class TransferOverride(models.Model):
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="transfer_overrides")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), **max_length(REASON_MAX_LENGTH))
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
 
     class Meta:

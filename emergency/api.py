@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.serializers import ModelSerializer
+from core.text import REASON_MAX_LENGTH
 from documents.api.permissions import CaseworkersOnly
 from emergency import services
 from emergency.models import EmergencyAccess
@@ -32,7 +33,7 @@ class OpenEmergencyAccessSerializer(serializers.Serializer):
     # Any case's number: the point is to open one the user cannot see yet. Whether it is a case is the
     # service's answer, after the reason (emergency.services.open_emergency_access).
     case = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class EmergencyAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):

@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import REASON_MAX_LENGTH, max_length
+
 
 class EmergencyAccessQuerySet(models.QuerySet):
     def active(self, now=None) -> "EmergencyAccessQuerySet":
@@ -21,7 +23,7 @@ class EmergencyAccess(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="emergency_accesses"
     )
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), **max_length(REASON_MAX_LENGTH))
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

@@ -16,6 +16,7 @@ from core.dates import AHEAD_DATE, PAST_DATE, date_range_constraints, day_text, 
 from core.iin import validate_iin, validate_iin_matches
 from core.models import CheckConstraintsInOneQuery, TimeStampedModel
 from core.names import NameSearchable, search_text_index
+from core.text import REASON_MAX_LENGTH, max_length
 
 
 class ApprovalStatus(models.TextChoices):
@@ -317,7 +318,7 @@ class ApprovalDecision(CheckConstraintsInOneQuery):
 
     family = models.ForeignKey(Family, verbose_name=_("family"), on_delete=models.CASCADE, related_name="approval_decisions")
     approved = models.BooleanField(_("approved"))
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), **max_length(REASON_MAX_LENGTH), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
     )

@@ -77,7 +77,7 @@ def _argument(value: object, units: Mapping[int, OrganisationalUnit] | None) -> 
     if isinstance(value, dict) and set(value) == {"change"}:
         return _change_name(value["change"])
     if isinstance(value, dict) and set(value) == {"cases"}:
-        return ", ".join(f"№ {pk}" for pk in case_ids([value]))
+        return ", ".join(f"№\u00a0{pk}" for pk in case_ids([value]))  # never "№" and its number apart
     if isinstance(value, str):
         if _DATE.match(value):
             return date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")

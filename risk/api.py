@@ -19,6 +19,7 @@ from cases.models import Placement
 from core.dates import PAST_DATE
 from core.schema import CREATE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from core.serializers import ModelSerializer
+from core.text import NOTES_MAX_LENGTH
 from families.api.serializers import FamilyOutputSerializer
 from families.selectors import family_api_list
 from risk.models import Factor, FamilyEvent, RiskAssessment, RiskPolicy
@@ -127,7 +128,7 @@ class FamilyEventInput(serializers.Serializer):
     family = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=FamilyEvent.Kind.choices)
     occurred_on = serializers.DateField(validators=PAST_DATE, default=timezone.localdate)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class FamilyEventsView(generics.ListAPIView):

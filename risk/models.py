@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import date_range_constraints, local, validate_sane_date
 from core.models import TimeStampedModel
+from core.text import NOTES_MAX_LENGTH, max_length
 
 
 class Factor(models.TextChoices):
@@ -170,7 +171,7 @@ class FamilyEvent(TimeStampedModel):
     family = models.ForeignKey("families.Family", verbose_name=_("family"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     occurred_on = models.DateField(_("occurred on"), validators=[validate_sane_date])
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), **max_length(NOTES_MAX_LENGTH), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
 
     class Meta:

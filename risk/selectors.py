@@ -50,6 +50,13 @@ def forcing_factors() -> frozenset[str]:
     return frozenset(RiskFactorWeight.objects.filter(enabled=True, weight__gt=0, sets_high=True).values_list("factor", flat=True))
 
 
+def forcing_factor_labels(forcing: frozenset[str] | None = None) -> list[str]:
+    """The names of the factors that set the band to high by themselves, in the factors' order, for
+    the pages to say next to the factors (a worker should know that "child not seen" means high)."""
+    forcing = forcing_factors() if forcing is None else forcing
+    return [str(label) for code, label in Factor.choices if code in forcing]
+
+
 def risk_as_seen(*, score: float | None, band: str | None, factors: list[dict] | None, sensitive: bool,
                  policy: RiskPolicy | None = None, forcing: frozenset[str] | None = None) -> RiskAsSeen:
     """With ``sensitive`` (view_sensitive on the case) the stored risk as it is; without, the risk

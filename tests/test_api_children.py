@@ -90,7 +90,7 @@ def test_create_warns_of_a_likely_duplicate_the_worker_sees_by_its_id(client, wo
     assert response.status_code == 201
     assert response.json()["duplicate_warnings"] == [
         {"kind": "child", "id": existing.pk, "reason": "same_birth_date_similar_name", "similarity": 100.0,
-         "unit": str(worker.unit), "message": f"A possible duplicate: child № {existing.pk}."}]
+         "unit": str(worker.unit), "message": f"A possible duplicate: child №\u00a0{existing.pk}."}]
 
 
 def test_a_duplicate_in_another_unit_is_named_by_its_unit_only(client, worker):

@@ -319,7 +319,7 @@ def test_a_stale_decision_is_400_saying_why_as_the_page_says_it(api_client, clie
     response = post(api_client, supervisor, url(family, action), {"reason": "Second opinion."})
     assert response.status_code == 400
     [message] = response.json()["non_field_errors"]
-    assert message.startswith(f"Family № {family.pk}") and STALE[kind] in message
+    assert message.startswith(f"Family №\u00a0{family.pk}") and STALE[kind] in message
     assert state(family) == before
     client.force_login(supervisor)
     page = client.post(reverse("web:family-approval-decide", args=[family.pk]),
@@ -530,5 +530,5 @@ def test_two_supervisors_deciding_at_once_write_one_decision(monkeypatch):
     decision = ApprovalDecision.objects.get(family=family)
     assert decision.approved is (won == "approve")
     winner = "Aliya Nurova" if won == "approve" else "Dana Sadykova"
-    assert lost["non_field_errors"][0].startswith(f"Family № {family.pk} was already") and winner in lost["non_field_errors"][0]
+    assert lost["non_field_errors"][0].startswith(f"Family №\u00a0{family.pk} was already") and winner in lost["non_field_errors"][0]
     connection.close()

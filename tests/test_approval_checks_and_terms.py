@@ -112,7 +112,7 @@ def test_a_family_with_a_passed_carers_check_has_no_warning(client, worker, supe
                             carer_recheck_due_on=TODAY() + dt.timedelta(days=360))
     html = row(get(client, supervisor, "en", "web:family-approvals"), family)
     assert "carer-warning" not in html and "carer-refusal" not in html
-    assert f'data-confirm="Approve family № {family.pk}?"' in html
+    assert f'data-confirm="Approve family №\u00a0{family.pk}?"' in html
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

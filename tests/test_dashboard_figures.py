@@ -259,11 +259,11 @@ def test_approving_or_rejecting_a_decision_or_a_family_asks_first_in_the_readers
                                      carer_checked_on=timezone.localdate())
     client.force_login(supervisor)
     dashboard = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert f'data-confirm="Одобрить решение по делу № {case.pk}?"' in dashboard  # the one word for approval (02f1753)
-    assert f'data-confirm="Отклонить решение по делу № {case.pk}?"' in dashboard
+    assert f'data-confirm="Одобрить решение по делу №\u00a0{case.pk}?"' in dashboard  # the one word for approval (02f1753)
+    assert f'data-confirm="Отклонить решение по делу №\u00a0{case.pk}?"' in dashboard
     approvals = client.get(reverse("web:family-approvals")).content.decode()
-    assert f'value="1" data-confirm="Approve family № {family.pk}?"' in approvals
-    assert f'value="0" class="danger" data-confirm="Refuse family № {family.pk}?"' in approvals
+    assert f'value="1" data-confirm="Approve family №\u00a0{family.pk}?"' in approvals
+    assert f'value="0" class="danger" data-confirm="Refuse family №\u00a0{family.pk}?"' in approvals
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])

@@ -110,6 +110,6 @@ def test_the_alerts_written_before_get_their_family_and_a_true_title():
         assert [rows[pk].family_id for pk in (suspended.pk, papers.pk, visit.pk)] == [family.pk, family.pk, None]
         with translation.override("ru"):
             title = rows[suspended.pk].display_title
-        assert title == f"Семья № {family.pk}: одобрение приостановлено из-за изменений в семье 02.11.2026"
+        assert title == f"Семья №\u00a0{family.pk}: одобрение приостановлено из-за изменений в семье 02.11.2026"
     finally:
         migrate(latest())

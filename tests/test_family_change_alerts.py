@@ -72,7 +72,7 @@ def test_without_placed_children_the_alert_names_no_visit_and_leads_to_the_famil
         assert no_child != FAMILY_SUSPENDED_NO_CHILD_TEXT  # translated
     assert no_child in page and visit not in page
     assert f'<a href="{reverse("web:family", args=[family.pk])}">{title}</a>' in page
-    assert f"Sadykov Marat: {death}" in title and f"№ {family.pk}" in title
+    assert f"Sadykov Marat: {death}" in title and f"№\u00a0{family.pk}" in title
     assert "#placements" not in page
 
 
@@ -90,7 +90,7 @@ def test_with_placed_children_the_alert_names_the_visit_and_the_cases_and_links_
         body = alert.display_body
         label = _("Cases of the children to visit:")
     assert body == _translated(language, FAMILY_SUSPENDED_VISIT_TEXT) % {
-        "days": 14, "count": 2, "cases": f"№ {case_ids[0]}, № {case_ids[1]}"}
+        "days": 14, "count": 2, "cases": f"№\u00a0{case_ids[0]}, №\u00a0{case_ids[1]}"}
     assert body in page and label in page
     for pk in case_ids:
         assert f'href="{reverse("web:case", args=[pk])}#placements"' in page
@@ -117,7 +117,7 @@ def test_each_supervisor_is_told_only_of_the_cases_they_supervise(client, couple
     record_family_change(family=family, kind="conviction", on=TODAY(), actor=worker)
     [mine], [theirs] = alerts_of(supervisor), alerts_of(far_supervisor)
     assert (mine.case_ids, theirs.case_ids) == ([near.case_id], [far.case_id])
-    assert f"№ {far.case_id}" not in mine.display_body and f"№ {near.case_id}" not in theirs.display_body
+    assert f"№\u00a0{far.case_id}" not in mine.display_body and f"№\u00a0{near.case_id}" not in theirs.display_body
     page = inbox(client, far_supervisor)
     assert f'href="{reverse("web:case", args=[far.case_id])}#placements"' in page
     assert reverse("web:case", args=[near.case_id]) not in page
@@ -135,7 +135,7 @@ def test_a_supervisor_of_the_familys_unit_only_is_told_nothing_of_another_units_
     [alert] = alerts_of(supervisor)
     # Neither "no child is placed" (untrue) nor the other unit's case (not theirs to see).
     assert (alert.body_key, alert.case_ids) == (FAMILY_SUSPENDED_CHECK_TEXT, [])  # lifted by a check that passes
-    assert f"№ {far.case_id}" not in alert.display_body + alert.display_title
+    assert f"№\u00a0{far.case_id}" not in alert.display_body + alert.display_title
 
 
 def test_a_second_change_on_a_suspended_family_is_a_new_alert(client, couple, worker, supervisor):
@@ -182,9 +182,9 @@ def test_the_email_says_what_the_inbox_says(settings, couple, worker, supervisor
     mail.outbox.clear()
     assert send_pending_emails() == 2  # the supervisor and the child's social worker
     [message] = [m for m in mail.outbox if m.to == [supervisor.email]]
-    body = _translated("ru", FAMILY_SUSPENDED_VISIT_TEXT) % {"days": 14, "count": 1, "cases": f"№ {placement.case_id}"}
+    body = _translated("ru", FAMILY_SUSPENDED_VISIT_TEXT) % {"days": 14, "count": 1, "cases": f"№\u00a0{placement.case_id}"}
     assert message.body == body and message.to == [supervisor.email]
-    assert f"№ {family.pk}" in message.subject and "Sadykov Marat" in message.subject
+    assert f"№\u00a0{family.pk}" in message.subject and "Sadykov Marat" in message.subject
     assert placement.child.last_name not in message.subject + message.body
 
 

@@ -61,7 +61,7 @@ def reapproved(worker) -> Family:
 def test_the_familys_name_is_its_current_applicants(widowed):
     assert str(Family.objects.get(pk=widowed.pk)) == "Sadykova Aigul"
     Applicant.objects.filter(family=widowed, position=1).update(left_family_reason="death", left_family_on=TODAY())
-    assert str(Family.objects.get(pk=widowed.pk)) == f"Family № {widowed.pk}"
+    assert str(Family.objects.get(pk=widowed.pk)) == f"Family №\u00a0{widowed.pk}"
 
 
 @LANGUAGES
@@ -171,7 +171,7 @@ def test_the_case_page_and_the_case_file_name_the_family_without_the_one_who_lef
     factories.PlacementFactory(case=case, child=case.child, family=widowed)
     client.force_login(worker)
     html = client.get(reverse("web:case", args=[case.pk])).content.decode()
-    heading = html.split(f"Family № {widowed.pk}")[1].split("</h3>")[0]
+    heading = html.split(f"Family №\u00a0{widowed.pk}")[1].split("</h3>")[0]
     # The family's number links to its page; the suspension's reason still names who died: the record.
     assert heading.removeprefix("</a>").strip() == "(Sadykova Aigul)"
     api_client.force_authenticate(worker)

@@ -178,4 +178,4 @@ def test_the_ranking_links_a_named_family_not_an_anonymous_profile(client, worke
     factories.ApplicantFactory(family=foreign, last_name="Zhanibekova")
     page = get(client, worker, reverse("web:case-matching", args=[case.pk]))
     assert link(own.pk) in page
-    assert reverse("web:family", args=[foreign.pk]) not in page and f"Family № {foreign.pk}" in page
+    assert reverse("web:family", args=[foreign.pk]) not in page and f"Family №\u00a0{foreign.pk}" in page

@@ -30,8 +30,8 @@ def numbered(language, family) -> str:
 
 
 def text(page: str) -> str:
-    """The page's text without its tags, spaces as one."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    """The page's text without its tags, spaces as one (the no-break space after "№" kept)."""
+    return re.sub(r"[^\S\u00a0]+", " ", re.sub(r"<[^>]+>", "", page))
 
 
 def said_once(language, page, family) -> None:

@@ -118,7 +118,7 @@ def test_a_request_decided_by_another_supervisor_says_who_and_when(client, worke
     response = client.post(reverse("web:family-approval-decide", args=[family.pk]), {"approve": "1"}, follow=True)
     html = response.content.decode()
     assert response.redirect_chain == [(reverse("web:family-approvals"), 302)]
-    assert f"Family № {family.pk} was already refused by" in html and "Nurova" in html
+    assert f"Family №\u00a0{family.pk} was already refused by" in html and "Nurova" in html
     assert family.approval_decisions.count() == 1
 
 

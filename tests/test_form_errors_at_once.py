@@ -144,7 +144,7 @@ def test_recording_a_visit_shows_the_dates_and_the_findings_mistakes_at_once(cli
     client.force_login(worker)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     response = client.post(reverse("web:visit-record", args=[placed_case.pk, visit.pk]), {
-        "done_on": tomorrow.isoformat(), "child_seen": "on", "seen_by": "", "child_condition": "", "family_condition": "",
+        "done_on": tomorrow.isoformat(), "child_seen": "true", "seen_by": "", "child_condition": "", "family_condition": "",
     }, **read_in(client, language))
     assert response.status_code == 400
     errors = response.context["form"].errors

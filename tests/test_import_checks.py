@@ -59,7 +59,7 @@ def test_a_second_import_of_the_found_child_is_refused_against_the_registry(db):
     assert report.imported == 0
     assert report.possible_duplicates == [{"line": 2, "duplicates": [
         {"kind": "child", "id": existing.pk, "reason": "same_birth_date_similar_name", "similarity": 100.0}]}]
-    assert f"child № {existing.pk}" in report.rejected[0]["errors"]["new_record"][0]
+    assert f"child №\u00a0{existing.pk}" in report.rejected[0]["errors"]["new_record"][0]
     assert Child.objects.count() == 1
 
 

@@ -33,7 +33,7 @@ def test_the_matching_page_shows_a_foreign_family_as_an_anonymous_profile(client
     page = client.get(reverse("web:case-matching", args=[matching["case"].pk])).content.decode()
     assert "Omarova" in page  # a family of the worker's own unit is named
     assert "Zhanibekova" not in page
-    assert f"Family № {matching['foreign'].pk}" in page and "anonymous profile" in page
+    assert f"Family №\u00a0{matching['foreign'].pk}" in page and "anonymous profile" in page
 
 
 def test_the_api_matches_follow_the_same_policy(api_client, worker, matching):

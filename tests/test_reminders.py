@@ -323,8 +323,8 @@ def test_each_reader_sees_a_reminders_title_in_their_language_with_dates_as_the_
     titles = {row["kind"]: row["title"] for row in
               api_client.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE=language).json()["results"]}
     assert due in titles["visit_due"] and "2026-03-09" not in titles["visit_due"]
-    assert f"№ {placement.case_id}" in titles["visit_due"]
-    assert f"№ {stuck.pk}" in titles["case_stuck"]
+    assert f"№\u00a0{placement.case_id}" in titles["visit_due"]
+    assert f"№\u00a0{stuck.pk}" in titles["case_stuck"]
     if language != "en":  # the stage by its name, not its code (in English both read "matching")
         assert "matching" not in titles["case_stuck"]
     api_client.force_authenticate(supervisor)

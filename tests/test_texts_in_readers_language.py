@@ -158,10 +158,10 @@ def test_the_emergency_notification_written_in_russian_reads_in_english(client, 
     english = fetch(client, "en", reverse("web:inbox"))
     ends = _in("en", lambda: date_text(until, "SHORT_DATETIME_FORMAT"))
     assert f"Reason given: Ребёнок в полиции, нужна семья сегодня<br>Access ends at {ends}." in english
-    assert f"Emergency access to case № {case.pk}" in english
+    assert f"Emergency access to case №\u00a0{case.pk}" in english
     russian = fetch(client, "ru", reverse("web:inbox"))
     assert "Указанная причина: Ребёнок в полиции" in russian and "Reason given" not in russian
-    assert f"Экстренный доступ к делу № {case.pk}" in russian
+    assert f"Экстренный доступ к делу №\u00a0{case.pk}" in russian
     assert _in("ru", lambda: date_text(until, "SHORT_DATETIME_FORMAT")) in russian
 
 
@@ -187,7 +187,7 @@ def test_the_family_chosen_notification_names_the_unit_in_the_readers_language(a
     ):
         row = api_client.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE=language).json()["results"][0]
         assert name in row["title"] and name in row["body"] and words in row["body"], (language, row)
-        assert f"№ {case.pk}" in row["body"]
+        assert f"№\u00a0{case.pk}" in row["body"]
 
 
 def test_e_mails_are_written_in_the_sites_language_whoever_wrote_the_notification(settings, worker, supervisor, district):
@@ -254,7 +254,7 @@ def test_a_page_of_notifications_naming_many_units_looks_them_up_once(api_client
     mail.outbox.clear()
     with django_assert_max_num_queries(8):  # two batches' savepoints, lock-and-read, units, update
         assert send_pending_emails() == 30
-    assert all(str(units[int(m.subject.split("№ ")[1].split(" ")[0]) % 6]) in m.subject for m in mail.outbox)
+    assert all(str(units[int(m.subject.split("№\u00a0")[1].split(" ")[0]) % 6]) in m.subject for m in mail.outbox)
 
 
 @pytest.mark.parametrize(("language", "not_found"), [("en", "Not found."), ("ru", "Не найдено."), ("kk", "Табылмады.")])

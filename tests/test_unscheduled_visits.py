@@ -26,7 +26,7 @@ def placement(worker):
 
 
 def data(**overrides):
-    values = {"kind": "urgent", "done_on": timezone.localdate().isoformat(), "child_seen": "on", "seen_by": "Worker",
+    values = {"kind": "urgent", "done_on": timezone.localdate().isoformat(), "child_seen": "true", "seen_by": "Worker",
               "child_condition": "serious_concerns", "family_condition": "serious_concerns", "concerns": "Bruises on the arm."}
     values.update(overrides)
     return values

@@ -102,7 +102,7 @@ def test_a_case_one_cannot_see_answers_404_in_the_layout_with_emergency_access_o
     response = client.get(reverse("web:case", args=[case.pk]))
     html = response.content.decode()
     assert response.status_code == 404
-    assert "Otbasy" in html and f"Case № {case.pk} is not in your caseload" in html and "<html" in html
+    assert "Otbasy" in html and f"Case №\u00a0{case.pk} is not in your caseload" in html and "<html" in html
     assert f"{reverse('web:emergency-access')}?case={case.pk}" in html
 
 
@@ -119,10 +119,10 @@ def test_a_case_reassigned_away_answers_the_refused_page_in_the_users_language(c
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="ru")
         html = response.content.decode()
         assert response.status_code == 404 and '<header class="top">' in html and 'lang="ru"' in html
-        assert f"Дело № {case.pk} не входит в ваши дела" in html
+        assert f"Дело №\u00a0{case.pk} не входит в ваши дела" in html
         assert case.child.last_name not in html
     never = client.get(reverse("web:case", args=[case.pk + 1000]), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert f"Дело № {case.pk + 1000} не входит в ваши дела" in never
+    assert f"Дело №\u00a0{case.pk + 1000} не входит в ваши дела" in never
 
 
 def test_emergency_access_opens_the_case_for_24_hours_with_the_banner_and_notifies(client, worker, supervisor, case):

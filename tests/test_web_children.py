@@ -318,9 +318,9 @@ def test_the_sibling_groups_history_reasons_are_kept_untranslated_and_read_in_ea
     client.post(reverse("web:child-sibling-leave", args=[own_child.pk]), HTTP_ACCEPT_LANGUAGE="ru")
     reasons = list(own_child.history.exclude(history_change_reason=None).values_list("history_change_reason", flat=True))
     assert f"Sibling group {group}" in reasons and f"Removed from sibling group {group}" in reasons
-    for language, joined, left in (("en", f"Sibling group № {group}", f"Removed from sibling group № {group}"),
-                                   ("ru", f"Группа братьев и сестёр № {group}", f"Исключён из группы братьев и сестёр № {group}"),
-                                   ("kk", f"№ {group} бауырлар тобы", f"№ {group} бауырлар тобынан шығарылды")):
+    for language, joined, left in (("en", f"Sibling group №\u00a0{group}", f"Removed from sibling group №\u00a0{group}"),
+                                   ("ru", f"Группа братьев и сестёр №\u00a0{group}", f"Исключён из группы братьев и сестёр №\u00a0{group}"),
+                                   ("kk", f"№\u00a0{group} бауырлар тобы", f"№\u00a0{group} бауырлар тобынан шығарылды")):
         client.cookies["django_language"] = language
         page = client.get(reverse("web:child", args=[own_child.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert joined in page and left in page, language

@@ -138,7 +138,7 @@ def test_the_choices_reason_is_kept_untranslated_and_written_in_each_readers_lan
     for language, words in (("en", "chosen for acquaintance."), ("ru", "выбрана для знакомства")):
         client.cookies["django_language"] = language
         page = client.get(reverse("web:case", args=[case.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
-        assert f"№ {family.pk}" in page and words in page, language
+        assert f"№\u00a0{family.pk}" in page and words in page, language
 
 
 def test_the_note_on_anonymous_profiles_is_said_once_above_the_table(client, worker, case):
@@ -154,7 +154,7 @@ def test_choosing_a_family_of_the_cases_own_unit_does_not_say_its_unit_was_told(
     own = factories.FamilyFactory(form_of_care="adoption", responsible_unit=worker.unit)
     client.force_login(worker)
     page = client.post(reverse("web:case-acquaintance", args=[case.pk]), {"family": own.pk}, follow=True).content.decode()
-    assert f"Family № {own.pk} chosen for acquaintance." in page
+    assert f"Family №\u00a0{own.pk} chosen for acquaintance." in page
     assert "its unit has been told" not in page
 
 

@@ -120,6 +120,6 @@ def test_a_checkbox_label_has_no_colon_after_it(region):
     from web.templatetags.web_tags import field
 
     form = RecordVisitForm()
-    html = field(form["child_seen"])
-    assert "The child was seen in person</label>" in html and "person:</label>" not in html
+    html = field(form["check_child_healthy"])
+    assert "receives medical care</label>" in html and "care:</label>" not in html
     assert "Date of the visit:</label>" in field(form["done_on"])

@@ -238,7 +238,7 @@ def test_worker_asks_and_supervisor_approves_a_family(client, supervisor, worker
     page = client.get(reverse("web:family-approvals"))
     assert "Tulegenova" in page.content.decode()
     response = client.post(reverse("web:family-approval-decide", args=[applied_family.pk]), {"approve": "1"}, follow=True)
-    assert f"Family № {applied_family.pk} approved.".encode() in response.content
+    assert f"Family №\u00a0{applied_family.pk} approved.".encode() in response.content
     applied_family.refresh_from_db()
     assert applied_family.approval_status == "approved" and applied_family.approval_requested_at is None
     assert applied_family.approval_expires_on > timezone.localdate()
@@ -341,16 +341,16 @@ def test_the_papers_lists_name_a_family_as_its_page_does_without_building_famili
     with django_assert_num_queries(2):
         rows, _more = families_with_certificates_between(user=supervisor, start=today, end=today + dt.timedelta(days=30),
                                                          today=today)
-    assert [str(r["family"]) for r in rows] == [str(couple), str(nobody)] == ["Omarova Aigul & Omarov Arman", f"Family № {nobody.pk}"]
+    assert [str(r["family"]) for r in rows] == [str(couple), str(nobody)] == ["Omarova Aigul & Omarov Arman", f"Family №\u00a0{nobody.pk}"]
     client.force_login(supervisor)
     html = client.get(reverse("web:dashboard")).content.decode()
     for family in (couple, lately):
-        assert escape(f"Family № {family.pk} ({family})") in html
+        assert escape(f"Family №\u00a0{family.pk} ({family})") in html
     # A family without applicants is named by its number, once (tests/test_family_number_once.py), in the
     # reader's language, as on its page.
-    assert f"Family № {nobody.pk}</a>" in html and f"(Family № {nobody.pk})" not in html
+    assert f"Family №\u00a0{nobody.pk}</a>" in html and f"(Family №\u00a0{nobody.pk})" not in html
     ru = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
-    assert f"Семья № {nobody.pk}</a>" in ru and f"(Семья № {nobody.pk})" not in ru
+    assert f"Семья №\u00a0{nobody.pk}</a>" in ru and f"(Семья №\u00a0{nobody.pk})" not in ru
 
 
 def test_the_dashboard_lists_the_families_whose_papers_expire_soonest_and_the_oldest_decisions(supervisor, worker):

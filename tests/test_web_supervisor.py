@@ -70,7 +70,7 @@ def test_supervisor_approves_a_decision_from_the_dashboard(client, supervisor, d
     decision_case.refresh_from_db()
     assert decision_case.decision_status == DecisionStatus.APPROVED
     assert decision_case.decision_reviewed_by == supervisor
-    assert f"Decision on case № {decision_case.pk} approved.".encode() in response.content
+    assert f"Decision on case №\u00a0{decision_case.pk} approved.".encode() in response.content
 
 
 def test_the_decisions_waiting_carry_their_version_and_cost_no_query_per_case(client, supervisor, worker, decision_case):
@@ -81,7 +81,7 @@ def test_the_decisions_waiting_carry_their_version_and_cost_no_query_per_case(cl
     with CaptureQueriesContext(connection) as one:
         html = client.get(reverse("web:dashboard")).content.decode()
     version = f'<input type="hidden" name="expected_version" value="{decision_case.version}" id="id_expected_version">'
-    assert version in html and "Serikova" in html and f"Family № {decision_case.decision_family_id}" in html
+    assert version in html and "Serikova" in html and f"Family №\u00a0{decision_case.decision_family_id}" in html
     assert f"{worker.first_name} {worker.last_name}" in html
     for name in ("Abenov", "Nurlanova"):
         case = factories.CaseFactory(assigned_worker=worker, responsible_unit=worker.unit, stage=Stage.ACQUAINTANCE,

@@ -155,7 +155,7 @@ def test_opening_a_case_page_is_in_the_access_log(client, worker, placed_case):
 
 
 def _visit_form(**overrides):
-    data = {"done_on": timezone.localdate().isoformat(), "child_seen": "on", "seen_by": "A. Worker",
+    data = {"done_on": timezone.localdate().isoformat(), "child_seen": "true", "seen_by": "A. Worker",
             "child_condition": "good", "family_condition": "good", "concerns": ""}
     data.update(overrides)
     return data

@@ -132,7 +132,10 @@ class PackageView(APIView):
         today = timezone.localdate()
         labels = _labels()
         body = {
-            "user": request.user.pk, "prepared_at": package.prepared_at, "expires_at": package.expires_at, "days": package.days,
+            # In the server's time zone, as the pages write times: the kit shows the expiry's own
+            # wall-clock time, whatever the device's zone and language.
+            "user": request.user.pk, "prepared_at": timezone.localtime(package.prepared_at),
+            "expires_at": timezone.localtime(package.expires_at), "days": package.days,
             "visits": [_visit_entry(v, today, labels) for v in package.visits],
             "checklist_items": [{"value": k, "label": str(label)} for k, label in CHECKLIST_ITEMS.items()],
             "conditions": [{"value": v, "label": label} for v, label in labels["condition"].items()],

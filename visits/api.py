@@ -15,6 +15,7 @@ from access.filters import VisibleChoices
 from access.permissions import CanChangeCase, CaseworkerOnly
 from core.dates import PAST_DATE
 from core.serializers import ModelSerializer
+from core.text import NOTES_MAX_LENGTH
 from risk.models import PlacementRisk
 from visits.models import CHECKLIST_ITEMS, Visit
 from visits.selectors import visit_list, visits_with_sensitive_access
@@ -48,7 +49,7 @@ class RecordVisitInput(serializers.Serializer):
     family_condition = serializers.ChoiceField(choices=Visit.Condition.choices)
     checklist = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict,
                                       help_text=", ".join(CHECKLIST_ITEMS))
-    concerns = serializers.CharField(required=False, allow_blank=True, default="")
+    concerns = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class VisitFilter(VisibleChoices, filters.FilterSet):

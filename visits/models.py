@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import FormOfCare
 from core.dates import date_range_constraints, day_text, validate_sane_date
 from core.models import TimeStampedModel
+from core.text import NOTES_MAX_LENGTH, SOURCE_MAX_LENGTH, max_length
 
 # The short checklist a worker answers at each visit: key -> question shown to the worker.
 CHECKLIST_ITEMS = {
@@ -48,7 +49,8 @@ class VisitPolicy(TimeStampedModel):
         _("carer's report every (months)"), null=True, blank=True
     )
     # Where the schedule comes from: a law or regulation, or "local default" (practice).
-    source = models.TextField(_("source of the schedule"), default="local default", db_default="local default")
+    source = models.TextField(_("source of the schedule"), **max_length(SOURCE_MAX_LENGTH), default="local default",
+                              db_default="local default")
 
     class Meta:
         ordering = ["form_of_care"]
@@ -117,7 +119,7 @@ class Visit(TimeStampedModel):
     child_condition = models.CharField(_("child's condition"), max_length=20, choices=Condition.choices, blank=True)
     family_condition = models.CharField(_("family's condition"), max_length=20, choices=Condition.choices, blank=True)
     checklist = models.JSONField(_("checklist answers"), default=dict, blank=True)
-    concerns = models.TextField(_("concerns"), blank=True)  # sensitive
+    concerns = models.TextField(_("concerns"), **max_length(NOTES_MAX_LENGTH), blank=True)  # sensitive
 
     class Meta:
         ordering = ["planned_on", "id"]

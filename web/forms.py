@@ -30,6 +30,7 @@ from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
 from core.iin import validate_iin, validate_iin_matches
 from core.names import alphabetical
+from core.text import NOTES_MAX_LENGTH, REASON_MAX_LENGTH
 from families.models import ApplicantLeaving, CarerCheckFailure, Family
 from regions.models import Region
 from visits.models import CHECKLIST_ITEMS, Visit
@@ -141,11 +142,17 @@ class CaseFilterForm(forms.Form):
 
 class RecordVisitForm(forms.Form):
     done_on = forms.DateField(validators=PAST_DATE, label=_("Date of the visit"), widget=DateInput())
-    child_seen = forms.BooleanField(label=_("The child was seen in person"), required=False)
+    # An explicit yes or no, with no default: an unticked box read as "not seen" and set the risk of
+    # return to high for a worker who had only forgotten to tick it.
+    child_seen = forms.TypedChoiceField(
+        label=_("Was the child seen in person?"), choices=[("true", _("Yes")), ("false", _("No"))],
+        coerce=lambda value: value == "true", widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the child was seen in person.")},
+    )
     seen_by = forms.CharField(label=_("Who saw the child"), required=False, max_length=200)
     child_condition = forms.ChoiceField(label=_("Child's condition"), choices=BLANK + list(Visit.Condition.choices), required=False)
     family_condition = forms.ChoiceField(label=_("Family's condition"), choices=BLANK + list(Visit.Condition.choices), required=False)
-    concerns = forms.CharField(label=_("Concerns"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    concerns = forms.CharField(max_length=NOTES_MAX_LENGTH, label=_("Concerns"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -162,6 +169,9 @@ class RecordVisitForm(forms.Form):
         found = visit_findings_errors(child_seen=bool(data.get("child_seen")), seen_by=data.get("seen_by") or "",
                                       child_condition=data.get("child_condition") or "",
                                       family_condition=data.get("family_condition") or "", concerns=data.get("concerns") or "")
+        if self.has_error("child_seen"):
+            # Who saw the child, or why not, depends on the answer still missing: only the answer is asked.
+            found = {name: message for name, message in found.items() if name not in ("seen_by", "concerns")}
         for name, message in found.items():
             if not self.has_error(name):
                 self.add_error(name, message)
@@ -176,7 +186,7 @@ class RecordVisitForm(forms.Form):
 
 class MoveStageForm(forms.Form):
     to_stage = forms.ChoiceField(label=_("Move to stage"))
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     form_of_care = forms.ChoiceField(label=_("Form of care sought"), required=False,
                                      choices=BLANK + [c for c in FormOfCare.choices if c[0] != FormOfCare.GUEST_FAMILY])
     family = forms.ModelChoiceField(label=_("Family number (for the decision)"), required=False,
@@ -227,7 +237,7 @@ class EndPlacementForm(forms.Form):
     home = forms.ModelChoiceField(label=_("Children's home the child returns to"), required=False,
                                   queryset=ChildrensHome.objects.none(),
                                   empty_label=_("the home before the placement"))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(max_length=NOTES_MAX_LENGTH, label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: object, region_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -270,7 +280,7 @@ class MoveFamilyForm(forms.Form):
                                     error_messages={"required": DECISION_DATE_MISSING})
     carer_relationship = forms.ChoiceField(label=_("Carer's relationship to the child"),
                                            choices=BLANK + list(CarerRelationship.choices))
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: object, families: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -292,7 +302,7 @@ class ReentryForm(forms.Form):
     """The child is back in care after a closed case: a new case that follows it."""
 
     opened_on = forms.DateField(validators=PAST_DATE, label=_("Back in care on"), widget=DateInput())
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -303,7 +313,7 @@ class DecisionReviewForm(forms.Form):
     errors_above = ("approve",)  # chosen with the submit buttons: no field to stand beside
 
     approve = forms.TypedChoiceField(choices=[("1", _("Approve")), ("0", _("Reject"))], coerce=lambda v: v == "1")
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expected_version = forms.IntegerField(widget=forms.HiddenInput(), required=False)
 
 
@@ -578,7 +588,7 @@ class CaseNoteForm(forms.Form):
     prefix = "note"  # several forms share the case page: ids stay unique
     kind = forms.ChoiceField(label=_("Kind"))
     written_on = forms.DateField(validators=PAST_DATE, label=_("Date"), widget=DateInput())
-    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(max_length=NOTES_MAX_LENGTH, label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
     sensitive = forms.BooleanField(label=_("Sensitive: only for those who may see the case's sensitive fields"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -599,7 +609,7 @@ class ConsentForm(forms.Form):
     given_on = forms.DateField(validators=PAST_DATE, label=_("Given on"), widget=DateInput())
     agrees = forms.TypedChoiceField(label=_("Answer"), choices=[("1", _("agrees")), ("0", _("refuses"))],
                                     coerce=lambda v: v == "1", initial="1")
-    scope = forms.CharField(label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    scope = forms.CharField(max_length=REASON_MAX_LENGTH, label=_("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     region = forms.ModelChoiceField(label=_("Region covered (consent to share data only)"), required=False,
                                     queryset=Region.objects.all(), empty_label=_("any region"))
 
@@ -614,7 +624,7 @@ class ConsentForm(forms.Form):
 
 class RevokeConsentForm(forms.Form):
     prefix = "revoke"  # several forms share the case page: ids stay unique
-    reason = forms.CharField(label=_("Why the consent is revoked"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, label=_("Why the consent is revoked"), widget=forms.Textarea(attrs={"rows": 2}))
     revoked_on = forms.DateField(validators=PAST_DATE, label=_("Revoked on"), widget=DateInput(), required=False)
 
 
@@ -640,7 +650,7 @@ class ShareCaseForm(forms.Form):
 
 class EmergencyAccessForm(forms.Form):
     case = forms.IntegerField(label=_("Case number"), min_value=1, max_value=2**63 - 1)
-    reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"),
+    reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"), max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -728,7 +738,7 @@ class ReassignCaseForm(forms.Form):
 
 class TransferCaseForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Receiving unit"), queryset=OrganisationalUnit.objects.none())
-    override_reason = forms.CharField(
+    override_reason = forms.CharField(max_length=REASON_MAX_LENGTH,
         label=_("Reason to transfer without the consent to share data"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed only when the child's data may not be shared with the receiving unit; it is recorded."),
@@ -746,7 +756,7 @@ class FamilyApprovalForm(forms.Form):
     errors_above = ("approve",)  # chosen with the submit buttons: no field to stand beside
 
     approve = forms.TypedChoiceField(choices=[("1", _("Approve")), ("0", _("Refuse"))], coerce=lambda v: v == "1")
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH, label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expires_on = forms.DateField(validators=AHEAD_DATE, label=_("Approval expires on"), required=False, widget=DateInput())
 
 

@@ -103,7 +103,7 @@ def candidate_rows(
             date_filter(family.applied_on, "SHORT_DATE_FORMAT"), choice,
         )
         why = format_html(
-            "<p><strong>№ {}</strong>: {}</p>", family.pk,
+            "<p><strong>№&nbsp;{}</strong>: {}</p>", family.pk,
             mark_safe("; ".join(
                 f'{label(factor)} {one_decimal(factor["points"])} ({escape_once(factor["explanation"])})'
                 for factor in candidate.factors

@@ -12,6 +12,7 @@ from children.models import ChildrensHome
 from core.choices import CarerRelationship, FormOfCare
 from core.dates import PAST_DATE
 from core.serializers import DateTimeField, ModelSerializer
+from core.text import NOTES_MAX_LENGTH, REASON_MAX_LENGTH
 from families.models import Family
 
 
@@ -157,7 +158,7 @@ class CaseDetailSerializer(CaseOutputSerializer):
 class TransitionInputSerializer(VisibleRelatedFieldsMixin, serializers.Serializer):
     # family: only a family the user sees (their unit's, or one chosen for acquaintance on the case).
     to_stage = serializers.ChoiceField(choices=Stage.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
     form_of_care = serializers.ChoiceField(choices=FormOfCare.choices, required=False, allow_null=True, default=None)
     family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.all(), required=False, allow_null=True, default=None)
@@ -180,12 +181,12 @@ class TransitionInputSerializer(VisibleRelatedFieldsMixin, serializers.Serialize
 
 class ApproveInputSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class SiblingSeparationInputSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class MatchFactorSerializer(serializers.Serializer):
@@ -211,7 +212,7 @@ class MatchSerializer(serializers.Serializer):
 
 class AcquaintanceInputSerializer(serializers.Serializer):
     family = serializers.IntegerField(help_text="a family ranked for the case (GET .../matches/)")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class AcquaintanceOutputSerializer(serializers.Serializer):
@@ -245,7 +246,7 @@ class PlaceInputSerializer(serializers.Serializer):
     # A placement rests on an authority's decision: its number and date are needed.
     decision_document_number = serializers.CharField(max_length=60)
     decision_date = serializers.DateField(validators=PAST_DATE)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
     expected_version = serializers.IntegerField(required=False, allow_null=True, default=None)
     carer_relationship = serializers.ChoiceField(
         choices=CarerRelationship.choices, required=False, default=CarerRelationship.NONE,
@@ -270,7 +271,7 @@ class MoveInputSerializer(serializers.Serializer):
     family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.none())
     moved_on = serializers.DateField(validators=PAST_DATE)
     form_of_care = serializers.ChoiceField(choices=FormOfCare.choices, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
     # The new placement rests on its own decision: its number and date are needed.
     decision_document_number = serializers.CharField(max_length=60)
     decision_date = serializers.DateField(validators=PAST_DATE)
@@ -289,14 +290,14 @@ class ReentryInputSerializer(serializers.Serializer):
     """A child back in care after this closed case: a new case that follows it (cases.services.open_next_case)."""
 
     opened_on = serializers.DateField(validators=PAST_DATE, required=False, allow_null=True, default=None)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="")
 
 
 class EndPlacementInputSerializer(serializers.Serializer):
     ended_on = serializers.DateField(validators=PAST_DATE)
     end_reason = serializers.ChoiceField(choices=[c for c in EndReason.choices if c[0] != EndReason.MOVED])
     return_reason = serializers.ChoiceField(choices=ReturnReason.choices, required=False, allow_blank=True, default="")
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
     home = serializers.PrimaryKeyRelatedField(queryset=ChildrensHome.objects.all(), required=False, allow_null=True,
                                               default=None)
 
@@ -313,5 +314,5 @@ class CaseNoteSerializer(ModelSerializer):
 class CaseNoteInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CaseNote.Kind.choices)
     written_on = serializers.DateField(validators=PAST_DATE)
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=NOTES_MAX_LENGTH)
     sensitive = serializers.BooleanField(required=False, default=False)

@@ -7,6 +7,7 @@ from accounts.models import OrganisationalUnit, User
 from children.models import Child, ChildrensHome, SiblingGroup
 from core.dates import PAST_DATE
 from core.serializers import ModelSerializer
+from core.text import NOTES_MAX_LENGTH
 from regions.models import Region
 
 
@@ -63,10 +64,10 @@ class ChildInputSerializer(VisibleRelatedFieldsMixin, serializers.Serializer):
     sibling_group = serializers.PrimaryKeyRelatedField(queryset=SiblingGroup.objects.all(), required=False, allow_null=True)
     entered_care_on = serializers.DateField(validators=PAST_DATE)
     health_needs = serializers.ChoiceField(choices=Child._meta.get_field("health_needs").choices, required=False, default=0)
-    health_notes = serializers.CharField(required=False, allow_blank=True, default="")
-    birth_family_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    health_notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
+    birth_family_notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
     abuse_or_neglect_history = serializers.BooleanField(required=False, default=False)
-    abuse_history_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    abuse_history_notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
     sdq_total_difficulties = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=40, default=None)
     responsible_unit = serializers.PrimaryKeyRelatedField(queryset=OrganisationalUnit.objects.all(), required=False,
                                                           allow_null=True, default=None)

@@ -13,6 +13,7 @@ from children.selectors import search_matches_first
 from core.dates import AHEAD_DATE, PAST_DATE
 from core.exceptions import DomainError
 from core.schema import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from core.text import REASON_MAX_LENGTH
 from families.api.filters import FamilyFilter
 from families.api.serializers import FamilyCreatedSerializer, FamilyInputSerializer, FamilyOutputSerializer
 from families.selectors import family_api_list, family_api_record, search_families
@@ -44,14 +45,16 @@ class FamilyApprovalInput(serializers.Serializer):
         help_text="When the approval expires (after today, and not after the home study's or the training certificate's "
                   "expiry: 400 beside expires_on); by default FAMILY_APPROVAL_VALID_DAYS (730) days from today, or "
                   "the earlier of those expiries when it comes first.")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note on the approval.")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default="",
+                                   help_text="A note on the approval.")
 
 
 class FamilyRefusalInput(serializers.Serializer):
     """The page's form (web.forms.FamilyApprovalForm) for a refusal: the reason is the service's to check."""
 
-    reason = serializers.CharField(allow_blank=True, help_text="Why the family is refused; a blank reason is refused "
-                                                               "(400, beside reason).")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True,
+                                   help_text="Why the family is refused; a blank reason is refused "
+                                             "(400, beside reason).")
 
 
 @extend_schema_view(

@@ -96,7 +96,7 @@ def test_social_worker_records_a_visit_and_sees_the_risk_change(page, shoot, uni
     before = risk.inner_text()
     shoot("03-case")
     page.locator("a.button", has_text="Record").first.click()
-    page.check("#id_child_seen")
+    page.check("#id_child_seen_0")  # "Yes": the question has no default answer
     page.fill("#id_seen_by", "")
     page.select_option("#id_child_condition", "serious_concerns")
     page.select_option("#id_family_condition", "some_concerns")

@@ -94,7 +94,7 @@ def test_supervisor_reassigns_a_caseload_and_approves_a_family_and_a_decision(pa
     page.wait_for_selector(f"text=Decision on case № {unit['deciding'].pk} approved.")
     # The family has no carers' check recorded: its question says so first (families.services.carer_check_approval_warning).
     assert questions == [f"No carer check is recorded for this family: check the carers before approving it. "
-                         f"Approve family № {unit['family'].pk}?", f"Approve the decision on case № {unit['deciding'].pk}?"]
+                         f"Approve family №\u00a0{unit['family'].pk}?", f"Approve the decision on case №\u00a0{unit['deciding'].pk}?"]
     page.goto(f"/cases/{unit['deciding'].pk}/")
     entry = page.locator("ol.timeline li.tl-decision")
     assert "Decision approved" in entry.inner_text()

@@ -41,7 +41,7 @@ def kit(db):
 def record_offline(page, visit: Visit, *, concerns: str = "") -> None:
     page.click(f"li[data-visit='{visit.pk}'] button[data-record]")
     page.wait_for_selector("#kit-form:not([hidden])")
-    page.check("#id_child_seen")
+    page.check("#id_child_seen_0")  # "Yes": the question has no default answer
     page.fill("#id_seen_by", "Aigerim Nurpeisova")
     condition = "serious_concerns" if concerns else "good"
     page.select_option("#id_child_condition", condition)

@@ -184,7 +184,7 @@ def test_a_social_workers_day(page, shoot, day):
     # 9. An urgent visit with concerns: the risk rises and the supervisor is alerted.
     page.click("text=Record an unscheduled visit")
     page.select_option("#id_kind", "urgent")
-    page.check("#id_child_seen")
+    page.check("#id_child_seen_0")  # "Yes": the question has no default answer
     page.fill("#id_seen_by", "A. Nurpeisova")
     page.select_option("#id_child_condition", "serious_concerns")
     page.select_option("#id_family_condition", "serious_concerns")

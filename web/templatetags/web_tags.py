@@ -24,6 +24,8 @@ def field(bound: forms.BoundField) -> str:
     time, bench/bench_record_pages.py)."""
     checkbox = isinstance(bound.field.widget, forms.CheckboxInput)
     errors = bound.errors
+    if isinstance(bound.field.widget, forms.RadioSelect):
+        return _radio_field(bound)
     classes = "form-row" + (" checkbox" if checkbox else "") + (" has-error" if errors else "")
     widget, label = str(bound), str(checkbox_label(bound) if checkbox else bound.label_tag())
     parts = [format_html('<div class="{}">\n  ', classes),
@@ -35,6 +37,30 @@ def field(bound: forms.BoundField) -> str:
                                  format_html_join("", "<li>{}</li>", ((e,) for e in errors))))
     parts.append(mark_safe("\n</div>"))
     return mark_safe("".join(parts))
+
+
+def _radio_field(bound: forms.BoundField) -> str:
+    """A yes/no question answered by radio buttons: a fieldset whose legend is the question (a label
+    names one input; the legend names the group), its errors below, tied to the group."""
+    errors = bound.errors
+    described = format_html(' aria-describedby="{}_errors"', bound.auto_id) if errors else ""
+    parts = [format_html('<fieldset class="form-row radio{}" id="{}_row"{}>\n  <legend>{}</legend>\n  {}',
+                         " has-error" if errors else "", bound.auto_id, described, bound.label, str(bound))]
+    if bound.help_text:
+        parts.append(format_html('\n  <div class="small muted">{}</div>', bound.help_text))
+    if errors:
+        parts.append(format_html('\n  <ul class="errorlist" id="{}_errors">{}</ul>', bound.auto_id,
+                                 format_html_join("", "<li>{}</li>", ((e,) for e in errors))))
+    parts.append(mark_safe("\n</fieldset>"))
+    return mark_safe("".join(parts))
+
+
+@register.filter(name="long_text")
+def long_text_filter(text: str | None) -> str:
+    """A free text with its line breaks, clamped with "Read all" when long (core.text.long_text)."""
+    from core.text import long_text
+
+    return long_text(text)
 
 
 @register.filter

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -44,11 +43,12 @@ from cases.services import (
 from core.choices import FormOfCare
 from core.dates import date_text, day_text
 from core.exceptions import DomainError
+from core.text import long_text
 from documents.selectors import case_file_url
 from matching.selectors import rank_families
 from matching.services import choose_for_acquaintance
 from risk.models import Band, Factor
-from risk.selectors import risk_as_seen
+from risk.selectors import forcing_factor_labels, forcing_factors, risk_as_seen
 from visits.models import CHECKLIST_ITEMS
 from web import selectors
 from web.figures import refresh_on_commit
@@ -270,9 +270,12 @@ def reassign_cases_view(request: HttpRequest) -> HttpResponse:
     return render(request, "web/cases/case_list.html", _case_list_context(request, reassign_form=form), status=400)
 
 
-def _risk_factors(factors: list[dict]) -> list[dict]:
+def _risk_factors(factors: list[dict], forcing: frozenset[str]) -> list[dict]:
+    """The factors as the risk card lists them, each with its label and whether it sets the band
+    to high by itself (``forces``)."""
     labels = dict(Factor.choices)
-    return [{**f, "label": labels.get(f.get("factor"), f.get("factor"))} for f in factors]
+    return [{**f, "label": labels.get(f.get("factor"), f.get("factor")), "forces": f.get("factor") in forcing}
+            for f in factors]
 
 
 def timeline_items(entries: list[TimelineEntry], *, sensitive: bool) -> list[dict]:
@@ -292,14 +295,14 @@ def timeline_items(entries: list[TimelineEntry], *, sensitive: bool) -> list[dic
             # "from → to", as the record's history writes a change (the first stage has no "from").
             title = (f"{choice_label(record, 'from_stage')} → {choice_label(record, 'to_stage')}" if record.from_stage
                      else choice_label(record, "to_stage"))
-            text, who = escape(stage_reason(record.reason)), record.actor
+            text, who = long_text(stage_reason(record.reason)), record.actor
         elif entry.kind == "decision":
-            title, text, who = approved if record.approved else rejected, linebreaksbr(record.reason), record.actor
+            title, text, who = approved if record.approved else rejected, long_text(record.reason), record.actor
         elif entry.kind == "visit":
-            text = linebreaksbr(record.concerns) if sensitive and record.concerns else ""
+            text = long_text(record.concerns) if sensitive and record.concerns else ""
             title, who = choice_label(record, "kind"), record.worker
         else:
-            title, text, who = choice_label(record, "kind"), linebreaksbr(record.text), record.author
+            title, text, who = choice_label(record, "kind"), long_text(record.text), record.author
         with_time = isinstance(entry.at, dt.datetime)
         items.append({
             "at": entry.at, "kind": entry.kind, "kind_label": kind_labels[entry.kind], "title": title, "text": text,
@@ -411,7 +414,8 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
         "active": active,
         "risk": risk,
         "risk_seen": risk_seen,
-        "risk_factors": _risk_factors(risk_seen.factors),
+        "risk_factors": _risk_factors(risk_seen.factors, forcing := forcing_factors() if active else frozenset()),
+        "forcing_labels": forcing_factor_labels(forcing),
         "next_visit": next_visit,
         "sensitive": sensitive,
         "editable": editable,
@@ -466,6 +470,8 @@ def visit_rows_html(case: Case, placement: Placement, visits: list, *, sensitive
     if not visits:
         return format_html('<tr><td colspan="7" class="muted">{}</td></tr>', _("No visits planned."))
     missed, overdue, record = pgettext("visit", "missed"), _("overdue"), _("Record")
+    # Each cell carries its column's heading: on a phone the table is a card per visit ("stack").
+    heads = [_("Planned on"), _("Kind"), _("Done on"), _("Child's condition"), _("Family's condition"), _("Concerns")]
     ended = placement.ended_on is not None
     rows = []
     for v in visits:
@@ -479,11 +485,13 @@ def visit_rows_html(case: Case, placement: Placement, visits: list, *, sensitive
             link = format_html('<a class="button secondary" href="{}">{}</a>', reverse("web:visit-record", args=[case.pk, v.pk]),
                                record)
         rows.append(format_html(
-            '<tr class="{}"><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td></tr>\n',
-            "overdue" if late and not v.superseded else "", date_text(v.planned_on, "SHORT_DATE_FORMAT"), badge,
-            choice_label(v, "kind"), date_text(v.done_on, "SHORT_DATE_FORMAT") if v.done_on else "—",
-            choice_label(v, "child_condition") or "—", choice_label(v, "family_condition") or "—",
-            format_html('<td class="small">{}</td>', v.concerns or "") if sensitive else "", link))
+            '<tr class="{}"><td data-label="{}">{}{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td>'
+            '<td data-label="{}">{}</td><td data-label="{}">{}</td>{}<td>{}</td></tr>\n',
+            "overdue" if late and not v.superseded else "", heads[0], date_text(v.planned_on, "SHORT_DATE_FORMAT"), badge,
+            heads[1], choice_label(v, "kind"), heads[2], date_text(v.done_on, "SHORT_DATE_FORMAT") if v.done_on else "—",
+            heads[3], choice_label(v, "child_condition") or "—", heads[4], choice_label(v, "family_condition") or "—",
+            format_html('<td class="small" data-label="{}">{}</td>', heads[5], long_text(v.concerns)) if sensitive else "",
+            link))
     return mark_safe("".join(rows))
 
 

@@ -46,7 +46,7 @@ def document_rows_html(documents: list) -> str:
             '<tr class="{}"><td>{}</td><td>{}{}</td><td>{}</td><td>{}{}</td><td class="small">{}, {}</td>'
             '<td class="num">{}</td><td><a class="button secondary" href="{}">{}</a></td></tr>\n',
             "overdue" if late else "", choice_label(d, "doc_type"), d.title or d.original_name,
-            format_html(" · № {}", d.number) if d.number else "", date_text(d.document_date, "SHORT_DATE_FORMAT"),
+            format_html(" · №&nbsp;{}", d.number) if d.number else "", date_text(d.document_date, "SHORT_DATE_FORMAT"),
             date_text(d.expires_on, "SHORT_DATE_FORMAT") if d.expires_on else "—",
             format_html(' <span class="badge overdue">{}</span>', expired) if late else "",
             person(d.uploaded_by), date_text(timezone.localtime(d.uploaded_at), "SHORT_DATE_FORMAT"),

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from accounts.models import User
 from cases.models import Case
 from core.exceptions import DomainError
 from risk.models import Band, RiskAssessment
-from risk.selectors import risk_as_seen
+from risk.selectors import forcing_factor_labels, risk_as_seen
 from visitkit.selectors import conflicts_visible_to, conflicts_with_sensitive_access
 from visits.models import CHECKLIST_ITEMS, Visit
 from visits.services import record_unscheduled_visit, record_visit
@@ -50,7 +51,8 @@ def record_visit_view(request: HttpRequest, pk: int, visit_pk: int) -> HttpRespo
                 messages.success(request, _recorded_message(visit, request.user, case))
                 return redirect(reverse("web:case", args=[case.pk]) + "#risk")
         status = 400
-    return render(request, "web/visits/record_visit.html", {"case": case, "visit": visit, "form": form}, status=status)
+    return render(request, "web/visits/record_visit.html", {"case": case, "visit": visit, "form": form,
+                                                            "forcing_labels": forcing_factor_labels()}, status=status)
 
 
 def _recorded_message(visit: Visit, user: User, case: Case) -> str:
@@ -89,8 +91,8 @@ def record_unscheduled_visit_view(request: HttpRequest, pk: int, placement_pk: i
                 messages.success(request, _recorded_message(visit, request.user, case))
                 return redirect(reverse("web:case", args=[case.pk]) + "#risk")
         status = 400
-    return render(request, "web/visits/record_visit.html", {"case": case, "visit": None, "form": form, "unscheduled": True},
-                  status=status)
+    return render(request, "web/visits/record_visit.html", {"case": case, "visit": None, "form": form, "unscheduled": True,
+                                                            "forcing_labels": forcing_factor_labels()}, status=status)
 
 
 # The visit kit (docs/visit-kit.md): an installable page that works offline. The page is a shell
@@ -117,9 +119,13 @@ def visit_kit(request: HttpRequest) -> HttpResponse:
         "queued": _("recorded on this device, waiting"), "years": _("age %(age)s"),
         "carers": _("Carers"), "address": _("Address"), "child_seen": _("child seen"), "child_not_seen": _("child not seen"),
         "edit": _("Correct it"), "expired": _("The prepared visits expired and were erased from this device."),
+        "child_seen_required": str(RecordVisitForm.base_fields["child_seen"].error_messages["required"]),
+        # The pages' own formats (web/formats), so that the kit writes dates as the other pages do
+        # whatever the browser's language: visit-kit.js reads d, j, m, n, Y, y, H and i from them.
+        "date_format": get_format("SHORT_DATE_FORMAT"), "datetime_format": get_format("SHORT_DATETIME_FORMAT"),
     }
     return render(request, "web/visits/kit.html", {"form": RecordVisitForm(), "strings": strings,
-                                                   "days": settings.VISIT_KIT_DAYS})
+                                                   "days": settings.VISIT_KIT_DAYS, "forcing_labels": forcing_factor_labels()})
 
 
 def visit_kit_service_worker(request: HttpRequest) -> HttpResponse:

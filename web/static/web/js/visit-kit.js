@@ -16,6 +16,24 @@
   function fmt(text, args) {
     return text.replace(/%\((\w+)\)s/g, function (_, key) { return String(args[key]); });
   }
+  // Dates and times as the pages write them (the server's SHORT_DATE_FORMAT and SHORT_DATETIME_FORMAT,
+  // "d.m.Y" and "d.m.Y H:i" in every language), never in the browser's locale. The server sends a
+  // date as "2026-07-04" and a time as "2026-12-16T00:00:00+05:00" in its own zone: the digits are
+  // taken as written, so the device's zone does not shift them.
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function formatParts(format, parts) {
+    var codes = {d: pad(parts.d), j: String(parts.d), m: pad(parts.m), n: String(parts.m), Y: String(parts.y),
+      y: pad(parts.y % 100), H: pad(parts.H || 0), i: pad(parts.i || 0)};
+    return format.replace(/\\(.)|([djmnYyHi])/g, function (_, escaped, code) { return escaped || codes[code]; });
+  }
+  function dateText(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? formatParts(S.date_format, {y: +m[1], m: +m[2], d: +m[3]}) : (iso || "");
+  }
+  function dateTimeText(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
+    return m ? formatParts(S.datetime_format, {y: +m[1], m: +m[2], d: +m[3], H: +m[4], i: +m[5]}) : (iso || "");
+  }
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
@@ -74,13 +92,13 @@
       var meta = parts[0], visits = parts[1], queue = parts[2];
       var queuedVisits = {};
       queue.forEach(function (r) { queuedVisits[r.visit] = r; });
-      say("kit-package", meta ? fmt(S.prepared, {count: visits.length, date: new Date(meta.expires_at).toLocaleString()})
+      say("kit-package", meta ? fmt(S.prepared, {count: visits.length, date: dateTimeText(meta.expires_at)})
         : S.nothing_prepared);
       document.getElementById("kit-waiting").textContent = String(queue.length);
       var list = document.getElementById("kit-queue-list");
       list.replaceChildren();
       queue.forEach(function (r) {
-        var item = el("li", {"data-device-id": r.device_id}, r.child + " · " + r.done_on + " · ");
+        var item = el("li", {"data-device-id": r.device_id}, r.child + " · " + dateText(r.done_on) + " · ");
         if (r.errors) {
           item.appendChild(el("strong", {"class": "error"}, S.refused));
           var errors = el("ul", {"class": "errorlist"});
@@ -103,13 +121,13 @@
       visits.forEach(function (v) {
         var li = el("li", {"class": "card", "data-visit": String(v.id)});
         li.appendChild(el("h3", {}, v.child.name + " · " + fmt(S.years, {age: v.child.age}) + " · " + v.child.sex));
-        li.appendChild(el("p", {}, fmt(S.planned, {date: v.planned_on}) + " · " + v.kind_label + (v.overdue ? " · " + S.overdue : "")
+        li.appendChild(el("p", {}, fmt(S.planned, {date: dateText(v.planned_on)}) + " · " + v.kind_label + (v.overdue ? " · " + S.overdue : "")
           + " · " + v.form_of_care));
         // A family registered without an address shows none rather than an empty label.
         li.appendChild(el("p", {}, S.carers + ": " + v.family.carers.join(", ")
           + (v.family.address ? " · " + S.address + ": " + v.family.address : "")));
         var last = v.last_visit;
-        li.appendChild(el("p", {"class": "muted"}, last ? fmt(S.last_visit, {date: last.done_on, child: last.child_condition,
+        li.appendChild(el("p", {"class": "muted"}, last ? fmt(S.last_visit, {date: dateText(last.done_on), child: last.child_condition,
           family: last.family_condition}) + " (" + (last.child_seen ? S.child_seen : S.child_not_seen) + ")" : S.no_last_visit));
         if (v.sent) {
           li.appendChild(el("p", {"class": "kit-sent"}, v.sent));
@@ -156,10 +174,11 @@
     editing = {visit: visit, device_id: record ? record.device_id : null};
     form.reset();
     form.querySelectorAll(".kit-error").forEach(function (n) { n.remove(); });
-    document.getElementById("kit-form-title").textContent = visit.child.name + " · " + fmt(S.planned, {date: visit.planned_on});
+    document.getElementById("kit-form-title").textContent = visit.child.name + " · " + fmt(S.planned, {date: dateText(visit.planned_on)});
     fieldInput("done_on").value = record ? record.done_on : localToday();
     if (record) {
-      fieldInput("child_seen").checked = record.child_seen;
+      // A record saved by an earlier kit always had true or false here.
+      if (typeof record.child_seen === "boolean") { fieldInput("child_seen").value = record.child_seen ? "true" : "false"; }
       fieldInput("seen_by").value = record.seen_by;
       fieldInput("child_condition").value = record.child_condition;
       fieldInput("family_condition").value = record.family_condition;
@@ -169,8 +188,9 @@
         if (box) { box.checked = record.checklist[k]; }
       });
       Object.keys(record.errors || {}).forEach(function (field) {
-        var input = fieldInput(field === "checklist" ? "check_signs_of_harm" : field);
-        var anchor = input ? input.closest(".form-row") : form.querySelector("h2");
+        var input = field === "child_seen" ? document.getElementById("id_child_seen")
+          : fieldInput(field === "checklist" ? "check_signs_of_harm" : field);
+        var anchor = input && input.closest ? input.closest(".form-row") : form.querySelector("h2");
         anchor.appendChild(el("p", {"class": "error kit-error"}, [].concat(record.errors[field]).join(" ")));
       });
     }
@@ -178,8 +198,22 @@
     fieldInput("done_on").focus();
   }
 
+  // Whether the child was seen is an explicit answer (no default): the record is not saved without it,
+  // and the question says so beside it, as the server would.
+  function childSeenAnswer() {
+    var value = fieldInput("child_seen").value;
+    return value === "true" ? true : (value === "false" ? false : null);
+  }
+
   function saveForm(event) {
     event.preventDefault();
+    form.querySelectorAll(".kit-error-seen").forEach(function (n) { n.remove(); });
+    if (childSeenAnswer() === null) {
+      var row = document.getElementById("id_child_seen_row");
+      row.appendChild(el("p", {"class": "error kit-error kit-error-seen", "id": "kit-child-seen-error"}, S.child_seen_required));
+      row.querySelector("input").focus();
+      return;
+    }
     var checklist = {};
     Array.prototype.forEach.call(form.elements, function (input) {
       if (input.name && input.name.indexOf("check_") === 0) { checklist[input.name.slice(6)] = input.checked; }
@@ -188,7 +222,7 @@
       // A record corrected after a refusal keeps its id: the server stored nothing under it.
       device_id: editing.device_id || crypto.randomUUID(), visit: editing.visit.id, user: USER,
       child: editing.visit.child.name, made_at: new Date().toISOString(),
-      done_on: fieldInput("done_on").value, child_seen: fieldInput("child_seen").checked,
+      done_on: fieldInput("done_on").value, child_seen: childSeenAnswer(),
       seen_by: fieldInput("seen_by").value, child_condition: fieldInput("child_condition").value,
       family_condition: fieldInput("family_condition").value, checklist: checklist, concerns: fieldInput("concerns").value,
       errors: null,

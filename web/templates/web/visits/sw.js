@@ -7,7 +7,7 @@ workbox.setConfig({debug: false, modulePathPrefix: "{% get_static_prefix %}web/j
 
 const SHELL = "{% url 'web:visit-kit' %}";
 const PAGES = "otbasy-kit-pages-v1";
-const FILES = "otbasy-kit-files-v1";
+const FILES = "otbasy-kit-files-v2";  // v2: visit-kit.js writes dates as the pages do
 const FILE_URLS = [
   "{% static 'web/css/app.css' %}", "{% static 'web/js/app.js' %}", "{% static 'web/js/htmx.min.js' %}",
   "{% static 'web/js/idb-8.0.4/idb.umd.js' %}", "{% static 'web/js/visit-kit.js' %}", "{% static 'web/favicon.svg' %}",
