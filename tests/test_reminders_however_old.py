@@ -86,12 +86,12 @@ def test_a_visit_superseded_by_a_later_one_done_is_still_not_reminded_however_ol
 
 
 @pytest.mark.parametrize(("language", "overdue", "escalated"), [
-    ("en", "Visit planned on 04.07.2026 is overdue (case № {case})",
-     "Escalated: case № {case} has a visit planned on 04.07.2026 still not made"),
-    ("ru", "Посещение, назначенное на 04.07.2026, просрочено (дело № {case})",
-     "Передано руководителю: по делу № {case} посещение, назначенное на 04.07.2026, так и не проведено"),
-    ("kk", "04.07.2026 күнге жоспарланған бару мерзімі өтті (№ {case} іс)",
-     "Басшыға жіберілді: № {case} іс бойынша 04.07.2026 күнге жоспарланған бару әлі жасалмады"),
+    ("en", "Visit planned on 04.07.2026 is overdue (case №\u00a0{case})",
+     "Escalated: case №\u00a0{case} has a visit planned on 04.07.2026 still not made"),
+    ("ru", "Посещение, назначенное на 04.07.2026, просрочено (дело №\u00a0{case})",
+     "Передано руководителю: по делу №\u00a0{case} посещение, назначенное на 04.07.2026, так и не проведено"),
+    ("kk", "04.07.2026 күнге жоспарланған бару мерзімі өтті (№\u00a0{case} іс)",
+     "Басшыға жіберілді: №\u00a0{case} іс бойынша 04.07.2026 күнге жоспарланған бару әлі жасалмады"),
 ])
 def test_a_visits_titles_give_its_planned_date_as_such(placement, supervisor, settings, language, overdue, escalated):
     settings.NOTIFICATION_ESCALATE_AFTER_DAYS = 7
@@ -102,10 +102,10 @@ def test_a_visits_titles_give_its_planned_date_as_such(placement, supervisor, se
 
 
 @pytest.mark.parametrize(("language", "stuck", "escalated"), [
-    ("en", "Case № {case} has been in stage registered too long (limit passed on 14.11.2026)",
-     "Escalated: case № {case} in stage registered since 15.10.2026, over its limit since 14.11.2026"),
-    ("ru", None, "Передано руководителю: дело № {case} на этапе зарегистрирован с 15.10.2026, срок этапа истёк 14.11.2026"),
-    ("kk", None, "Басшыға жіберілді: № {case} іс тіркелген кезеңінде 15.10.2026 бастап тұр, кезең мерзімі 14.11.2026 өтті"),
+    ("en", "Case №\u00a0{case} has been in stage registered too long (limit passed on 14.11.2026)",
+     "Escalated: case №\u00a0{case} in stage registered since 15.10.2026, over its limit since 14.11.2026"),
+    ("ru", None, "Передано руководителю: дело №\u00a0{case} на этапе зарегистрирован с 15.10.2026, срок этапа истёк 14.11.2026"),
+    ("kk", None, "Басшыға жіберілді: №\u00a0{case} іс тіркелген кезеңінде 15.10.2026 бастап тұр, кезең мерзімі 14.11.2026 өтті"),
 ])
 def test_a_stuck_cases_escalation_says_when_it_entered_the_stage_and_when_its_limit_passed(
         district, supervisor, settings, language, stuck, escalated):
@@ -142,8 +142,8 @@ def test_papers_already_expired_are_reminded_once_as_expired_as_far_back_as_the_
     assert rows(recipient=supervisor) == [("certificate_expiring", dt.date(2026, 10, 1)),
                                           ("certificate_expiring", dt.date(2026, 12, 20))]
     en = titles(supervisor, "en")
-    assert en[dt.date(2026, 10, 1)] == f"Family № {family.pk}: the home study expired on 01.10.2026"
-    assert en[dt.date(2026, 12, 20)] == f"Family № {family.pk}: the approval expires on 20.12.2026"
+    assert en[dt.date(2026, 10, 1)] == f"Family №\u00a0{family.pk}: the home study expired on 01.10.2026"
+    assert en[dt.date(2026, 12, 20)] == f"Family №\u00a0{family.pk}: the approval expires on 20.12.2026"
     assert titles(supervisor, "ru")[dt.date(2026, 10, 1)].endswith("срок истёк 01.10.2026")
     assert titles(supervisor, "kk")[dt.date(2026, 10, 1)].endswith("мерзімі 01.10.2026 аяқталды")
 
@@ -165,7 +165,7 @@ def test_a_carers_check_missed_long_ago_is_reminded_once_as_was_due(district, su
     run_reminder_sweep(today=TODAY + dt.timedelta(days=1))
     assert rows(recipient=supervisor, kind="carer_recheck") == [("carer_recheck", dt.date(2026, 3, 1))]
     assert titles(supervisor, "en")[dt.date(2026, 3, 1)] == (
-        f"Family № {family.pk}: the carers' periodic check was due on 01.03.2026")
+        f"Family №\u00a0{family.pk}: the carers' periodic check was due on 01.03.2026")
 
 
 def test_the_migration_gives_stored_case_escalations_the_day_the_case_entered_the_stage(district, supervisor):
@@ -184,5 +184,5 @@ def test_the_migration_gives_stored_case_escalations_the_day_the_case_entered_th
         cursor.execute(migration.CASE_FORWARD, {"tz": "Asia/Almaty", "old": migration.CASE_OLD, "new": migration.CASE_NEW})
     with translation.override("en"):
         shown = {n.case_id: n.display_title for n in Notification.objects.filter(recipient=supervisor)}
-    assert shown[case.pk] == f"Escalated: case № {case.pk} in stage registered since 15.10.2026, over its limit since 14.11.2026"
-    assert shown[gone.pk] == f"Escalated: case № {gone.pk} in stage registered since 31.08.2026, over its limit since 30.09.2026"
+    assert shown[case.pk] == f"Escalated: case №\u00a0{case.pk} in stage registered since 15.10.2026, over its limit since 14.11.2026"
+    assert shown[gone.pk] == f"Escalated: case №\u00a0{gone.pk} in stage registered since 31.08.2026, over its limit since 30.09.2026"

@@ -240,7 +240,7 @@ def test_the_timeline_without_a_cursor_is_still_refused_to_whoever_does_not_see_
     url = reverse("web:case-timeline", args=[case.pk])
     client.force_login(factories.UserFactory(role="social_worker", unit=worker.unit))
     response = client.get(url)
-    assert response.status_code == 404 and f"Case № {case.pk} is not in your caseload" in response.content.decode()
+    assert response.status_code == 404 and f"Case №\u00a0{case.pk} is not in your caseload" in response.content.decode()
     # A supervisor of another district of the same region supervises other cases.
     client.force_login(factories.UserFactory(role="supervisor", unit=factories.DistrictFactory(region=worker.unit.region)))
     assert client.get(url).status_code == 404
