@@ -401,13 +401,14 @@ ENDPOINTS = [
     Endpoint("case-acquaintance", realm_or_missing("case"), valid=lambda w: {"family": w.A.family.pk},
              fields={"family": "id:candidate"}),
     Endpoint("visit-record", nested("placed", "visit"), valid=lambda w: {
-        "done_on": iso(TODAY), "child_seen": "on", "seen_by": "the worker", "child_condition": "good",
+        "done_on": iso(TODAY), "child_seen": "true", "seen_by": "the worker", "child_condition": "good",
         "family_condition": "good"}, fields={
-        "done_on": DATE, "seen_by": TEXT, "child_condition": CHOICE, "family_condition": CHOICE, "concerns": TEXT}),
+        "done_on": DATE, "child_seen": CHOICE, "seen_by": TEXT, "child_condition": CHOICE, "family_condition": CHOICE,
+        "concerns": TEXT}),
     Endpoint("visit-record", mixed("placed", "visit")),
     Endpoint("visit-unscheduled", nested("placed", "placement"), valid=lambda w: {
-        "kind": "urgent", "done_on": iso(TODAY), "child_seen": "on", "seen_by": "the worker", "child_condition": "good",
-        "family_condition": "good"}, fields={"kind": CHOICE, "done_on": DATE, "concerns": TEXT}),
+        "kind": "urgent", "done_on": iso(TODAY), "child_seen": "true", "seen_by": "the worker", "child_condition": "good",
+        "family_condition": "good"}, fields={"kind": CHOICE, "done_on": DATE, "child_seen": CHOICE, "concerns": TEXT}),
     Endpoint("visit-unscheduled", mixed("placed", "placement")),
     Endpoint("placement-end", nested("placed", "placement"), valid=lambda w: {
         "ended_on": iso(TODAY), "end_reason": "reunified"}, fields={
