@@ -133,3 +133,19 @@ def test_no_template_of_the_pages_has_inline_script_or_style():
 def test_htmx_is_told_not_to_inject_its_indicator_style(client):
     html = client.get("/accounts/login/").content.decode()
     assert '<meta name="htmx-config"' in html and '"includeIndicatorStyles": false' in html
+
+
+# The Permissions-Policy features Chromium (156) knows; an unknown one in the header makes it log
+# "Error with Permissions-Policy header: Unrecognized feature" on every page ('bluetooth' did).
+CHROMIUM_FEATURES = {
+    "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer", "microphone",
+    "midi", "payment", "usb", "serial", "hid", "interest-cohort", "browsing-topics",
+}
+
+
+def test_the_permissions_policy_names_only_features_chromium_recognises(client):
+    header = client.get("/accounts/login/")["Permissions-Policy"]
+    features = {part.strip().split("=")[0] for part in header.split(",")}
+    assert "bluetooth" not in features
+    assert features <= CHROMIUM_FEATURES, features - CHROMIUM_FEATURES
+    assert all(part.strip().endswith("=()") for part in header.split(","))

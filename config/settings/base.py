@@ -260,10 +260,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
-# Browser features the site never uses, refused to it and to anything it could embed.
+# Browser features the site never uses, refused to it and to anything it could embed. Only features
+# Chromium recognises: an unknown one ('bluetooth') logs a console error on every page.
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer", "microphone",
-    "midi", "payment", "usb", "serial", "bluetooth", "hid", "interest-cohort", "browsing-topics",
+    "midi", "payment", "usb", "serial", "hid", "interest-cohort", "browsing-topics",
 ))
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

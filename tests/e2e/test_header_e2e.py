@@ -114,3 +114,13 @@ def test_the_supervisors_header_keeps_to_one_row_with_a_two_digit_count(page, li
         assert page.locator("header nav .badge-count").inner_text() == "27"
         assert page.locator("header .account summary").inner_text() == "Гульнара Бекова"  # the same in every language
         assert _header_height(page) <= ONE_ROW, (language, _header_height(page))
+
+
+def test_no_page_logs_a_permissions_policy_error(page, live_server, people):
+    """Chromium logs "Error with Permissions-Policy header: Unrecognized feature" for a feature it
+    does not know ('bluetooth' was one): the sign-in page and a signed-in page log no such error."""
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    sign_in(page, "aigerim", lands="**/cases/")
+    page.goto("/children/")
+    assert not [text for text in messages if "Permissions-Policy" in text], messages
