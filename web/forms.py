@@ -36,7 +36,23 @@ from regions.models import Region
 from visits.models import CHECKLIST_ITEMS, Visit
 from web.templatetags.web_tags import person
 
-BLANK = [("", "—")]
+# The empty choice of every select, as the pages write "none" ("—"), not Django's "---------".
+PLACEHOLDER = "—"
+BLANK = [("", PLACEHOLDER)]
+
+
+def model_fields(model: type, fields: tuple | list) -> dict[str, forms.Field]:
+    """forms.fields_for_model with the pages' placeholder as the empty choice of its selects (a
+    model field's choices and a foreign key's queryset), in place of Django's "---------"."""
+    result = forms.fields_for_model(model, fields=fields)
+    for field in result.values():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == "---------":
+                field.empty_label = PLACEHOLDER
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = [(value, PLACEHOLDER if value == "" and label == "---------" else label)
+                             for value, label in field.choices]
+    return result
 
 
 class DateInput(forms.DateInput):
@@ -121,12 +137,12 @@ class CaseFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"placeholder": _("Name or IIN"), "type": "search"}))
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=BLANK + list(Stage.choices))
     risk = forms.ChoiceField(label=_("Risk"), required=False,
-                             choices=[("", "—"), ("low", _("low")), ("medium", _("medium")), ("high", _("high"))])
+                             choices=[*BLANK, ("low", _("low")), ("medium", _("medium")), ("high", _("high"))])
     overdue = forms.BooleanField(label=_("Overdue visits only"), required=False)
     order = forms.ChoiceField(label=_("Order"), required=False,
                               choices=[("recent", _("latest stage change first")), ("visit", _("overdue and next visits first"))])
     # A supervisor's filters: one worker's caseload, open cases, cases whose worker left.
-    worker = forms.ModelChoiceField(label=_("Social worker"), required=False, queryset=User.objects.none(), empty_label="—")
+    worker = forms.ModelChoiceField(label=_("Social worker"), required=False, queryset=User.objects.none(), empty_label=PLACEHOLDER)
     open_only = forms.BooleanField(label=_("Open cases only"), required=False)
     needs_worker = forms.BooleanField(label=_("Needs a new worker"), required=False)
 
@@ -375,7 +391,7 @@ class ChildForm(forms.Form):
     def __init__(self, *args: object, sensitive: bool = True, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         names = [f for f in CHILD_FORM_FIELDS if sensitive or f not in Child.SENSITIVE_FIELDS]
-        self.fields.update(forms.fields_for_model(Child, fields=names))
+        self.fields.update(model_fields(Child, names))
         for name in ("birth_date", "entered_care_on"):
             self.fields[name].widget = DateInput()
         regions_in_readers_alphabet(self.fields["region"])
@@ -456,7 +472,7 @@ class FamilyForm(forms.Form):
 
     def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        fields = forms.fields_for_model(Family, fields=FAMILY_FORM_FIELDS)
+        fields = model_fields(Family, FAMILY_FORM_FIELDS)
         self.fields = {**fields, **({"reason": self.fields["reason"]} if editing else {})}
         for name in ("applied_on", "home_study_issued_on", "home_study_expires_on", "training_issued_on", "training_expires_on",
                      "psychological_training_issued_on"):
@@ -489,7 +505,7 @@ class ApplicantForm(forms.Form):
         from families.models import Applicant
 
         self.optional = optional
-        self.fields.update(forms.fields_for_model(Applicant, fields=APPLICANT_FORM_FIELDS))
+        self.fields.update(model_fields(Applicant, APPLICANT_FORM_FIELDS))
         self.fields["birth_date"].widget = DateInput()
         self.fields["iin"].widget.attrs.update({"inputmode": "numeric", "maxlength": 12, "autocomplete": "off"})
         if optional:
@@ -557,7 +573,7 @@ class DocumentForm(forms.Form):
         super().__init__(*args, **kwargs)
         from documents.models import Document
 
-        self.fields.update(forms.fields_for_model(Document, fields=("doc_type", "title", "number", "document_date", "expires_on")))
+        self.fields.update(model_fields(Document, ("doc_type", "title", "number", "document_date", "expires_on")))
         self.fields["document_date"].widget = DateInput()
         self.fields["expires_on"].widget = DateInput()
         self.fields["document_date"].initial = timezone.localdate()
@@ -630,7 +646,7 @@ class RevokeConsentForm(forms.Form):
 
 class ShareCaseForm(forms.Form):
     prefix = "share"  # several forms share the case page: ids stay unique
-    user = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=None, empty_label=PLACEHOLDER)
     expires_on = forms.DateField(validators=AHEAD_DATE, label=_("Until (inclusive; empty: until revoked)"), required=False,
                                  widget=DateInput())
     include_sensitive = forms.BooleanField(label=_("Include the sensitive fields"), required=False)
@@ -708,7 +724,7 @@ class ReassignCasesForm(forms.Form):
     """The cases ticked on the list (or every open case of one worker) and who takes them."""
 
     case = CaseIdsField(label=_("Cases"), required=False)
-    all_of_worker = WorkerChoiceField(label=_("Every open case of"), required=False, queryset=User.objects.none(), empty_label="—")
+    all_of_worker = WorkerChoiceField(label=_("Every open case of"), required=False, queryset=User.objects.none(), empty_label=PLACEHOLDER)
     workers = WorkersChoiceField(
         label=_("Hand the cases to"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 4}),
         help_text=_("Several colleagues take the cases in turn (round-robin), each within the case's own unit."),
@@ -729,7 +745,7 @@ class ReassignCasesForm(forms.Form):
 
 
 class ReassignCaseForm(forms.Form):
-    worker = WorkerChoiceField(label=_("New social worker"), queryset=User.objects.none())
+    worker = WorkerChoiceField(label=_("New social worker"), queryset=User.objects.none(), empty_label=PLACEHOLDER)
 
     def __init__(self, *args: object, workers: QuerySet[User], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -737,7 +753,8 @@ class ReassignCaseForm(forms.Form):
 
 
 class TransferCaseForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Receiving unit"), queryset=OrganisationalUnit.objects.none())
+    unit = forms.ModelChoiceField(label=_("Receiving unit"), queryset=OrganisationalUnit.objects.none(),
+                                  empty_label=PLACEHOLDER)
     override_reason = forms.CharField(max_length=REASON_MAX_LENGTH,
         label=_("Reason to transfer without the consent to share data"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.models import OrganisationalUnit, User
 from core.exceptions import DomainError
-from web.forms import BLANK, add_domain_error
+from web.forms import BLANK, PLACEHOLDER, add_domain_error
 from web.views.common import paginate, posted, query_without_page, roles_required
 
 
@@ -27,7 +27,7 @@ class UserFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Search"), required=False,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": gettext_lazy("Name or username")}))
     role = forms.ChoiceField(label=gettext_lazy("Role"), required=False, choices=BLANK + list(User.Role.choices))
-    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), required=False, queryset=units_in_tree_order(), empty_label="—")
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), required=False, queryset=units_in_tree_order(), empty_label=PLACEHOLDER)
 
 
 class UserForm(forms.Form):
@@ -36,7 +36,7 @@ class UserForm(forms.Form):
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150)
     email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=User.Role.choices)
-    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=units_in_tree_order())
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=units_in_tree_order(), empty_label=PLACEHOLDER)
     password = forms.CharField(label=gettext_lazy("Password"), required=False, widget=forms.PasswordInput,
                                help_text=gettext_lazy("Leave empty to make a temporary password, shown once."))
 
