@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from access.models import VIEW_SENSITIVE, CaseShare, CaseUserObjectPermission
 from access.selectors import unit_ids_for
@@ -207,7 +207,8 @@ def reassign_cases(*, case_ids: Sequence[int], workers: Sequence[User], actor: U
     if not ids:
         raise DomainError(_("Choose at least one case."), field="cases")
     if len(ids) > MAX_BULK_REASSIGN:
-        raise DomainError(_("At most %(n)s cases can be reassigned at once.") % {"n": MAX_BULK_REASSIGN}, field="cases")
+        raise DomainError(ngettext("At most %(n)s case can be reassigned at once.", "At most %(n)s cases can be reassigned at once.",
+                                   MAX_BULK_REASSIGN) % {"n": MAX_BULK_REASSIGN}, field="cases")
     chosen = {w.pk: w for w in workers}
     if not chosen:
         raise DomainError(_("Choose the social worker (or workers) who take the cases."), field="workers")

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from access.selectors import require_change
 from accounts.models import User
@@ -182,10 +182,14 @@ def check_family_capacity(*, family: Family, child: Child, field: str = "family"
     units = {unit(child_id, group_id) for child_id, group_id in placed}
     if len(units | {unit(child.pk, child.sibling_group_id)}) > rule.max_children:
         if rule.siblings_count_as_one:
-            message = _("%(form)s takes at most %(max)s children, siblings of one group counted as one; this family "
-                        "already has %(n)s. Only a brother or sister of a child already there can join.")
+            message = ngettext(
+                "%(form)s takes at most %(max)s child, siblings of one group counted as one; this family already has "
+                "%(n)s. Only a brother or sister of a child already there can join.",
+                "%(form)s takes at most %(max)s children, siblings of one group counted as one; this family already "
+                "has %(n)s. Only a brother or sister of a child already there can join.", rule.max_children)
         else:
-            message = _("%(form)s takes at most %(max)s children; this family already has %(n)s.")
+            message = ngettext("%(form)s takes at most %(max)s child; this family already has %(n)s.",
+                               "%(form)s takes at most %(max)s children; this family already has %(n)s.", rule.max_children)
         raise DomainError(message % {"form": family.get_form_of_care_display(), "max": rule.max_children,
                                      "n": len(units)}, field=field, code="capacity")
 
@@ -257,8 +261,10 @@ def _check_siblings(*, case: Case, family: Family) -> bool:
         return False
     if not case.sibling_separation_decisions.exists():
         raise DomainError(
-            _("%(count)s sibling(s) of this child would live apart from them. Place the siblings together or record a "
-              "sibling separation decision with its reason first.") % {"count": len(apart)},
+            ngettext("%(count)s sibling of this child would live apart from them. Place the siblings together or "
+                     "record a sibling separation decision with its reason first.",
+                     "%(count)s siblings of this child would live apart from them. Place the siblings together or "
+                     "record a sibling separation decision with its reason first.", len(apart)) % {"count": len(apart)},
             field="family",
         )
     return True

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
@@ -103,7 +104,8 @@ def validate_not_too_far_ahead(value: dt.date | dt.datetime | None) -> None:
     value = _day(value)
     if value is not None and value > latest_ahead():
         raise ValidationError(
-            _("%(date)s is more than %(years)s years ahead: give a date until %(latest)s.")
+            ngettext("%(date)s is more than %(years)s year ahead: give a date until %(latest)s.",
+                     "%(date)s is more than %(years)s years ahead: give a date until %(latest)s.", settings.DATE_MAX_YEARS_AHEAD)
             % {"date": day_text(value), "years": settings.DATE_MAX_YEARS_AHEAD, "latest": day_text(latest_ahead())},
             code="date_too_far_ahead",
         )

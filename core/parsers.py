@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import QueryDict
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
@@ -30,7 +30,8 @@ class JSONParser(parsers.JSONParser):
         else:
             too_deep = depth_of(data) > MAX_JSON_DEPTH
         if too_deep:
-            raise ParseError(_("JSON nested deeper than %(n)s levels is not accepted.") % {"n": MAX_JSON_DEPTH})
+            raise ParseError(ngettext("JSON nested deeper than %(n)s level is not accepted.",
+                                      "JSON nested deeper than %(n)s levels is not accepted.", MAX_JSON_DEPTH) % {"n": MAX_JSON_DEPTH})
         refuse_unstorable(data)
         return data
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from access.models import CaseUserObjectPermission
 from access.selectors import cases_visible_to
@@ -79,7 +79,9 @@ def open_emergency_access(
         raise DomainError(_("Only social workers and supervisors may open a case in an emergency."), code="permission_denied")
     if len(reason) < settings.EMERGENCY_ACCESS_MIN_REASON_LENGTH:
         raise DomainError(
-            _("Describe the emergency in at least %(n)s characters: supervisors review every such access.")
+            ngettext("Describe the emergency in at least %(n)s character: supervisors review every such access.",
+                     "Describe the emergency in at least %(n)s characters: supervisors review every such access.",
+                     settings.EMERGENCY_ACCESS_MIN_REASON_LENGTH)
             % {"n": settings.EMERGENCY_ACCESS_MIN_REASON_LENGTH},
             field="reason",
         )

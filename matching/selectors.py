@@ -23,6 +23,7 @@ from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, Val
 from django.db.models.functions import Cast, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.models import Case, Stage
 from children.models import Child
@@ -267,6 +268,11 @@ def factor_points(*, case: Case, on: dt.date, siblings: int) -> Callable[[Family
     return points
 
 
+
+def waiting_text(days: int) -> str:
+    return ngettext("waiting %(days)s day since the application", "waiting %(days)s days since the application",
+                    days) % {"days": days}
+
 class _Explainer:
     """Explanations for one ranking: the translated phrases and labels looked up once, not per family."""
 
@@ -280,10 +286,8 @@ class _Explainer:
         self.age_text = str(_("child aged %(age)s, family accepts %(min)s–%(max)s"))
         self.sex_texts = {"": str(_("no preference for the child's sex")), case.child.sex: str(_("prefers the child's sex"))}
         self.other_sex = str(_("prefers the other sex"))
-        self.siblings_text = str(_("accepts %(max)s child(ren) together; the sibling group in care is %(n)s"))
         self.health_text = str(_("accepts health needs up to \"%(max)s\"; the child's are \"%(child)s\""))
         self.same_region, self.other_region = str(_("same region as the child")), str(_("another region"))
-        self.waiting_text = str(_("waiting %(days)s days since the application"))
 
     def __call__(self, family: Family) -> list[dict]:
         child = self.case.child
@@ -292,10 +296,12 @@ class _Explainer:
             "form_of_care": form_text % {"form": self.forms[family.form_of_care]},
             "age": self.age_text % {"age": self.age, "min": family.preferred_age_min, "max": family.preferred_age_max},
             "sex": self.sex_texts.get(family.preferred_sex, self.other_sex),
-            "siblings": self.siblings_text % {"max": family.max_siblings, "n": self.siblings},
+            "siblings": ngettext("accepts %(max)s child together; the sibling group in care is %(n)s",
+                                 "accepts %(max)s children together; the sibling group in care is %(n)s",
+                                 family.max_siblings) % {"max": family.max_siblings, "n": self.siblings},
             "health": self.health_text % {"max": self.health[family.max_health_needs], "child": self.health[child.health_needs]},
             "region": self.same_region if family.region_id == child.region_id else self.other_region,
-            "waiting": self.waiting_text % {"days": (self.on - family.applied_on).days},
+            "waiting": waiting_text((self.on - family.applied_on).days),
         }
         points = self.points(family)
         return [{"factor": name, "points": round(points[name], 2), "explanation": texts[name]} for name in self.factors]

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
+from core.dates import day_text
 from core.exceptions import DomainError
 from regions.models import Region
 from stats.dimensions import NO_FAMILY_PLACEMENT, OVER_AGE_BAND, category_values
@@ -106,7 +109,7 @@ def parse_request(indicator: Indicator, query: QueryDict, user: User) -> tuple[Q
         if published_only and not is_quarter_end(as_of):
             raise DomainError(
                 _("Statistics are published as of quarter ends (31 March, 30 June, 30 September, 31 December); "
-                  "the latest is %(date)s.") % {"date": last_quarter_end(today).isoformat()},
+                  "the latest is %(date)s.") % {"date": day_text(last_quarter_end(today))},
                 field="as_of",
             )
 
@@ -202,7 +205,10 @@ def _check_size(spec: QuerySpec, indicator: Indicator) -> None:
         cells *= len(spec.categories.get(name, ())) or (len(spec.regions) if name == "region" and spec.regions else sizes[name])
     if cells > settings.STATS_MAX_CELLS:
         raise DomainError(
-            _("This breakdown gives up to %(cells)s cells; at most %(max)s are published. Choose fewer breakdowns or filter.")
-            % {"cells": cells, "max": settings.STATS_MAX_CELLS},
+            ngettext("This breakdown gives up to %(cells)s cell; at most %(max)s are published. Choose fewer breakdowns or filter.",
+                     "This breakdown gives up to %(cells)s cells; at most %(max)s are published. Choose fewer breakdowns or filter.",
+                     cells)
+            # Numbers grouped as the pages write them ("115 200"), in the reader's language.
+            % {"cells": number_format(cells, force_grouping=True), "max": number_format(settings.STATS_MAX_CELLS, force_grouping=True)},
             field="breakdown",
         )

@@ -4,6 +4,7 @@ protection stated above the table (CSV, as # comment lines) or on an "About" she
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -11,6 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
+from core.dates import day_text
 from core.spreadsheet import spreadsheet_row
 from stats.release import FLOW_UNIT, STOCK_UNIT
 
@@ -47,7 +49,9 @@ def notes(data: dict) -> list[str]:
     """The lines above the table (CSV) or on the About sheet (XLSX), in the reader's language: the
     title and date, the definition, and the protection applied with its parameters."""
     lines = [
-        _("%(title)s (%(indicator)s), as of %(as_of)s") % {"title": data["title"], "indicator": data["indicator"], "as_of": data["as_of"]},
+        # The date as the reader writes it, as the notes' numbers are; the table's own cells keep ISO dates.
+        _("%(title)s (%(indicator)s), as of %(as_of)s") % {
+            "title": data["title"], "indicator": data["indicator"], "as_of": day_text(dt.date.fromisoformat(data["as_of"]))},
         data["definition"],
     ]
     control = data["disclosure_control"]

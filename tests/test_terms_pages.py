@@ -245,17 +245,23 @@ def test_the_alerts_written_before_take_their_kind_and_the_age_and_back(worker, 
 # ---- one term per concept, in the compiled catalogues -------------------------------------------------
 
 # The variant each language dropped for a concept, and the term kept (locale/*/LC_MESSAGES/django.po):
-# the home study, the carers' check, a suspended family.
+# the home study, the carers' check, a suspended family, in care, a refusal's reason, the supervisor.
 REJECTED = {
     "ru": {
-        r"заключени\w* об условиях жизни": "home study: «обследование условий жизни»",
+        r"[Зз]аключени\w* об условиях жизни": "home study: «обследование условий жизни»",
         r"акта? обследования": "home study: «обследование условий жизни» (its document: «акт обследования …»)",
         r"[Пп]ровер\w* воспитателей": "carers' check: «проверка воспитателя»",
+        # "In care" is the state's care (an institution), not опека (guardianship, a form of family care),
+        # and never in one sex ("Поступил под опеку" of a girl): «на попечении государства».
+        r"[Пп]оступ\w* под опек|[Пп]од опекой|из-под опеки|вернувш\w* под опеку|Поступил\b":
+            "in care: «на попечении государства», entered care: «поступление на попечение государства»",
+        r"при отказе": "a refusal's reason: «обязательна при отклонении»",
     },
     "kk": {
         r"тұрмыс жағдай\w* тексер": "home study: «тұрмыс жағдайын зерттеп-қарау» («тексеру» is the carers' check)",
         r"тұрмыс жағдайы туралы қорытынды": "home study: «тұрмыс жағдайын зерттеп-қарау актісі»",
         r"тоқтатыла тұр": "suspended: «тоқтатылған»",
+        r"жетекші": "supervisor: «басшы»",
         r"тәрбиешілер\w* тексер|тәрбиешінің тексер": "carers' check: «тәрбиешіні тексеру»",
         # A date or a number goes before its postposition: "01.05.2027 дейін", never "дейін 01.05.2027".
         r"(?<!s )\b(дейін|бастап|кейін|кешіктірмей) %\((\w*date|until|start|end|earliest|latest|birthday)\)s":

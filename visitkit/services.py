@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from cases.services import lock_case
@@ -42,7 +43,8 @@ def prepare_package(*, actor: User, days: int | None = None, now: dt.datetime | 
     end of the window's last day (local time); the device also erases it at sign-out."""
     days = settings.VISIT_KIT_DAYS if days is None else days
     if not 1 <= days <= settings.VISIT_KIT_MAX_DAYS:
-        raise DomainError(_("Prepare between 1 and %(max)s days ahead.") % {"max": settings.VISIT_KIT_MAX_DAYS}, field="days")
+        raise DomainError(ngettext("Prepare between 1 and %(max)s day ahead.", "Prepare between 1 and %(max)s days ahead.",
+                                       settings.VISIT_KIT_MAX_DAYS) % {"max": settings.VISIT_KIT_MAX_DAYS}, field="days")
     now = now or timezone.now()
     until = timezone.localdate(now) + dt.timedelta(days=days)
     expires_at = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access.admin import HidesSensitiveFields
 from visits.models import Visit, VisitPolicy
@@ -27,4 +27,5 @@ class VisitPolicyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         planned = save_visit_policy(policy=obj, actor=request.user)
-        messages.info(request, _("%(n)s visits re-planned for open placements.") % {"n": planned})
+        messages.info(request, ngettext("%(n)s visit re-planned for open placements.", "%(n)s visits re-planned for open placements.",
+                                               planned) % {"n": planned})

@@ -18,6 +18,7 @@ from django.utils import dateformat, formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from web.charts import svg_bar_chart
 from web.templatetags.web_tags import person, risk_points
@@ -230,9 +231,13 @@ def draw_figures(*, overdue: list, overdue_more: bool, high: list, high_more: bo
             parts["ended"], parts["returned"], mark_safe(f"% {parts['at_start']}"), parts["visits"],
             mark_safe(f"% {parts['at_visits']}"))),
         overdue_rows=_overdue_rows(overdue, case_url, day),
-        overdue_more=format_html(more, mark_safe(_("The %(n)s oldest; there are more.") % {"n": len(overdue)})) if overdue_more else "",
+        overdue_more=format_html(more, mark_safe(ngettext(
+            "The %(n)s oldest; there are more.", "The %(n)s oldest; there are more.", len(overdue)) % {"n": len(overdue)}))
+        if overdue_more else "",
         high_rows=_high_rows(high, case_url, day, badge),
-        high_more=format_html(more, mark_safe(_("The %(n)s highest scores; there are more.") % {"n": len(high)})) if high_more else "",
+        high_more=format_html(more, mark_safe(ngettext(
+            "The %(n)s highest score; there are more.", "The %(n)s highest scores; there are more.", len(high)) % {"n": len(high)}))
+        if high_more else "",
         caseload_rows=_caseload_rows(caseload),
         calibration_chart=svg_bar_chart(calibration_chart, calibration_title),
         calibration_rows=_calibration_rows(calibration, badge),

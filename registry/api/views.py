@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -61,6 +62,8 @@ class RegistryImportView(APIView):
             return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         body = report.as_dict()
         if report.rejected and not data.validated_data["partial"]:
-            body["file"] = [_("Nothing was imported: %(n)s row(s) were rejected.") % {"n": len(report.rejected)}]
+            body["file"] = [ngettext("Nothing was imported: %(n)s row was rejected.",
+                                      "Nothing was imported: %(n)s rows were rejected.", len(report.rejected)) % {
+                "n": len(report.rejected)}]
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(body)

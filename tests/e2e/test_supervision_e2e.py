@@ -159,7 +159,7 @@ def test_the_reason_boxs_hint_and_the_carers_check_read_whole(page, unit, langua
     page.goto("/families/approvals/")
     row = page.locator(f"#family-{unit['family'].pk}")
     label = row.locator(f"label[for=reason-{unit['family'].pk}]")
-    expected = {"kk": "Себебі (бас тартқанда міндетті)", "ru": "Причина (обязательна при отказе)",
+    expected = {"kk": "Себебі (бас тартқанда міндетті)", "ru": "Причина (обязательна при отклонении)",
                 "en": "Reason (required to refuse)"}[language]
     assert label.inner_text() == expected
     for element in (label, row.locator(".carer-check .badge"), row.locator(f"#carer-warning-{unit['family'].pk}")):
