@@ -385,6 +385,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="entries",
             title=_("Entries into care"),
+            short_title=pgettext_lazy("statistics indicator, short", "Entries into care"),
             definition=_(
                 "Children coming into institutional care in the period: a case opened (a child registered as without "
                 "parental care, or back in care after an earlier case closed) or a child returned from a family to an "
@@ -400,6 +401,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(
             name="exits",
             title=_("Exits from care"),
+            short_title=pgettext_lazy("statistics indicator, short", "Exits from care"),
             definition=_(
                 "Cases closed in the period, by outcome (permanency achieved, came of age, reunified, transferred, "
                 "death). Year, quarter and age band refer to the closing date."
