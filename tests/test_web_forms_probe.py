@@ -799,7 +799,8 @@ def test_each_page_with_bad_query_strings(world, prober, endpoint, role, queries
             check_outcome(problems, endpoint, role, f"?{query[:60]}", outcome, posted=query)
             if outcome.status not in (200, 302, 400, 404) and not (query == "q=%00" and outcome.status == 400):
                 problems.append(f"{describe(endpoint, role, '?' + query[:60], outcome)}: not a page nor a clear refusal")
-    for other in ROLES:
+    # A POST to a page that reads is answered as a GET (a form's own POST is the role test's).
+    for other in ROLES if endpoint.name in READ_ON_POST else ():
         for realm, url in urls_of(endpoint, world):
             outcome = prober.send(prober.client(world, other), "post", url, {"page": "abc", "q": LONG})
             check_outcome(problems, endpoint, other, f"POST to records of {realm or 'nobody'}", outcome, posted=LONG)
