@@ -278,7 +278,13 @@ def _certificate_expiring(today: dt.date, previous: PreviousSweep | None) -> tup
 def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] | None:
     """A case past its stage's limit (to its worker) and, after the set days, escalated (to the
     supervisors): one scan of the cases per stage for both. However long ago the limit passed: a
-    case stuck for a year has its reminder and escalation as one stuck for a day (once each)."""
+    case stuck for a year has its reminder and escalation as one stuck for a day (once each).
+
+    After a run on day L (as _visits): only the cases whose limit passed, or whose escalation day
+    came, after L, and the cases written since L's run (handed to another worker or unit, moved to
+    another stage); the rest were in L's scan with the same data and have their rows. At national
+    scale most children waiting in homes are past a stage's limit: without this bound every daily
+    run would scan them all and try again every reminder they already have."""
     limits = stage_time_limits()
     if not limits:
         return None
@@ -290,18 +296,27 @@ def _cases(today: dt.date, previous: PreviousSweep | None) -> tuple[str, dict] |
         **title_param("stuck_title", CASE_STUCK_TITLE),
         **title_param("escalation_title", CASE_ESCALATION_TITLE),
     }
+    if previous is not None:
+        params["changed_since"] = previous.changed_since()
     branches = []
     for i, (stage, days) in enumerate(sorted(limits.items())):
         # The limit passed on day D = entered + days. D is reported from D on and escalated from
         # D + after. The bound as an instant so the index is used.
         params[f"stage{i}"], params[f"days{i}"] = stage, days
         params[f"to{i}"] = timezone.make_aware(datetime.combine(today - dt.timedelta(days=days - 1), time.min), tz)
+        since = ""
+        if previous is not None:
+            # New since L: an escalation day (entered + days + after) after L, which takes in every
+            # limit passed after L; or the case written since L's run.
+            first_new = previous.day - dt.timedelta(days=days + after - 1)
+            params[f"from{i}"] = timezone.make_aware(datetime.combine(first_new, time.min), tz)
+            since = f" AND (c.stage_entered_at >= %(from{i})s OR c.updated_at >= %(changed_since)s)"
         branches.append(f"""
             SELECT c.id, c.stage, c.assigned_worker_id, c.responsible_unit_id, e.entered_on,
                    e.entered_on + %(days{i})s AS limit_passed_on
             FROM cases_case c
             CROSS JOIN LATERAL (SELECT (c.stage_entered_at AT TIME ZONE %(tz)s)::date AS entered_on) e
-            WHERE c.stage = %(stage{i})s AND c.stage_entered_at < %(to{i})s
+            WHERE c.stage = %(stage{i})s AND c.stage_entered_at < %(to{i})s{since}
         """)
     return INSERT_COUNTED.format(select=f"""
         WITH {SUPERVISORS_CTE}, {INACTIVE_CTE}, stuck AS MATERIALIZED ({" UNION ALL ".join(branches)})

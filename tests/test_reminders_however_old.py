@@ -8,6 +8,7 @@ import datetime as dt
 from datetime import datetime, time
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone, translation
 
@@ -186,3 +187,34 @@ def test_the_migration_gives_stored_case_escalations_the_day_the_case_entered_th
         shown = {n.case_id: n.display_title for n in Notification.objects.filter(recipient=supervisor)}
     assert shown[case.pk] == f"Escalated: case №\u00a0{case.pk} in stage registered since 15.10.2026, over its limit since 14.11.2026"
     assert shown[gone.pk] == f"Escalated: case №\u00a0{gone.pk} in stage registered since 31.08.2026, over its limit since 30.09.2026"
+
+
+def test_after_a_daily_run_the_cases_step_looks_only_at_what_can_be_new_and_misses_nothing(district, supervisor, worker,
+                                                                                            settings):
+    """Day T after a run on T-1: the case whose limit passes on T, the one whose escalation day is T and the
+    one handed to another worker since are reminded; a case stuck for months whose reminder went missing is
+    not looked at again (its rows were written by the earlier runs), but a forced sweep finds it."""
+    settings.NOTIFICATION_ESCALATE_AFTER_DAYS = 7
+    day = TODAY - dt.timedelta(days=1)
+    # Written days before the run on T-1 (and its margin for late commits): only a later write makes one new.
+    traveller = time_machine.travel(at(day - dt.timedelta(days=3)), tick=False)
+    traveller.start()
+    limit_today = CaseFactory(responsible_unit=district, stage="registered", stage_entered_at=at(TODAY - dt.timedelta(days=30)))
+    escalated_today = CaseFactory(responsible_unit=district, stage="registered",
+                                  stage_entered_at=at(TODAY - dt.timedelta(days=37)))
+    handed = CaseFactory(responsible_unit=district, stage="matching", stage_entered_at=at(dt.date(2026, 3, 1)))
+    old = CaseFactory(responsible_unit=district, stage="matching", stage_entered_at=at(dt.date(2026, 2, 1)))
+    traveller.stop()
+    with time_machine.travel(at(day), tick=False):
+        run_reminder_sweep(today=day)
+    assert rows(case=limit_today) == [] and rows(case=escalated_today) == [("case_stuck", TODAY - dt.timedelta(days=7))]
+    Notification.objects.filter(case=old).delete()  # as if lost: only a forced sweep looks at it again
+    with time_machine.travel(at(TODAY), tick=False):
+        type(handed).objects.filter(pk=handed.pk).update(assigned_worker=worker, updated_at=timezone.now())
+        run_reminder_sweep(today=TODAY)
+    assert rows(case=limit_today) == [("case_stuck", TODAY)]
+    assert rows(recipient=supervisor, case=escalated_today) == [("escalation", TODAY - dt.timedelta(days=7))]
+    assert rows(recipient=worker, case=handed) == [("case_stuck", dt.date(2026, 5, 30))]
+    assert rows(case=old) == []
+    run_reminder_sweep(today=TODAY, force=True)
+    assert rows(case=old) == [("case_stuck", dt.date(2026, 5, 2)), ("escalation", dt.date(2026, 5, 2))]
