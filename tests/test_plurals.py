@@ -3,10 +3,12 @@ three forms ("1 семья ожидает", "2 семьи ожидают", "5 с
 after a number, English's singular for 1. Each place rendered with 1, 2 and 5."""
 
 import datetime as dt
+import json
 import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
@@ -174,3 +176,26 @@ def test_the_bulk_reassignment_limit_says_its_number(monkeypatch, supervisor, wo
         with translation.override(language), pytest.raises(DomainError) as refused:
             access_services.reassign_cases(case_ids=list(range(1, count + 2)), workers=[worker], actor=supervisor)
         assert expected in str(refused.value.errors["cases"]), (language, count)
+
+
+# The visit kit: the window's days agree with their number; the script's counts stand after a colon,
+# which needs no plural form (the script has no plural rules of its own).
+KIT_WINDOW = {
+    ("ru", 1): "на ближайший 1 день", ("ru", 2): "на ближайшие 2 дня", ("ru", 5): "на ближайшие 5 дней",
+    ("ru", 21): "на ближайший 21 день", ("kk", 1): "Алдағы 1 күндегі", ("kk", 5): "Алдағы 5 күндегі",
+    ("en", 1): "of the next day on", ("en", 2): "of the next 2 days", ("en", 5): "of the next 5 days",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "days"), sorted(KIT_WINDOW))
+def test_the_visit_kits_window_agrees_with_its_days(client, worker, settings, language, days):
+    settings.VISIT_KIT_DAYS = days
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("web:visit-kit")).content.decode()
+    assert KIT_WINDOW[language, days] in html
+    strings = json.loads(html[html.index('id="kit-strings"'):].split(">", 1)[1].split("</script>", 1)[0])
+    assert ": %(count)s;" in strings["prepared"]  # "Visits prepared: 1", «Подготовлено визитов: 1»
+    if language == "en":
+        assert strings["sent"] == "Sent. Recorded: %(recorded)s; kept as conflicts: %(conflicts)s."

@@ -104,11 +104,11 @@ def visit_kit(request: HttpRequest) -> HttpResponse:
     strings = {
         "online": _("Connected."), "offline": _("No connection: records are saved on this device and sent later."),
         "preparing": _("Preparing your visits…"),
-        "prepared": _("Prepared %(count)s visits; this device erases them on %(date)s or when you sign out."),
+        "prepared": _("Visits prepared: %(count)s; this device erases them on %(date)s or when you sign out."),
         "nothing_prepared": _("No visits prepared on this device yet."), "no_visits": _("No visits planned in the window."),
         "prepare_first": _("Press “Prepare my visits” to take your visits onto this device; they will be listed here."),
         "sending": _("Sending…"),
-        "sent": _("Sent: %(recorded)s recorded, %(conflicts)s kept as conflicts."),
+        "sent": _("Sent. Recorded: %(recorded)s; kept as conflicts: %(conflicts)s."),
         "conflict": _("Kept as a conflict: %(reason)s. Your supervisor sees both versions."),
         "recorded": _("Recorded on the server."), "refused": _("Refused: fix it and send again."),
         "sign_in": _("Your session has ended: sign in, and the records waiting are sent then."),
