@@ -261,6 +261,7 @@ REJECTED = {
         r"тұрмыс жағдай\w* тексер": "home study: «тұрмыс жағдайын зерттеп-қарау» («тексеру» is the carers' check)",
         r"тұрмыс жағдайы туралы қорытынды": "home study: «тұрмыс жағдайын зерттеп-қарау актісі»",
         r"тоқтатыла тұр": "suspended: «тоқтатылған»",
+        r"төтенше": "emergency access: «шұғыл қолжетімділік» (opened «шұғыл түрде»)",
         r"жетекші": "supervisor: «басшы»",
         r"тәрбиешілер\w* тексер|тәрбиешінің тексер": "carers' check: «тәрбиешіні тексеру»",
         # A date or a number goes before its postposition: "01.05.2027 дейін", never "дейін 01.05.2027".
@@ -303,7 +304,7 @@ def test_the_catalogues_keep_one_term_per_concept_and_the_kazakh_date_before_its
         texts = {msgid: texts.get(msgid, msgid) for msgid in own_catalogue("kk")}
     found = [
         (msgid, text, why) for msgid, text in texts.items() for pattern, why in REJECTED[language].items()
-        if msgid not in DOCUMENT and re.search(pattern, text)
+        if msgid not in DOCUMENT and re.search(pattern, text, re.IGNORECASE)  # a label's capital too
     ]
     assert found == []
 
