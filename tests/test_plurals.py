@@ -199,3 +199,15 @@ def test_the_visit_kits_window_agrees_with_its_days(client, worker, settings, la
     assert ": %(count)s;" in strings["prepared"]  # "Visits prepared: 1", «Подготовлено визитов: 1»
     if language == "en":
         assert strings["sent"] == "Sent. Recorded: %(recorded)s; kept as conflicts: %(conflicts)s."
+
+
+@pytest.mark.parametrize(("score", "en", "ru"), [(21.0, "21 points", "21 балл"), (1, "1 point", "1 балл"),
+                                                 (42.0, "42 points", "42 балла")])
+def test_a_risk_score_given_as_a_float_is_written_as_a_whole_number_of_points(score, en, ru):
+    """A score summed on the page arrived as a float: gettext warns (an error to come) and wrote "21.0"."""
+    from web.templatetags.web_tags import risk_points
+
+    with translation.override("en"):
+        assert risk_points(score) == en
+    with translation.override("ru"):
+        assert risk_points(score) == ru

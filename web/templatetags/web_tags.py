@@ -97,11 +97,14 @@ def unread_notifications(context: dict, user: object) -> int:
     return unread_count(user)
 
 
-def risk_points(score: int) -> str:
+def risk_points(score: float) -> str:
     """A risk score as every page writes it, "105 points": the score is the sum of its factors'
     weights (risk.models.RiskWeight), with no upper bound and the bands from RiskBands (by default
     medium from 30, high from 55), so a bare "High · 105" read as a score out of 100."""
-    return ngettext("%(n)s point", "%(n)s points", score) % {"n": score}
+    # A score computed on the page (a sum of weights) may come as a float or Decimal; plural forms
+    # are chosen by whole numbers only (gettext refuses a float), and a score is one.
+    points = round(score)
+    return ngettext("%(n)s point", "%(n)s points", points) % {"n": points}
 
 
 @register.inclusion_tag("web/partials/risk_badge.html")
