@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, CharField, DateField, F, Func, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from accounts.models import User
 from notifications.models import Notification
@@ -12,6 +12,35 @@ from notifications.titles import units_of
 
 def inbox_of(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")
+
+
+# The reminders about one visit (notifications.services._visits): subject "visit:<placement>:<visit kind>",
+# due on its planned date.
+VISIT_REMINDER_KINDS = (Notification.Kind.VISIT_DUE, Notification.Kind.VISIT_OVERDUE, Notification.Kind.ESCALATION)
+
+
+def with_visit_done(notes: QuerySet[Notification]) -> QuerySet[Notification]:
+    """``notes`` each annotated ``visit_done_on``: the day the visit a visit reminder or escalation is
+    about was recorded since (None if not yet, or for any other notification). A reminder has no
+    state of its own but ``read_at``: a recorded visit is what resolves it. A subquery in the same
+    statement, on the visit's placement: no query per row."""
+    from visits.models import Visit
+
+    visit_kind = Func(OuterRef("subject_key"), Value(":"), Value(3), function="split_part", output_field=CharField())
+    done = (Visit.objects.filter(placement_id=OuterRef("placement_id"), planned_on=OuterRef("due_on"), kind=visit_kind,
+                                 done_on__isnull=False)
+            .order_by("-done_on").values("done_on")[:1])
+    is_visit = Q(kind__in=VISIT_REMINDER_KINDS, subject_key__startswith="visit:", placement_id__isnull=False)
+    return notes.annotate(visit_done_on=Case(When(is_visit, then=Subquery(done)), default=None,
+                                             output_field=DateField()))
+
+
+def needs_action_first(notes: QuerySet[Notification]) -> QuerySet[Notification]:
+    """``notes`` (with ``visit_done_on``) ordered as the inbox lists them: unread and unresolved first,
+    then the rest, each newest first."""
+    settled = Case(When(Q(read_at__isnull=True) & Q(visit_done_on__isnull=True), then=Value(False)),
+                   default=Value(True), output_field=BooleanField())
+    return notes.order_by(settled, F("read_at").asc(nulls_first=True), "-created_at", "-id")
 
 
 def with_units(notes: Iterable[Notification]) -> list[Notification]:

@@ -3,14 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications import services as notification_services
-from notifications.selectors import inbox_of, with_links, with_units
+from notifications.selectors import inbox_of, needs_action_first, with_links, with_units, with_visit_done
 from web.views.common import paginate, query_without_page
 
 
@@ -18,11 +17,11 @@ from web.views.common import paginate, query_without_page
 def inbox(request: HttpRequest) -> HttpResponse:
     if request.user.is_analyst:
         raise PermissionDenied
-    notes = inbox_of(request.user).select_related("case")
+    notes = with_visit_done(inbox_of(request.user).select_related("case"))
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         notes = notes.filter(read_at__isnull=True)
-    page = paginate(request, notes.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
+    page = paginate(request, needs_action_first(notes))
     page.object_list = with_links(with_units(page.object_list), request.user)
     return render(request, "web/notifications/inbox.html", {"page": page, "unread_only": unread_only, "query": query_without_page(request)})
 
@@ -30,7 +29,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_object_or_404(inbox_of(request.user), pk=pk)
+    note = get_object_or_404(with_visit_done(inbox_of(request.user)), pk=pk)
     notification_services.mark_read(notification=note, user=request.user)
     with_links(with_units([note]), request.user)
     # The badge is counted after the update: the row is swapped in place and the page's badge and
