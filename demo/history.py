@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from children.models import Child
 from families.models import Applicant, Family
@@ -61,7 +62,8 @@ def _insert(model: type[models.Model]) -> str:
 
 def _family_versions() -> str:
     """One INSERT of the family versions up to the approval, for the families in ``demo_history_families``."""
-    at = "(({day}) + time '{time}') AT TIME ZONE %(tz)s"
+    # At a working hour of its day, never later than now (a demo loaded at 04:30 had "15:00" today).
+    at = "LEAST((({day}) + time '{time}') AT TIME ZONE %(tz)s, %(now)s)"
     applied = dict(_NOT_YET, approval_status="'applied'")
     # Certificates entered: the family under assessment (an application not yet taken up stays "applied").
     docs_on = "GREATEST(f.home_study_issued_on, f.training_issued_on)"
@@ -100,13 +102,13 @@ WHERE NOT EXISTS (SELECT 1 FROM {history} h WHERE h.id = f.id)
 # (or the return that brought it), else a month after that version, never after today.
 _FAMILY_NOW = """
 INSERT INTO {history} ({own}, history_date, history_change_reason, history_type, history_user_id)
-SELECT {current}, GREATEST(last.history_date + interval '1 hour', ((LEAST(
+SELECT {current}, LEAST(%(now)s, GREATEST(last.history_date + interval '1 hour', ((LEAST(
            COALESCE(f.suspended_on,
                     CASE WHEN f.approval_status = 'suspended' THEN (
                         SELECT max(p.ended_on) FROM cases_placement p WHERE p.family_id = f.id AND p.end_reason = 'returned')
                     END,
                     (last.history_date AT TIME ZONE %(tz)s)::date + 30),
-           %(today)s::date)) + time '16:00') AT TIME ZONE %(tz)s),
+           %(today)s::date)) + time '16:00') AT TIME ZONE %(tz)s)),
        '', '~', d.worker
 FROM families_family f
 JOIN demo_history_families d ON d.id = f.id
@@ -116,7 +118,7 @@ WHERE ({compared_now}) IS DISTINCT FROM ({compared_last})
 
 _APPLICANTS = """
 INSERT INTO {history} ({own}, history_date, history_change_reason, history_type, history_user_id)
-SELECT {current}, (f.applied_on + time '10:00') AT TIME ZONE %(tz)s, 'POST /families/new/', '+', d.worker
+SELECT {current}, LEAST((f.applied_on + time '10:00') AT TIME ZONE %(tz)s, %(now)s), 'POST /families/new/', '+', d.worker
 FROM families_applicant a
 JOIN families_family f ON f.id = a.family_id
 LEFT JOIN demo_history_families d ON d.id = f.id
@@ -125,7 +127,8 @@ WHERE NOT EXISTS (SELECT 1 FROM {history} h WHERE h.id = a.id)
 
 _CHILDREN = """
 INSERT INTO {history} ({own}, history_date, history_change_reason, history_type, history_user_id)
-SELECT {current}, (COALESCE(first.opened_on, (c.created_at AT TIME ZONE %(tz)s)::date) + time '09:30') AT TIME ZONE %(tz)s,
+SELECT {current}, LEAST((COALESCE(first.opened_on, (c.created_at AT TIME ZONE %(tz)s)::date) + time '09:30') AT TIME ZONE %(tz)s,
+                        %(now)s),
        'POST /children/new/', '+', first.assigned_worker_id
 FROM children_child c
 LEFT JOIN LATERAL (SELECT k.opened_on, k.assigned_worker_id FROM cases_case k WHERE k.child_id = c.id
@@ -138,7 +141,8 @@ WHERE NOT EXISTS (SELECT 1 FROM {history} h WHERE h.id = c.id)
 def write_demo_history(*, today: object) -> dict[str, int]:
     """Write the history of every family, applicant and child that has none (see the module's
     docstring). Returns the number of history rows written per model name."""
-    params = {"tz": settings.TIME_ZONE, "today": today}
+    # "now" from Python's clock (the one the rest of the demo is dated by), never a moment after it.
+    params = {"tz": settings.TIME_ZONE, "today": today, "now": timezone.now()}
     family_history = _history_table(Family)
     written: dict[str, int] = {}
     compared = [c for c in _columns(Family) if c not in ("created_at", "updated_at")]

@@ -79,6 +79,28 @@ def test_the_demo_history_dates_a_record_on_the_local_day_of_its_creation():
     with time_machine.travel(EVENING_UTC, tick=False):
         child = factories.ChildFactory()
     child.history.all().delete()  # loaded by COPY: no history yet
-    write_demo_history(today=ALMATY_DAY)
+    with time_machine.travel(EVENING_UTC + dt.timedelta(hours=12), tick=False):  # 14:30 in Almaty
+        write_demo_history(today=ALMATY_DAY)
     registered = child.history.get(history_type="+").history_date
     assert registered == dt.datetime(2026, 12, 1, 4, 30, tzinfo=dt.UTC)  # 09:30 in Almaty
+
+
+def test_the_demo_history_dates_nothing_after_the_moment_it_is_written():
+    """Loaded at 02:30 in Almaty, a record "registered at 09:30" that day and a family "approved at 15:00"
+    were in the future (the family's history read "Changed 1 December 2026 15:00" at 04:30)."""
+    from demo.history import write_demo_history
+    from families.models import Family
+    from tests import factories
+
+    with time_machine.travel(EVENING_UTC, tick=False):
+        child = factories.ChildFactory()
+        family = factories.FamilyFactory(applied_on=ALMATY_DAY, approved_on=ALMATY_DAY)
+    child.history.all().delete()
+    family.history.all().delete()
+    family.applicants.model.history.model.objects.filter(family_id=family.pk).delete()
+    written_at = EVENING_UTC + dt.timedelta(minutes=10)
+    with time_machine.travel(written_at, tick=False):
+        write_demo_history(today=ALMATY_DAY)
+    moments = [*child.history.values_list("history_date", flat=True),
+               *Family.history.filter(id=family.pk).values_list("history_date", flat=True)]
+    assert moments and max(moments) <= written_at
