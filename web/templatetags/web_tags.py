@@ -30,13 +30,20 @@ def field(bound: forms.BoundField) -> str:
     widget, label = str(bound), str(checkbox_label(bound) if checkbox else bound.label_tag())
     parts = [format_html('<div class="{}">\n  ', classes),
              mark_safe(f"{widget} {label}" if checkbox else f"{label}{widget}")]
-    if bound.help_text:
-        parts.append(format_html('\n  <div class="small muted">{}</div>', bound.help_text))
-    if errors:
-        parts.append(format_html('\n  <ul class="errorlist" id="{}_errors">{}</ul>', bound.auto_id,
-                                 format_html_join("", "<li>{}</li>", ((e,) for e in errors))))
+    parts.extend(_help_and_errors(bound))
     parts.append(mark_safe("\n</div>"))
     return mark_safe("".join(parts))
+
+
+def _help_and_errors(bound: forms.BoundField) -> list[str]:
+    """A field's help text and its errors (the list the widget's aria-describedby names), as HTML parts."""
+    parts = []
+    if bound.help_text:
+        parts.append(format_html('\n  <div class="small muted">{}</div>', bound.help_text))
+    if bound.errors:
+        parts.append(format_html('\n  <ul class="errorlist" id="{}_errors">{}</ul>', bound.auto_id,
+                                 format_html_join("", "<li>{}</li>", ((e,) for e in bound.errors))))
+    return parts
 
 
 def _radio_field(bound: forms.BoundField) -> str:
@@ -46,11 +53,7 @@ def _radio_field(bound: forms.BoundField) -> str:
     described = format_html(' aria-describedby="{}_errors"', bound.auto_id) if errors else ""
     parts = [format_html('<fieldset class="form-row radio{}" id="{}_row"{}>\n  <legend>{}</legend>\n  {}',
                          " has-error" if errors else "", bound.auto_id, described, bound.label, str(bound))]
-    if bound.help_text:
-        parts.append(format_html('\n  <div class="small muted">{}</div>', bound.help_text))
-    if errors:
-        parts.append(format_html('\n  <ul class="errorlist" id="{}_errors">{}</ul>', bound.auto_id,
-                                 format_html_join("", "<li>{}</li>", ((e,) for e in errors))))
+    parts.extend(_help_and_errors(bound))
     parts.append(mark_safe("\n</fieldset>"))
     return mark_safe("".join(parts))
 
