@@ -260,6 +260,25 @@ def record_applicant_leaving(*, applicant: Applicant, reason: str, on: dt.date, 
     return family
 
 
+def _check_carer_check_date(family: Family, checked_on: dt.date, *, passed: bool) -> None:
+    """Refuse a check dated before the family applied (there was no family to check: a failure so dated
+    would suspend the approval from before it existed), and a passing one dated before the failure it
+    would clear or before the last check recorded. The family keeps one last check and one next due
+    date, not a history of checks: an earlier check that passes, accepted, would move both back (and
+    say it was recorded while changing nothing the page shows). ``family`` is the locked row."""
+    if checked_on < family.applied_on:
+        raise DomainError(_("A carer check cannot be dated before the family applied, on %(date)s.")
+                          % {"date": day_text(family.applied_on)}, field="on")
+    if not passed:
+        return
+    if family.carer_check_failure and family.carer_check_failed_on and checked_on < family.carer_check_failed_on:
+        raise DomainError(_("A check that passes must be on or after the failed check of %(date)s.")
+                          % {"date": day_text(family.carer_check_failed_on)}, field="on")
+    if family.carer_checked_on and checked_on < family.carer_checked_on:
+        raise DomainError(_("A check that passes must be on or after the last check recorded, of %(date)s.")
+                          % {"date": day_text(family.carer_checked_on)}, field="on")
+
+
 @transaction.atomic
 def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = "", actor: User | None,
                        applicant: Applicant | None = None) -> Family:
@@ -272,7 +291,9 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
     still in it, is named in the suspension's reason and on the family's page. The page asks for it
     (web.forms.FamilyChangeForm); the API may leave it out, as before it was kept (then the failure
     names no one). A failure leaves the dates of the last check passed and the next one due as they
-    were. Returns the family. Raises DomainError naming the field ("kind", "applicant", "on")."""
+    were. A check dated before the family applied, or a passing one dated before the failure or the
+    last check recorded, is refused (_check_carer_check_date). Returns the family. Raises DomainError
+    naming the field ("kind", "applicant", "on")."""
     family = _lock_family(family, actor)
     family.lifted = False
     if failure and failure not in CarerCheckFailure.values:
@@ -282,6 +303,7 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
         if applicant is None:
             raise DomainError(_("Name the applicant of this family the carer check failed for."), field="applicant")
     _check_date(checked_on, "on")
+    _check_carer_check_date(family, checked_on, passed=not failure)
     if failure:
         # A failed check is not a check passed: the last passed check and the next one due stay as they
         # were (the page shows the failure instead while it stands).
@@ -293,10 +315,10 @@ def record_carer_check(*, family: Family, checked_on: dt.date, failure: str = ""
     else:
         family.carer_checked_on = checked_on
         family.carer_recheck_due_on = checked_on + dt.timedelta(days=int(settings.CARER_RECHECK_INTERVAL_DAYS))
-        if family.carer_check_failed_on is not None and checked_on >= family.carer_check_failed_on:
+        if family.carer_check_failed_on is not None:
             # A check passed after the failure, or recorded after it for the same day (a check done
-            # again, or the failure entered in error: the page offers no later date than today),
-            # clears it and lifts the suspension it caused (_lift_suspension: under assessment, to be
+            # again, or the failure entered in error: the page offers no later date than today; an
+            # earlier one is refused above), clears it and lifts the suspension it caused (_lift_suspension: under assessment, to be
             # sent for approval again); a leaving's suspension still waits for its home study.
             _clear_carer_check_failure(family)
             family.lifted = _lift_suspension(family)

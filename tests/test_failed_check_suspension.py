@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Stage
 from cases.services import check_family_can_take
+from core.dates import day_text
 from core.exceptions import DomainError
 from families.models import Family
 from families.reasons import SUSPENDED_UNTIL, suspended_until_text, suspension_text
@@ -131,16 +132,17 @@ def test_a_home_study_does_not_lift_a_failed_check_a_check_that_passes_does(coup
     assert approval_request_refusal(family) == ""
 
 
-def test_a_check_that_passes_recorded_after_a_failure_of_the_same_day_lifts_it_an_earlier_one_does_not(couple, worker):
+def test_a_check_that_passes_recorded_after_a_failure_of_the_same_day_lifts_it_an_earlier_one_is_refused(couple, worker):
     """The page offers no date later than today: a failure recorded today (a check done again, or
     entered in error) is lifted by a passing check of today recorded after it; a passing check dated
-    before the failure leaves it standing."""
+    before the failure is refused (it would clear nothing and move the last check back)."""
     family, _first, second = couple
     fail_check(family, second, worker, days_ago=0)
-    family = record_carer_check(family=family, checked_on=TODAY() - dt.timedelta(days=1), actor=worker)
-    assert not family.lifted
+    with pytest.raises(DomainError, match="on or after the failed check") as refused:
+        record_carer_check(family=family, checked_on=TODAY() - dt.timedelta(days=1), actor=worker)
+    assert refused.value.field == "on"
     family.refresh_from_db()
-    assert (family.approval_status, family.carer_check_failure) == ("suspended", "conviction")
+    assert (family.approval_status, family.carer_check_failure, family.carer_checked_on) == ("suspended", "conviction", None)
     family = record_carer_check(family=family, checked_on=TODAY(), actor=worker)
     assert family.lifted
     family.refresh_from_db()
@@ -304,3 +306,128 @@ def test_the_case_pages_suspension_is_a_sentence_that_wraps_in_its_card(client, 
     assert text
     html = response.content.decode()
     assert f'<span class="badge overdue long">{escape(text)}</span>' in html
+
+
+# ---- 5. a carer check's date: not before the family applied, a passing one not back in time ----------------
+
+CHECK_REFUSALS = {
+    "applied": "A carer check cannot be dated before the family applied, on %(date)s.",
+    "failed": "A check that passes must be on or after the failed check of %(date)s.",
+    "last": "A check that passes must be on or after the last check recorded, of %(date)s.",
+}
+
+
+def refusal_in(language, which, date):
+    with translation.override(language):
+        return _(CHECK_REFUSALS[which]) % {"date": day_text(date)}
+
+
+def check_dates(family):
+    family.refresh_from_db()
+    return (family.approval_status, family.suspended_on, family.carer_check_failure, family.carer_check_failed_on,
+            family.carer_checked_on, family.carer_recheck_due_on)
+
+
+@pytest.mark.parametrize("failure", ["conviction", ""])
+def test_no_carer_check_is_dated_before_the_family_applied(couple, worker, failure):
+    """A failed check of 01.01.2001 for a family that applied in 2026 suspended its approval "on 1 January 2001"."""
+    family, _first, second = couple
+    before = check_dates(family)
+    with pytest.raises(DomainError, match="before the family applied") as refused:
+        if failure:
+            record_family_change(family=family, kind=failure, applicant=second, on=family.applied_on - dt.timedelta(days=1),
+                                 actor=worker)
+        else:
+            record_carer_check(family=family, checked_on=family.applied_on - dt.timedelta(days=1), actor=worker)
+    assert refused.value.field == "on"
+    assert check_dates(family) == before == ("approved", None, "", None, None, None)
+    assert not Notification.objects.exists()
+    # The day it applied is a day a check may be made.
+    record_carer_check(family=family, checked_on=family.applied_on, actor=worker)
+    assert Family.objects.get(pk=family.pk).carer_checked_on == family.applied_on
+
+
+def test_a_check_that_passes_never_moves_the_last_check_or_the_next_due_date_back(couple, worker, settings):
+    """The family keeps one last check and one next due date, not a history of checks: a passing check
+    dated before the last one recorded is refused (it moved 21.11 back to 01.11), one of the same day or
+    later is recorded."""
+    family, _first, _second = couple
+    last = TODAY() - dt.timedelta(days=9)
+    record_carer_check(family=family, checked_on=last, actor=worker)
+    before = check_dates(family)
+    with pytest.raises(DomainError, match="on or after the last check recorded") as refused:
+        record_carer_check(family=family, checked_on=last - dt.timedelta(days=20), actor=worker)
+    assert refused.value.field == "on" and check_dates(family) == before
+    record_carer_check(family=family, checked_on=last, actor=worker)
+    record_carer_check(family=family, checked_on=TODAY(), actor=worker)
+    assert check_dates(family)[4:] == (TODAY(), TODAY() + dt.timedelta(days=settings.CARER_RECHECK_INTERVAL_DAYS))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_page_refuses_a_check_that_passes_dated_before_the_failure_or_the_last_check_beside_the_date(
+        client, couple, worker, language):
+    """The user's case: a check passed on 21.11, failed on 29.11, then "passed" of 01.11 was accepted with
+    "The carer check that passed is recorded." and moved the last check and the next due date back."""
+    family, _first, second = couple
+    last, failed_on = TODAY() - dt.timedelta(days=9), TODAY() - dt.timedelta(days=1)
+    record_carer_check(family=family, checked_on=last, actor=worker)
+    fail_check(family, second, worker, days_ago=1)
+    before = check_dates(family)
+    client.force_login(worker)
+    url = reverse("web:family-carer-check", args=[family.pk])
+    for on, which, date in ((last - dt.timedelta(days=20), "failed", failed_on), (failed_on - dt.timedelta(days=1), "failed", failed_on)):
+        response = client.post(url, {"on": on.isoformat()}, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 400
+        html = apostrophes(response.content.decode())
+        form = html[html.index('id="passed-check"'):]
+        errors = form[form.index('id="id_passed_on_errors"'):form.index("</ul>", form.index('id="id_passed_on_errors"'))]
+        assert escape(refusal_in(language, which, date)) in errors
+        assert 'class="messages"' not in html
+        assert check_dates(family) == before
+    # Once the failure is cleared, a check dated before the last one is refused for that.
+    record_carer_check(family=family, checked_on=TODAY(), actor=worker)
+    now = check_dates(family)
+    response = client.post(url, {"on": last.isoformat()}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert escape(refusal_in(language, "last", TODAY())) in apostrophes(response.content.decode())
+    assert check_dates(family) == now
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_page_refuses_a_failed_check_dated_before_the_family_applied_beside_the_date(client, couple, worker, language):
+    family, _first, second = couple
+    client.force_login(worker)
+    response = client.post(reverse("web:family-change", args=[family.pk]),
+                           {"kind": "carer_check", "failure": "conviction", "applicant": second.pk, "on": "2001-01-01"},
+                           HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    message = refusal_in(language, "applied", family.applied_on)
+    assert response.context["change_form"].errors["on"] == [message]
+    assert escape(message) in apostrophes(response.content.decode())
+    assert check_dates(family) == ("approved", None, "", None, None, None)
+
+
+def test_the_api_refuses_those_dates_with_the_field(api_client, couple, worker):
+    family, _first, second = couple
+    api_client.force_authenticate(worker)
+    refused = api_client.post("/api/v1/risk/family-changes/",
+                              {"family": family.pk, "kind": "conviction", "applicant": second.pk, "on": "2001-01-01"},
+                              format="json", HTTP_ACCEPT_LANGUAGE="ru")
+    assert refused.status_code == 400
+    assert refused.json() == {"on": [refusal_in("ru", "applied", family.applied_on)]}
+    url = f"/api/v1/families/{family.pk}/carer-check/"
+    refused = api_client.post(url, {"checked_on": "2001-01-01"}, format="json", HTTP_ACCEPT_LANGUAGE="kk")
+    assert refused.status_code == 400
+    assert refused.json() == {"checked_on": [refusal_in("kk", "applied", family.applied_on)]}
+    fail_check(family, second, worker, days_ago=1)
+    before = check_dates(family)
+    refused = api_client.post(url, {"checked_on": (TODAY() - dt.timedelta(days=2)).isoformat()}, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {"checked_on": [refusal_in("en", "failed", TODAY() - dt.timedelta(days=1))]}
+    assert check_dates(family) == before
+    assert api_client.post(url, {"checked_on": TODAY().isoformat()}, format="json").json()["carer_checked_on"] == (
+        TODAY().isoformat())
+    refused = api_client.post(url, {"checked_on": (TODAY() - dt.timedelta(days=1)).isoformat()}, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {"checked_on": [refusal_in("en", "last", TODAY())]}
+    assert check_dates(family)[4] == TODAY()

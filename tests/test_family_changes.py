@@ -134,6 +134,8 @@ def test_a_worker_of_another_unit_may_not_record_a_change(couple):
 def test_a_passed_carer_check_sets_the_next_one_and_the_sweep_reminds_the_supervisor(couple, worker, supervisor, settings):
     settings.CARER_RECHECK_INTERVAL_DAYS = 365
     family, _first, _second = couple
+    # A check is never dated before the family applied (families.services._check_carer_check_date).
+    Family.objects.filter(pk=family.pk).update(applied_on=TODAY() - dt.timedelta(days=400))
     record_carer_check(family=family, checked_on=TODAY() - dt.timedelta(days=350), actor=worker)
     family.refresh_from_db()
     due = TODAY() + dt.timedelta(days=15)

@@ -119,7 +119,12 @@ class FamilyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         family = self.get_object()
         data = CarerCheckInput(data=request.data)
         data.is_valid(raise_exception=True)
-        record_carer_check(family=family, checked_on=data.validated_data["checked_on"], actor=request.user)
+        try:
+            record_carer_check(family=family, checked_on=data.validated_data["checked_on"], actor=request.user)
+        except DomainError as error:
+            # The service names the date "on"; this input calls it "checked_on".
+            raise DomainError.of({"checked_on" if field == "on" else field: message
+                                  for field, message in error.errors.items()}, code=error.code) from error
         return self._fresh(family.pk)
 
     @extend_schema(summary="Record a new home study (one made after an applicant's leaving lifts the suspension: the "
