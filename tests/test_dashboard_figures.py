@@ -309,12 +309,13 @@ def test_the_figures_drawn_in_python_are_those_the_template_drew(client, region_
 
 
 def test_the_chart_drawn_in_python_is_the_partial_templates(client):
-    """web.charts.svg_bar_chart against web/partials/bar_chart.html, with suppressed and missing values."""
+    """web.charts.svg_bar_chart against web/partials/bar_chart.html, with suppressed, missing and not
+    applicable values."""
     from django.template.loader import render_to_string
 
-    from web.charts import bar_chart, svg_bar_chart
+    from web.charts import NA, bar_chart, svg_bar_chart
 
-    groups = [("01.26", [3, None]), ("02.26", [12.5, 0]), ("<b>", [None, 7])]
+    groups = [("01.26", [3, None]), ("02.26", [12.5, 0]), ("<b>", [None, 7]), ("03.26", [NA, 1])]
     for suppressed in (True, False):
         chart = bar_chart(groups, ["placements", "returns & more"], mark_suppressed=suppressed)
         assert svg_bar_chart(chart, "A <title>") == render_to_string("web/partials/bar_chart.html",

@@ -214,3 +214,43 @@ def test_a_grids_column_names_longer_than_a_column_slant_and_years_stay_across()
     reach = 20 * 6.2 * chart.font / 10 * 0.71  # a 20-letter label's rise and run at 45°
     assert chart.rows[0]["y"] >= reach  # the cells start below the slanted names
     assert chart.width >= chart.columns[-1]["x"] + reach - chart.cell_width / 2  # the last name inside the drawing
+
+
+def _statistics_result(years: list[int]) -> dict:
+    """A published result of a rate by year: 0/0 in 2024 (None, not hidden), hidden in 2025, 5.0 after."""
+    rows = [{"year": 2024, "return_rate": None, "suppressed": []},
+            {"year": 2025, "return_rate": None, "suppressed": ["return_rate"]}]
+    rows += [{"year": y, "return_rate": 5.0, "suppressed": []} for y in years]
+    return {"indicator": "return_rate", "breakdown": ["year"], "dimensions": {"year": "Year"},
+            "measures": [{"name": "return_rate", "kind": "rate", "label": "Return rate"}], "rows": rows}
+
+
+@pytest.mark.parametrize("language, not_applicable", [("en", "not applicable"), ("ru", "неприменимо"), ("kk", "қолданылмайды")])
+@pytest.mark.parametrize("more_years", [[2026], list(range(2026, 2050))])  # vertical bars; horizontal (too many labels)
+def test_a_rate_not_applicable_is_drawn_as_a_dash_and_a_hidden_one_as_a_cross(language, not_applicable, more_years):
+    """The table wrote "—" for a rate of zero cases (0/0) and the chart "✕", the hidden cell's sign."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from web.charts import NA
+    from web.views.statistics import _chart
+
+    drawn = _chart(_statistics_result(more_years))
+    template = "web/partials/bar_chart.html" if drawn["kind"] == "bars" else "web/partials/hbar_chart.html"
+    if drawn["kind"] == "bars":
+        first, second = drawn["chart"].bars[:2]
+        assert (first.hidden, second.hidden) == (False, True)
+    with translation.override(language):
+        html = render_to_string(template, {"chart": drawn["chart"], "title": "t"})
+    for svg in re.findall(r"<svg.*?</svg>", html, re.S):
+        if 'class="swatch"' in svg:
+            continue
+        assert svg.count("✕") == 1 and svg.count(">—<") == 1, svg  # one hidden year, one not applicable
+    if not_applicable:
+        assert not_applicable in html
+    grid = grid_chart(["Абай"], ["2024", "2025", "2026"], {("Абай", "2024"): NA, ("Абай", "2025"): None,
+                                                           ("Абай", "2026"): 5.0})
+    with translation.override(language):
+        html = render_to_string("web/partials/grid_chart.html", {"chart": grid, "title": "t"})
+    svg = html.split("<svg")[1]
+    assert svg.count(">✕<") == 1 and svg.count(">—<") == 1

@@ -11,6 +11,24 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 
+class NotApplicable:
+    """A value that does not exist, as opposed to one hidden: a rate of zero cases (its denominator
+    published as 0), which the statistics table writes "—". A chart draws "—" for it, never the
+    hidden cell's ✕ (a None value)."""
+
+    def __repr__(self) -> str:
+        return "NA"
+
+
+NA = NotApplicable()
+ChartValue = float | None | NotApplicable
+
+
+def _number(value: ChartValue) -> float | None:
+    """``value`` as a number, or None where no bar is drawn (hidden or not applicable)."""
+    return None if value is None or value is NA else value  # type: ignore[return-value]
+
+
 @dataclass
 class Bar:
     x: float
@@ -20,6 +38,8 @@ class Bar:
     value: float | None
     series: int
     label: str
+    # A missing value hidden (suppressed), not a not applicable one (NA): ✕ rather than "—".
+    hidden: bool = False
 
 
 @dataclass
@@ -68,7 +88,7 @@ def axis_ticks(largest: float, *, whole: bool) -> tuple[float, list[float]]:
     return 2 * step, [0, step, 2 * step]
 
 
-def bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, width: int = 640, height: int = 220,
+def bar_chart(groups: list[tuple[str, list[ChartValue]]], series_names: list[str], *, width: int = 640, height: int = 220,
               mark_suppressed: bool = True, whole: bool = False, unit: str = "") -> Chart:
     """Grouped bars: one group per label, one bar per series. A None value (a suppressed cell) has
     no bar; the table beside the chart marks it. ``whole``: the values are counts, so the axis is
@@ -76,7 +96,7 @@ def bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[s
     percentage). The chart carries its phone drawing (``phone``: phone_bars)."""
     top, bottom, left = 10, 40, 36
     plot_h = height - top - bottom
-    values = [v for _, vs in groups for v in vs if v is not None]
+    values = [v for _, vs in groups for v in map(_number, vs) if v is not None]
     max_value, ticks = axis_ticks(max(values, default=0), whole=whole)
     n_groups = max(len(groups), 1)
     group_w = (width - left) / n_groups
@@ -84,10 +104,11 @@ def bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[s
     bars, labels = [], []
     for i, (label, vs) in enumerate(groups):
         gx = left + i * group_w + group_w * 0.1
-        for s, value in enumerate(vs):
+        for s, given in enumerate(vs):
+            value = _number(given)
             h = 0 if value is None else plot_h * value / max_value
             bars.append(Bar(x=round(gx + s * bar_w, 1), y=round(top + plot_h - h, 1), width=round(bar_w - 1, 1),
-                            height=round(h, 1), value=value, series=s, label=label))
+                            height=round(h, 1), value=value, series=s, label=label, hidden=given is None))
         labels.append({"x": round(left + i * group_w + group_w / 2, 1), "text": label})
     gridlines = [{"y": round(top + plot_h - plot_h * t / max_value, 1), "value": t} for t in ticks]
     series = [{"name": name, "colour": COLOURS[i % len(COLOURS)]} for i, name in enumerate(series_names)]
@@ -102,6 +123,15 @@ def number(value: float, unit: str = "") -> str:
     """A value as the charts write it (up to one decimal, in the reader's format) with its unit."""
     return f"{floatformat(value, '-1')}{unit}"
 
+
+
+def missing(hidden: bool, mark_suppressed: bool) -> str:
+    """What a tooltip says of a bar without a value: hidden (✕ drawn) or not applicable ("—")."""
+    from django.utils.translation import gettext as _
+
+    if not hidden:
+        return _("not applicable")
+    return _("suppressed") if mark_suppressed else "—"
 
 
 def svg_bar_chart(chart: Chart, title: str) -> SafeString:
@@ -121,11 +151,13 @@ def svg_bar_chart(chart: Chart, title: str) -> SafeString:
             chart.width, str(g["y"]), str(g["y"]), str(g["y"]), number(g["value"], chart.unit)))
     parts.append(mark_safe("\n  "))
     suppressed = _("suppressed")
+    not_applicable = _("not applicable")
     for b in chart.bars:
-        if b.value is None and chart.mark_suppressed:
-            parts.append(format_html('<text x="{}" y="{}" font-size="11" fill="#5b6775"><title>{}: {}</title>✕</text>',
-                                     str(b.x), str(add(chart.baseline, -3)), b.label, suppressed))
-        value = (suppressed if chart.mark_suppressed else "—") if b.value is None else number(b.value, chart.unit)
+        if b.value is None and (chart.mark_suppressed or not b.hidden):
+            sign, why = ("✕", suppressed) if b.hidden else ("—", not_applicable)
+            parts.append(format_html('<text x="{}" y="{}" font-size="11" fill="#5b6775"><title>{}: {}</title>{}</text>',
+                                     str(b.x), str(add(chart.baseline, -3)), b.label, why, sign))
+        value = missing(b.hidden, chart.mark_suppressed) if b.value is None else number(b.value, chart.unit)
         parts.append(format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
                                  str(b.x), str(b.y), str(b.width), str(b.height), b.colour, b.label, value))
     parts.append(mark_safe("\n  "))
@@ -198,11 +230,11 @@ class HorizontalChart:
     css_class: str = "wide"
 
 
-def horizontal_bar_chart(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, width: int = 520,
+def horizontal_bar_chart(groups: list[tuple[str, list[ChartValue]]], series_names: list[str], *, width: int = 520,
                          mark_suppressed: bool = True, whole: bool = False, unit: str = "") -> HorizontalChart:
     """Grouped horizontal bars: one row per group with its label on the left (shortened to
     LABEL_CHARS, the full label in the row's tooltip), one bar per series, the value written at the
-    bar's end. A None value (a suppressed cell) has no bar but a ✕. ``unit``: written after every
+    bar's end. A None value (a suppressed cell) has no bar but a ✕, an NA one (not applicable) a "—". ``unit``: written after every
     number ("%"). The chart carries its phone drawing (``phone``: phone_bars).
 
     Shape: rows[i] = {"y", "label_y", "label", "short", "bars": [{"x", "y", "width", "height", "value",
@@ -222,14 +254,14 @@ def horizontal_bar_chart(groups: list[tuple[str, list[float | None]]], series_na
     return chart
 
 
-def phone_bars(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, mark_suppressed: bool = True,
+def phone_bars(groups: list[tuple[str, list[ChartValue]]], series_names: list[str], *, mark_suppressed: bool = True,
                whole: bool = False, unit: str = "") -> HorizontalChart:
     """The phone's drawing of grouped bars (see PHONE_WIDTH): horizontal bars PHONE_WIDTH units
     wide, each group's label above its bars (shortened to what a line holds, the full label in the
     row's tooltip), the values and the axis in PHONE_SMALL_FONT."""
     label_chars = int(PHONE_WIDTH / (CHAR_WIDTH * PHONE_FONT / 10))
     # Room after the longest bar for its number, as long as the longest number written.
-    longest_value = max((len(number(v, unit)) for _, vs in groups for v in vs if v is not None), default=1)
+    longest_value = max((len(number(v, unit)) for _, vs in groups for v in map(_number, vs) if v is not None), default=1)
     chart = _horizontal_bars(groups, series_names, width=PHONE_WIDTH, label_w=0, bar_h=PHONE_SMALL_FONT + 4,
                              label_h=PHONE_FONT + 5, label_chars=label_chars,
                              right=round((longest_value + 1) * CHAR_WIDTH * PHONE_SMALL_FONT / 10 + 3),
@@ -239,7 +271,7 @@ def phone_bars(groups: list[tuple[str, list[float | None]]], series_names: list[
     return chart
 
 
-def _horizontal_bars(groups: list[tuple[str, list[float | None]]], series_names: list[str], *, width: int,
+def _horizontal_bars(groups: list[tuple[str, list[ChartValue]]], series_names: list[str], *, width: int,
                      label_w: float, bar_h: int, label_h: int, label_chars: int, right: int, mark_suppressed: bool,
                      whole: bool, unit: str) -> HorizontalChart:
     """The bars' geometry: a row per group (a line ``label_h`` high for its label above the bars,
@@ -250,7 +282,7 @@ def _horizontal_bars(groups: list[tuple[str, list[float | None]]], series_names:
     top, bottom = 4, 18  # room for the axis numbers below
     x0 = label_w + 4 if label_w else 0
     plot_w = width - x0 - right
-    values = [v for _, vs in groups for v in vs if v is not None]
+    values = [v for _, vs in groups for v in map(_number, vs) if v is not None]
     max_value, ticks = axis_ticks(max(values, default=0), whole=whole)
     series = [{"name": name, "colour": COLOURS[i % len(COLOURS)]} for i, name in enumerate(series_names)]
     rows = []
@@ -258,10 +290,12 @@ def _horizontal_bars(groups: list[tuple[str, list[float | None]]], series_names:
         y = top + i * row_h
         bars_top = y + 4 + label_h
         bars = []
-        for s, value in enumerate(vs):
+        for s, given in enumerate(vs):
+            value = _number(given)
             length = 0 if value is None else plot_w * value / max_value
             bars.append({"x": round(x0, 1), "y": round(bars_top + s * bar_h, 1), "width": round(length, 1),
-                         "height": bar_h - 1, "value": value, "colour": series[s]["colour"] if series else COLOURS[0],
+                         "height": bar_h - 1, "value": value, "hidden": given is None,
+                         "colour": series[s]["colour"] if series else COLOURS[0],
                          "series": series[s]["name"] if series else "", "text_x": round(x0 + length + 3, 1),
                          "text_y": round(bars_top + s * bar_h + (bar_h - 1) / 2, 1)})
         label_y = y + 4 + label_h / 2 if label_h else y + row_h / 2
@@ -276,7 +310,6 @@ def _horizontal_bars(groups: list[tuple[str, list[float | None]]], series_names:
 def svg_horizontal_chart(chart: HorizontalChart, title: str) -> SafeString:
     """The SVG of horizontal bars (web/partials/hbar_chart.html and the phone's drawing of
     web/partials/bar_chart.html: the hbars_svg tag), drawn at its own size (width × height px)."""
-    from django.utils.translation import gettext as _
 
     parts = [format_html('<svg class="{}" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">\n  ',
                          chart.css_class, chart.width, chart.height, chart.width, chart.height, title)]
@@ -289,20 +322,21 @@ def svg_horizontal_chart(chart: HorizontalChart, title: str) -> SafeString:
             'text-anchor="{}" fill="#5b6775">{}</text>',
             str(g["x"]), str(g["x"]), chart.height - 16, str(g["x"]), chart.height - 4, str(chart.axis_font), anchor,
             number(g["value"], chart.unit)))
-    suppressed = _("suppressed")
     several = len(chart.series) > 1
     for row in chart.rows:
         tooltip = [row["label"]]
         for b in row["bars"]:
-            value = ((suppressed if chart.mark_suppressed else "—") if b["value"] is None
-                     else number(b["value"], chart.unit))
+            value = missing(b["hidden"], chart.mark_suppressed) if b["value"] is None else number(b["value"], chart.unit)
             tooltip.append(f"\n{b['series']}: {value}" if several else f": {value}")
         parts.append(format_html(
             '\n  <g><title>{}</title>\n    <text x="{}" y="{}" font-size="{}" text-anchor="{}" dominant-baseline="middle" '
             'fill="#1f2933">{}</text>', "".join(tooltip), str(chart.label_x), str(row["label_y"]), str(chart.label_font),
             chart.label_anchor, row["short"]))
         for b in row["bars"]:
-            text = ("✕" if chart.mark_suppressed else "") if b["value"] is None else number(b["value"], chart.unit)
+            if b["value"] is not None:
+                text = number(b["value"], chart.unit)
+            else:  # hidden: ✕ (where hidden cells are marked); not applicable: "—", never ✕
+                text = ("✕" if chart.mark_suppressed else "") if b["hidden"] else "—"
             parts.append(format_html(
                 '\n    <rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>\n    <text x="{}" y="{}" font-size="{}" '
                 'dominant-baseline="middle" fill="#5b6775">{}</text>',
@@ -344,11 +378,12 @@ def _shade(fraction: float) -> tuple[str, bool]:
     return "#" + "".join(f"{c:02x}" for c in rgb), fraction > 0.55
 
 
-def grid_chart(row_labels: list[str], column_labels: list[str], values: dict[tuple[str, str], float | None], *,
+def grid_chart(row_labels: list[str], column_labels: list[str], values: dict[tuple[str, str], ChartValue], *,
                cell_width: int = 54, cell_height: int = 22, unit: str = "") -> GridChart:
     """A shaded grid for a table broken down two ways (region × year): a row per ``row_labels``, a
     column per ``column_labels``, each cell shaded by its value against the largest and the value
-    written in it; a missing or None value (suppressed) is a grey cell with ✕. The SVG is drawn at
+    written in it; a missing or None value (suppressed) is a grey cell with ✕, an NA one (not
+    applicable) a grey cell with "—". The SVG is drawn at
     its own size (width × height px) so that a wide grid scrolls rather than shrinks. ``unit``:
     written after every value ("%").
 
@@ -364,7 +399,7 @@ def grid_chart(row_labels: list[str], column_labels: list[str], values: dict[tup
     slanted = max((len(label) for label in column_labels), default=0) > 7
     reach = min(max((len(label) for label in column_labels), default=0), SLANT_CHARS) * char_w * 0.71  # a slanted label's rise and run
     top = round(reach + 10) if slanted else 18  # the column labels
-    present = [v for v in values.values() if v is not None]
+    present = [v for v in map(_number, values.values()) if v is not None]
     max_value = max(present, default=0) or 1
     columns = [{"x": round(label_w + j * cell_width + cell_width / 2, 1), "y": top - 5 if slanted else 12, "label": label,
                 "short": short_label(label, SLANT_CHARS if slanted else 7)}
@@ -373,11 +408,13 @@ def grid_chart(row_labels: list[str], column_labels: list[str], values: dict[tup
     for i, label in enumerate(row_labels):
         cells = []
         for j, column in enumerate(column_labels):
-            value = values.get((label, column))
+            given = values.get((label, column))
+            value = _number(given)
             fill, light = ("#e3e8ee", False) if value is None else _shade(value / max_value)
             x = label_w + j * cell_width
             cells.append({"x": round(x, 1), "text_x": round(x + (cell_width - 1) / 2, 1), "value": value, "fill": fill,
-                          "light_text": light, "column": column})
+                          "light_text": light, "column": column,
+                          "hidden": given is None})
         y = top + i * cell_height
         rows.append({"y": y, "text_y": y + (cell_height - 1) / 2, "label": label, "short": short_label(label), "cells": cells})
     overhang = max(reach - cell_width / 2, 0) if slanted else 0  # the last column's label, past the grid's right edge

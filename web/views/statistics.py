@@ -24,7 +24,7 @@ from core.names import alphabetical
 from regions.models import Region
 from stats.dimensions import AGE_BANDS, DIMENSIONS
 from stats.indicators import INDICATORS
-from web.charts import bar_chart, grid_chart, horizontal_bar_chart, labels_fit_under_bars
+from web.charts import NA, ChartValue, bar_chart, grid_chart, horizontal_bar_chart, labels_fit_under_bars
 from web.forms import BLANK, add_domain_error
 from web.views.common import roles_required
 
@@ -131,7 +131,7 @@ def _regions_in_readers_alphabet(result: dict) -> dict:
     return result | {"rows": ordered(result["rows"]), "totals": ordered(result["totals"])}
 
 
-def _bars(groups: list[tuple[str, list[float | None]]], series: list[str], *, whole: bool, unit: str) -> dict:
+def _bars(groups: list[tuple[str, list[ChartValue]]], series: list[str], *, whole: bool, unit: str) -> dict:
     """Vertical bars where every label fits under its bars (years), else horizontal bars with the
     labels on the left (20 regions, long Russian and Kazakh names). ``whole``: a count, its axis
     marked in whole numbers; ``unit``: written after every number ("%")."""
@@ -166,8 +166,14 @@ def _chart(result: dict) -> dict | None:
         return str(_("Total") if row.get(dim) is None else (row.get(f"{dim}_label") or row[dim]))
 
     name, whole, unit = headline["name"], headline["kind"] == "count", _unit(result, headline)
+
+    def value(row: dict) -> ChartValue:
+        # None is hidden (✕) only where the row says so; else a rate of zero cases: not applicable ("—").
+        given = row[name]
+        return NA if given is None and name not in row.get("suppressed", ()) else given
+
     if len(dims) == 1:
-        drawn = _bars([(label(r, dims[0]), [r[name]]) for r in result["rows"]], [headline["label"]], whole=whole,
+        drawn = _bars([(label(r, dims[0]), [value(r)]) for r in result["rows"]], [headline["label"]], whole=whole,
                       unit=unit)
         return drawn | {"measure": headline, "dimensions": [result["dimensions"][dims[0]]]}
     levels = [list(dict.fromkeys(label(r, d) for r in result["rows"])) for d in dims]
@@ -177,7 +183,7 @@ def _chart(result: dict) -> dict | None:
     else:
         # Grouped bars along the breakdown with more values, a colour for each value of the other.
         along, across = (0, 1) if len(levels[1]) <= len(levels[0]) else (1, 0)
-    values = {(label(r, dims[along]), label(r, dims[across])): r[name] for r in result["rows"]}
+    values = {(label(r, dims[along]), label(r, dims[across])): value(r) for r in result["rows"]}
     order = [result["dimensions"][dims[along]], result["dimensions"][dims[across]]]
     if len(levels[across]) > MAX_SERIES:
         chart = grid_chart(levels[along], levels[across], values, unit=unit)
