@@ -120,8 +120,13 @@ def test_the_record_page_and_the_case_page_say_which_factors_set_the_band_to_hig
     html = get(client, worker, language, reverse("web:case", args=[placed_case.pk])).content.decode()
     card = html[html.index('id="risk"'):html.index('id="risk"') + 4000]
     assert text(language, "High whatever the score when one of these is present:") in card and not_seen in card
+    # The label, then the mark on a line of its own (a block, not words run into the label: "... not seen
+    # at the last visit sets high"), then the points as before.
     row = card[card.index(f"<td>{not_seen}"):]
-    assert row.index(text(language, "sets high")) < row.index("</td>")
+    row = row[:row.index("</tr>")]
+    mark = f'<div class="forces"><span class="badge overdue">{text(language, "Sets the band to high")}</span></div>'
+    assert row.startswith(f"<td>{not_seen}{mark}</td>"), row
+    assert re.search(r'<td class="num">\+\d+</td>$', row), row
 
 
 def test_the_api_keeps_child_seen_required_and_says_so_beside_it(api_client, worker, placed_case):
@@ -179,6 +184,44 @@ def test_the_case_pages_visits_are_a_stacked_table_with_labelled_cells(client, w
     table = table[:table.index("</table>")]
     for heading in ("Planned on", "Kind", "Done on", "Child's condition", "Family's condition"):
         assert f'data-label="{text(language, heading)}"'.replace("'", "&#x27;") in table, heading
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_case_pages_visits_say_whether_the_child_was_seen_and_by_whom(client, worker, placed_case, language):
+    placement = placed_case.placements.get()
+    today = timezone.localdate()
+    factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=20), done_on=today - dt.timedelta(days=20),
+                           child_seen=True, seen_by="Aigerim Nurlanovna", worker=worker)
+    factories.VisitFactory(placement=placement, planned_on=today - dt.timedelta(days=10), done_on=today - dt.timedelta(days=10),
+                           child_seen=False, seen_by="", concerns="Nobody opened the door.", worker=worker)
+    html = get(client, worker, language, reverse("web:case", args=[placed_case.pk])).content.decode()
+    table = html[html.index('<table class="stack visits">'):]
+    table = table[:table.index("</table>")]
+    assert f"<th>{text(language, 'Child seen')}</th>" in table
+    label = text(language, "Child seen")
+    cells = re.findall(rf'<td data-label="{label}" class="child-seen">(.*?)</td>', table)
+    # In planned order: seen (with who saw the child), not seen, and the visit still to do.
+    assert cells == [f"{text(language, 'yes')} (Aigerim Nurlanovna)", text(language, "no"), "—"], cells
+
+
+def test_the_child_seen_column_adds_no_query_per_visit(client, worker, placed_case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(worker)
+    url = reverse("web:case", args=[placed_case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    placement = placed_case.placements.get()
+    for n in range(6):
+        day = timezone.localdate() - dt.timedelta(days=30 + n)
+        factories.VisitFactory(placement=placement, planned_on=day, done_on=day, child_seen=bool(n % 2), seen_by="A. Worker",
+                               worker=worker)
+    with CaptureQueriesContext(connection) as seven:
+        html = client.get(url).content.decode()
+    assert html.count('class="child-seen"') == 7
+    assert len(seven) == len(one), [q["sql"] for q in seven.captured_queries]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,6 +1,7 @@
 """At 375 px (a phone): the case page's visits are cards with their "Record" button on the screen, the
 visit kit's cards have no bullets nor a list's indent and write dates as the pages do whatever the
-browser's language, and "Family №" never leaves its number on another line (at 1366 px too).
+browser's language, and "Family №" never leaves its number on another line (at 1366 px too), the applicants under it with no name broken
+mid-word, and no short badge broken mid-word ("просроче|но").
 The rendered texts in kk/ru/en: tests/test_visit_pages_phone.py."""
 
 import datetime as dt
@@ -30,6 +31,24 @@ def worker_with_visits(db):
     return {"worker": worker, "case": case, "visits": visits, "district": district}
 
 
+# The words of an element's text that a line break cuts in two: each word's range gives one line's
+# rectangle, or more when it was broken mid-word ("просроче|но", "Жумабе|кова").
+BROKEN_WORDS = """(element) => {
+    const broken = [];
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.textContent.matchAll(/[^\\s]+/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+            if (tops.size > 1) broken.push(match[0]);
+        }
+    }
+    return broken;
+}"""
+
+
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], width
@@ -54,6 +73,14 @@ def test_on_a_phone_the_case_pages_visits_are_cards_with_their_record_button_on_
     # Each cell says its column: the label the server wrote, shown before the value.
     label = table.locator("tbody td[data-label]").first.evaluate("td => getComputedStyle(td, '::before').content")
     assert label not in ("none", "normal", '""')
+    # The short badges ("overdue": «просрочено», «мерзімі өткен») keep their words whole, on one line.
+    badges = table.locator(".badge")
+    assert badges.count() >= 1
+    for n in range(badges.count()):
+        badge = badges.nth(n)
+        assert badge.evaluate(BROKEN_WORDS) == [], badge.inner_text()
+        assert badge.evaluate("b => b.getBoundingClientRect().height") < 2 * badge.evaluate(
+            "b => parseFloat(getComputedStyle(b).lineHeight) || parseFloat(getComputedStyle(b).fontSize) * 1.5"), badge.inner_text()
     no_sideways_scroll(page)
 
 
@@ -110,6 +137,7 @@ def test_the_family_number_stays_on_the_line_of_its_sign(page, worker_with_visit
         family = factories.FamilyFactory(responsible_unit=district, region=district.region, approval_status="under_assessment",
                                          approved_on=None, approval_expires_on=None)
         factories.ApplicantFactory(family=family, position=1, last_name="Жанибекова", first_name="Асель")
+        factories.ApplicantFactory(family=family, position=2, last_name="Жумабекова", first_name="Сауле")
         request_approval(family=family, actor=worker_with_visits["worker"])
         families.append(family)
     sign_in(page, "gulnara", language=language)
@@ -127,3 +155,12 @@ def test_the_family_number_stays_on_the_line_of_its_sign(page, worker_with_visit
             return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
         }""", family.pk)
         assert lines == 1, (family.pk, lines)
+        # The applicants stack under the family's link, each name and age whole.
+        cell = page.locator(f"#family-{family.pk} td").first
+        assert cell.evaluate(BROKEN_WORDS) == []
+        applicants = cell.locator(".applicant-age")
+        assert applicants.count() == 2
+        link_box, first, second = link.bounding_box(), applicants.nth(0).bounding_box(), applicants.nth(1).bounding_box()
+        assert link_box["y"] + link_box["height"] <= first["y"] + 1 and first["y"] + first["height"] <= second["y"] + 1
+        assert abs(first["x"] - link_box["x"]) <= 1 and abs(second["x"] - link_box["x"]) <= 1, (link_box, first, second)
+    no_sideways_scroll(page)

@@ -465,13 +465,15 @@ def visit_rows_html(case: Case, placement: Placement, visits: list, *, sensitive
                     today: dt.date) -> str:
     """The rows of a placement's visits table on the case page (<tr> elements), written in one pass
     as timeline_html: planned date (with "overdue" or "missed" for a visit not done in time), kind,
-    done date, the child's and the family's condition, the concerns (with view_sensitive only), and
-    the "Record" link for a visit still to do."""
+    done date, the child's and the family's condition, whether the child was seen and by whom ("—"
+    before the visit is recorded), the concerns (with view_sensitive only), and the "Record" link for
+    a visit still to do. Every value is the visit's own field: no query beyond placement_visits'."""
     if not visits:
-        return format_html('<tr><td colspan="7" class="muted">{}</td></tr>', _("No visits planned."))
+        return format_html('<tr><td colspan="8" class="muted">{}</td></tr>', _("No visits planned."))
     missed, overdue, record = pgettext("visit", "missed"), _("overdue"), _("Record")
+    yes, no = _("yes"), _("no")
     # Each cell carries its column's heading: on a phone the table is a card per visit ("stack").
-    heads = [_("Planned on"), _("Kind"), _("Done on"), _("Child's condition"), _("Family's condition"), _("Concerns")]
+    heads = [_("Planned on"), _("Kind"), _("Done on"), _("Child's condition"), _("Family's condition"), _("Child seen"), _("Concerns")]
     ended = placement.ended_on is not None
     rows = []
     for v in visits:
@@ -484,13 +486,19 @@ def visit_rows_html(case: Case, placement: Placement, visits: list, *, sensitive
         if editable and not v.done_on and not ended:
             link = format_html('<a class="button secondary" href="{}">{}</a>', reverse("web:visit-record", args=[case.pk, v.pk]),
                                record)
+        # The date and its badge in one inline box: on a phone the badge goes under the date when both do
+        # not fit beside the label, rather than the two as flex items squeezing it ("просроче|но").
+        seen = "—"
+        if v.done_on:
+            seen = format_html("{} ({})", yes, v.seen_by) if v.child_seen and v.seen_by else (yes if v.child_seen else no)
         rows.append(format_html(
-            '<tr class="{}"><td data-label="{}">{}{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td>'
-            '<td data-label="{}">{}</td><td data-label="{}">{}</td>{}<td>{}</td></tr>\n',
+            '<tr class="{}"><td data-label="{}"><span class="planned">{}{}</span></td><td data-label="{}">{}</td>'
+            '<td data-label="{}">{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td>'
+            '<td data-label="{}" class="child-seen">{}</td>{}<td>{}</td></tr>\n',
             "overdue" if late and not v.superseded else "", heads[0], date_text(v.planned_on, "SHORT_DATE_FORMAT"), badge,
             heads[1], choice_label(v, "kind"), heads[2], date_text(v.done_on, "SHORT_DATE_FORMAT") if v.done_on else "—",
-            heads[3], choice_label(v, "child_condition") or "—", heads[4], choice_label(v, "family_condition") or "—",
-            format_html('<td class="small" data-label="{}">{}</td>', heads[5], long_text(v.concerns)) if sensitive else "",
+            heads[3], choice_label(v, "child_condition") or "—", heads[4], choice_label(v, "family_condition") or "—", heads[5], seen,
+            format_html('<td class="small" data-label="{}">{}</td>', heads[6], long_text(v.concerns)) if sensitive else "",
             link))
     return mark_safe("".join(rows))
 
