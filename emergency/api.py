@@ -2,6 +2,7 @@
 the user may review."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -32,7 +33,10 @@ class EmergencyAccessSerializer(ModelSerializer):
 class OpenEmergencyAccessSerializer(serializers.Serializer):
     # Any case's number: the point is to open one the user cannot see yet. Whether it is a case is the
     # service's answer, after the reason (emergency.services.open_emergency_access).
-    case = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    # A number no case can have (below 1, beyond a bigint) gets the service's answer, not a limit.
+    case = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+                                    error_messages={"min_value": _("There is no case with this number."),
+                                                    "max_value": _("There is no case with this number.")})
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 

@@ -503,6 +503,14 @@ def _missing_certificates(family: Family, on: dt.date) -> list[str]:
     return [str(labels[name]) for name in family.expired_documents(on) if name in labels]
 
 
+def and_list(items: list[str]) -> str:
+    """``items`` joined as a sentence lists them, in the active language: "a, b and c" (ru «и», kk «және»)."""
+    if len(items) < 2:
+        return "".join(items)
+    # Translators: joins the last two items of a list ("home study and training certificate").
+    return _("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
+
+
 def approval_certificates_refusal(family: Family, on: dt.date) -> str:
     """Why ``family``'s certificates do not allow asking for its approval on ``on`` (its home study or
     training certificate missing or expired; an approval rests on both), in the active language; ""
@@ -511,7 +519,7 @@ def approval_certificates_refusal(family: Family, on: dt.date) -> str:
     missing = _missing_certificates(family, on)
     if not missing:
         return ""
-    return _("Record a valid %(documents)s before asking for approval.") % {"documents": ", ".join(missing)}
+    return _("Record a valid %(documents)s before asking for approval.") % {"documents": and_list(missing)}
 
 
 def approval_not_in_force(family: Family, on: dt.date, *, short: bool = False) -> str:
@@ -528,9 +536,9 @@ def approval_not_in_force(family: Family, on: dt.date, *, short: bool = False) -
     if not missing:
         return ""
     if short:
-        return _("not in force: %(documents)s missing or expired") % {"documents": ", ".join(missing)}
+        return _("not in force: %(documents)s missing or expired") % {"documents": and_list(missing)}
     return _("Not in force while the family's %(documents)s is missing or expired: the family cannot be matched or "
-             "placed with until a valid one is recorded.") % {"documents": ", ".join(missing)}
+             "placed with until a valid one is recorded.") % {"documents": and_list(missing)}
 
 
 def carer_check_approval_refusal(family: Family) -> str:
@@ -709,7 +717,7 @@ def decide_approval(
         missing = _missing_certificates(family, today)
         if missing:
             raise DomainError(_("The family's %(documents)s is missing or expired; it cannot be approved.")
-                              % {"documents": ", ".join(missing)}, field="non_field_errors")
+                              % {"documents": and_list(missing)}, field="non_field_errors")
         refusal = carer_check_approval_refusal(family) or applicant_age_refusal(family)
         if refusal:
             raise DomainError(refusal, field="non_field_errors")

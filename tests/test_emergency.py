@@ -199,3 +199,26 @@ def test_a_number_that_is_no_case_is_said_so_beside_the_number_once_the_reason_i
     page = client.post("/cases/emergency-access/", {"case": case.pk + 10_000, "reason": REASON})
     assert page.status_code == 400 and page.context["form"].errors == {"case": ["There is no case with this number."]}
     assert not EmergencyAccess.objects.exists()
+
+
+@pytest.mark.parametrize("number", [99999999999999999999, 0])
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "There is no case with this number."),
+    ("ru", None), ("kk", None),
+])
+def test_a_number_no_case_can_have_is_said_to_be_no_case_not_a_limit(api_client, client, worker, number, language, said):
+    """99999999999999999999 was answered "Ensure this value is less than or equal to 9223372036854775807."."""
+    from django.utils import translation
+
+    with translation.override(language):
+        said = said or translation.gettext("There is no case with this number.")
+    api_client.force_authenticate(worker)
+    response = api_client.post("/api/v1/emergency-access/", {"case": number, "reason": REASON}, format="json",
+                               HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400 and response.data == {"case": [said]}
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    page = client.post("/cases/emergency-access/", {"case": str(number), "reason": REASON}, HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 400 and page.context["form"].errors == {"case": [said]}
+    assert said in page.content.decode() and "Ensure this value" not in page.content.decode()
+    assert not EmergencyAccess.objects.exists()

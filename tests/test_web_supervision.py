@@ -385,3 +385,25 @@ def test_the_dashboard_lists_long_expired_papers_nowhere_and_recently_expired_ap
     assert [r["family"].pk for r in context["expiring"]] == [soon.pk]
     assert [(r["family"].pk, r["expired"]) for r in context["expired"]] == [(lately.pk, True)]
     assert not context["expiring_more"] and not context["expired_more"]
+
+
+@pytest.mark.parametrize(("language", "both"), [
+    ("en", "Record a valid home study and training certificate before asking for approval."),
+    ("ru", " и "),
+    ("kk", " және "),
+])
+def test_both_missing_certificates_are_joined_with_and(client, worker, applied_family, language, both):
+    """The family page's refusal listed them with a comma: "a valid home study, training certificate"."""
+    from django.utils import translation
+
+    from families.services import approval_certificates_refusal
+
+    applied_family.home_study_expires_on = applied_family.training_expires_on = timezone.localdate() - dt.timedelta(days=1)
+    applied_family.save()
+    with translation.override(language):
+        expected = approval_certificates_refusal(applied_family, timezone.localdate())
+    assert both in expected
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("web:family", args=[applied_family.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert expected in page.replace("&#x27;", "'")

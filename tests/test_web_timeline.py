@@ -291,3 +291,23 @@ def test_the_earlier_entries_are_written_in_the_readers_language(client, worker,
     entries, _pages = whole_timeline(client, case)
     assert any("Устроен в семью." in e for e in entries)
     assert "Показать более ранние записи" in client.get(reverse("web:case", args=[case.pk])).content.decode()
+
+
+@pytest.mark.parametrize(("language", "timeline", "earlier"), [
+    ("en", "Timeline", "Earlier entries of the timeline"),
+    ("ru", "Хронология", "Более ранние записи хронологии"),
+    ("kk", "Хронология", "Хронологияның бұрынғы жазбалары"),
+])
+def test_the_first_page_is_headed_as_the_timeline_and_a_later_one_as_earlier_entries(
+        client, worker, case, language, timeline, earlier):
+    """Without ?before= the page shows the newest entries: it was headed "Earlier entries of the timeline"."""
+    client.force_login(worker)
+    client.cookies["django_language"] = language
+    first = client.get(reverse("web:case-timeline", args=[case.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f"<h1>{timeline}</h1>" in first and earlier not in first
+    client.cookies["django_language"] = "en"  # MORE reads the English link
+    url = more_url(client.get(reverse("web:case-timeline", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert url
+    client.cookies["django_language"] = language
+    later = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f"<h1>{earlier}</h1>" in later and f"<h1>{timeline}</h1>" not in later

@@ -665,7 +665,11 @@ class ShareCaseForm(forms.Form):
 
 
 class EmergencyAccessForm(forms.Form):
-    case = forms.IntegerField(label=_("Case number"), min_value=1, max_value=2**63 - 1)
+    # Below 1 or beyond a bigint no case can have the number: said as such (emergency.services's
+    # answer to a number no case has), not as a limit the reader has no use for.
+    case = forms.IntegerField(label=_("Case number"), min_value=1, max_value=2**63 - 1,
+                              error_messages={"min_value": _("There is no case with this number."),
+                                              "max_value": _("There is no case with this number.")})
     reason = forms.CharField(label=_("The emergency (at least 10 characters; your supervisors are told)"), max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 3}))
 

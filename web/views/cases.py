@@ -374,7 +374,8 @@ def case_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
                              + timeline_more_html(case, entries, more))
     if request.headers.get("HX-Request"):
         return HttpResponse(entries_html)
-    return render(request, "web/cases/timeline.html", {"case": case, "child": case.child, "timeline_html": entries_html})
+    return render(request, "web/cases/timeline.html", {"case": case, "child": case.child, "timeline_html": entries_html,
+                                                      "earlier": before is not None})
 
 
 def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict:
