@@ -93,7 +93,7 @@ def test_visits_recorded_offline_are_sent_once_conflicts_are_kept_and_sign_out_e
     page.click("main button[type=submit]")
     page.wait_for_url("**/visits/kit/")
     page.wait_for_function("() => document.getElementById('kit-waiting').textContent === '0'")
-    page.wait_for_selector("#kit-sync >> text=3 recorded, 1 kept as conflicts")
+    page.wait_for_selector("#kit-sync >> text=Sent. Recorded: 3; kept as conflicts: 1.")
     done = Visit.objects.filter(pk__in=[v.pk for v in visits], done_on__isnull=False)
     assert sorted(done.values_list("pk", flat=True)) == sorted(v.pk for v in visits[:3])
     assert PlacementRisk.objects.get(placement_id=visits[1].placement_id).band == "high"
