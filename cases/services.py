@@ -38,6 +38,7 @@ from cases.models import (
     decision_date_error,
 )
 from children.models import Child, ChildrensHome
+from core.ages import age_on
 from core.choices import CarerRelationship, FormOfCare
 from core.dates import day_text
 from core.exceptions import DomainError, raise_errors
@@ -120,11 +121,6 @@ def check_adoption_permitted(*, child: Child, form_of_care: str, field: str = "f
             % {"status": child.get_legal_status_display()},
             field=field,
         )
-
-
-def age_on(birth_date: dt.date, on: dt.date) -> int:
-    """Whole years of a person born on ``birth_date`` on the day ``on``."""
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 def birthday(birth_date: dt.date, years: int) -> dt.date:

@@ -13,14 +13,11 @@ from accounts.models import User
 from cases.models import Case
 from cases.services import lock_case
 from consents.models import Consent, ConsentKind, TransferOverride
+from core.ages import age_on
 from core.dates import day_text
 from core.exceptions import DomainError
 from documents.models import Document
 from regions.models import Region
-
-
-def age_on(birth_date: dt.date, on: dt.date) -> int:
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 @transaction.atomic

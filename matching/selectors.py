@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from cases.models import Case, Stage
 from children.models import Child
+from core.ages import age_on
 from core.choices import FormOfCare, HealthNeeds
 from core.exceptions import DomainError
 from families.models import ApprovalStatus, Family
@@ -51,10 +52,6 @@ class _DaysBetween(Func):
     template = "(%(expressions)s)"
     arg_joiner = " - "
     output_field = IntegerField()
-
-
-def age_on(birth_date: dt.date, on: dt.date) -> int:
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 def sibling_group_size(child: Child) -> int:

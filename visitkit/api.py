@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from access.permissions import CaseworkerOnly
 from accounts.authentication import ApiTokenAuthentication
+from core.ages import age_on
 from core.choices import FormOfCare, Sex
 from core.serializers import ModelSerializer
 from visitkit.models import DeviceRecord
@@ -22,10 +23,6 @@ from visitkit.selectors import conflicts_visible_to, conflicts_with_sensitive_ac
 from visitkit.services import prepare_package, receive_visit_record
 from visits.api import RecordVisitInput
 from visits.models import CHECKLIST_ITEMS, Visit
-
-
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 class ChoiceSerializer(serializers.Serializer):
